@@ -1,0 +1,69 @@
+"""App factory: every service gets the same lifespan, health, metrics, auth and error handling."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from services.kernel.http import install_error_handlers, install_middleware
+from services.kernel.logging import configure_logging, get_logger
+from services.kernel.projection import Projection
+from services.kernel.runtime import Runtime
+from services.kernel.settings import Settings, get_settings
+
+log = get_logger(__name__)
+
+
+@dataclass
+class ServiceSpec:
+    """What makes one bounded context's service: its name, default port, routes and read models."""
+
+    context: str
+    title: str
+    port: int
+    description: str = ""
+    routers: list[APIRouter] = field(default_factory=list)
+    projections: list[Projection] = field(default_factory=list)
+
+
+def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        configure_logging(settings.log_level, service=spec.context)
+        runtime = Runtime(settings, spec.context, spec.projections)
+        app.state.runtime = runtime
+        await runtime.start()
+        log.info("service started", context=spec.context, namespace=settings.namespace)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+            log.info("service stopped", context=spec.context)
+
+    app = FastAPI(title=spec.title, description=spec.description, version="0.1.0", lifespan=lifespan)
+    install_middleware(app, spec.context)
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers")
+    async def healthz() -> dict:
+        return {"status": "ok", "service": spec.context}
+
+    @app.get("/readyz", tags=["ops"], summary="Readiness: Kafka and MongoDB are reachable")
+    async def readyz(request: Request) -> JSONResponse:
+        checks = await request.app.state.runtime.ready()
+        ok = all(value == "ok" for value in checks.values())
+        return JSONResponse(status_code=200 if ok else 503, content={"status": "ok" if ok else "unavailable", **checks})
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    for router in spec.routers:
+        app.include_router(router)
+    return app

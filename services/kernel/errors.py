@@ -1,0 +1,52 @@
+"""Errors the domain and kernel raise; the app factory turns each into one clear HTTP answer."""
+
+from __future__ import annotations
+
+
+class DomainRuleViolation(Exception):
+    """Input that breaks a domain rule: HTTP 422 naming the field and the rule (in English and Chinese)."""
+
+    def __init__(self, field: str, rule: str, message: str, message_zh: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.rule = rule
+        self.message = message
+        self.message_zh = message_zh
+
+    def as_detail(self) -> dict:
+        loc = ["body", *self.field.split(".")] if self.field else ["body"]
+        detail = {"loc": loc, "type": self.rule, "msg": self.message}
+        if self.message_zh:
+            detail["msg_zh"] = self.message_zh
+        return detail
+
+
+class NotFound(Exception):
+    """An id that names nothing: HTTP 404."""
+
+    def __init__(self, kind: str, identifier: str) -> None:
+        super().__init__(f"{kind} {identifier!r} not found")
+        self.kind = kind
+        self.identifier = identifier
+
+
+class ConcurrencyConflict(Exception):
+    """The stream moved on since the caller read it: HTTP 409 with the current version."""
+
+    def __init__(self, stream_id: str, expected_version: int, current_version: int) -> None:
+        super().__init__(
+            f"stream {stream_id!r} is at version {current_version}, not the expected {expected_version}"
+        )
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+        self.current_version = current_version
+
+
+class NotCaughtUp(Exception):
+    """A read asked for a version its read model has not reached within the wait: HTTP 503, retry."""
+
+    def __init__(self, stream_id: str, wanted: int, current: int) -> None:
+        super().__init__(f"read model for {stream_id!r} is at version {current}, waiting for {wanted} timed out")
+        self.stream_id = stream_id
+        self.wanted = wanted
+        self.current = current

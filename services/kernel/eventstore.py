@@ -1,0 +1,110 @@
+"""Append-only event store on MongoDB with an expected-version check.
+
+The unique index (stream_id, version) is what makes "two writers, exactly one wins" true even across
+processes. Each stored event also carries ``published: false`` until the outbox relay has handed it to
+Kafka, so storing the event and queueing it for publication are one atomic write (the outbox pattern
+without a second collection).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Callable, Sequence
+
+from pymongo import ASCENDING, AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from contracts.envelope import EventEnvelope
+from contracts.events import upcast
+from services.kernel.errors import ConcurrencyConflict
+from services.kernel.metrics import APPEND_CONFLICTS, EVENTS_APPENDED
+
+EVENTS = "events"
+
+
+def envelope_to_document(envelope: EventEnvelope) -> dict[str, Any]:
+    document = envelope.model_dump(mode="python")
+    document["_id"] = str(document.pop("event_id"))
+    document["actor"]["channel"] = str(document["actor"]["channel"])
+    document["published"] = False
+    return document
+
+
+def document_to_envelope(document: dict[str, Any]) -> EventEnvelope:
+    """Rebuild the envelope, upcasting the payload to the newest schema version."""
+    document = dict(document)
+    document["event_id"] = document.pop("_id")
+    document.pop("published", None)
+    document.pop("published_at", None)
+    for key in ("occurred_at", "recorded_at"):
+        value = document[key]
+        if isinstance(value, datetime) and value.tzinfo is None:
+            document[key] = value.replace(tzinfo=timezone.utc)
+    version, payload = upcast(document["event_type"], document["schema_version"], document["payload"])
+    document["schema_version"], document["payload"] = version, payload
+    return EventEnvelope.model_validate(document)
+
+
+class EventStore:
+    """One context's event store: ``append`` guarded by expected version, ``read_stream`` in order."""
+
+    def __init__(self, client: AsyncMongoClient, database: AsyncDatabase) -> None:
+        self.client = client
+        self.db = database
+        self.events = database[EVENTS]
+        self._append_listeners: list[Callable[[], None]] = []
+
+    def on_append(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every successful append (the relay uses it to wake up at once)."""
+        self._append_listeners.append(listener)
+
+    async def ensure_indexes(self) -> None:
+        await self.events.create_index(
+            [("stream_id", ASCENDING), ("version", ASCENDING)], unique=True, name="stream_version"
+        )
+        await self.events.create_index([("published", ASCENDING), ("_id", ASCENDING)], name="outbox")
+
+    async def current_version(self, stream_id: str) -> int:
+        last = await self.events.find_one(
+            {"stream_id": stream_id}, sort=[("version", -1)], projection={"version": 1}
+        )
+        return last["version"] if last else 0
+
+    async def append(self, stream_id: str, expected_version: int, envelopes: Sequence[EventEnvelope]) -> int:
+        """Store ``envelopes`` (versions expected+1, expected+2, ...) or raise ConcurrencyConflict."""
+        if not envelopes:
+            return expected_version
+        for offset, envelope in enumerate(envelopes, start=1):
+            if envelope.stream_id != stream_id or envelope.version != expected_version + offset:
+                raise ValueError(f"envelope {envelope.event_type} is not version {expected_version + offset} of {stream_id}")
+        if expected_version > 0 and await self.current_version(stream_id) != expected_version:
+            await self._conflict(stream_id, expected_version, envelopes[0].stream_type)
+        documents = [envelope_to_document(envelope) for envelope in envelopes]
+        try:
+            if len(documents) == 1:
+                await self.events.insert_one(documents[0])
+            else:
+                async with self.client.start_session() as session:
+                    async with await session.start_transaction():
+                        await self.events.insert_many(documents, ordered=True, session=session)
+        except (DuplicateKeyError, BulkWriteError) as error:
+            if isinstance(error, BulkWriteError) and not _is_duplicate(error):
+                raise
+            await self._conflict(stream_id, expected_version, envelopes[0].stream_type)
+        EVENTS_APPENDED.labels(envelopes[0].stream_type).inc(len(envelopes))
+        for listener in self._append_listeners:
+            listener()
+        return envelopes[-1].version
+
+    async def _conflict(self, stream_id: str, expected_version: int, stream_type: str) -> None:
+        APPEND_CONFLICTS.labels(stream_type).inc()
+        raise ConcurrencyConflict(stream_id, expected_version, await self.current_version(stream_id))
+
+    async def read_stream(self, stream_id: str, after_version: int = 0) -> list[EventEnvelope]:
+        cursor = self.events.find({"stream_id": stream_id, "version": {"$gt": after_version}}).sort("version", 1)
+        return [document_to_envelope(document) async for document in cursor]
+
+
+def _is_duplicate(error: BulkWriteError) -> bool:
+    return any(item.get("code") == 11000 for item in error.details.get("writeErrors", []))

@@ -1,0 +1,82 @@
+"""HTTP plumbing shared by every service: correlation ids, metrics, and one error format."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from services.kernel.errors import ConcurrencyConflict, DomainRuleViolation, NotCaughtUp, NotFound
+from services.kernel.logging import get_logger
+from services.kernel.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+CORRELATION_HEADER = "X-Correlation-ID"
+log = get_logger(__name__)
+
+
+def install_middleware(app: FastAPI, service: str) -> None:
+    @app.middleware("http")
+    async def correlate_and_measure(request: Request, call_next):
+        correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+        request.state.correlation_id = correlation_id
+        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            response.headers[CORRELATION_HEADER] = correlation_id
+            return response
+        finally:
+            route = request.scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            HTTP_REQUESTS.labels(service, request.method, path, str(status)).inc()
+            HTTP_LATENCY.labels(service, request.method, path).observe(time.perf_counter() - started)
+            if path not in ("/metrics", "/healthz", "/readyz"):
+                log.info("request", method=request.method, path=request.url.path, status=status,
+                         ms=round((time.perf_counter() - started) * 1000, 1))
+            structlog.contextvars.unbind_contextvars("correlation_id")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every refusal names what was wrong; nothing surfaces as a bare 500."""
+
+    @app.exception_handler(DomainRuleViolation)
+    async def rule_violation(_: Request, error: DomainRuleViolation) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": [error.as_detail()]})
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, error: NotFound) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"detail": str(error), "kind": error.kind, "id": error.identifier})
+
+    @app.exception_handler(ConcurrencyConflict)
+    async def conflict(_: Request, error: ConcurrencyConflict) -> JSONResponse:
+        return JSONResponse(
+            status_code=409,
+            content={"detail": str(error), "stream_id": error.stream_id,
+                     "expected_version": error.expected_version, "current_version": error.current_version},
+        )
+
+    @app.exception_handler(NotCaughtUp)
+    async def not_caught_up(_: Request, error: NotCaughtUp) -> JSONResponse:
+        return JSONResponse(status_code=503, headers={"Retry-After": "1"},
+                            content={"detail": str(error), "current_version": error.current})
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        details = []
+        for item in error.errors():
+            detail = {key: item[key] for key in ("loc", "msg", "type", "input") if key in item}
+            if "ctx" in item:
+                detail["ctx"] = {key: str(value) for key, value in item["ctx"].items()}
+            details.append(detail)
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(details)})
+
+
+def correlation_id(request: Request) -> str:
+    return request.state.correlation_id

@@ -1,0 +1,96 @@
+"""The connections one service holds while it runs: MongoDB, the event store, Kafka, relay, projections."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from contracts.topics import events_topic
+from services.kernel.consumers import subscribe
+from services.kernel.eventstore import EventStore
+from services.kernel.outbox import OutboxRelay
+from services.kernel.projection import Projection, ProjectionRunner
+from services.kernel.settings import Settings
+from services.kernel.topics import ensure_topics, project_topics
+
+
+def mongo_client(settings: Settings) -> AsyncMongoClient:
+    return AsyncMongoClient(settings.mongodb_uri, tz_aware=True, serverSelectionTimeoutMS=5000)
+
+
+def kafka_producer(settings: Settings) -> AIOKafkaProducer:
+    """acks=all and idempotence: a published event is on the broker once, in order, or we are told."""
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True, linger_ms=5,
+    )
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    context: str
+    projections: list[Projection] = field(default_factory=list)
+    client: AsyncMongoClient | None = None
+    db: AsyncDatabase | None = None
+    store: EventStore | None = None
+    producer: AIOKafkaProducer | None = None
+    relay: OutboxRelay | None = None
+    broker: KafkaBroker | None = None
+    runners: dict[str, ProjectionRunner] = field(default_factory=dict)
+
+    async def start(self) -> None:
+        settings = self.settings
+        self.client = mongo_client(settings)
+        self.db = self.client[settings.database_name(self.context)]
+        self.store = EventStore(self.client, self.db)
+        await self.store.ensure_indexes()
+        await ensure_topics(settings, project_topics(settings, [p.name for p in self.projections]))
+        self.producer = kafka_producer(settings)
+        await self.producer.start()
+        self.relay = OutboxRelay(
+            self.store, self.producer, events_topic(self.context, settings.namespace), self.context,
+            batch_size=settings.relay_batch_size, idle_poll_seconds=settings.relay_idle_poll_seconds,
+        )
+        self.relay.start()
+        if self.projections:
+            self.broker = KafkaBroker(settings.kafka_bootstrap_servers, log_level=10)
+            for projection in self.projections:
+                runner = ProjectionRunner(
+                    projection, self.client, self.db, self.producer, settings.namespace,
+                    max_attempts=settings.projection_max_attempts,
+                    retry_backoff_seconds=settings.projection_retry_backoff_seconds,
+                )
+                await runner.ensure_indexes()
+                subscribe(self.broker, runner)
+                self.runners[projection.name] = runner
+            await self.broker.start()
+
+    async def stop(self) -> None:
+        if self.broker:
+            await self.broker.stop()
+        if self.relay:
+            await self.relay.stop()
+        if self.producer:
+            await self.producer.stop()
+        if self.client:
+            await self.client.close()
+
+    async def ready(self) -> dict[str, str]:
+        """Check both dependencies answer now; used by /readyz."""
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(self.client.admin.command("ping"), timeout=2)
+            checks["mongodb"] = "ok"
+        except Exception as error:  # noqa: BLE001 - readiness reports, it does not crash
+            checks["mongodb"] = f"unreachable: {error!r}"
+        try:
+            await asyncio.wait_for(self.producer.client.fetch_all_metadata(), timeout=2)
+            checks["kafka"] = "ok"
+        except Exception as error:  # noqa: BLE001
+            checks["kafka"] = f"unreachable: {error!r}"
+        return checks

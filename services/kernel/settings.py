@@ -1,0 +1,42 @@
+"""Settings from environment variables: the same code runs on the local stack and on a real cluster."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCAL_DEV_JWT_SECRET = "ybss-local-development-key-do-not-use-in-production"
+
+
+class Settings(BaseSettings):
+    """Unprefixed names for the two connection strings users already know; ``YBSS_`` for the rest."""
+
+    model_config = SettingsConfigDict(env_prefix="YBSS_", extra="ignore")
+
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    mongodb_uri: str = Field(
+        default="mongodb://127.0.0.1:27017/?replicaSet=secantus", validation_alias="MONGODB_URI"
+    )
+    namespace: str = Field(default="ybss", description="prefix of topics, consumer groups and databases")
+    topic_partitions: int = Field(default=6, ge=1)
+    topic_replication_factor: int = Field(default=1, ge=1)
+    jwt_secret: str = LOCAL_DEV_JWT_SECRET
+    jwt_algorithm: str = "HS256"
+    jwt_issuer: str = "ybss"
+    relay_batch_size: int = Field(default=500, ge=1)
+    relay_idle_poll_seconds: float = Field(default=0.2, gt=0)
+    projection_max_attempts: int = Field(default=3, ge=1, description="tries before a message is dead-lettered")
+    projection_retry_backoff_seconds: float = Field(default=0.05, ge=0)
+    read_wait_timeout_seconds: float = Field(default=5.0, gt=0, description="max wait for read-your-writes")
+    log_level: str = "INFO"
+
+    def database_name(self, context: str) -> str:
+        """One database per bounded context: services never share collections."""
+        return f"{self.namespace}_{context}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,43 @@
+"""Create the project's topics explicitly: partitions and retention are decisions, not broker defaults."""
+
+from __future__ import annotations
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from contracts.topics import CONTEXTS, dead_letter_topic, events_topic
+from services.kernel.settings import Settings
+
+KEEP_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
+
+
+def project_topics(settings: Settings, dead_letter_consumers: list[str] = ()) -> list[str]:
+    return [events_topic(context, settings.namespace) for context in CONTEXTS] + [
+        dead_letter_topic(consumer, settings.namespace) for consumer in dead_letter_consumers
+    ]
+
+
+async def ensure_topics(settings: Settings, names: list[str]) -> list[str]:
+    """Create any of ``names`` that are missing, with the configured partitions and infinite retention."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [name for name in names if name not in existing]
+        if missing:
+            topics = [
+                NewTopic(
+                    name=name,
+                    num_partitions=settings.topic_partitions,
+                    replication_factor=settings.topic_replication_factor,
+                    topic_configs=KEEP_FOREVER,
+                )
+                for name in missing
+            ]
+            try:
+                await admin.create_topics(topics)
+            except TopicAlreadyExistsError:
+                pass  # another service created it between our list and create
+        return missing
+    finally:
+        await admin.close()
