@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from aiokafka.errors import KafkaError
 from faststream import AckPolicy
@@ -18,6 +19,11 @@ log = get_logger(__name__)
 REWIND_BACKOFF_SECONDS = 0.5
 
 
+async def _raw_bytes(message: Any) -> bytes:
+    """Hand the runner the record's bytes untouched: it decodes (and dead-letters) envelopes itself."""
+    return message.body
+
+
 def subscribe(broker: KafkaBroker, runner: ProjectionRunner) -> None:
     """One subscriber per projection: messages of a partition are handled one at a time, in order."""
 
@@ -27,6 +33,7 @@ def subscribe(broker: KafkaBroker, runner: ProjectionRunner) -> None:
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
         max_poll_records=100,
+        decoder=_raw_bytes,
     )
     async def on_event(body: bytes, message: KafkaMessage) -> None:
         record = message.raw_message

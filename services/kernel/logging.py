@@ -24,6 +24,8 @@ def configure_logging(level: str = "INFO", service: str = "ybss") -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
         cache_logger_on_first_use=False,
     )
+    logging.getLogger("faststream").setLevel(logging.WARNING)
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
     structlog.contextvars.bind_contextvars(service=service)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
@@ -14,7 +15,7 @@ from contracts.topics import events_topic
 from services.kernel.consumers import subscribe
 from services.kernel.eventstore import EventStore
 from services.kernel.outbox import OutboxRelay
-from services.kernel.projection import Projection, ProjectionRunner
+from services.kernel.projection import Projection, ProjectionRunner, physical_name
 from services.kernel.settings import Settings
 from services.kernel.topics import ensure_topics, project_topics
 
@@ -58,7 +59,9 @@ class Runtime:
         )
         self.relay.start()
         if self.projections:
-            self.broker = KafkaBroker(settings.kafka_bootstrap_servers, log_level=10)
+            self.broker = KafkaBroker(
+                settings.kafka_bootstrap_servers, logger=logging.getLogger("faststream"), log_level=logging.DEBUG,
+            )
             for projection in self.projections:
                 runner = ProjectionRunner(
                     projection, self.client, self.db, self.producer, settings.namespace,
@@ -69,6 +72,10 @@ class Runtime:
                 subscribe(self.broker, runner)
                 self.runners[projection.name] = runner
             await self.broker.start()
+
+    def read_model(self, projection: str, logical_name: str):
+        """The live generation's collection of a read model this service owns."""
+        return self.db[physical_name(logical_name, self.runners[projection].generation)]
 
     async def stop(self) -> None:
         if self.broker:

@@ -1,0 +1,29 @@
+"""Export the published language as JSON Schema files, for agencies that do not run Python."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import contracts.address  # noqa: F401 - importing registers the events
+from contracts.envelope import EventEnvelope
+from contracts.events import registered_event_types
+
+
+def schemas() -> dict[str, dict]:
+    result = {"EventEnvelope": EventEnvelope.model_json_schema()}
+    for name, event_type in sorted(registered_event_types().items()):
+        schema = event_type.model_json_schema()
+        schema["x-schema-version"] = event_type.schema_version
+        result[name] = schema
+    return result
+
+
+def export(directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, schema in schemas().items():
+        path = directory / f"{name}.json"
+        path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        written.append(path)
+    return written

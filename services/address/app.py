@@ -1,0 +1,18 @@
+"""Wiring of the address service (标准地址)."""
+
+from services.address.api import router
+from services.address.projections import registry
+from services.kernel.app import ServiceSpec, create_app
+
+SPEC = ServiceSpec(
+    context="address",
+    title="ybss address service 标准地址",
+    port=8001,
+    description="Standard addresses: divisions, roads, door plates, buildings, map and free-text matching.",
+    routers=[router],
+    projections=[registry],
+)
+
+
+def build_app():
+    return create_app(SPEC)

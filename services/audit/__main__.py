@@ -1,0 +1,4 @@
+from services.audit.app import SPEC
+from services.kernel.serve import serve
+
+serve(SPEC)

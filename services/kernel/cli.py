@@ -1,0 +1,118 @@
+"""``ybss``: the operator's command line (tokens, topics, relay, schemas, running every service)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from services.kernel.settings import get_settings
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from services.kernel.auth import ROLES, mint_token
+
+    if args.role not in ROLES:
+        print(f"unknown role {args.role!r}; one of {', '.join(ROLES)}", file=sys.stderr)
+        return 2
+    print(mint_token(args.sub, args.role, args.org, ttl_seconds=args.ttl, channel=args.channel))
+    return 0
+
+
+def cmd_topics(_: argparse.Namespace) -> int:
+    from services.kernel.topics import ensure_topics, project_topics
+
+    settings = get_settings()
+    created = asyncio.run(ensure_topics(settings, project_topics(settings)))
+    print("created: " + (", ".join(created) if created else "nothing (all exist)"))
+    return 0
+
+
+def cmd_relay(args: argparse.Namespace) -> int:
+    """Run only the outbox relay of one context (operations, and the relay crash test)."""
+    from contracts.topics import events_topic
+    from services.kernel.eventstore import EventStore
+    from services.kernel.logging import configure_logging
+    from services.kernel.outbox import OutboxRelay
+    from services.kernel.runtime import kafka_producer, mongo_client
+
+    settings = get_settings()
+    configure_logging(settings.log_level, service=f"relay-{args.context}")
+
+    async def main() -> None:
+        client = mongo_client(settings)
+        producer = kafka_producer(settings)
+        await producer.start()
+        store = EventStore(client, client[settings.database_name(args.context)])
+        relay = OutboxRelay(store, producer, events_topic(args.context, settings.namespace), args.context,
+                            batch_size=args.batch_size, idle_poll_seconds=settings.relay_idle_poll_seconds)
+        try:
+            await relay.run()
+        finally:
+            await producer.stop()
+            await client.close()
+
+    asyncio.run(main())
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from contracts.schema_export import export
+
+    written = export(Path(args.out))
+    print(f"wrote {len(written)} schemas to {args.out}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from services.kernel.launcher import run_all
+
+    return run_all(Path(args.state_dir))
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    from services.kernel.launcher import stop_all
+
+    return stop_all(Path(args.state_dir))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ybss", description="ybss operator CLI (一标三实)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    token = commands.add_parser("token", help="mint a development JWT")
+    token.add_argument("--role", required=True, help="collector | police | supervisor | agency | admin")
+    token.add_argument("--org", required=True, help="organisation code, e.g. 532503")
+    token.add_argument("--sub", default="dev-user", help="subject (user or agency id)")
+    token.add_argument("--channel", default="web", help="app | web | agency | import")
+    token.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
+    token.set_defaults(func=cmd_token)
+
+    topics = commands.add_parser("topics", help="create the project's topics (idempotent)")
+    topics.set_defaults(func=cmd_topics)
+
+    relay = commands.add_parser("relay", help="run one context's outbox relay in the foreground")
+    relay.add_argument("--context", required=True)
+    relay.add_argument("--batch-size", type=int, default=get_settings().relay_batch_size)
+    relay.set_defaults(func=cmd_relay)
+
+    schema = commands.add_parser("schema", help="export the envelope and event JSON Schemas")
+    schema.add_argument("--out", default="contracts/schemas")
+    schema.set_defaults(func=cmd_schema)
+
+    for name, func, text in (("run", cmd_run, "start every service and wait"), ("stop", cmd_stop, "stop the services `ybss run` started")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--state-dir", default="deploy/local/.work")
+        command.set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
