@@ -1,0 +1,46 @@
+# ybss front door. `make run` brings up the local stack and every service; `make test` runs the suite
+# against the real Kafka and MongoDB-compatible server. Everything installs itself on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+STACK := bash deploy/local/stack.sh
+
+.PHONY: venv install up down status run test test-unit bench topics clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+install: venv
+	$(STACK) install
+
+up: venv
+	$(STACK) up
+	$(PY) -m services.kernel.cli topics
+
+down:
+	-@test -x $(PY) && $(PY) -m services.kernel.cli stop || true
+	$(STACK) down
+
+status:
+	$(STACK) status
+
+run: up
+	$(PY) -m services.kernel.cli run
+
+test: up
+	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test-unit: venv
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit
+
+bench: up
+	$(PY) bench/run.py
+
+clean: down
+	rm -rf deploy/local/.work

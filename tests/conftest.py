@@ -1,0 +1,48 @@
+"""Test-wide setup: a fresh namespace per run so topics, groups and databases never mix between runs.
+
+Integration and end-to-end tests talk to the real Kafka broker and MongoDB-compatible server started by
+``make up`` (or those named by KAFKA_BOOTSTRAP_SERVERS / MONGODB_URI).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+NAMESPACE = os.environ.setdefault("YBSS_NAMESPACE", f"t{uuid.uuid4().hex[:10]}")
+os.environ.setdefault("YBSS_LOG_LEVEL", "INFO")
+
+import pytest  # noqa: E402
+
+from services.kernel.settings import get_settings  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def settings():
+    return get_settings()
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _clean_namespace_after_run():
+    """Drop this run's databases and topics at the end, so a long-lived local stack does not fill up."""
+    yield
+    if os.environ.get("YBSS_KEEP_TEST_DATA"):
+        return
+    settings = get_settings()
+    try:
+        from aiokafka.admin import AIOKafkaAdminClient
+        from pymongo import AsyncMongoClient
+
+        client = AsyncMongoClient(settings.mongodb_uri, serverSelectionTimeoutMS=3000)
+        for name in await client.list_database_names():
+            if name.startswith(f"{settings.namespace}_"):
+                await client.drop_database(name)
+        await client.close()
+        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+        await admin.start()
+        topics = [topic for topic in await admin.list_topics() if topic.startswith(f"{settings.namespace}.")]
+        if topics:
+            await admin.delete_topics(topics)
+        await admin.close()
+    except Exception:  # noqa: BLE001 - cleanup is best effort; unit-only runs have no stack
+        pass

@@ -1,0 +1,27 @@
+"""Fixtures that run services in-process against the real stack."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from services.kernel.auth import mint_token
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def police_headers(settings):
+    return {"Authorization": "Bearer " + mint_token("PC-0001", "police", "532503", settings)}
+
+
+@pytest.fixture(scope="session")
+async def address_client():
+    from services.address.app import build_app
+
+    app = build_app()
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://address") as client:
+            client.app = manager.app
+            yield client
