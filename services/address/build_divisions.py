@@ -185,19 +185,25 @@ def _stem_match(old_names: set[str], new_names: set[str], same_prefecture: bool)
 
 def find_successors(entries: dict[str, Entry]) -> None:
     """Attach successors to retired codes (same stem, same level, starting in the end year ± 1)."""
-    by_start: dict[tuple[int, int], list[Entry]] = {}
+    by_stem: dict[tuple[int, int, str], list[Entry]] = {}  # (code length, start year, stem)
+    by_prefecture: dict[tuple[int, int, str], list[Entry]] = {}  # (code length, start year, prefecture)
     for entry in entries.values():
         for period in entry.periods:
             if period.start is not None:
-                by_start.setdefault((len(entry.code), period.start), []).append(entry)
+                by_stem.setdefault((len(entry.code), period.start, name_stem(period.name)), []).append(entry)
+                by_prefecture.setdefault((len(entry.code), period.start, entry.code[:4]), []).append(entry)
     for entry in entries.values():
         last = entry.periods[-1]
         if last.end is None:
             continue
         names = {p.name for p in entry.periods}
+        size = len(entry.code)
         ranked: set[tuple[int, int, int, str]] = set()
         for year in (last.end, last.end + 1, last.end - 1):
-            for cand in by_start.get((len(entry.code), year), []):
+            pool = list(by_prefecture.get((size, year, entry.code[:4]), []))
+            for name in names:
+                pool += by_stem.get((size, year, name_stem(name)), [])
+            for cand in pool:
                 if cand.code == entry.code:
                     continue
                 geo = 0 if cand.code[:4] == entry.code[:4] else 1 if cand.code[:2] == entry.code[:2] else 2

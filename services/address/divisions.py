@@ -121,6 +121,7 @@ def element_type_of(code: str, name: str) -> ElementType:
     return ElementType.SUBDISTRICT
 
 
+@lru_cache(maxsize=None)
 def short_name(name: str) -> str:
     """Common short form (简称) of a division name: 红河哈尼族彝族自治州 → 红河州, 云南省 stays.
 
@@ -136,6 +137,7 @@ def short_name(name: str) -> str:
     return match["stem"] + {"自治州": "州", "自治县": "县", "自治旗": "旗"}.get(kind, kind)
 
 
+@lru_cache(maxsize=None)
 def name_stem(name: str) -> str:
     """Name without its administrative suffix (蒙自县 / 蒙自市 → 蒙自), used to pair a retired code
     with its successor and to recognise bare names such as 云南 or 红河 in free text."""
