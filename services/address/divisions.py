@@ -17,7 +17,7 @@ from __future__ import annotations
 import gzip
 import re
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Literal
 
@@ -84,9 +84,7 @@ class Division:
 
     def valid_in(self, year: int) -> bool:
         """Whether the record was in force at some time during ``year``."""
-        return (self.valid_from is None or self.valid_from <= year) and (
-            self.valid_to is None or year <= self.valid_to
-        )
+        return (self.valid_from is None or self.valid_from <= year) and (self.valid_to is None or year <= self.valid_to)
 
     @property
     def element_type(self) -> ElementType:
@@ -121,7 +119,7 @@ def element_type_of(code: str, name: str) -> ElementType:
     return ElementType.SUBDISTRICT
 
 
-@lru_cache(maxsize=None)
+@cache
 def short_name(name: str) -> str:
     """Common short form (简称) of a division name: 红河哈尼族彝族自治州 → 红河州, 云南省 stays.
 
@@ -137,7 +135,7 @@ def short_name(name: str) -> str:
     return match["stem"] + {"自治州": "州", "自治县": "县", "自治旗": "旗"}.get(kind, kind)
 
 
-@lru_cache(maxsize=None)
+@cache
 def name_stem(name: str) -> str:
     """Name without its administrative suffix (蒙自县 / 蒙自市 → 蒙自), used to pair a retired code
     with its successor and to recognise bare names such as 云南 or 红河 in free text."""
@@ -170,9 +168,7 @@ class DivisionRegistry:
             bucket.append(Division(code, name, level_of(code), parent, valid_from, valid_to))
             if successor:
                 successors[code] = successor
-        self._records = {
-            code: tuple(sorted(recs, key=lambda d: (d.valid_from or 0))) for code, recs in records.items()
-        }
+        self._records = {code: tuple(sorted(recs, key=lambda d: d.valid_from or 0)) for code, recs in records.items()}
         self._children = {code: tuple(sorted(kids)) for code, kids in children.items()}
         self._successors = successors
 

@@ -134,7 +134,9 @@ def to_wgs84(lng: float, lat: float, datum: Datum | str = Datum.WGS84) -> tuple[
         datum = Datum(str(datum).lower().replace("-", "").replace("_", ""))
     except ValueError:
         accepted = ", ".join(d.value for d in Datum)
-        raise ValueError(f"不支持的坐标系 {datum!r}，可选 {accepted} / unsupported datum {datum!r}, use {accepted}") from None
+        raise ValueError(
+            f"不支持的坐标系 {datum!r}，可选 {accepted} / unsupported datum {datum!r}, use {accepted}"
+        ) from None
     if datum is Datum.GCJ02:
         return gcj02_to_wgs84(lng, lat)
     if datum is Datum.BD09:

@@ -15,8 +15,8 @@ from rapidfuzz import fuzz
 
 from services.address.normalize import split_division
 
-_ROAD_SUFFIX = ("大道", "大街", "胡同", "街", "路", "巷", "弄", "道", "村", "组", "里")
-_COMPOUND_SUFFIX = ("小区", "花园", "公寓", "大厦", "广场", "新村", "家园", "苑", "园", "城", "府", "庭", "院", "湾", "居")
+_ROAD_SUFFIX = tuple("大道 大街 胡同 街 路 巷 弄 道 村 组 里".split())
+_COMPOUND_SUFFIX = tuple("小区 花园 公寓 大厦 广场 新村 家园 苑 园 城 府 庭 院 湾 居".split())
 _TOKEN = re.compile(
     r"(?P<door>[A-Z]?\d+(?:-\d+)?)(?P<door_suffix>号院|号|弄)"
     r"|(?P<building>[0-9A-Z]+(?:-\d+)?)栋"

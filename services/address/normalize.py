@@ -28,7 +28,7 @@ _DIGITS = {
 _UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000, "万": 10000}
 _NUMERAL_RUN = re.compile(f"[{''.join(_DIGITS)}{''.join(_UNITS)}]+")
 #: Component markers after which (or before which) a numeral is a number, not part of a name.
-_MARKERS = ("号楼", "号院", "单元", "门面", "号", "栋", "幢", "座", "楼", "层", "室", "户", "组", "巷", "弄", "期", "排", "区")
+_MARKERS = tuple("号楼 号院 单元 门面 号 栋 幢 座 楼 层 室 户 组 巷 弄 期 排 区".split())
 _MARKER_BEFORE = re.compile(r"(?:单元|栋|幢|座|号|层|楼|室|-|#)$")
 _PUNCTUATION = re.compile(r"[\s,，、。.·:：;；\"'“”‘’/\\|~_*]+")
 _BRACKETED = re.compile(r"[(（\[【〔<《][^)）\]】〕>》]*[)）\]】〕>》]")

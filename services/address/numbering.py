@@ -21,7 +21,9 @@ DEFAULT_SUFFIX = "号"
 #: Suffixes that name the same door (18号 = 18号院); others (弄 lane, 巷) are kept in the key.
 _DOOR_SUFFIXES = ("号院", "号", "弄", "巷")
 _SAME_DOOR_SUFFIXES = ("号", "号院")
-_DOOR = re.compile(r"^(?P<prefix>[A-Z]{1,2}|[东西南北中临甲乙丙丁]|)(?P<number>\d{1,6})(?:-(?P<sub>\d{1,4}))?(?P<suffix>号院|号|弄|巷)?$")
+_DOOR = re.compile(
+    r"^(?P<prefix>[A-Z]{1,2}|[东西南北中临甲乙丙丁]|)(?P<number>\d{1,6})(?:-(?P<sub>\d{1,4}))?(?P<suffix>号院|号|弄|巷)?$"
+)
 #: The local rule that skips unlucky numbers, where a city adopts it.
 SKIP_4_13_14 = frozenset({4, 13, 14})
 

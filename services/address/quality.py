@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from services.address import geo
-from services.address.numbering import DoorNumber, DoorNumberError, NumberingRule, Side, parse_door_number
 from services.address.normalize import clean
+from services.address.numbering import DoorNumber, DoorNumberError, NumberingRule, Side, parse_door_number
 
 ApprovalState = Literal["pending", "approved", "rejected"]
 PlateStatus = Literal["in_use", "retired"]
@@ -136,7 +136,13 @@ def road_quality_report(
             verdict = geo.plausibly_within(division_code, plate.lng, plate.lat)
             if not verdict.ok:
                 report.implausible_coordinates.append(
-                    PlateIssue(plate.plate_id, plate.number, "coordinates-outside-division", verdict.message_zh, verdict.message_en)
+                    PlateIssue(
+                        plate.plate_id,
+                        plate.number,
+                        "coordinates-outside-division",
+                        verdict.message_zh,
+                        verdict.message_en,
+                    )
                 )
         try:
             door = parse_door_number(plate.number)

@@ -6,7 +6,14 @@ import time
 
 import pytest
 
-from services.address.buildings import BuildingSpec, BuildingSpecError, Room, RoomNumbering, floor_labels, generate_rooms
+from services.address.buildings import (
+    BuildingSpec,
+    BuildingSpecError,
+    Room,
+    RoomNumbering,
+    floor_labels,
+    generate_rooms,
+)
 
 
 def test_default_numbering_is_floor_times_100_plus_sequence():
@@ -25,7 +32,9 @@ def test_wide_floors_use_floor_times_1000():
 
 
 def test_underground_and_shop_fronts():
-    spec = BuildingSpec(units=1, floors=3, rooms_per_floor=2, underground_floors=2, underground_rooms_per_floor=3, shop_fronts=4)
+    spec = BuildingSpec(
+        units=1, floors=3, rooms_per_floor=2, underground_floors=2, underground_rooms_per_floor=3, shop_fronts=4
+    )
     rooms = generate_rooms(spec)
     assert len(rooms) == spec.room_count == 6 + 6 + 4
     underground = [r for r in rooms if r.kind == "underground"]

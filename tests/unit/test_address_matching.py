@@ -9,9 +9,7 @@ STANDARD = "云南省红河州蒙自市文澜街道天马路18号3栋2单元1203
 
 def test_extract_components_of_a_full_address():
     comps = extract_components(STANDARD)
-    assert comps == Components(
-        division_code="532503001", road="天马路", door="18", building="3", unit="2", room="1203"
-    )
+    assert comps == Components(division_code="532503001", road="天马路", door="18", building="3", unit="2", room="1203")
 
 
 def test_extract_components_from_messy_spelling():
@@ -22,7 +20,13 @@ def test_extract_components_from_messy_spelling():
 
 def test_extract_compound_floor_and_sub_number():
     comps = extract_components("天马路18号阳光小区3栋2单元12楼")
-    assert (comps.road, comps.compound, comps.door, comps.building, comps.floor) == ("天马路", "阳光小区", "18", "3", 12)
+    assert (comps.road, comps.compound, comps.door, comps.building, comps.floor) == (
+        "天马路",
+        "阳光小区",
+        "18",
+        "3",
+        12,
+    )
     assert extract_components("阳光小区A座1单元302").compound == "阳光小区"
     assert extract_components("阳光小区A座1单元302").room == "302"
     assert extract_components("天马路18之1号").door == "18-1"

@@ -24,7 +24,16 @@ def test_halfwidth():
 
 @pytest.mark.parametrize(
     ("numeral", "value"),
-    [("十", 10), ("十二", 12), ("二十", 20), ("一千二百零三", 1203), ("二〇三", 203), ("一二〇三", 1203), ("两百", 200), ("三万零五", 30005)],
+    [
+        ("十", 10),
+        ("十二", 12),
+        ("二十", 20),
+        ("一千二百零三", 1203),
+        ("二〇三", 203),
+        ("一二〇三", 1203),
+        ("两百", 200),
+        ("三万零五", 30005),
+    ],
 )
 def test_parse_chinese_number(numeral, value):
     assert parse_chinese_number(numeral) == value

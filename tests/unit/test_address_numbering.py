@@ -89,7 +89,10 @@ def test_rule_from_config_is_validated():
 
 
 def test_standard_full_name():
-    assert standard_name("532503001", "天马路", 18, 3, 2, room=1203) == "云南省红河州蒙自市文澜街道天马路18号3栋2单元1203室"
+    assert (
+        standard_name("532503001", "天马路", 18, 3, 2, room=1203)
+        == "云南省红河州蒙自市文澜街道天马路18号3栋2单元1203室"
+    )
     assert (
         standard_name("532503001", "天马路", "十八号", "3号楼", "2单元", room="1203室", short_divisions=False)
         == "云南省红河哈尼族彝族自治州蒙自市文澜街道天马路18号3栋2单元1203室"

@@ -21,7 +21,12 @@ def test_clean_road_has_no_issues():
 
 
 def test_duplicates_use_the_normalised_key():
-    plates = [plate("a", "18号", "right"), plate("b", "十八号", "right"), plate("c", "18号院", "right"), plate("d", "18-1号")]
+    plates = [
+        plate("a", "18号", "right"),
+        plate("b", "十八号", "right"),
+        plate("c", "18号院", "right"),
+        plate("d", "18-1号"),
+    ]
     report = road_quality_report("天马路", plates)
     assert report.duplicates == [DuplicateGroup("天马路#18", "18号", ("a", "b", "c"))]
 
