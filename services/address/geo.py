@@ -24,6 +24,8 @@ from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 
+from services.address import divisions
+
 EXTENTS_FILE = "extents.tsv.gz"
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis used by the GCJ-02 formula
@@ -191,9 +193,15 @@ def _extents() -> dict[str, Extent]:
 
 
 def extent(code: str) -> Extent | None:
-    """Extent of the division ``code`` or of its nearest ancestor that has one (township → county → …)."""
+    """Extent of the division ``code``, else of its current successor (蒙自县 → 蒙自市), else of its
+    nearest ancestor that has one (township → county → prefecture → province)."""
     table = _extents()
-    for key in (code, code[:6], code[:4], code[:2]):
+    if code in table:
+        return table[code]
+    resolved = divisions.resolve(code) if len(code) in (4, 6) else None
+    if resolved is not None and resolved.code in table:
+        return table[resolved.code]
+    for key in (code[:6], code[:4], code[:2]):
         if key in table:
             return table[key]
     return None

@@ -98,8 +98,9 @@ def test_plausibly_within_county_township_and_retired_code():
     centre = (103.3649, 23.3962)  # Mengzi centre
     assert geo.plausibly_within("532503", *centre).ok
     assert geo.plausibly_within("532503001", *centre).checked_code == "532503"
-    retired = geo.plausibly_within("532522", *centre)  # falls back to the prefecture's box
-    assert retired.ok and retired.checked_code == "5325"
+    retired = geo.plausibly_within("532522", *centre)  # 蒙自县: checked against its successor 蒙自市
+    assert retired.ok and retired.checked_code == "532503"
+    assert geo.plausibly_within("532101", *centre).checked_code == "53"  # retired, no successor: province
     far = geo.plausibly_within("532503", 116.3975, 39.9087)
     assert not far.ok and far.distance_to_reference_m > 2_000_000
     assert "outside" in far.message_en and "范围之外" in far.message_zh
