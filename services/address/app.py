@@ -1,6 +1,6 @@
 """Wiring of the address service (标准地址)."""
 
-from services.address.api import router
+from services.address import api_addresses, api_doorplates, api_places
 from services.address.projections import registry
 from services.kernel.app import ServiceSpec, create_app
 
@@ -8,8 +8,8 @@ SPEC = ServiceSpec(
     context="address",
     title="ybss address service 标准地址",
     port=8001,
-    description="Standard addresses: divisions, roads, door plates, buildings, map and free-text matching.",
-    routers=[router],
+    description="Standard addresses: divisions, places, door plates, buildings, map and free-text matching.",
+    routers=[api_places.router, api_doorplates.router, api_addresses.router],
     projections=[registry],
 )
 

@@ -92,6 +92,25 @@ def address_code(
     return body + str(damm.calc_check_digit(body))
 
 
+def child_codes(parent_code: str, element_type: ElementType | int, canonical_names: list[str], salt: int = 0) -> list[str]:
+    """Codes of many children of one parent whose names are already canonical (generated rooms).
+
+    Same scheme as :func:`address_code` but without per-name normalisation, so a 60,000-room building is
+    coded in well under a second; the names must be what :func:`clean` would return for them.
+    """
+    if not is_valid_address_code(parent_code):
+        raise ValueError(f"上级地址编码无效：{parent_code!r} / invalid parent address code: {parent_code!r}")
+    township, etype = parent_code[:9], int(parse_element_type(element_type))
+    head = f"{township}{etype:02d}"
+    codes = []
+    for name in canonical_names:
+        material = f"{parent_code}|{etype}|{name}|{salt}".encode()
+        identity = int.from_bytes(hashlib.blake2b(material, digest_size=8).digest(), "big") % 10**12
+        body = f"{head}{identity:012d}"
+        codes.append(body + str(damm.calc_check_digit(body)))
+    return codes
+
+
 def is_valid_address_code(code: str) -> bool:
     """24 digits with a correct Damm check digit and a known element type."""
     if not isinstance(code, str) or not _CODE.match(code) or not damm.is_valid(code):

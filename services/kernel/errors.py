@@ -50,3 +50,13 @@ class NotCaughtUp(Exception):
         self.stream_id = stream_id
         self.wanted = wanted
         self.current = current
+
+
+class StateConflict(Exception):
+    """The command does not fit the aggregate's current state (approve a rejected plate...): HTTP 409."""
+
+    def __init__(self, rule: str, message: str, message_zh: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.message_zh = message_zh

@@ -11,7 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from services.kernel.errors import ConcurrencyConflict, DomainRuleViolation, NotCaughtUp, NotFound
+from services.kernel.errors import ConcurrencyConflict, DomainRuleViolation, NotCaughtUp, NotFound, StateConflict
 from services.kernel.logging import get_logger
 from services.kernel.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
@@ -61,6 +61,11 @@ def install_error_handlers(app: FastAPI) -> None:
             content={"detail": str(error), "stream_id": error.stream_id,
                      "expected_version": error.expected_version, "current_version": error.current_version},
         )
+
+    @app.exception_handler(StateConflict)
+    async def state_conflict(_: Request, error: StateConflict) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"detail": error.message, "detail_zh": error.message_zh,
+                                                      "type": error.rule})
 
     @app.exception_handler(NotCaughtUp)
     async def not_caught_up(_: Request, error: NotCaughtUp) -> JSONResponse:

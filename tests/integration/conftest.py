@@ -25,3 +25,10 @@ async def address_client():
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://address") as client:
             client.app = manager.app
             yield client
+
+
+def unique_name(stem: str = "路") -> str:
+    """A fresh Chinese road name per test (names are normalised, so stay within CJK)."""
+    import random
+
+    return "".join(chr(random.randint(0x4E00, 0x9FA5)) for _ in range(4)) + stem

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
+from tests.integration.conftest import unique_name
 
 from services.kernel.auth import mint_token
 
 
 async def test_registered_doorplate_appears_in_the_read_model(address_client, police_headers):
-    road = f"天马路{uuid.uuid4().hex[:4]}"
+    road = unique_name()
     response = await address_client.post(
         "/v1/doorplates", json={"division_code": "532503001", "road_name": road, "number": "18"}, headers=police_headers
     )

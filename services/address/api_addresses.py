@@ -1,0 +1,109 @@
+"""Any standard address by code, its change history, and map queries (near a point, inside a box)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from contracts.geo import CoordinateSystem
+from services.address import geo
+from services.address.domain import doorplate_stream, place_stream
+from services.address.reads import collection, public
+from services.kernel.auth import current_actor
+from services.kernel.deps import runtime
+from services.kernel.errors import DomainRuleViolation, NotFound
+from services.kernel.runtime import Runtime
+
+router = APIRouter(prefix="/v1", tags=["addresses and map 标准地址与地图"], dependencies=[Depends(current_actor)])
+Rt = Annotated[Runtime, Depends(runtime)]
+
+
+async def resolve(rt: Runtime, code: str) -> tuple[str, dict]:
+    """(kind, document) for a place, door plate or room code."""
+    for kind, logical in (("doorplate", "doorplates"), ("place", "places"), ("room", "rooms")):
+        document = await collection(rt, logical).find_one({"_id": code})
+        if document is not None:
+            return kind, document
+    raise NotFound("address", code)
+
+
+@router.get("/addresses/{code}", summary="Any standard address by code 按编码查询标准地址")
+async def get_address(code: str, rt: Rt) -> dict:
+    kind, document = await resolve(rt, code)
+    result = {"kind": kind, **public(document)}
+    if kind == "room":
+        plate = await collection(rt, "doorplates").find_one({"_id": document["doorplate_code"]})
+        result.update(full_name=plate["full_name"] + document["name_suffix"], location=plate.get("location"),
+                      element_type="62", status=plate["status"], division_code=plate["division_code"])
+    elif kind == "doorplate":
+        result["element_type"] = "50"
+    return result
+
+
+@router.get("/addresses/{code}/history", summary="Change history 变更历史 (every event, with who and when)")
+async def address_history(code: str, rt: Rt) -> dict:
+    kind, document = await resolve(rt, code)
+    stream = {"place": place_stream(code), "doorplate": doorplate_stream(code),
+              "room": doorplate_stream(document.get("doorplate_code", ""))}[kind]
+    events = await rt.store.read_stream(stream)
+    return {"code": code, "stream_id": stream, "events": [
+        {"version": e.version, "event_type": e.event_type, "occurred_at": e.occurred_at, "recorded_at": e.recorded_at,
+         "actor": e.actor.model_dump(mode="json"), "correlation_id": e.correlation_id, "payload": e.payload}
+        for e in events]}
+
+
+def _wgs84(lng: float, lat: float, system: CoordinateSystem, field: str = "lng") -> tuple[float, float]:
+    try:
+        return geo.to_wgs84(lng, lat, str(system))
+    except ValueError as error:
+        raise DomainRuleViolation(field, "coordinates.invalid", str(error)) from None
+
+
+def _located(document: dict) -> dict:
+    item = public(document)
+    item.pop("location_input", None)
+    return item
+
+
+@router.get("/map/near", summary="Door plates near a point, nearest first 周边地址")
+async def near(
+    rt: Rt,
+    lng: Annotated[float, Query(ge=-180, le=180, examples=[103.3649])],
+    lat: Annotated[float, Query(ge=-90, le=90, examples=[23.3962])],
+    radius_m: Annotated[float, Query(gt=0, le=50_000)] = 500,
+    system: CoordinateSystem = CoordinateSystem.wgs84,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict:
+    x, y = _wgs84(lng, lat, system)
+    cursor = collection(rt, "doorplates").find({
+        "status": "in_use",
+        "location": {"$near": {"$geometry": {"type": "Point", "coordinates": [x, y]}, "$maxDistance": radius_m}},
+    }).limit(limit)
+    items = []
+    async for document in cursor:
+        item = _located(document)
+        px, py = document["location"]["coordinates"]
+        item["distance_m"] = round(geo.haversine_m(x, y, px, py), 1)
+        items.append(item)
+    items.sort(key=lambda item: item["distance_m"])
+    return {"center": [x, y], "radius_m": radius_m, "items": items, "count": len(items)}
+
+
+@router.get("/map/within", summary="Door plates inside a bounding box 框选地址")
+async def within(
+    rt: Rt,
+    west: Annotated[float, Query(ge=-180, le=180)], south: Annotated[float, Query(ge=-90, le=90)],
+    east: Annotated[float, Query(ge=-180, le=180)], north: Annotated[float, Query(ge=-90, le=90)],
+    system: CoordinateSystem = CoordinateSystem.wgs84,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> dict:
+    if west >= east or south >= north:
+        raise DomainRuleViolation("west", "bbox.order", "need west < east and south < north", "须满足 西<东 且 南<北")
+    w, s = _wgs84(west, south, system, "west")
+    e, n = _wgs84(east, north, system, "east")
+    polygon = {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+    cursor = collection(rt, "doorplates").find(
+        {"status": "in_use", "location": {"$geoWithin": {"$geometry": polygon}}}).limit(limit)
+    items = [_located(document) async for document in cursor]
+    return {"bbox": [w, s, e, n], "items": items, "count": len(items)}

@@ -1,0 +1,148 @@
+"""Routes for door plates (门楼牌): register, review, renumber, locate, retire, merge, generate rooms."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel
+
+from services.address.commands import (
+    AddAlias, GenerateBuilding, MergeDoorplate, Reject, Relocate, RegisterDoorplate, Renumber, RetireDoorplate, Review,
+)
+from services.address.domain import doorplate_stream
+from services.address.reads import MinVersion, caught_up, collection, public, service
+from services.address.service import Accepted, AddressService
+from services.kernel.aggregate import CommandContext
+from services.kernel.auth import current_actor
+from services.kernel.deps import command_context, runtime
+from services.kernel.errors import DomainRuleViolation, NotFound
+from services.kernel.runtime import Runtime
+
+router = APIRouter(prefix="/v1/doorplates", tags=["door plates 门楼牌"], dependencies=[Depends(current_actor)])
+Ctx = Annotated[CommandContext, Depends(command_context)]
+Service = Annotated[AddressService, Depends(service)]
+Rt = Annotated[Runtime, Depends(runtime)]
+MAX_REDIRECTS = 10
+
+
+class BuildingAccepted(Accepted):
+    room_count: int
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted, summary="Register a door plate 登记门楼牌",
+             responses={409: {"description": "this number is already registered on the road"}})
+async def register_doorplate(command: RegisterDoorplate, ctx: Ctx, svc: Service) -> Accepted:
+    return await svc.register_doorplate(command, ctx)
+
+
+@router.get("/{code}", summary="Read a door plate 查询门楼牌 (a merged plate answers with its survivor)")
+async def get_doorplate(
+    code: str, rt: Rt, min_version: MinVersion = 0,
+    follow: Annotated[bool, Query(description="follow a merged plate to the one that replaced it")] = True,
+) -> dict:
+    await caught_up(rt, doorplate_stream(code), min_version)
+    plates = collection(rt, "doorplates")
+    document = await plates.find_one({"_id": code})
+    if document is None:
+        raise NotFound("doorplate", code)
+    path = [code]
+    while follow and document.get("redirect_to") and len(path) <= MAX_REDIRECTS:
+        document = await plates.find_one({"_id": document["redirect_to"]})
+        path.append(document["_id"])
+    result = public(document)
+    if len(path) > 1:
+        result["redirected_from"] = path[:-1]
+    return result
+
+
+@router.get("", summary="List door plates on a road 按街路巷列出门楼牌")
+async def list_doorplates(
+    rt: Rt,
+    place_code: Annotated[str | None, Query(description="road or compound code")] = None,
+    road_name: Annotated[str | None, Query(min_length=1, description="街路巷名称")] = None,
+    division_code: Annotated[str | None, Query(description="restrict to one division")] = None,
+    include_retired: bool = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict:
+    query: dict = {}
+    if place_code:
+        query["place_code"] = place_code
+    if road_name:
+        query["place_name"] = road_name
+    if division_code:
+        query["division_code"] = division_code
+    if not query:
+        raise DomainRuleViolation("place_code", "required", "give place_code, road_name or division_code",
+                                  "须提供 place_code、road_name 或 division_code")
+    if not include_retired:
+        query["status"] = "in_use"
+    cursor = collection(rt, "doorplates").find(query).sort([("place_code", 1), ("sort_key", 1)]).limit(limit)
+    items = [public(document) async for document in cursor]
+    return {"items": items, "count": len(items)}
+
+
+@router.get("/{code}/rooms", summary="Rooms generated under a door plate 层户")
+async def list_rooms(
+    code: str, rt: Rt,
+    building_seq: int | None = None, unit: int | None = None, floor: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500, offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict:
+    plate = await collection(rt, "doorplates").find_one({"_id": code}, {"full_name": 1})
+    if plate is None:
+        raise NotFound("doorplate", code)
+    query = {"doorplate_code": code}
+    for key, value in (("building_seq", building_seq), ("unit", unit), ("floor", floor)):
+        if value is not None:
+            query[key] = value
+    rooms = collection(rt, "rooms")
+    total = await rooms.count_documents(query)
+    cursor = rooms.find(query).sort([("building_seq", 1), ("unit", 1), ("floor", 1), ("room_number", 1)])
+    items = []
+    async for room in cursor.skip(offset).limit(limit):
+        item = public(room)
+        item["full_name"] = plate["full_name"] + room["name_suffix"]
+        items.append(item)
+    return {"items": items, "count": len(items), "total": total}
+
+
+@router.post("/{code}/approve", response_model=Accepted, summary="Approve 审核通过")
+async def approve(code: str, command: Review, ctx: Ctx, svc: Service) -> Accepted:
+    return await svc.review(code, command, ctx)
+
+
+@router.post("/{code}/reject", response_model=Accepted, summary="Reject 驳回")
+async def reject(code: str, command: Reject, ctx: Ctx, svc: Service) -> Accepted:
+    return await svc.review(code, command, ctx)
+
+
+@router.post("/{code}/renumber", response_model=Accepted, summary="Renumber 门牌号变更")
+async def renumber(code: str, command: Renumber, ctx: Ctx, svc: Service) -> Accepted:
+    return await svc.renumber(code, command, ctx)
+
+
+@router.put("/{code}/location", response_model=Accepted, summary="Set the position 坐标 (WGS-84, GCJ-02 or BD-09 in)")
+async def relocate(code: str, command: Relocate, ctx: Ctx, svc: Service) -> Accepted:
+    return await svc.relocate(code, command, ctx)
+
+
+@router.post("/{code}/aliases", response_model=Accepted, summary="Add an alias 别名")
+async def add_alias(code: str, command: AddAlias, ctx: Ctx, svc: Service) -> Accepted:
+    return await svc.add_alias(code, command, ctx)
+
+
+@router.post("/{code}/retire", response_model=Accepted, summary="Retire 注销 (拆迁 ...)")
+async def retire(code: str, command: RetireDoorplate, ctx: Ctx, svc: Service) -> Accepted:
+    return await svc.retire_doorplate(code, command, ctx)
+
+
+@router.post("/{code}/merge", response_model=Accepted, summary="Merge this duplicate into a survivor 重复门牌合并")
+async def merge(code: str, command: MergeDoorplate, ctx: Ctx, svc: Service) -> Accepted:
+    return await svc.merge(code, command, ctx)
+
+
+@router.post("/{code}/buildings", status_code=status.HTTP_201_CREATED, response_model=BuildingAccepted,
+             summary="Generate units × floors × rooms 生成层户")
+async def generate_building(code: str, command: GenerateBuilding, ctx: Ctx, svc: Service) -> BuildingAccepted:
+    accepted, rooms = await svc.generate_building(code, command, ctx)
+    return BuildingAccepted(**accepted.model_dump(), room_count=rooms)
