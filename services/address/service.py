@@ -26,7 +26,7 @@ from services.address.normalize import clean
 from services.address.numbering import DoorNumber, DoorNumberError, parse_door_number
 from services.kernel.aggregate import Aggregate, CommandContext, Repository
 from services.kernel.claims import claim, owner_of, release
-from services.kernel.errors import ConcurrencyConflict, DomainRuleViolation, NotFound, StateConflict
+from services.kernel.errors import ConcurrencyConflict, DomainRuleViolation, Forbidden, NotFound, StateConflict
 from services.kernel.runtime import Runtime
 
 A = TypeVar("A", bound=Aggregate)
@@ -117,7 +117,7 @@ class AddressService:
         parent_type, division_code, parent_place = await self._parent(command.parent_code)
         violation = check_parent(parent_type, element_type)
         if violation:
-            raise DomainRuleViolation("element_type", violation.rule, violation.message_en, violation.message_zh)
+            raise DomainRuleViolation("element_type", f"hierarchy.{violation.rule}", violation.message_en, violation.message_zh)
         name = command.name.strip()
         key = f"place:{command.parent_code}:{int(element_type)}:{clean(name)}"
         if await owner_of(self.rt.db, key):
@@ -222,7 +222,7 @@ class AddressService:
             raise DomainRuleViolation("place_code", "place.retired", f"{place.name} is retired", f"{place.name} 已撤销")
         violation = check_parent(int(place.element_type), ElementType.BUILDING)
         if violation:
-            raise DomainRuleViolation("place_code", violation.rule, violation.message_en, violation.message_zh)
+            raise DomainRuleViolation("place_code", f"hierarchy.{violation.rule}", violation.message_en, violation.message_zh)
         location, system, raw = self._location(command.location, place.division_code)
         approval = "approved" if self.settings.approval_level == "none" else "pending"
         number_text = str(door.number) if door.sub is None else f"{door.number}-{door.sub}"
@@ -258,8 +258,8 @@ class AddressService:
         level = self.settings.approval_level
         allowed = APPROVERS.get(level, ())
         if ctx.actor.role not in allowed:
-            raise StateConflict("approval.role", f"approval at level {level} needs one of {list(allowed)}, "
-                                f"not {ctx.actor.role}", f"{level} 级审核须由 {allowed} 办理")
+            raise Forbidden(f"approval at level {level} needs one of the roles {list(allowed)}, not {ctx.actor.role}",
+                            f"{level} 级审核须由 {'/'.join(allowed) or '（无需审核）'} 办理")
         if isinstance(command, Reject):
             action = lambda plate: plate.reject(level, command.reason)  # noqa: E731
         else:

@@ -60,3 +60,12 @@ class StateConflict(Exception):
         self.rule = rule
         self.message = message
         self.message_zh = message_zh
+
+
+class Forbidden(Exception):
+    """The actor's role may not do this: HTTP 403 naming the roles that may."""
+
+    def __init__(self, message: str, message_zh: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.message_zh = message_zh

@@ -11,7 +11,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from services.kernel.errors import ConcurrencyConflict, DomainRuleViolation, NotCaughtUp, NotFound, StateConflict
+from services.kernel.errors import (
+    ConcurrencyConflict, DomainRuleViolation, Forbidden, NotCaughtUp, NotFound, StateConflict,
+)
 from services.kernel.logging import get_logger
 from services.kernel.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
@@ -66,6 +68,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def state_conflict(_: Request, error: StateConflict) -> JSONResponse:
         return JSONResponse(status_code=409, content={"detail": error.message, "detail_zh": error.message_zh,
                                                       "type": error.rule})
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, error: Forbidden) -> JSONResponse:
+        return JSONResponse(status_code=403, content={"detail": error.message, "detail_zh": error.message_zh})
 
     @app.exception_handler(NotCaughtUp)
     async def not_caught_up(_: Request, error: NotCaughtUp) -> JSONResponse:

@@ -23,7 +23,7 @@ async def address_client():
     app = build_app()
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://address") as client:
-            client.app = manager.app
+            client.fastapi = app
             yield client
 
 

@@ -1,0 +1,92 @@
+"""Free-text Chinese address parser (一标三实 standard-address chunks).
+
+    >>> from services.address.parsing import parse
+    >>> [(c.label, c.text) for c in parse("浙江省杭州市滨江区缤纷北苑47幢")]
+    [('prov', '浙江省'), ('city', '杭州市'), ('district', '滨江区'), ('poi', '缤纷北苑'), ('houseno', '47幢')]
+
+A linear-chain CRF (python-crfsuite) tags the tokens of the address with BIO tags over the 21
+labels of the Li et al. (NAACL 2019) corpus; the tags are turned into chunks whose offsets
+point into the caller's original string (end exclusive), whitespace and full-width
+characters included. The model and the division gazetteer are shipped in this package and
+loaded once, lazily, on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .corpus import chunks_from_tags
+from .features import FeatureExtractor
+from .gazetteer import GAZETTEER_PATH, Gazetteer
+from .text import Token, tokenize
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MODEL_PATH = PACKAGE_DIR / "model.crfsuite"
+
+LABELS = (
+    "country", "prov", "city", "district", "devzone", "town", "community", "road", "subroad",
+    "roadno", "subroadno", "poi", "subpoi", "houseno", "cellno", "floorno", "roomno", "person",
+    "assist", "redundant", "otherinfo",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    label: str
+    text: str
+    start: int  # offset into the original text, inclusive
+    end: int  # offset into the original text, exclusive
+
+    def as_dict(self) -> dict:
+        return {"label": self.label, "text": self.text, "start": self.start, "end": self.end}
+
+
+class AddressParser:
+    def __init__(self, model_path: str | Path = MODEL_PATH, gazetteer_path: str | Path = GAZETTEER_PATH):
+        import pycrfsuite
+
+        model_path = Path(model_path)
+        if not model_path.exists():
+            raise FileNotFoundError(
+                f"address parser model not found: {model_path} "
+                "(retrain it with `python -m services.address.parsing.train`)"
+            )
+        self._tagger = pycrfsuite.Tagger()
+        self._tagger.open(str(model_path))
+        self._features = FeatureExtractor(Gazetteer.load(gazetteer_path))
+        self._lock = threading.Lock()  # a crfsuite tagger is not safe to share between threads
+
+    def tag_tokens(self, tokens: list[str]) -> list[str]:
+        """BIO tags for already tokenised (normalised) tokens."""
+        if not tokens:
+            return []
+        xseq = self._features.sentence(tokens)
+        with self._lock:
+            return list(self._tagger.tag(xseq))
+
+    def parse(self, text: str) -> list[Chunk]:
+        toks: list[Token] = tokenize(text)
+        if not toks:
+            return []
+        tags = self.tag_tokens([t.text for t in toks])
+        chunks = []
+        for label, s, e in chunks_from_tags(tags):
+            start, end = toks[s].start, toks[e - 1].end
+            chunks.append(Chunk(label, text[start:end], start, end))
+        return chunks
+
+
+@lru_cache(maxsize=4)
+def load_parser(model_path: str | Path = MODEL_PATH) -> AddressParser:
+    """The parser for ``model_path``, built once per process."""
+    return AddressParser(model_path)
+
+
+def parse(text: str) -> list[Chunk]:
+    """Split a free-text Chinese address into labelled chunks (offsets into ``text``)."""
+    if not text or text.isspace():
+        return []
+    return load_parser().parse(text)
