@@ -22,6 +22,11 @@ registry.index("doorplates", [("division_code", ASCENDING), ("place_name", ASCEN
 registry.index("doorplates", [("place_code", ASCENDING), ("sort_key", ASCENDING)])
 registry.index("doorplates", [("door_key", ASCENDING)])
 registry.index("doorplates", [("location", GEOSPHERE)])
+registry.index("places", [("name", ASCENDING)])
+registry.index("places", [("aliases", ASCENDING)])
+registry.index("places", [("former_names.name", ASCENDING)])
+registry.index("doorplates", [("aliases", ASCENDING)])
+registry.index("rooms", [("doorplate_code", ASCENDING), ("room_number", ASCENDING)])
 registry.index("rooms", [("doorplate_code", ASCENDING), ("building_seq", ASCENDING), ("unit", ASCENDING),
                          ("floor", ASCENDING)])
 
@@ -190,11 +195,13 @@ async def building_generated(tx: ProjectionTx) -> None:
         "kind": room.kind, "unit": room.unit, "floor": room.floor, "room_number": room.room_number,
         "label": room.label, "name_suffix": f"{building}{room.label}",
     } for code, room in zip(codes, generated)]
+    # Tens of thousands of rooms are too large for one transaction, so they are written outside it. That is
+    # safe because it is idempotent: the ids are deterministic and the set is replaced whole, so a retry or
+    # a replay after a crash before the checkpoint commits writes exactly the same documents again.
     collection = tx.collection("rooms")
-    await collection.delete_many({"doorplate_code": plate["_id"], "building_seq": payload["building_seq"]},
-                                 session=tx.session)
+    await collection.delete_many({"doorplate_code": plate["_id"], "building_seq": payload["building_seq"]})
     for start in range(0, len(rooms), 5000):
-        await collection.insert_many(rooms[start:start + 5000], ordered=False, session=tx.session)
+        await collection.insert_many(rooms[start:start + 5000], ordered=False)
     summary = {key: payload[key] for key in ("building", "building_seq", "units", "floors", "rooms_per_floor",
                                              "underground_floors", "shopfronts", "room_count")}
     await update_doorplate(tx, {}, {"buildings": summary})

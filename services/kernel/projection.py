@@ -131,7 +131,14 @@ class ProjectionRunner:
 
     async def ensure_indexes(self) -> None:
         for logical, keys, options in self.projection.indexes:
-            await self.db[physical_name(logical, self.generation)].create_index(keys, **options)
+            collection = self.db[physical_name(logical, self.generation)]
+            try:
+                await collection.create_index(keys, **options)
+            except OperationFailure as error:
+                # 85/86: an index on the same keys exists with options the server spells differently
+                # (SecantusDB answers so for an existing 2dsphere index); the index we need is there.
+                if error.code not in (85, 86):
+                    raise
 
     async def applied_version(self, stream_id: str) -> int:
         checkpoint = await self.checkpoints.find_one({"_id": stream_id})
