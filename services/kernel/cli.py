@@ -66,6 +66,26 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Replay a read model from offset 0 into a fresh generation and swap it in."""
+    import importlib
+
+    from services.kernel.logging import configure_logging
+    from services.kernel.rebuild import rebuild
+
+    settings = get_settings()
+    configure_logging("WARNING", service=f"rebuild-{args.context}")
+    spec = importlib.import_module(f"services.{args.context}.app").SPEC
+    projections = {projection.name: projection for projection in spec.projections}
+    if args.projection not in projections:
+        print(f"unknown projection {args.projection!r}; {args.context} has: {', '.join(projections) or 'none'}",
+              file=sys.stderr)
+        return 2
+    report = asyncio.run(rebuild(settings, args.context, projections[args.projection], swap=not args.no_swap))
+    print(json.dumps(report.__dict__, ensure_ascii=False))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from services.kernel.launcher import run_all
 
@@ -101,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="export the envelope and event JSON Schemas")
     schema.add_argument("--out", default="contracts/schemas")
     schema.set_defaults(func=cmd_schema)
+
+    rebuild = commands.add_parser("rebuild", help="rebuild a read model from offset 0 and swap it in")
+    rebuild.add_argument("--context", required=True, help="address | person | house | unit | audit")
+    rebuild.add_argument("--projection", required=True, help="e.g. address-registry")
+    rebuild.add_argument("--no-swap", action="store_true", help="build the new generation but keep the old live")
+    rebuild.set_defaults(func=cmd_rebuild)
 
     for name, func, text in (("run", cmd_run, "start every service and wait"), ("stop", cmd_stop, "stop the services `ybss run` started")):
         command = commands.add_parser(name, help=text)

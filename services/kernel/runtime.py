@@ -14,10 +14,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 from contracts.topics import events_topic
 from services.kernel.consumers import subscribe
 from services.kernel.eventstore import EventStore
+from services.kernel.generations import active_generation
+from services.kernel.logging import get_logger
 from services.kernel.outbox import OutboxRelay
 from services.kernel.projection import Projection, ProjectionRunner, physical_name
 from services.kernel.settings import Settings
 from services.kernel.topics import ensure_topics, project_topics
+
+log = get_logger(__name__)
 
 
 def mongo_client(settings: Settings) -> AsyncMongoClient:
@@ -43,6 +47,7 @@ class Runtime:
     relay: OutboxRelay | None = None
     broker: KafkaBroker | None = None
     runners: dict[str, ProjectionRunner] = field(default_factory=dict)
+    _watcher: asyncio.Task | None = None
 
     async def start(self) -> None:
         settings = self.settings
@@ -59,25 +64,53 @@ class Runtime:
         )
         self.relay.start()
         if self.projections:
-            self.broker = KafkaBroker(
-                settings.kafka_bootstrap_servers, logger=logging.getLogger("faststream"), log_level=logging.DEBUG,
+            await self._start_consumers()
+            self._watcher = asyncio.create_task(self._watch_generations(), name=f"generations-{self.context}")
+
+    async def _start_consumers(self) -> None:
+        """One FastStream subscriber per projection, on the generation currently live."""
+        settings = self.settings
+        self.broker = KafkaBroker(
+            settings.kafka_bootstrap_servers, logger=logging.getLogger("faststream"), log_level=logging.DEBUG,
+        )
+        for projection in self.projections:
+            runner = ProjectionRunner(
+                projection, self.client, self.db, self.producer, settings.namespace,
+                generation=await active_generation(self.db, projection.name),
+                max_attempts=settings.projection_max_attempts,
+                retry_backoff_seconds=settings.projection_retry_backoff_seconds,
             )
-            for projection in self.projections:
-                runner = ProjectionRunner(
-                    projection, self.client, self.db, self.producer, settings.namespace,
-                    max_attempts=settings.projection_max_attempts,
-                    retry_backoff_seconds=settings.projection_retry_backoff_seconds,
-                )
-                await runner.ensure_indexes()
-                subscribe(self.broker, runner)
-                self.runners[projection.name] = runner
-            await self.broker.start()
+            await runner.ensure_indexes()
+            subscribe(self.broker, runner)
+            self.runners[projection.name] = runner
+        await self.broker.start()
+
+    async def _watch_generations(self) -> None:
+        """After ``ybss rebuild`` flips a pointer, move the subscribers onto the new generation."""
+        while True:
+            await asyncio.sleep(self.settings.generation_poll_seconds)
+            try:
+                live = {p.name: await active_generation(self.db, p.name) for p in self.projections}
+                if any(self.runners[name].generation != generation for name, generation in live.items()):
+                    log.info("read model generation swapped; switching subscribers", generations=live)
+                    await self.broker.stop()
+                    await self._start_consumers()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - keep watching through outages
+                log.warning("generation watch failed", error=repr(error))
 
     def read_model(self, projection: str, logical_name: str):
         """The live generation's collection of a read model this service owns."""
         return self.db[physical_name(logical_name, self.runners[projection].generation)]
 
     async def stop(self) -> None:
+        if self._watcher:
+            self._watcher.cancel()
+            try:
+                await self._watcher
+            except asyncio.CancelledError:
+                pass
         if self.broker:
             await self.broker.stop()
         if self.relay:

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     projection_max_attempts: int = Field(default=3, ge=1, description="tries before a message is dead-lettered")
     projection_retry_backoff_seconds: float = Field(default=0.05, ge=0)
     read_wait_timeout_seconds: float = Field(default=5.0, gt=0, description="max wait for read-your-writes")
+    generation_poll_seconds: float = Field(default=2.0, gt=0, description="how often services look for a swapped read model")
     log_level: str = "INFO"
 
     def database_name(self, context: str) -> str:
