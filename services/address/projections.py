@@ -108,7 +108,12 @@ async def place_retired(tx: ProjectionTx) -> None:
 # door plates ---------------------------------------------------------------------------------------
 @registry.handles("DoorplateRegistered")
 async def doorplate_registered(tx: ProjectionTx) -> None:
-    payload = tx.envelope.payload
+    payload = dict(tx.envelope.payload)
+    # Streams of different aggregates live on different partitions, so a replay may apply the road's
+    # rename before this registration: take the road's current name when the road is already known.
+    place = await tx.collection("places").find_one({"_id": payload["place_code"]}, {"name": 1}, session=tx.session)
+    if place is not None:
+        payload["place_name"] = place["name"]
     door = door_number(payload["prefix"], payload["number"], payload["suffix"])
     await tx.collection("doorplates").replace_one({"_id": payload["code"]}, {
         **payload, "_id": payload["code"], "door_number": door, "sort_key": sort_key(payload["number"]),

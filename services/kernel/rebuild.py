@@ -66,7 +66,7 @@ async def _replay(settings: Settings, runner: ProjectionRunner) -> int:
         await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)
         applied = 0
-        while any(await consumer.position(tp) < end[tp] for tp in partitions):
+        while await _behind(consumer, partitions, end):
             batches = await consumer.getmany(timeout_ms=1000, max_records=500)
             for tp, records in batches.items():
                 for record in records:
@@ -81,6 +81,13 @@ async def _replay(settings: Settings, runner: ProjectionRunner) -> int:
         return applied
     finally:
         await consumer.stop()
+
+
+async def _behind(consumer: AIOKafkaConsumer, partitions: list[TopicPartition], end: dict) -> bool:
+    for tp in partitions:
+        if await consumer.position(tp) < end[tp]:
+            return True
+    return False
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:

@@ -4,8 +4,10 @@
     >>> [(c.label, c.text) for c in parse("浙江省杭州市滨江区缤纷北苑47幢")]
     [('prov', '浙江省'), ('city', '杭州市'), ('district', '滨江区'), ('poi', '缤纷北苑'), ('houseno', '47幢')]
 
-A linear-chain CRF (python-crfsuite) tags the tokens of the address with BIO tags over the 21
-labels of the Li et al. (NAACL 2019) corpus; the tags are turned into chunks whose offsets
+An ensemble of character BiLSTM-CRF taggers (``model.py``, run with numpy) tags the tokens of
+the address with BIO tags over the 21 labels of the Li et al. (NAACL 2019) corpus, using
+division-gazetteer and address key-word features (``features.py``); the tags are turned into
+chunks whose offsets
 point into the caller's original string (end exclusive), whitespace and full-width
 characters included. The model and the division gazetteer are shipped in this package and
 loaded once, lazily, on first use.
@@ -13,7 +15,6 @@ loaded once, lazily, on first use.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,10 +22,11 @@ from pathlib import Path
 from .corpus import chunks_from_tags
 from .features import FeatureExtractor
 from .gazetteer import GAZETTEER_PATH, Gazetteer
+from .model import EnsembleTagger, token_inputs
 from .text import Token, tokenize
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-MODEL_PATH = PACKAGE_DIR / "model.crfsuite"
+MODEL_PATH = PACKAGE_DIR / "model.bin"
 
 LABELS = (
     "country", "prov", "city", "district", "devzone", "town", "community", "road", "subroad",
@@ -46,26 +48,20 @@ class Chunk:
 
 class AddressParser:
     def __init__(self, model_path: str | Path = MODEL_PATH, gazetteer_path: str | Path = GAZETTEER_PATH):
-        import pycrfsuite
-
         model_path = Path(model_path)
         if not model_path.exists():
             raise FileNotFoundError(
                 f"address parser model not found: {model_path} "
                 "(retrain it with `python -m services.address.parsing.train`)"
             )
-        self._tagger = pycrfsuite.Tagger()
-        self._tagger.open(str(model_path))
+        self._tagger = EnsembleTagger.load(model_path)
         self._features = FeatureExtractor(Gazetteer.load(gazetteer_path))
-        self._lock = threading.Lock()  # a crfsuite tagger is not safe to share between threads
 
     def tag_tokens(self, tokens: list[str]) -> list[str]:
         """BIO tags for already tokenised (normalised) tokens."""
         if not tokens:
             return []
-        xseq = self._features.sentence(tokens)
-        with self._lock:
-            return list(self._tagger.tag(xseq))
+        return self._tagger.tag(token_inputs(tokens, self._features))
 
     def parse(self, text: str) -> list[Chunk]:
         toks: list[Token] = tokenize(text)
