@@ -41,6 +41,8 @@ test-unit: venv
 
 bench: up
 	$(PY) bench/run.py
+	$(PY) bench/buildings.py
+	@test -f bench/parser_f1.py && $(PY) bench/parser_f1.py || true
 
 clean: down
 	rm -rf deploy/local/.work
