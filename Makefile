@@ -37,7 +37,7 @@ test: up
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 test-unit: venv
-	$(PY) -m pytest -q -p no:cacheprovider tests/unit
+	YBSS_KEEP_TEST_DATA=1 $(PY) -m pytest -q -p no:cacheprovider tests/unit
 
 bench: up
 	$(PY) bench/run.py

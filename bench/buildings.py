@@ -30,6 +30,7 @@ from services.address.buildings import BuildingSpec, generate_rooms  # noqa: E40
 from services.address.codes import address_code  # noqa: E402
 from services.address.projections import room_codes  # noqa: E402
 from services.kernel.auth import mint_token  # noqa: E402
+from services.kernel.namespaces import drop_namespace  # noqa: E402
 from services.kernel.runtime import mongo_client  # noqa: E402
 from services.kernel.settings import get_settings  # noqa: E402
 
@@ -84,11 +85,7 @@ async def main(repeats: int) -> dict:
                 coding.append(time.perf_counter() - started)
                 raw.append(await raw_insert(settings))
                 e2e.append(await end_to_end(client, headers))
-    client = mongo_client(settings)
-    for name in await client.list_database_names():
-        if name.startswith(f"{settings.namespace}_"):
-            await client.drop_database(name)
-    await client.close()
+    await drop_namespace(settings)
     med = {name: round(statistics.median(values), 3) for name, values in
            (("generate_s", generation), ("codes_s", coding), ("raw_insert_60k_s", raw), ("end_to_end_s", e2e))}
     return {"rooms": 60_000, "repeats": repeats, "medians": med,

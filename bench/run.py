@@ -28,6 +28,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
 
 from contracts.envelope import Actor, EventEnvelope  # noqa: E402
 from services.kernel.logging import configure_logging  # noqa: E402
+from services.kernel.namespaces import drop_namespace  # noqa: E402
 from services.kernel.projection import Projection, ProjectionTx  # noqa: E402
 from services.kernel.runtime import Runtime, mongo_client  # noqa: E402
 from services.kernel.settings import get_settings  # noqa: E402
@@ -136,24 +137,8 @@ async def main(repeats: int, n: int) -> dict:
             "pipeline_vs_raw_kafka": round(medians["pipeline_events_per_s"] / medians["raw_kafka_msgs_per_s"], 3),
         },
     }
-    await cleanup(settings)
+    await drop_namespace(settings)
     return report
-
-
-async def cleanup(settings) -> None:
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    client = mongo_client(settings)
-    for name in await client.list_database_names():
-        if name.startswith(f"{settings.namespace}_"):
-            await client.drop_database(name)
-    await client.close()
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await admin.start()
-    topics = [t for t in await admin.list_topics() if t.startswith(f"{settings.namespace}.")]
-    if topics:
-        await admin.delete_topics(topics)
-    await admin.close()
 
 
 if __name__ == "__main__":

@@ -28,21 +28,9 @@ async def _clean_namespace_after_run():
     yield
     if os.environ.get("YBSS_KEEP_TEST_DATA"):
         return
-    settings = get_settings()
     try:
-        from aiokafka.admin import AIOKafkaAdminClient
-        from pymongo import AsyncMongoClient
+        from services.kernel.namespaces import drop_namespace
 
-        client = AsyncMongoClient(settings.mongodb_uri, serverSelectionTimeoutMS=3000)
-        for name in await client.list_database_names():
-            if name.startswith(f"{settings.namespace}_"):
-                await client.drop_database(name)
-        await client.close()
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-        await admin.start()
-        topics = [topic for topic in await admin.list_topics() if topic.startswith(f"{settings.namespace}.")]
-        if topics:
-            await admin.delete_topics(topics)
-        await admin.close()
+        await drop_namespace(get_settings())
     except Exception:  # noqa: BLE001 - cleanup is best effort; unit-only runs have no stack
         pass
