@@ -14,10 +14,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "data" / "address-corpus"
 DEV = CORPUS_DIR / "dev.txt"
 
-# Held-out dev F1 of the recipe (ensemble trained on train.txt only) is 0.XXXX; the shipped
+# Held-out dev F1 of the recipe (ensemble trained on train.txt only) is 0.8979; the shipped
 # model was also trained on dev, so it scores higher on dev. The floor is set below the
 # held-out figure so that a regression in the recipe, the features or the offsets shows up.
-DEV_F1_FLOOR = 0.88
+DEV_F1_FLOOR = 0.885
 
 
 def labels(chunks: list[Chunk]) -> list[tuple[str, str]]:

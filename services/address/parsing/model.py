@@ -140,6 +140,8 @@ class EnsembleTagger:
                     x_feat[i] = m.feat_emb[fs].sum(0)
             x = np.concatenate([m.char_emb[chars], m.bigram_emb[left], m.bigram_emb[right], x_feat], axis=1)
             xs.extend((x, x[::-1]))
+        # einsum rather than matmul: it stays single-threaded, which is faster for these small
+        # products than a BLAS call, above all when other processes compete for the cores
         gx = np.einsum("kni,kig->kng", np.stack(xs), self._w_ih) + self._b[:, None, :]
         K2, H = self._w_hh.shape[0], self._w_hh.shape[1]
         h = np.zeros((K2, H), dtype=np.float32)

@@ -7,14 +7,14 @@
 An ensemble of character BiLSTM-CRF taggers (``model.py``, run with numpy) tags the tokens of
 the address with BIO tags over the 21 labels of the Li et al. (NAACL 2019) corpus, using
 division-gazetteer and address key-word features (``features.py``); the tags are turned into
-chunks whose offsets
-point into the caller's original string (end exclusive), whitespace and full-width
-characters included. The model and the division gazetteer are shipped in this package and
+chunks whose offsets point into the caller's original string (end exclusive), whitespace and
+full-width characters included. The model and the division gazetteer are shipped in this package and
 loaded once, lazily, on first use.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -75,10 +75,18 @@ class AddressParser:
         return chunks
 
 
+_load_lock = threading.Lock()
+
+
 @lru_cache(maxsize=4)
-def load_parser(model_path: str | Path = MODEL_PATH) -> AddressParser:
-    """The parser for ``model_path``, built once per process."""
+def _load(model_path: str) -> AddressParser:
     return AddressParser(model_path)
+
+
+def load_parser(model_path: str | Path = MODEL_PATH) -> AddressParser:
+    """The parser for ``model_path``, built once per process (thread-safe; parsing is too)."""
+    with _load_lock:
+        return _load(str(model_path))
 
 
 def parse(text: str) -> list[Chunk]:

@@ -18,7 +18,6 @@ train.txt and dev.txt (default: ../shared/data/address-corpus relative to the re
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import tempfile
 import time
@@ -30,8 +29,7 @@ from .evaluate import DEFAULT_CORPUS_DIR, format_report, score
 from .features import FeatureExtractor
 from .gazetteer import DEFAULT_DIVISIONS_DIR, GAZETTEER_PATH, Gazetteer, build
 from .model import EnsembleTagger, Vocab, token_inputs
-
-MODEL_PATH = Path(__file__).resolve().parent / "model.bin"
+from .parser import MODEL_PATH
 
 HPARAMS = {
     "char_dim": 100,
@@ -194,7 +192,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seeds", type=int, default=3, help="ensemble size")
     ap.add_argument("--epochs", type=int, default=HPARAMS["epochs"])
     ap.add_argument("--final-data", choices=("train", "train+dev"), default="train+dev")
-    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    # One thread by default: on a shared 2-core machine torch's OpenMP threads slow down by an
+    # order of magnitude whenever another process competes for the cores; one thread is steady.
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
 
     import torch

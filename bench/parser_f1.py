@@ -1,0 +1,24 @@
+"""Span-level P/R/F1 of the shipped address parser on the corpus dev split, plus latency.
+
+    python bench/parser_f1.py [path/to/dev.txt] [--model FILE]
+
+Feeds the raw text of every dev address (tokens concatenated) to
+``services.address.parsing.parse`` and scores the returned character spans against the gold
+chunks, conlleval-style (a chunk is right only if label and exact span match), overall and
+per label; prints the median / p95 per-address parse time. Default corpus path:
+../shared/data/address-corpus/dev.txt relative to the repository root.
+
+Note: the shipped model is trained on train.txt + dev.txt, so its dev score here is NOT a
+held-out figure; the held-out dev figure is the one printed by
+``python -m services.address.parsing.train`` (model trained on train.txt only).
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.address.parsing.evaluate import main  # noqa: E402
+
+if __name__ == "__main__":
+    main()
