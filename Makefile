@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 STACK := bash deploy/local/stack.sh
+# Keep the built SecantusDB server between clones on one machine (CI runs here too); a new machine builds it.
+export YBSS_STACK_CACHE_DIR ?= $(HOME)/.cache/ybss-stack
 
 .PHONY: venv install up down status run test test-unit bench topics clean
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from contracts.envelope import EventEnvelope
 from contracts.events import upcast
@@ -90,6 +90,12 @@ class EventStore:
                         await self.events.insert_many(documents, ordered=True, session=session)
         except (DuplicateKeyError, BulkWriteError) as error:
             if isinstance(error, BulkWriteError) and not _is_duplicate(error):
+                raise
+            await self._conflict(stream_id, expected_version, envelopes[0].stream_type)
+        except OperationFailure as error:
+            # Inside a transaction a concurrent writer of the same (stream, version) surfaces as a
+            # WriteConflict (112, TransientTransactionError) rather than a duplicate key: same meaning.
+            if error.code != 112 and not error.has_error_label("TransientTransactionError"):
                 raise
             await self._conflict(stream_id, expected_version, envelopes[0].stream_type)
         EVENTS_APPENDED.labels(envelopes[0].stream_type).inc(len(envelopes))

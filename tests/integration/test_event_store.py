@@ -69,3 +69,15 @@ async def test_multi_event_append_is_all_or_nothing_and_reads_back_in_order(stor
     assert [e.version for e in events] == [1, 2, 3]
     assert events[0].actor == ACTOR and events[0].correlation_id == "c-1"
     assert [e.version for e in await store.read_stream(stream, after_version=1)] == [2, 3]
+
+
+async def test_concurrent_multi_event_appends_exactly_one_wins(store):
+    stream = f"s-{uuid.uuid4().hex}"
+    await store.append(stream, 0, [envelope(stream, 1)])
+    results = await asyncio.gather(*(
+        store.append(stream, 1, [envelope(stream, 2, writer=n), envelope(stream, 3, writer=n)]) for n in range(6)),
+        return_exceptions=True)
+    assert sum(1 for result in results if result == 3) == 1
+    assert all(isinstance(result, ConcurrencyConflict) for result in results if result != 3), results
+    events = await store.read_stream(stream)
+    assert [e.version for e in events] == [1, 2, 3] and events[1].payload == events[2].payload
