@@ -11,6 +11,9 @@ import uuid
 
 NAMESPACE = os.environ.setdefault("YBSS_NAMESPACE", f"t{uuid.uuid4().hex[:10]}")
 os.environ.setdefault("YBSS_LOG_LEVEL", "INFO")
+# A ceiling, not an expectation: reads normally catch up in milliseconds, but a consumer-group rebalance
+# after a test kills a service can pause a read model for several seconds on a 2-core machine.
+os.environ.setdefault("YBSS_READ_WAIT_TIMEOUT_SECONDS", "30")
 
 import pytest  # noqa: E402
 

@@ -33,6 +33,8 @@ def subscribe(broker: KafkaBroker, runner: ProjectionRunner) -> None:
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
         max_poll_records=100,
+        session_timeout_ms=runner.session_timeout_ms,
+        heartbeat_interval_ms=runner.heartbeat_interval_ms,
         decoder=_raw_bytes,
     )
     async def on_event(body: bytes, message: KafkaMessage) -> None:

@@ -106,6 +106,8 @@ class ProjectionRunner:
         generation: int = 1,
         max_attempts: int = 3,
         retry_backoff_seconds: float = 0.05,
+        session_timeout_ms: int = 6000,
+        heartbeat_interval_ms: int = 2000,
     ) -> None:
         self.projection = projection
         self.client = client
@@ -115,6 +117,8 @@ class ProjectionRunner:
         self.generation = generation
         self.max_attempts = max_attempts
         self.retry_backoff_seconds = retry_backoff_seconds
+        self.session_timeout_ms = session_timeout_ms
+        self.heartbeat_interval_ms = heartbeat_interval_ms
         self.checkpoints = db[projection.checkpoint_collection(generation)]
 
     @property

@@ -79,6 +79,8 @@ class Runtime:
                 generation=await active_generation(self.db, projection.name),
                 max_attempts=settings.projection_max_attempts,
                 retry_backoff_seconds=settings.projection_retry_backoff_seconds,
+                session_timeout_ms=settings.consumer_session_timeout_ms,
+                heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
             )
             await runner.ensure_indexes()
             subscribe(self.broker, runner)

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     projection_max_attempts: int = Field(default=3, ge=1, description="tries before a message is dead-lettered")
     projection_retry_backoff_seconds: float = Field(default=0.05, ge=0)
     read_wait_timeout_seconds: float = Field(default=5.0, gt=0, description="max wait for read-your-writes")
+    consumer_session_timeout_ms: int = Field(
+        default=6000, ge=1000, description="how soon a dead consumer's partitions move to a live one")
+    consumer_heartbeat_interval_ms: int = Field(default=2000, ge=100)
     generation_poll_seconds: float = Field(default=2.0, gt=0, description="how often services look for a swapped read model")
     log_level: str = "INFO"
 

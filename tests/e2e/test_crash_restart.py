@@ -34,7 +34,8 @@ def start(port: int, settings, log) -> subprocess.Popen:
     pytest.fail("address service did not become ready")
 
 
-def test_sigkill_mid_stream_then_restart_loses_no_accepted_write(tmp_path, settings):
+def test_sigkill_mid_stream_then_restart_loses_no_accepted_write(tmp_path, e2e_settings):
+    settings = e2e_settings
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": "Bearer " + mint_token("PC-5", "police", "532503", settings)}
@@ -64,7 +65,7 @@ def test_sigkill_mid_stream_then_restart_loses_no_accepted_write(tmp_path, setti
         process = start(port, settings, log)
         try:
             for plate in accepted:
-                response = httpx.get(f"{base}/v1/doorplates/{plate['code']}", headers=headers, timeout=15,
+                response = httpx.get(f"{base}/v1/doorplates/{plate['code']}", headers=headers, timeout=40,
                                      params={"min_version": plate["version"]})
                 assert response.status_code == 200, f"accepted plate {plate['code']} lost: {response.text}"
             listing = httpx.get(f"{base}/v1/doorplates", headers=headers, params={"road_name": road, "limit": 1000},

@@ -26,10 +26,10 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def address_process(tmp_path: Path, settings):
+def address_process(tmp_path: Path, e2e_settings):
     port = free_port()
     log_path = tmp_path / "address.log"
-    env = {**os.environ, "YBSS_PORT": str(port), "YBSS_NAMESPACE": settings.namespace}
+    env = {**os.environ, "YBSS_PORT": str(port), "YBSS_NAMESPACE": e2e_settings.namespace}
     with open(log_path, "wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "services.address"], stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
