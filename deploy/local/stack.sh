@@ -417,6 +417,11 @@ cmd_up() {
     rollback "${started[@]}"
     exit 1
   fi
+  # A process killed inside a transaction leaves it open, holding its documents, until the server aborts it
+  # after transactionLifetimeLimitSeconds (60 by default). Projection transactions take milliseconds, so
+  # 10 s bounds how long a crashed consumer can stall its successor. Not persisted: set on every `up`.
+  "$VENV/bin/python" -c "import pymongo,sys; pymongo.MongoClient(sys.argv[1]).admin.command('setParameter', 1, transactionLifetimeLimitSeconds=10)" "$LOCAL_MONGO_URI" \
+    || log "warning: could not set transactionLifetimeLimitSeconds"
   log "up in $((SECONDS - t0)) s. Use:"
   log "  KAFKA_BOOTSTRAP_SERVERS=$LOCAL_KAFKA"
   log "  MONGODB_URI=$LOCAL_MONGO_URI"
