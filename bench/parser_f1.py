@@ -8,9 +8,9 @@ chunks, conlleval-style (a chunk is right only if label and exact span match), o
 per label; prints the median / p95 per-address parse time. Default corpus path:
 ../shared/data/address-corpus/dev.txt relative to the repository root.
 
-Note: the shipped model is trained on train.txt + dev.txt, so its dev score here is NOT a
-held-out figure; the held-out dev figure is the one printed by
-``python -m services.address.parsing.train`` (model trained on train.txt only).
+Note: the shipped model is trained on train.txt + dev.txt, so its dev score here (F1 ~0.969) is
+NOT a held-out figure; the held-out dev figure (F1 0.8999, the same recipe trained on
+train.txt only) is the one printed by ``python -m services.address.parsing.train``.
 """
 
 import sys

@@ -17,10 +17,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "data" / "address-corpus"
 DEV = CORPUS_DIR / "dev.txt"
 
-# Held-out dev F1 of the recipe (ensemble trained on train.txt only) is 0.8979; the shipped
-# model was also trained on dev, so it scores higher on dev. The floor is set below the
-# held-out figure so that a regression in the recipe, the features or the offsets shows up.
-DEV_F1_FLOOR = 0.885
+# Held-out dev F1 of the recipe (4-member ensemble trained on train.txt only) is 0.8999. The
+# shipped model is the same recipe retrained on train.txt + dev.txt, so it scores higher on dev
+# (0.969, not a held-out figure). The floor sits 1 point under the held-out figure: it holds
+# for either model and catches a broken model file, feature/offset regressions or tokenisation.
+DEV_F1_FLOOR = 0.89
 
 
 def labels(chunks: list[Chunk]) -> list[tuple[str, str]]:
@@ -118,3 +119,10 @@ def test_dev_f1_floor():
     sents = read_bio(DEV)
     res, _ = evaluate_sentences(sents, parse)
     assert res["overall"]["f1"] >= DEV_F1_FLOOR, res["overall"]
+
+
+def test_long_and_odd_input():
+    text = "北京市朝阳区" * 60 + "！！😀\n"
+    chunks = parse(text)
+    check_offsets(text, chunks)
+    assert chunks and chunks[0].text == "北京市"

@@ -179,8 +179,11 @@ def _repeats(toks: list[str]) -> list[list[str]]:
         for j in range(n - 1, i, -1):
             if toks[i] == toks[j]:
                 lce[i][j] = lce[i + 1][j + 1] + 1
+    # Longer than any corpus address (71 tokens): only look for copies at most 24 tokens apart,
+    # which keeps pathological inputs ("北京市" x 100) cheap.
+    span = n if n <= 80 else 24
     for i in range(n):
-        for j in range(i + 1, n):
+        for j in range(i + 1, min(n, i + span + 1)):
             L = min(lce[i][j], j - i)
             if L < 2 or (i > 0 and toks[i - 1] == toks[j - 1]):
                 continue

@@ -140,14 +140,14 @@ class EnsembleTagger:
                     x_feat[i] = m.feat_emb[fs].sum(0)
             x = np.concatenate([m.char_emb[chars], m.bigram_emb[left], m.bigram_emb[right], x_feat], axis=1)
             xs.extend((x, x[::-1]))
-        # einsum rather than matmul: it stays single-threaded, which is faster for these small
-        # products than a BLAS call, above all when other processes compete for the cores
-        gx = np.einsum("kni,kig->kng", np.stack(xs), self._w_ih) + self._b[:, None, :]
+        gx = np.matmul(np.stack(xs), self._w_ih) + self._b[:, None, :]
         K2, H = self._w_hh.shape[0], self._w_hh.shape[1]
         h = np.zeros((K2, H), dtype=np.float32)
         c = np.zeros((K2, H), dtype=np.float32)
         hs = np.empty((K2, n, H), dtype=np.float32)
         for t in range(n):
+            # einsum rather than matmul for the recurrent step: it stays single-threaded, faster
+            # for these small products than BLAS calls, above all when the cores are contended
             g = gx[:, t] + np.einsum("kh,khg->kg", h, self._w_hh)
             i_g = _sigmoid(g[:, :H])
             f_g = _sigmoid(g[:, H : 2 * H])

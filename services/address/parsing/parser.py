@@ -27,6 +27,7 @@ from .text import Token, tokenize
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MODEL_PATH = PACKAGE_DIR / "model.bin"
+MAX_TOKENS = 128
 
 LABELS = (
     "country", "prov", "city", "district", "devzone", "town", "community", "road", "subroad",
@@ -67,7 +68,12 @@ class AddressParser:
         toks: list[Token] = tokenize(text)
         if not toks:
             return []
-        tags = self.tag_tokens([t.text for t in toks])
+        words = [t.text for t in toks]
+        tags: list[str] = []
+        # Addresses are short (corpus maximum: 71 tokens); an overlong input is tagged in
+        # windows so that the cost stays linear in its length.
+        for i in range(0, len(words), MAX_TOKENS):
+            tags.extend(self.tag_tokens(words[i : i + MAX_TOKENS]))
         chunks = []
         for label, s, e in chunks_from_tags(tags):
             start, end = toks[s].start, toks[e - 1].end
