@@ -1,7 +1,7 @@
 """Free-text addresses: split into chunks (地址要素拆分) and match to standard addresses (地址匹配).
 
 Why: agencies and collectors type addresses freely (蒙自市天马路十八号3幢2单元1203室); linking each one to a
-standard address code is what 一标三实 rests on.  ``/parse`` exposes the CRF parser (services.address.parsing)
+standard address code is what 一标三实 rests on.  ``/parse`` exposes the BiLSTM-CRF ensemble parser (services.address.parsing)
 for clients that want the chunks; ``/match`` ranks registered door plates and rooms for a text.
 
 Matching, with every query bounded (the registry is never read whole):
@@ -336,7 +336,7 @@ async def parse_address(request: ParseRequest) -> ParseResponse:
     from services.address.parsing import parse
 
     try:
-        chunks = await asyncio.to_thread(parse, request.text)  # the first call loads the CRF model
+        chunks = await asyncio.to_thread(parse, request.text)  # the first call loads the parser model
     except (FileNotFoundError, ImportError) as error:
         raise HTTPException(503, detail=f"address parser unavailable: {error} / 地址解析模型不可用") from None
     return ParseResponse(chunks=[ChunkOut(label=c.label, text=c.text, start=c.start, end=c.end) for c in chunks])
