@@ -13,6 +13,8 @@ from contracts.events import registered_event_types
 def schemas() -> dict[str, dict]:
     result = {"EventEnvelope": EventEnvelope.model_json_schema()}
     for name, event_type in sorted(registered_event_types().items()):
+        if not event_type.__module__.startswith("contracts."):
+            continue  # events defined outside the published language (tests, experiments) are not exported
         schema = event_type.model_json_schema()
         schema["x-schema-version"] = event_type.schema_version
         result[name] = schema
