@@ -21,4 +21,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from services.address.parsing.evaluate import main  # noqa: E402
 
 if __name__ == "__main__":
+    print("NOTE: the shipped model was trained on train+dev, so the dev score below is not held out. Held-out dev "
+          "F1 of the same recipe trained on train only: 0.8999 (reproduce: python -m services.address.parsing.train)")
     main()
