@@ -6,6 +6,8 @@ kept with write-side claims, not by reading eventually-consistent read models.
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from typing import Callable, TypeVar
 
 from pydantic import BaseModel
@@ -31,6 +33,7 @@ from services.kernel.runtime import Runtime
 
 A = TypeVar("A", bound=Aggregate)
 MAX_SALT = 20
+PENDING = "pending:"  # claim owner while the claimant is still registering
 
 
 class Accepted(BaseModel):
@@ -120,9 +123,10 @@ class AddressService:
             raise DomainRuleViolation("element_type", f"hierarchy.{violation.rule}", violation.message_en, violation.message_zh)
         name = command.name.strip()
         key = f"place:{command.parent_code}:{int(element_type)}:{clean(name)}"
-        if await owner_of(self.rt.db, key):
+        holder = await self._settled_owner(key)
+        if holder:
             raise StateConflict("place.duplicate", f"{name} is already registered under {command.parent_code} "
-                                f"as {await owner_of(self.rt.db, key)}", f"{name} 已登记")
+                                f"as {holder}", f"{name} 已登记")
 
         def make(code: str) -> Place:
             return Place.register(PlaceRegistered(code=code, element_type=f"{int(element_type)}", name=name,
@@ -135,29 +139,43 @@ class AddressService:
         return await self._claimed_register(key, self.places, make, code_for, ctx)
 
     async def _claimed_register(self, key: str, repository, make, code_for, ctx) -> Accepted:
-        provisional = code_for(0)
-        winner = await claim(self.rt.db, key, provisional)
-        if winner != provisional:
+        """Claim ``key`` with a token only this request holds, register, then hand the claim to the new code.
+
+        Codes are deterministic, so two racing requests would compute the same one: the claim must be made
+        with something unique to the request, or both would believe they had won.
+        """
+        token = f"{PENDING}{uuid.uuid4()}"
+        winner = await claim(self.rt.db, key, token)
+        if winner != token:
             raise StateConflict("duplicate", f"already registered as {winner}", f"已登记，编码 {winner}")
         try:
             aggregate = await self._register(repository, make, code_for, ctx)
         except BaseException:
-            await release(self.rt.db, key, provisional)
+            await release(self.rt.db, key, token)
             raise
-        if aggregate.code != provisional:
-            await self.rt.db["claims"].update_one({"_id": key}, {"$set": {"owner": aggregate.code}})
+        await self.rt.db["claims"].update_one({"_id": key, "owner": token}, {"$set": {"owner": aggregate.code}})
         return Accepted(code=aggregate.code, stream_id=aggregate.id, version=aggregate.version)
+
+    async def _settled_owner(self, key: str, timeout_seconds: float = 3.0) -> str | None:
+        """The code holding ``key``, waiting out a concurrent request that is still registering it."""
+        deadline = asyncio.get_running_loop().time() + timeout_seconds
+        while True:
+            owner = await owner_of(self.rt.db, key)
+            if owner is None or not owner.startswith(PENDING) or asyncio.get_running_loop().time() > deadline:
+                return owner
+            await asyncio.sleep(0.02)
 
     async def road_by_name(self, division_code: str, name: str, ctx: CommandContext) -> str:
         """The road of this name in the division, registering it on first use (the slice's shortcut)."""
         key = f"place:{division_code}:{int(ElementType.ROAD)}:{clean(name)}"
-        existing = await owner_of(self.rt.db, key)
-        if existing:
-            return existing
-        try:
-            return (await self.register_place(RegisterPlace(element_type=41, name=name, parent_code=division_code), ctx)).code
-        except StateConflict:
-            return await owner_of(self.rt.db, key)
+        existing = await self._settled_owner(key)
+        if existing is None:
+            try:
+                command = RegisterPlace(element_type=41, name=name, parent_code=division_code)
+                return (await self.register_place(command, ctx)).code
+            except StateConflict:
+                existing = await self._settled_owner(key)
+        return existing
 
     async def rename_place(self, code: str, command: RenamePlace, ctx: CommandContext) -> Accepted:
         place = await self._load(self.places, place_stream(code), "place", code, command.expected_version)
@@ -238,7 +256,7 @@ class AddressService:
             return address_code(place.division_code, ElementType.BUILDING, door.key, parent_code=place_code, salt=salt)
 
         key = f"doorkey:{place_code}:{door.key}"
-        holder = await owner_of(self.rt.db, key)
+        holder = await self._settled_owner(key)
         if holder and not command.allow_duplicate:
             raise StateConflict("doorplate.duplicate", f"{place.name}{door.format()} is already registered as {holder}",
                                 f"{place.name}{door.format()} 已登记，编码 {holder}")

@@ -182,3 +182,13 @@ async def test_building_generation_counts_numbering_and_ranges(address_client, p
         bad = await address_client.post(f"/v1/doorplates/{accepted['code']}/buildings",
                                         json={**command, "building": "9栋", field: value}, headers=police_headers)
         assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == field
+
+
+async def test_concurrent_first_registrations_on_a_new_road_all_succeed_on_one_road(address_client, police_headers):
+    road = unique_name()
+    results = await asyncio.gather(*(
+        address_client.post("/v1/doorplates", json={"division_code": TOWNSHIP, "road_name": road, "number": str(n)},
+                            headers=police_headers) for n in range(1, 9)))
+    assert [response.status_code for response in results] == [201] * 8, [r.text for r in results]
+    plates = [await read_doorplate(address_client, police_headers, response.json()) for response in results]
+    assert len({plate["place_code"] for plate in plates}) == 1
