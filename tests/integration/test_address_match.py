@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from services.address import api_text
 from tests.integration.address_helpers import TOWNSHIP, read_doorplate, register_doorplate
 from tests.integration.conftest import unique_name
 
 
 @pytest.fixture(scope="module")
 async def client(address_client):
-    """The shared address app, with the text routes added until app.py wires them."""
-    app = address_client.fastapi
-    if "/v1/addresses/match" not in {getattr(route, "path", None) for route in app.routes}:
-        app.include_router(api_text.router)
+    """The shared in-process address service."""
     return address_client
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from fastapi import Depends
 
-from services.address import api_quality
 from services.address.config import AddressSettings, address_settings
 from services.address.reads import service
 from services.address.service import AddressService
@@ -17,10 +16,7 @@ from tests.integration.conftest import unique_name
 
 @pytest.fixture(scope="module")
 async def client(address_client):
-    """The shared address app, with the quality routes added until app.py wires them."""
-    app = address_client.fastapi
-    if "/v1/quality/roads/{place_code}" not in {getattr(route, "path", None) for route in app.routes}:
-        app.include_router(api_quality.router)
+    """The shared in-process address service."""
     return address_client
 
 
