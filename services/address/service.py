@@ -27,13 +27,14 @@ from services.address.hierarchy import ElementType, check_parent, parse_element_
 from services.address.normalize import clean
 from services.address.numbering import DoorNumber, DoorNumberError, parse_door_number
 from services.kernel.aggregate import Aggregate, CommandContext, Repository
-from services.kernel.claims import claim, owner_of, release
+from services.kernel.claims import claim, owner_of, release, release_if_stale
 from services.kernel.errors import ConcurrencyConflict, DomainRuleViolation, Forbidden, NotFound, StateConflict
 from services.kernel.runtime import Runtime
 
 A = TypeVar("A", bound=Aggregate)
 MAX_SALT = 20
 PENDING = "pending:"  # claim owner while the claimant is still registering
+STALE_CLAIM_SECONDS = 30.0
 
 
 class Accepted(BaseModel):
@@ -161,8 +162,12 @@ class AddressService:
         deadline = asyncio.get_running_loop().time() + timeout_seconds
         while True:
             owner = await owner_of(self.rt.db, key)
-            if owner is None or not owner.startswith(PENDING) or asyncio.get_running_loop().time() > deadline:
+            if owner is None or not owner.startswith(PENDING):
                 return owner
+            if asyncio.get_running_loop().time() > deadline:
+                # a claimant that has not finished within STALE_CLAIM_SECONDS died mid-registration
+                released = await release_if_stale(self.rt.db, key, owner, STALE_CLAIM_SECONDS)
+                return None if released else owner
             await asyncio.sleep(0.02)
 
     async def road_by_name(self, division_code: str, name: str, ctx: CommandContext) -> str:

@@ -192,3 +192,19 @@ async def test_concurrent_first_registrations_on_a_new_road_all_succeed_on_one_r
     assert [response.status_code for response in results] == [201] * 8, [r.text for r in results]
     plates = [await read_doorplate(address_client, police_headers, response.json()) for response in results]
     assert len({plate["place_code"] for plate in plates}) == 1
+
+
+async def test_a_claim_left_by_a_crashed_request_does_not_block_the_road_forever(address_client, police_headers):
+    from datetime import datetime, timedelta, timezone
+
+    from services.address.normalize import clean
+    from services.address.service import PENDING
+
+    road = unique_name()
+    rt = address_client.fastapi.state.runtime
+    key = f"place:{TOWNSHIP}:41:{clean(road)}"
+    long_ago = datetime.now(timezone.utc) - timedelta(minutes=5)
+    await rt.db["claims"].insert_one({"_id": key, "owner": f"{PENDING}dead-request", "at": long_ago})
+    accepted = await register_doorplate(address_client, police_headers, road, "1")
+    plate = await read_doorplate(address_client, police_headers, accepted)
+    assert plate["place_name"] == road
