@@ -59,7 +59,7 @@ class RegisterDoorplate(BaseModel):
 
 
 class Review(Versioned):
-    remark: str = Field(default="", max_length=200)
+    remark: str = Field(default="", max_length=200, description="审核意见", examples=["实地核实无误"])
 
 
 class Reject(Versioned):
@@ -74,7 +74,8 @@ class Renumber(Versioned):
 
 
 class Relocate(Versioned):
-    location: CoordinateInput
+    location: CoordinateInput = Field(description="新坐标 (高德/腾讯为 gcj02, 百度为 bd09)",
+                                      examples=[{"lng": 103.3712, "lat": 23.3937, "system": "gcj02"}])
 
 
 class AddAlias(Versioned):

@@ -50,11 +50,11 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     install_middleware(app, spec.context)
     install_error_handlers(app)
 
-    @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers")
+    @app.get("/healthz", tags=["ops"], summary="Liveness 存活检查: the process answers")
     async def healthz() -> dict:
         return {"status": "ok", "service": spec.context}
 
-    @app.get("/readyz", tags=["ops"], summary="Readiness: Kafka and MongoDB are reachable")
+    @app.get("/readyz", tags=["ops"], summary="Readiness 就绪检查: Kafka and MongoDB are reachable")
     async def readyz(request: Request) -> JSONResponse:
         checks = await request.app.state.runtime.ready()
         ok = all(value == "ok" for value in checks.values())
