@@ -1,6 +1,6 @@
 """Wiring of the address service (标准地址)."""
 
-from services.address import api_addresses, api_doorplates, api_places, api_quality, api_text
+from services.address import api_addresses, api_divisions, api_doorplates, api_places, api_quality, api_text
 from services.address.projections import registry
 from services.kernel.app import ServiceSpec, create_app
 
@@ -9,7 +9,7 @@ SPEC = ServiceSpec(
     title="ybss address service 标准地址",
     port=8001,
     description="Standard addresses: divisions, places, door plates, buildings, map and free-text matching.",
-    routers=[api_places.router, api_doorplates.router, api_text.router, api_addresses.router, api_quality.router],
+    routers=[api_divisions.router, api_places.router, api_doorplates.router, api_text.router, api_addresses.router, api_quality.router],
     projections=[registry],
 )
 
