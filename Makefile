@@ -33,7 +33,7 @@ status:
 	$(STACK) status
 
 run: up
-	$(PY) -m services.kernel.cli run
+	$(PY) -m services.kernel.cli run --stop-stack
 
 test: up
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)

@@ -89,7 +89,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from services.kernel.launcher import run_all
 
-    return run_all(Path(args.state_dir))
+    return run_all(Path(args.state_dir), stop_stack=args.stop_stack)
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
@@ -132,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=text)
         command.add_argument("--state-dir", default="deploy/local/.work")
         command.set_defaults(func=func)
+        if name == "run":
+            command.add_argument("--stop-stack", action="store_true", help="also stop Kafka and SecantusDB on exit")
     return parser
 
 

@@ -21,7 +21,7 @@ def _healthy(port: int) -> bool:
         return False
 
 
-def run_all(state_dir: Path) -> int:
+def run_all(state_dir: Path, stop_stack: bool = False) -> int:
     logs, pids = state_dir / "logs", state_dir / "pids"
     logs.mkdir(parents=True, exist_ok=True)
     pids.mkdir(parents=True, exist_ok=True)
@@ -65,6 +65,10 @@ def run_all(state_dir: Path) -> int:
         _terminate(children.values())
         for name in children:
             (pids / f"{name}.pid").unlink(missing_ok=True)
+        if stop_stack:
+            print("stopping the local stack (Kafka, SecantusDB)")
+            subprocess.run(["bash", str(Path(__file__).resolve().parents[2] / "deploy/local/stack.sh"), "down"],
+                           check=False)
     return 0
 
 
