@@ -31,6 +31,7 @@ down:
 
 status:
 	$(STACK) status
+	-@test -x $(PY) && $(PY) -m services.kernel.cli status || true
 
 run: up
 	$(PY) -m services.kernel.cli run --stop-stack

@@ -92,6 +92,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_all(Path(args.state_dir), stop_stack=args.stop_stack)
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from services.kernel.launcher import status_all
+
+    return status_all(Path(args.state_dir))
+
+
 def cmd_stop(args: argparse.Namespace) -> int:
     from services.kernel.launcher import stop_all
 
@@ -128,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--no-swap", action="store_true", help="build the new generation but keep the old live")
     rebuild.set_defaults(func=cmd_rebuild)
 
-    for name, func, text in (("run", cmd_run, "start every service and wait"), ("stop", cmd_stop, "stop the services `ybss run` started")):
+    for name, func, text in (("run", cmd_run, "start every service and wait"),
+                             ("stop", cmd_stop, "stop the services `ybss run` started"),
+                             ("status", cmd_status, "which services answer")):
         command = commands.add_parser(name, help=text)
         command.add_argument("--state-dir", default="deploy/local/.work")
         command.set_defaults(func=func)

@@ -102,3 +102,13 @@ def stop_all(state_dir: Path) -> int:
         pid_file.unlink(missing_ok=True)
     print(f"stopped {stopped} service(s)")
     return 0
+
+
+def status_all(state_dir: Path) -> int:
+    """One line per service: answering or not, with its pid when `ybss run` started it."""
+    for name, port in SERVICES.items():
+        pid_file = state_dir / "pids" / f"{name}.pid"
+        pid = pid_file.read_text().strip() if pid_file.exists() else "-"
+        state = "running" if _healthy(port) else "not running"
+        print(f"[services] {name:8s} {state:12s} port {port}  pid {pid}")
+    return 0
