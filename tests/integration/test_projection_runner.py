@@ -112,3 +112,50 @@ async def test_duplicates_gaps_and_poison_are_handled_and_the_stream_keeps_flowi
         assert await wait_until(committed_all, 15), "the offset is committed once every message is settled"
     finally:
         await admin.close()
+
+
+flaky = Projection("test-flaky", sources=["flakytest"], collections=["applied"])
+outages: dict[str, int] = {}
+applied_order: list[tuple[str, int]] = []
+
+
+@flaky.handles("Counted")
+async def flaky_counted(tx: ProjectionTx) -> None:
+    from pymongo.errors import AutoReconnect
+
+    stream = tx.envelope.stream_id
+    if tx.envelope.payload.get("outage") and outages.get(stream, 0) < 3:
+        outages[stream] = outages.get(stream, 0) + 1
+        raise AutoReconnect("simulated: MongoDB unreachable")
+    applied_order.append((stream, tx.envelope.version))
+    await tx.collection("applied").update_one({"_id": stream}, {"$push": {"versions": tx.envelope.version}},
+                                              upsert=True, session=tx.session)
+
+
+async def test_an_infrastructure_failure_rewinds_instead_of_skipping_or_dead_lettering(settings):
+    runtime = Runtime(settings, "flakytest", [flaky])
+    await runtime.start()
+    try:
+        suffix = uuid.uuid4().hex[:6]
+        first, second = f"f-{suffix}", f"g-{suffix}"
+        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+        await producer.start()
+        topic = events_topic("flakytest", settings.namespace)
+        for key, value in ((first, event(first, 1, outage=True)), (second, event(second, 1)), (first, event(first, 2))):
+            await producer.send_and_wait(topic, value=value, key=key.encode(), partition=0)
+        await producer.stop()
+        applied = runtime.read_model(flaky.name, "applied")
+
+        async def done():
+            doc = await applied.find_one({"_id": first})
+            return doc is not None and doc["versions"] == [1, 2]
+
+        assert await wait_until(done, 40), "the event behind an outage is applied once the database answers"
+        assert outages[first] == 3, "the failing message was retried, not skipped"
+        mine = [item for item in applied_order if item[0] in (first, second)]
+        assert mine == [(first, 1), (second, 1), (first, 2)], "partition order is kept through the rewind"
+        from services.kernel.metrics import DEAD_LETTERS
+
+        assert DEAD_LETTERS.labels("test-flaky", "failed")._value.get() == 0, "an outage is never dead-lettered"
+    finally:
+        await runtime.stop()
