@@ -35,6 +35,7 @@ from contracts.events import upcast
 from contracts.topics import dead_letter_topic, events_topic
 from services.kernel.logging import get_logger
 from services.kernel.metrics import DEAD_LETTERS, PROJECTION_APPLY, PROJECTION_OUTCOMES
+from services.kernel.settings import Settings
 
 log = get_logger(__name__)
 
@@ -120,6 +121,16 @@ class ProjectionRunner:
         self.session_timeout_ms = session_timeout_ms
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.checkpoints = db[projection.checkpoint_collection(generation)]
+
+    @classmethod
+    def for_settings(cls, projection: Projection, client: AsyncMongoClient, db: AsyncDatabase,
+                     producer: AIOKafkaProducer, settings: Settings, generation: int) -> "ProjectionRunner":
+        """The runner the service and a rebuild both use: same retries, same dead letters, same groups."""
+        return cls(projection, client, db, producer, settings.namespace, generation=generation,
+                   max_attempts=settings.projection_max_attempts,
+                   retry_backoff_seconds=settings.projection_retry_backoff_seconds,
+                   session_timeout_ms=settings.consumer_session_timeout_ms,
+                   heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms)
 
     @property
     def topics(self) -> list[str]:

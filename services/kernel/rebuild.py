@@ -42,9 +42,7 @@ async def rebuild(settings: Settings, context: str, projection: Projection, swap
         generation = current + 1
         for logical in [*projection.collections, f"{projection.name}.checkpoints"]:
             await db.drop_collection(physical_name(logical, generation))  # leftovers of an abandoned rebuild
-        runner = ProjectionRunner(projection, client, db, producer, settings.namespace, generation=generation,
-                                  max_attempts=settings.projection_max_attempts,
-                                  retry_backoff_seconds=settings.projection_retry_backoff_seconds)
+        runner = ProjectionRunner.for_settings(projection, client, db, producer, settings, generation)
         await runner.ensure_indexes()
         events = await _replay(settings, runner)
         if swap:

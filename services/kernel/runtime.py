@@ -74,14 +74,8 @@ class Runtime:
             settings.kafka_bootstrap_servers, logger=logging.getLogger("faststream"), log_level=logging.DEBUG,
         )
         for projection in self.projections:
-            runner = ProjectionRunner(
-                projection, self.client, self.db, self.producer, settings.namespace,
-                generation=await active_generation(self.db, projection.name),
-                max_attempts=settings.projection_max_attempts,
-                retry_backoff_seconds=settings.projection_retry_backoff_seconds,
-                session_timeout_ms=settings.consumer_session_timeout_ms,
-                heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
-            )
+            runner = ProjectionRunner.for_settings(projection, self.client, self.db, self.producer, settings,
+                                                   await active_generation(self.db, projection.name))
             await runner.ensure_indexes()
             subscribe(self.broker, runner)
             self.runners[projection.name] = runner
