@@ -85,8 +85,10 @@ async def list_doorplates(
 @router.get("/{code}/rooms", summary="Rooms generated under a door plate 层户")
 async def list_rooms(
     code: str, rt: Rt,
-    building_seq: int | None = None, unit: int | None = None, floor: int | None = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 500, offset: Annotated[int, Query(ge=0)] = 0,
+    building_seq: Annotated[int | None, Query(ge=1, le=99)] = None,
+    unit: Annotated[int | None, Query(ge=1, le=20, description="单元")] = None,
+    floor: Annotated[int | None, Query(ge=-10, le=200, description="楼层 (negative underground)")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict:
     plate = await collection(rt, "doorplates").find_one({"_id": code}, {"full_name": 1})
     if plate is None:

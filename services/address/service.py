@@ -280,7 +280,7 @@ class AddressService:
     async def review(self, code: str, command: Review | Reject, ctx: CommandContext) -> Accepted:
         level = self.settings.approval_level
         allowed = APPROVERS.get(level, ())
-        if ctx.actor.role not in allowed:
+        if level != "none" and ctx.actor.role not in allowed:  # with no approval, the state check answers
             raise Forbidden(f"approval at level {level} needs one of the roles {list(allowed)}, not {ctx.actor.role}",
                             f"{level} 级审核须由 {'/'.join(allowed) or '（无需审核）'} 办理")
         if isinstance(command, Reject):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 
+QUERY_FIELDS = {"min_version"}  # rule violations about query parameters, located as FastAPI locates them
+
+
 class DomainRuleViolation(Exception):
     """Input that breaks a domain rule: HTTP 422 naming the field and the rule (in English and Chinese)."""
 
@@ -14,7 +17,8 @@ class DomainRuleViolation(Exception):
         self.message_zh = message_zh
 
     def as_detail(self) -> dict:
-        loc = ["body", *self.field.split(".")] if self.field else ["body"]
+        where = "query" if self.field in QUERY_FIELDS else "body"
+        loc = [where, *self.field.split(".")] if self.field else [where]
         detail = {"loc": loc, "type": self.rule, "msg": self.message}
         if self.message_zh:
             detail["msg_zh"] = self.message_zh

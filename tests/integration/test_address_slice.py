@@ -71,3 +71,20 @@ async def test_health_readiness_and_metrics_need_no_token(address_client):
     for name in ("ybss_http_requests_total", "ybss_events_appended_total", "ybss_relay_lag_events",
                  "ybss_projection_apply_seconds", "ybss_dead_letters_total"):
         assert name in metrics
+
+
+async def test_waiting_for_a_version_never_written_answers_at_once(address_client, police_headers):
+    unknown = await address_client.get("/v1/doorplates/0", params={"min_version": 1}, headers=police_headers)
+    assert unknown.status_code == 404
+    accepted = (await address_client.post("/v1/doorplates", headers=police_headers, json={
+        "division_code": "532503001", "road_name": unique_name(), "number": "1"})).json()
+    ahead = await address_client.get(f"/v1/doorplates/{accepted['code']}", params={"min_version": 5},
+                                     headers=police_headers)
+    assert ahead.status_code == 422 and ahead.json()["detail"][0]["loc"] == ["query", "min_version"]
+
+
+async def test_out_of_range_query_parameters_are_422_not_500(address_client, police_headers):
+    response = await address_client.get("/v1/doorplates/0/rooms", headers=police_headers,
+                                        params={"floor": 567576051774392631296, "unit": -64196})
+    assert response.status_code == 422
+    assert {tuple(item["loc"]) for item in response.json()["detail"]} == {("query", "floor"), ("query", "unit")}
