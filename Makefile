@@ -9,7 +9,7 @@ STACK := bash deploy/local/stack.sh
 # Keep the built SecantusDB server between clones on one machine (CI runs here too); a new machine builds it.
 export YBSS_STACK_CACHE_DIR ?= $(HOME)/.cache/ybss-stack
 
-.PHONY: venv install up down status run test test-unit bench topics clean
+.PHONY: venv install up down status run test test-unit bench fuzz topics clean
 
 venv: $(STAMP)
 
@@ -46,6 +46,9 @@ bench: up
 	$(PY) bench/run.py
 	$(PY) bench/buildings.py
 	@test -f bench/parser_f1.py && $(PY) bench/parser_f1.py || true
+
+fuzz: up
+	bash scripts/fuzz_api.sh
 
 clean: down
 	rm -rf deploy/local/.work
