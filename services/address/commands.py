@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -30,7 +31,8 @@ class RenamePlace(Versioned):
 
 class SetNumberingRule(Versioned):
     odd_side: str | None = Field(default=None, pattern="^(left|right)$", description="单号在左/右; null = 连续编号")
-    skip: list[int] = Field(default_factory=list, description="不编的号, e.g. [4, 13, 14]")
+    skip: list[Annotated[int, Field(ge=1, le=99_999)]] = Field(default_factory=list, max_length=200,
+                                                              description="不编的号, e.g. [4, 13, 14]")
 
 
 class RetirePlace(Versioned):
@@ -104,4 +106,5 @@ class GenerateBuilding(Versioned):
     underground_rooms_per_floor: int = Field(default=0, ge=0, le=999)
     shop_fronts: int = Field(default=0, ge=0, le=999, description="门面数")
     seq_digits: int | None = Field(default=None, description="2: floor×100+seq (1203); 3: floor×1000+seq")
-    skip_floor_numbers: list[int] = Field(default_factory=list, description="floor labels skipped, e.g. [4, 13, 14]")
+    skip_floor_numbers: list[Annotated[int, Field(ge=1, le=200)]] = Field(
+        default_factory=list, max_length=50, description="floor labels skipped, e.g. [4, 13, 14]")
