@@ -78,6 +78,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(status_code=503, headers={"Retry-After": "1"},
                             content={"detail": str(error), "current_version": error.current})
 
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        """A bug, not bad input: logged with its stack, answered with the id to quote when reporting it."""
+        correlation = getattr(request.state, "correlation_id", None)
+        log.exception("unhandled error", path=request.url.path, error=repr(error))
+        return JSONResponse(status_code=500, headers={CORRELATION_HEADER: correlation or ""},
+                            content={"detail": "internal error; quote the correlation id when reporting it",
+                                     "correlation_id": correlation})
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
         details = []

@@ -81,3 +81,24 @@ def test_tokens_carry_role_and_organisation_and_bad_ones_are_refused():
     assert refused.value.status_code == 401
     with pytest.raises(HTTPException):
         decode_token(mint_token("PC-7", "police", "532503", settings, ttl_seconds=-5), settings)
+
+
+async def test_an_unexpected_error_answers_json_with_the_correlation_id():
+    import httpx
+    from fastapi import FastAPI
+
+    from services.kernel.http import install_error_handlers, install_middleware
+
+    app = FastAPI()
+    install_middleware(app, "test")
+    install_error_handlers(app)
+
+    @app.get("/boom")
+    async def boom():
+        raise RuntimeError("a bug")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/boom", headers={"X-Correlation-ID": "corr-1"})
+    assert response.status_code == 500
+    assert response.json()["correlation_id"] == "corr-1"
