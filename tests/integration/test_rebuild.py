@@ -4,12 +4,38 @@ from __future__ import annotations
 
 import asyncio
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
 from services.address.projections import registry
 from services.kernel.generations import active_generation
 from services.kernel.projection import physical_name
 from services.kernel.rebuild import rebuild
 from tests.integration.address_helpers import read_doorplate, register_doorplate
 from tests.integration.conftest import unique_name
+
+
+async def caught_up_with_the_log(settings, runner, timeout: float = 30.0) -> None:
+    """Wait until the live subscriber has committed every partition to its end (other tests' events too)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    await consumer.start()
+    try:
+        described = await admin.describe_topics(runner.topics)
+        partitions = [TopicPartition(topic["topic"], partition["partition"])
+                      for topic in described for partition in topic["partitions"]]
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            end = await consumer.end_offsets(partitions)
+            committed = await admin.list_consumer_group_offsets(runner.group_id)
+            if all((committed.get(tp).offset if committed.get(tp) else 0) >= end[tp] for tp in partitions):
+                return
+            await asyncio.sleep(0.2)
+        raise AssertionError("the live read model did not catch up with the log")
+    finally:
+        await consumer.stop()
+        await admin.close()
 
 
 async def snapshot(db, logical: str, generation: int) -> dict:
@@ -27,7 +53,7 @@ async def test_rebuild_equals_the_live_model_and_is_swapped_in(address_client, p
     await read_doorplate(address_client, police_headers, building.json())
     rt = address_client.fastapi.state.runtime
     live = rt.runners[registry.name].generation
-    await asyncio.sleep(1)  # let every other test's last events settle in the live model too
+    await caught_up_with_the_log(settings, rt.runners[registry.name])
 
     report = await rebuild(settings, "address", registry, swap=True)
     assert report.generation == live + 1 and report.events > 0
