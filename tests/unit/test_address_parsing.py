@@ -99,7 +99,7 @@ def test_chunk_fields():
     assert c.as_dict() == {"label": c.label, "text": "杭州市", "start": 0, "end": 3}
 
 
-@pytest.mark.skipif(not DEV.exists(), reason=f"address corpus not available at {DEV}")
+@pytest.mark.skipif(not DEV.exists(), reason=f"needs the address corpus at {DEV} (beside every checkout and in CI; absent only in a bare clone)")
 def test_corpus_tokenisation_is_reproduced():
     # The model tokenises raw text into digit runs, letter runs and single characters; corpus
     # tokens are concatenations of whole model tokens, so no gold chunk boundary is lost
@@ -112,7 +112,7 @@ def test_corpus_tokenisation_is_reproduced():
         assert len(retokenize(s)) >= len(s)
 
 
-@pytest.mark.skipif(not DEV.exists(), reason=f"address corpus not available at {DEV}")
+@pytest.mark.skipif(not DEV.exists(), reason=f"needs the address corpus at {DEV} (beside every checkout and in CI; absent only in a bare clone)")
 def test_dev_f1_floor():
     from services.address.parsing.evaluate import evaluate_sentences
 
