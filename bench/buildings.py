@@ -26,8 +26,8 @@ import httpx  # noqa: E402
 from asgi_lifespan import LifespanManager  # noqa: E402
 
 from services.address.app import build_app  # noqa: E402
-from services.address.buildings import BuildingSpec, generate_rooms  # noqa: E402
-from services.address.codes import address_code  # noqa: E402
+from services.address.domain.buildings import BuildingSpec, generate_rooms  # noqa: E402
+from services.address.domain.codes import address_code  # noqa: E402
 from services.address.projections import room_codes  # noqa: E402
 from services.kernel.auth import mint_token  # noqa: E402
 from services.kernel.namespaces import drop_namespace  # noqa: E402

@@ -1,6 +1,11 @@
 """Wiring of the address service (标准地址)."""
 
-from services.address import api_addresses, api_divisions, api_doorplates, api_places, api_quality, api_text
+from services.address.api import addresses as api_addresses
+from services.address.api import divisions as api_divisions
+from services.address.api import doorplates as api_doorplates
+from services.address.api import places as api_places
+from services.address.api import quality as api_quality
+from services.address.api import text as api_text
 from services.address.projections import registry
 from services.kernel.app import ServiceSpec, create_app
 

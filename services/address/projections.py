@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pymongo import ASCENDING, GEOSPHERE, UpdateOne
 
-from services.address.buildings import BuildingSpec, RoomNumbering, generate_rooms
-from services.address.codes import child_codes, standard_name
-from services.address.hierarchy import ElementType
-from services.address.numbering import DoorNumberError, door_key
+from services.address.domain.buildings import BuildingSpec, RoomNumbering, generate_rooms
+from services.address.domain.codes import child_codes, standard_name
+from contracts.elements import ElementType
+from services.address.domain.numbering import DoorNumberError, door_key
 from services.kernel.projection import Projection, ProjectionTx
 
 registry = Projection("address-registry", sources=["address"], collections=["places", "doorplates", "rooms"])

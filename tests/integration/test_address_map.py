@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from services.address import geo
+from services.address.domain import geo
 from tests.integration.address_helpers import CENTRE, read_doorplate, register_doorplate
 from tests.integration.conftest import unique_name
 

@@ -7,8 +7,8 @@ import pytest
 from fastapi import Depends
 
 from services.address.config import AddressSettings, address_settings
-from services.address.reads import service
-from services.address.service import AddressService
+from services.address.views.reads import service
+from services.address.application import AddressService
 from services.kernel.deps import runtime
 from tests.integration.address_helpers import CENTRE, TOWNSHIP, read_doorplate, register_doorplate
 from tests.integration.conftest import unique_name

@@ -7,8 +7,8 @@ import asyncio
 from fastapi import Depends
 
 from services.address.config import AddressSettings
-from services.address.reads import service
-from services.address.service import AddressService
+from services.address.views.reads import service
+from services.address.application import AddressService
 from services.kernel.auth import mint_token
 from services.kernel.deps import runtime
 from tests.integration.address_helpers import TOWNSHIP, read_doorplate, register_doorplate, register_place
@@ -197,8 +197,8 @@ async def test_concurrent_first_registrations_on_a_new_road_all_succeed_on_one_r
 async def test_a_claim_left_by_a_crashed_request_does_not_block_the_road_forever(address_client, police_headers):
     from datetime import datetime, timedelta, timezone
 
-    from services.address.normalize import clean
-    from services.address.service import PENDING
+    from services.address.domain.normalize import clean
+    from services.address.application import PENDING
 
     road = unique_name()
     rt = address_client.fastapi.state.runtime

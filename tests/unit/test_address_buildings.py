@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from services.address.buildings import (
+from services.address.domain.buildings import (
     BuildingSpec,
     BuildingSpecError,
     Room,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from services.address import divisions
-from services.address.build_divisions import DEFAULT_SOURCE, build
-from services.address.divisions import Division, element_type_of, name_stem, short_name
-from services.address.hierarchy import ElementType, check_parent, parse_element_type
+from contracts import divisions
+from services.address.offline.build_divisions import DEFAULT_SOURCE, build
+from contracts.divisions import Division, element_type_of, name_stem, short_name
+from contracts.elements import ElementType, check_parent, parse_element_type
 
 DATA_DIR = Path(divisions.__file__).parent / "data"
 

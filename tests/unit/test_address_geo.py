@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.address import geo
+from services.address.domain import geo
 
 # eviltransform's test suite (wgs lat, wgs lng, gcj lat, gcj lng): Shanghai, Shenzhen, Beijing
 EVILTRANSFORM_PAIRS = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.address.matching import Components, extract_components, rank_candidates, score_candidate
+from services.address.text.components import Components, extract_components, rank_candidates, score_candidate
 
 STANDARD = "云南省红河州蒙自市文澜街道天马路18号3栋2单元1203室"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.address.normalize import (
+from services.address.domain.normalize import (
     chinese_numerals_to_digits,
     clean,
     normalize,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.address.codes import address_code, is_valid_address_code, parse_address_code, standard_name
-from services.address.hierarchy import ElementType
-from services.address.numbering import (
+from services.address.domain.codes import address_code, is_valid_address_code, parse_address_code, standard_name
+from contracts.elements import ElementType
+from services.address.domain.numbering import (
     SKIP_4_13_14,
     DoorNumber,
     DoorNumberError,

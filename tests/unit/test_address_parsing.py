@@ -1,4 +1,4 @@
-"""Unit tests of the free-text address parser (services/address/parsing)."""
+"""Unit tests of the free-text address parser (services/address/text/parsing)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 # The parser runs its model with numpy (a runtime dependency of the address service).
 pytest.importorskip("numpy", reason="numpy is not installed: add numpy to the project dependencies")
 
-from services.address.parsing import LABELS, Chunk, parse  # noqa: E402
-from services.address.parsing.corpus import read_bio, retokenize  # noqa: E402
-from services.address.parsing.text import tokenize  # noqa: E402
+from services.address.text.parsing import LABELS, Chunk, parse  # noqa: E402
+from services.address.text.parsing.corpus import read_bio, retokenize  # noqa: E402
+from services.address.text.parsing.text import tokenize  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CORPUS_DIR = REPO_ROOT.parent / "shared" / "data" / "address-corpus"
@@ -114,7 +114,7 @@ def test_corpus_tokenisation_is_reproduced():
 
 @pytest.mark.skipif(not DEV.exists(), reason=f"needs the address corpus at {DEV} (beside every checkout and in CI; absent only in a bare clone)")
 def test_dev_f1_floor():
-    from services.address.parsing.evaluate import evaluate_sentences
+    from services.address.text.parsing.evaluate import evaluate_sentences
 
     sents = read_bio(DEV)
     res, _ = evaluate_sentences(sents, parse)

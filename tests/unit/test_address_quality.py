@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.address.numbering import NumberingRule
-from services.address.quality import DuplicateGroup, Gap, PlateInput, road_quality_report
+from services.address.domain.numbering import NumberingRule
+from services.address.views.quality import DuplicateGroup, Gap, PlateInput, road_quality_report
 
 MENGZI = (103.3649, 23.3962)
 

@@ -1,10 +1,10 @@
-"""Pure helpers of the quality routes (services.address.api_quality)."""
+"""Pure helpers of the quality routes (services.address.api.quality)."""
 
 from __future__ import annotations
 
-from services.address.api_quality import numbering_rule, plate_input, report_for, summary, totals
+from services.address.api.quality import numbering_rule, plate_input, report_for, summary, totals
 from services.address.config import AddressSettings
-from services.address.numbering import NumberingRule
+from services.address.domain.numbering import NumberingRule
 
 CITY = AddressSettings(default_odd_side="right", default_skip=[4, 13, 14])
 

@@ -1,4 +1,4 @@
-"""Pure helpers of the free-text match route (services.address.api_text)."""
+"""Pure helpers of the free-text match route (services.address.api.text)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from services.address.api_text import (
+from services.address.api.text import (
     ROAD_MIN, MatchRequest, ParseRequest, RoadMatch, best_road_match, door_of, name_similarity, name_variants,
     one_edit_pattern, plate_readings, plate_variants, rank_roads, resolve_scope, room_components, room_filter,
     scope_codes, score_variants,
 )
-from services.address.matching import extract_components
+from services.address.text.components import extract_components
 from services.kernel.errors import DomainRuleViolation
 
 FULL = "云南省红河州蒙自市文澜街道天马路18号"
@@ -125,9 +125,9 @@ def test_request_models_reject_blank_and_long_text():
 async def test_parse_route_maps_chunks_and_a_missing_model_to_503(monkeypatch):
     from fastapi import HTTPException
 
-    import services.address.parsing as parsing
-    from services.address.api_text import parse_address
-    from services.address.parsing import Chunk
+    import services.address.text.parsing as parsing
+    from services.address.api.text import parse_address
+    from services.address.text.parsing import Chunk
 
     text = " 蒙自市天马路18号"
     monkeypatch.setattr(parsing, "parse", lambda t: [Chunk("district", "蒙自市", 1, 4), Chunk("road", "天马路", 4, 7)])

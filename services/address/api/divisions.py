@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from services.address import divisions
-from services.address.divisions import Division
+from contracts import divisions
+from contracts.divisions import Division
 from services.kernel.auth import current_actor
 from services.kernel.errors import NotFound
 

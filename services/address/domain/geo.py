@@ -24,7 +24,7 @@ from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 
-from services.address import divisions
+from contracts import divisions
 
 EXTENTS_FILE = "extents.tsv.gz"
 

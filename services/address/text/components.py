@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from services.address.normalize import split_division
+from services.address.domain.normalize import split_division
 
 _ROAD_SUFFIX = tuple("大道 大街 胡同 街 路 巷 弄 道 村 组 里".split())
 _COMPOUND_SUFFIX = tuple("小区 花园 公寓 大厦 广场 新村 家园 苑 园 城 府 庭 院 湾 居".split())

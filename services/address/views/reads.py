@@ -8,7 +8,7 @@ from fastapi import Depends, Query
 
 from services.address.config import address_settings
 from services.address.projections import registry
-from services.address.service import AddressService
+from services.address.application import AddressService
 from services.kernel.deps import runtime, wait_for_version
 from services.kernel.errors import DomainRuleViolation, NotFound
 from services.kernel.runtime import Runtime

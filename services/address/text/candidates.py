@@ -30,12 +30,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from services.address import divisions
-from services.address.match_ranking import Ranked, RoadMatch, Scorer, plate_readings, rank_roads
-from services.address.matching import Components, extract_components
-from services.address.normalize import basic, clean, split_division
-from services.address.numbering import DoorNumber, DoorNumberError, parse_door_number
-from services.address.reads import collection
+from contracts import divisions
+from services.address.text.ranking import Ranked, RoadMatch, Scorer, plate_readings, rank_roads
+from services.address.text.components import Components, extract_components
+from services.address.domain.normalize import basic, clean, split_division
+from services.address.domain.numbering import DoorNumber, DoorNumberError, parse_door_number
+from services.address.views.reads import collection
 from services.kernel.errors import DomainRuleViolation
 from services.kernel.runtime import Runtime
 

@@ -1,7 +1,7 @@
 """Routes for free-text addresses: split into chunks (地址要素拆分) and match to standard addresses (地址匹配).
 
 Why: agencies and collectors type addresses freely (蒙自市天马路十八号3幢2单元1203室); linking each one to a
-standard address code is what 一标三实 rests on.  ``/parse`` exposes the BiLSTM-CRF ensemble parser (services.address.parsing)
+standard address code is what 一标三实 rests on.  ``/parse`` exposes the BiLSTM-CRF ensemble parser (services.address.text.parsing)
 for clients that want the chunks; ``/match`` ranks registered door plates and rooms for a text: the bounded
 lookups are in match_candidates.py, the scoring in match_ranking.py.
 """
@@ -17,14 +17,14 @@ from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 # The helpers below are re-exported: they were defined here before the split and are imported from here.
-from services.address.match_candidates import (  # noqa: F401
+from services.address.text.candidates import (  # noqa: F401
     door_of, match_text, name_variants, one_edit_pattern, resolve_scope, room_filter, scope_codes,
 )
-from services.address.match_ranking import (  # noqa: F401
+from services.address.text.ranking import (  # noqa: F401
     ROAD_MIN, Ranked, RoadMatch, best_road_match, name_similarity, plate_readings, plate_variants, rank_roads,
     room_components, score_variants,
 )
-from services.address.normalize import split_division
+from services.address.domain.normalize import split_division
 from services.kernel.auth import current_actor
 from services.kernel.deps import runtime
 from services.kernel.runtime import Runtime
@@ -98,7 +98,7 @@ class MatchResponse(BaseModel):
 @router.post("/parse", response_model=ParseResponse, summary="Split a free-text address into chunks 地址要素拆分",
              responses={503: {"description": "the parser model is not installed"}})
 async def parse_address(request: ParseRequest) -> ParseResponse:
-    from services.address.parsing import parse
+    from services.address.text.parsing import parse
 
     try:
         chunks = await asyncio.to_thread(parse, request.text)  # the first call loads the parser model

@@ -16,11 +16,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
-from services.address import divisions
+from contracts import divisions
 from services.address.config import AddressSettings, address_settings
-from services.address.numbering import NumberingRule
-from services.address.quality import PlateInput, RoadQualityReport, road_quality_report
-from services.address.reads import collection
+from services.address.domain.numbering import NumberingRule
+from services.address.views.quality import PlateInput, RoadQualityReport, road_quality_report
+from services.address.views.reads import collection
 from services.kernel.auth import current_actor
 from services.kernel.deps import runtime
 from services.kernel.errors import DomainRuleViolation, NotFound

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-from services.address import geo
-from services.address.normalize import clean
-from services.address.numbering import DoorNumber, DoorNumberError, NumberingRule, Side, parse_door_number
+from services.address.domain import geo
+from services.address.domain.normalize import clean
+from services.address.domain.numbering import DoorNumber, DoorNumberError, NumberingRule, Side, parse_door_number
 
 ApprovalState = Literal["pending", "approved", "rejected"]
 PlateStatus = Literal["in_use", "retired"]

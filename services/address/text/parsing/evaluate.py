@@ -1,6 +1,6 @@
 """Span-level (conlleval-style) scoring of the address parser on a BIO file.
 
-    python -m services.address.parsing.evaluate [path/to/dev.txt]
+    python -m services.address.text.parsing.evaluate [path/to/dev.txt]
 
 A chunk counts as correct only when its label and its exact character span both match the
 gold chunk. Chunks are compared as character spans of the concatenated address text, which
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .corpus import Sentence, char_chunks, read_bio
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[4]
 DEFAULT_CORPUS_DIR = REPO_ROOT.parent / "shared" / "data" / "address-corpus"
 
 

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from contracts.geo import CoordinateSystem
-from services.address import geo
-from services.address.domain import doorplate_stream, place_stream
-from services.address.reads import collection, public
+from services.address.domain import geo
+from services.address.domain.aggregates import doorplate_stream, place_stream
+from services.address.views.reads import collection, public
 from services.kernel.auth import current_actor
 from services.kernel.deps import runtime
 from services.kernel.errors import DomainRuleViolation, NotFound

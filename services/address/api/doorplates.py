@@ -10,9 +10,9 @@ from pydantic import BaseModel
 from services.address.commands import (
     AddAlias, GenerateBuilding, MergeDoorplate, Reject, Relocate, RegisterDoorplate, Renumber, RetireDoorplate, Review,
 )
-from services.address.domain import doorplate_stream
-from services.address.reads import MinVersion, caught_up, collection, public, service
-from services.address.service import Accepted, AddressService
+from services.address.domain.aggregates import doorplate_stream
+from services.address.views.reads import MinVersion, caught_up, collection, public, service
+from services.address.application import Accepted, AddressService
 from services.kernel.aggregate import CommandContext
 from services.kernel.auth import current_actor
 from services.kernel.deps import command_context, runtime

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from services.address.commands import RegisterPlace, RenamePlace, RetirePlace, SetNumberingRule
-from services.address.domain import place_stream
-from services.address.reads import MinVersion, caught_up, collection, public, service
-from services.address.service import Accepted, AddressService
+from services.address.domain.aggregates import place_stream
+from services.address.views.reads import MinVersion, caught_up, collection, public, service
+from services.address.application import Accepted, AddressService
 from services.kernel.aggregate import CommandContext
 from services.kernel.auth import current_actor
 from services.kernel.deps import command_context, runtime

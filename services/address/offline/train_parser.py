@@ -1,6 +1,6 @@
 """Retrain the address parser (an ensemble of BiLSTM-CRF taggers, see ``model.py``).
 
-    python -m services.address.parsing.train [CORPUS_DIR] [--divisions DIR] [--out FILE]
+    python -m services.address.offline.train_parser [CORPUS_DIR] [--divisions DIR] [--out FILE]
         [--seeds N] [--epochs N] [--final-data {train,train+dev}]
 
 Needs PyTorch (training only; the service runs the model with numpy). CORPUS_DIR holds
@@ -28,12 +28,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from .corpus import Sentence, chunks_from_tags, read_bio, retokenize
-from .evaluate import DEFAULT_CORPUS_DIR, format_report, score
-from .features import FeatureExtractor
-from .gazetteer import DEFAULT_DIVISIONS_DIR, GAZETTEER_PATH, Gazetteer, build
-from .model import EnsembleTagger, Vocab, token_inputs
-from .parser import MODEL_PATH
+from services.address.text.parsing.corpus import Sentence, chunks_from_tags, read_bio, retokenize
+from services.address.text.parsing.evaluate import DEFAULT_CORPUS_DIR, format_report, score
+from services.address.text.parsing.features import FeatureExtractor
+from services.address.text.parsing.gazetteer import DEFAULT_DIVISIONS_DIR, GAZETTEER_PATH, Gazetteer, build
+from services.address.text.parsing.model import EnsembleTagger, Vocab, token_inputs
+from services.address.text.parsing.parser import MODEL_PATH
 
 HPARAMS = {
     "char_dim": 100,

@@ -14,18 +14,19 @@ from pydantic import BaseModel
 
 from contracts.address import DoorplateRegistered, PlaceRegistered
 from contracts.geo import CoordinateInput, GeoPoint
-from services.address import divisions, geo
-from services.address.buildings import BuildingSpec, BuildingSpecError, RoomNumbering
-from services.address.codes import address_code
+from contracts import divisions
+from services.address.domain import geo
+from services.address.domain.buildings import BuildingSpec, BuildingSpecError, RoomNumbering
+from services.address.domain.codes import address_code
 from services.address.commands import (
     AddAlias, GenerateBuilding, MergeDoorplate, Reject, Relocate, RegisterDoorplate, RegisterPlace, RenamePlace,
     Renumber, RetireDoorplate, RetirePlace, Review, SetNumberingRule,
 )
 from services.address.config import APPROVERS, AddressSettings
-from services.address.domain import Doorplate, Place, doorplate_stream, place_stream
-from services.address.hierarchy import ElementType, check_parent, parse_element_type
-from services.address.normalize import clean
-from services.address.numbering import DoorNumber, DoorNumberError, parse_door_number
+from services.address.domain.aggregates import Doorplate, Place, doorplate_stream, place_stream
+from contracts.elements import ElementType, check_parent, parse_element_type
+from services.address.domain.normalize import clean
+from services.address.domain.numbering import DoorNumber, DoorNumberError, parse_door_number
 from services.kernel.aggregate import Aggregate, CommandContext, Repository
 from services.kernel.claims import claim, owner_of, release, release_if_stale
 from services.kernel.errors import ConcurrencyConflict, DomainRuleViolation, Forbidden, NotFound, StateConflict

@@ -1,6 +1,6 @@
 """Free-text Chinese address parser (一标三实 standard-address chunks).
 
-    >>> from services.address.parsing import parse
+    >>> from services.address.text.parsing import parse
     >>> [(c.label, c.text) for c in parse("浙江省杭州市滨江区缤纷北苑47幢")]
     [('prov', '浙江省'), ('city', '杭州市'), ('district', '滨江区'), ('poi', '缤纷北苑'), ('houseno', '47幢')]
 
@@ -53,7 +53,7 @@ class AddressParser:
         if not model_path.exists():
             raise FileNotFoundError(
                 f"address parser model not found: {model_path} "
-                "(retrain it with `python -m services.address.parsing.train`)"
+                "(retrain it with `python -m services.address.offline.train_parser`)"
             )
         self._tagger = EnsembleTagger.load(model_path)
         self._features = FeatureExtractor(Gazetteer.load(gazetteer_path))

@@ -14,9 +14,9 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from services.address.matching import Components, extract_components, score_candidate
-from services.address.normalize import basic, clean
-from services.address.numbering import DoorNumberError, parse_door_number
+from services.address.text.components import Components, extract_components, score_candidate
+from services.address.domain.normalize import basic, clean
+from services.address.domain.numbering import DoorNumberError, parse_door_number
 
 MAX_ROADS = 5
 ROAD_MIN = 0.5

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from services.address.hierarchy import RuleViolation
-from services.address.normalize import clean
+from contracts.elements import RuleViolation
+from services.address.domain.normalize import clean
 
 Side = Literal["left", "right", "odd", "even"]
 

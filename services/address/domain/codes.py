@@ -37,10 +37,10 @@ from dataclasses import dataclass
 
 from stdnum import damm
 
-from services.address import divisions
-from services.address.hierarchy import ElementType, parse_element_type
-from services.address.normalize import clean
-from services.address.numbering import DoorNumber, parse_door_number
+from contracts import divisions
+from contracts.elements import ElementType, parse_element_type
+from services.address.domain.normalize import clean
+from services.address.domain.numbering import DoorNumber, parse_door_number
 
 CODE_LENGTH = 24
 _CODE = re.compile(r"^\d{24}$")
