@@ -61,6 +61,9 @@ class EventEnvelope(BaseModel):
     actor: Actor
     correlation_id: str = Field(description="the request or conversation this event belongs to")
     causation_id: str | None = Field(default=None, description="id of the command or event that caused it")
+    division_code: str | None = Field(
+        default=None, description="归属辖区: division code of the jurisdiction that owns the record (consumers "
+        "scope by it without a lookup)", examples=["532503001"])
     payload: dict[str, Any] = Field(default_factory=dict)
 
     def kafka_headers(self) -> list[tuple[str, bytes]]:
@@ -80,6 +83,7 @@ class EventEnvelope(BaseModel):
             "actor_channel": str(self.actor.channel),
             "correlation_id": self.correlation_id,
             "causation_id": self.causation_id or "",
+            "division_code": self.division_code or "",
         }
         return [(key, value.encode()) for key, value in pairs.items()]
 

@@ -26,11 +26,21 @@ class DomainEvent(BaseModel):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        existing = _EVENT_TYPES.get(cls.__name__)
+        if existing is not None and (existing.__module__, existing.__qualname__) != (cls.__module__, cls.__qualname__):
+            raise DuplicateEventType(cls.__name__, existing, cls)
         _EVENT_TYPES[cls.__name__] = cls
 
     @classmethod
     def event_type(cls) -> str:
         return cls.__name__
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        """How this fact changes its record's state, as a plain dict: declared with the event (in contracts/)
+        so that any consumer (the audit service, a future agency) can fold a stream without importing the
+        owning service. The default sets every payload field; events that append, remove or rename override it.
+        """
+        return {**state, **self.model_dump(mode="json")}
 
 
 def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
@@ -60,6 +70,14 @@ def event_class(event_type: str) -> type[DomainEvent]:
 
 def registered_event_types() -> dict[str, type[DomainEvent]]:
     return dict(_EVENT_TYPES)
+
+
+class DuplicateEventType(TypeError):
+    """Two event classes with one name: the second would silently replace the first in the registry."""
+
+    def __init__(self, name: str, first: type, second: type) -> None:
+        super().__init__(f"event type {name!r} is defined twice: {first.__module__}.{first.__qualname__} and "
+                         f"{second.__module__}.{second.__qualname__}; event names must be unique")
 
 
 class UnknownEventType(LookupError):

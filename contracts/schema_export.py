@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 from pathlib import Path
 
-import contracts.address  # noqa: F401 - importing registers the events
+from contracts.contexts import CONTEXTS
 from contracts.envelope import EventEnvelope
 from contracts.events import registered_event_types
 
 
+def load_contracts() -> None:
+    """Import every context's contracts module (``contracts.<context>``): importing registers its events."""
+    for context in CONTEXTS:
+        module = f"contracts.{context.name}"
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
+
+
 def schemas() -> dict[str, dict]:
+    load_contracts()
     result = {"EventEnvelope": EventEnvelope.model_json_schema()}
     for name, event_type in sorted(registered_event_types().items()):
         if not event_type.__module__.startswith("contracts."):

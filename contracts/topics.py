@@ -1,14 +1,27 @@
 """Topic names: the published language's addresses on Kafka.
 
 A namespace prefix (default ``ybss``) lets test runs and staging share one broker without mixing logs.
+The contexts themselves are listed once, in ``contracts.contexts``.
 """
 
-CONTEXTS = ("address", "person", "house", "unit", "audit")
+from contracts.contexts import names
+
+CONTEXTS = names()
 
 
 def events_topic(context: str, namespace: str = "ybss") -> str:
     """``ybss.<context>.events``: keyed by stream id, kept forever, replayable from offset 0."""
     return f"{namespace}.{context}.events"
+
+
+def access_log_topic(namespace: str = "ybss") -> str:
+    """``ybss.access.events``: who read which record (查询留痕), from every context, for the audit service."""
+    return f"{namespace}.access.events"
+
+
+def context_topic(context: str, suffix: str, namespace: str = "ybss") -> str:
+    """A context's other published topic, e.g. ``ybss.person.alerts``."""
+    return f"{namespace}.{context}.{suffix}"
 
 
 def dead_letter_topic(consumer: str, namespace: str = "ybss") -> str:

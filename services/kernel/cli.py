@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from contracts.contexts import names as context_names
 from services.kernel.settings import get_settings
 
 
@@ -129,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(func=cmd_schema)
 
     rebuild = commands.add_parser("rebuild", help="rebuild a read model from offset 0 and swap it in")
-    rebuild.add_argument("--context", required=True, help="address | person | house | unit | audit")
+    rebuild.add_argument("--context", required=True, help=" | ".join(context_names()))
     rebuild.add_argument("--projection", required=True, help="e.g. address-registry")
     rebuild.add_argument("--no-swap", action="store_true", help="build the new generation but keep the old live")
     rebuild.set_defaults(func=cmd_rebuild)

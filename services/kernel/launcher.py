@@ -10,7 +10,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-SERVICES = {"address": 8001, "person": 8002, "house": 8003, "unit": 8004, "audit": 8005}
+from contracts.contexts import CONTEXTS
+
+SERVICES = {context.name: context.port for context in CONTEXTS}
 
 
 def _healthy(port: int) -> bool:

@@ -5,16 +5,21 @@ from __future__ import annotations
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from contracts.topics import CONTEXTS, dead_letter_topic, events_topic
+from contracts.contexts import CONTEXTS
+from contracts.topics import access_log_topic, context_topic, dead_letter_topic, events_topic
 from services.kernel.settings import Settings
 
 KEEP_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
 
 
 def project_topics(settings: Settings, dead_letter_consumers: list[str] = ()) -> list[str]:
-    return [events_topic(context, settings.namespace) for context in CONTEXTS] + [
-        dead_letter_topic(consumer, settings.namespace) for consumer in dead_letter_consumers
-    ]
+    """Every context's event and extra topics, the access log, and the dead-letter topic of every projection."""
+    ns = settings.namespace
+    consumers = {projection for context in CONTEXTS for projection in context.projections} | set(dead_letter_consumers)
+    return ([events_topic(context.name, ns) for context in CONTEXTS]
+            + [context_topic(context.name, suffix, ns) for context in CONTEXTS for suffix in context.extra_topics]
+            + [access_log_topic(ns)]
+            + [dead_letter_topic(consumer, ns) for consumer in sorted(consumers)])
 
 
 async def ensure_topics(settings: Settings, names: list[str]) -> list[str]:
