@@ -49,10 +49,10 @@ def document_to_envelope(document: dict[str, Any]) -> EventEnvelope:
 class EventStore:
     """One context's event store: ``append`` guarded by expected version, ``read_stream`` in order."""
 
-    def __init__(self, client: AsyncMongoClient, database: AsyncDatabase) -> None:
+    def __init__(self, client: AsyncMongoClient, database: AsyncDatabase, collection: str = EVENTS) -> None:
         self.client = client
         self.db = database
-        self.events = database[EVENTS]
+        self.events = database[collection]
         self._append_listeners: list[Callable[[], None]] = []
 
     def on_append(self, listener: Callable[[], None]) -> None:
