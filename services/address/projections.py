@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from pymongo import ASCENDING, GEOSPHERE, UpdateOne
 
+from contracts.address import (
+    BuildingStructureGenerated, DoorplateAliasAdded, DoorplateApproved, DoorplateMergedInto, DoorplateRegistered, DoorplateRejected, DoorplateRelocated, DoorplateRenumbered, DoorplateRetired, DuplicateDoorplateAbsorbed, PlaceNumberingRuleSet, PlaceRegistered, PlaceRenamed, PlaceRetired,
+)
+
 from services.address.domain.buildings import BuildingSpec, RoomNumbering, generate_rooms
 from services.address.domain.codes import child_codes, standard_name
 from contracts.elements import ElementType
@@ -58,7 +62,7 @@ def room_codes(doorplate_code: str, building_seq: int, labels: list[str]) -> lis
 
 
 # places --------------------------------------------------------------------------------------------
-@registry.handles("PlaceRegistered")
+@registry.handles(PlaceRegistered)
 async def place_registered(tx: ProjectionTx) -> None:
     payload = tx.envelope.payload
     await tx.collection("places").replace_one({"_id": payload["code"]}, {
@@ -68,7 +72,7 @@ async def place_registered(tx: ProjectionTx) -> None:
     }, upsert=True, session=tx.session)
 
 
-@registry.handles("PlaceRenamed")
+@registry.handles(PlaceRenamed)
 async def place_renamed(tx: ProjectionTx) -> None:
     payload, places, doorplates = tx.envelope.payload, tx.collection("places"), tx.collection("doorplates")
     place = await places.find_one({"_id": payload["code"]}, session=tx.session)
@@ -89,7 +93,7 @@ async def place_renamed(tx: ProjectionTx) -> None:
         await doorplates.bulk_write(updates, ordered=False, session=tx.session)
 
 
-@registry.handles("PlaceNumberingRuleSet")
+@registry.handles(PlaceNumberingRuleSet)
 async def place_numbering_rule_set(tx: ProjectionTx) -> None:
     payload = tx.envelope.payload
     await tx.collection("places").update_one({"_id": payload["code"]}, {"$set": {
@@ -97,7 +101,7 @@ async def place_numbering_rule_set(tx: ProjectionTx) -> None:
         "_version": tx.envelope.version}}, session=tx.session)
 
 
-@registry.handles("PlaceRetired")
+@registry.handles(PlaceRetired)
 async def place_retired(tx: ProjectionTx) -> None:
     payload = tx.envelope.payload
     await tx.collection("places").update_one({"_id": payload["code"]}, {"$set": {
@@ -106,7 +110,7 @@ async def place_retired(tx: ProjectionTx) -> None:
 
 
 # door plates ---------------------------------------------------------------------------------------
-@registry.handles("DoorplateRegistered")
+@registry.handles(DoorplateRegistered)
 async def doorplate_registered(tx: ProjectionTx) -> None:
     payload = dict(tx.envelope.payload)
     # Streams of different aggregates live on different partitions, so a replay may apply the road's
@@ -131,7 +135,7 @@ async def update_doorplate(tx: ProjectionTx, changes: dict, push: dict | None = 
     await tx.collection("doorplates").update_one({"_id": tx.envelope.payload["code"]}, update, session=tx.session)
 
 
-@registry.handles("DoorplateApproved", "DoorplateRejected")
+@registry.handles(DoorplateApproved, DoorplateRejected)
 async def doorplate_reviewed(tx: ProjectionTx) -> None:
     payload, approved = tx.envelope.payload, tx.envelope.event_type == "DoorplateApproved"
     await update_doorplate(tx, {"approval_state": "approved" if approved else "rejected"}, {"approvals": {
@@ -140,7 +144,7 @@ async def doorplate_reviewed(tx: ProjectionTx) -> None:
         "at": tx.envelope.occurred_at}})
 
 
-@registry.handles("DoorplateRenumbered")
+@registry.handles(DoorplateRenumbered)
 async def doorplate_renumbered(tx: ProjectionTx) -> None:
     payload = tx.envelope.payload
     plate = await tx.collection("doorplates").find_one({"_id": payload["code"]}, session=tx.session)
@@ -152,25 +156,25 @@ async def doorplate_renumbered(tx: ProjectionTx) -> None:
     }, {"former_numbers": {"door_number": old, "until": tx.envelope.occurred_at, "reason": payload["reason"]}})
 
 
-@registry.handles("DoorplateRelocated")
+@registry.handles(DoorplateRelocated)
 async def doorplate_relocated(tx: ProjectionTx) -> None:
     payload = tx.envelope.payload
     await update_doorplate(tx, {"location": payload["location"], "location_input": {
         "system": payload["input_system"], "coordinates": payload["input_coordinates"]}})
 
 
-@registry.handles("DoorplateAliasAdded")
+@registry.handles(DoorplateAliasAdded)
 async def doorplate_alias_added(tx: ProjectionTx) -> None:
     await update_doorplate(tx, {}, {"aliases": tx.envelope.payload["alias"]})
 
 
-@registry.handles("DoorplateRetired")
+@registry.handles(DoorplateRetired)
 async def doorplate_retired(tx: ProjectionTx) -> None:
     payload = tx.envelope.payload
     await update_doorplate(tx, {"status": "retired", "retired": {"reason": payload["reason"], "on": payload["retired_on"]}})
 
 
-@registry.handles("DoorplateMergedInto")
+@registry.handles(DoorplateMergedInto)
 async def doorplate_merged(tx: ProjectionTx) -> None:
     payload = tx.envelope.payload
     await update_doorplate(tx, {"status": "merged", "redirect_to": payload["survivor_code"],
@@ -178,14 +182,14 @@ async def doorplate_merged(tx: ProjectionTx) -> None:
                                             "on": tx.envelope.occurred_at.date().isoformat()}})
 
 
-@registry.handles("DuplicateDoorplateAbsorbed")
+@registry.handles(DuplicateDoorplateAbsorbed)
 async def duplicate_absorbed(tx: ProjectionTx) -> None:
     payload = tx.envelope.payload
     await update_doorplate(tx, {}, {"merged_from": {"code": payload["duplicate_code"],
                                                     "door_number": payload["duplicate_door_number"]}})
 
 
-@registry.handles("BuildingStructureGenerated")
+@registry.handles(BuildingStructureGenerated)
 async def building_generated(tx: ProjectionTx) -> None:
     """Expand the one event into its rooms; room codes are deterministic, so a replay writes the same set."""
     payload = tx.envelope.payload

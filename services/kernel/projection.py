@@ -31,7 +31,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, OperationFailure
 
 from contracts.envelope import EventEnvelope
-from contracts.events import upcast
+from contracts.events import DomainEvent, upcast
 from contracts.topics import dead_letter_topic, events_topic
 from services.kernel.logging import get_logger
 from services.kernel.metrics import DEAD_LETTERS, PROJECTION_APPLY, PROJECTION_OUTCOMES
@@ -79,10 +79,17 @@ class Projection:
         self.handlers: dict[str, Handler] = {}
         self.indexes: list[tuple[str, list[tuple[str, Any]], dict[str, Any]]] = []
 
-    def handles(self, *event_types: str) -> Callable[[Handler], Handler]:
+    def handles(self, *event_types: type[DomainEvent]) -> Callable[[Handler], Handler]:
+        """Register ``handler`` for these event classes (classes, not strings: a typo fails at import)."""
+        for event_type in event_types:
+            if not (isinstance(event_type, type) and issubclass(event_type, DomainEvent)):
+                raise TypeError(f"{self.name}: handles() takes DomainEvent classes, got {event_type!r}")
+            if event_type.event_type() in self.handlers:
+                raise ValueError(f"{self.name}: {event_type.event_type()} already has a handler")
+
         def register(handler: Handler) -> Handler:
             for event_type in event_types:
-                self.handlers[event_type] = handler
+                self.handlers[event_type.event_type()] = handler
             return handler
 
         return register

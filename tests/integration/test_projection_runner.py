@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from contracts.envelope import Actor, EventEnvelope
+from contracts.events import DomainEvent
 from contracts.topics import events_topic
 from services.kernel.projection import Projection, ProjectionTx
 from services.kernel.runtime import Runtime
@@ -17,10 +18,18 @@ from services.kernel.runtime import Runtime
 ACTOR = Actor(id="PC-1", role="police", organisation_code="532503")
 CONTEXT = "projtest"
 
+
+
+class Counted(DomainEvent):
+    """A test-only fact (tests are not the published language, so it is not exported)."""
+
+    model_config = {"extra": "allow", "frozen": True}
+
+
 counter = Projection("test-counter", sources=[CONTEXT], collections=["counts"])
 
 
-@counter.handles("Counted")
+@counter.handles(Counted)
 async def counted(tx: ProjectionTx) -> None:
     if tx.envelope.payload.get("poison"):
         raise ValueError("this payload always fails")
@@ -119,7 +128,7 @@ outages: dict[str, int] = {}
 applied_order: list[tuple[str, int]] = []
 
 
-@flaky.handles("Counted")
+@flaky.handles(Counted)
 async def flaky_counted(tx: ProjectionTx) -> None:
     from pymongo.errors import AutoReconnect
 
