@@ -36,6 +36,7 @@ def cmd_relay(args: argparse.Namespace) -> int:
     from contracts.topics import events_topic
     from services.kernel.eventstore import EventStore
     from services.kernel.logging import configure_logging
+    from services.kernel.lease import LeasedRelay
     from services.kernel.outbox import OutboxRelay
     from services.kernel.runtime import kafka_producer, mongo_client
 
@@ -49,8 +50,9 @@ def cmd_relay(args: argparse.Namespace) -> int:
         store = EventStore(client, client[settings.database_name(args.context)])
         relay = OutboxRelay(store, producer, events_topic(args.context, settings.namespace), args.context,
                             batch_size=args.batch_size, idle_poll_seconds=settings.relay_idle_poll_seconds)
+        leader = LeasedRelay.for_settings(relay, client[settings.database_name(args.context)], settings)
         try:
-            await relay.run()
+            await leader.run()  # only the replica holding the context's relay lease publishes
         finally:
             await producer.stop()
             await client.close()

@@ -16,6 +16,7 @@ from services.kernel.consumers import subscribe
 from services.kernel.eventstore import EventStore
 from services.kernel.generations import active_generation
 from services.kernel.logging import get_logger
+from services.kernel.lease import LeasedRelay
 from services.kernel.outbox import OutboxRelay
 from services.kernel.projection import Projection, ProjectionRunner, physical_name
 from services.kernel.settings import Settings
@@ -62,6 +63,7 @@ class Runtime:
             self.store, self.producer, events_topic(self.context, settings.namespace), self.context,
             batch_size=settings.relay_batch_size, idle_poll_seconds=settings.relay_idle_poll_seconds,
         )
+        self.relay = LeasedRelay.for_settings(self.relay, self.db, settings)  # publishes only while it leads
         self.relay.start()
         if self.projections:
             await self._start_consumers()

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     jwt_issuer: str = "ybss"
     relay_batch_size: int = Field(default=500, ge=1)
     relay_idle_poll_seconds: float = Field(default=0.2, gt=0)
+    relay_lease_ttl_seconds: float = Field(
+        default=10.0, ge=1, description="a relay leader's term without renewal; a standby takes over after it")
+    relay_lease_renew_seconds: float = Field(
+        default=2.0, gt=0, description="how often the leader renews and a standby tries to take the lease")
     projection_max_attempts: int = Field(default=3, ge=1, description="tries before a message is dead-lettered")
     projection_retry_backoff_seconds: float = Field(default=0.05, ge=0)
     read_wait_timeout_seconds: float = Field(default=5.0, gt=0, description="max wait for read-your-writes")
