@@ -1,0 +1,194 @@
+"""A replica of the standard-address registry (标准地址) for contexts that hang records on addresses.
+
+Usage (in a context's projections and views)::
+
+    addresses = address_replica("person-addresses")        # a kernel Projection; list it in the SPEC
+    collection = runtime.read_model(addresses.name, addresses.name)
+    address = await lookup_address(collection, code)        # follows merges; None when unknown
+    address = await require_usable_address(collection, code, field="address_code")   # 422 otherwise
+
+Built from ``ybss.address.events`` through ``contracts.address`` alone (never services.address), so it keeps:
+places (roads, compounds) with their current name; door plates with their road's *current* name, their number,
+status (in_use / retired / merged) and merge target; and which door plates have generated rooms (生成层户).
+
+Rooms are not expanded here: their codes are derived by the address service's own code scheme, which is being
+changed. Until room expansion lands, a room code (type 62) is accepted when a door plate of the same township
+is known, in use and has a generated building (see :func:`lookup_address`); it is marked ``verified=False``.
+
+Convergence under any interleaving of streams (ARCHITECTURE.md "Any order across topics"): a door plate takes
+its road's current name when the road is already known; a later rename rewrites the plates already known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pymongo import ASCENDING, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+
+from contracts import divisions
+from contracts.address import (
+    BuildingStructureGenerated, DoorplateMergedInto, DoorplateRegistered, DoorplateRenumbered, DoorplateRetired,
+    PlaceRegistered, PlaceRenamed, PlaceRetired,
+)
+from contracts.elements import ElementType
+from services.kernel.errors import DomainRuleViolation
+from services.kernel.projection import Projection, ProjectionTx
+
+MAX_REDIRECTS = 8
+ROOM_TYPE = f"{int(ElementType.ROOM):02d}"
+ADDRESS_CODE_LENGTH = 24
+
+
+def address_replica(name: str) -> Projection:
+    """A projection named ``name`` (its consumer group and dead-letter topic) keeping one collection, also ``name``."""
+    projection = Projection(name, sources=["address"], collections=[name])
+    projection.index(name, [("place_code", ASCENDING)])
+    projection.index(name, [("township", ASCENDING), ("kind", ASCENDING), ("has_rooms", ASCENDING)])
+
+    @projection.handles(PlaceRegistered)
+    async def place_registered(tx: ProjectionTx) -> None:
+        p = tx.envelope.payload
+        await tx.collection(name).update_one({"_id": p["code"]}, {"$set": {
+            "kind": "place", "element_type": p["element_type"], "name": p["name"],
+            "division_code": p["division_code"], "township": p["code"][:9],
+            "full_name": _full_name(p["division_code"], p["name"])},
+            "$setOnInsert": {"status": "in_use"}}, upsert=True, session=tx.session)
+
+    @projection.handles(PlaceRenamed)
+    async def place_renamed(tx: ProjectionTx) -> None:
+        p, collection = tx.envelope.payload, tx.collection(name)
+        place = await collection.find_one({"_id": p["code"]}, session=tx.session)
+        division_code = place["division_code"] if place else None
+        await collection.update_one({"_id": p["code"]}, {"$set": {
+            "name": p["new_name"], "full_name": _full_name(division_code, p["new_name"])},
+            "$push": {"former_names": p["old_name"]}}, session=tx.session)
+        updates = [UpdateOne({"_id": plate["_id"]}, {"$set": {
+                       "place_name": p["new_name"],
+                       "full_name": _full_name(plate["division_code"], p["new_name"], plate["door_number"])}})
+                   async for plate in collection.find({"place_code": p["code"], "kind": "doorplate"},
+                                                      {"division_code": 1, "door_number": 1}, session=tx.session)]
+        if updates:
+            await collection.bulk_write(updates, ordered=False, session=tx.session)
+
+    @projection.handles(PlaceRetired)
+    async def place_retired(tx: ProjectionTx) -> None:
+        p = tx.envelope.payload
+        await tx.collection(name).update_one({"_id": p["code"]}, {"$set": {
+            "status": "retired", "retired": {"reason": p["reason"], "on": p["retired_on"]}}}, session=tx.session)
+
+    @projection.handles(DoorplateRegistered)
+    async def doorplate_registered(tx: ProjectionTx) -> None:
+        p, collection = tx.envelope.payload, tx.collection(name)
+        place = await collection.find_one({"_id": p["place_code"]}, {"name": 1}, session=tx.session)
+        place_name = place["name"] if place else p["place_name"]
+        door = f"{p['prefix']}{p['number']}{p['suffix']}"
+        await collection.update_one({"_id": p["code"]}, {"$set": {
+            "kind": "doorplate", "element_type": p["code"][9:11], "division_code": p["division_code"],
+            "township": p["code"][:9], "place_code": p["place_code"], "place_name": place_name,
+            "door_number": door, "full_name": _full_name(p["division_code"], place_name, door)},
+            "$setOnInsert": {"status": "in_use", "redirect_to": None, "has_rooms": False}},
+            upsert=True, session=tx.session)
+
+    @projection.handles(DoorplateRenumbered)
+    async def doorplate_renumbered(tx: ProjectionTx) -> None:
+        p, collection = tx.envelope.payload, tx.collection(name)
+        plate = await collection.find_one({"_id": p["code"]}, session=tx.session)
+        door = f"{p['prefix']}{p['number']}{p['suffix']}"
+        await collection.update_one({"_id": p["code"]}, {"$set": {
+            "door_number": door, "full_name": _full_name(plate["division_code"], plate["place_name"], door)}},
+            session=tx.session)
+
+    @projection.handles(DoorplateRetired)
+    async def doorplate_retired(tx: ProjectionTx) -> None:
+        p = tx.envelope.payload
+        await tx.collection(name).update_one({"_id": p["code"]}, {"$set": {
+            "status": "retired", "retired": {"reason": p["reason"], "on": p["retired_on"]}}}, session=tx.session)
+
+    @projection.handles(DoorplateMergedInto)
+    async def doorplate_merged(tx: ProjectionTx) -> None:
+        p = tx.envelope.payload
+        await tx.collection(name).update_one({"_id": p["code"]}, {"$set": {
+            "status": "merged", "redirect_to": p["survivor_code"]}}, session=tx.session)
+
+    @projection.handles(BuildingStructureGenerated)
+    async def building_generated(tx: ProjectionTx) -> None:
+        p = tx.envelope.payload
+        await tx.collection(name).update_one({"_id": p["code"]}, {
+            "$set": {"has_rooms": True},
+            "$push": {"buildings": {"building": p["building"], "building_seq": p["building_seq"],
+                                    "room_count": p["room_count"]}}}, session=tx.session)
+
+    return projection
+
+
+def _full_name(division_code: str | None, place_name: str, door: str = "") -> str:
+    try:
+        prefix = divisions.full_name(division_code, short=True) if division_code else ""
+    except KeyError:
+        prefix = ""
+    return f"{prefix}{place_name}{door}"
+
+
+@dataclass(frozen=True)
+class ReplicaAddress:
+    """An address as the replica knows it, after following merges (``redirected_from`` names the code asked for)."""
+
+    code: str
+    kind: str  #: place / doorplate / room
+    status: str  #: in_use / retired / merged
+    full_name: str | None
+    division_code: str | None
+    place_code: str | None = None
+    place_name: str | None = None
+    door_number: str | None = None
+    redirected_from: str | None = None
+    verified: bool = True  #: False for a room code accepted on its township's door plates (rooms not expanded)
+
+    @property
+    def usable(self) -> bool:
+        return self.status == "in_use"
+
+
+async def lookup_address(collection: AsyncCollection, code: str) -> ReplicaAddress | None:
+    """The address with ``code``, following merged door plates to their survivor; None when unknown."""
+    code = (code or "").strip()
+    if len(code) == ADDRESS_CODE_LENGTH and code.isdigit() and code[9:11] == ROOM_TYPE:
+        return await _room(collection, code)
+    asked, seen = code, set()
+    document = await collection.find_one({"_id": code})
+    while document is not None and document.get("redirect_to") and len(seen) < MAX_REDIRECTS:
+        seen.add(document["_id"])
+        survivor = await collection.find_one({"_id": document["redirect_to"]})
+        if survivor is None or survivor["_id"] in seen:
+            break
+        document = survivor
+    if document is None or "kind" not in document:
+        return None
+    return ReplicaAddress(
+        code=document["_id"], kind=document["kind"], status=document.get("status", "in_use"),
+        full_name=document.get("full_name"), division_code=document.get("division_code"),
+        place_code=document.get("place_code"), place_name=document.get("place_name") or document.get("name"),
+        door_number=document.get("door_number"), redirected_from=asked if document["_id"] != asked else None)
+
+
+async def _room(collection: AsyncCollection, code: str) -> ReplicaAddress | None:
+    """Interim rule: a room code is accepted when its township has an in-use door plate with generated rooms."""
+    plate = await collection.find_one({"township": code[:9], "kind": "doorplate", "has_rooms": True,
+                                       "status": "in_use"}, {"division_code": 1})
+    if plate is None:
+        return None
+    return ReplicaAddress(code=code, kind="room", status="in_use", full_name=None,
+                          division_code=plate["division_code"], verified=False)
+
+
+async def require_usable_address(collection: AsyncCollection, code: str, field: str = "address_code") -> ReplicaAddress:
+    """The in-use address for ``code`` (merges followed), or a 422 naming ``field``: unknown, or retired."""
+    address = await lookup_address(collection, code)
+    if address is None:
+        raise DomainRuleViolation(field, "address.unknown", f"no standard address with code {code!r}",
+                                  f"标准地址 {code} 不存在")
+    if not address.usable:
+        raise DomainRuleViolation(field, "address.retired", f"standard address {address.code} is {address.status}",
+                                  f"标准地址 {address.code} 已注销")
+    return address
