@@ -18,6 +18,10 @@ class PlaceRegistered(DomainEvent):
     division_code: str = Field(description="township (9 digits) or county (6 digits) it lies in")
     aliases: list[str] = Field(default_factory=list)
 
+    def evolve(self, state: dict) -> dict:
+        return {**state, **self.model_dump(mode="json"), "status": "in_use", "former_names": [],
+                "numbering_rule": None}
+
 
 class DoorplateRegistered(DomainEvent):
     """门楼牌 registered on a road or in a compound."""
@@ -36,6 +40,11 @@ class DoorplateRegistered(DomainEvent):
     approval_state: str = Field(default="approved", description="pending / approved / rejected")
     side: str | None = Field(default=None, description="side of the road: left / right (单双号)")
 
+    def evolve(self, state: dict) -> dict:
+        door = f"{self.prefix}{self.number}{self.suffix}"
+        return {**state, **self.model_dump(mode="json"), "door_number": door, "status": "in_use",
+                "redirect_to": None, "merged_from": [], "former_numbers": [], "buildings": [], "approvals": []}
+
 
 class PlaceRenamed(DomainEvent):
     """更名: a road or compound takes a new name; every full name under it follows, the old name stays in history."""
@@ -45,6 +54,11 @@ class PlaceRenamed(DomainEvent):
     new_name: str
     reason: str = Field(default="", description="更名原因 / 批文")
 
+    def evolve(self, state: dict) -> dict:
+        """The old name moves to ``former_names`` (its end date is the envelope's occurred_at)."""
+        former = [*state.get("former_names", []), {"name": self.old_name, "reason": self.reason}]
+        return {**state, "name": self.new_name, "former_names": former}
+
 
 class PlaceNumberingRuleSet(DomainEvent):
     """编号规则: which side carries odd numbers and which numbers a local rule skips."""
@@ -52,6 +66,9 @@ class PlaceNumberingRuleSet(DomainEvent):
     code: str
     odd_side: str | None = Field(default=None, description="left / right; None = consecutive numbering")
     skip: list[int] = Field(default_factory=list, description="numbers never issued, e.g. 4, 13, 14")
+
+    def evolve(self, state: dict) -> dict:
+        return {**state, "numbering_rule": {"odd_side": self.odd_side, "skip": list(self.skip)}}
 
 
 class PlaceRetired(DomainEvent):
@@ -61,6 +78,9 @@ class PlaceRetired(DomainEvent):
     reason: str
     retired_on: str = Field(description="ISO date")
 
+    def evolve(self, state: dict) -> dict:
+        return {**state, "status": "retired", "retired": {"reason": self.reason, "on": self.retired_on}}
+
 
 class DoorplateApproved(DomainEvent):
     """审核通过 at the configured level."""
@@ -69,6 +89,11 @@ class DoorplateApproved(DomainEvent):
     level: str = Field(description="none / police_station / district / city")
     remark: str = ""
 
+    def evolve(self, state: dict) -> dict:
+        """Who decided and when are the envelope's actor and occurred_at."""
+        review = {"decision": "approved", "level": self.level, "note": self.remark}
+        return {**state, "approval_state": "approved", "approvals": [*state.get("approvals", []), review]}
+
 
 class DoorplateRejected(DomainEvent):
     """审核不通过: the plate stays on record, rejected, with the reason."""
@@ -76,6 +101,10 @@ class DoorplateRejected(DomainEvent):
     code: str
     level: str
     reason: str
+
+    def evolve(self, state: dict) -> dict:
+        review = {"decision": "rejected", "level": self.level, "note": self.reason}
+        return {**state, "approval_state": "rejected", "approvals": [*state.get("approvals", []), review]}
 
 
 class DoorplateRenumbered(DomainEvent):
@@ -90,6 +119,12 @@ class DoorplateRenumbered(DomainEvent):
     suffix: str
     reason: str = ""
 
+    def evolve(self, state: dict) -> dict:
+        old = f"{self.old_prefix}{self.old_number}{self.old_suffix}"
+        former = [*state.get("former_numbers", []), {"door_number": old, "reason": self.reason}]
+        return {**state, "prefix": self.prefix, "number": self.number, "suffix": self.suffix,
+                "door_number": f"{self.prefix}{self.number}{self.suffix}", "former_numbers": former}
+
 
 class DoorplateRelocated(DomainEvent):
     """坐标采集/校正: a new WGS-84 position, with what the caller sent."""
@@ -99,10 +134,18 @@ class DoorplateRelocated(DomainEvent):
     input_system: str = Field(description="wgs84 / gcj02 / bd09 as sent")
     input_coordinates: tuple[float, float]
 
+    def evolve(self, state: dict) -> dict:
+        dumped = self.model_dump(mode="json")
+        return {**state, "location": dumped["location"],
+                "location_input": {"system": self.input_system, "coordinates": dumped["input_coordinates"]}}
+
 
 class DoorplateAliasAdded(DomainEvent):
     code: str
     alias: str
+
+    def evolve(self, state: dict) -> dict:
+        return {**state, "aliases": [*state.get("aliases", []), self.alias]}
 
 
 class DoorplateRetired(DomainEvent):
@@ -112,6 +155,9 @@ class DoorplateRetired(DomainEvent):
     reason: str = Field(description="拆迁, 错误登记, 重复 ...")
     retired_on: str = Field(description="ISO date")
 
+    def evolve(self, state: dict) -> dict:
+        return {**state, "status": "retired", "retired": {"reason": self.reason, "on": self.retired_on}}
+
 
 class DoorplateMergedInto(DomainEvent):
     """重复门牌清理: this plate is a duplicate of ``survivor_code``; lookups of it redirect there."""
@@ -120,6 +166,11 @@ class DoorplateMergedInto(DomainEvent):
     survivor_code: str
     reason: str = ""
 
+    def evolve(self, state: dict) -> dict:
+        """Retired as a duplicate, redirecting to the survivor (the date is the envelope's occurred_at)."""
+        return {**state, "status": "merged", "redirect_to": self.survivor_code,
+                "retired": {"reason": self.reason or "重复门牌合并"}}
+
 
 class DuplicateDoorplateAbsorbed(DomainEvent):
     """The survivor's side of a merge: it now answers for the duplicate's code and numbers."""
@@ -127,6 +178,10 @@ class DuplicateDoorplateAbsorbed(DomainEvent):
     code: str
     duplicate_code: str
     duplicate_door_number: str
+
+    def evolve(self, state: dict) -> dict:
+        absorbed = {"code": self.duplicate_code, "door_number": self.duplicate_door_number}
+        return {**state, "merged_from": [*state.get("merged_from", []), absorbed]}
 
 
 class BuildingStructureGenerated(DomainEvent):
@@ -144,3 +199,10 @@ class BuildingStructureGenerated(DomainEvent):
     seq_digits: int | None = Field(default=None, description="room sequence digits: 2 = floor×100+seq, 3 = ×1000")
     skip_floor_numbers: list[int] = Field(default_factory=list, description="floor labels a local rule skips")
     room_count: int = Field(ge=1, description="rooms generated, for readers that do not expand")
+
+    def evolve(self, state: dict) -> dict:
+        """The plate keeps a summary per building; the rooms themselves are the read model's expansion."""
+        summary = {key: getattr(self, key) for key in ("building", "building_seq", "units", "floors",
+                                                       "rooms_per_floor", "underground_floors", "shopfronts",
+                                                       "room_count")}
+        return {**state, "buildings": [*state.get("buildings", []), summary]}

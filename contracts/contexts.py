@@ -34,7 +34,7 @@ CONTEXTS: tuple[ContextSpec, ...] = (
     ContextSpec("house", 8003, "实有房屋 actual houses", consumes=("address",)),
     ContextSpec("unit", 8004, "实有单位 actual units", consumes=("address",)),
     ContextSpec("audit", 8005, "审计 change history, inspections, quality",
-                consumes=("address", "person", "house", "unit"), reads_access_log=True),
+                consumes=("address", "person", "house", "unit"), reads_access_log=True, projections=("audit-archive",)),
 )
 
 _BY_NAME = {context.name: context for context in CONTEXTS}

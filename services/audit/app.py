@@ -1,8 +1,16 @@
-"""Wiring of the audit service (审计与督导). Its registry arrives with a later issue; it already runs and answers health."""
+"""Wiring of the audit service (审计与督导): the archive of every context's events and what is computed from it."""
 
+from services.audit.api import history as api_history
+from services.audit.archive import archive
 from services.kernel.app import ServiceSpec, create_app
 
-SPEC = ServiceSpec(context="audit", title="ybss audit service 审计与督导", port=8005, description="change history, inspections and quality measures")
+SPEC = ServiceSpec(
+    context="audit", title="ybss audit service 审计与督导", port=8005,
+    description="Change history with field-level diffs, time travel, inspection campaigns, quality metrics, "
+                "the monthly report and the access log, all computed from the archive of every context's events.",
+    routers=[api_history.router],
+    projections=[archive],
+)
 
 
 def build_app():

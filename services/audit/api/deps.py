@@ -1,0 +1,49 @@
+"""What every audit route shares: who may read the audit, the archive, times given as ISO 8601."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+from pymongo.asynchronous.collection import AsyncCollection
+
+from services.audit.views.archive import events
+from services.kernel.authz import Caller, allow
+from services.kernel.deps import runtime
+from services.kernel.runtime import Runtime
+
+#: Supervisors (督导) read the audit of their jurisdiction; admins everything; other roles get 403.
+AuditReader = Annotated[Caller, Depends(allow("audit.read", "supervisor"))]
+#: Campaign work: supervisors open campaigns; inspectors (police, supervisors) record verdicts.
+CampaignOpener = Annotated[Caller, Depends(allow("audit.campaign.open", "supervisor"))]
+Inspector = Annotated[Caller, Depends(allow("audit.campaign.inspect", "police", "supervisor"))]
+
+
+def archive(rt: Annotated[Runtime, Depends(runtime)]) -> AsyncCollection:
+    return events(rt)
+
+
+Archive = Annotated[AsyncCollection, Depends(archive)]
+
+AsOf = Annotated[datetime | None, Query(description="ISO 8601 time (UTC if no offset): the answer as it was then "
+                                                    "(截至时间), by recorded_at", examples=["2026-10-31T23:59:59+08:00"])]
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """A time without an offset is read as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def division_of(documents: list[dict[str, Any]]) -> str | None:
+    """The record's owning division: the latest one its events name."""
+    for document in reversed(documents):
+        if document.get("division_code"):
+            return document["division_code"]
+    return None

@@ -1,0 +1,69 @@
+"""Queries over the audit archive: one stream, the global log, records as of a time."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from services.audit.archive import EVENTS, NAME
+from services.kernel.runtime import Runtime
+
+
+def events(rt: Runtime) -> AsyncCollection:
+    """The live generation of the archive (a rebuild swaps it)."""
+    return rt.read_model(NAME, EVENTS)
+
+
+async def stream(collection: AsyncCollection, stream_id: str, as_of: datetime | None = None,
+                 version: int | None = None) -> list[dict[str, Any]]:
+    """A stream's archived events in version order, cut at ``as_of`` (recorded_at) or at ``version``."""
+    query: dict[str, Any] = {"stream_id": stream_id}
+    if as_of is not None:
+        query["recorded_at"] = {"$lte": as_of}
+    if version is not None:
+        query["version"] = {"$lte": version}
+    return [document async for document in collection.find(query).sort("version", 1)]
+
+
+def log_query(actor_id: str | None = None, organisation_code: str | None = None, entity_type: str | None = None,
+              division_code: str | None = None, event_type: str | None = None, since: datetime | None = None,
+              until: datetime | None = None, scope: dict | None = None) -> dict[str, Any]:
+    """The global log's filter (全局审计日志): every argument narrows it; ``scope`` is the caller's jurisdiction."""
+    clauses: list[dict[str, Any]] = [scope] if scope else []
+    if actor_id:
+        clauses.append({"actor.id": actor_id})
+    if organisation_code:
+        clauses.append({"actor.organisation_code": organisation_code})
+    if entity_type:
+        clauses.append({"stream_type": entity_type})
+    if division_code:
+        clauses.append({"division_code": {"$regex": "^" + re.escape(division_code)}})
+    if event_type:
+        clauses.append({"event_type": event_type})
+    if since or until:
+        window: dict[str, Any] = {}
+        if since:
+            window["$gte"] = since
+        if until:
+            window["$lte"] = until
+        clauses.append({"recorded_at": window})
+    if not clauses:
+        return {}
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+async def records_as_of(collection: AsyncCollection, as_of: datetime, division_code: str | None = None,
+                        stream_types: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every stream's events recorded up to ``as_of``, grouped by stream (in version order)."""
+    query: dict[str, Any] = {"recorded_at": {"$lte": as_of}}
+    if division_code:
+        query["division_code"] = {"$regex": "^" + re.escape(division_code)}
+    if stream_types is not None:
+        query["stream_type"] = {"$in": stream_types}
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    async for document in collection.find(query).sort([("stream_id", 1), ("version", 1)]):
+        grouped.setdefault(document["stream_id"], []).append(document)
+    return grouped
