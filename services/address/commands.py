@@ -5,9 +5,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+from pydantic_core import PydanticCustomError
 
 from contracts.geo import CoordinateInput
+from services.address.domain.normalize import clean
+
+
+def _names_something(value: str) -> str:
+    """A name that normalises to nothing ("   ", "（备注）": spaces and bracketed remarks are dropped) would give
+    an element without a name and no code; refuse it at the edge, naming the rule."""
+    value = value.strip()
+    if not clean(value):
+        raise PydanticCustomError(
+            "name.blank", "the name is empty once spaces, punctuation and bracketed remarks are removed",
+            {"msg_zh": "名称去掉空格、标点和括号备注后为空"})
+    return value
+
+
+Name = Annotated[str, AfterValidator(_names_something)]
 
 
 class Versioned(BaseModel):
@@ -19,13 +35,13 @@ class RegisterPlace(BaseModel):
     """登记地址要素 below the township: 社区/村委会/街路巷/小区/单位院/自然村."""
 
     element_type: int = Field(description="GA/T 2000.32 type: 31-34, 41-44", examples=[41])
-    name: str = Field(min_length=1, max_length=64, examples=["天马路"])
+    name: Name = Field(min_length=1, max_length=64, examples=["天马路"])
     parent_code: str = Field(description="township/county code, or the code of a parent place", examples=["532503001"])
     aliases: list[str] = Field(default_factory=list, max_length=20)
 
 
 class RenamePlace(Versioned):
-    new_name: str = Field(min_length=1, max_length=64, examples=["天马大道"])
+    new_name: Name = Field(min_length=1, max_length=64, examples=["天马大道"])
     reason: str = Field(default="", max_length=200, examples=["蒙自市地名委员会 2026 年第 3 号批复"])
 
 
@@ -46,7 +62,7 @@ class RegisterDoorplate(BaseModel):
     place_code: str | None = Field(default=None, description="code of the road or compound", examples=[None])
     division_code: str | None = Field(default=None, description="township code when giving road_name",
                                       examples=["532503001"])
-    road_name: str | None = Field(default=None, min_length=1, max_length=64, description="街路巷名称; registered on first use",
+    road_name: Name | None = Field(default=None, min_length=1, max_length=64, description="街路巷名称; registered on first use",
                                   examples=["天马路"])
     number: str = Field(min_length=1, max_length=16, description="门牌号: 18, 18号, 十八号, 18-1, A18", examples=["18"])
     prefix: str = Field(default="", max_length=8, description="门牌号前缀 when not written in number")

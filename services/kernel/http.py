@@ -6,10 +6,14 @@ import time
 import uuid
 
 import structlog
+from aiokafka.errors import (
+    KafkaConnectionError, KafkaTimeoutError, NoBrokersAvailable, NodeNotReadyError, RequestTimedOutError,
+)
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import ConnectionFailure
 
 from services.kernel.errors import (
     ConcurrencyConflict, DomainRuleViolation, Forbidden, NotCaughtUp, NotFound, StateConflict,
@@ -19,6 +23,19 @@ from services.kernel.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 CORRELATION_HEADER = "X-Correlation-ID"
 log = get_logger(__name__)
+#: Seconds a client should wait before retrying while a dependency is down (a restart or an election).
+DEPENDENCY_RETRY_AFTER_SECONDS = 5
+#: Failures that mean "the dependency cannot be reached", not "the request is wrong" nor "a bug".
+#: PyMongo's ConnectionFailure covers AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError and
+#: WaitQueueTimeoutError.
+UNREACHABLE: dict[type[Exception], str] = {
+    ConnectionFailure: "mongodb",
+    KafkaConnectionError: "kafka",
+    KafkaTimeoutError: "kafka",
+    NoBrokersAvailable: "kafka",
+    NodeNotReadyError: "kafka",
+    RequestTimedOutError: "kafka",
+}
 
 
 def install_middleware(app: FastAPI, service: str) -> None:
@@ -81,6 +98,19 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         """A bug, not bad input: logged with its stack, answered with the id to quote when reporting it."""
+    async def dependency_unavailable(request: Request, error: Exception) -> JSONResponse:
+        """Not a bug and not bad input: a dependency is down; say which, and when to try again."""
+        dependency = next(name for kind, name in UNREACHABLE.items() if isinstance(error, kind))
+        log.warning("dependency unavailable", dependency=dependency, path=request.url.path, error=repr(error))
+        return JSONResponse(
+            status_code=503, headers={"Retry-After": str(DEPENDENCY_RETRY_AFTER_SECONDS)},
+            content={"detail": f"{dependency} is unavailable; retry later", "detail_zh": f"{dependency} 暂不可用，请稍后重试",
+                     "type": "dependency.unavailable", "dependency": dependency},
+        )
+
+    for kind in UNREACHABLE:
+        app.add_exception_handler(kind, dependency_unavailable)
+
         correlation = getattr(request.state, "correlation_id", None)
         log.exception("unhandled error", path=request.url.path, error=repr(error))
         return JSONResponse(status_code=500, headers={CORRELATION_HEADER: correlation or ""},
@@ -97,6 +127,8 @@ def install_error_handlers(app: FastAPI) -> None:
             details.append(detail)
         return JSONResponse(status_code=422, content={"detail": jsonable_encoder(details)})
 
+                if "msg_zh" in detail["ctx"]:  # our own validators carry the Chinese message in the context
+                    detail["msg_zh"] = detail["ctx"].pop("msg_zh")
 
 def correlation_id(request: Request) -> str:
     return request.state.correlation_id

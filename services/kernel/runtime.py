@@ -26,7 +26,8 @@ log = get_logger(__name__)
 
 
 def mongo_client(settings: Settings) -> AsyncMongoClient:
-    return AsyncMongoClient(settings.mongodb_uri, tz_aware=True, serverSelectionTimeoutMS=5000)
+    # An unreachable server must become a quick 503 (services.kernel.http), not a request hanging 30 s.
+    return AsyncMongoClient(settings.mongodb_uri, tz_aware=True, serverSelectionTimeoutMS=2000, connectTimeoutMS=2000)
 
 
 def kafka_producer(settings: Settings) -> AIOKafkaProducer:

@@ -46,13 +46,19 @@ async def get_doorplate(
     document = await plates.find_one({"_id": code})
     if document is None:
         raise NotFound("doorplate", code)
-    path = [code]
+    path, unresolved = [code], None
     while follow and document.get("redirect_to") and len(path) <= MAX_REDIRECTS:
-        document = await plates.find_one({"_id": document["redirect_to"]})
+        survivor = await plates.find_one({"_id": document["redirect_to"]})
+        if survivor is None:  # not (yet) in this read model, e.g. during a rebuild: answer the last plate found
+            unresolved = document["redirect_to"]
+            break
+        document = survivor
         path.append(document["_id"])
     result = public(document)
     if len(path) > 1:
         result["redirected_from"] = path[:-1]
+    if unresolved:
+        result["redirect_unresolved"] = unresolved
     return result
 
 
