@@ -1,0 +1,172 @@
+"""Actual-house (实有房屋) events: the facts the house service publishes on ybss.house.events.
+
+A house hangs on one standard address (a room, or a door plate / building for a whole house). Its stream
+holds the house, its rentals (出租房屋登记) with their tenants, and its daily checks (日常检查). Each event says
+how it changes the record's state (``evolve``), the same shape the house read model shows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import Field
+
+from contracts.events import DomainEvent
+from contracts.parties import PartyRef
+
+HouseUse = Literal["self_occupied", "rented", "business", "vacant", "dormitory", "group_rental", "other"]
+#: 房屋用途: 自住, 出租, 经营, 空置, 单位宿舍, 群租, 其他
+HOUSE_USES: dict[str, str] = {"self_occupied": "自住", "rented": "出租", "business": "经营", "vacant": "空置",
+                              "dormitory": "单位宿舍", "group_rental": "群租", "other": "其他"}
+#: Uses under which letting the house is what the record says (others + an active rental = a logic error).
+LETTING_USES = frozenset({"rented", "group_rental", "dormitory"})
+
+PropertyNature = Literal["commercial", "private", "public", "collective", "unit", "resettlement", "other"]
+#: 房屋性质: 商品房, 私房, 公房, 集体, 单位自管, 安置房, 其他
+PROPERTY_NATURES: dict[str, str] = {"commercial": "商品房", "private": "私房", "public": "公房", "collective": "集体",
+                                    "unit": "单位自管房", "resettlement": "安置房", "other": "其他"}
+
+ManagementLevel = Literal["normal", "attention", "strict"]  #: 管理等级: 一般, 关注, 严管
+
+
+class HouseRegistered(DomainEvent):
+    """实有房屋 registered at a standard address."""
+
+    house_id: str = Field(description="house id (房屋编号)")
+    address_code: str = Field(description="standard address code (标准地址编码) of the room or door plate")
+    address_name: str | None = Field(default=None, description="standard full name at registration (标准地址全称)")
+    address_kind: str = Field(description="room (户室) / doorplate (门楼牌, whole house) / place")
+    division_code: str = Field(description="township (乡镇街道) the address lies in: the owning jurisdiction")
+    property_nature: PropertyNature = Field(description="房屋性质")
+    use: HouseUse = Field(description="房屋用途")
+    area: float | None = Field(default=None, description="建筑面积 m²")
+    rooms: int | None = Field(default=None, description="房间数")
+    owner: PartyRef | None = Field(default=None, description="产权人 (房主)")
+    management_level: ManagementLevel = Field(default="normal", description="管理等级")
+    key_house: bool = Field(default=False, description="重点房屋")
+    key_reason: str = Field(default="", description="列为重点房屋的原因")
+
+
+class HouseUseChanged(DomainEvent):
+    """房屋用途变更 (自住 → 出租 ...)."""
+
+    house_id: str
+    use: HouseUse
+    reason: str = Field(default="", description="变更原因")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "use": self.use}
+
+
+class HouseOwnerChanged(DomainEvent):
+    """产权人变更 (sale, inheritance, correction)."""
+
+    house_id: str
+    owner: PartyRef | None
+    reason: str = ""
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "owner": self.owner.model_dump(mode="json") if self.owner else None}
+
+
+class HouseKeyStatusSet(DomainEvent):
+    """管理等级 / 重点房屋 set: listed with a reason, or released."""
+
+    house_id: str
+    management_level: ManagementLevel
+    key_house: bool
+    key_reason: str = ""
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "management_level": self.management_level, "key_house": self.key_house,
+                "key_reason": self.key_reason}
+
+
+class RentalStarted(DomainEvent):
+    """出租房屋登记: the house (or part of it) is let."""
+
+    house_id: str
+    rental_id: str = Field(description="rental id within the house")
+    lessor: PartyRef = Field(description="出租人")
+    lessor_role: Literal["owner", "agent"] = Field(description="owner 房主 or agent 代理人/二房东")
+    rooms_let: int = Field(description="出租间数")
+    area_let: float | None = Field(default=None, description="出租面积 m²")
+    monthly_rent: float | None = Field(default=None, description="月租金 元")
+    start: date = Field(description="租赁起始日期")
+    end: date | None = Field(default=None, description="租赁截止日期 (open-ended when absent)")
+    security_person: PartyRef = Field(description="治安责任人")
+    responsibility_letter_signed: date | None = Field(default=None, description="治安责任书签订日期")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        rental = {**self.model_dump(mode="json", exclude={"house_id"}), "status": "active", "tenants": []}
+        return {**state, "rentals": [*state.get("rentals", []), rental]}
+
+
+class TenantMovedIn(DomainEvent):
+    """承租人入住: a person joins a rental."""
+
+    house_id: str
+    rental_id: str
+    person_id: str = Field(description="实有人口 person id of the tenant (承租人)")
+    moved_in: date = Field(description="入住日期")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        tenant = {"person_id": self.person_id, "moved_in": self.moved_in.isoformat(), "moved_out": None}
+        return _with_rental(state, self.rental_id, lambda r: {**r, "tenants": [*r.get("tenants", []), tenant]})
+
+
+class TenantMovedOut(DomainEvent):
+    """承租人搬离."""
+
+    house_id: str
+    rental_id: str
+    person_id: str
+    moved_out: date = Field(description="搬离日期")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        def leave(rental: dict[str, Any]) -> dict[str, Any]:
+            tenants = [({**t, "moved_out": self.moved_out.isoformat()}
+                        if t["person_id"] == self.person_id and t.get("moved_out") is None else t)
+                       for t in rental.get("tenants", [])]
+            return {**rental, "tenants": tenants}
+        return _with_rental(state, self.rental_id, leave)
+
+
+class RentalEnded(DomainEvent):
+    """租赁终止: every tenant still in is moved out on that date."""
+
+    house_id: str
+    rental_id: str
+    ended_on: date = Field(description="终止日期")
+    reason: str = Field(default="", description="终止原因")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        day = self.ended_on.isoformat()
+
+        def end(rental: dict[str, Any]) -> dict[str, Any]:
+            tenants = [t if t.get("moved_out") else {**t, "moved_out": day} for t in rental.get("tenants", [])]
+            return {**rental, "status": "ended", "ended_on": day, "end_reason": self.reason, "tenants": tenants}
+        return _with_rental(state, self.rental_id, end)
+
+
+class HouseChecked(DomainEvent):
+    """日常检查 of the house (of a rental house, usually)."""
+
+    house_id: str
+    check_id: str
+    checked_on: date = Field(description="检查日期")
+    checker: str = Field(description="检查人 (警号/姓名)")
+    anyone_home: bool = Field(description="是否有人在家")
+    abnormal: bool = Field(default=False, description="是否发现异常")
+    abnormal_detail: str = Field(default="", description="异常情况")
+    remark: str = Field(default="", description="备注")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        check = self.model_dump(mode="json", exclude={"house_id"})
+        return {**state, "checks": [*state.get("checks", []), check]}
+
+
+def _with_rental(state: dict[str, Any], rental_id: str, change) -> dict[str, Any]:
+    rentals = [change(r) if r.get("rental_id") == rental_id else r for r in state.get("rentals", [])]
+    return {**state, "rentals": rentals}
