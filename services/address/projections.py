@@ -189,7 +189,7 @@ async def duplicate_absorbed(tx: ProjectionTx) -> None:
                                                     "door_number": payload["duplicate_door_number"]}})
 
 
-@registry.handles(BuildingStructureGenerated)
+@registry.handles(BuildingStructureGenerated, large=True)  # its rooms do not fit one transaction
 async def building_generated(tx: ProjectionTx) -> None:
     """Expand the one event into its rooms; room codes are deterministic, so a replay writes the same set."""
     payload = tx.envelope.payload

@@ -1,53 +1,150 @@
-"""FastStream subscribers for projection runners, with manual, after-the-fact offset commits."""
+"""Projection consumers: one aiokafka consumer per projection, one worker task per assigned partition.
+
+Why not FastStream here: a FastStream subscriber hands over one message at a time across all partitions, so
+one big building stalls every other stream, and its manual-ack traps (issues #2618, #1980: a nacked
+message later committed over by the next success) are easy to fall into. Here each partition's worker
+takes what the poll returned for *its* partition, has the runner settle a prefix of it in one transaction,
+and only then commits that partition's offset -- never past an unapplied message. Per-stream order holds
+because the stream id is the record key. An infrastructure failure seeks the partition back to the batch
+start (aiokafka drops records fetched from the old position) and retries after a pause.
+
+On a rebalance the revoked partitions' workers finish the batch in hand (its commit is still valid while
+the listener runs), then stop; a worker that does not finish in time is cancelled, which aborts its
+transaction, and the new owner applies the batch again (duplicates are dropped by version).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from aiokafka.structs import OffsetAndMetadata
 from pymongo.errors import PyMongoError
 
 from services.kernel.logging import get_logger
 from services.kernel.projection import ProjectionRunner
+from services.kernel.settings import Settings
+from services.kernel.topics import ensure_topics
 
 log = get_logger(__name__)
 
 REWIND_BACKOFF_SECONDS = 0.5
+POLL_TIMEOUT_MS = 200
+REVOKE_GRACE_SECONDS = 5.0
 
 
-async def _raw_bytes(message: Any) -> bytes:
-    """Hand the runner the record's bytes untouched: it decodes (and dead-letters) envelopes itself."""
-    return message.body
+class PartitionWorkers(ConsumerRebalanceListener):
+    """Feeds one runner from its topics with a worker per partition and per-partition manual commits."""
+
+    def __init__(self, runner: ProjectionRunner, settings: Settings) -> None:
+        self.runner = runner
+        self.settings = settings
+        self.consumer: AIOKafkaConsumer | None = None
+        self.workers: dict[TopicPartition, asyncio.Task] = {}
+        self._stopping: dict[TopicPartition, asyncio.Event] = {}
+
+    async def start(self) -> None:
+        runner = self.runner
+        await ensure_topics(self.settings, runner.topics)  # aiokafka refuses to subscribe to a missing topic
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.kafka_bootstrap_servers, group_id=runner.group_id, enable_auto_commit=False,
+            auto_offset_reset="earliest", session_timeout_ms=runner.session_timeout_ms,
+            heartbeat_interval_ms=runner.heartbeat_interval_ms, max_partition_fetch_bytes=4 * 1024 * 1024,
+            fetch_max_wait_ms=100,
+        )
+        self.consumer.subscribe(runner.topics, listener=self)
+        await self.consumer.start()
+
+    async def stop(self) -> None:
+        await self._stop_workers(list(self.workers))
+        if self.consumer is not None:
+            await self.consumer.stop()
+            self.consumer = None
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        await self._stop_workers([tp for tp in revoked if tp in self.workers])
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        for tp in assigned:
+            if tp not in self.workers:
+                self._stopping[tp] = asyncio.Event()
+                self.workers[tp] = asyncio.create_task(
+                    self._work(tp), name=f"projection-{self.runner.projection.name}-{tp.topic}-{tp.partition}")
+
+    async def _stop_workers(self, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            self._stopping[tp].set()
+        for tp in partitions:
+            task = self.workers.pop(tp)
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout=REVOKE_GRACE_SECONDS)
+            except asyncio.TimeoutError:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            except Exception:  # noqa: BLE001 - a crashed worker was already logged
+                pass
+            self._stopping.pop(tp, None)
+
+    async def _work(self, tp: TopicPartition) -> None:
+        """Poll this partition, settle a prefix of what is pending, commit it, repeat."""
+        consumer, runner, stopping = self.consumer, self.runner, self._stopping[tp]
+        pending: list[Any] = []
+        while not stopping.is_set():
+            try:
+                room = runner.limits.max_events - len(pending)
+                if room > 0:
+                    fetched = await consumer.getmany(tp, timeout_ms=0 if pending else POLL_TIMEOUT_MS,
+                                                     max_records=room)
+                    pending.extend(fetched.get(tp, []))
+                if not pending:
+                    continue
+                settled = await runner.apply_batch(pending)
+            except asyncio.CancelledError:
+                raise
+            except (PyMongoError, KafkaError, OSError) as error:
+                # Not the message's fault: rewind this partition to the batch start and try again later.
+                if pending:
+                    log.warning("projection infrastructure failure, rewinding", projection=runner.projection.name,
+                                error=repr(error), topic=tp.topic, partition=tp.partition, offset=pending[0].offset)
+                    consumer.seek(tp, pending[0].offset)
+                    pending = []
+                else:
+                    log.warning("projection poll failed", projection=runner.projection.name, error=repr(error))
+                await asyncio.sleep(REWIND_BACKOFF_SECONDS)
+                continue
+            next_offset = pending[settled - 1].offset + 1
+            pending = pending[settled:]
+            try:
+                await consumer.commit({tp: OffsetAndMetadata(next_offset, "")})
+            except KafkaError as error:
+                # Applied but not committed (a rebalance is under way): a redelivery is dropped by version.
+                log.warning("offset commit failed", projection=runner.projection.name, error=repr(error),
+                            topic=tp.topic, partition=tp.partition, offset=next_offset)
 
 
-def subscribe(broker: KafkaBroker, runner: ProjectionRunner) -> None:
-    """One subscriber per projection: messages of a partition are handled one at a time, in order."""
+class ProjectionConsumers:
+    """The set of projection consumers one service runs; started and stopped together."""
 
-    @broker.subscriber(
-        *runner.topics,
-        group_id=runner.group_id,
-        ack_policy=AckPolicy.MANUAL,
-        auto_offset_reset="earliest",
-        max_poll_records=100,
-        session_timeout_ms=runner.session_timeout_ms,
-        heartbeat_interval_ms=runner.heartbeat_interval_ms,
-        decoder=_raw_bytes,
-    )
-    async def on_event(body: bytes, message: KafkaMessage) -> None:
-        record = message.raw_message
-        try:
-            await runner.handle_record(
-                record.value, record.key, list(record.headers or []), record.topic, record.partition, record.offset
-            )
-        except (PyMongoError, KafkaError, OSError) as error:
-            # Infrastructure trouble, not the message's fault: rewind to this message and try again later.
-            log.warning("projection infrastructure failure, rewinding", projection=runner.projection.name,
-                        error=repr(error), topic=record.topic, partition=record.partition, offset=record.offset)
-            await message.nack()
-            await asyncio.sleep(REWIND_BACKOFF_SECONDS)
-            return
-        await message.ack()
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.members: list[PartitionWorkers] = []
+
+    def add(self, runner: ProjectionRunner) -> PartitionWorkers:
+        workers = PartitionWorkers(runner, self.settings)
+        self.members.append(workers)
+        return workers
+
+    async def start(self) -> None:
+        for member in self.members:
+            await member.start()
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(member.stop() for member in self.members), return_exceptions=True)
+        self.members = []
+
+
+def subscribe(consumers: ProjectionConsumers, runner: ProjectionRunner) -> None:
+    """Give ``runner`` its consumer (kept as a function: the runtime wires projections through it)."""
+    consumers.add(runner)

@@ -16,3 +16,12 @@ PROJECTION_OUTCOMES = Counter(
     "ybss_projection_events_total", "Events seen by projections by outcome", ["projection", "outcome"]
 )
 DEAD_LETTERS = Counter("ybss_dead_letters_total", "Messages sent to a dead-letter topic", ["projection", "reason"])
+PROJECTION_BATCHES = Counter(
+    "ybss_projection_batches_total", "Projection batches by how they ended", ["projection", "outcome"]
+)
+PROJECTION_BATCH_SIZE = Histogram(
+    "ybss_projection_batch_events", "Events settled per projection transaction", ["projection"],
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000),
+)
+PARKED_EVENTS = Counter("ybss_parked_events_total", "Events parked behind a dead letter", ["projection", "reason"])
+REDRIVEN_EVENTS = Counter("ybss_redriven_events_total", "Parked events re-applied by a redrive", ["projection"])

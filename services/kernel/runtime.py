@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.topics import events_topic
-from services.kernel.consumers import subscribe
+from services.kernel.consumers import ProjectionConsumers, subscribe
 from services.kernel.eventstore import EventStore
 from services.kernel.generations import active_generation
 from services.kernel.logging import get_logger
@@ -71,11 +71,9 @@ class Runtime:
             self._watcher = asyncio.create_task(self._watch_generations(), name=f"generations-{self.context}")
 
     async def _start_consumers(self) -> None:
-        """One FastStream subscriber per projection, on the generation currently live."""
+        """One partition-worker consumer per projection, on the generation currently live."""
         settings = self.settings
-        self.broker = KafkaBroker(
-            settings.kafka_bootstrap_servers, logger=logging.getLogger("faststream"), log_level=logging.DEBUG,
-        )
+        self.broker = ProjectionConsumers(settings)  # a worker per partition
         for projection in self.projections:
             runner = ProjectionRunner.for_settings(projection, self.client, self.db, self.producer, settings,
                                                    await active_generation(self.db, projection.name))
