@@ -1,0 +1,443 @@
+"""Actual-population (实有人口) events: the facts the person service publishes on ybss.person.events.
+
+Two kinds of stream: ``person-<person_id>`` (the person, their category, residences, cancellation, merges) and
+``keyperson-<key_person_id>`` (重点人员 列管: applied → listed → release applied → released, with transfer 转递 and
+change of category 转类). Code tables (GB 3304 ethnicities, key-person categories) are in contracts.person_codes,
+document rules in contracts.identity.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.events import DomainEvent
+
+
+class Category(StrEnum):
+    """实有人口业务类型."""
+
+    registered = "registered"  #: 常住人口
+    lodger = "lodger"  #: 寄住人口
+    migrant = "migrant"  #: 流动人口 (暂住)
+    foreigner = "foreigner"  #: 境外人员
+    unregistered = "unregistered"  #: 未落户人员
+
+
+CATEGORY_NAMES_ZH = {Category.registered: "常住人口", Category.lodger: "寄住人口", Category.migrant: "流动人口",
+                     Category.foreigner: "境外人员", Category.unregistered: "未落户人员"}
+
+
+class MigrantReason(StrEnum):
+    """居住事由."""
+
+    work = "work"  #: 务工
+    business = "business"  #: 经商
+    study = "study"  #: 学习培训
+    family = "family"  #: 投靠亲友
+    construction = "construction"  #: 建筑施工
+    medical = "medical"  #: 就医
+    other = "other"  #: 其他
+
+
+class MigrantResidenceType(StrEnum):
+    """居住处所类型 of a migrant."""
+
+    rental = "rental"  #: 租赁房屋
+    unit_internal = "unit_internal"  #: 单位内部
+    construction_site = "construction_site"  #: 工地现场
+    resident_home = "resident_home"  #: 居民家中
+    hotel = "hotel"  #: 旅馆
+    other = "other"  #: 其他
+
+
+class Accommodation(StrEnum):
+    """境外人员住宿类型: outside a hotel the host must register within 24 hours (住宿登记)."""
+
+    hotel = "hotel"  #: 宾馆酒店 (registered by the hotel)
+    private_residence = "private_residence"  #: 居民家中 / 自有住房
+    rental = "rental"  #: 租住房屋
+    unit = "unit"  #: 单位内部
+    other = "other"
+
+
+class CancellationReason(StrEnum):
+    """注销原因."""
+
+    death = "death"  #: 死亡
+    missing = "missing"  #: 失踪
+    moved_away = "moved_away"  #: 迁出 / 离开
+    became_registered_resident = "became_registered_resident"  #: 落户转为常住
+
+
+class Details(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RegisteredDetails(Details):
+    """常住人口."""
+
+    category: Literal["registered"] = "registered"
+    household_number: str = Field(min_length=1, max_length=32, description="户号", examples=["532503001234"])
+    relation_to_head: str = Field(min_length=1, max_length=16, description="与户主关系", examples=["户主"])
+    lives_at_registered_address: bool = Field(description="人户一致: lives where registered", examples=[True])
+    moved_in_on: date | None = Field(default=None, description="迁入日期", examples=["2001-05-01"])
+    move_in_reason: str | None = Field(default=None, max_length=64, description="迁入原因", examples=["出生"])
+
+
+class LodgerDetails(Details):
+    """寄住人口."""
+
+    category: Literal["lodger"] = "lodger"
+    lodging_type: str = Field(min_length=1, max_length=32, description="寄住类型", examples=["亲属寄住"])
+    lodging_reason: str = Field(min_length=1, max_length=64, description="寄住原因", examples=["就学"])
+    start_date: date = Field(description="寄住开始日期", examples=["2026-09-01"])
+    expected_leave_date: date | None = Field(default=None, description="预计离开日期", examples=["2027-07-01"])
+    relation_to_owner: str = Field(min_length=1, max_length=16, description="与房主关系", examples=["外甥"])
+    owner_name: str = Field(min_length=1, max_length=64, description="房主姓名", examples=["李华"])
+
+
+class MigrantDetails(Details):
+    """流动人口 (暂住)."""
+
+    category: Literal["migrant"] = "migrant"
+    residence_reason: MigrantReason = Field(description="居住事由", examples=["work"])
+    arrival_date: date = Field(description="来本地日期 / moved in", examples=["2026-11-20"])
+    origin: str = Field(min_length=1, max_length=128, description="从何地来 (division code or text)", examples=["四川省广安市"])
+    residence_type: MigrantResidenceType = Field(description="居住处所", examples=["rental"])
+    renting: bool = Field(default=False, description="租住: the 3-day registration rule applies", examples=[True])
+    owner_name: str | None = Field(default=None, max_length=64, description="房东 / 房主", examples=["王强"])
+    residence_permit_number: str | None = Field(default=None, max_length=32, description="居住证号码",
+                                                examples=["53250320260001"])
+    residence_permit_expiry: date | None = Field(default=None, description="居住证有效期至", examples=["2027-11-20"])
+    registration_valid_until: date | None = Field(
+        default=None, description="暂住登记有效期至 (defaults to one year after registration)", examples=["2027-11-21"])
+
+
+class ForeignerDetails(Details):
+    """境外人员."""
+
+    category: Literal["foreigner"] = "foreigner"
+    nationality: str = Field(pattern=r"^[A-Z]{3}$", description="国籍 (ISO 3166 alpha-3)", examples=["LAO"])
+    foreign_name: str = Field(min_length=1, max_length=128, description="外文姓名", examples=["SOMPHONE KEO"])
+    visa_type: str = Field(min_length=1, max_length=16, description="签证种类", examples=["Z"])
+    visa_number: str = Field(min_length=1, max_length=32, description="签证号码", examples=["V12345678"])
+    entry_date: date = Field(description="入境日期", examples=["2026-11-18"])
+    permitted_stay_until: date = Field(description="停留有效期至", examples=["2027-05-17"])
+    accommodation: Accommodation = Field(description="住宿类型", examples=["rental"])
+    arrived_at: datetime = Field(description="抵达住地时间: outside a hotel, registration is due within 24 hours",
+                                 examples=["2026-11-19T10:00:00+08:00"])
+    host_unit: str | None = Field(default=None, max_length=128, description="邀请/接待单位", examples=["蒙自市某贸易公司"])
+    emergency_contact: str | None = Field(default=None, max_length=128, description="紧急联系人",
+                                          examples=["KEO SOMSAK +85620555123"])
+
+
+class UnregisteredDetails(Details):
+    """未落户人员."""
+
+    category: Literal["unregistered"] = "unregistered"
+    reason_not_registered: str = Field(min_length=1, max_length=128, description="未落户原因", examples=["超生未落户"])
+    employer: str | None = Field(default=None, max_length=128, description="工作单位", examples=["个体"])
+
+
+CategoryDetails = Annotated[
+    Union[RegisteredDetails, LodgerDetails, MigrantDetails, ForeignerDetails, UnregisteredDetails],
+    Field(discriminator="category"),
+]
+
+
+class HouseholdRegistration(BaseModel):
+    """户籍地: a division code and the detail address there."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    division_code: str = Field(description="户籍地行政区划代码", examples=["511602"])
+    detail: str = Field(default="", max_length=128, description="户籍地详址", examples=["协兴镇牌坊村3组"])
+
+
+class Employer(BaseModel):
+    """服务处所 / 工作单位: a unit id once units exist, or a name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    unit_id: str | None = Field(default=None, description="实有单位 id", examples=[None])
+    name: str | None = Field(default=None, max_length=128, description="单位名称", examples=["蒙自市某建筑公司"])
+
+
+class LogicError(BaseModel):
+    """逻辑错误 kept on a legacy import instead of refused (e.g. sex contradicts the ID number)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    field: str
+    rule: str
+    message: str
+
+
+class PersonRegistered(DomainEvent):
+    """A person entered the registry (实有人口登记)."""
+
+    person_id: str
+    document_type: str = Field(description="证件类型 (contracts.identity.DocumentType)")
+    document_number: str = Field(description="证件号码, normalised (18 characters for an upgraded legacy number)")
+    legacy_number: str | None = Field(default=None, description="旧15位身份证号码 it was upgraded from")
+    nationality: str | None = Field(default=None, description="国籍 (passports, foreign cards)")
+    name: str = Field(description="姓名")
+    former_names: list[str] = Field(default_factory=list, description="曾用名")
+    sex: Literal["male", "female"] = Field(description="性别")
+    birth_date: date = Field(description="出生日期")
+    ethnicity: str | None = Field(default=None, description="民族 (GB 3304 code)")
+    phone: str | None = Field(default=None, description="联系电话, E.164")
+    household_registration: HouseholdRegistration | None = Field(default=None, description="户籍地")
+    education: str | None = Field(default=None, description="文化程度")
+    marital_status: str | None = Field(default=None, description="婚姻状况")
+    occupation: str | None = Field(default=None, description="职业")
+    employer: Employer | None = Field(default=None, description="服务处所")
+    photo_ref: str | None = Field(default=None, description="照片引用")
+    category: Category = Field(description="实有人口业务类型")
+    details: CategoryDetails = Field(description="the category's own fields")
+    legacy_import: bool = Field(default=False, description="历史数据导入: contradictions kept as logic errors")
+    logic_errors: list[LogicError] = Field(default_factory=list, description="逻辑错误 found at registration")
+    division_code: str = Field(description="管辖地: township (or county) of the jurisdiction owning the record")
+
+
+class PersonCategoryChanged(DomainEvent):
+    """业务类型变更: e.g. a migrant who settles becomes 常住 — an event, not an edit."""
+
+    person_id: str
+    old_category: Category
+    category: Category
+    details: CategoryDetails
+    reason: str = ""
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        dumped = self.model_dump(mode="json")
+        return {**state, "category": dumped["category"], "details": dumped["details"]}
+
+
+class PersonCorrected(DomainEvent):
+    """更正: new values of some base fields, the old values kept in ``old_values`` (and in history)."""
+
+    person_id: str
+    changes: dict[str, Any] = Field(description="field → new value")
+    old_values: dict[str, Any] = Field(description="field → value before the correction")
+    reason_code: str = Field(description="更正原因代码")
+    remark: str = ""
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, **self.changes}
+
+
+class ResidenceRegistered(DomainEvent):
+    """入住 (人房关联): the person lives at a standard address from ``moved_in``; a previous residence ends then."""
+
+    person_id: str
+    address_code: str = Field(description="标准地址编码 (room or door plate), after following a merge")
+    requested_code: str | None = Field(default=None, description="the code given, when a merge redirected it")
+    address_name: str | None = Field(default=None, description="standard full name when it was registered")
+    moved_in: date = Field(description="入住日期")
+    reason: str = Field(description="入住原因 / 居住事由")
+    residence_type: str | None = Field(default=None, description="居住方式: own, rental, lodging, dormitory, other")
+    owner_name: str | None = Field(default=None, description="房主")
+    lessor_name: str | None = Field(default=None, description="出租人")
+    division_code: str | None = Field(default=None, description="township of the address")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        residences = [dict(r) for r in state.get("residences", [])]
+        for residence in residences:
+            if residence.get("moved_out") is None:
+                residence["moved_out"] = self.moved_in.isoformat()
+        residences.append({**self.model_dump(mode="json"), "moved_out": None})
+        return {**state, "residences": residences, "address_code": self.address_code}
+
+
+class ResidenceEnded(DomainEvent):
+    """迁出 / 离开: the current residence ends on ``moved_out``."""
+
+    person_id: str
+    address_code: str
+    moved_out: date
+    reason: str = ""
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        residences = [dict(r) for r in state.get("residences", [])]
+        for residence in residences:
+            if residence.get("moved_out") is None:
+                residence["moved_out"] = self.moved_out.isoformat()
+        return {**state, "residences": residences, "address_code": None}
+
+
+class MigrantRegistrationRenewed(DomainEvent):
+    """暂住登记续期."""
+
+    person_id: str
+    valid_until: date
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "details": {**state.get("details", {}), "registration_valid_until": self.valid_until.isoformat()}}
+
+
+class PersonCancelled(DomainEvent):
+    """注销 with reason and date; the record stays, marked cancelled."""
+
+    person_id: str
+    reason: CancellationReason
+    cancelled_on: date
+    remark: str = ""
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "status": "cancelled", "cancellation": self.model_dump(mode="json")}
+
+
+class PersonMergedInto(DomainEvent):
+    """重复人员合并: this record duplicates ``survivor_id``; reading it answers with the survivor."""
+
+    person_id: str
+    survivor_id: str
+    reason: str = ""
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "status": "merged", "redirect_to": self.survivor_id}
+
+
+class DuplicatePersonAbsorbed(DomainEvent):
+    """The survivor's side of a merge: it now answers for the duplicate's record."""
+
+    person_id: str
+    duplicate_id: str
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "merged_from": [*state.get("merged_from", []), self.duplicate_id]}
+
+
+# 重点人员 --------------------------------------------------------------------------------------------------
+class KeyPersonState(StrEnum):
+    applied = "applied"  #: 列管申请
+    listed = "listed"  #: 已列管
+    rejected = "rejected"  #: 列管申请不通过
+    release_applied = "release_applied"  #: 撤管申请
+    released = "released"  #: 已撤管
+
+
+KEY_PERSON_STATES_ZH = {KeyPersonState.applied: "列管申请", KeyPersonState.listed: "已列管",
+                        KeyPersonState.rejected: "列管申请不通过", KeyPersonState.release_applied: "撤管申请",
+                        KeyPersonState.released: "已撤管"}
+
+
+class KeyPersonListingApplied(DomainEvent):
+    """列管申请: police of the responsible jurisdiction apply to list a person as a key person."""
+
+    key_person_id: str
+    person_id: str
+    category_code: str = Field(description="重点人员类别 (contracts.person_codes.key_person_categories)")
+    problem: str = Field(description="问题描述 / 列管理由")
+    responsible_unit: str = Field(description="责任单位")
+    responsible_officer: str = Field(description="责任民警")
+    control_level: str = Field(description="管控级别")
+    division_code: str = Field(description="管辖地 (township or county)")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, **self.model_dump(mode="json"), "state": KeyPersonState.applied.value, "pending": None}
+
+
+class _Decision(BaseModel):
+    """Fields of an approval or refusal by a supervisor of the jurisdiction; ``remark`` carries the reasons."""
+
+    key_person_id: str
+    remark: str = ""
+
+
+class KeyPersonListed(DomainEvent, _Decision):
+    """列管审批通过 → 已列管."""
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "state": KeyPersonState.listed.value}
+
+
+class KeyPersonListingRejected(DomainEvent, _Decision):
+    """列管申请不通过."""
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "state": KeyPersonState.rejected.value}
+
+
+class KeyPersonReleaseApplied(DomainEvent):
+    """撤管申请."""
+
+    key_person_id: str
+    reason: str
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "state": KeyPersonState.release_applied.value, "release_reason": self.reason}
+
+
+class KeyPersonReleased(DomainEvent, _Decision):
+    """撤管审批通过 → 已撤管."""
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "state": KeyPersonState.released.value}
+
+
+class KeyPersonReleaseRejected(DomainEvent, _Decision):
+    """撤管申请不通过: stays 已列管."""
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "state": KeyPersonState.listed.value}
+
+
+class KeyPersonTransferRequested(DomainEvent):
+    """转递申请: to another responsible unit and/or jurisdiction."""
+
+    key_person_id: str
+    to_division_code: str
+    to_unit: str
+    to_officer: str | None = None
+    reason: str
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "pending": {"kind": "transfer", **self.model_dump(mode="json", exclude={"key_person_id"})}}
+
+
+class KeyPersonTransferred(DomainEvent, _Decision):
+    """转递审批通过: the record now belongs to the receiving jurisdiction and unit."""
+
+    to_division_code: str
+    to_unit: str
+    to_officer: str | None = None
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "division_code": self.to_division_code, "responsible_unit": self.to_unit,
+                "responsible_officer": self.to_officer or state.get("responsible_officer"), "pending": None}
+
+
+class KeyPersonRecategorizationRequested(DomainEvent):
+    """转类申请."""
+
+    key_person_id: str
+    to_category_code: str
+    reason: str
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "pending": {"kind": "recategorization", "to_category_code": self.to_category_code,
+                                     "reason": self.reason}}
+
+
+class KeyPersonRecategorized(DomainEvent, _Decision):
+    """转类审批通过."""
+
+    to_category_code: str
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "category_code": self.to_category_code, "pending": None}
+
+
+class KeyPersonRequestRejected(DomainEvent, _Decision):
+    """转递 or 转类 request refused: nothing changes but the pending request is closed."""
+
+    request: Literal["transfer", "recategorization"]
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "pending": None}

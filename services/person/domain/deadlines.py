@@ -1,0 +1,85 @@
+"""Deadline flags (期限预警) of a person record, computed against a clock the caller sets (``as_of``).
+
+DOMAIN.md and the issue: a migrant renting must be registered within 3 days of moving in; a residence permit
+(居住证) expiring within 30 days or expired; a foreigner outside a hotel must be registered within 24 hours of
+arrival; a foreigner past the permitted stay; a migrant registration past its term, neither renewed nor
+cancelled. Only active records carry flags (a cancelled or merged person is nobody's deadline).
+
+The facts are plain values taken from the read model, so the same function flags one record and the views
+build their list queries from the same thresholds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+MIGRANT_REGISTRATION_DAYS = 3
+PERMIT_WARNING_DAYS = 30
+FOREIGNER_REGISTRATION_HOURS = 24
+
+
+class Flag(StrEnum):
+    migrant_registered_late = "migrant_registered_late"  #: 租住流动人口超过3日未登记
+    residence_permit_expiring = "residence_permit_expiring"  #: 居住证30日内到期
+    residence_permit_expired = "residence_permit_expired"  #: 居住证已过期
+    foreigner_registered_late = "foreigner_registered_late"  #: 境外人员住宿超过24小时未登记
+    foreigner_overstay = "foreigner_overstay"  #: 境外人员逾期停留
+    migrant_registration_overdue = "migrant_registration_overdue"  #: 暂住登记到期未续期也未注销
+
+
+FLAG_NAMES_ZH = {
+    Flag.migrant_registered_late: "租住流动人口超过3日未登记", Flag.residence_permit_expiring: "居住证30日内到期",
+    Flag.residence_permit_expired: "居住证已过期", Flag.foreigner_registered_late: "境外人员住宿超过24小时未登记",
+    Flag.foreigner_overstay: "境外人员逾期停留", Flag.migrant_registration_overdue: "暂住登记到期未续期",
+}
+
+
+@dataclass(frozen=True)
+class DeadlineFacts:
+    """What the deadlines depend on (dates as the record holds them)."""
+
+    category: str
+    status: str
+    registered_at: datetime
+    arrival_date: date | None = None  #: migrant: moved in (来本地日期)
+    renting: bool = False
+    residence_permit_expiry: date | None = None
+    registration_valid_until: date | None = None
+    accommodation: str | None = None  #: foreigner
+    arrived_at: datetime | None = None  #: foreigner: arrival at the accommodation
+    permitted_stay_until: date | None = None
+
+
+def registered_late(facts: DeadlineFacts) -> bool:
+    """Late registration is a fact of the record, whatever the clock: fixed when it was registered."""
+    if facts.category == "migrant" and facts.renting and facts.arrival_date is not None:
+        return facts.registered_at.date() > facts.arrival_date + timedelta(days=MIGRANT_REGISTRATION_DAYS)
+    if facts.category == "foreigner" and facts.accommodation not in (None, "hotel") and facts.arrived_at is not None:
+        return facts.registered_at - facts.arrived_at > timedelta(hours=FOREIGNER_REGISTRATION_HOURS)
+    return False
+
+
+def flags(facts: DeadlineFacts, as_of: datetime) -> list[Flag]:
+    if facts.status != "active":
+        return []
+    today = as_of.date()
+    found: list[Flag] = []
+    if facts.category == "migrant":
+        if registered_late(facts):
+            found.append(Flag.migrant_registered_late)
+        expiry = facts.residence_permit_expiry
+        if expiry is not None:
+            if expiry < today:
+                found.append(Flag.residence_permit_expired)
+            elif expiry <= today + timedelta(days=PERMIT_WARNING_DAYS):
+                found.append(Flag.residence_permit_expiring)
+        if facts.registration_valid_until is not None and facts.registration_valid_until < today:
+            found.append(Flag.migrant_registration_overdue)
+    elif facts.category == "foreigner":
+        if registered_late(facts):
+            found.append(Flag.foreigner_registered_late)
+        if facts.permitted_stay_until is not None and facts.permitted_stay_until < today:
+            found.append(Flag.foreigner_overstay)
+    return found

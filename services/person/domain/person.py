@@ -1,0 +1,200 @@
+"""The person (实有人口) aggregate: one stream per person, ``person-<person_id>``. Pure: no I/O.
+
+State changes only in the ``@applies`` methods, for commands and replays alike. A change of category is an
+event (a migrant who settles becomes 常住), not an edit; corrections keep the old value; a cancelled or merged
+record refuses further changes (409 naming its status).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from contracts.person import (
+    Category, CancellationReason, DuplicatePersonAbsorbed, MigrantDetails, MigrantRegistrationRenewed,
+    PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceEnded,
+    ResidenceRegistered,
+)
+from services.kernel.aggregate import Aggregate, applies
+from services.kernel.errors import DomainRuleViolation, StateConflict
+
+#: 暂住登记 is valid this long unless the registration says otherwise; renewal extends it.
+MIGRANT_REGISTRATION_TERM = timedelta(days=365)
+
+#: base fields a correction (更正) may change; identity changes go through a new registration and a merge
+CORRECTABLE = ("name", "former_names", "sex", "birth_date", "ethnicity", "phone", "household_registration",
+               "education", "marital_status", "occupation", "employer", "photo_ref")
+
+STATUS_ZH = {"active": "有效", "cancelled": "已注销", "merged": "已合并"}
+
+
+def person_stream(person_id: str) -> str:
+    return f"person-{person_id}"
+
+
+class Person(Aggregate):
+    stream_type = "Person"
+
+    def __init__(self, stream_id: str) -> None:
+        super().__init__(stream_id)
+        self.person_id = stream_id.removeprefix("person-")
+        self.status = "active"
+        self.category: Category | None = None
+        self.details: Any = None
+        self.fields: dict[str, Any] = {}
+        self.birth_date: date | None = None
+        self.current_residence: dict | None = None
+        self.redirect_to: str | None = None
+
+    # commands ----------------------------------------------------------------------------------------
+    @classmethod
+    def register(cls, event: PersonRegistered, today: date) -> "Person":
+        if isinstance(event.details, MigrantDetails) and event.details.registration_valid_until is None:
+            event = event.model_copy(update={"details": event.details.model_copy(
+                update={"registration_valid_until": today + MIGRANT_REGISTRATION_TERM})})
+        person = cls(person_stream(event.person_id))
+        person.record(event)
+        return person
+
+    def change_category(self, details, reason: str) -> None:
+        self._require_active()
+        if details.category == self.category:
+            raise DomainRuleViolation("category", "category.unchanged", f"the person is already {self.category}",
+                                      "业务类型未变化")
+        self.record(PersonCategoryChanged(person_id=self.person_id, old_category=self.category,
+                                          category=details.category, details=details, reason=reason))
+
+    def correct(self, changes: dict[str, Any], reason_code: str, remark: str) -> None:
+        self._require_active()
+        unknown = [name for name in changes if name not in CORRECTABLE]
+        if unknown:
+            raise DomainRuleViolation(unknown[0], "correction.not_correctable",
+                                      f"{unknown[0]} cannot be corrected here", f"{unknown[0]} 不可更正")
+        changed = {name: value for name, value in changes.items() if self.fields.get(name) != value}
+        if not changed:
+            raise DomainRuleViolation("changes", "correction.unchanged", "nothing differs from the record",
+                                      "更正内容与现记录相同")
+        self.record(PersonCorrected(person_id=self.person_id, changes=changed,
+                                    old_values={name: self.fields.get(name) for name in changed},
+                                    reason_code=reason_code, remark=remark))
+
+    def move_in(self, address_code: str, moved_in: date, reason: str, today: date, *, requested_code: str | None = None,
+                address_name: str | None = None, division_code: str | None = None, residence_type: str | None = None,
+                owner_name: str | None = None, lessor_name: str | None = None) -> None:
+        """入住 / 市内迁移: a new residence from ``moved_in``; the current one (if any) ends that day."""
+        self._require_active()
+        if moved_in > today:
+            raise DomainRuleViolation("moved_in", "date.future", f"moved_in {moved_in} is after today",
+                                      "入住日期晚于今天")
+        if self.birth_date and moved_in < self.birth_date:
+            raise DomainRuleViolation("moved_in", "date.before_birth", "moved_in is before the birth date",
+                                      "入住日期早于出生日期")
+        current = self.current_residence
+        if current is not None:
+            if current["address_code"] == address_code:
+                raise DomainRuleViolation("address_code", "residence.unchanged",
+                                          "the person already lives at this address", "已在该地址居住")
+            if moved_in < current["moved_in"]:
+                raise DomainRuleViolation("moved_in", "residence.before_current",
+                                          f"moved_in is before the current residence began ({current['moved_in']})",
+                                          "入住日期早于当前居住地的入住日期")
+        self.record(ResidenceRegistered(
+            person_id=self.person_id, address_code=address_code, requested_code=requested_code,
+            address_name=address_name, moved_in=moved_in, reason=reason, residence_type=residence_type,
+            owner_name=owner_name, lessor_name=lessor_name, division_code=division_code))
+
+    def move_out(self, moved_out: date, reason: str, today: date) -> None:
+        self._require_active()
+        current = self.current_residence
+        if current is None:
+            raise StateConflict("residence.none", "the person has no current residence", "该人员当前无居住地")
+        if moved_out > today:
+            raise DomainRuleViolation("moved_out", "date.future", "moved_out is after today", "迁出日期晚于今天")
+        if moved_out < current["moved_in"]:
+            raise DomainRuleViolation("moved_out", "date.before_move_in", "moved_out is before moved_in",
+                                      "迁出日期早于入住日期")
+        self.record(ResidenceEnded(person_id=self.person_id, address_code=current["address_code"],
+                                   moved_out=moved_out, reason=reason))
+
+    def renew_migrant_registration(self, valid_until: date, today: date) -> None:
+        self._require_active()
+        if self.category != Category.migrant:
+            raise StateConflict("renewal.not_migrant", f"only a migrant registration is renewed; this person is "
+                                f"{self.category}", "仅流动人口暂住登记可续期")
+        if valid_until <= today:
+            raise DomainRuleViolation("valid_until", "date.not_future", "a renewal must end after today",
+                                      "续期有效期须晚于今天")
+        self.record(MigrantRegistrationRenewed(person_id=self.person_id, valid_until=valid_until))
+
+    def cancel(self, reason: CancellationReason, cancelled_on: date, remark: str, today: date) -> None:
+        self._require_active()
+        if cancelled_on > today:
+            raise DomainRuleViolation("cancelled_on", "date.future", "cancelled_on is after today", "注销日期晚于今天")
+        if self.birth_date and cancelled_on < self.birth_date:
+            raise DomainRuleViolation("cancelled_on", "date.before_birth", "cancelled_on is before the birth date",
+                                      "注销日期早于出生日期")
+        self.record(PersonCancelled(person_id=self.person_id, reason=reason, cancelled_on=cancelled_on, remark=remark))
+
+    def merge_into(self, survivor_id: str, reason: str) -> None:
+        """Idempotent: merging again into the same survivor records nothing (a retried merge completes)."""
+        if self.redirect_to == survivor_id:
+            return
+        if survivor_id == self.person_id:
+            raise DomainRuleViolation("survivor_id", "merge.self", "a person cannot be merged into itself",
+                                      "不能与自身合并")
+        self._require_active()
+        self.record(PersonMergedInto(person_id=self.person_id, survivor_id=survivor_id, reason=reason))
+
+    def absorb(self, duplicate_id: str) -> None:
+        if duplicate_id in self.fields.get("merged_from", []):
+            return
+        self._require_active()
+        self.record(DuplicatePersonAbsorbed(person_id=self.person_id, duplicate_id=duplicate_id))
+
+    def _require_active(self) -> None:
+        if self.status != "active":
+            raise StateConflict(f"person.{self.status}", f"person {self.person_id} is {self.status}",
+                                f"该人员记录{STATUS_ZH[self.status]}")
+
+    # state -------------------------------------------------------------------------------------------
+    @applies(PersonRegistered)
+    def _registered(self, event: PersonRegistered) -> None:
+        self.fields = event.model_dump(exclude={"details", "category"})
+        self.category, self.details = event.category, event.details
+        self.birth_date = event.birth_date
+        self.division_code = event.division_code
+
+    @applies(PersonCategoryChanged)
+    def _category_changed(self, event: PersonCategoryChanged) -> None:
+        self.category, self.details = event.category, event.details
+
+    @applies(PersonCorrected)
+    def _corrected(self, event: PersonCorrected) -> None:
+        self.fields.update(event.changes)
+        if "birth_date" in event.changes:
+            value = event.changes["birth_date"]
+            self.birth_date = value if isinstance(value, date) else date.fromisoformat(value)
+
+    @applies(ResidenceRegistered)
+    def _moved_in(self, event: ResidenceRegistered) -> None:
+        self.current_residence = {"address_code": event.address_code, "moved_in": event.moved_in}
+
+    @applies(ResidenceEnded)
+    def _moved_out(self, event: ResidenceEnded) -> None:
+        self.current_residence = None
+
+    @applies(MigrantRegistrationRenewed)
+    def _renewed(self, event: MigrantRegistrationRenewed) -> None:
+        self.details = self.details.model_copy(update={"registration_valid_until": event.valid_until})
+
+    @applies(PersonCancelled)
+    def _cancelled(self, event: PersonCancelled) -> None:
+        self.status = "cancelled"
+
+    @applies(PersonMergedInto)
+    def _merged(self, event: PersonMergedInto) -> None:
+        self.status, self.redirect_to = "merged", event.survivor_id
+
+    @applies(DuplicatePersonAbsorbed)
+    def _absorbed(self, event: DuplicatePersonAbsorbed) -> None:
+        self.fields.setdefault("merged_from", []).append(event.duplicate_id)
