@@ -13,13 +13,12 @@ from contracts.address import (
     BuildingStructureGenerated, DoorplateAliasAdded, DoorplateApproved, DoorplateMergedInto, DoorplateRegistered, DoorplateRejected, DoorplateRelocated, DoorplateRenumbered, DoorplateRetired, DuplicateDoorplateAbsorbed, PlaceNumberingRuleSet, PlaceRegistered, PlaceRenamed, PlaceRetired,
 )
 
-from services.address.domain.buildings import BuildingSpec, RoomNumbering, generate_rooms
-from services.address.domain.codes import child_codes, standard_name
-from contracts.elements import ElementType
+from services.address.domain.buildings import SUMMARY_FIELDS
+from services.address.domain.codes import standard_name
 from services.address.domain.numbering import DoorNumberError, door_key
 from services.kernel.projection import Projection, ProjectionTx
 
-registry = Projection("address-registry", sources=["address"], collections=["places", "doorplates", "rooms"])
+registry = Projection("address-registry", sources=["address"], collections=["places", "doorplates"])
 registry.index("places", [("division_code", ASCENDING), ("name", ASCENDING)])
 registry.index("places", [("parent_code", ASCENDING)])
 registry.index("doorplates", [("division_code", ASCENDING), ("place_name", ASCENDING), ("sort_key", ASCENDING)])
@@ -30,9 +29,6 @@ registry.index("places", [("name", ASCENDING)])
 registry.index("places", [("aliases", ASCENDING)])
 registry.index("places", [("former_names.name", ASCENDING)])
 registry.index("doorplates", [("aliases", ASCENDING)])
-registry.index("rooms", [("doorplate_code", ASCENDING), ("room_number", ASCENDING)])
-registry.index("rooms", [("doorplate_code", ASCENDING), ("building_seq", ASCENDING), ("unit", ASCENDING),
-                         ("floor", ASCENDING)])
 
 
 def door_number(prefix: str, number: str, suffix: str) -> str:
@@ -54,11 +50,6 @@ def safe_door_key(road: str, number: str) -> str | None:
 def doorplate_names(division_code: str, place_name: str, door: str) -> dict:
     return {"full_name": standard_name(division_code, road=place_name, door=door),
             "door_key": safe_door_key(place_name, door)}
-
-
-def room_codes(doorplate_code: str, building_seq: int, labels: list[str]) -> list[str]:
-    """Deterministic room codes (a replay regenerates the same ones): parent door plate + building + label."""
-    return child_codes(doorplate_code, ElementType.ROOM, [f"{building_seq}#{label}" for label in labels])
 
 
 # places --------------------------------------------------------------------------------------------
@@ -189,38 +180,9 @@ async def duplicate_absorbed(tx: ProjectionTx) -> None:
                                                     "door_number": payload["duplicate_door_number"]}})
 
 
-@registry.handles(BuildingStructureGenerated, large=True)  # its rooms do not fit one transaction
+@registry.handles(BuildingStructureGenerated)
 async def building_generated(tx: ProjectionTx) -> None:
-    """Expand the one event into its rooms; room codes are deterministic, so a replay writes the same set."""
-    payload = tx.envelope.payload
-    plate = await tx.collection("doorplates").find_one({"_id": payload["code"]}, session=tx.session)
-    spec = building_spec(payload)
-    building = payload["building"]
-    generated = generate_rooms(spec)
-    codes = room_codes(plate["_id"], payload["building_seq"], [room.label for room in generated])
-    rooms = [{
-        "_id": code,
-        "doorplate_code": plate["_id"], "building": building, "building_seq": payload["building_seq"],
-        "kind": room.kind, "unit": room.unit, "floor": room.floor, "room_number": room.room_number,
-        "label": room.label, "name_suffix": f"{building}{room.label}",
-    } for code, room in zip(codes, generated)]
-    # Tens of thousands of rooms are too large for one transaction, so they are written outside it. That is
-    # safe because it is idempotent: the ids are deterministic and the set is replaced whole, so a retry or
-    # a replay after a crash before the checkpoint commits writes exactly the same documents again.
-    collection = tx.collection("rooms")
-    await collection.delete_many({"doorplate_code": plate["_id"], "building_seq": payload["building_seq"]})
-    for start in range(0, len(rooms), 5000):
-        await collection.insert_many(rooms[start:start + 5000], ordered=False)
-    summary = {key: payload[key] for key in ("building", "building_seq", "units", "floors", "rooms_per_floor",
-                                             "underground_floors", "shopfronts", "room_count")}
+    """Keep the building's description on its door plate: one small write in the transaction, whatever the
+    size of the building. Its rooms are read from that description (views.rooms), never stored one by one."""
+    summary = {key: tx.envelope.payload[key] for key in SUMMARY_FIELDS}
     await update_doorplate(tx, {}, {"buildings": summary})
-
-
-def building_spec(payload: dict) -> BuildingSpec:
-    return BuildingSpec(
-        units=payload["units"], floors=payload["floors"], rooms_per_floor=payload["rooms_per_floor"],
-        underground_floors=payload["underground_floors"],
-        underground_rooms_per_floor=payload["underground_rooms_per_floor"], shop_fronts=payload["shopfronts"],
-        numbering=RoomNumbering(seq_digits=payload["seq_digits"],
-                                skip_floor_numbers=frozenset(payload["skip_floor_numbers"])),
-    )

@@ -10,6 +10,7 @@ from contracts.geo import CoordinateSystem
 from services.address.domain import geo
 from services.address.domain.aggregates import doorplate_stream, place_stream
 from services.address.views.reads import collection, public
+from services.address.views.rooms import doorplate_of_room, room_by_code
 from services.kernel.auth import current_actor
 from services.kernel.deps import runtime
 from services.kernel.errors import DomainRuleViolation, NotFound
@@ -20,8 +21,16 @@ Rt = Annotated[Runtime, Depends(runtime)]
 
 
 async def resolve(rt: Runtime, code: str) -> tuple[str, dict]:
-    """(kind, document) for a place, door plate or room code."""
-    for kind, logical in (("doorplate", "doorplates"), ("place", "places"), ("room", "rooms")):
+    """(kind, document) for a place, door plate or room code (a room is read from its plate's buildings)."""
+    plate_code = doorplate_of_room(code)
+    if plate_code is not None:
+        plate = await collection(rt, "doorplates").find_one({"_id": plate_code})
+        room = room_by_code(plate, code) if plate is not None else None
+        if room is not None:
+            room["_id"] = room.pop("code")
+            return "room", room
+        raise NotFound("address", code)
+    for kind, logical in (("doorplate", "doorplates"), ("place", "places")):
         document = await collection(rt, logical).find_one({"_id": code})
         if document is not None:
             return kind, document

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
@@ -12,6 +13,7 @@ from services.address.commands import (
 )
 from services.address.domain.aggregates import doorplate_stream
 from services.address.views.reads import MinVersion, caught_up, collection, public, service
+from services.address.views.rooms import count_plate_rooms, plate_rooms
 from services.address.application import Accepted, AddressService
 from services.kernel.aggregate import CommandContext
 from services.kernel.auth import current_actor
@@ -96,21 +98,11 @@ async def list_rooms(
     floor: Annotated[int | None, Query(ge=-10, le=200, description="楼层 (negative underground)")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict:
-    plate = await collection(rt, "doorplates").find_one({"_id": code}, {"full_name": 1})
+    plate = await collection(rt, "doorplates").find_one({"_id": code}, {"full_name": 1, "buildings": 1})
     if plate is None:
         raise NotFound("doorplate", code)
-    query = {"doorplate_code": code}
-    for key, value in (("building_seq", building_seq), ("unit", unit), ("floor", floor)):
-        if value is not None:
-            query[key] = value
-    rooms = collection(rt, "rooms")
-    total = await rooms.count_documents(query)
-    cursor = rooms.find(query).sort([("building_seq", 1), ("unit", 1), ("floor", 1), ("room_number", 1)])
-    items = []
-    async for room in cursor.skip(offset).limit(limit):
-        item = public(room)
-        item["full_name"] = plate["full_name"] + room["name_suffix"]
-        items.append(item)
+    total = count_plate_rooms(plate, building_seq, unit, floor)
+    items = list(islice(plate_rooms(plate, building_seq, unit, floor, offset=offset), limit))
     return {"items": items, "count": len(items), "total": total}
 
 

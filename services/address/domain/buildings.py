@@ -9,7 +9,7 @@ turning them into address elements and events is the aggregate's job.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Iterator, Literal, NamedTuple
 
 RoomKind = Literal["room", "underground", "shop"]
 
@@ -114,11 +114,29 @@ class BuildingSpec:
         )
 
 
+#: Fields a building summary on a door plate keeps: the BuildingStructureGenerated payload
+#: minus the plate code, enough to list and look up every room.
+SUMMARY_FIELDS = ("building", "building_seq", "units", "floors", "rooms_per_floor", "underground_floors",
+                  "underground_rooms_per_floor", "shopfronts", "seq_digits", "skip_floor_numbers", "room_count")
+
+
+def building_spec(summary: dict) -> BuildingSpec:
+    """The description of a building, from its summary on the door plate (or the event's payload)."""
+    return BuildingSpec(
+        units=summary["units"], floors=summary["floors"], rooms_per_floor=summary["rooms_per_floor"],
+        underground_floors=summary["underground_floors"],
+        underground_rooms_per_floor=summary["underground_rooms_per_floor"], shop_fronts=summary["shopfronts"],
+        numbering=RoomNumbering(seq_digits=summary["seq_digits"],
+                                skip_floor_numbers=frozenset(summary["skip_floor_numbers"])),
+    )
+
+
 class Room(NamedTuple):
     """One generated room: ``label`` is the name part below the building (2单元1203室, B1-01室, 门面3).
 
     ``floor`` is the floor label (negative underground, 1 for shop fronts); ``unit`` is None for
-    underground rooms and shop fronts.
+    underground rooms and shop fronts; ``seq`` is the room's sequence on its floor (or the shop front's
+    number), which with kind, unit and floor places it uniquely in the building (see codes.room_code).
     """
 
     kind: RoomKind
@@ -126,6 +144,7 @@ class Room(NamedTuple):
     floor: int
     room_number: str
     label: str
+    seq: int
 
 
 def floor_labels(floors: int, skip: frozenset[int] = frozenset()) -> list[int]:
@@ -139,27 +158,105 @@ def floor_labels(floors: int, skip: frozenset[int] = frozenset()) -> list[int]:
     return labels
 
 
+@dataclass(frozen=True, slots=True)
+class Block:
+    """The rooms of one floor of one unit (or one basement level, or the shop fronts): ``count`` rooms
+    numbered ``seq`` 1..count.  A building is at most 20 × 200 + 11 blocks, so paging, counting and
+    looking up rooms never has to enumerate millions of rooms."""
+
+    kind: RoomKind
+    unit: int | None
+    floor: int
+    count: int
+    width: int
+
+    def number(self, seq: int) -> str:
+        if self.kind == "room":
+            return f"{self.floor}{seq:0{self.width}d}"
+        if self.kind == "underground":
+            return f"B{-self.floor}-{seq:0{self.width}d}"
+        return f"门面{seq}"
+
+    def room(self, seq: int) -> Room:
+        number = self.number(seq)
+        if self.kind == "room":
+            return Room("room", self.unit, self.floor, number, f"{self.unit}单元{number}室", seq)
+        if self.kind == "underground":
+            return Room("underground", None, self.floor, number, f"{number}室", seq)
+        return Room("shop", None, 1, number, number, seq)
+
+    def seq_of(self, number: str) -> int | None:
+        """The sequence of the room numbered ``number`` in this block, if there is one."""
+        if self.kind == "room":
+            head, tail = str(self.floor), number[len(str(self.floor)):]
+            ok = number.startswith(head) and len(tail) == self.width and tail.isdigit()
+        elif self.kind == "underground":
+            head = f"B{-self.floor}-"
+            tail = number[len(head):]
+            ok = number.startswith(head) and len(tail) == self.width and tail.isdigit()
+        else:
+            tail = number[2:]
+            ok = number.startswith("门面") and tail.isdigit() and not tail.startswith("0")
+        seq = int(tail) if ok else 0
+        return seq if 1 <= seq <= self.count else None
+
+
+def blocks(spec: BuildingSpec) -> list[Block]:
+    """The building's blocks in room order: per unit floor by floor, then basements, then shop fronts."""
+    labels = floor_labels(spec.floors, spec.numbering.skip_floor_numbers)
+    result = [Block("room", unit, floor, spec.rooms_per_floor, spec.seq_digits)
+              for unit in range(1, spec.units + 1) for floor in labels]
+    width = 2 if spec.underground_rooms_per_floor <= 99 else 3
+    result += [Block("underground", None, -level, spec.underground_rooms_per_floor, width)
+               for level in range(1, spec.underground_floors + 1)]
+    if spec.shop_fronts:
+        result.append(Block("shop", None, 1, spec.shop_fronts, 0))
+    return result
+
+
+def _selected(spec: BuildingSpec, unit: int | None, floor: int | None) -> list[Block]:
+    return [block for block in blocks(spec)
+            if (unit is None or block.unit == unit) and (floor is None or (block.floor == floor and block.kind != "shop"))]
+
+
+def count_rooms(spec: BuildingSpec, unit: int | None = None, floor: int | None = None,
+                room_number: str | None = None) -> int:
+    """How many rooms :func:`iter_rooms` yields for the same filters, without generating them."""
+    chosen = _selected(spec, unit, floor)
+    if room_number is None:
+        return sum(block.count for block in chosen)
+    return sum(1 for block in chosen if block.seq_of(room_number) is not None)
+
+
+def iter_rooms(spec: BuildingSpec, unit: int | None = None, floor: int | None = None,
+               room_number: str | None = None, offset: int = 0) -> Iterator[Room]:
+    """Rooms in order, filtered by unit, floor label (negative underground) or room number, from ``offset``:
+    whole blocks before the offset are skipped arithmetically, so page 1,000 costs what page 1 does."""
+    for block in _selected(spec, unit, floor):
+        if room_number is not None:
+            seq = block.seq_of(room_number)
+            if seq is not None:
+                if offset:
+                    offset -= 1
+                else:
+                    yield block.room(seq)
+            continue
+        if offset >= block.count:
+            offset -= block.count
+            continue
+        for seq in range(offset + 1, block.count + 1):
+            yield block.room(seq)
+        offset = 0
+
+
+def room_at(spec: BuildingSpec, kind: RoomKind, unit: int | None, floor: int, seq: int) -> Room | None:
+    """The room at this position, or None when the building has no such room."""
+    for block in blocks(spec):
+        if block.kind == kind and block.unit == unit and block.floor == floor:
+            return block.room(seq) if 1 <= seq <= block.count else None
+    return None
+
+
 def generate_rooms(spec: BuildingSpec) -> list[Room]:
     """All rooms of a building: per unit, floor by floor, then underground rooms, then shop fronts."""
-    width = spec.seq_digits
-    labels = floor_labels(spec.floors, spec.numbering.skip_floor_numbers)
-    sequences = [f"{seq:0{width}d}" for seq in range(1, spec.rooms_per_floor + 1)]
-    rooms: list[Room] = []
-    append = rooms.append
-    for unit in range(1, spec.units + 1):
-        unit_text = f"{unit}单元"
-        for floor in labels:
-            floor_text = str(floor)
-            for seq in sequences:
-                number = floor_text + seq
-                append(Room("room", unit, floor, number, f"{unit_text}{number}室"))
-    prefix = spec.numbering.underground_prefix
-    width = 2 if spec.underground_rooms_per_floor <= 99 else 3
-    for level in range(1, spec.underground_floors + 1):
-        for seq in range(1, spec.underground_rooms_per_floor + 1):
-            number = f"{prefix}{level}-{seq:0{width}d}"
-            append(Room("underground", None, -level, number, f"{number}室"))
-    for n in range(1, spec.shop_fronts + 1):
-        number = f"{spec.numbering.shop_label}{n}"
-        append(Room("shop", None, 1, number, number))
-    return rooms
+    return list(iter_rooms(spec))

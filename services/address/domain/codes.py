@@ -27,6 +27,10 @@ Why this shape:
   40 % for a million).  The aggregate still keeps a unique index; on a clash between *different* elements it calls
   :func:`address_code` again with ``salt=1, 2, …`` and stores the result.
 - *Digits only*: easy on phones, door-plate QR codes and older systems.
+
+Generated rooms (户室) are the exception: their code is the door plate's code followed by the room's
+position (:func:`room_code`, 35 digits), so millions of rooms need no hash, no clash handling and no
+stored record.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from stdnum import damm
 
 from contracts import divisions
 from contracts.elements import ElementType, parse_element_type
+from services.address.domain.buildings import Room, RoomKind
 from services.address.domain.normalize import clean
 from services.address.domain.numbering import DoorNumber, parse_door_number
 
@@ -92,23 +97,60 @@ def address_code(
     return body + str(damm.calc_check_digit(body))
 
 
-def child_codes(parent_code: str, element_type: ElementType | int, canonical_names: list[str], salt: int = 0) -> list[str]:
-    """Codes of many children of one parent whose names are already canonical (generated rooms).
+ROOM_CODE_LENGTH = 35
+_ROOM_CODE = re.compile(r"^\d{35}$")
+_UNDERGROUND_FLOOR_BASE = 900  #: basement level L is written 900 + L (901 = B1)
 
-    Same scheme as :func:`address_code` but without per-name normalisation, so a 60,000-room building is
-    coded in well under a second; the names must be what :func:`clean` would return for them.
+
+@dataclass(frozen=True, slots=True)
+class RoomCodeParts:
+    """A parsed room code: the door plate, the building on it and the room's position in the building."""
+
+    doorplate_code: str
+    building_seq: int
+    kind: RoomKind
+    unit: int | None
+    floor: int
+    seq: int
+
+
+def room_code(doorplate_code: str, building_seq: int, room: Room) -> str:
+    """The standard code of a generated room (户室): the door plate's code + where the room is.
+
+    35 digits = door plate code (24) + building seq (2) + unit (2, 00 for basements and shop fronts) + floor
+    (3: the floor label, 900 + level underground, 000 for shop fronts) + sequence on the floor (3) + a Damm
+    check digit.  Collision-free by construction: plate codes are unique, and within a plate the building
+    seq and the position are; deterministic, so a replay yields the same codes; and readable: the code of
+    3栋2单元1203室 on plate P (its 1st building) is P 01 02 012 003 c.  A room needs no stored record: its
+    code and the building's description are enough (see :func:`parse_room_code`).
     """
-    if not is_valid_address_code(parent_code):
-        raise ValueError(f"上级地址编码无效：{parent_code!r} / invalid parent address code: {parent_code!r}")
-    township, etype = parent_code[:9], int(parse_element_type(element_type))
-    head = f"{township}{etype:02d}"
-    codes = []
-    for name in canonical_names:
-        material = f"{parent_code}|{etype}|{name}|{salt}".encode()
-        identity = int.from_bytes(hashlib.blake2b(material, digest_size=8).digest(), "big") % 10**12
-        body = f"{head}{identity:012d}"
-        codes.append(body + str(damm.calc_check_digit(body)))
-    return codes
+    if not is_valid_address_code(doorplate_code):
+        raise ValueError(f"门牌编码无效：{doorplate_code!r} / invalid door plate code: {doorplate_code!r}")
+    if room.kind == "room":
+        unit, floor = room.unit or 0, room.floor
+    elif room.kind == "underground":
+        unit, floor = 0, _UNDERGROUND_FLOOR_BASE - room.floor
+    else:
+        unit, floor = 0, 0
+    body = f"{doorplate_code}{building_seq:02d}{unit:02d}{floor:03d}{room.seq:03d}"
+    return body + str(damm.calc_check_digit(body))
+
+
+def parse_room_code(code: str) -> RoomCodeParts:
+    """Split a room code (see :func:`room_code`); ValueError (zh / en) when it is not one."""
+    if not isinstance(code, str) or not _ROOM_CODE.match(code) or not damm.is_valid(code) \
+            or not is_valid_address_code(code[:24]):
+        raise ValueError(f"户室编码无效：{code!r} / invalid room code: {code!r}")
+    building_seq, unit, floor, seq = int(code[24:26]), int(code[26:28]), int(code[28:31]), int(code[31:34])
+    if unit:
+        kind: RoomKind = "room"
+    elif floor > _UNDERGROUND_FLOOR_BASE:
+        kind, floor = "underground", _UNDERGROUND_FLOOR_BASE - floor
+    elif floor == 0:
+        kind, floor = "shop", 1
+    else:
+        raise ValueError(f"户室编码无效：{code!r} / invalid room code: {code!r}")
+    return RoomCodeParts(code[:24], building_seq, kind, unit or None, floor, seq)
 
 
 def is_valid_address_code(code: str) -> bool:

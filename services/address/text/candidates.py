@@ -15,7 +15,7 @@ this module decides what to fetch:
    absorbed from a merged duplicate) and up to MAX_PLATES others for near misses.  Only plates in use and
    not rejected are candidates: a merged plate is represented by its survivor, a retired one is gone.
    Door-plate aliases (别名) are looked up by exact value inside the scope, or everywhere when no road matched.
-5. Rooms (index doorplate_code) of the best MAX_ROOM_PLATES plates with generated buildings, when the text has
+5. Rooms (computed from the building descriptions) of the best MAX_ROOM_PLATES plates with generated buildings, when the text has
    building/unit/floor/room, narrowed by room number, floor or unit (at most MAX_ROOMS).
 
 Limits: one typo in a road name is found without a scope; more need a scope (or the text's division).
@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 from contracts import divisions
 from services.address.text.ranking import Ranked, RoadMatch, Scorer, plate_readings, rank_roads
@@ -36,6 +37,7 @@ from services.address.text.components import Components, extract_components
 from services.address.domain.normalize import basic, clean, split_division
 from services.address.domain.numbering import DoorNumber, DoorNumberError, parse_door_number
 from services.address.views.reads import collection
+from services.address.views.rooms import plate_rooms
 from services.kernel.errors import DomainRuleViolation
 from services.kernel.runtime import Runtime
 
@@ -152,7 +154,7 @@ async def match_text(rt: Runtime, text: str, requested: str | None) -> Matches:
     if narrowed is not None:
         best = [plates[item.code] for item in sorted(ranked, key=lambda item: -item.score)
                 if plates[item.code].get("buildings")][:MAX_ROOM_PLATES]
-        async for room in find_rooms(rt, [plate["_id"] for plate in best], narrowed):
+        for room in find_rooms(best, narrowed):
             plate = plates[room["doorplate_code"]]
             ranked.append(scorer.room(plate, readings[plate["_id"]], room))
     ranked.sort(key=Ranked.order)
@@ -210,7 +212,8 @@ async def find_alias_plates(rt: Runtime, text: str, scope: str | None) -> dict[s
             collection(rt, "doorplates").find(query, PLATE_FIELDS).limit(ALIAS_HITS)}
 
 
-def find_rooms(rt: Runtime, plate_codes: list[str], narrowed: dict):
-    """Generated rooms (层户) of the given plates, narrowed by the query's room parts, at most MAX_ROOMS."""
-    return collection(rt, "rooms").find({"doorplate_code": {"$in": plate_codes}, **narrowed},
-                                        {"doorplate_code": 1, "name_suffix": 1, "floor": 1}).limit(MAX_ROOMS)
+def find_rooms(plates: list[dict], narrowed: dict) -> list[dict]:
+    """Generated rooms (层户) of the given plates, narrowed by the query's room parts, at most MAX_ROOMS
+    (read from the plates' building descriptions: nothing is fetched)."""
+    rooms = (room for plate in plates for room in plate_rooms(plate, **narrowed))
+    return [{**room, "_id": room["code"]} for room in islice(rooms, MAX_ROOMS)]
