@@ -1,17 +1,19 @@
 """Wiring of the audit service (审计与督导): the archive of every context's events and what is computed from it."""
 
+from services.audit.api import campaigns as api_campaigns
 from services.audit.api import history as api_history
 from services.audit.archive import archive
+from services.audit.rectifier import with_rectifier
 from services.kernel.app import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
     context="audit", title="ybss audit service 审计与督导", port=8005,
     description="Change history with field-level diffs, time travel, inspection campaigns, quality metrics, "
                 "the monthly report and the access log, all computed from the archive of every context's events.",
-    routers=[api_history.router],
+    routers=[api_history.router, api_campaigns.router],
     projections=[archive],
 )
 
 
 def build_app():
-    return create_app(SPEC)
+    return with_rectifier(create_app(SPEC))

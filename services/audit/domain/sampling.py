@@ -21,25 +21,23 @@ class Candidate:
 
 
 def allocate(sizes: dict[str, int], sample_size: int) -> dict[str, int]:
-    """Proportional allocation by largest remainders; every stratum gets one first if the sample allows."""
+    """Proportional allocation by largest remainders (ties by stratum code); then every non-empty stratum gets
+    at least one while the sample allows, taken from the stratum with the largest share."""
     strata = sorted(stratum for stratum, size in sizes.items() if size > 0)
     total = sum(sizes[s] for s in strata)
     sample_size = min(sample_size, total)
     if not strata or sample_size <= 0:
         return {}
-    shares = {s: 0 for s in strata}
+    exact = {s: sample_size * sizes[s] / total for s in strata}
+    shares = {s: int(exact[s]) for s in strata}
+    left = sample_size - sum(shares.values())
+    for s in sorted(strata, key=lambda s: (-(exact[s] - shares[s]), s))[:left]:
+        shares[s] += 1
     if sample_size >= len(strata):
-        shares = {s: 1 for s in strata}
-    remaining = sample_size - sum(shares.values())
-    capacity = {s: sizes[s] - shares[s] for s in strata}
-    spare = sum(capacity.values())
-    if remaining and spare:
-        exact = {s: remaining * capacity[s] / spare for s in strata}
-        for s in strata:
-            shares[s] += int(exact[s])
-        left = sample_size - sum(shares.values())
-        for s in sorted(strata, key=lambda s: (-(exact[s] - int(exact[s])), s))[:left]:
-            shares[s] += 1
+        for empty in [s for s in strata if shares[s] == 0]:
+            donor = max(strata, key=lambda s: (shares[s], s))
+            shares[donor] -= 1
+            shares[empty] = 1
     return {s: n for s, n in shares.items() if n}
 
 

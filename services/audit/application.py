@@ -1,0 +1,72 @@
+"""Application service of the audit context: campaigns opened, inspected and rectified through the kernel.
+
+Sampling needs the records as they were (the archive, read by the caller and handed in as candidates); the
+decisions are the Campaign aggregate's; appending is the kernel's.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from contracts.audit import CampaignOpened
+from contracts.envelope import Actor
+from services.audit.commands import Inspect, OpenCampaign
+from services.audit.config import audit_settings
+from services.audit.domain.assignment import InspectorRef
+from services.audit.domain.campaign import Campaign, campaign_stream
+from services.audit.domain.sampling import Candidate
+from services.kernel.aggregate import CommandContext
+from services.kernel.application import Accepted, Application
+
+RECTIFIER = Actor(id="audit-rectifier", role="system", organisation_code="000000")
+
+
+class CampaignAccepted(Accepted):
+    campaign_id: str
+    items: list[dict[str, Any]] = []
+
+
+class AuditApplication(Application):
+    async def open_campaign(self, command: OpenCampaign, candidates: list[Candidate], stream_types: dict[str, str],
+                            sampled_as_of: datetime, ctx: CommandContext) -> CampaignAccepted:
+        ctx.require_within(command.division_code)
+        campaign_id = uuid.uuid4().hex[:16]
+        opened = CampaignOpened(
+            campaign_id=campaign_id, name=command.name, division_code=command.division_code,
+            entity_types=command.entity_types, sample_size=command.sample_size,
+            seed=command.seed if command.seed is not None else secrets.randbelow(2**31),
+            sampled_as_of=sampled_as_of.isoformat(),
+            rectification_days=command.rectification_days or audit_settings().rectification_days,
+            opened_by=ctx.actor.id)
+        inspectors = [InspectorRef(i.id, i.organisation_code) for i in command.inspectors]
+        campaign = await self.save(Campaign.open(opened, candidates, stream_types, inspectors), ctx)
+        return CampaignAccepted(stream_id=campaign.id, version=campaign.version, campaign_id=campaign_id,
+                                items=campaign.state["items"])
+
+    async def inspect(self, campaign_id: str, command: Inspect, inspected_version: int, may_stand_in: bool,
+                      ctx: CommandContext, now: datetime | None = None) -> Accepted:
+        def decide(campaign: Campaign) -> None:
+            campaign.inspect(command.stream_id, ctx.actor.id, may_stand_in, inspected_version, command.verdicts,
+                             command.remark, now or datetime.now(timezone.utc))
+
+        campaign = await self.change(Campaign, campaign_stream(campaign_id), campaign_id, None, decide, ctx)
+        return Accepted(stream_id=campaign.id, version=campaign.version)
+
+    async def campaign(self, campaign_id: str) -> Campaign:
+        return await self.load(Campaign, campaign_stream(campaign_id), campaign_id)
+
+    async def close_task(self, campaign_id: str, task: str, closing: dict[str, Any], new_value: Any) -> bool:
+        """Record that ``closing`` (an archived event) corrected the task's field; idempotent."""
+        closed = []
+
+        def decide(campaign: Campaign) -> None:
+            recorded = closing["recorded_at"]
+            closed.append(campaign.close_task(task, closing["_id"], closing["version"], new_value,
+                                              recorded.isoformat() if isinstance(recorded, datetime) else str(recorded)))
+
+        ctx = CommandContext(actor=RECTIFIER, correlation_id=closing["correlation_id"], causation_id=closing["_id"])
+        await self.change(Campaign, campaign_stream(campaign_id), campaign_id, None, decide, ctx)
+        return bool(closed and closed[0])

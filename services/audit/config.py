@@ -1,0 +1,30 @@
+"""Audit configuration (YBSS_AUDIT_*): deadlines, the rectifier's pace and the access-log rules are settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AuditSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YBSS_AUDIT_", extra="ignore")
+
+    rectification_days: int = Field(default=15, ge=1, description="整改期限: days before an open task is overdue")
+    rectification_sweep_seconds: float = Field(default=2.0, gt=0, description="how often open tasks look for a "
+                                               "correcting event")
+    # access-log rules (可疑查询): each a threshold per actor per window
+    access_window_hours: int = Field(default=24, ge=1, description="window the access rules count over")
+    access_outside_persons: int = Field(default=10, ge=1, description="distinct persons outside the reader's "
+                                        "jurisdiction within the window that flag the reader")
+    access_night_reads: int = Field(default=5, ge=1, description="reads at night within the window that flag the reader")
+    night_start_hour: int = Field(default=22, ge=0, le=23, description="night starts (local time)")
+    night_end_hour: int = Field(default=6, ge=0, le=23, description="night ends (local time)")
+    utc_offset_hours: int = Field(default=8, ge=-12, le=14, description="local time for 'night' (China: +8)")
+    person_record_types: list[str] = Field(default=["person"], description="record types that count as persons")
+
+
+@lru_cache
+def audit_settings() -> AuditSettings:
+    return AuditSettings()

@@ -1,0 +1,73 @@
+"""Campaign-side reads over the archive: sampling candidates, campaigns as of a time, the rectifier's sweep."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import PyMongoError
+
+from services.audit.application import AuditApplication
+from services.audit.domain.history import state_of
+from services.audit.domain.rectification import correcting_event
+from services.audit.domain.sampling import Candidate
+from services.audit.views.archive import records_as_of, stream
+from services.kernel.errors import ConcurrencyConflict
+from services.kernel.logging import get_logger
+
+log = get_logger(__name__)
+
+#: states that take a record out of the population (retired, merged into another, cancelled, closed)
+INACTIVE = frozenset({"retired", "merged", "cancelled", "closed"})
+TOWNSHIP_DIGITS = 9
+
+
+def stratum_of(state: dict[str, Any], division_code: str) -> str:
+    """The community (社区) where the record carries one, else its township."""
+    return state.get("community_code") or division_code[:TOWNSHIP_DIGITS]
+
+
+async def candidates(archive: AsyncCollection, division_code: str, entity_types: list[str],
+                     as_of: datetime) -> tuple[list[Candidate], dict[str, str]]:
+    """The population to sample: records of those types in the division, active as of ``as_of``."""
+    population, stream_types = [], {}
+    grouped = await records_as_of(archive, as_of, division_code, entity_types)
+    for stream_id, documents in grouped.items():
+        _, state = state_of(documents)
+        if state.get("status") in INACTIVE:
+            continue
+        division = next((d["division_code"] for d in reversed(documents) if d.get("division_code")), division_code)
+        population.append(Candidate(stream_id, stratum_of(state, division), division))
+        stream_types[stream_id] = documents[-1]["stream_type"]
+    return population, stream_types
+
+
+async def campaigns_as_of(archive: AsyncCollection, as_of: datetime, division_code: str | None = None
+                          ) -> list[dict[str, Any]]:
+    """Every campaign's folded state as of a time (campaigns are archived like any other stream)."""
+    grouped = await records_as_of(archive, as_of, None, ["Campaign"])
+    states = [state_of(documents)[1] for documents in grouped.values()]
+    if not division_code:
+        return states
+    return [s for s in states if s.get("division_code", "").startswith(division_code)
+            or division_code.startswith(s.get("division_code", "-"))]
+
+
+async def sweep(app: AuditApplication, archive: AsyncCollection, campaign_ids: list[str] | None = None) -> int:
+    """Close every open rectification task whose field a later event changed (整改自动销号); returns closures."""
+    if campaign_ids is None:
+        campaign_ids = [s.removeprefix("campaign-") for s in await archive.distinct("stream_id", {"stream_type": "Campaign"})]
+    closed = 0
+    for campaign_id in campaign_ids:
+        try:
+            campaign = await app.campaign(campaign_id)
+            for task in campaign.open_tasks():
+                found = correcting_event(task, await stream(archive, task["stream_id"]))
+                if found is not None:
+                    closed += await app.close_task(campaign_id, task["task_id"], found[0], found[1])
+        except ConcurrencyConflict:
+            continue  # an inspection was recorded meanwhile; the next sweep sees it
+        except PyMongoError as error:
+            log.warning("rectification sweep failed", campaign_id=campaign_id, error=repr(error))
+    return closed
