@@ -1,0 +1,136 @@
+"""Application service of the house registry: the kernel's load-decide-append plus this context's own rules.
+
+One house per standard address is a write-side claim (``house-address:<code>``), never a read-model check.
+The address comes from the service's replica of the address registry (unknown or retired → 422, merged →
+the survivor, renamed → its current name), reached through a port so unit tests use a fake.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Awaitable, Callable
+
+from pydantic import Field
+from uuid6 import uuid7
+
+from services.house.commands import (
+    AddTenant, ChangeOwner, ChangeUse, EndRental, RecordCheck, RegisterHouse, SetKeyStatus, StartRental, TenantMoveOut,
+)
+from services.house.domain.house import AddressFacts, House, RentalTerms, house_stream
+from services.kernel.aggregate import CommandContext
+from services.kernel.application import Accepted, Application
+from services.kernel.errors import StateConflict
+from services.kernel.ports import ClaimsPort, EventStorePort
+from services.kernel.replicas.address import ReplicaAddress
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def china_today() -> date:
+    """Dates in this registry are Beijing-time calendar days (入住日期, 检查日期)."""
+    return datetime.now(CHINA).date()
+
+
+#: (code, field) → the in-use address (merges followed) or a 422 naming ``field``
+AddressPort = Callable[[str, str], Awaitable[ReplicaAddress]]
+
+
+class HouseAccepted(Accepted):
+    """A house command's answer: the house, its stream and new version, and what it got wrong but was kept."""
+
+    house_id: str = Field(examples=["H0192f1a2b3c47d5e8f9a0b1c2d3e4f5a6"])
+    rental_id: str | None = Field(default=None, description="the rental a command created or changed")
+    check_id: str | None = Field(default=None)
+    address_code: str | None = Field(default=None, description="the address registered at (a merged code's survivor)")
+    logic_errors: list[dict[str, str]] = Field(default_factory=list, description="逻辑错误 reported, not refused")
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}{uuid7().hex}"
+
+
+def address_claim(code: str) -> str:
+    return f"house-address:{code}"
+
+
+def duplicate_house(code: str) -> Callable[[str], StateConflict]:
+    return lambda holder: StateConflict("house.duplicate", f"address {code} already has house {holder}",
+                                        f"标准地址 {code} 已登记房屋 {holder}")
+
+
+class HouseService(Application):
+    def __init__(self, store: EventStorePort, claims: ClaimsPort, addresses: AddressPort,
+                 today: Callable[[], date] = china_today) -> None:
+        super().__init__(store, claims)
+        self.addresses = addresses
+        self.today = today
+
+    @staticmethod
+    def accepted(house: House, **extra) -> HouseAccepted:
+        return HouseAccepted(house_id=house.house_id, stream_id=house.id, version=house.version, **extra)
+
+    async def register(self, command: RegisterHouse, ctx: CommandContext) -> HouseAccepted:
+        address = await self.addresses(command.address_code, "address_code")
+        ctx.require_within(address.division_code)
+        facts = AddressFacts(code=address.code, kind=address.kind, full_name=address.full_name,
+                             division_code=address.division_code or "")
+        house_id = new_id("H")
+
+        async def register() -> House:
+            house = House.register(house_id, facts, property_nature=command.property_nature, use=command.use,
+                                   area=command.area, rooms=command.rooms, owner=command.owner,
+                                   management_level=command.management_level, key_house=command.key_house,
+                                   key_reason=command.key_reason)
+            return await self.save(house, ctx)
+
+        house = await self.register_claimed(address_claim(address.code), register, lambda h: h.house_id,
+                                            duplicate_house(address.code))
+        return self.accepted(house, address_code=address.code, logic_errors=house.logic_errors())
+
+    async def _change(self, house_id: str, expected_version: int | None, action, ctx: CommandContext,
+                      **extra) -> HouseAccepted:
+        outcome: dict = {}
+
+        def decide(house: House) -> None:
+            outcome["errors"] = action(house)
+
+        house = await self.change(House, house_stream(house_id), house_id, expected_version, decide, ctx)
+        errors = outcome["errors"] if isinstance(outcome.get("errors"), list) else house.logic_errors()
+        return self.accepted(house, logic_errors=errors, **extra)
+
+    async def change_use(self, house_id: str, command: ChangeUse, ctx: CommandContext) -> HouseAccepted:
+        return await self._change(house_id, command.expected_version,
+                                  lambda h: h.change_use(command.use, command.reason), ctx)
+
+    async def change_owner(self, house_id: str, command: ChangeOwner, ctx: CommandContext) -> HouseAccepted:
+        return await self._change(house_id, command.expected_version,
+                                  lambda h: h.change_owner(command.owner, command.reason), ctx)
+
+    async def set_key_status(self, house_id: str, command: SetKeyStatus, ctx: CommandContext) -> HouseAccepted:
+        return await self._change(house_id, command.expected_version, lambda h: h.set_key_status(
+            command.management_level, command.key_house, command.key_reason), ctx)
+
+    async def start_rental(self, house_id: str, command: StartRental, ctx: CommandContext) -> HouseAccepted:
+        rental_id = new_id("R")
+        terms = RentalTerms(**{name: getattr(command, name) for name in RentalTerms.__dataclass_fields__})
+        return await self._change(house_id, command.expected_version,
+                                  lambda h: h.start_rental(rental_id, terms, self.today()), ctx, rental_id=rental_id)
+
+    async def add_tenant(self, house_id: str, rental_id: str, command: AddTenant, ctx: CommandContext) -> HouseAccepted:
+        return await self._change(house_id, command.expected_version, lambda h: h.move_in(
+            rental_id, command.person_id.strip(), command.moved_in, self.today()), ctx, rental_id=rental_id)
+
+    async def tenant_moves_out(self, house_id: str, rental_id: str, person_id: str, command: TenantMoveOut,
+                               ctx: CommandContext) -> HouseAccepted:
+        return await self._change(house_id, command.expected_version, lambda h: h.move_out(
+            rental_id, person_id, command.moved_out, self.today()), ctx, rental_id=rental_id)
+
+    async def end_rental(self, house_id: str, rental_id: str, command: EndRental, ctx: CommandContext) -> HouseAccepted:
+        return await self._change(house_id, command.expected_version, lambda h: h.end_rental(
+            rental_id, command.ended_on, self.today(), command.reason), ctx, rental_id=rental_id)
+
+    async def record_check(self, house_id: str, command: RecordCheck, ctx: CommandContext) -> HouseAccepted:
+        check_id = new_id("C")
+        return await self._change(house_id, command.expected_version, lambda h: h.check(
+            check_id, command.checked_on, command.checker or ctx.actor.id, command.anyone_home, self.today(),
+            command.abnormal, command.abnormal_detail, command.remark), ctx, check_id=check_id)

@@ -1,0 +1,133 @@
+"""Application service of the unit registry: the kernel's load-decide-append plus this context's own rules.
+
+One unit per USCC is a write-side claim (``unit-uscc:<code>``); a unit without a USCC claims nothing. The
+address comes from the service's own replica of the address registry, through a port (fakes in unit tests).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Awaitable, Callable
+
+from pydantic import Field
+from uuid6 import uuid7
+
+from services.kernel.aggregate import CommandContext
+from services.kernel.application import Accepted, Application
+from services.kernel.errors import StateConflict
+from services.kernel.ports import ClaimsPort, EventStorePort
+from services.kernel.replicas.address import ReplicaAddress
+from services.unit.commands import (
+    AddLicence, AddSpecialTrade, ChangeStatus, FollowUp, Hire, Inspect, Leave, RegisterUnit, RemoveSpecialTrade,
+)
+from services.unit.domain.unit import Unit, UnitIdentity, unit_stream
+
+
+class UnitAccepted(Accepted):
+    """A unit command's answer: the unit, its stream and new version, and warnings kept on record."""
+
+    unit_id: str = Field(examples=["U0192f1a2b3c47d5e8f9a0b1c2d3e4f5a6"])
+    inspection_id: str | None = None
+    address_code: str | None = Field(default=None, description="the address registered at (a merged code's survivor)")
+    warnings: list[str] = Field(default_factory=list, description="accepted, but worth a look (no USCC, the "
+                                "embedded organisation code's check ...)")
+
+
+#: (code, field) → the in-use address (merges followed) or a 422 naming ``field``
+AddressPort = Callable[[str, str], Awaitable[ReplicaAddress]]
+
+
+def china_today() -> date:
+    """Dates in this registry are Beijing-time calendar days (入职日期, 检查日期)."""
+    return datetime.now(timezone(timedelta(hours=8))).date()
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}{uuid7().hex}"
+
+
+def uscc_claim(code: str) -> str:
+    return f"unit-uscc:{code}"
+
+
+def duplicate_unit(code: str) -> Callable[[str], StateConflict]:
+    return lambda holder: StateConflict("unit.duplicate", f"USCC {code} is already registered as unit {holder}",
+                                        f"统一社会信用代码 {code} 已登记为单位 {holder}")
+
+
+class UnitService(Application):
+    def __init__(self, store: EventStorePort, claims: ClaimsPort, addresses: AddressPort,
+                 today: Callable[[], date] = china_today) -> None:
+        super().__init__(store, claims)
+        self.addresses = addresses
+        self.today = today
+
+    @staticmethod
+    def accepted(unit: Unit, **extra) -> UnitAccepted:
+        return UnitAccepted(unit_id=unit.unit_id, stream_id=unit.id, version=unit.version, **extra)
+
+    async def register(self, command: RegisterUnit, ctx: CommandContext) -> UnitAccepted:
+        address = await self.addresses(command.address_code, "address_code")
+        ctx.require_within(address.division_code)
+        fields = command.model_dump(exclude={"address_code"})
+        fields.update(legal_representative=command.legal_representative, security_person=command.security_person,
+                      licences=command.licences)
+        identity = UnitIdentity(**fields, address_code=address.code, address_name=address.full_name,
+                                division_code=address.division_code or "")
+        unit, warnings = Unit.register(new_id("U"), identity, self.today())  # refuses bad codes before claiming
+        if unit.state["uscc"] is None:
+            await self.save(unit, ctx)
+        else:
+            unit = await self.register_claimed(uscc_claim(unit.state["uscc"]), lambda: self.save(unit, ctx),
+                                               lambda u: u.unit_id, duplicate_unit(unit.state["uscc"]))
+        return self.accepted(unit, address_code=address.code, warnings=warnings)
+
+    async def _change(self, unit_id: str, expected_version: int | None, action, ctx: CommandContext,
+                      **extra) -> UnitAccepted:
+        unit = await self.change(Unit, unit_stream(unit_id), unit_id, expected_version, action, ctx)
+        return self.accepted(unit, **extra)
+
+    async def suspend(self, unit_id: str, command: ChangeStatus, ctx: CommandContext) -> UnitAccepted:
+        return await self._change(unit_id, command.expected_version,
+                                  lambda u: u.suspend(command.on, self.today(), command.reason), ctx)
+
+    async def close(self, unit_id: str, command: ChangeStatus, ctx: CommandContext) -> UnitAccepted:
+        return await self._change(unit_id, command.expected_version,
+                                  lambda u: u.close(command.on, self.today(), command.reason), ctx)
+
+    async def reopen(self, unit_id: str, command: ChangeStatus, ctx: CommandContext) -> UnitAccepted:
+        return await self._change(unit_id, command.expected_version,
+                                  lambda u: u.reopen(command.on, self.today(), command.reason), ctx)
+
+    async def add_licence(self, unit_id: str, command: AddLicence, ctx: CommandContext) -> UnitAccepted:
+        return await self._change(unit_id, command.expected_version, lambda u: u.add_licence(command.licence), ctx)
+
+    async def add_special_trade(self, unit_id: str, command: AddSpecialTrade, ctx: CommandContext) -> UnitAccepted:
+        return await self._change(unit_id, command.expected_version, lambda u: u.add_special_trade(
+            command.trade, command.since, self.today(), command.licence), ctx)
+
+    async def remove_special_trade(self, unit_id: str, trade: str, command: RemoveSpecialTrade,
+                                   ctx: CommandContext) -> UnitAccepted:
+        return await self._change(unit_id, command.expected_version, lambda u: u.remove_special_trade(
+            trade, command.on, self.today(), command.reason), ctx)
+
+    async def hire(self, unit_id: str, command: Hire, ctx: CommandContext) -> UnitAccepted:
+        return await self._change(unit_id, command.expected_version, lambda u: u.hire(
+            command.person_id.strip(), command.position, command.hired, self.today()), ctx)
+
+    async def leave(self, unit_id: str, person_id: str, command: Leave, ctx: CommandContext) -> UnitAccepted:
+        return await self._change(unit_id, command.expected_version,
+                                  lambda u: u.leave(person_id, command.left, self.today()), ctx)
+
+    async def inspect(self, unit_id: str, command: Inspect, ctx: CommandContext) -> UnitAccepted:
+        inspection_id = new_id("I")
+        return await self._change(unit_id, command.expected_version, lambda u: u.inspect(
+            inspection_id, command.inspected_on, command.inspectors or [ctx.actor.id], self.today(), command.findings,
+            command.rectification_required, command.rectification_notice, command.rectification_deadline),
+            ctx, inspection_id=inspection_id)
+
+    async def follow_up(self, unit_id: str, inspection_id: str, command: FollowUp, ctx: CommandContext) -> UnitAccepted:
+        return await self._change(unit_id, command.expected_version, lambda u: u.follow_up(
+            inspection_id, command.followed_up_on, command.inspector or ctx.actor.id, command.rectified, self.today(),
+            command.result), ctx, inspection_id=inspection_id)
+

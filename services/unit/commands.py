@@ -1,0 +1,103 @@
+"""Commands of the unit service (imperative, validated at the edge with pydantic; rules in the domain)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from contracts.parties import PartyRef
+from contracts.unit import Licence, UnitType
+from services.kernel.application import Versioned
+
+LICENCE_EXAMPLE = {"kind": "营业执照", "number": "91532503MA6K0001X1", "valid_from": "2020-05-01", "valid_until": None,
+                   "issuer": "蒙自市市场监督管理局"}
+
+
+class RegisterUnit(BaseModel):
+    """登记实有单位 at a standard address."""
+
+    name: str = Field(min_length=1, max_length=200, description="单位名称", examples=["蒙自天马宾馆有限公司"])
+    aliases: list[str] = Field(default_factory=list, max_length=20, description="别名/招牌名", examples=[["天马宾馆"]])
+    uscc: str | None = Field(default=None, max_length=40, description="统一社会信用代码 (GB 32100); omit for an "
+                             "unlicensed business (flagged)", examples=["91110108551385082Q"])
+    unit_type: UnitType = Field(default="enterprise", description="单位类型: enterprise 企业, individual_business "
+                                "个体工商户, cooperative 合作社, public_institution 事业单位, government 机关, "
+                                "social_organisation 社会团体, other", examples=["enterprise"])
+    industry_code: str = Field(max_length=10, description="行业 (GB/T 4754-2017 section + division, e.g. I64)",
+                               examples=["H61"])
+    address_code: str = Field(min_length=6, max_length=32, description="标准地址编码", examples=["532503001500000000000018"])
+    legal_representative: PartyRef | None = Field(default=None, description="法定代表人/负责人",
+                                                  examples=[{"person_id": "P0192f1a2b3c4d5e6"}])
+    security_person: PartyRef | None = Field(default=None, description="治安保卫负责人",
+                                             examples=[{"name": "王五", "document_type": "id_card",
+                                                        "document_number": "11010219840406970X"}])
+    phone: str = Field(default="", max_length=30, description="联系电话", examples=["0873-3712345"])
+    business_scope: str = Field(default="", max_length=2000, description="经营范围", examples=["住宿服务"])
+    opened_on: date | None = Field(default=None, description="开业日期", examples=["2020-05-01"])
+    area: float | None = Field(default=None, gt=0, le=10_000_000, description="经营面积 m²", examples=[1200])
+    capacity: int | None = Field(default=None, ge=0, le=10_000_000, description="核定容纳人数", examples=[120])
+    licences: list[Licence] = Field(default_factory=list, max_length=50, description="证照", examples=[[LICENCE_EXAMPLE]])
+
+
+class ChangeStatus(Versioned):
+    """停业, 关闭 or 复业 on a date."""
+
+    on: date = Field(description="日期", examples=["2026-11-01"])
+    reason: str = Field(default="", max_length=500, examples=["装修停业"])
+
+
+class AddLicence(Versioned):
+    licence: Licence = Field(examples=[LICENCE_EXAMPLE])
+
+
+class AddSpecialTrade(Versioned):
+    """该单位从事特种/重点行业."""
+
+    trade: str = Field(max_length=40, description="special-trade code (GET /v1/special-trades), e.g. hotel",
+                       examples=["hotel"])
+    since: date = Field(description="起始日期 (the inspection cycle starts here)", examples=["2026-09-01"])
+    licence: Licence | None = Field(default=None, description="该行业许可证",
+                                    examples=[{"kind": "特种行业许可证", "number": "滇公特旅字[2026]0001号",
+                                               "valid_from": "2026-09-01", "valid_until": "2029-08-31",
+                                               "issuer": "蒙自市公安局"}])
+
+
+class RemoveSpecialTrade(Versioned):
+    on: date = Field(examples=["2026-11-11"])
+    reason: str = Field(default="", max_length=500, examples=["不再经营住宿"])
+
+
+class Hire(Versioned):
+    """从业人员入职."""
+
+    person_id: str = Field(min_length=1, max_length=64, description="实有人口 person id", examples=["P0192f1a2b3c4d5e7"])
+    position: str = Field(min_length=1, max_length=100, description="岗位/职务", examples=["前台"])
+    hired: date = Field(description="入职日期", examples=["2026-01-05"])
+
+
+class Leave(Versioned):
+    left: date = Field(description="离职日期", examples=["2026-04-01"])
+
+
+class Inspect(Versioned):
+    """检查 with, when something must be fixed, a rectification notice and its deadline."""
+
+    inspected_on: date = Field(description="检查日期", examples=["2026-10-03"])
+    inspectors: list[str] = Field(default_factory=list, max_length=20, description="检查人 (default: the caller)",
+                                  examples=[["PC-530001", "PC-530002"]])
+    findings: str = Field(default="", max_length=4000, description="检查情况", examples=["消防通道堵塞"])
+    rectification_required: bool = Field(default=False, description="责令整改", examples=[True])
+    rectification_notice: str = Field(default="", max_length=200, description="整改通知书",
+                                      examples=["蒙公(文)限改字[2026]17号"])
+    rectification_deadline: date | None = Field(default=None, description="整改期限", examples=["2026-10-10"])
+
+
+class FollowUp(Versioned):
+    """复查 a rectification notice."""
+
+    followed_up_on: date = Field(description="复查日期", examples=["2026-10-12"])
+    inspector: str | None = Field(default=None, max_length=64, description="复查人 (default: the caller)",
+                                  examples=["PC-530001"])
+    rectified: bool = Field(description="是否整改到位", examples=[True])
+    result: str = Field(default="", max_length=2000, description="复查结果", examples=["已清理消防通道"])
