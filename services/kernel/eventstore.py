@@ -8,6 +8,7 @@ without a second collection).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
@@ -21,6 +22,7 @@ from services.kernel.errors import ConcurrencyConflict
 from services.kernel.metrics import APPEND_CONFLICTS, EVENTS_APPENDED
 
 EVENTS = "events"
+KNOWN_VERSIONS = 50_000  # streams whose version this process has seen, so an append need not read it again
 
 
 def envelope_to_document(envelope: EventEnvelope) -> dict[str, Any]:
@@ -54,6 +56,10 @@ class EventStore:
         self.db = database
         self.events = database[collection]
         self._append_listeners: list[Callable[[], None]] = []
+        # Versions only grow, so "stream S has reached version v" stays true once seen (by a read or an append).
+        # An append expecting exactly a version seen here cannot write a gap, and the unique index alone decides
+        # a race: the version read is skipped for the usual load-then-save of an aggregate.
+        self._known: OrderedDict[str, int] = OrderedDict()
 
     def on_append(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after every successful append (the relay uses it to wake up at once)."""
@@ -78,8 +84,9 @@ class EventStore:
         for offset, envelope in enumerate(envelopes, start=1):
             if envelope.stream_id != stream_id or envelope.version != expected_version + offset:
                 raise ValueError(f"envelope {envelope.event_type} is not version {expected_version + offset} of {stream_id}")
-        if expected_version > 0 and await self.current_version(stream_id) != expected_version:
-            await self._conflict(stream_id, expected_version, envelopes[0].stream_type)
+        if expected_version > 0 and self._known.get(stream_id, 0) < expected_version:
+            if await self.current_version(stream_id) != expected_version:
+                await self._conflict(stream_id, expected_version, envelopes[0].stream_type)
         documents = [envelope_to_document(envelope) for envelope in envelopes]
         try:
             if len(documents) == 1:
@@ -98,18 +105,32 @@ class EventStore:
             if error.code != 112 and not error.has_error_label("TransientTransactionError"):
                 raise
             await self._conflict(stream_id, expected_version, envelopes[0].stream_type)
+        self._remember(stream_id, envelopes[-1].version)
         EVENTS_APPENDED.labels(envelopes[0].stream_type).inc(len(envelopes))
         for listener in self._append_listeners:
             listener()
         return envelopes[-1].version
 
+    def _remember(self, stream_id: str, version: int) -> None:
+        if version <= 0:
+            return
+        self._known[stream_id] = max(version, self._known.get(stream_id, 0))
+        self._known.move_to_end(stream_id)
+        if len(self._known) > KNOWN_VERSIONS:
+            self._known.popitem(last=False)
+
     async def _conflict(self, stream_id: str, expected_version: int, stream_type: str) -> None:
         APPEND_CONFLICTS.labels(stream_type).inc()
-        raise ConcurrencyConflict(stream_id, expected_version, await self.current_version(stream_id))
+        current = await self.current_version(stream_id)
+        self._remember(stream_id, current)
+        raise ConcurrencyConflict(stream_id, expected_version, current)
 
     async def read_stream(self, stream_id: str, after_version: int = 0) -> list[EventEnvelope]:
         cursor = self.events.find({"stream_id": stream_id, "version": {"$gt": after_version}}).sort("version", 1)
-        return [document_to_envelope(document) async for document in cursor]
+        envelopes = [document_to_envelope(document) async for document in cursor]
+        if envelopes:
+            self._remember(stream_id, envelopes[-1].version)
+        return envelopes
 
 
 def _is_duplicate(error: BulkWriteError) -> bool:

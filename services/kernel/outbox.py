@@ -4,7 +4,10 @@ The relay reads unpublished events oldest first (UUIDv7 ids sort by time), publi
 id with acks=all and an idempotent producer, waits for the broker's acknowledgement of the whole batch,
 and only then marks them published. A crash anywhere in between means the batch is sent again: consumers
 drop the duplicates by version. Within a batch events are ordered by (stream, version), so a stream's
-versions enter its partition in order.
+versions enter its partition in order. The next batch is *read* while the previous one's acknowledgements
+are pending (its ids excluded) but *sent* only once they all arrived, so a failed batch is re-sent before
+anything behind it. The ``published`` flag stays the only outbox state: a high-water mark on ids would
+skip an event whose transaction committed late (id order is not commit order). Lag is sampled on a timer.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class OutboxRelay:
         context: str,
         batch_size: int = 500,
         idle_poll_seconds: float = 0.2,
+        lag_sample_seconds: float = 1.0,
     ) -> None:
         self.store = store
         self.producer = producer
@@ -38,39 +42,48 @@ class OutboxRelay:
         self.context = context
         self.batch_size = batch_size
         self.idle_poll_seconds = idle_poll_seconds
+        self.lag_sample_seconds = lag_sample_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         store.on_append(self._wake.set)
 
-    async def publish_batch(self) -> int:
-        """Publish one batch of unpublished events; returns how many were published."""
-        cursor = self.store.events.find({"published": False}).sort("_id", 1).limit(self.batch_size)
+    async def _read_batch(self, exclude: list[str]) -> list[dict]:
+        """The oldest unpublished events, except those already sent and awaiting their acknowledgement."""
+        query: dict = {"published": False}
+        if exclude:
+            query["_id"] = {"$nin": exclude}
+        cursor = self.store.events.find(query).sort("_id", 1).limit(self.batch_size)
         documents = [document async for document in cursor]
-        if not documents:
-            self._set_lag(0, None)
-            return 0
         documents.sort(key=lambda document: (document["stream_id"], document["version"]))
+        return documents
+
+    async def _send(self, documents: list[dict]) -> list[asyncio.Future]:
         futures = []
         for document in documents:
             envelope = document_to_envelope(document)
-            futures.append(
-                await self.producer.send(
-                    self.topic,
-                    value=envelope.to_bytes(),
-                    key=envelope.stream_id.encode(),
-                    headers=envelope.kafka_headers(),
-                )
-            )
+            futures.append(await self.producer.send(
+                self.topic, value=envelope.to_bytes(), key=envelope.stream_id.encode(),
+                headers=envelope.kafka_headers(),
+            ))
+        return futures
+
+    async def _settle(self, documents: list[dict], futures: list[asyncio.Future]) -> None:
+        """Wait for the broker's acknowledgement of the whole batch, then mark it published."""
         await asyncio.gather(*futures)
-        ids = [document["_id"] for document in documents]
         await self.store.events.update_many(
-            {"_id": {"$in": ids}}, {"$set": {"published": True, "published_at": datetime.now(timezone.utc)}}
+            {"_id": {"$in": [document["_id"] for document in documents]}},
+            {"$set": {"published": True, "published_at": datetime.now(timezone.utc)}},
         )
         EVENTS_RELAYED.labels(self.topic).inc(len(documents))
-        await self._measure_lag()
+
+    async def publish_batch(self) -> int:
+        """Publish one batch of unpublished events; returns how many were published."""
+        documents = await self._read_batch([])
+        if documents:
+            await self._settle(documents, await self._send(documents))
         return len(documents)
 
-    async def _measure_lag(self) -> None:
+    async def measure_lag(self) -> None:
         pending = await self.store.events.count_documents({"published": False})
         oldest = None
         if pending:
@@ -86,25 +99,51 @@ class OutboxRelay:
             oldest = oldest.replace(tzinfo=timezone.utc)
         RELAY_LAG_SECONDS.labels(self.context).set((datetime.now(timezone.utc) - oldest).total_seconds())
 
-    async def run(self) -> None:
-        """Publish until cancelled; sleep until an append wakes us or the idle poll comes round."""
-        backoff = 0.1
+    async def _measure_lag_forever(self) -> None:
+        """Lag is a gauge for operators: a count on a timer, not a count per batch on the hot path."""
         while True:
             try:
-                self._wake.clear()
-                published = await self.publish_batch()
-                backoff = 0.1
-                if published < self.batch_size:
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll_seconds)
-                    except asyncio.TimeoutError:
-                        pass
+                await self.measure_lag()
             except asyncio.CancelledError:
                 raise
-            except (PyMongoError, OSError, Exception) as error:  # noqa: BLE001 - the relay must outlive outages
-                log.warning("outbox relay failed, retrying", context=self.context, error=repr(error), backoff=backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+            except Exception as error:  # noqa: BLE001 - a missed sample is fine
+                log.debug("relay lag sample failed", context=self.context, error=repr(error))
+            await asyncio.sleep(self.lag_sample_seconds)
+
+    async def run(self) -> None:
+        """Publish until cancelled. The next batch is read while the previous one's acks are pending, but it is
+        sent only after they all arrived, so a failed batch is re-sent before anything behind it."""
+        lag_task = asyncio.create_task(self._measure_lag_forever(), name=f"relay-lag-{self.context}")
+        backoff = 0.1
+        in_flight: tuple[list[dict], list[asyncio.Future]] | None = None
+        try:
+            while True:
+                try:
+                    self._wake.clear()
+                    exclude = [document["_id"] for document in in_flight[0]] if in_flight else []
+                    documents = await self._read_batch(exclude)
+                    if in_flight:
+                        settling, in_flight = in_flight, None
+                        await self._settle(*settling)
+                    backoff = 0.1
+                    if documents:
+                        in_flight = (documents, await self._send(documents))
+                    if len(documents) < self.batch_size and not in_flight:
+                        try:
+                            await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll_seconds)
+                        except asyncio.TimeoutError:
+                            pass
+                except asyncio.CancelledError:
+                    raise
+                except (PyMongoError, OSError, Exception) as error:  # noqa: BLE001 - the relay must outlive outages
+                    in_flight = None  # unmarked, so read and sent again: consumers drop the copies by version
+                    log.warning("outbox relay failed, retrying", context=self.context, error=repr(error),
+                                backoff=backoff)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+        finally:
+            lag_task.cancel()
+            await asyncio.gather(lag_task, return_exceptions=True)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name=f"outbox-relay-{self.context}")
