@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from contracts.geo import CoordinateInput
 from services.address.domain.normalize import clean
+from services.kernel.application import Versioned
 
 
 def _names_something(value: str) -> str:
@@ -24,11 +25,6 @@ def _names_something(value: str) -> str:
 
 
 Name = Annotated[str, AfterValidator(_names_something)]
-
-
-class Versioned(BaseModel):
-    expected_version: int | None = Field(
-        default=None, ge=1, description="the stream version you last read; a stale one gets 409 (optimistic lock)")
 
 
 class RegisterPlace(BaseModel):

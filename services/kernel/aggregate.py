@@ -1,4 +1,4 @@
-"""Aggregates rebuilt from their events, and the repository that loads and saves them.
+"""Aggregates rebuilt from their events. Pure: no database, broker or metrics (the repository does I/O).
 
 A command method checks the rules against current state and *records* events; recording applies the
 event to the state at once, so the method and a later replay go through the same code path.
@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, ClassVar, Generic, TypeVar
+from typing import Any, Callable, ClassVar, TypeVar
 
-from contracts.envelope import Actor, EventEnvelope, utc_now
-from contracts.events import DomainEvent, event_class
-from services.kernel.eventstore import EventStore
+from contracts.envelope import Actor
+from contracts.events import DomainEvent
 
 E = TypeVar("E", bound=DomainEvent)
 
@@ -45,6 +44,9 @@ class Aggregate:
     def __init__(self, stream_id: str) -> None:
         self.id = stream_id
         self.version = 0
+        #: 归属辖区: division code of the jurisdiction owning the record; set by the registering event's
+        #: applier, copied into every envelope so consumers scope by it without a lookup
+        self.division_code: str | None = None
         self.pending: list[DomainEvent] = []
 
     def record(self, event: DomainEvent) -> None:
@@ -67,47 +69,11 @@ class CommandContext:
     causation_id: str | None = None
     occurred_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the caller's jurisdiction check (services.kernel.authz): raises Forbidden for a division outside it;
+    #: None = no restriction (system commands, unit tests)
+    jurisdiction: Callable[[str | None], None] | None = None
 
-
-A = TypeVar("A", bound=Aggregate)
-
-
-class Repository(Generic[A]):
-    """Loads an aggregate from its stream and appends its pending events with the expected version."""
-
-    def __init__(self, store: EventStore, aggregate_type: type[A]) -> None:
-        self.store = store
-        self.aggregate_type = aggregate_type
-
-    async def get(self, stream_id: str) -> A | None:
-        envelopes = await self.store.read_stream(stream_id)
-        if not envelopes:
-            return None
-        aggregate = self.aggregate_type(stream_id)
-        for envelope in envelopes:
-            aggregate.apply(event_class(envelope.event_type).model_validate(envelope.payload))
-            aggregate.version = envelope.version
-        return aggregate
-
-    async def save(self, aggregate: A, context: CommandContext) -> list[EventEnvelope]:
-        now = utc_now()
-        envelopes = [
-            EventEnvelope(
-                event_type=event.event_type(),
-                schema_version=type(event).schema_version,
-                stream_id=aggregate.id,
-                stream_type=aggregate.stream_type,
-                version=aggregate.version + offset,
-                occurred_at=context.occurred_at or now,
-                recorded_at=now,
-                actor=context.actor,
-                correlation_id=context.correlation_id,
-                causation_id=context.causation_id,
-                payload=event.model_dump(mode="json"),
-            )
-            for offset, event in enumerate(aggregate.pending, start=1)
-        ]
-        await self.store.append(aggregate.id, aggregate.version, envelopes)
-        aggregate.version += len(envelopes)
-        aggregate.pending.clear()
-        return envelopes
+    def require_within(self, division_code: str | None) -> None:
+        """Refuse (403) a record whose division lies outside the caller's jurisdiction."""
+        if self.jurisdiction is not None:
+            self.jurisdiction(division_code)

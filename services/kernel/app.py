@@ -30,8 +30,16 @@ class ServiceSpec:
     projections: list[Projection] = field(default_factory=list)
 
 
+class InsecureConfiguration(SystemExit):
+    """The service refuses to start: outside local mode it would accept tokens anyone can mint."""
+
+
 def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    reasons = settings.insecure_reasons()
+    if reasons:
+        raise InsecureConfiguration(f"ybss {spec.context} refuses to start in environment "
+                                    f"{settings.environment!r}: " + "; ".join(reasons))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

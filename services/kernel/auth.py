@@ -53,6 +53,8 @@ def decode_token(token: str, settings: Settings) -> dict:
     for claim in ("role", "org"):
         if not claims.get(claim):
             raise _unauthorized(f"bearer token lacks the '{claim}' claim (令牌缺少 {claim})")
+    if claims["role"] not in ROLES:
+        raise _unauthorized(f"bearer token's role {claims['role']!r} is not one of {list(ROLES)} (角色无效)")
     return claims
 
 
@@ -72,12 +74,3 @@ async def current_actor(
     )
 
 
-def require_role(*roles: str):
-    """Dependency: the actor must hold one of ``roles`` (admin always passes)."""
-
-    async def check(actor: Actor = Depends(current_actor)) -> Actor:
-        if actor.role not in roles and actor.role != "admin":
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{actor.role}' may not do this; needs one of {list(roles)}")
-        return actor
-
-    return check

@@ -67,9 +67,12 @@ class StateConflict(Exception):
 
 
 class Forbidden(Exception):
-    """The actor's role may not do this: HTTP 403 naming the roles that may."""
+    """The actor's role or jurisdiction does not allow this: HTTP 403 naming what would."""
 
-    def __init__(self, message: str, message_zh: str | None = None) -> None:
+    def __init__(self, message: str, message_zh: str | None = None, record_division: str | None = None,
+                 caller_scope: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.message_zh = message_zh
+        self.record_division = record_division
+        self.caller_scope = caller_scope

@@ -88,16 +88,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def forbidden(_: Request, error: Forbidden) -> JSONResponse:
-        return JSONResponse(status_code=403, content={"detail": error.message, "detail_zh": error.message_zh})
+        content = {"detail": error.message, "detail_zh": error.message_zh}
+        if error.record_division is not None or error.caller_scope is not None:
+            content.update(record_division=error.record_division, caller_scope=error.caller_scope)
+        return JSONResponse(status_code=403, content=content)
 
     @app.exception_handler(NotCaughtUp)
     async def not_caught_up(_: Request, error: NotCaughtUp) -> JSONResponse:
         return JSONResponse(status_code=503, headers={"Retry-After": "1"},
                             content={"detail": str(error), "current_version": error.current})
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        """A bug, not bad input: logged with its stack, answered with the id to quote when reporting it."""
     async def dependency_unavailable(request: Request, error: Exception) -> JSONResponse:
         """Not a bug and not bad input: a dependency is down; say which, and when to try again."""
         dependency = next(name for kind, name in UNREACHABLE.items() if isinstance(error, kind))
@@ -111,6 +111,9 @@ def install_error_handlers(app: FastAPI) -> None:
     for kind in UNREACHABLE:
         app.add_exception_handler(kind, dependency_unavailable)
 
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        """A bug, not bad input: logged with its stack, answered with the id to quote when reporting it."""
         correlation = getattr(request.state, "correlation_id", None)
         log.exception("unhandled error", path=request.url.path, error=repr(error))
         return JSONResponse(status_code=500, headers={CORRELATION_HEADER: correlation or ""},
@@ -124,11 +127,11 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = {key: item[key] for key in ("loc", "msg", "type", "input") if key in item}
             if "ctx" in item:
                 detail["ctx"] = {key: str(value) for key, value in item["ctx"].items()}
+                if "msg_zh" in detail["ctx"]:  # our own validators carry the Chinese message in the context
+                    detail["msg_zh"] = detail["ctx"].pop("msg_zh")
             details.append(detail)
         return JSONResponse(status_code=422, content={"detail": jsonable_encoder(details)})
 
-                if "msg_zh" in detail["ctx"]:  # our own validators carry the Chinese message in the context
-                    detail["msg_zh"] = detail["ctx"].pop("msg_zh")
 
 def correlation_id(request: Request) -> str:
     return request.state.correlation_id

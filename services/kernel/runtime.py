@@ -11,7 +11,9 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from contracts.topics import events_topic
+from contracts.topics import access_log_topic, events_topic
+from services.kernel.access_log import ACCESS_COLLECTION, AccessLog
+from services.kernel.claims import MongoClaims
 from services.kernel.consumers import ProjectionConsumers, subscribe
 from services.kernel.eventstore import EventStore
 from services.kernel.generations import active_generation
@@ -45,6 +47,9 @@ class Runtime:
     client: AsyncMongoClient | None = None
     db: AsyncDatabase | None = None
     store: EventStore | None = None
+    claims: MongoClaims | None = None
+    access_log: AccessLog | None = None
+    access_relay: OutboxRelay | None = None
     producer: AIOKafkaProducer | None = None
     relay: OutboxRelay | None = None
     broker: KafkaBroker | None = None
@@ -57,6 +62,10 @@ class Runtime:
         self.db = self.client[settings.database_name(self.context)]
         self.store = EventStore(self.client, self.db)
         await self.store.ensure_indexes()
+        self.claims = MongoClaims(self.db)
+        access_store = EventStore(self.client, self.db, ACCESS_COLLECTION)
+        await access_store.ensure_indexes()
+        self.access_log = AccessLog(access_store, self.context)
         await ensure_topics(settings, project_topics(settings, [p.name for p in self.projections]))
         self.producer = kafka_producer(settings)
         await self.producer.start()
@@ -66,6 +75,11 @@ class Runtime:
         )
         self.relay = LeasedRelay.for_settings(self.relay, self.db, settings)  # publishes only while it leads
         self.relay.start()
+        self.access_relay = OutboxRelay(
+            access_store, self.producer, access_log_topic(settings.namespace), f"{self.context}-access",
+            batch_size=settings.relay_batch_size, idle_poll_seconds=settings.relay_idle_poll_seconds,
+        )
+        self.access_relay.start()
         if self.projections:
             await self._start_consumers()
             self._watcher = asyncio.create_task(self._watch_generations(), name=f"generations-{self.context}")
@@ -112,6 +126,8 @@ class Runtime:
             await self.broker.stop()
         if self.relay:
             await self.relay.stop()
+        if self.access_relay:
+            await self.access_relay.stop()
         if self.producer:
             await self.producer.stop()
         if self.client:

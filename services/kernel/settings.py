@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     namespace: str = Field(default="ybss", description="prefix of topics, consumer groups and databases")
     topic_partitions: int = Field(default=6, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1)
+    environment: str = Field(default="local", description="local (make run, tests) or anything else (staging, "
+                             "production): outside local the services refuse the development JWT key")
     jwt_secret: str = LOCAL_DEV_JWT_SECRET
     jwt_algorithm: str = "HS256"
     jwt_issuer: str = "ybss"
@@ -39,6 +41,17 @@ class Settings(BaseSettings):
     consumer_heartbeat_interval_ms: int = Field(default=2000, ge=100)
     generation_poll_seconds: float = Field(default=2.0, gt=0, description="how often services look for a swapped read model")
     log_level: str = "INFO"
+
+    def insecure_reasons(self) -> list[str]:
+        """Why this configuration must not serve outside local mode (empty when it may)."""
+        if self.environment == "local":
+            return []
+        reasons = []
+        if self.jwt_secret == LOCAL_DEV_JWT_SECRET:
+            reasons.append("YBSS_JWT_SECRET is the committed development key; set the identity provider's key")
+        elif self.jwt_algorithm.startswith("HS") and len(self.jwt_secret.encode()) < 32:
+            reasons.append(f"YBSS_JWT_SECRET is {len(self.jwt_secret.encode())} bytes; an HMAC key needs at least 32")
+        return reasons
 
     def database_name(self, context: str) -> str:
         """One database per bounded context: services never share collections."""

@@ -7,7 +7,7 @@ import pytest
 from fastapi import Depends
 
 from services.address.config import AddressSettings, address_settings
-from services.address.views.reads import service
+from services.address.api.deps import service
 from services.address.application import AddressService
 from services.kernel.deps import runtime
 from tests.integration.address_helpers import CENTRE, TOWNSHIP, read_doorplate, register_doorplate
@@ -25,7 +25,7 @@ async def register_pending(client, headers, road: str, number: str) -> dict:
     app = client.fastapi
 
     def strict(rt=Depends(runtime)):
-        return AddressService(rt, AddressSettings(approval_level="police_station"))
+        return AddressService(rt.store, rt.claims, AddressSettings(approval_level="police_station"))
 
     app.dependency_overrides[service] = strict
     try:

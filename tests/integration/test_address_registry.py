@@ -7,7 +7,7 @@ import asyncio
 from fastapi import Depends
 
 from services.address.config import AddressSettings
-from services.address.views.reads import service
+from services.address.api.deps import service
 from services.address.application import AddressService
 from services.kernel.auth import mint_token
 from services.kernel.deps import runtime
@@ -37,7 +37,7 @@ async def test_approval_flow_at_the_configured_level(address_client, police_head
     app = address_client.fastapi
 
     def strict(rt=Depends(runtime)):
-        return AddressService(rt, AddressSettings(approval_level="police_station"))
+        return AddressService(rt.store, rt.claims, AddressSettings(approval_level="police_station"))
 
     app.dependency_overrides[service] = strict
     try:
@@ -198,7 +198,7 @@ async def test_a_claim_left_by_a_crashed_request_does_not_block_the_road_forever
     from datetime import datetime, timedelta, timezone
 
     from services.address.domain.normalize import clean
-    from services.address.application import PENDING
+    from services.kernel.claims import PENDING
 
     road = unique_name()
     rt = address_client.fastapi.state.runtime

@@ -11,13 +11,14 @@ from services.address.domain import geo
 from services.address.domain.aggregates import doorplate_stream, place_stream
 from services.address.views.reads import collection, public
 from services.address.views.rooms import doorplate_of_room, room_by_code
-from services.kernel.auth import current_actor
+from services.kernel.authz import READERS, Allowed
 from services.kernel.deps import runtime
 from services.kernel.errors import DomainRuleViolation, NotFound
 from services.kernel.runtime import Runtime
 
-router = APIRouter(prefix="/v1", tags=["addresses and map 标准地址与地图"], dependencies=[Depends(current_actor)])
+router = APIRouter(prefix="/v1", tags=["addresses and map 标准地址与地图"])
 Rt = Annotated[Runtime, Depends(runtime)]
+Reader = Allowed("address.read", *READERS)
 
 
 async def resolve(rt: Runtime, code: str) -> tuple[str, dict]:
@@ -38,7 +39,7 @@ async def resolve(rt: Runtime, code: str) -> tuple[str, dict]:
 
 
 @router.get("/addresses/{code}", summary="Any standard address by code 按编码查询标准地址")
-async def get_address(code: str, rt: Rt) -> dict:
+async def get_address(code: str, rt: Rt, caller: Reader) -> dict:
     kind, document = await resolve(rt, code)
     result = {"kind": kind, **public(document)}
     if kind == "room":
@@ -47,12 +48,18 @@ async def get_address(code: str, rt: Rt) -> dict:
                       element_type="62", status=plate["status"], division_code=plate["division_code"])
     elif kind == "doorplate":
         result["element_type"] = "50"
+    caller.require_within(result.get("division_code"), "address")
     return result
 
 
 @router.get("/addresses/{code}/history", summary="Change history 变更历史 (every event, with who and when)")
-async def address_history(code: str, rt: Rt) -> dict:
+async def address_history(code: str, rt: Rt,
+                          caller: Allowed("address.history", "police", "supervisor")) -> dict:
     kind, document = await resolve(rt, code)
+    if kind == "room":
+        plate = await collection(rt, "doorplates").find_one({"_id": document["doorplate_code"]}, {"division_code": 1})
+        document = {**document, "division_code": plate and plate["division_code"]}
+    caller.require_within(document.get("division_code"), "address")
     stream = {"place": place_stream(code), "doorplate": doorplate_stream(code),
               "room": doorplate_stream(document.get("doorplate_code", ""))}[kind]
     events = await rt.store.read_stream(stream)
@@ -78,6 +85,7 @@ def _located(document: dict) -> dict:
 @router.get("/map/near", summary="Door plates near a point, nearest first 周边地址")
 async def near(
     rt: Rt,
+    caller: Reader,
     lng: Annotated[float, Query(ge=-180, le=180, examples=[103.3649])],
     lat: Annotated[float, Query(ge=-90, le=90, examples=[23.3962])],
     radius_m: Annotated[float, Query(gt=0, le=50_000)] = 500,
@@ -88,6 +96,7 @@ async def near(
     cursor = collection(rt, "doorplates").find({
         "status": "in_use",
         "location": {"$near": {"$geometry": {"type": "Point", "coordinates": [x, y]}, "$maxDistance": radius_m}},
+        **caller.scope_query(),
     }).limit(limit)
     items = []
     async for document in cursor:
@@ -102,6 +111,7 @@ async def near(
 @router.get("/map/within", summary="Door plates inside a bounding box 框选地址")
 async def within(
     rt: Rt,
+    caller: Reader,
     west: Annotated[float, Query(ge=-180, le=180)], south: Annotated[float, Query(ge=-90, le=90)],
     east: Annotated[float, Query(ge=-180, le=180)], north: Annotated[float, Query(ge=-90, le=90)],
     system: CoordinateSystem = CoordinateSystem.wgs84,
@@ -113,6 +123,6 @@ async def within(
     e, n = _wgs84(east, north, system, "east")
     polygon = {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
     cursor = collection(rt, "doorplates").find(
-        {"status": "in_use", "location": {"$geoWithin": {"$geometry": polygon}}}).limit(limit)
+        {"status": "in_use", "location": {"$geoWithin": {"$geometry": polygon}}, **caller.scope_query()}).limit(limit)
     items = [_located(document) async for document in cursor]
     return {"bbox": [w, s, e, n], "items": items, "count": len(items)}

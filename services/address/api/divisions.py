@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Query
 
 from contracts import divisions
 from contracts.divisions import Division
-from services.kernel.auth import current_actor
+from services.kernel.authz import READERS, allow
 from services.kernel.errors import NotFound
 
-router = APIRouter(prefix="/v1/divisions", tags=["divisions 行政区划"], dependencies=[Depends(current_actor)])
+router = APIRouter(prefix="/v1/divisions", tags=["divisions 行政区划"], dependencies=[Depends(allow("division.read", *READERS))])
 
 
 def shape(division: Division) -> dict:

@@ -11,18 +11,18 @@ from pydantic import BaseModel
 from services.address.commands import (
     AddAlias, GenerateBuilding, MergeDoorplate, Reject, Relocate, RegisterDoorplate, Renumber, RetireDoorplate, Review,
 )
+from services.address.api.deps import service
+from services.address.application import AddressAccepted as Accepted
+from services.address.application import AddressService
 from services.address.domain.aggregates import doorplate_stream
-from services.address.views.reads import MinVersion, caught_up, collection, public, service
+from services.address.views.reads import MinVersion, caught_up, collection, public
 from services.address.views.rooms import count_plate_rooms, plate_rooms
-from services.address.application import Accepted, AddressService
-from services.kernel.aggregate import CommandContext
-from services.kernel.auth import current_actor
-from services.kernel.deps import command_context, runtime
+from services.kernel.authz import READERS, Allowed
+from services.kernel.deps import runtime
 from services.kernel.errors import DomainRuleViolation, NotFound
 from services.kernel.runtime import Runtime
 
-router = APIRouter(prefix="/v1/doorplates", tags=["door plates 门楼牌"], dependencies=[Depends(current_actor)])
-Ctx = Annotated[CommandContext, Depends(command_context)]
+router = APIRouter(prefix="/v1/doorplates", tags=["door plates 门楼牌"])
 Service = Annotated[AddressService, Depends(service)]
 Rt = Annotated[Runtime, Depends(runtime)]
 MAX_REDIRECTS = 10
@@ -34,13 +34,15 @@ class BuildingAccepted(Accepted):
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted, summary="Register a door plate 登记门楼牌",
              responses={409: {"description": "this number is already registered on the road"}})
-async def register_doorplate(command: RegisterDoorplate, ctx: Ctx, svc: Service) -> Accepted:
-    return await svc.register_doorplate(command, ctx)
+async def register_doorplate(command: RegisterDoorplate, svc: Service,
+                             caller: Allowed("doorplate.register", "collector", "police", "supervisor", "agency")
+                             ) -> Accepted:
+    return await svc.register_doorplate(command, caller.context)
 
 
 @router.get("/{code}", summary="Read a door plate 查询门楼牌 (a merged plate answers with its survivor)")
 async def get_doorplate(
-    code: str, rt: Rt, min_version: MinVersion = 0,
+    code: str, rt: Rt, caller: Allowed("address.read", *READERS), min_version: MinVersion = 0,
     follow: Annotated[bool, Query(description="follow a merged plate to the one that replaced it")] = True,
 ) -> dict:
     await caught_up(rt, doorplate_stream(code), min_version)
@@ -48,6 +50,7 @@ async def get_doorplate(
     document = await plates.find_one({"_id": code})
     if document is None:
         raise NotFound("doorplate", code)
+    caller.require_within(document["division_code"], "door plate")
     path, unresolved = [code], None
     while follow and document.get("redirect_to") and len(path) <= MAX_REDIRECTS:
         survivor = await plates.find_one({"_id": document["redirect_to"]})
@@ -67,6 +70,7 @@ async def get_doorplate(
 @router.get("", summary="List door plates on a road 按街路巷列出门楼牌")
 async def list_doorplates(
     rt: Rt,
+    caller: Allowed("address.read", *READERS),
     place_code: Annotated[str | None, Query(description="road or compound code")] = None,
     road_name: Annotated[str | None, Query(min_length=1, description="街路巷名称")] = None,
     division_code: Annotated[str | None, Query(description="restrict to one division")] = None,
@@ -85,6 +89,7 @@ async def list_doorplates(
                                   "须提供 place_code、road_name 或 division_code")
     if not include_retired:
         query["status"] = "in_use"
+    query = {"$and": [query, caller.scope_query()]}
     cursor = collection(rt, "doorplates").find(query).sort([("place_code", 1), ("sort_key", 1)]).limit(limit)
     items = [public(document) async for document in cursor]
     return {"items": items, "count": len(items)}
@@ -92,57 +97,67 @@ async def list_doorplates(
 
 @router.get("/{code}/rooms", summary="Rooms generated under a door plate 层户")
 async def list_rooms(
-    code: str, rt: Rt,
+    code: str, rt: Rt, caller: Allowed("address.read", *READERS),
     building_seq: Annotated[int | None, Query(ge=1, le=99)] = None,
     unit: Annotated[int | None, Query(ge=1, le=20, description="单元")] = None,
     floor: Annotated[int | None, Query(ge=-10, le=200, description="楼层 (negative underground)")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict:
-    plate = await collection(rt, "doorplates").find_one({"_id": code}, {"full_name": 1, "buildings": 1})
+    plate = await collection(rt, "doorplates").find_one({"_id": code}, {"full_name": 1, "buildings": 1,
+                                                                        "division_code": 1})
     if plate is None:
         raise NotFound("doorplate", code)
+    caller.require_within(plate["division_code"], "door plate")
     total = count_plate_rooms(plate, building_seq, unit, floor)
     items = list(islice(plate_rooms(plate, building_seq, unit, floor, offset=offset), limit))
     return {"items": items, "count": len(items), "total": total}
 
 
 @router.post("/{code}/approve", response_model=Accepted, summary="Approve 审核通过")
-async def approve(code: str, command: Review, ctx: Ctx, svc: Service) -> Accepted:
-    return await svc.review(code, command, ctx)
+async def approve(code: str, command: Review, svc: Service,
+                  caller: Allowed("doorplate.approve", "police", "supervisor")) -> Accepted:
+    return await svc.review(code, command, caller.context)
 
 
 @router.post("/{code}/reject", response_model=Accepted, summary="Reject 驳回")
-async def reject(code: str, command: Reject, ctx: Ctx, svc: Service) -> Accepted:
-    return await svc.review(code, command, ctx)
+async def reject(code: str, command: Reject, svc: Service,
+                 caller: Allowed("doorplate.reject", "police", "supervisor")) -> Accepted:
+    return await svc.review(code, command, caller.context)
 
 
 @router.post("/{code}/renumber", response_model=Accepted, summary="Renumber 门牌号变更")
-async def renumber(code: str, command: Renumber, ctx: Ctx, svc: Service) -> Accepted:
-    return await svc.renumber(code, command, ctx)
+async def renumber(code: str, command: Renumber, svc: Service,
+                   caller: Allowed("doorplate.renumber", "police", "supervisor")) -> Accepted:
+    return await svc.renumber(code, command, caller.context)
 
 
 @router.put("/{code}/location", response_model=Accepted, summary="Set the position 坐标 (WGS-84, GCJ-02 or BD-09 in)")
-async def relocate(code: str, command: Relocate, ctx: Ctx, svc: Service) -> Accepted:
-    return await svc.relocate(code, command, ctx)
+async def relocate(code: str, command: Relocate, svc: Service,
+                   caller: Allowed("doorplate.relocate", "collector", "police", "supervisor")) -> Accepted:
+    return await svc.relocate(code, command, caller.context)
 
 
 @router.post("/{code}/aliases", response_model=Accepted, summary="Add an alias 别名")
-async def add_alias(code: str, command: AddAlias, ctx: Ctx, svc: Service) -> Accepted:
-    return await svc.add_alias(code, command, ctx)
+async def add_alias(code: str, command: AddAlias, svc: Service,
+                    caller: Allowed("doorplate.alias", "collector", "police", "supervisor")) -> Accepted:
+    return await svc.add_alias(code, command, caller.context)
 
 
 @router.post("/{code}/retire", response_model=Accepted, summary="Retire 注销 (拆迁 ...)")
-async def retire(code: str, command: RetireDoorplate, ctx: Ctx, svc: Service) -> Accepted:
-    return await svc.retire_doorplate(code, command, ctx)
+async def retire(code: str, command: RetireDoorplate, svc: Service,
+                 caller: Allowed("doorplate.retire", "police", "supervisor")) -> Accepted:
+    return await svc.retire_doorplate(code, command, caller.context)
 
 
 @router.post("/{code}/merge", response_model=Accepted, summary="Merge this duplicate into a survivor 重复门牌合并")
-async def merge(code: str, command: MergeDoorplate, ctx: Ctx, svc: Service) -> Accepted:
-    return await svc.merge(code, command, ctx)
+async def merge(code: str, command: MergeDoorplate, svc: Service,
+                caller: Allowed("doorplate.merge", "police", "supervisor")) -> Accepted:
+    return await svc.merge(code, command, caller.context)
 
 
 @router.post("/{code}/buildings", status_code=status.HTTP_201_CREATED, response_model=BuildingAccepted,
              summary="Generate units × floors × rooms 生成层户")
-async def generate_building(code: str, command: GenerateBuilding, ctx: Ctx, svc: Service) -> BuildingAccepted:
-    accepted, rooms = await svc.generate_building(code, command, ctx)
+async def generate_building(code: str, command: GenerateBuilding, svc: Service,
+                            caller: Allowed("building.generate", "collector", "police", "supervisor")) -> BuildingAccepted:
+    accepted, rooms = await svc.generate_building(code, command, caller.context)
     return BuildingAccepted(**accepted.model_dump(), room_count=rooms)

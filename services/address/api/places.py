@@ -6,40 +6,43 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
+from services.address.api.deps import service
+from services.address.application import AddressAccepted as Accepted
+from services.address.application import AddressService
 from services.address.commands import RegisterPlace, RenamePlace, RetirePlace, SetNumberingRule
 from services.address.domain.aggregates import place_stream
-from services.address.views.reads import MinVersion, caught_up, collection, public, service
-from services.address.application import Accepted, AddressService
-from services.kernel.aggregate import CommandContext
-from services.kernel.auth import current_actor
-from services.kernel.deps import command_context, runtime
+from services.address.views.reads import MinVersion, caught_up, collection, public
+from services.kernel.authz import READERS, Allowed
+from services.kernel.deps import runtime
 from services.kernel.errors import NotFound
 from services.kernel.runtime import Runtime
 
-router = APIRouter(prefix="/v1/places", tags=["places 地址要素"], dependencies=[Depends(current_actor)])
-Ctx = Annotated[CommandContext, Depends(command_context)]
+router = APIRouter(prefix="/v1/places", tags=["places 地址要素"])
 Service = Annotated[AddressService, Depends(service)]
 Rt = Annotated[Runtime, Depends(runtime)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted,
              summary="Register a place 登记街路巷/小区/社区等", responses={409: {"description": "already registered"}})
-async def register_place(command: RegisterPlace, ctx: Ctx, svc: Service) -> Accepted:
-    return await svc.register_place(command, ctx)
+async def register_place(command: RegisterPlace, svc: Service,
+                         caller: Allowed("place.register", "collector", "police", "supervisor")) -> Accepted:
+    return await svc.register_place(command, caller.context)
 
 
 @router.get("/{code}", summary="Read a place 查询地址要素")
-async def get_place(code: str, rt: Rt, min_version: MinVersion = 0) -> dict:
+async def get_place(code: str, rt: Rt, caller: Allowed("address.read", *READERS), min_version: MinVersion = 0) -> dict:
     await caught_up(rt, place_stream(code), min_version)
     place = await collection(rt, "places").find_one({"_id": code})
     if place is None:
         raise NotFound("place", code)
+    caller.require_within(place["division_code"], "place")
     return public(place)
 
 
 @router.get("", summary="List places 列出地址要素")
 async def list_places(
     rt: Rt,
+    caller: Allowed("address.read", *READERS),
     division_code: Annotated[str | None, Query(description="township or county code")] = None,
     parent_code: Annotated[str | None, Query()] = None,
     element_type: Annotated[str | None, Query(description="e.g. 41 街路巷")] = None,
@@ -48,20 +51,24 @@ async def list_places(
 ) -> dict:
     query = {key: value for key, value in {"division_code": division_code, "parent_code": parent_code,
                                            "element_type": element_type, "name": name}.items() if value}
+    query = {"$and": [query, caller.scope_query()]}
     items = [public(doc) async for doc in collection(rt, "places").find(query).sort("name", 1).limit(limit)]
     return {"items": items, "count": len(items)}
 
 
 @router.post("/{code}/rename", response_model=Accepted, summary="Rename 更名 (every full name under it follows)")
-async def rename_place(code: str, command: RenamePlace, ctx: Ctx, svc: Service) -> Accepted:
-    return await svc.rename_place(code, command, ctx)
+async def rename_place(code: str, command: RenamePlace, svc: Service,
+                       caller: Allowed("place.rename", "police", "supervisor")) -> Accepted:
+    return await svc.rename_place(code, command, caller.context)
 
 
 @router.put("/{code}/numbering-rule", response_model=Accepted, summary="Set the numbering rule 编号规则 (单双号)")
-async def set_numbering_rule(code: str, command: SetNumberingRule, ctx: Ctx, svc: Service) -> Accepted:
-    return await svc.set_numbering_rule(code, command, ctx)
+async def set_numbering_rule(code: str, command: SetNumberingRule, svc: Service,
+                             caller: Allowed("place.numbering_rule", "police", "supervisor")) -> Accepted:
+    return await svc.set_numbering_rule(code, command, caller.context)
 
 
 @router.post("/{code}/retire", response_model=Accepted, summary="Retire 撤销")
-async def retire_place(code: str, command: RetirePlace, ctx: Ctx, svc: Service) -> Accepted:
-    return await svc.retire_place(code, command, ctx)
+async def retire_place(code: str, command: RetirePlace, svc: Service,
+                       caller: Allowed("place.retire", "police", "supervisor")) -> Accepted:
+    return await svc.retire_place(code, command, caller.context)

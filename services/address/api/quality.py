@@ -21,12 +21,13 @@ from services.address.config import AddressSettings, address_settings
 from services.address.domain.numbering import NumberingRule
 from services.address.views.quality import PlateInput, RoadQualityReport, road_quality_report
 from services.address.views.reads import collection
-from services.kernel.auth import current_actor
+from services.kernel.authz import Allowed
 from services.kernel.deps import runtime
 from services.kernel.errors import DomainRuleViolation, NotFound
 from services.kernel.runtime import Runtime
 
-router = APIRouter(prefix="/v1/quality", tags=["quality 门牌质量"], dependencies=[Depends(current_actor)])
+router = APIRouter(prefix="/v1/quality", tags=["quality 门牌质量"])
+QualityReader = Allowed("address.quality", "police", "supervisor")
 Rt = Annotated[Runtime, Depends(runtime)]
 
 PLACE_TYPES = ["41", "42", "43", "44"]  # 街路巷, 小区, 单位院, 自然村: what door plates hang under
@@ -118,10 +119,12 @@ class TownshipReport(BaseModel):
 
 # routes ------------------------------------------------------------------------------------------------
 @router.get("/roads/{place_code}", response_model=RoadReport, summary="Quality of one road's door plates 街路巷门牌质量")
-async def road_report(place_code: Annotated[str, Path(examples=["532503001410000000000000"])], rt: Rt) -> RoadReport:
+async def road_report(place_code: Annotated[str, Path(examples=["532503001410000000000000"])], rt: Rt,
+                      caller: QualityReader) -> RoadReport:
     place = await collection(rt, "places").find_one({"_id": place_code})
     if place is None:
         raise NotFound("place", place_code)
+    caller.require_within(place["division_code"], "road")
     plates = [plate async for plate in collection(rt, "doorplates").find(
         {"place_code": place_code, "status": {"$in": REPORTED_STATUSES}}, PLATE_FIELDS)]
     report, rule = report_for(place, plates, address_settings())
@@ -134,13 +137,15 @@ async def road_report(place_code: Annotated[str, Path(examples=["532503001410000
 
 @router.get("/townships/{division_code}", response_model=TownshipReport,
             summary="Quality of every road of a township 乡镇街道门牌质量汇总")
-async def township_report(division_code: Annotated[str, Path(examples=["532503001"])], rt: Rt) -> TownshipReport:
+async def township_report(division_code: Annotated[str, Path(examples=["532503001"])], rt: Rt,
+                          caller: QualityReader) -> TownshipReport:
     division = divisions.get(division_code)
     if division is None:
         raise NotFound("division", division_code)
     if division.level not in ("county", "township"):
         raise DomainRuleViolation("division_code", "division.level", "give a township or county code",
                                   "须为乡镇街道或县级区划代码")
+    caller.require_within(division.code, "division")
     codes = [division.code] + ([child.code for child in divisions.children(division.code, include_retired=True)]
                                if division.level == "county" else [])
     places = [place async for place in collection(rt, "places").find(

@@ -25,12 +25,12 @@ from services.address.text.ranking import (  # noqa: F401
     room_components, score_variants,
 )
 from services.address.domain.normalize import split_division
-from services.kernel.auth import current_actor
+from services.kernel.authz import READERS, allow
 from services.kernel.deps import runtime
 from services.kernel.runtime import Runtime
 
 router = APIRouter(prefix="/v1/addresses", tags=["free-text addresses 地址解析与匹配"],
-                   dependencies=[Depends(current_actor)])
+                   dependencies=[Depends(allow("address.text", *READERS))])
 Rt = Annotated[Runtime, Depends(runtime)]
 
 MAX_TEXT = 200

@@ -45,7 +45,7 @@ class Place(Aggregate):
 
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)
-        self.code = self.name = self.element_type = self.division_code = ""
+        self.code = self.name = self.element_type = self.division_code = self.parent_code = ""
         self.retired = False
 
     @classmethod
@@ -83,7 +83,7 @@ class Place(Aggregate):
 
     @applies(PlaceRegistered)
     def _registered(self, event: PlaceRegistered) -> None:
-        self.code, self.name = event.code, event.name
+        self.code, self.name, self.parent_code = event.code, event.name, event.parent_code
         self.element_type, self.division_code = event.element_type, event.division_code
 
     @applies(PlaceRenamed)

@@ -1,0 +1,37 @@
+"""The access log (查询留痕) as a kernel mechanism: a read of a person-level record leaves an event.
+
+Each context keeps a small second event store (collection ``access_log``) whose own relay publishes to the
+shared access-log topic, so a read is recorded with the same guarantee as a write (stored → published, even
+across a crash) without a round trip to Kafka on the read path.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from contracts.access import ACCESS_STREAM_TYPE, RecordAccessed
+from contracts.envelope import EventEnvelope, utc_now
+from services.kernel.aggregate import CommandContext
+from services.kernel.ports import EventStorePort
+
+ACCESS_COLLECTION = "access_log"
+
+
+class AccessLog:
+    def __init__(self, store: EventStorePort, context: str) -> None:
+        self.store = store
+        self.context = context
+
+    async def record(self, ctx: CommandContext, record_type: str, record_id: str | None, route: str,
+                     division_code: str | None = None, method: str = "GET", lookup: dict[str, str] | None = None,
+                     result_count: int = 1) -> EventEnvelope:
+        event = RecordAccessed(context=self.context, record_type=record_type, record_id=record_id, route=route,
+                               method=method, lookup=lookup or {}, result_count=result_count)
+        now = utc_now()
+        stream_id = f"access-{uuid.uuid4()}"
+        envelope = EventEnvelope(
+            event_type=event.event_type(), stream_id=stream_id, stream_type=ACCESS_STREAM_TYPE, version=1,
+            occurred_at=now, recorded_at=now, actor=ctx.actor, correlation_id=ctx.correlation_id,
+            causation_id=ctx.causation_id, division_code=division_code, payload=event.model_dump(mode="json"))
+        await self.store.append(stream_id, 0, [envelope])
+        return envelope

@@ -1,0 +1,46 @@
+"""Read-side helpers every context's views share: read-your-writes and the public shape of a document."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query
+
+from services.kernel.deps import wait_for_version
+from services.kernel.errors import DomainRuleViolation, NotFound
+from services.kernel.runtime import Runtime
+
+MinVersion = Annotated[int, Query(ge=0, le=10**12, description="wait until the read model has applied this stream "
+                                                              "version (the `version` a command returned): read your own write")]
+
+
+async def caught_up(rt: Runtime, projection: str, stream_id: str, min_version: int, kind: str | None = None,
+                    identifier: str | None = None) -> None:
+    """Wait for ``projection`` to reach ``min_version`` of ``stream_id``, unless that version was never written
+    (404 for a stream never written, 422 for a version ahead of the stream: waiting could not help)."""
+    if not min_version:
+        return
+    stored = await rt.store.current_version(stream_id)
+    if stored == 0:
+        default_kind, _, default_id = stream_id.partition("-")
+        raise NotFound(kind or default_kind, identifier or default_id)
+    if stored < min_version:
+        raise DomainRuleViolation("min_version", "min_version.ahead",
+                                  f"{stream_id} is at version {stored}; version {min_version} was never written",
+                                  f"{stream_id} 当前版本为 {stored}，不存在版本 {min_version}")
+    runner = rt.runners[projection]
+    await wait_for_version(stream_id, min_version, lambda: runner.applied_version(stream_id),
+                           rt.settings.read_wait_timeout_seconds)
+
+
+def public(document: dict | None, id_field: str = "code") -> dict | None:
+    """Read-model document → API shape: the id under ``id_field`` and ``version``; storage fields dropped."""
+    if document is None:
+        return None
+    document = dict(document)
+    document[id_field] = document.pop("_id")
+    if "_version" in document:
+        document["version"] = document.pop("_version")
+    for key in [key for key in document if key.startswith("_") or key == "sort_key"]:
+        document.pop(key)
+    return document
