@@ -12,12 +12,18 @@ build their list queries from the same thresholds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 
 MIGRANT_REGISTRATION_DAYS = 3
 PERMIT_WARNING_DAYS = 30
 FOREIGNER_REGISTRATION_HOURS = 24
+#: dates are the city's calendar days (China keeps +08:00 all year, no daylight saving)
+CHINA = timezone(timedelta(hours=8))
+
+
+def local_date(moment: datetime) -> date:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(CHINA).date()
 
 
 class Flag(StrEnum):
@@ -55,7 +61,7 @@ class DeadlineFacts:
 def registered_late(facts: DeadlineFacts) -> bool:
     """Late registration is a fact of the record, whatever the clock: fixed when it was registered."""
     if facts.category == "migrant" and facts.renting and facts.arrival_date is not None:
-        return facts.registered_at.date() > facts.arrival_date + timedelta(days=MIGRANT_REGISTRATION_DAYS)
+        return local_date(facts.registered_at) > facts.arrival_date + timedelta(days=MIGRANT_REGISTRATION_DAYS)
     if facts.category == "foreigner" and facts.accommodation not in (None, "hotel") and facts.arrived_at is not None:
         return facts.registered_at - facts.arrived_at > timedelta(hours=FOREIGNER_REGISTRATION_HOURS)
     return False
@@ -64,7 +70,7 @@ def registered_late(facts: DeadlineFacts) -> bool:
 def flags(facts: DeadlineFacts, as_of: datetime) -> list[Flag]:
     if facts.status != "active":
         return []
-    today = as_of.date()
+    today = local_date(as_of)
     found: list[Flag] = []
     if facts.category == "migrant":
         if registered_late(facts):

@@ -1,0 +1,268 @@
+"""Application service of the person registry (实有人口): load, check set-wide rules, decide, append.
+
+One person, one record: the normalised document number is a uniqueness claim (a second registration answers
+409 naming the existing person). Addresses are checked against the service's own replica of the address
+registry (``addresses`` port), never by calling the address service. The clock is a port too, so tests set it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Awaitable, Callable
+
+from uuid6 import uuid7
+
+from contracts import divisions
+from contracts.identity import DocumentType, Identity, guess_number
+from contracts.person import KeyPersonListingApplied, LogicError, PersonRegistered
+from contracts.person_codes import ethnicity_code
+from contracts.phone import PhoneError, normalize_phone
+from services.kernel.aggregate import CommandContext
+from services.kernel.application import Accepted, Application
+from services.kernel.errors import DomainRuleViolation, StateConflict
+from services.kernel.ports import ClaimsPort, EventStorePort
+from services.kernel.replicas.address import ReplicaAddress
+from services.person.commands import (
+    ApplyKeyPersonListing, ApplyKeyPersonRelease, CancelPerson, ChangeCategory, CorrectPerson, Decide, MergePerson,
+    MoveIn, MoveOut, PersonFields, RenewMigrantRegistration, RequestKeyPersonRecategorization,
+    RequestKeyPersonTransfer, split_registration,
+)
+from services.person.domain.categories import check_details
+from services.person.domain.deadlines import local_date
+from services.person.domain.identity import checked_identity
+from services.person.domain.key_person import KeyPerson, key_person_stream
+from services.person.domain.person import Person, person_stream
+
+AddressLookup = Callable[[str], Awaitable[ReplicaAddress]]
+Clock = Callable[[], datetime]
+
+
+class PersonAccepted(Accepted):
+    person_id: str
+
+
+class KeyPersonAccepted(Accepted):
+    key_person_id: str
+    state: str
+
+
+def document_claim(key: str) -> str:
+    return f"person-document:{key}"
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid7().hex}"
+
+
+class PersonService(Application):
+    def __init__(self, store: EventStorePort, claims: ClaimsPort, addresses: AddressLookup,
+                 clock: Clock = lambda: datetime.now(timezone.utc)) -> None:
+        super().__init__(store, claims)
+        self.addresses = addresses
+        self.clock = clock
+
+    def today(self) -> date:
+        return local_date(self.clock())
+
+    # registration ------------------------------------------------------------------------------------
+    async def register(self, command: PersonFields, ctx: CommandContext) -> PersonAccepted:
+        base, details = split_registration(command)
+        today, now = self.today(), self.clock()
+        identity, logic_errors = checked_identity(base["document_type"], base["document_number"], base["nationality"],
+                                                  base["sex"], base["birth_date"], today, base["legacy_import"])
+        details = check_details(details, today, now)
+        division_code = self._division(base["division_code"] or ctx.actor.organisation_code, "division_code")
+        ctx.require_within(division_code)
+        person_id = new_id("P")
+        event = PersonRegistered(
+            person_id=person_id, document_type=identity.document_type, document_number=identity.number,
+            legacy_number=identity.legacy_number, nationality=identity.nationality or base["nationality"],
+            name=base["name"].strip(), former_names=base["former_names"], sex=base["sex"],
+            birth_date=base["birth_date"], ethnicity=self._ethnicity(base["ethnicity"]),
+            phone=self._phone(base["phone"]), household_registration=self._household(base["household_registration"]),
+            education=base["education"], marital_status=base["marital_status"], occupation=base["occupation"],
+            employer=base["employer"], photo_ref=base["photo_ref"], category=details.category, details=details,
+            legacy_import=base["legacy_import"], logic_errors=logic_errors, division_code=division_code)
+
+        async def register() -> Person:
+            return await self.save(Person.register(event, today), ctx)
+
+        key = document_claim(identity.key)
+        if base["legacy_import"]:
+            holder = await self.settled_owner(key)
+            if holder is not None:  # kept for a later merge, reported as a duplicate entry (重复录入)
+                event = event.model_copy(update={"logic_errors": [*logic_errors, LogicError(
+                    field="document_number", rule="person.duplicate", message=f"also registered as {holder}")]})
+                person = await register()
+                return PersonAccepted(person_id=person_id, stream_id=person.id, version=person.version)
+        person = await self.register_claimed(key, register, lambda p: p.person_id, self._duplicate)
+        return PersonAccepted(person_id=person_id, stream_id=person.id, version=person.version)
+
+    @staticmethod
+    def _duplicate(owner: str) -> StateConflict:
+        return StateConflict("person.duplicate", f"this document is already registered as person {owner}",
+                             f"该证件已登记，人员编号 {owner}")
+
+    @staticmethod
+    def _division(code: str, field: str) -> str:
+        division = divisions.get(code) if code else None
+        if division is None or len(division.code) not in (6, 9):
+            raise DomainRuleViolation(field, "division.unknown", f"{code!r} is not a county or township code",
+                                      f"{code} 不是县级或乡级行政区划代码")
+        if not divisions.is_current(division.code):
+            raise DomainRuleViolation(field, "division.retired", f"division {division.code} is no longer in use",
+                                      f"行政区划 {division.code} 已撤销")
+        return division.code
+
+    @staticmethod
+    def _ethnicity(value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = ethnicity_code(value)
+        if code is None:
+            raise DomainRuleViolation("ethnicity", "ethnicity.unknown", f"{value!r} is not a GB 3304 ethnicity",
+                                      f"{value} 不是 GB 3304 民族代码或名称")
+        return code
+
+    @staticmethod
+    def _phone(value: str | None, field: str = "phone") -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return normalize_phone(value)
+        except PhoneError:
+            raise DomainRuleViolation(field, "phone.invalid", f"{value!r} is not a valid phone number",
+                                      f"{value} 不是有效的电话号码") from None
+
+    def _household(self, value: dict | None) -> dict | None:
+        if value is None:
+            return None
+        division = divisions.get(value["division_code"])
+        if division is None:
+            raise DomainRuleViolation("household_registration.division_code", "division.unknown",
+                                      f"{value['division_code']!r} is not a division code", "户籍地行政区划代码不存在")
+        return {**value, "division_code": division.code}
+
+    # changes -----------------------------------------------------------------------------------------
+    async def _change(self, person_id: str, expected_version: int | None, action, ctx: CommandContext) -> PersonAccepted:
+        person = await self.change(Person, person_stream(person_id), person_id, expected_version, action, ctx)
+        return PersonAccepted(person_id=person_id, stream_id=person.id, version=person.version)
+
+    async def change_category(self, person_id: str, command: ChangeCategory, ctx: CommandContext) -> PersonAccepted:
+        details = check_details(command.details, self.today(), self.clock())
+        return await self._change(person_id, command.expected_version,
+                                  lambda p: p.change_category(details, command.reason), ctx)
+
+    async def correct(self, person_id: str, command: CorrectPerson, ctx: CommandContext) -> PersonAccepted:
+        changes = dict(command.changes)
+        if "phone" in changes:
+            changes["phone"] = self._phone(changes["phone"])
+        if "ethnicity" in changes:
+            changes["ethnicity"] = self._ethnicity(changes["ethnicity"])
+        if "name" in changes and not str(changes["name"] or "").strip():
+            raise DomainRuleViolation("name", "required", "name must not be empty", "姓名不能为空")
+        for field in ("sex", "birth_date"):
+            if field in changes:
+                await self._check_against_document(person_id, field, changes[field])
+        return await self._change(person_id, command.expected_version,
+                                  lambda p: p.correct(changes, command.reason_code, command.remark), ctx)
+
+    async def _check_against_document(self, person_id: str, field: str, value) -> None:
+        person = await self.find(Person, person_stream(person_id))
+        if person is None:
+            return
+        number = person.fields.get("document_number", "")
+        identity = guess_number(number)
+        told = None if identity is None else (identity.sex if field == "sex" else str(identity.birth_date))
+        if told is not None and str(value) != told:
+            raise DomainRuleViolation(field, f"{field}.contradicts_document", f"{field} {value} contradicts the "
+                                      f"document number", "更正内容与证件号码不符")
+
+    async def move_in(self, person_id: str, command: MoveIn, ctx: CommandContext) -> PersonAccepted:
+        address = await self.addresses(command.address_code)
+        today = self.today()
+        return await self._change(person_id, command.expected_version, lambda p: p.move_in(
+            address.code, command.moved_in, command.reason, today,
+            requested_code=command.address_code if address.code != command.address_code else None,
+            address_name=address.full_name, division_code=address.division_code,
+            residence_type=command.residence_type, owner_name=command.owner_name, lessor_name=command.lessor_name), ctx)
+
+    async def move_out(self, person_id: str, command: MoveOut, ctx: CommandContext) -> PersonAccepted:
+        today = self.today()
+        return await self._change(person_id, command.expected_version,
+                                  lambda p: p.move_out(command.moved_out, command.reason, today), ctx)
+
+    async def renew(self, person_id: str, command: RenewMigrantRegistration, ctx: CommandContext) -> PersonAccepted:
+        today = self.today()
+        return await self._change(person_id, command.expected_version,
+                                  lambda p: p.renew_migrant_registration(command.valid_until, today), ctx)
+
+    async def cancel(self, person_id: str, command: CancelPerson, ctx: CommandContext) -> PersonAccepted:
+        today = self.today()
+        return await self._change(person_id, command.expected_version, lambda p: p.cancel(
+            command.reason, command.cancelled_on, command.remark, today), ctx)
+
+    async def merge(self, person_id: str, command: MergePerson, ctx: CommandContext) -> PersonAccepted:
+        """重复人员合并 of a legacy duplicate: both records must carry the same document number."""
+        duplicate = await self.load(Person, person_stream(person_id), person_id, command.expected_version, ctx)
+        survivor = await self.load(Person, person_stream(command.survivor_id), command.survivor_id, None, ctx)
+        if duplicate.redirect_to != command.survivor_id:
+            if survivor.status != "active":
+                raise StateConflict(f"person.{survivor.status}", f"survivor {command.survivor_id} is {survivor.status}",
+                                    "保留记录不是有效状态")
+            same = (duplicate.fields.get("document_number"), duplicate.fields.get("document_type")) == \
+                   (survivor.fields.get("document_number"), survivor.fields.get("document_type"))
+            if not same:
+                raise DomainRuleViolation("survivor_id", "merge.different_document",
+                                          "only records with the same document number are merged", "证件号码不同，不能合并")
+        duplicate.merge_into(command.survivor_id, command.reason)
+        await self.save(duplicate, ctx)
+        survivor.absorb(person_id)
+        await self.save(survivor, ctx)
+        key = document_claim(Identity(DocumentType(duplicate.fields["document_type"]), duplicate.fields["document_number"],
+                                      nationality=duplicate.fields.get("nationality")).key)
+        await self.claims.rekey(key, person_id, command.survivor_id)  # the survivor answers for the number now
+        return PersonAccepted(person_id=person_id, stream_id=duplicate.id, version=duplicate.version)
+
+    # key persons -------------------------------------------------------------------------------------
+    async def apply_key_person_listing(self, command: ApplyKeyPersonListing, ctx: CommandContext) -> KeyPersonAccepted:
+        person = await self.load(Person, person_stream(command.person_id), command.person_id, None, ctx)
+        if person.status != "active":
+            raise StateConflict(f"person.{person.status}", f"person {command.person_id} is {person.status}",
+                                "该人员记录不是有效状态")
+        key_person = KeyPerson.apply_for_listing(KeyPersonListingApplied(
+            key_person_id=new_id("K"), division_code=person.division_code, **command.model_dump()))
+        await self.save(key_person, ctx)
+        return self._key_accepted(key_person)
+
+    @staticmethod
+    def _key_accepted(key_person: KeyPerson) -> KeyPersonAccepted:
+        return KeyPersonAccepted(key_person_id=key_person.key_person_id, stream_id=key_person.id,
+                                 version=key_person.version, state=key_person.state)
+
+    async def _key_change(self, key_person_id: str, expected_version: int | None, action, ctx) -> KeyPersonAccepted:
+        key_person = await self.change(KeyPerson, key_person_stream(key_person_id), key_person_id, expected_version,
+                                       action, ctx)
+        return self._key_accepted(key_person)
+
+    async def approve_key_person(self, key_person_id: str, command: Decide, ctx: CommandContext) -> KeyPersonAccepted:
+        return await self._key_change(key_person_id, command.expected_version, lambda k: k.approve(command.remark), ctx)
+
+    async def reject_key_person(self, key_person_id: str, command: Decide, ctx: CommandContext) -> KeyPersonAccepted:
+        return await self._key_change(key_person_id, command.expected_version, lambda k: k.reject(command.remark), ctx)
+
+    async def apply_key_person_release(self, key_person_id: str, command: ApplyKeyPersonRelease,
+                                       ctx: CommandContext) -> KeyPersonAccepted:
+        return await self._key_change(key_person_id, command.expected_version,
+                                      lambda k: k.apply_for_release(command.reason), ctx)
+
+    async def request_key_person_transfer(self, key_person_id: str, command: RequestKeyPersonTransfer,
+                                          ctx: CommandContext) -> KeyPersonAccepted:
+        to_division = self._division(command.to_division_code, "to_division_code")
+        return await self._key_change(key_person_id, command.expected_version, lambda k: k.request_transfer(
+            to_division, command.to_unit, command.to_officer, command.reason), ctx)
+
+    async def request_key_person_recategorization(self, key_person_id: str, command: RequestKeyPersonRecategorization,
+                                                  ctx: CommandContext) -> KeyPersonAccepted:
+        return await self._key_change(key_person_id, command.expected_version, lambda k: k.request_recategorization(
+            command.to_category_code, command.reason), ctx)
