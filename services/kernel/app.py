@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from contracts.contexts import context as context_spec
 from services.kernel.http import install_error_handlers, install_middleware
 from services.kernel.logging import configure_logging, get_logger
 from services.kernel.projection import Projection
@@ -20,14 +21,20 @@ log = get_logger(__name__)
 
 @dataclass
 class ServiceSpec:
-    """What makes one bounded context's service: its name, default port, routes and read models."""
+    """What makes one bounded context's service: its routes and read models. Its name, port and title come
+    from the one registry of contexts (contracts/contexts.py); the projections must be the ones named there."""
 
     context: str
-    title: str
-    port: int
+    title: str = ""
+    port: int = 0
     description: str = ""
     routers: list[APIRouter] = field(default_factory=list)
     projections: list[Projection] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        registered = context_spec(self.context)
+        self.title = self.title or f"ybss {self.context} service {registered.title}"
+        self.port = self.port or registered.port
 
 
 class InsecureConfiguration(SystemExit):
