@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 NAMESPACE = os.environ.setdefault("YBSS_NAMESPACE", f"t{uuid.uuid4().hex[:10]}")
 os.environ.setdefault("YBSS_LOG_LEVEL", "INFO")
@@ -18,6 +19,22 @@ os.environ.setdefault("YBSS_READ_WAIT_TIMEOUT_SECONDS", "30")
 import pytest  # noqa: E402
 
 from services.kernel.settings import get_settings  # noqa: E402
+
+
+TESTS = Path(__file__).resolve().parent
+#: Folders whose tests need the real Kafka and MongoDB-compatible server (``-m "not integration"`` skips them).
+NEEDS_STACK = {"integration", "e2e"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark by folder: a ``pytestmark`` in a conftest.py marks nothing, so the marker is added here."""
+    for item in items:
+        try:
+            folder = Path(str(item.path)).resolve().relative_to(TESTS).parts[0]
+        except ValueError:
+            continue
+        if folder in NEEDS_STACK:
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,6 @@ from asgi_lifespan import LifespanManager
 
 from services.kernel.auth import mint_token
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture(scope="session")
 def police_headers(settings):

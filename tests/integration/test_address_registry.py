@@ -154,7 +154,11 @@ async def test_merge_redirects_the_duplicate_and_loses_nothing(address_client, p
     assert again.status_code == 200 and again.json()["version"] == merged.json()["version"], "a repeated merge is a no-op"
     self_merge = await address_client.post(f"/v1/doorplates/{survivor['code']}/merge",
                                            json={"survivor_code": survivor["code"]}, headers=police_headers)
-    assert self_merge.status_code == 422
+    assert self_merge.status_code == 422, self_merge.text
+    [refusal] = self_merge.json()["detail"]
+    assert refusal["loc"] == ["body", "survivor_code"] and refusal["type"] == "merge.self" and refusal["msg_zh"]
+    unchanged = await read_doorplate(address_client, police_headers, {"code": survivor["code"], "version": 2})
+    assert unchanged["status"] == "in_use" and unchanged["redirect_to"] is None and unchanged["version"] == 2
 
 
 async def test_building_generation_counts_numbering_and_ranges(address_client, police_headers):
@@ -177,7 +181,12 @@ async def test_building_generation_counts_numbering_and_ranges(address_client, p
     assert len({room["code"] for room in everything["items"]}) == 28
     twice = await address_client.post(f"/v1/doorplates/{accepted['code']}/buildings", json=command,
                                       headers=police_headers)
-    assert twice.status_code == 409
+    assert twice.status_code == 409 and twice.json()["type"] == "building.exists", twice.text
+    assert "3栋" in twice.json()["detail"] and twice.json()["detail_zh"]
+    plate = await read_doorplate(address_client, police_headers, generated.json())
+    assert [b["building"] for b in plate["buildings"]] == ["3栋"] and plate["version"] == generated.json()["version"]
+    again = (await address_client.get(f"/v1/doorplates/{accepted['code']}/rooms", headers=police_headers)).json()
+    assert again["total"] == 28 and [room["code"] for room in again["items"]] == [r["code"] for r in everything["items"]]
     for field, value in (("units", 21), ("floors", 0), ("rooms_per_floor", 1000)):
         bad = await address_client.post(f"/v1/doorplates/{accepted['code']}/buildings",
                                         json={**command, "building": "9栋", field: value}, headers=police_headers)

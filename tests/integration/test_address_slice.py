@@ -43,11 +43,15 @@ async def test_invalid_input_gets_422_naming_the_field(address_client, police_he
     )
     assert empty.status_code == 422
     assert empty.json()["detail"][0]["loc"] == ["body", "number"]
+    assert empty.json()["detail"][0]["type"] == "string_too_short"
+    listing = await address_client.get("/v1/doorplates", params={"division_code": "999999"}, headers=police_headers)
+    assert listing.json()["items"] == [], "nothing refused was registered"
 
 
 async def test_unknown_doorplate_is_404(address_client, police_headers):
     response = await address_client.get("/v1/doorplates/0000000000", headers=police_headers)
     assert response.status_code == 404
+    assert response.json()["kind"] == "doorplate" and response.json()["id"] == "0000000000"
 
 
 async def test_requests_without_a_valid_token_get_401(address_client, settings):
@@ -75,12 +79,13 @@ async def test_health_readiness_and_metrics_need_no_token(address_client):
 
 async def test_waiting_for_a_version_never_written_answers_at_once(address_client, police_headers):
     unknown = await address_client.get("/v1/doorplates/0", params={"min_version": 1}, headers=police_headers)
-    assert unknown.status_code == 404
+    assert unknown.status_code == 404 and unknown.json()["id"] == "0"
     accepted = (await address_client.post("/v1/doorplates", headers=police_headers, json={
         "division_code": "532503001", "road_name": unique_name(), "number": "1"})).json()
     ahead = await address_client.get(f"/v1/doorplates/{accepted['code']}", params={"min_version": 5},
                                      headers=police_headers)
     assert ahead.status_code == 422 and ahead.json()["detail"][0]["loc"] == ["query", "min_version"]
+    assert ahead.json()["detail"][0]["type"] == "min_version.ahead" and "version 1" in ahead.json()["detail"][0]["msg"]
 
 
 async def test_out_of_range_query_parameters_are_422_not_500(address_client, police_headers):
