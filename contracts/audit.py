@@ -118,3 +118,13 @@ class CampaignRectificationClosed(DomainEvent):
                                "closing_stream_version": self.closing_stream_version, "new_value": self.new_value,
                                "closed_at": self.closed_at}
         return {**state, "rectifications": tasks}
+
+
+class CollectionBaselineSet(DomainEvent):
+    """A supervisor's baseline for a collection rate (采集率基数), e.g. census households of a community."""
+
+    division_code: str = Field(description="division the baseline counts (community, township or county)")
+    metric: str = Field(description="the metric it is the denominator of, e.g. persons_total, houses_total")
+    value: int = Field(ge=1, description="基数")
+    source: str = Field(default="", description="来源, e.g. 第七次人口普查")
+    period: str = Field(default="", description="valid from, e.g. 2026-01 (empty: until replaced)")

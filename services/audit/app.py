@@ -2,6 +2,8 @@
 
 from services.audit.api import campaigns as api_campaigns
 from services.audit.api import history as api_history
+from services.audit.api import quality as api_quality
+from services.audit.api import reports as api_reports
 from services.audit.archive import archive
 from services.audit.rectifier import with_rectifier
 from services.kernel.app import ServiceSpec, create_app
@@ -10,7 +12,7 @@ SPEC = ServiceSpec(
     context="audit", title="ybss audit service 审计与督导", port=8005,
     description="Change history with field-level diffs, time travel, inspection campaigns, quality metrics, "
                 "the monthly report and the access log, all computed from the archive of every context's events.",
-    routers=[api_history.router, api_campaigns.router],
+    routers=[api_history.router, api_campaigns.router, api_quality.router, api_reports.router],
     projections=[archive],
 )
 

@@ -1,0 +1,66 @@
+"""The monthly report as a printable HTML page: tables and inline SVG bar charts, no external scripts."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+STYLE = """body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;color:#222}
+table{border-collapse:collapse;margin:8px 0 16px}th,td{border:1px solid #999;padding:3px 6px;font-size:12px}
+th{background:#eee}td.n{text-align:right}.up{color:#0a0}.down{color:#c00}
+@media print{section{page-break-inside:avoid}}"""
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.2%}" if -1 <= value <= 1 else f"{value:.2f}"
+    return escape(str(value))
+
+
+def bar_chart(labels: list[str], values: list[float], title: str, width: int = 640) -> str:
+    """A horizontal bar chart as inline SVG (one bar per sub-division)."""
+    row, left = 22, 120
+    height = row * len(labels) + 30
+    top = max([v for v in values if v is not None] or [0]) or 1
+    bars = []
+    for index, (label, value) in enumerate(zip(labels, values)):
+        y = 24 + index * row
+        length = 0 if value is None else (width - left - 60) * value / top
+        bars.append(f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" font-size="11">{escape(label)}</text>'
+                    f'<rect x="{left}" y="{y + 3}" width="{length:.1f}" height="{row - 8}" fill="#3a6ea5"/>'
+                    f'<text x="{left + length + 4:.1f}" y="{y + 14}" font-size="11">{_fmt(value)}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+            f'aria-label="{escape(title)}"><text x="0" y="14" font-size="13" font-weight="bold">{escape(title)}</text>'
+            + "".join(bars) + "</svg>")
+
+
+def _change(value: Any) -> str:
+    if not isinstance(value, (int, float)) or value == 0:
+        return _fmt(value)
+    return f'<span class="{"up" if value > 0 else "down"}">{"+" if value > 0 else ""}{_fmt(value)}</span>'
+
+
+def page(report: dict[str, Any]) -> str:
+    title = f"{report['month']} 每月通报 {report['division_code'] or ''}"
+    parts = [f"<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
+             f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>",
+             f"<p>截至 {escape(str(report['as_of']))}；环比对比 {escape(str(report['previous_as_of']))}</p>"]
+    targets = "".join(f"<tr><td>{escape(k)}</td><td class=n>{_fmt(v)}</td></tr>" for k, v in report["targets"].items())
+    parts.append(f"<section><h2>目标</h2><table><tr><th>指标</th><th>目标</th></tr>{targets}</table></section>")
+    for entity, section in report["entities"].items():
+        columns = section["columns"]
+        header = "".join(f"<th>{escape(section['labels'][c])}</th>" for c in columns)
+        rows = []
+        for row in [{**section["total"], "rank": "合计"}, *section["rows"]]:
+            cells = "".join(f"<td class=n>{_fmt(row.get(c))}<br>{_change(row['change'].get(c))}</td>" for c in columns)
+            rows.append(f"<tr><td>{_fmt(row.get('rank'))}</td><td>{escape(row['division_code'])}</td>{cells}"
+                        f"<td class=n>{_fmt(row.get('accuracy'))}</td></tr>")
+        chart = bar_chart([r["division_code"] for r in section["rows"]], [r.get(columns[0]) for r in section["rows"]],
+                          f"{section['title']}: {section['labels'][columns[0]]}")
+        parts.append(f"<section id=\"{escape(entity)}\"><h2>{escape(section['title'])}</h2>{chart}<table><tr><th>排名</th>"
+                     f"<th>区划</th>{header}<th>准确率</th></tr>{''.join(rows)}</table></section>")
+    notes = "".join(f"<li>{escape(note)}</li>" for note in report.get("notes", []))
+    parts.append(f"<section><h2>说明</h2><ul>{notes}</ul></section></body></html>")
+    return "".join(parts)

@@ -1,0 +1,80 @@
+"""Quality metrics as of a time, from the archive: records folded, then the pure metrics of domain.metrics."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from services.audit.domain.accuracy import overall
+from services.audit.domain.history import state_of
+from services.audit.domain.metrics import ENTITY_OF, Record, collectors, metrics, sub_division
+from services.audit.views.archive import records_as_of
+from services.audit.views.campaigns import campaigns_as_of
+
+RATE_OF = {"persons_total": "persons_collection_rate", "houses_total": "houses_collection_rate",
+           "units_total": "units_collection_rate", "doorplates_total": "doorplates_collection_rate"}
+
+
+async def records(archive: AsyncCollection, as_of: datetime, division_code: str | None) -> list[Record]:
+    grouped = await records_as_of(archive, as_of, division_code, list(ENTITY_OF))
+    result = []
+    for stream_id, documents in grouped.items():
+        _, state = state_of(documents)
+        division = next((d["division_code"] for d in reversed(documents) if d.get("division_code")), "") or ""
+        result.append(Record(stream_id, documents[0]["stream_type"], state, division, documents[0]["actor"]["id"],
+                             documents[0]["recorded_at"], [d["event_type"] for d in documents]))
+    return result
+
+
+async def baselines(archive: AsyncCollection, as_of: datetime, division_code: str | None) -> dict[str, dict[str, int]]:
+    """{division: {metric: baseline}} as of the time, for divisions inside ``division_code``."""
+    grouped = await records_as_of(archive, as_of, division_code, ["CollectionBaseline"])
+    table: dict[str, dict[str, int]] = defaultdict(dict)
+    for documents in grouped.values():
+        _, state = state_of(documents)
+        table[state["division_code"]][state["metric"]] = state["value"]
+    return dict(table)
+
+
+def with_rates(values: dict[str, Any], baseline: dict[str, int]) -> dict[str, Any]:
+    """采集率: each counted metric over the supervisor's baseline for it (None without a baseline)."""
+    rates = {rate: (round(values[metric] / baseline[metric], 4) if metric in baseline else None)
+             for metric, rate in RATE_OF.items()}
+    return {**values, **rates, "baselines": baseline}
+
+
+async def quality(archive: AsyncCollection, division_code: str | None, as_of: datetime) -> dict[str, Any]:
+    """Everything a supervisor is judged on, for the division and each sub-division and collector."""
+    everything = await records(archive, as_of, division_code)
+    table = await baselines(archive, as_of, division_code)
+    campaigns = await campaigns_as_of(archive, as_of, division_code)
+    scope = division_code or ""
+    groups: dict[str, list[Record]] = defaultdict(list)
+    for record in everything:
+        groups[sub_division(record, scope)].append(record)
+    by_sub = {code: {**with_rates(metrics(rs, as_of, everything), table.get(code, {})),
+                     "accuracy": overall(campaigns, code if code != "unknown" else "~")}
+              for code, rs in sorted(groups.items())}
+    return {
+        "division_code": division_code, "as_of": as_of.isoformat(),
+        **with_rates(metrics(everything, as_of), table.get(scope, {})),
+        "accuracy": overall(campaigns, scope),
+        "by_sub_division": by_sub,
+        "by_collector": collectors(everything),
+        "notes": notes(everything),
+    }
+
+
+def notes(everything: list[Record]) -> list[str]:
+    """Say what the numbers cannot show yet, instead of leaving a silent zero."""
+    seen = {record.stream_type for record in everything}
+    missing = [kind for kind in ("Person", "House", "Unit") if kind not in seen]
+    result = []
+    if missing:
+        result.append(f"no {', '.join(missing)} records in the archive for this division as of this time: "
+                      "their metrics are 0")
+    result.append("a room address (户室) counts as in use unless known retired: rooms are not published one by one")
+    return result
