@@ -37,10 +37,10 @@ async def monthly(
         raise DomainRuleViolation("month", "report.future_month", f"{month} has not started yet", f"{month} 尚未开始")
     report = build(month, scope, await quality(archive, scope, min(end, now())),
                    await quality(archive, scope, previous_end))
-    name = f"report-{month}-{scope or 'all'}"
+    name = re.sub(r"[^\w.-]", "_", f"report-{month}-{scope or 'all'}")
     if format == "xlsx":
         return Response(xlsx.workbook(report), media_type=XLSX,
-                        headers={"Content-Disposition": f'attachment; filename="{re.sub(r"[^\w.-]", "_", name)}.xlsx"'})
+                        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
     if format == "html":
         return HTMLResponse(html.page(report))
     return JSONResponse(report)

@@ -145,7 +145,9 @@ def unit_metrics(records: list[Record], in_use: set[str], gone: set[str], as_of:
     def inspection_overdue(record: Record) -> bool:
         cycles = [t.inspection_cycle_days for t in (special_trades.get(x.get("trade")) for x in
                                                     record.state.get("special_trades", [])) if t is not None]
-        last = _day(record.state.get("last_inspected_on")) or _day(record.state.get("opened_on"))
+        since = [d for d in (_day(x.get("since")) for x in record.state.get("special_trades", [])) if d]
+        last = _day(record.state.get("last_inspected_on")) or (min(since) if since else None) \
+            or _day(record.state.get("opened_on"))
         return bool(cycles) and (last is None or (as_of - last).days > min(cycles))
 
     rectifications = [i for r in units for i in r.state.get("inspections", []) if i.get("rectification_required")
