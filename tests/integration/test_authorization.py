@@ -1,0 +1,153 @@
+"""Authorization over every route of every service: who may call it (role) and which records (jurisdiction).
+
+The role table is generic: every route of every context must declare its permission (services.kernel.authz),
+and for each of the five roles the route answers 403 exactly when the role is not among the declared ones
+(admin always passes). Jurisdiction is checked on real records: inside the caller's division the record is
+read and changed, outside it is refused with 403 naming both divisions, and lists are filtered, not refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi.routing import APIRoute
+
+from contracts.contexts import CONTEXTS
+from services.kernel.auth import ROLES, mint_token
+from tests.integration.address_helpers import TOWNSHIP
+from tests.integration.conftest import unique_name
+
+OPS = {"/healthz", "/readyz", "/metrics"}
+OUTSIDE_ORG = "532502"  # 个旧市, a neighbour of 蒙自市 (532503) in the same prefecture
+
+
+def headers(role: str, org: str = "532503", sub: str = "T-1") -> dict:
+    return {"Authorization": "Bearer " + mint_token(sub, role, org)}
+
+
+def declared_permission(route: APIRoute) -> tuple[str, tuple[str, ...]] | None:
+    """The (action, roles) a route declares through services.kernel.authz.allow, wherever it sits."""
+    stack = [route.dependant]
+    while stack:
+        dependant = stack.pop()
+        call = dependant.call
+        if call is not None and hasattr(call, "action") and hasattr(call, "roles"):
+            return call.action, call.roles
+        stack.extend(dependant.dependencies)
+    return None
+
+
+def api_routes(app) -> list[APIRoute]:
+    return [route for route in app.routes if isinstance(route, APIRoute) and route.path not in OPS]
+
+
+def concrete(path: str) -> str:
+    """A path with every parameter filled by a value that names nothing."""
+    import re
+
+    return re.sub(r"\{[^}]+\}", "000000000000", path)
+
+
+@pytest.fixture(scope="module")
+async def apps():
+    """Every context's service, in-process against the real stack (contexts come from the one registry)."""
+    only = [name for name in os.environ.get("YBSS_AUTHZ_CONTEXTS", "").split(",") if name]  # narrow while developing
+    async with contextlib.AsyncExitStack() as stack:
+        clients = {}
+        for context in CONTEXTS:
+            if only and context.name not in only:
+                continue
+            app = importlib.import_module(f"{context.module}.app").build_app()
+            manager = await stack.enter_async_context(LifespanManager(app, startup_timeout=90, shutdown_timeout=30))
+            client = await stack.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url=f"http://{context.name}"))
+            client.fastapi = app
+            clients[context.name] = client
+        yield clients
+
+
+async def test_every_route_of_every_service_declares_who_may_call_it(apps):
+    missing = [f"{name} {sorted(route.methods)} {route.path}" for name, client in apps.items()
+               for route in api_routes(client.fastapi) if declared_permission(route) is None]
+    assert not missing, "routes without a declared permission (services.kernel.authz.allow): " + "; ".join(missing)
+
+
+async def test_each_role_is_refused_exactly_where_the_table_says(apps):
+    """403 for a role the route does not allow; anything but 401/403 for one it does (404, 422 ... on a dummy id)."""
+    wrong = []
+    for name, client in apps.items():
+        for route in api_routes(client.fastapi):
+            action, roles = declared_permission(route)
+            for method in sorted(route.methods - {"HEAD"}):
+                for role in ROLES:
+                    response = await client.request(method, concrete(route.path), headers=headers(role), json={})
+                    allowed = role in roles or role == "admin"
+                    if allowed and response.status_code in (401, 403):
+                        wrong.append(f"{name} {method} {route.path} {role}: {response.status_code} but {action} allows it")
+                    if not allowed and response.status_code != 403:
+                        wrong.append(f"{name} {method} {route.path} {role}: {response.status_code}, expected 403 ({action})")
+                    if response.status_code >= 500:
+                        wrong.append(f"{name} {method} {route.path} {role}: {response.status_code} {response.text[:200]}")
+    assert not wrong, "\n".join(wrong)
+
+
+async def test_a_token_with_an_unknown_role_or_none_is_401(apps):
+    client = apps["address"]
+    for token_headers in (headers("janitor"), {}):
+        response = await client.get("/v1/doorplates", params={"division_code": TOWNSHIP}, headers=token_headers)
+        assert response.status_code == 401, response.text
+        assert "WWW-Authenticate" in response.headers
+
+
+async def test_address_records_inside_are_served_outside_refused_and_lists_filtered(apps):
+    client = apps["address"]
+    inside, outside = headers("police"), headers("police", OUTSIDE_ORG)
+    road = unique_name()
+    created = await client.post("/v1/doorplates", headers=inside,
+                                json={"division_code": TOWNSHIP, "road_name": road, "number": "7"})
+    assert created.status_code == 201, created.text
+    plate = created.json()
+    read = await client.get(f"/v1/doorplates/{plate['code']}", params={"min_version": plate["version"]}, headers=inside)
+    assert read.status_code == 200 and read.json()["place_name"] == road
+
+    refused = await client.get(f"/v1/doorplates/{plate['code']}", headers=outside)
+    assert refused.status_code == 403
+    body = refused.json()
+    assert body["record_division"] == TOWNSHIP and body["caller_scope"] == OUTSIDE_ORG
+    assert "532503001" in body["detail"] and "532502" in body["detail"]
+
+    listed = await client.get("/v1/doorplates", params={"road_name": road}, headers=outside)
+    assert listed.status_code == 200 and listed.json()["items"] == [], "a list outside the jurisdiction is filtered"
+    listed = await client.get("/v1/doorplates", params={"road_name": road}, headers=inside)
+    assert [item["code"] for item in listed.json()["items"]] == [plate["code"]]
+
+    # writes outside the jurisdiction are refused and change nothing
+    retire = await client.post(f"/v1/doorplates/{plate['code']}/retire", headers=outside, json={"reason": "拆迁"})
+    assert retire.status_code == 403 and retire.json()["record_division"] == TOWNSHIP
+    register = await client.post("/v1/doorplates", headers=outside,
+                                 json={"division_code": TOWNSHIP, "road_name": unique_name(), "number": "1"})
+    assert register.status_code == 403
+    still = await client.get(f"/v1/doorplates/{plate['code']}", headers=inside)
+    assert still.json()["status"] == "in_use" and still.json()["version"] == plate["version"]
+
+    # a city-level supervisor (5325 = 红河州) sees it; an admin from anywhere sees it; a township officer elsewhere does not
+    assert (await client.get(f"/v1/doorplates/{plate['code']}", headers=headers("supervisor", "5325"))).status_code == 200
+    assert (await client.get(f"/v1/doorplates/{plate['code']}", headers=headers("admin", "11"))).status_code == 200
+    assert (await client.get(f"/v1/doorplates/{plate['code']}", headers=headers("police", "532503002"))).status_code == 403
+    assert (await client.get(f"/v1/doorplates/{plate['code']}", headers=headers("police", "532503001"))).status_code == 200
+
+
+async def test_a_historical_division_code_in_a_token_still_covers_its_successor(apps):
+    """蒙自县 532522 became 蒙自市 532503 in 2010: an old organisation code still scopes to the same county."""
+    client = apps["address"]
+    created = await client.post("/v1/doorplates", headers=headers("police"),
+                                json={"division_code": TOWNSHIP, "road_name": unique_name(), "number": "9"})
+    plate = created.json()
+    read = await client.get(f"/v1/doorplates/{plate['code']}", params={"min_version": plate["version"]},
+                            headers=headers("police", "532522"))
+    assert read.status_code == 200, read.text

@@ -1,0 +1,67 @@
+"""No production on the development key; unknown roles are 401; actions declare consistent roles."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import HTTPException
+
+from services.kernel.app import InsecureConfiguration, ServiceSpec, create_app
+from services.kernel.auth import decode_token, mint_token
+from services.kernel.authz import Scope, allow
+from services.kernel.settings import LOCAL_DEV_JWT_SECRET, Settings
+from contracts.envelope import Actor
+
+
+def test_outside_local_mode_the_development_key_is_refused_with_the_reason():
+    settings = Settings(environment="production")
+    assert settings.jwt_secret == LOCAL_DEV_JWT_SECRET
+    with pytest.raises(InsecureConfiguration) as refused:
+        create_app(ServiceSpec(context="person"), settings)
+    assert "development key" in str(refused.value) and "production" in str(refused.value)
+
+
+def test_outside_local_mode_a_short_key_is_refused_and_a_real_one_accepted():
+    with pytest.raises(InsecureConfiguration) as refused:
+        create_app(ServiceSpec(context="person"), Settings(environment="production", jwt_secret="short-secret"))
+    assert "at least 32" in str(refused.value)
+    app = create_app(ServiceSpec(context="person"), Settings(environment="production", jwt_secret="x" * 40))
+    assert app.title.startswith("ybss person service")
+
+
+def test_local_mode_runs_on_the_development_key():
+    assert Settings().insecure_reasons() == []
+
+
+def test_a_token_whose_role_is_not_one_of_ours_is_401():
+    settings = Settings()
+    with pytest.raises(HTTPException) as refused:
+        decode_token(mint_token("x", "janitor", "532503", settings), settings)
+    assert refused.value.status_code == 401 and "janitor" in refused.value.detail
+
+
+def test_an_action_cannot_be_declared_with_two_role_sets():
+    allow("test.same-action", "police")
+    allow("test.same-action", "police")
+    with pytest.raises(ValueError):
+        allow("test.same-action", "collector")
+    with pytest.raises(ValueError):
+        allow("test.unknown-role", "janitor")
+
+
+@pytest.mark.parametrize("org, division, covered", [
+    ("532503", "532503001", True),          # county officer, township record
+    ("532503001", "532503002", False),      # township officer, the next township
+    ("5325", "532502003", True),            # city supervisor, any township of the city
+    ("532522", "532503001", True),          # 蒙自县 (retired 2010) resolves to 蒙自市
+    ("532503", "532522", True),             # a record still carrying the old county code
+    ("532502", "532503001", False),         # 个旧市 officer, 蒙自市 record
+    ("53", "110101", False),                # no province sees another
+])
+def test_jurisdiction_is_a_prefix_on_current_division_codes(org, division, covered):
+    assert Scope.of(Actor(id="x", role="police", organisation_code=org)).covers(division) is covered
+
+
+def test_admins_see_everywhere_and_nobody_sees_a_record_without_a_division():
+    assert Scope.of(Actor(id="a", role="admin", organisation_code="11")).covers("532503001")
+    assert Scope.of(Actor(id="a", role="admin", organisation_code="11")).query() == {}
+    assert not Scope.of(Actor(id="p", role="police", organisation_code="532503")).covers(None)
