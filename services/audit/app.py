@@ -1,5 +1,6 @@
 """Wiring of the audit service (审计与督导): the archive of every context's events and what is computed from it."""
 
+from services.audit.api import access as api_access
 from services.audit.api import campaigns as api_campaigns
 from services.audit.api import history as api_history
 from services.audit.api import quality as api_quality
@@ -12,7 +13,8 @@ SPEC = ServiceSpec(
     context="audit", title="ybss audit service 审计与督导", port=8005,
     description="Change history with field-level diffs, time travel, inspection campaigns, quality metrics, "
                 "the monthly report and the access log, all computed from the archive of every context's events.",
-    routers=[api_history.router, api_campaigns.router, api_quality.router, api_reports.router],
+    routers=[api_history.router, api_campaigns.router, api_quality.router, api_reports.router,
+             api_access.router],
     projections=[archive],
 )
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from contracts.access import ACCESS_STREAM_TYPE
 from services.audit.archive import EVENTS, NAME
 from services.kernel.runtime import Runtime
 
@@ -37,8 +38,8 @@ def log_query(actor_id: str | None = None, organisation_code: str | None = None,
         clauses.append({"actor.id": actor_id})
     if organisation_code:
         clauses.append({"actor.organisation_code": organisation_code})
-    if entity_type:
-        clauses.append({"stream_type": entity_type})
+    # reads are not changes: the access log has its own routes unless asked for by entity type
+    clauses.append({"stream_type": entity_type} if entity_type else {"stream_type": {"$ne": ACCESS_STREAM_TYPE}})
     if division_code:
         clauses.append({"division_code": {"$regex": "^" + re.escape(division_code)}})
     if event_type:

@@ -1,0 +1,84 @@
+"""The access log (查询留痕): who looked up whom, and the lookups the configured rules flag."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from contracts.access import ACCESS_STREAM_TYPE
+from services.audit.api.deps import Archive, AsOf, AuditReader, now, utc
+from services.audit.config import audit_settings
+from services.audit.domain.access_rules import AccessRules, flags
+from services.audit.domain.history import entry
+
+router = APIRouter(prefix="/v1/audit/access", tags=["access log 查询留痕"])
+
+
+def scope_filter(caller) -> dict[str, Any]:
+    """Reads of records in the caller's jurisdiction, and reads made by its own people."""
+    if caller.scope.prefix is None:
+        return {}
+    prefix = {"$regex": "^" + re.escape(caller.scope.prefix)}
+    return {"$or": [{"division_code": prefix}, {"actor.organisation_code": prefix}]}
+
+
+def view(document: dict[str, Any]) -> dict[str, Any]:
+    line = entry(document, [])
+    payload = document.get("payload", {})
+    return {key: line[key] for key in ("event_id", "recorded_at", "actor", "channel", "correlation_id",
+                                       "division_code")} | {
+        key: payload.get(key) for key in ("context", "record_type", "record_id", "route", "method", "lookup",
+                                          "result_count")}
+
+
+@router.get("", summary="查询留痕: reads of records by person (record_id), by reader (actor_id) and by time, newest first")
+async def access_log(
+    caller: AuditReader, archive: Archive,
+    record_id: Annotated[str | None, Query(max_length=100, description="被查询记录 (e.g. a person id)")] = None,
+    actor_id: Annotated[str | None, Query(max_length=100, description="查询人")] = None,
+    record_type: Annotated[str | None, Query(max_length=40, examples=["person"])] = None,
+    since: AsOf = None, until: AsOf = None,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict:
+    clauses: list[dict[str, Any]] = [{"stream_type": ACCESS_STREAM_TYPE}]
+    if scope := scope_filter(caller):
+        clauses.append(scope)
+    if record_id:
+        clauses.append({"payload.record_id": record_id})
+    if actor_id:
+        clauses.append({"actor.id": actor_id})
+    if record_type:
+        clauses.append({"payload.record_type": record_type})
+    window = {**({"$gte": utc(since)} if since else {}), **({"$lte": utc(until)} if until else {})}
+    if window:
+        clauses.append({"recorded_at": window})
+    query = {"$and": clauses}
+    total = await archive.count_documents(query)
+    cursor = archive.find(query).sort([("recorded_at", -1), ("_id", -1)]).skip((page - 1) * page_size).limit(page_size)
+    return {"total": total, "page": page, "page_size": page_size, "entries": [view(d) async for d in cursor]}
+
+
+@router.get("/flags", summary="可疑查询: readers flagged by the rules (many persons outside their jurisdiction, at night)")
+async def access_flags(
+    caller: AuditReader, archive: Archive, as_of: AsOf = None,
+    window_hours: Annotated[int | None, Query(ge=1, le=24 * 92, description="default YBSS_AUDIT_ACCESS_WINDOW_HOURS")] = None,
+    outside_persons: Annotated[int | None, Query(ge=1, le=10**6, description="default YBSS_AUDIT_ACCESS_OUTSIDE_PERSONS")] = None,
+    night_reads: Annotated[int | None, Query(ge=1, le=10**6, description="default YBSS_AUDIT_ACCESS_NIGHT_READS")] = None,
+) -> dict:
+    settings = audit_settings()
+    rules = AccessRules(
+        window_hours=window_hours or settings.access_window_hours,
+        outside_persons=outside_persons or settings.access_outside_persons,
+        night_reads=night_reads or settings.access_night_reads, night_start_hour=settings.night_start_hour,
+        night_end_hour=settings.night_end_hour, utc_offset_hours=settings.utc_offset_hours,
+        person_record_types=tuple(settings.person_record_types))
+    moment = utc(as_of) or now()
+    query: dict[str, Any] = {"stream_type": ACCESS_STREAM_TYPE,
+                             "recorded_at": {"$gt": moment - timedelta(hours=rules.window_hours), "$lte": moment}}
+    if scope := scope_filter(caller):
+        query = {"$and": [query, scope]}
+    accesses = [document async for document in archive.find(query)]
+    return {"as_of": moment.isoformat(), "rules": rules.__dict__, "flags": flags(accesses, rules, moment)}

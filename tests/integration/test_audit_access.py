@@ -1,0 +1,73 @@
+"""The access log through the real path (a context's access store → its relay → the access topic → the audit
+archive): queries by person, by reader and by time, and the outside-jurisdiction flag."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from contracts.envelope import Actor
+from services.kernel.aggregate import CommandContext
+from tests.integration.audit_helpers import headers, running_audit
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+async def audit():
+    manager, client = await running_audit()
+    yield client
+    await client.aclose()
+    await manager.__aexit__(None, None, None)
+
+
+async def until_total(client, auth, params: dict, total: int, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        page = (await client.get("/v1/audit/access", params=params, headers=auth)).json()
+        if page.get("total") == total or time.monotonic() > deadline:
+            return page
+        await asyncio.sleep(0.2)
+
+
+async def test_who_looked_up_whom_and_the_flag(audit, settings):
+    runtime = audit.fastapi.state.runtime
+    tag = uuid.uuid4().hex[:6]
+    reader = Actor(id=f"PC-{tag}", role="police", organisation_code="532502")  # 开远市 police
+    ctx = CommandContext(actor=reader, correlation_id=f"read-{tag}")
+    started = datetime.now(timezone.utc)
+    persons = [f"P-{tag}-{n}" for n in range(4)]
+    for person in persons:  # four persons of 蒙自市: outside the reader's jurisdiction
+        await runtime.access_log.record(ctx, "person", person, "/v1/persons/{person_id}", division_code="532503001")
+    await runtime.access_log.record(ctx, "person", persons[0], "/v1/persons/{person_id}", division_code="532503001")
+    supervisor = headers(settings)  # 蒙自市 supervisor: the records are in their jurisdiction
+
+    by_reader = await until_total(audit, supervisor, {"actor_id": reader.id}, 5)
+    assert by_reader["total"] == 5
+    assert {e["record_id"] for e in by_reader["entries"]} == set(persons)
+    assert by_reader["entries"][0]["route"] == "/v1/persons/{person_id}"
+    by_person = (await audit.get("/v1/audit/access", params={"record_id": persons[0]}, headers=supervisor)).json()
+    assert by_person["total"] == 2 and all(e["actor"]["id"] == reader.id for e in by_person["entries"])
+    later = (await audit.get("/v1/audit/access", headers=supervisor, params={
+        "actor_id": reader.id, "since": (datetime.now(timezone.utc) + timedelta(minutes=5)).isoformat()})).json()
+    assert later["total"] == 0
+    elsewhere = (await audit.get("/v1/audit/access", params={"actor_id": reader.id},
+                                 headers=headers(settings, org="530102"))).json()
+    assert elsewhere["total"] == 0
+
+    flagged = (await audit.get("/v1/audit/access/flags", headers=supervisor,
+                               params={"outside_persons": 4, "night_reads": 10**6})).json()
+    mine = [f for f in flagged["flags"] if f["actor_id"] == reader.id]
+    assert [(f["rule"], f["count"]) for f in mine] == [("outside_jurisdiction", 4)]
+    before = (await audit.get("/v1/audit/access/flags", headers=supervisor, params={
+        "outside_persons": 4, "as_of": (started - timedelta(seconds=1)).isoformat()})).json()
+    assert not [f for f in before["flags"] if f["actor_id"] == reader.id]
+    police = await audit.get("/v1/audit/access", params={"actor_id": reader.id},
+                             headers=headers(settings, role="police"))
+    assert police.status_code == 403
+    changes = (await audit.get("/v1/audit/log", params={"actor_id": reader.id}, headers=supervisor)).json()
+    assert changes["total"] == 0  # reads are not changes

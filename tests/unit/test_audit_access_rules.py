@@ -1,0 +1,37 @@
+"""Access-log rules (可疑查询): outside-jurisdiction and night lookups, on planted reads (no stack)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from services.audit.domain.access_rules import AccessRules, flags
+
+AS_OF = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)  # 20:00 in Beijing
+
+
+def read(actor: str, org: str, person: str, division: str, at: datetime, record_type: str = "person") -> dict:
+    return {"actor": {"id": actor, "organisation_code": org}, "division_code": division, "recorded_at": at,
+            "payload": {"record_type": record_type, "record_id": person}}
+
+
+def test_many_persons_outside_the_jurisdiction_flag_the_reader():
+    rules = AccessRules(outside_persons=3, night_reads=100)
+    reads = [read("PC-1", "532503", f"P{n}", "532502001", AS_OF - timedelta(hours=1)) for n in range(3)]
+    reads += [read("PC-1", "532503", "P0", "532502001", AS_OF - timedelta(hours=2))]  # same person again
+    reads += [read("PC-2", "532503", f"P{n}", "532503001", AS_OF - timedelta(hours=1)) for n in range(9)]  # inside
+    reads += [read("PC-3", "532503", f"P{n}", "532502001", AS_OF - timedelta(days=2)) for n in range(9)]  # too old
+    reads += [read("PC-4", "532503", f"U{n}", "532502001", AS_OF, "unit") for n in range(9)]  # not persons
+    raised = flags(reads, rules, AS_OF)
+    assert [(f["actor_id"], f["rule"], f["count"]) for f in raised] == [("PC-1", "outside_jurisdiction", 3)]
+    assert raised[0]["records"] == ["P0", "P1", "P2"]
+
+
+def test_night_lookups_in_local_time_flag_the_reader():
+    rules = AccessRules(outside_persons=100, night_reads=2)
+    night = datetime(2026, 11, 20, 15, 30, tzinfo=timezone.utc)  # 23:30 Beijing
+    day = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)  # 10:00 Beijing
+    reads = [read("PC-1", "532503", "P1", "532503001", night), read("PC-1", "532503", "P2", "532503001", night),
+             read("PC-2", "532503", "P1", "532503001", day), read("PC-2", "532503", "P2", "532503001", day)]
+    raised = flags(reads, rules, datetime(2026, 11, 20, 16, 0, tzinfo=timezone.utc))
+    assert [(f["actor_id"], f["rule"]) for f in raised] == [("PC-1", "night")]
+    assert AccessRules(night_start_hour=1, night_end_hour=5).is_night(datetime(2026, 1, 1, 19, tzinfo=timezone.utc))
