@@ -1,8 +1,16 @@
-"""Wiring of the house service (实有房屋). Its registry arrives with a later issue; it already runs and answers health."""
+"""Wiring of the house service (实有房屋): its routes and read models."""
 
+from services.house.api import houses as api_houses
+from services.house.api import rentals as api_rentals
+from services.house.projections import addresses, registry
 from services.kernel.app import ServiceSpec, create_app
 
-SPEC = ServiceSpec(context="house", title="ybss house service 实有房屋", port=8003, description="actual houses")
+SPEC = ServiceSpec(
+    context="house",
+    description="Actual houses at standard addresses: rentals, tenants, daily checks, group rentals.",
+    routers=[api_rentals.router, api_houses.router],  # the lists' fixed paths before /{house_id}
+    projections=[registry, addresses],
+)
 
 
 def build_app():

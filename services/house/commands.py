@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.house import HouseUse, ManagementLevel, PropertyNature
 from contracts.parties import PartyRef
 from services.kernel.application import Versioned
 
-ADDRESS_EXAMPLE = "532503001620000000000017"
+ADDRESS_EXAMPLE = "53250300150903414862553101020120037"  #: 天马路18号1栋2单元1203室 (a generated room)
 OWNER_EXAMPLE = {"person_id": "P0192f1a2b3c4d5e6"}
 SECURITY_EXAMPLE = {"name": "李四", "document_type": "id_card", "document_number": "11010519491231002X",
                     "phone": "13800000000"}
@@ -20,7 +20,11 @@ SECURITY_EXAMPLE = {"name": "李四", "document_type": "id_card", "document_numb
 class RegisterHouse(BaseModel):
     """登记实有房屋 at a standard address (a room, or a door plate for a whole house)."""
 
-    address_code: str = Field(min_length=6, max_length=32, description="标准地址编码 of the room or door plate",
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "address_code": ADDRESS_EXAMPLE, "property_nature": "commercial", "use": "rented", "area": 89.5, "rooms": 3,
+        "owner": OWNER_EXAMPLE, "management_level": "normal", "key_house": False, "key_reason": ""}]})
+
+    address_code: str = Field(min_length=6, max_length=40, description="标准地址编码 of the room or door plate",
                               examples=[ADDRESS_EXAMPLE])
     property_nature: PropertyNature = Field(description="房屋性质: commercial 商品房, private 私房, public 公房, "
                                             "collective 集体, unit 单位自管房, resettlement 安置房, other",

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
+from stdnum import damm
 
 from contracts import divisions
 from contracts.address import (
@@ -38,6 +39,11 @@ from services.kernel.projection import Projection, ProjectionTx
 MAX_REDIRECTS = 8
 ROOM_TYPE = f"{int(ElementType.ROOM):02d}"
 ADDRESS_CODE_LENGTH = 24
+ROOM_CODE_LENGTH = 35  #: door plate (24) + building seq (2) + unit (2) + floor (3) + seq (3) + Damm check digit
+#: what a generated building says about its rooms (kept so a 35-digit room code can be checked against it)
+BUILDING_FIELDS = ("building", "building_seq", "room_count", "units", "floors", "rooms_per_floor",
+                   "underground_floors", "underground_rooms_per_floor", "shopfronts", "seq_digits",
+                   "skip_floor_numbers")
 
 
 def address_replica(name: str) -> Projection:
@@ -116,8 +122,7 @@ def address_replica(name: str) -> Projection:
         p = tx.envelope.payload
         await tx.collection(name).update_one({"_id": p["code"]}, {
             "$set": {"has_rooms": True},
-            "$push": {"buildings": {"building": p["building"], "building_seq": p["building_seq"],
-                                    "room_count": p["room_count"]}}}, session=tx.session)
+            "$push": {"buildings": {key: p.get(key) for key in BUILDING_FIELDS}}}, session=tx.session)
 
     return projection
 
@@ -155,6 +160,8 @@ async def lookup_address(collection: AsyncCollection, code: str) -> ReplicaAddre
     code = (code or "").strip()
     if len(code) == ADDRESS_CODE_LENGTH and code.isdigit() and code[9:11] == ROOM_TYPE:
         return await _room(collection, code)
+    if len(code) == ROOM_CODE_LENGTH and code.isdigit():
+        return await _generated_room(collection, code)
     asked, seen = code, set()
     document = await collection.find_one({"_id": code})
     while document is not None and document.get("redirect_to") and len(seen) < MAX_REDIRECTS:
@@ -180,6 +187,48 @@ async def _room(collection: AsyncCollection, code: str) -> ReplicaAddress | None
         return None
     return ReplicaAddress(code=code, kind="room", status="in_use", full_name=None,
                           division_code=plate["division_code"], verified=False)
+
+
+async def _generated_room(collection: AsyncCollection, code: str) -> ReplicaAddress | None:
+    """A generated room (生成层户) by its position code: its door plate must be known with that building, and the
+    position must lie inside the building. Rooms stay under their plate's code when the plate is merged (the
+    address service keeps them reachable), so only a retired plate makes its rooms unusable."""
+    if not damm.is_valid(code):
+        return None
+    plate = await collection.find_one({"_id": code[:ADDRESS_CODE_LENGTH], "kind": "doorplate"})
+    seq, unit, floor, number = int(code[24:26]), int(code[26:28]), int(code[28:31]), int(code[31:34])
+    building = next((b for b in (plate or {}).get("buildings", []) if b.get("building_seq") == seq), None)
+    if building is None or building.get("units") is None:
+        return None
+    label = _room_label(building, unit, floor, number)
+    if label is None:
+        return None
+    status = "retired" if plate.get("status") == "retired" else "in_use"
+    return ReplicaAddress(code=code, kind="room", status=status, division_code=plate["division_code"],
+                          full_name=f"{plate.get('full_name') or ''}{building.get('building') or ''}{label}",
+                          place_code=plate.get("place_code"), place_name=plate.get("place_name"),
+                          door_number=plate.get("door_number"))
+
+
+def _room_label(building: dict, unit: int, floor: int, number: int) -> str | None:
+    """The room's name below the building (2单元1203室, B1-01室, 门面3), or None when the position lies outside it."""
+    if number < 1:
+        return None
+    skipped = len(building.get("skip_floor_numbers") or [])
+    digits = building.get("seq_digits") or (2 if building["rooms_per_floor"] <= 99 else 3)
+    if unit:
+        if unit > building["units"] or not 1 <= floor <= building["floors"] + skipped \
+                or number > building["rooms_per_floor"]:
+            return None
+        return f"{unit}单元{floor}{number:0{digits}d}室"
+    if floor > 900:
+        if floor - 900 > (building.get("underground_floors") or 0) \
+                or number > (building.get("underground_rooms_per_floor") or 0):
+            return None
+        return f"B{floor - 900}-{number:02d}室"
+    if floor == 0 and number <= (building.get("shopfronts") or 0):
+        return f"门面{number}"
+    return None
 
 
 async def require_usable_address(collection: AsyncCollection, code: str, field: str = "address_code") -> ReplicaAddress:

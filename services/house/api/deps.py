@@ -1,0 +1,32 @@
+"""What the house routes are handed: the application service bound to the running service's stores and
+its address replica, and the configured rules."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from services.house.application import HouseService
+from services.house.config import house_settings
+from services.house.views.houses import address_replica
+from services.kernel.deps import runtime
+from services.kernel.replicas.address import ReplicaAddress, require_usable_address
+from services.kernel.runtime import Runtime
+
+
+def service_for(rt: Runtime) -> HouseService:
+    """The service outside a request too (tests, tools)."""
+
+    async def addresses(code: str, field: str) -> ReplicaAddress:
+        return await require_usable_address(address_replica(rt), code, field)
+
+    return HouseService(rt.store, rt.claims, addresses)
+
+
+def service(rt: Annotated[Runtime, Depends(runtime)]) -> HouseService:
+    return service_for(rt)
+
+
+def rules():
+    return house_settings().group_rental

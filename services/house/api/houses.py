@@ -1,0 +1,85 @@
+"""Routes for houses (实有房屋): register, read, look up, and the record's changes other than rentals."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from services.house.api.deps import rules, service
+from services.house.application import HouseAccepted, HouseService
+from services.house.commands import ChangeOwner, ChangeUse, RegisterHouse, SetKeyStatus
+from services.house.domain.house import house_stream
+from services.house.domain.supervision import GroupRentalRule
+from services.house.projections import registry
+from services.house.views import houses as views
+from services.kernel.authz import READERS, Allowed
+from services.kernel.deps import runtime
+from services.kernel.reads import MinVersion, caught_up
+from services.kernel.runtime import Runtime
+
+router = APIRouter(prefix="/v1/houses", tags=["houses 实有房屋"])
+Service = Annotated[HouseService, Depends(service)]
+Rt = Annotated[Runtime, Depends(runtime)]
+Rule = Annotated[GroupRentalRule, Depends(rules)]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=HouseAccepted,
+             summary="Register a house at a standard address 登记实有房屋",
+             responses={409: {"description": "the address already has a house (named in the answer)"},
+                        422: {"description": "unknown or retired address, or a field breaking a rule"}})
+async def register_house(command: RegisterHouse, svc: Service,
+                         caller: Allowed("house.register", "collector", "police")) -> HouseAccepted:
+    return await svc.register(command, caller.context)
+
+
+@router.get("", summary="Look up houses by address or tenant 按地址或承租人查询房屋 (查人知住; neither: the houses in your jurisdiction)")
+async def list_houses(
+    rt: Rt, rule: Rule, caller: Allowed("house.read", *READERS),
+    address_code: Annotated[str | None, Query(max_length=40, description="标准地址编码 (a merged code finds its "
+                                                                         "survivor's house)")] = None,
+    tenant: Annotated[str | None, Query(max_length=64, description="person id of a tenant (承租人)")] = None,
+    current_only: Annotated[bool, Query(description="with tenant: only where the person lives now")] = True,
+    limit: Limit = 100,
+) -> dict:
+    scope = caller.scope_query("division_code")
+    if address_code:
+        items = await views.at_address(rt, address_code.strip(), scope, rule)
+    elif tenant:
+        items = await views.of_tenant(rt, tenant.strip(), scope, rule, current_only, limit)
+    else:
+        items = await views.present_many(rt, await views.houses(rt).find(scope).sort("_id", 1).limit(limit)
+                                         .to_list(limit), rule)
+    await caller.accessed("house", None, lookup={"address_code": address_code or "", "tenant": tenant or ""},
+                          result_count=len(items))
+    return {"items": items, "count": len(items)}
+
+
+@router.get("/{house_id}", summary="Read a house with its rentals, tenants and checks 查询房屋")
+async def get_house(house_id: str, rt: Rt, rule: Rule, caller: Allowed("house.read", *READERS),
+                    min_version: MinVersion = 0) -> dict:
+    await caught_up(rt, registry.name, house_stream(house_id), min_version, "house", house_id)
+    document = await views.house_document(rt, house_id)
+    caller.require_within(document["division_code"], "house")
+    await caller.accessed("house", house_id, document["division_code"])
+    return (await views.present_many(rt, [document], rule))[0]
+
+
+@router.post("/{house_id}/use", response_model=HouseAccepted, summary="Change the house's use 变更房屋用途")
+async def change_use(house_id: str, command: ChangeUse, svc: Service,
+                     caller: Allowed("house.change", "collector", "police")) -> HouseAccepted:
+    return await svc.change_use(house_id, command, caller.context)
+
+
+@router.post("/{house_id}/owner", response_model=HouseAccepted, summary="Change the owner 变更产权人")
+async def change_owner(house_id: str, command: ChangeOwner, svc: Service,
+                       caller: Allowed("house.change", "collector", "police")) -> HouseAccepted:
+    return await svc.change_owner(house_id, command, caller.context)
+
+
+@router.post("/{house_id}/key-status", response_model=HouseAccepted,
+             summary="Set management level / key house 设置管理等级与重点房屋")
+async def set_key_status(house_id: str, command: SetKeyStatus, svc: Service,
+                         caller: Allowed("house.key_status", "police", "supervisor")) -> HouseAccepted:
+    return await svc.set_key_status(house_id, command, caller.context)

@@ -1,0 +1,75 @@
+"""Routes for rentals (出租房屋), tenants, daily checks (日常检查) and the supervisor's lists."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from services.house.api.deps import rules, service
+from services.house.application import HouseAccepted, HouseService, china_today
+from services.house.commands import AddTenant, EndRental, RecordCheck, StartRental, TenantMoveOut
+from services.house.domain.supervision import GroupRentalRule
+from services.house.views import houses as views
+from services.kernel.authz import Allowed
+from services.kernel.deps import runtime
+from services.kernel.runtime import Runtime
+
+router = APIRouter(prefix="/v1/houses", tags=["rentals 出租房屋"])
+Service = Annotated[HouseService, Depends(service)]
+Rt = Annotated[Runtime, Depends(runtime)]
+Rule = Annotated[GroupRentalRule, Depends(rules)]
+Limit = Annotated[int, Query(ge=1, le=5000)]
+AsOf = Annotated[date | None, Query(description="the day the list is taken on (default: today, Beijing time)")]
+SUPERVISING = ("police", "supervisor")
+
+
+@router.get("/unchecked-rentals", summary="Rentals not checked this month 本月未检查的出租房屋")
+async def unchecked_rentals(rt: Rt, caller: Allowed("house.supervise", *SUPERVISING), as_of: AsOf = None,
+                            limit: Limit = 1000) -> dict:
+    day = as_of or china_today()
+    items = await views.unchecked_this_month(rt, day, caller.scope_query("division_code"), limit)
+    return {"as_of": day.isoformat(), "month": day.strftime("%Y-%m"), "items": items, "count": len(items)}
+
+
+@router.get("/group-rentals", summary="Group rentals under the configured rule 群租房屋")
+async def group_rentals(rt: Rt, rule: Rule, caller: Allowed("house.supervise", *SUPERVISING),
+                        limit: Limit = 1000) -> dict:
+    items = await views.group_rentals(rt, rule, caller.scope_query("division_code"), limit)
+    return {"rule": {"max_tenants_per_room": rule.max_tenants_per_room,
+                     "min_area_per_tenant": rule.min_area_per_tenant}, "items": items, "count": len(items)}
+
+
+@router.post("/{house_id}/rentals", status_code=status.HTTP_201_CREATED, response_model=HouseAccepted,
+             summary="Register a rental 出租房屋登记 (a house whose use is not rented: logic error reported)")
+async def start_rental(house_id: str, command: StartRental, svc: Service,
+                       caller: Allowed("house.rental", "collector", "police")) -> HouseAccepted:
+    return await svc.start_rental(house_id, command, caller.context)
+
+
+@router.post("/{house_id}/rentals/{rental_id}/tenants", status_code=status.HTTP_201_CREATED,
+             response_model=HouseAccepted, summary="A tenant moves in 承租人入住")
+async def add_tenant(house_id: str, rental_id: str, command: AddTenant, svc: Service,
+                     caller: Allowed("house.rental", "collector", "police")) -> HouseAccepted:
+    return await svc.add_tenant(house_id, rental_id, command, caller.context)
+
+
+@router.post("/{house_id}/rentals/{rental_id}/tenants/{person_id}/move-out", response_model=HouseAccepted,
+             summary="A tenant moves out 承租人搬离")
+async def tenant_moves_out(house_id: str, rental_id: str, person_id: str, command: TenantMoveOut, svc: Service,
+                           caller: Allowed("house.rental", "collector", "police")) -> HouseAccepted:
+    return await svc.tenant_moves_out(house_id, rental_id, person_id, command, caller.context)
+
+
+@router.post("/{house_id}/rentals/{rental_id}/end", response_model=HouseAccepted, summary="End a rental 租赁终止")
+async def end_rental(house_id: str, rental_id: str, command: EndRental, svc: Service,
+                     caller: Allowed("house.rental", "collector", "police")) -> HouseAccepted:
+    return await svc.end_rental(house_id, rental_id, command, caller.context)
+
+
+@router.post("/{house_id}/checks", status_code=status.HTTP_201_CREATED, response_model=HouseAccepted,
+             summary="Record a daily check 日常检查")
+async def record_check(house_id: str, command: RecordCheck, svc: Service,
+                       caller: Allowed("house.check", "collector", "police")) -> HouseAccepted:
+    return await svc.record_check(house_id, command, caller.context)
