@@ -49,6 +49,7 @@ async def get_address(code: str, rt: Rt, caller: Reader) -> dict:
     elif kind == "doorplate":
         result["element_type"] = "50"
     caller.require_within(result.get("division_code"), "address")
+    await caller.accessed(kind, code, result.get("division_code"))
     return result
 
 

@@ -51,6 +51,7 @@ async def get_doorplate(
     if document is None:
         raise NotFound("doorplate", code)
     caller.require_within(document["division_code"], "door plate")
+    await caller.accessed("doorplate", code, document["division_code"])
     path, unresolved = [code], None
     while follow and document.get("redirect_to") and len(path) <= MAX_REDIRECTS:
         survivor = await plates.find_one({"_id": document["redirect_to"]})

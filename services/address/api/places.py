@@ -36,6 +36,7 @@ async def get_place(code: str, rt: Rt, caller: Allowed("address.read", *READERS)
     if place is None:
         raise NotFound("place", code)
     caller.require_within(place["division_code"], "place")
+    await caller.accessed("place", code, place["division_code"])
     return public(place)
 
 
