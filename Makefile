@@ -52,3 +52,14 @@ fuzz: up
 
 clean: down
 	rm -rf deploy/local/.work
+
+# deploy/k8s: regenerate the per-context manifests after changing contracts/contexts.py (tests/deploy checks them),
+# regenerate the vendored CRD schemas, or run only the deploy tests (no stack needed). Tools: deploy/k8s/tools.sh.
+.PHONY: k8s-manifests k8s-schemas test-deploy
+K8S_TOOLS = eval "$$(PYTHON=$(PY) bash deploy/k8s/tools.sh)"
+k8s-manifests: venv
+	@$(K8S_TOOLS) && PYTHONPATH=$$K8S_PYTHONPATH $(PY) deploy/k8s/generate.py
+k8s-schemas: venv
+	@$(K8S_TOOLS) && PYTHONPATH=$$K8S_PYTHONPATH $(PY) deploy/k8s/schemas/regenerate.py
+test-deploy: venv
+	$(PY) -m pytest -q -p no:cacheprovider tests/deploy

@@ -22,6 +22,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from prometheus_client import Gauge
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -34,6 +35,7 @@ log = get_logger(__name__)
 LEASES_COLLECTION = "leases"
 TERM_HEADER = "ybss-relay-term"
 _NEVER = datetime(1970, 1, 1, tzinfo=timezone.utc)
+RELAY_LEADER = Gauge("ybss_relay_leader", "1 while this process holds the relay lease of the context", ["context"])
 
 
 def relay_lease_name(relay_context: str) -> str:
@@ -69,6 +71,10 @@ class MongoLease:
     def held(self) -> bool:
         """True while this holder's term certainly lasts (no round trip: checked before every send)."""
         return self.token is not None and time.monotonic() < self._valid_until
+
+    def remaining(self) -> float:
+        """Seconds this holder may still trust its term."""
+        return self._valid_until - time.monotonic() if self.token is not None else 0.0
 
     async def _server_now(self) -> datetime:
         """The primary's clock, corrected by half the round trip."""
@@ -174,7 +180,11 @@ class LeasedRelay:
                 if await self._attempt(self.lease.acquire):
                     log.info("relay lease acquired", context=self.relay.context, holder=self.lease.holder,
                              term=self.lease.token)
-                    await self._lead()
+                    RELAY_LEADER.labels(self.relay.context).set(1)
+                    try:
+                        await self._lead()
+                    finally:
+                        RELAY_LEADER.labels(self.relay.context).set(0)
                     log.warning("relay lease lost; relay stopped", context=self.relay.context,
                                 holder=self.lease.holder)
                 await asyncio.sleep(self.renew_seconds)
@@ -185,11 +195,10 @@ class LeasedRelay:
         relay_task = asyncio.create_task(self.relay.run(), name=f"outbox-relay-{self.relay.context}")
         try:
             while self.lease.held():
-                until_expiry = self.lease._valid_until - time.monotonic()
-                done, _ = await asyncio.wait({relay_task}, timeout=max(0.0, min(self.renew_seconds, until_expiry)))
+                timeout = min(self.renew_seconds, self.lease.remaining())
+                done, _ = await asyncio.wait({relay_task}, timeout=max(0.0, timeout))
                 if done:
-                    relay_task.result()  # run() only ends by raising: let the error surface
-                    return
+                    return  # run() only ends by raising: logged below, then the loop campaigns again
                 if not await self._attempt(self.lease.renew) and self.lease.token is None:
                     return  # another holder has the lease
         finally:
@@ -226,6 +235,7 @@ class LeasedRelay:
             log.warning("relay lease release failed", context=self.relay.context, error=repr(error))
 
     def start(self) -> None:
+        RELAY_LEADER.labels(self.relay.context).set(0)
         self._task = asyncio.create_task(self.run(), name=f"relay-leader-{self.relay.context}")
 
     async def stop(self) -> None:

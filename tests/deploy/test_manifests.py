@@ -1,0 +1,91 @@
+"""deploy/k8s renders, validates strictly against Kubernetes' and the operators' schemas, and follows the registry
+of contexts: a context or projection added to contracts/contexts.py cannot be missing from the cluster."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts.contexts import CONTEXTS
+from contracts.topics import access_log_topic, context_topic, dead_letter_topic, events_topic
+from tests.deploy.objects import config_map, containers, env, named, of_kind
+
+NS = "ybss"
+
+
+def test_generated_manifests_equal_what_the_registry_generates_now(run_tool):
+    result = run_tool("generate.py", "--check")
+    assert result.returncode == 0, f"deploy/k8s/base/generated is stale:\n{result.stdout[-4000:]}{result.stderr}"
+
+
+def test_every_overlay_renders_and_every_object_validates_strictly(run_tool, k8s_tools):
+    result = run_tool("validate.py", "--kustomize", k8s_tools["KUSTOMIZE"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "local:" in result.stdout and "production:" in result.stdout
+
+
+def test_every_context_has_its_deployment_service_budget_autoscaler_user_and_topics(production):
+    deployments, services = named(production, "Deployment"), named(production, "Service")
+    budgets, autoscalers = named(production, "PodDisruptionBudget"), named(production, "HorizontalPodAutoscaler")
+    users = named(production, "KafkaUser")
+    topics = {topic["spec"]["topicName"] for topic in of_kind(production, "KafkaTopic")}
+    mongo_users = {user["name"] for user in named(production, "PerconaServerMongoDB")["ybss-mongo"]["spec"]["users"]}
+    for context in CONTEXTS:
+        name = f"ybss-{context.name}"
+        assert {name} <= deployments.keys() & services.keys() & budgets.keys() & autoscalers.keys() & users.keys(), \
+            f"{context.name} lacks one of Deployment, Service, PodDisruptionBudget, HPA, KafkaUser"
+        assert name in mongo_users, f"{context.name} has no MongoDB user"
+        container = containers(deployments[name])[0]
+        assert container["args"] == [context.name], "the one image is told which context to serve"
+        assert container["ports"][0]["containerPort"] == context.port == services[name]["spec"]["ports"][0]["port"]
+        assert env(container)["YBSS_PORT"]["value"] == str(context.port)
+        assert events_topic(context.name, NS) in topics
+        for suffix in context.extra_topics:
+            assert context_topic(context.name, suffix, NS) in topics
+        for projection in context.projections:
+            assert dead_letter_topic(projection, NS) in topics, f"no dead-letter topic for {projection}"
+    assert access_log_topic(NS) in topics
+    assert len(deployments) == len(CONTEXTS), "a Deployment for a context the registry does not know"
+
+
+def test_kafka_users_write_only_their_own_topics_and_read_only_what_they_consume(production):
+    users = named(production, "KafkaUser")
+    for context in CONTEXTS:
+        acls = users[f"ybss-{context.name}"]["spec"]["authorization"]["acls"]
+        writes = {acl["resource"]["name"] for acl in acls if "Write" in acl["operations"]}
+        reads = {acl["resource"]["name"] for acl in acls if "Read" in acl["operations"]
+                 and acl["resource"]["type"] == "topic"}
+        own = {events_topic(context.name, NS), access_log_topic(NS),
+               *(context_topic(context.name, suffix, NS) for suffix in context.extra_topics),
+               *(dead_letter_topic(projection, NS) for projection in context.projections)}
+        assert writes == own, f"{context.name} may write {sorted(writes - own)} beyond its own topics"
+        consumed = {events_topic(name, NS) for name in (context.name, *context.consumes)}
+        if context.reads_access_log:
+            consumed.add(access_log_topic(NS))
+        assert consumed <= reads, f"{context.name} cannot read {sorted(consumed - reads)}"
+        assert reads <= consumed | own, f"{context.name} may read {sorted(reads - consumed - own)}"
+        assert all(acl["resource"].get("patternType") == "literal" for acl in acls
+                   if {"Read", "Write"} & set(acl["operations"]) and acl["resource"]["type"] == "topic"), \
+            "read and write grants name exact topics, never a prefix"
+        groups = {acl["resource"]["name"] for acl in acls if acl["resource"]["type"] == "group"}
+        assert groups == {f"{NS}.{projection}." for projection in context.projections}
+
+
+def test_the_config_names_only_settings_the_services_read(production):
+    from services.kernel.settings import Settings
+
+    known = {f"YBSS_{name.upper()}" for name in Settings.model_fields}
+    known |= {"YBSS_HOST", "YBSS_PORT", "YBSS_ADDRESS_APPROVAL_LEVEL"}  # read by serve.py and the address config
+    keys = {key for key in config_map(production) if key.startswith("YBSS_")}
+    assert keys <= known, f"ConfigMap keys no service reads: {sorted(keys - known)}"
+
+
+@pytest.mark.xfail(strict=True, reason="kernel gap: the Kafka clients take no SASL/TLS settings yet, so the services "
+                   "cannot use the SCRAM users and TLS listener the manifests configure (see deploy/k8s/README.md)")
+def test_the_services_read_the_kafka_credentials_the_manifests_give_them(production):
+    from services.kernel.settings import Settings
+
+    read = {f"YBSS_{name.upper()}" for name in Settings.model_fields}
+    read |= {field.validation_alias for field in Settings.model_fields.values() if field.validation_alias}
+    given = {key for key in config_map(production) if key.startswith("KAFKA_")}
+    given |= {name for d in of_kind(production, "Deployment") for name in env(containers(d)[0]) if name.startswith("KAFKA_")}
+    assert given <= read, f"set by the manifests, read by no service: {sorted(given - read)}"

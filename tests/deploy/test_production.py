@@ -1,0 +1,206 @@
+"""What a platform team checks before accepting the production overlay, asserted on its rendered objects."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from contracts.contexts import CONTEXTS
+from services.kernel.settings import LOCAL_DEV_JWT_SECRET
+from tests.deploy.objects import config_map, containers, env, named, of_kind, pod_spec, selects
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_apis_run_at_least_two_replicas_with_zero_downtime_rolling_updates(production):
+    for name, deployment in named(production, "Deployment").items():
+        assert deployment["spec"]["replicas"] >= 2, name
+        strategy = deployment["spec"]["strategy"]
+        assert strategy["type"] == "RollingUpdate", name
+        assert strategy["rollingUpdate"]["maxUnavailable"] == 0, f"{name} may drop below its replicas in a rollout"
+    for name, autoscaler in named(production, "HorizontalPodAutoscaler").items():
+        assert autoscaler["spec"]["minReplicas"] >= 2, name
+
+
+def test_replicas_are_spread_over_nodes_and_zones(production):
+    for name, deployment in named(production, "Deployment").items():
+        constraints = {c["topologyKey"]: c for c in pod_spec(deployment)["topologySpreadConstraints"]}
+        for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone"):
+            assert constraints[key]["whenUnsatisfiable"] == "DoNotSchedule", f"{name}: {key}"
+            assert selects(constraints[key]["labelSelector"], deployment["spec"]["template"]["metadata"]["labels"])
+
+
+def test_every_event_topic_has_three_replicas_two_in_sync_and_is_kept_forever(production):
+    topics = of_kind(production, "KafkaTopic")
+    assert topics
+    for topic in topics:
+        spec, name = topic["spec"], topic["spec"]["topicName"]
+        assert spec["replicas"] == 3, name
+        assert int(spec["config"]["min.insync.replicas"]) == 2, name
+        assert spec["config"]["unclean.leader.election.enable"] is False, name
+        if topic["metadata"]["labels"]["ybss.topic/kind"] in {"events", "access-log"}:
+            assert int(spec["config"]["retention.ms"]) == -1 and int(spec["config"]["retention.bytes"]) == -1, name
+            assert spec["config"]["cleanup.policy"] == "delete", f"{name}: compaction would drop events"
+
+
+def test_projection_autoscaling_stops_at_the_partition_count(production):
+    partitions = min(topic["spec"]["partitions"] for topic in of_kind(production, "KafkaTopic"))
+    for name, autoscaler in named(production, "HorizontalPodAutoscaler").items():
+        assert autoscaler["spec"]["maxReplicas"] <= partitions, f"{name}: consumers beyond {partitions} would idle"
+
+
+def test_kafka_cluster_is_three_controllers_three_brokers_refusing_unsafe_writes(production):
+    pools = named(production, "KafkaNodePool")
+    assert pools["controllers"]["spec"]["replicas"] == 3 and pools["controllers"]["spec"]["roles"] == ["controller"]
+    assert pools["brokers"]["spec"]["replicas"] == 3 and pools["brokers"]["spec"]["roles"] == ["broker"]
+    kafka = named(production, "Kafka")["ybss-kafka"]["spec"]["kafka"]
+    config = kafka["config"]
+    assert config["default.replication.factor"] == 3 and config["min.insync.replicas"] == 2
+    assert config["unclean.leader.election.enable"] is False and config["auto.create.topics.enable"] is False
+    assert kafka["rack"]["topologyKey"] == "topology.kubernetes.io/zone"
+    assert kafka["authorization"]["type"] == "simple"
+    assert all(listener["tls"] and listener["authentication"]["type"] == "scram-sha-512"
+               for listener in kafka["listeners"])
+
+
+def test_mongodb_is_a_three_member_replica_set_and_services_write_with_majority(production):
+    mongo = named(production, "PerconaServerMongoDB")["ybss-mongo"]["spec"]
+    assert [replset["size"] for replset in mongo["replsets"]] == [3]
+    assert mongo["replsets"][0]["affinity"]["antiAffinityTopologyKey"] == "topology.kubernetes.io/zone"
+    assert "unsafeFlags" not in mongo
+    for name, deployment in named(production, "Deployment").items():
+        variables = env(containers(deployment)[0])
+        uri = variables["MONGODB_URI"]["value"]
+        assert re.search(r"[?&]w=majority(&|$)", uri), f"{name}: {uri}"
+        assert "$(MONGODB_PASSWORD)" in uri and "valueFrom" in variables["MONGODB_PASSWORD"], name
+        assert list(variables).index("MONGODB_PASSWORD") < list(variables).index("MONGODB_URI"), \
+            f"{name}: $(MONGODB_PASSWORD) expands only from a variable defined before it"
+
+
+def test_every_deployment_has_a_disruption_budget_that_keeps_it_serving(production):
+    budgets = of_kind(production, "PodDisruptionBudget")
+    for name, deployment in named(production, "Deployment").items():
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        mine = [budget for budget in budgets if selects(budget["spec"]["selector"], labels)]
+        assert len(mine) == 1, f"{name} has {len(mine)} PodDisruptionBudgets"
+        assert mine[0]["spec"].get("maxUnavailable") == 1 or mine[0]["spec"].get("minAvailable", 0) >= 1, name
+
+
+def test_pods_run_non_root_read_only_unprivileged_with_no_capabilities(production):
+    for name, deployment in named(production, "Deployment").items():
+        pod = pod_spec(deployment)
+        assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] > 0, name
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", name
+        assert pod["automountServiceAccountToken"] is False, name
+        for container in containers(deployment):
+            context = container["securityContext"]
+            assert context["runAsNonRoot"] is True, name
+            assert context["readOnlyRootFilesystem"] is True, name
+            assert context["allowPrivilegeEscalation"] is False, name
+            assert context.get("privileged", False) is False, name
+            assert context["capabilities"]["drop"] == ["ALL"] and not context["capabilities"].get("add"), name
+
+
+def test_every_container_has_requests_limits_and_probes(production):
+    for name, deployment in named(production, "Deployment").items():
+        for container in containers(deployment):
+            resources = container["resources"]
+            assert {"cpu", "memory"} <= resources["requests"].keys(), name
+            assert {"cpu", "memory"} <= resources["limits"].keys(), name
+            assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", name
+            assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", name
+            assert "startupProbe" in container, f"{name}: a slow start must not trip the liveness probe"
+
+
+def test_network_policies_admit_only_the_ingress_to_apis_and_only_services_to_mongodb(production):
+    policies = named(production, "NetworkPolicy")
+    deny = policies["default-deny-ingress"]["spec"]
+    assert deny["podSelector"] == {} and deny["policyTypes"] == ["Ingress"] and "ingress" not in deny
+    service_labels = [d["spec"]["template"]["metadata"]["labels"] for d in of_kind(production, "Deployment")]
+    apis = policies["ybss-services"]["spec"]
+    assert all(selects(apis["podSelector"], labels) for labels in service_labels)
+    sources = {peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+               for rule in apis["ingress"] for peer in rule["from"]}
+    assert sources == {"ingress-nginx", "monitoring"}
+    assert "Egress" in apis["policyTypes"], "services may talk only to DNS, Kafka and MongoDB"
+    mongo_peers = [peer["podSelector"] for rule in policies["ybss-mongo"]["spec"]["ingress"] for peer in rule["from"]]
+    assert all("namespaceSelector" not in peer for rule in policies["ybss-mongo"]["spec"]["ingress"]
+               for peer in rule["from"])
+    assert any(all(selects(peer, labels) for labels in service_labels) for peer in mongo_peers)
+    listener_peers = named(production, "Kafka")["ybss-kafka"]["spec"]["kafka"]["listeners"][0]["networkPolicyPeers"]
+    assert any(all(selects(peer["podSelector"], labels) for labels in service_labels) for peer in listener_peers)
+
+
+def test_prometheus_scrapes_every_service_and_alerts_on_lag_dead_letters_and_errors(production):
+    monitors = of_kind(production, "ServiceMonitor")
+    for service in of_kind(production, "Service"):
+        assert any(selects(monitor["spec"]["selector"], service["metadata"]["labels"]) for monitor in monitors), \
+            service["metadata"]["name"]
+    expressions = {rule["alert"]: rule["expr"] for rule_set in of_kind(production, "PrometheusRule")
+                   for group in rule_set["spec"]["groups"] for rule in group["rules"]}
+    for metric in ("ybss_relay_lag_seconds", "ybss_relay_leader", "kafka_consumergroup_lag",
+                   "ybss_dead_letters_total", 'ybss_http_requests_total{status=~"5.."}'):
+        assert any(metric in expression for expression in expressions.values()), f"no alert on {metric}"
+
+
+def test_one_relay_lease_per_context(production):
+    """Every replica of a context competes for the same lease; no two Deployments serve one context."""
+    from services.kernel.lease import relay_lease_name
+
+    config = config_map(production)
+    ttl, renew = float(config["YBSS_RELAY_LEASE_TTL_SECONDS"]), float(config["YBSS_RELAY_LEASE_RENEW_SECONDS"])
+    assert renew * 3 <= ttl, "a leader must be able to miss two renewals before its term ends"
+    serving = [containers(d)[0]["args"][0] for d in of_kind(production, "Deployment")]
+    assert sorted(serving) == sorted(context.name for context in CONTEXTS), "one Deployment per context"
+    leases = {(config["YBSS_NAMESPACE"], context, relay_lease_name(context)) for context in serving}
+    assert len(leases) == len(CONTEXTS)
+    for deployment in of_kind(production, "Deployment"):
+        overrides = env(containers(deployment)[0])
+        assert not {"YBSS_NAMESPACE", "YBSS_RELAY_LEASE_TTL_SECONDS"} & overrides.keys(), \
+            "a Deployment with its own namespace or TTL would hold a lease of its own"
+        grace = pod_spec(deployment)["terminationGracePeriodSeconds"]
+        assert grace > 5, "a stopping pod releases its lease before it is killed"
+
+
+def test_production_mode_and_the_jwt_key_from_a_secret(production):
+    assert config_map(production)["YBSS_ENVIRONMENT"] == "production"
+    for name, deployment in named(production, "Deployment").items():
+        variables = env(containers(deployment)[0])
+        assert variables["YBSS_JWT_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "ybss-jwt", name
+
+
+def test_no_secret_value_is_rendered_or_committed(production, local):
+    for documents in (production, local):
+        assert not of_kind(documents, "Secret"), "Secrets are provisioned by the platform, never rendered from git"
+        for deployment in of_kind(documents, "Deployment"):
+            for container in containers(deployment):
+                for name, entry in env(container).items():
+                    if re.search(r"SECRET|PASSWORD|TOKEN|KEY", name):
+                        assert "valueFrom" in entry, f"{name} is given a literal value"
+    for path in (REPO / "deploy" / "k8s").rglob("*"):
+        if not path.is_file() or path.suffix not in {".yaml", ".yml", ".json", ".sh", ".py", ".md", ""}:
+            continue
+        text = path.read_text(errors="replace")
+        assert LOCAL_DEV_JWT_SECRET not in text, path
+        assert not re.search(r"^kind:\s*Secret\s*$", text, re.M), f"{path} commits a Secret"
+        for credential in (r"-----BEGIN [A-Z ]*PRIVATE KEY-----", r"eyJ[\w-]{10,}\.[\w-]{10,}\.",
+                           r"mongodb(\+srv)?://[^:/@\s]+:(?!\$\()[^@\s]+@"):
+            assert not re.search(credential, text), f"{path} holds a credential ({credential})"
+
+
+def test_the_local_overlay_is_one_of_each(local):
+    assert all(d["spec"]["replicas"] == 1 for d in of_kind(local, "Deployment"))
+    assert [pool["metadata"]["name"] for pool in of_kind(local, "KafkaNodePool")] == ["brokers"]
+    assert named(local, "KafkaNodePool")["brokers"]["spec"]["roles"] == ["controller", "broker"]
+    assert all(topic["spec"]["replicas"] == 1 for topic in of_kind(local, "KafkaTopic"))
+    assert named(local, "PerconaServerMongoDB")["ybss-mongo"]["spec"]["replsets"][0]["size"] == 1
+
+
+def test_the_image_is_multi_stage_and_runs_as_a_numeric_non_root_user():
+    dockerfile = (REPO / "deploy" / "k8s" / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM\s+(\S+)", dockerfile, re.M)
+    assert len(stages) >= 2, "build tools stay out of the runtime image"
+    users = re.findall(r"^USER\s+(\S+)", dockerfile, re.M)
+    assert users and re.fullmatch(r"[1-9]\d*(:[1-9]\d*)?", users[-1]), "numeric, so runAsNonRoot can verify it"
+    assert re.search(r"^ENTRYPOINT\s+\[\"ybss-entrypoint\"\]", dockerfile, re.M)
+    assert ":latest" not in dockerfile
