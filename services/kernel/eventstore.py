@@ -33,8 +33,10 @@ def envelope_to_document(envelope: EventEnvelope) -> dict[str, Any]:
     return document
 
 
-def document_to_envelope(document: dict[str, Any]) -> EventEnvelope:
-    """Rebuild the envelope, upcasting the payload to the newest schema version."""
+def document_to_envelope(document: dict[str, Any], upcast_payload: bool = True) -> EventEnvelope:
+    """Rebuild the envelope, upcasting the payload to the newest schema version when reading. The relay passes
+    ``upcast_payload=False``: it publishes the stored event as stored, so the Kafka log and the store agree and
+    every reader upcasts the same way."""
     document = dict(document)
     document["event_id"] = document.pop("_id")
     document.pop("published", None)
@@ -43,8 +45,9 @@ def document_to_envelope(document: dict[str, Any]) -> EventEnvelope:
         value = document[key]
         if isinstance(value, datetime) and value.tzinfo is None:
             document[key] = value.replace(tzinfo=timezone.utc)
-    version, payload = upcast(document["event_type"], document["schema_version"], document["payload"])
-    document["schema_version"], document["payload"] = version, payload
+    if upcast_payload:
+        version, payload = upcast(document["event_type"], document["schema_version"], document["payload"])
+        document["schema_version"], document["payload"] = version, payload
     return EventEnvelope.model_validate(document)
 
 

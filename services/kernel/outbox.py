@@ -60,7 +60,7 @@ class OutboxRelay:
     async def _send(self, documents: list[dict]) -> list[asyncio.Future]:
         futures = []
         for document in documents:
-            envelope = document_to_envelope(document)
+            envelope = document_to_envelope(document, upcast_payload=False)  # as stored, never upcast
             futures.append(await self.producer.send(
                 self.topic, value=envelope.to_bytes(), key=envelope.stream_id.encode(),
                 headers=envelope.kafka_headers(),

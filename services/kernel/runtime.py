@@ -79,6 +79,7 @@ class Runtime:
             access_store, self.producer, access_log_topic(settings.namespace), f"{self.context}-access",
             batch_size=settings.relay_batch_size, idle_poll_seconds=settings.relay_idle_poll_seconds,
         )
+        self.access_relay = LeasedRelay.for_settings(self.access_relay, self.db, settings)
         self.access_relay.start()
         if self.projections:
             await self._start_consumers()
