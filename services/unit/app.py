@@ -1,8 +1,18 @@
-"""Wiring of the unit service (实有单位). Its registry arrives with a later issue; it already runs and answers health."""
+"""Wiring of the unit service (实有单位): its routes and read models."""
 
 from services.kernel.app import ServiceSpec, create_app
+from services.unit.api import staff as api_staff
+from services.unit.api import supervision as api_supervision
+from services.unit.api import units as api_units
+from services.unit.projections import addresses, registry
 
-SPEC = ServiceSpec(context="unit", title="ybss unit service 实有单位", port=8004, description="actual units")
+SPEC = ServiceSpec(
+    context="unit",
+    description="Actual units at standard addresses: identity (USCC, GB/T 4754), status, special trades, "
+                "employees, inspections and rectifications.",
+    routers=[api_supervision.router, api_staff.router, api_units.router],  # fixed paths before /{unit_id}
+    projections=[registry, addresses],
+)
 
 
 def build_app():

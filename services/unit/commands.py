@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.parties import PartyRef
 from contracts.unit import Licence, UnitType
 from services.kernel.application import Versioned
 
+ADDRESS_EXAMPLE = "532503001509034148625531"  #: 蒙自市文澜街道天马路18号 (a door plate)
 LICENCE_EXAMPLE = {"kind": "营业执照", "number": "91532503MA6K0001X1", "valid_from": "2020-05-01", "valid_until": None,
                    "issuer": "蒙自市市场监督管理局"}
 
 
 class RegisterUnit(BaseModel):
     """登记实有单位 at a standard address."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "蒙自天马宾馆有限公司", "aliases": ["天马宾馆"], "uscc": "91110108551385082Q", "unit_type": "enterprise",
+        "industry_code": "H61", "address_code": ADDRESS_EXAMPLE, "legal_representative": {"person_id": "P0192f1a2b3c4d5e6"},
+        "security_person": {"name": "王五", "document_type": "id_card", "document_number": "11010219840406970X"},
+        "phone": "0873-3712345", "business_scope": "住宿服务", "opened_on": "2020-05-01", "area": 1200,
+        "capacity": 120, "licences": [LICENCE_EXAMPLE]}]})
 
     name: str = Field(min_length=1, max_length=200, description="单位名称", examples=["蒙自天马宾馆有限公司"])
     aliases: list[str] = Field(default_factory=list, max_length=20, description="别名/招牌名", examples=[["天马宾馆"]])
@@ -26,7 +34,7 @@ class RegisterUnit(BaseModel):
                                 "social_organisation 社会团体, other", examples=["enterprise"])
     industry_code: str = Field(max_length=10, description="行业 (GB/T 4754-2017 section + division, e.g. I64)",
                                examples=["H61"])
-    address_code: str = Field(min_length=6, max_length=32, description="标准地址编码", examples=["532503001500000000000018"])
+    address_code: str = Field(min_length=6, max_length=40, description="标准地址编码", examples=[ADDRESS_EXAMPLE])
     legal_representative: PartyRef | None = Field(default=None, description="法定代表人/负责人",
                                                   examples=[{"person_id": "P0192f1a2b3c4d5e6"}])
     security_person: PartyRef | None = Field(default=None, description="治安保卫负责人",

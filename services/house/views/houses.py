@@ -15,7 +15,7 @@ from services.house.domain.supervision import GroupRentalRule, month_start, unch
 from services.house.projections import HOUSES, addresses, registry
 from services.kernel.errors import NotFound
 from services.kernel.reads import public
-from services.kernel.replicas.address import lookup_address
+from services.kernel.replicas.address import full_names, lookup_address
 from services.kernel.runtime import Runtime
 
 
@@ -35,10 +35,8 @@ async def house_document(rt: Runtime, house_id: str) -> dict[str, Any]:
 
 
 async def current_names(rt: Runtime, codes: list[str]) -> dict[str, str]:
-    """code → the address's current full name, where the replica knows one (door plates and places)."""
-    found = address_replica(rt).find({"_id": {"$in": sorted(set(codes))}, "full_name": {"$ne": None}},
-                                     {"full_name": 1})
-    return {document["_id"]: document["full_name"] async for document in found}
+    """code → the address's current full name, where the replica knows one (renamed roads show at once)."""
+    return await full_names(address_replica(rt), codes)
 
 
 def present(document: dict[str, Any], rule: GroupRentalRule, names: dict[str, str] | None = None) -> dict[str, Any]:

@@ -231,6 +231,12 @@ def _room_label(building: dict, unit: int, floor: int, number: int) -> str | Non
     return None
 
 
+async def full_names(collection: AsyncCollection, codes: list[str]) -> dict[str, str]:
+    """code → current full name for the door plates and places among ``codes`` (one query: for lists)."""
+    found = collection.find({"_id": {"$in": sorted(set(codes))}, "full_name": {"$ne": None}}, {"full_name": 1})
+    return {document["_id"]: document["full_name"] async for document in found}
+
+
 async def require_usable_address(collection: AsyncCollection, code: str, field: str = "address_code") -> ReplicaAddress:
     """The in-use address for ``code`` (merges followed), or a 422 naming ``field``: unknown, or retired."""
     address = await lookup_address(collection, code)

@@ -1,0 +1,43 @@
+"""Routes for employees (从业人员) and a person's employers (以业管人)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from services.kernel.authz import READERS, Allowed
+from services.kernel.deps import runtime
+from services.kernel.runtime import Runtime
+from services.unit.api.deps import service
+from services.unit.application import UnitAccepted, UnitService
+from services.unit.commands import Hire, Leave
+from services.unit.views import units as views
+
+router = APIRouter(prefix="/v1/units", tags=["employees 从业人员"])
+Service = Annotated[UnitService, Depends(service)]
+Rt = Annotated[Runtime, Depends(runtime)]
+
+
+@router.get("/employers", summary="A person's employers 人员的从业单位 (以业管人)")
+async def employers(rt: Rt, caller: Allowed("unit.read", *READERS),
+                    person_id: Annotated[str, Query(min_length=1, max_length=64, description="实有人口 person id")],
+                    current_only: Annotated[bool, Query(description="only where the person works now")] = True,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
+    items = await views.employers_of(rt, person_id.strip(), caller.scope_query("division_code"), current_only, limit)
+    await caller.accessed("employment", person_id, lookup={"person_id": person_id}, result_count=len(items))
+    return {"person_id": person_id, "items": items, "count": len(items)}
+
+
+@router.post("/{unit_id}/employees", status_code=status.HTTP_201_CREATED, response_model=UnitAccepted,
+             summary="Hire an employee 从业人员入职")
+async def hire(unit_id: str, command: Hire, svc: Service,
+               caller: Allowed("unit.employees", "collector", "police")) -> UnitAccepted:
+    return await svc.hire(unit_id, command, caller.context)
+
+
+@router.post("/{unit_id}/employees/{person_id}/leave", response_model=UnitAccepted,
+             summary="An employee leaves 从业人员离职")
+async def leave(unit_id: str, person_id: str, command: Leave, svc: Service,
+                caller: Allowed("unit.employees", "collector", "police")) -> UnitAccepted:
+    return await svc.leave(unit_id, person_id, command, caller.context)

@@ -1,0 +1,83 @@
+"""Routes for special trades (特种行业), inspections with rectification notices, and the officer's lists."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from contracts import industry, special_trades
+from services.kernel.authz import READERS, Allowed
+from services.kernel.deps import runtime
+from services.kernel.runtime import Runtime
+from services.unit.api.deps import cycles, service
+from services.unit.application import UnitAccepted, UnitService, china_today
+from services.unit.commands import AddSpecialTrade, FollowUp, Inspect, RemoveSpecialTrade
+from services.unit.views import units as views
+
+router = APIRouter(tags=["special trades and inspections 特种行业与检查"])
+Service = Annotated[UnitService, Depends(service)]
+Rt = Annotated[Runtime, Depends(runtime)]
+Cycles = Annotated[dict, Depends(cycles)]
+AsOf = Annotated[date | None, Query(description="the day the list is taken on (default: today, Beijing time)")]
+Limit = Annotated[int, Query(ge=1, le=5000)]
+SUPERVISING = ("police", "supervisor")
+
+
+@router.get("/v1/special-trades", summary="Special and key trades with their inspection cycles 特种/重点行业代码表")
+async def trade_table(cyc: Cycles, caller: Allowed("unit.codes", *READERS)) -> dict:
+    return {"items": [{**trade.__dict__, "inspection_cycle_days": cyc[code]}
+                      for code, trade in special_trades.trades().items()]}
+
+
+@router.get("/v1/industries", summary="GB/T 4754-2017 sections and divisions 国民经济行业分类门类与大类")
+async def industry_table(caller: Allowed("unit.codes", *READERS)) -> dict:
+    sections, divisions = industry.table()
+    return {"sections": [{"code": code, "name": name,
+                          "divisions": [{"code": f"{code}{d}", "name": n} for d, (s, n) in divisions.items() if s == code]}
+                         for code, name in sections.items()]}
+
+
+@router.get("/v1/units/inspections-due", summary="Special-trade units overdue for inspection 超期未检查的特种行业单位")
+async def inspections_due(rt: Rt, cyc: Cycles, caller: Allowed("unit.supervise", *SUPERVISING), as_of: AsOf = None,
+                          trade: Annotated[str | None, Query(max_length=40, description="one trade only")] = None,
+                          limit: Limit = 1000) -> dict:
+    day = as_of or china_today()
+    items = await views.due_for_inspection(rt, cyc, day, caller.scope_query("division_code"), trade, limit)
+    return {"as_of": day.isoformat(), "items": items, "count": len(items)}
+
+
+@router.get("/v1/units/rectifications-overdue", summary="Overdue rectifications 整改逾期")
+async def rectifications_overdue(rt: Rt, caller: Allowed("unit.supervise", *SUPERVISING), as_of: AsOf = None,
+                                 limit: Limit = 1000) -> dict:
+    day = as_of or china_today()
+    items = await views.rectifications_overdue(rt, day, caller.scope_query("division_code"), limit)
+    return {"as_of": day.isoformat(), "items": items, "count": len(items)}
+
+
+@router.post("/v1/units/{unit_id}/special-trades", response_model=UnitAccepted,
+             summary="The unit takes up a special trade 登记特种/重点行业")
+async def add_special_trade(unit_id: str, command: AddSpecialTrade, svc: Service,
+                            caller: Allowed("unit.special_trade", "police")) -> UnitAccepted:
+    return await svc.add_special_trade(unit_id, command, caller.context)
+
+
+@router.post("/v1/units/{unit_id}/special-trades/{trade}/remove", response_model=UnitAccepted,
+             summary="The unit gives up a special trade 取消特种/重点行业")
+async def remove_special_trade(unit_id: str, trade: str, command: RemoveSpecialTrade, svc: Service,
+                               caller: Allowed("unit.special_trade", "police")) -> UnitAccepted:
+    return await svc.remove_special_trade(unit_id, trade, command, caller.context)
+
+
+@router.post("/v1/units/{unit_id}/inspections", status_code=status.HTTP_201_CREATED, response_model=UnitAccepted,
+             summary="Record an inspection 单位检查 (with a rectification notice and deadline)")
+async def inspect(unit_id: str, command: Inspect, svc: Service, caller: Allowed("unit.inspect", "police")) -> UnitAccepted:
+    return await svc.inspect(unit_id, command, caller.context)
+
+
+@router.post("/v1/units/{unit_id}/inspections/{inspection_id}/follow-ups", response_model=UnitAccepted,
+             summary="Follow up a rectification 整改复查")
+async def follow_up(unit_id: str, inspection_id: str, command: FollowUp, svc: Service,
+                    caller: Allowed("unit.inspect", "police")) -> UnitAccepted:
+    return await svc.follow_up(unit_id, inspection_id, command, caller.context)

@@ -1,0 +1,93 @@
+"""Routes for units (实有单位): register, read, look up (USCC, address, name), status, licences."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from contracts.uscc import normalize
+from services.kernel.authz import READERS, Allowed
+from services.kernel.deps import runtime
+from services.kernel.reads import MinVersion, caught_up
+from services.kernel.replicas.address import lookup_address
+from services.kernel.runtime import Runtime
+from services.unit.api.deps import cycles, service
+from services.unit.application import UnitAccepted, UnitService, china_today
+from services.unit.commands import AddLicence, ChangeStatus, RegisterUnit
+from services.unit.domain.unit import unit_stream
+from services.unit.projections import registry
+from services.unit.views import units as views
+
+router = APIRouter(prefix="/v1/units", tags=["units 实有单位"])
+Service = Annotated[UnitService, Depends(service)]
+Rt = Annotated[Runtime, Depends(runtime)]
+Cycles = Annotated[dict, Depends(cycles)]
+AsOf = Annotated[date | None, Query(description="the day overdue flags are judged on (default: today, Beijing time)")]
+WRITERS = ("collector", "police")
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=UnitAccepted,
+             summary="Register a unit at a standard address 登记实有单位",
+             responses={409: {"description": "the USCC is already registered (the unit is named in the answer)"},
+                        422: {"description": "USCC, industry, address or another field breaks a rule"}})
+async def register_unit(command: RegisterUnit, svc: Service, caller: Allowed("unit.register", *WRITERS)) -> UnitAccepted:
+    return await svc.register(command, caller.context)
+
+
+@router.get("", summary="Look up units by USCC, address or name 按统一社会信用代码、地址或名称查询单位")
+async def list_units(
+    rt: Rt, cyc: Cycles, caller: Allowed("unit.read", *READERS),
+    uscc: Annotated[str | None, Query(max_length=40, description="统一社会信用代码")] = None,
+    address_code: Annotated[str | None, Query(max_length=40, description="标准地址编码 (merged: its survivor's)")] = None,
+    name: Annotated[str | None, Query(min_length=1, max_length=100, description="名称或别名 (exact)")] = None,
+    as_of: AsOf = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict:
+    query: dict = dict(caller.scope_query("division_code"))
+    if uscc:
+        query["uscc"] = normalize(uscc)
+    if address_code:
+        address = await lookup_address(views.address_replica(rt), address_code.strip())
+        query["address_code"] = {"$in": sorted({address_code.strip(), *([address.code] if address else [])})}
+    if name:
+        query["$or"] = [{"name": name.strip()}, {"aliases": name.strip()}]
+    items = await views.present_many(rt, await views.find_units(rt, query, limit), cyc, as_of or china_today())
+    if uscc or address_code or name:
+        await caller.accessed("unit", None, lookup={"uscc": uscc or "", "address_code": address_code or "",
+                                                    "name": name or ""}, result_count=len(items))
+    return {"items": items, "count": len(items)}
+
+
+@router.get("/{unit_id}", summary="Read a unit with its trades, employees and inspections 查询单位")
+async def get_unit(unit_id: str, rt: Rt, cyc: Cycles, caller: Allowed("unit.read", *READERS),
+                   min_version: MinVersion = 0, as_of: AsOf = None) -> dict:
+    await caught_up(rt, registry.name, unit_stream(unit_id), min_version, "unit", unit_id)
+    document = await views.unit_document(rt, unit_id)
+    caller.require_within(document["division_code"], "unit")
+    await caller.accessed("unit", unit_id, document["division_code"])
+    return (await views.present_many(rt, [document], cyc, as_of or china_today()))[0]
+
+
+@router.post("/{unit_id}/suspend", response_model=UnitAccepted, summary="Suspend trading 停业")
+async def suspend(unit_id: str, command: ChangeStatus, svc: Service,
+                  caller: Allowed("unit.status", *WRITERS)) -> UnitAccepted:
+    return await svc.suspend(unit_id, command, caller.context)
+
+
+@router.post("/{unit_id}/close", response_model=UnitAccepted, summary="Close the unit 关闭/注销")
+async def close(unit_id: str, command: ChangeStatus, svc: Service,
+                caller: Allowed("unit.status", *WRITERS)) -> UnitAccepted:
+    return await svc.close(unit_id, command, caller.context)
+
+
+@router.post("/{unit_id}/reopen", response_model=UnitAccepted, summary="Reopen 复业")
+async def reopen(unit_id: str, command: ChangeStatus, svc: Service,
+                 caller: Allowed("unit.status", *WRITERS)) -> UnitAccepted:
+    return await svc.reopen(unit_id, command, caller.context)
+
+
+@router.post("/{unit_id}/licences", response_model=UnitAccepted, summary="Add or renew a licence 登记证照")
+async def add_licence(unit_id: str, command: AddLicence, svc: Service,
+                      caller: Allowed("unit.change", *WRITERS)) -> UnitAccepted:
+    return await svc.add_licence(unit_id, command, caller.context)
