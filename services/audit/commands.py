@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.audit import FieldVerdict
 
@@ -17,6 +17,11 @@ class InspectorIn(BaseModel):
 
 class OpenCampaign(BaseModel):
     """发起交叉检查/抽样验收: a division, entity types and a sample size; inspectors from elsewhere."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "2026年11月文澜街道门牌抽查", "division_code": "532503001", "entity_types": ["Doorplate"],
+        "sample_size": 30, "seed": 20261127, "rectification_days": 15,
+        "inspectors": [{"id": "PC-0302", "organisation_code": "532502"}], "as_of": "2026-11-27T00:00:00+08:00"}]})
 
     name: str = Field(min_length=1, max_length=100, description="检查名称", examples=["2026年11月文澜街道门牌抽查"])
     division_code: str = Field(pattern=r"^\d{6,12}$", description="检查范围 (county or township)", examples=["532503001"])
@@ -34,6 +39,11 @@ class OpenCampaign(BaseModel):
 
 class Inspect(BaseModel):
     """检查记录: per-field verdicts on one sampled record and a remark."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "stream_id": "doorplate-532503001411234567890125",
+        "verdicts": [{"field": "number", "verdict": "wrong", "correct_value": "20"},
+                     {"field": "place_name", "verdict": "correct"}], "remark": "实地门牌为20号"}]})
 
     stream_id: str = Field(min_length=1, max_length=200, examples=["doorplate-532503001411234567890125"])
     verdicts: list[FieldVerdict] = Field(min_length=1, max_length=100, examples=[[

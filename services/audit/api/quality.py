@@ -39,6 +39,10 @@ class QualityView(BaseModel):
 class SetBaseline(BaseModel):
     """采集率基数: e.g. census households or persons per community, uploaded by a supervisor."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "division_code": "532503001", "metric": "persons_total", "value": 1300, "source": "第七次全国人口普查",
+        "period": "2026-01"}]})
+
     division_code: str = Field(pattern=r"^\d{6,24}$", examples=["532503001"])
     metric: str = Field(description=f"one of {sorted(RATE_OF)}", examples=["persons_total"])
     value: int = Field(ge=1, le=10**9, examples=[1300])
