@@ -71,22 +71,66 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Replay a read model from offset 0 into a fresh generation and swap it in."""
-    import importlib
-
     from services.kernel.logging import configure_logging
     from services.kernel.rebuild import rebuild
 
     settings = get_settings()
     configure_logging("WARNING", service=f"rebuild-{args.context}")
-    spec = importlib.import_module(f"services.{args.context}.app").SPEC
-    projections = {projection.name: projection for projection in spec.projections}
-    if args.projection not in projections:
-        print(f"unknown projection {args.projection!r}; {args.context} has: {', '.join(projections) or 'none'}",
-              file=sys.stderr)
+    projection = _projection(args.context, args.projection)
+    if projection is None:
         return 2
-    report = asyncio.run(rebuild(settings, args.context, projections[args.projection], swap=not args.no_swap))
+    report = asyncio.run(rebuild(settings, args.context, projection, swap=not args.no_swap,
+                                 show_progress=not args.quiet))
     print(json.dumps(report.__dict__, ensure_ascii=False))
     return 0
+
+
+def cmd_dlt(args: argparse.Namespace) -> int:
+    """What a projection has parked behind dead letters, and re-applying it once the cause is fixed."""
+    from services.kernel.deadletters import list_parked, redrive
+    from services.kernel.generations import active_generation
+    from services.kernel.projection import ProjectionRunner
+    from services.kernel.runtime import mongo_client
+
+    settings = get_settings()
+    projection = _projection(args.context, args.projection)
+    if projection is None:
+        return 2
+
+    async def main() -> object:
+        client = mongo_client(settings)
+        try:
+            db = client[settings.database_name(args.context)]
+            runner = ProjectionRunner.for_settings(projection, client, db, None, settings,
+                                                   await active_generation(db, projection.name))
+            if args.action == "list":
+                return await list_parked(runner, limit=args.limit)
+            return (await redrive(runner, args.stream or None)).__dict__
+        finally:
+            await client.close()
+
+    result = asyncio.run(main())
+    if args.action == "list":
+        for row in result:
+            print(json.dumps({key: row[key] for key in ("stream_id", "version", "event_type", "reason", "error",
+                                                        "source", "attempts")}, ensure_ascii=False, default=str))
+        if not result:
+            print(f"nothing parked for {args.projection}", file=sys.stderr)
+        return 0
+    print(json.dumps(result, ensure_ascii=False))
+    return 1 if result["still_parked"] else 0
+
+
+def _projection(context: str, name: str):
+    """The named projection of a context's service, or None (after saying which exist)."""
+    import importlib
+
+    spec = importlib.import_module(f"services.{context}.app").SPEC
+    projections = {projection.name: projection for projection in spec.projections}
+    if name not in projections:
+        print(f"unknown projection {name!r}; {context} has: {', '.join(projections) or 'none'}", file=sys.stderr)
+        return None
+    return projections[name]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -135,7 +179,16 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--context", required=True, help=" | ".join(context_names()))
     rebuild.add_argument("--projection", required=True, help="e.g. address-registry")
     rebuild.add_argument("--no-swap", action="store_true", help="build the new generation but keep the old live")
+    rebuild.add_argument("--quiet", action="store_true", help="no progress bar (rate and ETA) on stderr")
     rebuild.set_defaults(func=cmd_rebuild)
+
+    dlt = commands.add_parser("dlt", help="parked dead letters of a projection: list, or redrive once fixed")
+    dlt.add_argument("action", choices=("list", "redrive"))
+    dlt.add_argument("--context", required=True, help=" | ".join(context_names()))
+    dlt.add_argument("--projection", required=True, help="e.g. address-registry")
+    dlt.add_argument("--stream", action="append", help="redrive only this stream (repeatable)")
+    dlt.add_argument("--limit", type=int, default=1000, help="list at most this many")
+    dlt.set_defaults(func=cmd_dlt)
 
     for name, func, text in (("run", cmd_run, "start every service and wait"),
                              ("stop", cmd_stop, "stop the services `ybss run` started"),

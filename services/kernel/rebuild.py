@@ -1,24 +1,33 @@
-"""Rebuild a read model from offset 0 into a fresh generation, then swap it in.
+"""Rebuild a read model from offset 0 into a fresh generation, then swap it in when caught up.
 
-The rebuild consumes every partition of the projection's topics from the beginning with the new
-generation's consumer group, through the same ProjectionRunner the live service uses (same idempotence,
-gap detection and dead letters), up to the end offsets seen when it started. It commits its offsets as
-it goes, so when the pointer flips, the live service's new subscriber continues exactly where the rebuild
-stopped. The old generation stays on disk for comparison or rollback.
+The rebuild reads every partition of the projection's topics from the beginning and applies them through
+the same ProjectionRunner the live service uses (same handlers, same duplicate and gap rules, same dead
+letters and parking), but built for replay: large batches (thousands of events per transaction, across
+partitions -- a stream's order is its partition's order), checkpoints kept in memory and written once at the
+end, and secondary indexes built after the load (unique ones before, they are rules). When it reaches the
+end offsets it saw, it looks again and keeps going until what live traffic added meanwhile is less than a
+batch; then it commits the new generation's consumer-group offsets and flips the pointer, so the live
+service's new consumer continues exactly where the rebuild stopped. The old generation stays on disk for
+comparison or rollback.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 
 from services.kernel.generations import active_generation, swap_generation
-from services.kernel.projection import Projection, ProjectionRunner, physical_name
+from services.kernel.progress import Progress
+from services.kernel.projection import BatchLimits, Projection, ProjectionRunner, physical_name
 from services.kernel.runtime import kafka_producer, mongo_client
 from services.kernel.settings import Settings
+
+# A replay transaction: thousands of events, still far inside the server's cache and 10 s lifetime.
+REPLAY_LIMITS = BatchLimits(max_events=5000, max_bytes=16 * 1024 * 1024, max_seconds=4.0)
 
 
 @dataclass
@@ -29,9 +38,12 @@ class RebuildReport:
     events: int
     seconds: float
     swapped: bool
+    events_per_second: float = 0.0
+    round_trips: int = 0
 
 
-async def rebuild(settings: Settings, context: str, projection: Projection, swap: bool = True) -> RebuildReport:
+async def rebuild(settings: Settings, context: str, projection: Projection, swap: bool = True,
+                  show_progress: bool = False, limits: BatchLimits = REPLAY_LIMITS) -> RebuildReport:
     started = time.perf_counter()
     client = mongo_client(settings)
     db = client[settings.database_name(context)]
@@ -40,45 +52,77 @@ async def rebuild(settings: Settings, context: str, projection: Projection, swap
     try:
         current = await active_generation(db, projection.name)
         generation = current + 1
-        for logical in [*projection.collections, f"{projection.name}.checkpoints"]:
+        for logical in [*projection.collections, f"{projection.name}.checkpoints", f"{projection.name}.parked"]:
             await db.drop_collection(physical_name(logical, generation))  # leftovers of an abandoned rebuild
-        runner = ProjectionRunner.for_settings(projection, client, db, producer, settings, generation)
-        await runner.ensure_indexes()
-        events = await _replay(settings, runner)
+        runner = ProjectionRunner.for_settings(projection, client, db, producer, settings, generation, limits=limits)
+        runner.memory = {}
+        await runner.ensure_indexes(unique_only=True)
+        events = await _replay(settings, runner, Progress(f"rebuild {projection.name}", 0) if show_progress else None)
+        await runner.write_memory_checkpoints()
+        await runner.ensure_indexes(skip_unique=True)
         if swap:
             await swap_generation(db, projection.name, generation, current)
-        return RebuildReport(projection.name, current, generation, events, round(time.perf_counter() - started, 2), swap)
+        seconds = time.perf_counter() - started
+        return RebuildReport(projection.name, current, generation, events, round(seconds, 2), swap,
+                             round(events / seconds, 1) if seconds else 0.0, runner.round_trips)
     finally:
         await producer.stop()
         await client.close()
 
 
-async def _replay(settings: Settings, runner: ProjectionRunner) -> int:
+async def _replay(settings: Settings, runner: ProjectionRunner, progress: Progress | None) -> int:
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=runner.group_id,
-                                enable_auto_commit=False, auto_offset_reset="earliest")
+                                enable_auto_commit=False, auto_offset_reset="earliest",
+                                max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=64 * 1024 * 1024)
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, partition) for topic in runner.topics
                       for partition in sorted(consumer.partitions_for_topic(topic) or await _partitions(consumer, topic))]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
+        start = await consumer.beginning_offsets(partitions)
         end = await consumer.end_offsets(partitions)
         applied = 0
-        while await _behind(consumer, partitions, end):
-            batches = await consumer.getmany(timeout_ms=1000, max_records=500)
-            for tp, records in batches.items():
-                for record in records:
-                    if record.offset >= end[tp]:
-                        continue
-                    await runner.handle_record(record.value, record.key, list(record.headers or []), record.topic,
-                                               record.partition, record.offset)
-                    applied += 1
-                if records:
-                    await consumer.commit({tp: OffsetAndMetadata(min(records[-1].offset + 1, end[tp]), "")})
+        while True:
+            if progress:
+                progress.total = sum(end[tp] - start[tp] for tp in partitions)
+            applied += await _drain(consumer, runner, partitions, end, progress)
+            latest = await consumer.end_offsets(partitions)
+            added = sum(latest[tp] - end[tp] for tp in partitions)
+            end = latest
+            if added < runner.limits.max_events:  # caught up with live traffic: take the rest and swap
+                applied += await _drain(consumer, runner, partitions, end, progress)
+                break
         await consumer.commit({tp: OffsetAndMetadata(end[tp], "") for tp in partitions})
+        if progress:
+            progress.close()
         return applied
     finally:
         await consumer.stop()
+
+
+async def _drain(consumer: AIOKafkaConsumer, runner: ProjectionRunner, partitions: list[TopicPartition],
+                 end: dict, progress: Progress | None) -> int:
+    """Apply everything up to ``end`` in batches that mix partitions (each partition's order is kept)."""
+    applied = 0
+    pending: list[Any] = []
+    while pending or await _behind(consumer, partitions, end):
+        if len(pending) < runner.limits.max_events:
+            fetched = await consumer.getmany(timeout_ms=0 if pending else 500,
+                                             max_records=runner.limits.max_events - len(pending))
+            for tp, records in fetched.items():
+                pending.extend(record for record in records if record.offset < end[tp])
+        if not pending:
+            continue
+        settled = await runner.apply_batch(pending)
+        pending = pending[settled:]
+        applied += settled
+        if progress:
+            progress.advance(settled)
+    for tp in partitions:  # records fetched beyond ``end`` were not applied: read them again next round
+        if await consumer.position(tp) > end[tp]:
+            consumer.seek(tp, end[tp])
+    return applied
 
 
 async def _behind(consumer: AIOKafkaConsumer, partitions: list[TopicPartition], end: dict) -> bool:
