@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Query
 from contracts.geo import CoordinateSystem
 from services.address.domain import geo
 from services.address.domain.aggregates import doorplate_stream, place_stream
+from services.address.views import addresses as views
 from services.address.views.reads import collection, public
-from services.address.views.rooms import doorplate_of_room, room_by_code
 from services.kernel.authz import READERS, Allowed
 from services.kernel.deps import runtime
-from services.kernel.errors import DomainRuleViolation, NotFound
+from services.kernel.errors import DomainRuleViolation
 from services.kernel.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["addresses and map 标准地址与地图"])
@@ -21,26 +21,9 @@ Rt = Annotated[Runtime, Depends(runtime)]
 Reader = Allowed("address.read", *READERS)
 
 
-async def resolve(rt: Runtime, code: str) -> tuple[str, dict]:
-    """(kind, document) for a place, door plate or room code (a room is read from its plate's buildings)."""
-    plate_code = doorplate_of_room(code)
-    if plate_code is not None:
-        plate = await collection(rt, "doorplates").find_one({"_id": plate_code})
-        room = room_by_code(plate, code) if plate is not None else None
-        if room is not None:
-            room["_id"] = room.pop("code")
-            return "room", room
-        raise NotFound("address", code)
-    for kind, logical in (("doorplate", "doorplates"), ("place", "places")):
-        document = await collection(rt, logical).find_one({"_id": code})
-        if document is not None:
-            return kind, document
-    raise NotFound("address", code)
-
-
 @router.get("/addresses/{code}", summary="Any standard address by code 按编码查询标准地址")
 async def get_address(code: str, rt: Rt, caller: Reader) -> dict:
-    kind, document = await resolve(rt, code)
+    kind, document = await views.resolve(rt, code)
     result = {"kind": kind, **public(document)}
     if kind == "room":
         plate = await collection(rt, "doorplates").find_one({"_id": document["doorplate_code"]})
@@ -56,7 +39,7 @@ async def get_address(code: str, rt: Rt, caller: Reader) -> dict:
 @router.get("/addresses/{code}/history", summary="Change history 变更历史 (every event, with who and when)")
 async def address_history(code: str, rt: Rt,
                           caller: Allowed("address.history", "police", "supervisor")) -> dict:
-    kind, document = await resolve(rt, code)
+    kind, document = await views.resolve(rt, code)
     if kind == "room":
         plate = await collection(rt, "doorplates").find_one({"_id": document["doorplate_code"]}, {"division_code": 1})
         document = {**document, "division_code": plate and plate["division_code"]}
@@ -77,12 +60,6 @@ def _wgs84(lng: float, lat: float, system: CoordinateSystem, field: str = "lng")
         raise DomainRuleViolation(field, "coordinates.invalid", str(error)) from None
 
 
-def _located(document: dict) -> dict:
-    item = public(document)
-    item.pop("location_input", None)
-    return item
-
-
 @router.get("/map/near", summary="Door plates near a point, nearest first 周边地址")
 async def near(
     rt: Rt,
@@ -94,18 +71,7 @@ async def near(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict:
     x, y = _wgs84(lng, lat, system)
-    cursor = collection(rt, "doorplates").find({
-        "status": "in_use",
-        "location": {"$near": {"$geometry": {"type": "Point", "coordinates": [x, y]}, "$maxDistance": radius_m}},
-        **caller.scope_query(),
-    }).limit(limit)
-    items = []
-    async for document in cursor:
-        item = _located(document)
-        px, py = document["location"]["coordinates"]
-        item["distance_m"] = round(geo.haversine_m(x, y, px, py), 1)
-        items.append(item)
-    items.sort(key=lambda item: item["distance_m"])
+    items = await views.near(rt, caller.scope_query(), x, y, radius_m, limit)
     return {"center": [x, y], "radius_m": radius_m, "items": items, "count": len(items)}
 
 
@@ -122,8 +88,5 @@ async def within(
         raise DomainRuleViolation("west", "bbox.order", "need west < east and south < north", "须满足 西<东 且 南<北")
     w, s = _wgs84(west, south, system, "west")
     e, n = _wgs84(east, north, system, "east")
-    polygon = {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
-    cursor = collection(rt, "doorplates").find(
-        {"status": "in_use", "location": {"$geoWithin": {"$geometry": polygon}}, **caller.scope_query()}).limit(limit)
-    items = [_located(document) async for document in cursor]
+    items = await views.within(rt, caller.scope_query(), w, s, e, n, limit)
     return {"bbox": [w, s, e, n], "items": items, "count": len(items)}

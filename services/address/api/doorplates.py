@@ -6,7 +6,6 @@ from itertools import islice
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel
 
 from services.address.commands import (
     AddAlias, GenerateBuilding, MergeDoorplate, Reject, Relocate, RegisterDoorplate, Renumber, RetireDoorplate, Review,
@@ -15,7 +14,8 @@ from services.address.api.deps import service
 from services.address.application import AddressAccepted as Accepted
 from services.address.application import AddressService
 from services.address.domain.aggregates import doorplate_stream
-from services.address.views.reads import MinVersion, caught_up, collection, public
+from services.address.views import doorplates as views
+from services.address.views.reads import MinVersion, caught_up, public
 from services.address.views.rooms import count_plate_rooms, plate_rooms
 from services.kernel.authz import READERS, Allowed
 from services.kernel.deps import runtime
@@ -25,7 +25,6 @@ from services.kernel.runtime import Runtime
 router = APIRouter(prefix="/v1/doorplates", tags=["door plates 门楼牌"])
 Service = Annotated[AddressService, Depends(service)]
 Rt = Annotated[Runtime, Depends(runtime)]
-MAX_REDIRECTS = 10
 
 
 class BuildingAccepted(Accepted):
@@ -46,26 +45,12 @@ async def get_doorplate(
     follow: Annotated[bool, Query(description="follow a merged plate to the one that replaced it")] = True,
 ) -> dict:
     await caught_up(rt, doorplate_stream(code), min_version)
-    plates = collection(rt, "doorplates")
-    document = await plates.find_one({"_id": code})
+    document = await views.doorplate(rt, code)
     if document is None:
         raise NotFound("doorplate", code)
     caller.require_within(document["division_code"], "door plate")
     await caller.accessed("doorplate", code, document["division_code"])
-    path, unresolved = [code], None
-    while follow and document.get("redirect_to") and len(path) <= MAX_REDIRECTS:
-        survivor = await plates.find_one({"_id": document["redirect_to"]})
-        if survivor is None:  # not (yet) in this read model, e.g. during a rebuild: answer the last plate found
-            unresolved = document["redirect_to"]
-            break
-        document = survivor
-        path.append(document["_id"])
-    result = public(document)
-    if len(path) > 1:
-        result["redirected_from"] = path[:-1]
-    if unresolved:
-        result["redirect_unresolved"] = unresolved
-    return result
+    return await views.follow_merges(rt, document) if follow else public(document)
 
 
 @router.get("", summary="List door plates on a road 按街路巷列出门楼牌")
@@ -78,21 +63,11 @@ async def list_doorplates(
     include_retired: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict:
-    query: dict = {}
-    if place_code:
-        query["place_code"] = place_code
-    if road_name:
-        query["place_name"] = road_name
-    if division_code:
-        query["division_code"] = division_code
-    if not query:
+    if not (place_code or road_name or division_code):
         raise DomainRuleViolation("place_code", "required", "give place_code, road_name or division_code",
                                   "须提供 place_code、road_name 或 division_code")
-    if not include_retired:
-        query["status"] = "in_use"
-    query = {"$and": [query, caller.scope_query()]}
-    cursor = collection(rt, "doorplates").find(query).sort([("place_code", 1), ("sort_key", 1)]).limit(limit)
-    items = [public(document) async for document in cursor]
+    items = await views.doorplates_on(rt, caller.scope_query(), place_code, road_name, division_code,
+                                      include_retired, limit)
     return {"items": items, "count": len(items)}
 
 
@@ -104,8 +79,7 @@ async def list_rooms(
     floor: Annotated[int | None, Query(ge=-10, le=200, description="楼层 (negative underground)")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict:
-    plate = await collection(rt, "doorplates").find_one({"_id": code}, {"full_name": 1, "buildings": 1,
-                                                                        "division_code": 1})
+    plate = await views.doorplate(rt, code, {"full_name": 1, "buildings": 1, "division_code": 1})
     if plate is None:
         raise NotFound("doorplate", code)
     caller.require_within(plate["division_code"], "door plate")

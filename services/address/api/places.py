@@ -11,7 +11,8 @@ from services.address.application import AddressAccepted as Accepted
 from services.address.application import AddressService
 from services.address.commands import RegisterPlace, RenamePlace, RetirePlace, SetNumberingRule
 from services.address.domain.aggregates import place_stream
-from services.address.views.reads import MinVersion, caught_up, collection, public
+from services.address.views import places as views
+from services.address.views.reads import MinVersion, caught_up, public
 from services.kernel.authz import READERS, Allowed
 from services.kernel.deps import runtime
 from services.kernel.errors import NotFound
@@ -32,7 +33,7 @@ async def register_place(command: RegisterPlace, svc: Service,
 @router.get("/{code}", summary="Read a place 查询地址要素")
 async def get_place(code: str, rt: Rt, caller: Allowed("address.read", *READERS), min_version: MinVersion = 0) -> dict:
     await caught_up(rt, place_stream(code), min_version)
-    place = await collection(rt, "places").find_one({"_id": code})
+    place = await views.place(rt, code)
     if place is None:
         raise NotFound("place", code)
     caller.require_within(place["division_code"], "place")
@@ -50,10 +51,8 @@ async def list_places(
     name: Annotated[str | None, Query(description="exact name")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict:
-    query = {key: value for key, value in {"division_code": division_code, "parent_code": parent_code,
-                                           "element_type": element_type, "name": name}.items() if value}
-    query = {"$and": [query, caller.scope_query()]}
-    items = [public(doc) async for doc in collection(rt, "places").find(query).sort("name", 1).limit(limit)]
+    items = await views.places(rt, caller.scope_query(), limit, division_code=division_code, parent_code=parent_code,
+                               element_type=element_type, name=name)
     return {"items": items, "count": len(items)}
 
 

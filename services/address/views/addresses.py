@@ -1,0 +1,59 @@
+"""Any standard address by code, and map queries (near a point, inside a box), over the registry read model."""
+
+from __future__ import annotations
+
+from services.address.domain import geo
+from services.address.views.reads import collection, public
+from services.address.views.rooms import doorplate_of_room, room_by_code
+from services.kernel.errors import NotFound
+from services.kernel.runtime import Runtime
+
+
+async def resolve(rt: Runtime, code: str) -> tuple[str, dict]:
+    """(kind, document) for a place, door plate or room code (a room is read from its plate's buildings)."""
+    plate_code = doorplate_of_room(code)
+    if plate_code is not None:
+        plate = await collection(rt, "doorplates").find_one({"_id": plate_code})
+        room = room_by_code(plate, code) if plate is not None else None
+        if room is not None:
+            room["_id"] = room.pop("code")
+            return "room", room
+        raise NotFound("address", code)
+    for kind, logical in (("doorplate", "doorplates"), ("place", "places")):
+        document = await collection(rt, logical).find_one({"_id": code})
+        if document is not None:
+            return kind, document
+    raise NotFound("address", code)
+
+
+def located(document: dict) -> dict:
+    item = public(document)
+    item.pop("location_input", None)
+    return item
+
+
+async def near(rt: Runtime, scope: dict, x: float, y: float, radius_m: float, limit: int) -> list[dict]:
+    """In-use door plates within ``radius_m`` of a WGS-84 point, nearest first, with their distance."""
+    cursor = collection(rt, "doorplates").find({
+        "status": "in_use",
+        "location": {"$near": {"$geometry": {"type": "Point", "coordinates": [x, y]}, "$maxDistance": radius_m}},
+        **scope,
+    }).limit(limit)
+    items = []
+    async for document in cursor:
+        item = located(document)
+        px, py = document["location"]["coordinates"]
+        item["distance_m"] = round(geo.haversine_m(x, y, px, py), 1)
+        items.append(item)
+    items.sort(key=lambda item: item["distance_m"])
+    return items
+
+
+async def within(rt: Runtime, scope: dict, west: float, south: float, east: float, north: float,
+                 limit: int) -> list[dict]:
+    """In-use door plates inside a WGS-84 bounding box."""
+    polygon = {"type": "Polygon", "coordinates": [[[west, south], [east, south], [east, north], [west, north],
+                                                   [west, south]]]}
+    cursor = collection(rt, "doorplates").find(
+        {"status": "in_use", "location": {"$geoWithin": {"$geometry": polygon}}, **scope}).limit(limit)
+    return [located(document) async for document in cursor]
