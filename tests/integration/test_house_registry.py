@@ -230,3 +230,23 @@ async def test_rebuild_of_every_house_read_model_equals_live(address_client, hou
         for logical in projection.collections:
             rebuilt, current = await snapshot(rt.db, logical, report.generation), await snapshot(rt.db, logical, live)
             assert rebuilt == current, f"{projection.name}/{logical} differs after a rebuild"
+
+
+async def test_jurisdiction_and_the_access_log(address_client, house_client, police_headers):
+    plate = await new_plate(address_client, house_client, police_headers)
+    house = await register_house(house_client, police_headers, plate["code"])
+    await read_house(house_client, police_headers, house)
+    outside = {"Authorization": "Bearer " + mint_token("PC-9", "police", "532502")}
+    refused = await house_client.get(f"/v1/houses/{house['house_id']}", headers=outside)
+    assert refused.status_code == 403 and refused.json()["record_division"] == TOWNSHIP
+    change = await house_client.post(f"/v1/houses/{house['house_id']}/checks", headers=outside,
+                                     json={"checked_on": "2026-11-03", "anyone_home": False})
+    assert change.status_code == 403
+    listed = await house_client.get("/v1/houses", params={"address_code": plate["code"]}, headers=outside)
+    assert listed.status_code == 200 and listed.json()["items"] == [], "filtered, not refused"
+
+    db = house_client.fastapi.state.runtime.db
+    read_entry = await db["access_log"].find_one({"payload.record_id": house["house_id"]})
+    assert read_entry["payload"]["record_type"] == "house" and read_entry["division_code"] == TOWNSHIP
+    lookup_entry = await db["access_log"].find_one({"payload.lookup.address_code": plate["code"], "actor.id": "PC-9"})
+    assert lookup_entry is not None and lookup_entry["payload"]["result_count"] == 0, "a fruitless lookup is logged too"

@@ -216,3 +216,24 @@ async def test_rebuild_of_every_unit_read_model_equals_live(address_client, unit
         for logical in projection.collections:
             rebuilt, current = await snapshot(rt.db, logical, report.generation), await snapshot(rt.db, logical, live)
             assert rebuilt == current, f"{projection.name}/{logical} differs after a rebuild"
+
+
+async def test_jurisdiction_and_the_access_log(address_client, unit_client, police_headers):
+    plate = await plate_known_to_units(address_client, unit_client, police_headers)
+    code = fresh_uscc()
+    unit = await register_unit(unit_client, police_headers, plate["code"], uscc=code)
+    await read_unit(unit_client, police_headers, unit)
+    outside = {"Authorization": "Bearer " + mint_token("PC-9", "police", "532502")}
+    refused = await unit_client.get(f"/v1/units/{unit['unit_id']}", headers=outside)
+    assert refused.status_code == 403 and refused.json()["record_division"] == TOWNSHIP
+    hire = await unit_client.post(f"/v1/units/{unit['unit_id']}/employees", headers=outside,
+                                  json={"person_id": "P-x", "position": "前台", "hired": "2026-01-01"})
+    assert hire.status_code == 403
+    listed = await unit_client.get("/v1/units", params={"uscc": code}, headers=outside)
+    assert listed.json()["items"] == [], "filtered, not refused"
+    found = await unit_client.get("/v1/units", params={"uscc": code}, headers=police_headers)
+    assert [u["unit_id"] for u in found.json()["items"]] == [unit["unit_id"]]
+
+    db = unit_client.fastapi.state.runtime.db
+    assert (await db["access_log"].find_one({"payload.record_id": unit["unit_id"]}))["payload"]["record_type"] == "unit"
+    assert await db["access_log"].find_one({"payload.lookup.uscc": code, "actor.id": "PC-0001"}) is not None
