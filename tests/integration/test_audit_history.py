@@ -128,6 +128,14 @@ async def test_time_travel_before_and_after_a_correction(address_client, police_
     both = await audit_client.get("/v1/audit/state", headers=supervisor,
                                   params={"stream_id": stream_id, "as_of": before_correction.isoformat(), "version": 1})
     assert both.status_code == 422 and both.json()["detail"][0]["type"] == "state.one_cut"
+    assert both.json()["detail"][0]["loc"] == ["query", "version"]
+    for _ in range(150):  # the audit's own reads of a record's past are logged too (archived asynchronously)
+        reads = (await audit_client.get("/v1/audit/access", params={"record_id": stream_id},
+                                        headers=supervisor)).json()
+        if reads["total"]:
+            break
+        await asyncio.sleep(0.2)
+    assert reads["entries"][0]["actor"]["id"] == "SV-0001" and reads["entries"][0]["record_type"] == "doorplate"
 
 
 async def test_only_supervisors_of_the_jurisdiction_read_the_audit(address_client, police_headers, audit_client,

@@ -11,6 +11,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from services.audit.views.archive import events
 from services.kernel.authz import Caller, allow
 from services.kernel.deps import runtime
+from services.kernel.errors import DomainRuleViolation
 from services.kernel.runtime import Runtime
 
 #: Supervisors (督导) read the audit of their jurisdiction; admins everything; other roles get 403.
@@ -47,3 +48,14 @@ def division_of(documents: list[dict[str, Any]]) -> str | None:
         if document.get("division_code"):
             return document["division_code"]
     return None
+
+
+class ParameterRuleViolation(DomainRuleViolation):
+    """A rule broken by a query or path parameter: located where FastAPI locates those (``["query", name]``)."""
+
+    def __init__(self, where: str, field: str, rule: str, message: str, message_zh: str | None = None) -> None:
+        super().__init__(field, rule, message, message_zh)
+        self.where = where
+
+    def as_detail(self) -> dict:
+        return {**super().as_detail(), "loc": [self.where, self.field]}

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from services.audit.api.deps import Archive, AsOf, AuditReader, division_of, utc
+from services.audit.api.deps import Archive, AsOf, AuditReader, ParameterRuleViolation, division_of, utc
 from services.audit.domain.history import entry, history, state_of
 from services.audit.views.archive import log_query, stream
-from services.kernel.errors import DomainRuleViolation, NotFound
+from services.kernel.errors import NotFound
 
 router = APIRouter(prefix="/v1/audit", tags=["audit 审计"])
 
@@ -73,7 +73,10 @@ async def _readable_stream(archive, caller, stream_id: str, as_of: datetime | No
     documents = await stream(archive, stream_id)
     if not documents:
         raise NotFound("stream", stream_id)
-    caller.require_within(division_of(documents))
+    division = division_of(documents)
+    caller.require_within(division)
+    # reading a record's past is reading the record (查询留痕), the same as its own service's read
+    await caller.accessed(documents[0]["stream_type"].lower(), stream_id, division)
     if as_of is None and version is None:
         return documents
     return [d for d in documents if (as_of is None or d["recorded_at"] <= as_of)
@@ -92,8 +95,8 @@ async def get_state(caller: AuditReader, archive: Archive, stream_id: StreamId, 
                     version: Annotated[int | None, Query(ge=1, le=10**9, description="fold up to this version")] = None,
                     ) -> dict:
     if as_of is not None and version is not None:
-        raise DomainRuleViolation("version", "state.one_cut", "give as_of or version, not both",
-                                  "as_of 与 version 只能二选一")
+        raise ParameterRuleViolation("query", "version", "state.one_cut", "give as_of or version, not both",
+                                     "as_of 与 version 只能二选一")
     documents = await _readable_stream(archive, caller, stream_id, utc(as_of), version)
     folded_version, state = state_of(documents)
     if folded_version == 0:

@@ -8,12 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from services.audit.api.deps import Archive, AuditReader, now
+from services.audit.api.deps import Archive, AuditReader, ParameterRuleViolation, now
 from services.audit.config import audit_settings
 from services.audit.report import html, xlsx
 from services.audit.report.model import build, month_bounds
 from services.audit.views.quality import quality
-from services.kernel.errors import DomainRuleViolation
 
 router = APIRouter(prefix="/v1/audit/reports", tags=["reports 每月通报"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,7 +33,8 @@ async def monthly(
         caller.require_within(scope)
     end, previous_end = month_bounds(month, audit_settings().utc_offset_hours)
     if previous_end >= now():
-        raise DomainRuleViolation("month", "report.future_month", f"{month} has not started yet", f"{month} 尚未开始")
+        raise ParameterRuleViolation("path", "month", "report.future_month", f"{month} has not started yet",
+                                     f"{month} 尚未开始")
     report = build(month, scope, await quality(archive, scope, min(end, now())),
                    await quality(archive, scope, previous_end))
     name = re.sub(r"[^\w.-]", "_", f"report-{month}-{scope or 'all'}")
