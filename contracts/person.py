@@ -139,8 +139,8 @@ class UnregisteredDetails(Details):
     """未落户人员."""
 
     category: Literal["unregistered"] = "unregistered"
-    reason_not_registered: str = Field(min_length=1, max_length=128, description="未落户原因", examples=["超生未落户"])
-    employer: str | None = Field(default=None, max_length=128, description="工作单位", examples=["个体"])
+    reason_not_registered: str = Field(min_length=1, max_length=128, description="未落户原因 (the employer is the "
+                                       "base record's ``employer``)", examples=["超生未落户"])
 
 
 CategoryDetails = Annotated[

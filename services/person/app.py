@@ -1,8 +1,15 @@
-"""Wiring of the person service (实有人口). Its registry arrives with a later issue; it already runs and answers health."""
+"""Wiring of the person service (实有人口)."""
 
 from services.kernel.app import ServiceSpec, create_app
+from services.person.api import key_persons, persons
+from services.person.projections import addresses, registry
 
-SPEC = ServiceSpec(context="person", title="ybss person service 实有人口", port=8002, description="actual population")
+SPEC = ServiceSpec(
+    context="person",
+    description="Actual population: persons, categories, residences (人房关联), deadlines and key persons (重点人员).",
+    routers=[persons.router, key_persons.router],
+    projections=[registry, addresses],
+)
 
 
 def build_app():

@@ -111,3 +111,12 @@ async def test_key_person_decisions_are_refused_outside_the_jurisdiction():
     with pytest.raises(StateConflict) as error:
         await svc.approve_key_person(listing.key_person_id, Decide(), CTX)
     assert "listed" in error.value.message
+
+
+async def test_every_openapi_example_is_a_valid_registration():
+    from services.person.api.examples import REGISTRATIONS
+
+    for category, example in REGISTRATIONS.items():
+        svc, store = service()
+        accepted = await svc.register(RegisterPerson.model_validate(example["value"]).root, CTX)
+        assert store.streams[accepted.stream_id][0].payload["category"] == category

@@ -1,0 +1,1 @@
+"""Routes of the person service: translate HTTP to commands and views, nothing else."""

@@ -1,0 +1,187 @@
+"""Routes for persons (实有人口): register, read (following merges), look up, residences, changes, deadlines.
+
+Every response masks ID numbers, phones and names as the caller's role and jurisdiction require
+(services.person.masking); every read of one person and every lookup by ID number, name or phone leaves an
+access-log entry (查询留痕).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Query, status
+
+from services.kernel.authz import Allowed, Caller
+from services.kernel.errors import DomainRuleViolation, NotFound
+from services.kernel.reads import MinVersion, caught_up, public
+from services.person.api.deps import Rt, Service
+from services.person.api.examples import REGISTRATIONS
+from services.person.application import PersonAccepted
+from services.person.commands import (
+    CancelPerson, ChangeCategory, CorrectPerson, MergePerson, MoveIn, MoveOut, RegisterPerson, RenewMigrantRegistration,
+)
+from services.person.domain.deadlines import FLAG_NAMES_ZH, Flag
+from services.person.domain.person import person_stream
+from services.person.masking import mask_id, mask_name, mask_person, mask_phone, visibility
+from services.person.projections import REGISTRY
+from services.person.views import deadlines as deadline_views
+from services.person.views.persons import (
+    PAGE_MAX, deadline_flags, find, normalised_lookup_number, person_by_id, residences,
+)
+
+router = APIRouter(prefix="/v1/persons", tags=["persons 实有人口"])
+
+READ_ROLES = ("collector", "police", "supervisor", "agency")
+CHANGE_ROLES = ("collector", "police", "supervisor")
+AsOf = Annotated[datetime | None, Query(description="the clock deadlines are computed against (default: now)",
+                                         examples=["2026-11-27T08:00:00+08:00"])]
+Category = Literal["registered", "lodger", "migrant", "foreigner", "unregistered"]
+
+
+def shown(caller: Caller, document: dict, **extra) -> dict:
+    record = public(document, "person_id")
+    record.pop("document_number_reversed", None)
+    record.update(extra)
+    return mask_person(record, visibility(caller.actor.role, caller.within(document.get("division_code"))))
+
+
+def logged_keys(caller: Caller, keys: dict[str, str]) -> dict[str, str]:
+    """The lookup as the caller saw it: what their role may not see is masked in the access log too."""
+    seen = visibility(caller.actor.role, True)
+    logged = dict(keys)
+    if "id_number" in logged:
+        number = normalised_lookup_number(logged["id_number"])[0]
+        logged["id_number"] = number if seen.id_numbers else mask_id(number)
+    if "phone" in logged and not seen.phones:
+        logged["phone"] = mask_phone(logged["phone"])
+    if "name" in logged and not seen.names:
+        logged["name"] = mask_name(logged["name"])
+    return logged
+
+
+def _as_of(as_of: datetime | None) -> datetime:
+    if as_of is None:
+        return datetime.now(timezone.utc)
+    return as_of if as_of.tzinfo else as_of.replace(tzinfo=timezone.utc)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=PersonAccepted,
+             summary="Register a person 登记实有人口 (one body per category)",
+             responses={409: {"description": "this document number is already registered (names the person)"}})
+async def register_person(
+    command: Annotated[RegisterPerson, Body(openapi_examples=REGISTRATIONS)], svc: Service,
+    caller: Allowed("person.register", "collector", "police", "supervisor", "agency"),
+) -> PersonAccepted:
+    return await svc.register(command.root, caller.context)
+
+
+@router.get("/deadlines", summary="Persons with a deadline flag 期限预警 (in your jurisdiction)")
+async def list_deadlines(
+    rt: Rt, caller: Allowed("person.deadlines", "police", "supervisor"),
+    flag: Annotated[Flag, Query(description="which deadline: " + ", ".join(f"{f} {FLAG_NAMES_ZH[f]}" for f in Flag))],
+    as_of: AsOf = None, limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 50,
+) -> dict:
+    moment = _as_of(as_of)
+    found = await deadline_views.with_flag(rt, flag, moment, caller.scope_query("division_code"), limit)
+    return {"flag": flag, "flag_zh": FLAG_NAMES_ZH[flag], "as_of": moment, "count": len(found),
+            "items": [shown(caller, document, flags=deadline_flags(document, moment)) for document in found]}
+
+
+@router.get("/{person_id}", summary="Read a person 查询实有人口 (a merged record answers with its survivor)")
+async def get_person(person_id: str, rt: Rt, caller: Allowed("person.read", *READ_ROLES), min_version: MinVersion = 0,
+                     follow: Annotated[bool, Query(description="follow a merged record to its survivor")] = True,
+                     as_of: AsOf = None) -> dict:
+    await caught_up(rt, REGISTRY, person_stream(person_id), min_version, "person", person_id)
+    document, redirected_from = await person_by_id(rt, person_id, follow)
+    if document is None:
+        raise NotFound("person", person_id)
+    caller.require_within(document["division_code"], "person")
+    await caller.accessed("person", document["_id"], document["division_code"])
+    return shown(caller, document, redirected_from=redirected_from, flags=deadline_flags(document, _as_of(as_of)))
+
+
+@router.get("", summary="Look up persons 查询人员 (by ID number, last 6+ characters, name or phone; one page)")
+async def lookup_persons(
+    rt: Rt, caller: Allowed("person.lookup", *READ_ROLES),
+    id_number: Annotated[str | None, Query(max_length=40, description="证件号码 (normalised; 15-digit accepted)",
+                                           examples=["53250319900307122X"])] = None,
+    id_number_suffix: Annotated[str | None, Query(min_length=1, max_length=40,
+                                                  description="证件号码后N位 (at least 6)")] = None,
+    name: Annotated[str | None, Query(max_length=64, description="姓名 or 曾用名 (exact)")] = None,
+    phone: Annotated[str | None, Query(max_length=32, description="联系电话")] = None,
+    category: Category | None = None,
+    include_merged: bool = False, as_of: AsOf = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 20,
+) -> dict:
+    keys = {key: value for key, value in (("id_number", id_number), ("id_number_suffix", id_number_suffix),
+                                         ("name", name), ("phone", phone)) if value}
+    if not keys and not category:
+        raise DomainRuleViolation("id_number", "lookup.key_required",
+                                  "give id_number, id_number_suffix, name, phone or category", "须提供查询条件")
+    found = await find(rt, caller.scope_query("division_code"), id_number=id_number, id_number_suffix=id_number_suffix,
+                       name=name, phone=phone, category=category, include_inactive=include_merged, limit=limit)
+    if keys:
+        await caller.accessed("person", found[0]["_id"] if len(found) == 1 else None,
+                              found[0]["division_code"] if len(found) == 1 else None,
+                              lookup=logged_keys(caller, keys), result_count=len(found))
+    moment = _as_of(as_of)
+    return {"count": len(found), "items": [shown(caller, d, flags=deadline_flags(d, moment)) for d in found]}
+
+
+@router.post("/{person_id}/residence", response_model=PersonAccepted,
+             summary="Move in 登记居住地 (人房关联: the previous residence ends that day)")
+async def move_in(person_id: str, command: MoveIn, svc: Service,
+                  caller: Allowed("person.residence", *CHANGE_ROLES)) -> PersonAccepted:
+    return await svc.move_in(person_id, command, caller.context)
+
+
+@router.post("/{person_id}/move-out", response_model=PersonAccepted, summary="Move out 迁出 (the residence ends)")
+async def move_out(person_id: str, command: MoveOut, svc: Service,
+                   caller: Allowed("person.residence", *CHANGE_ROLES)) -> PersonAccepted:
+    return await svc.move_out(person_id, command, caller.context)
+
+
+@router.get("/{person_id}/residences", summary="Residences 居住地历史 (current and past, with current address names)")
+async def list_residences(person_id: str, rt: Rt, caller: Allowed("person.read", *READ_ROLES),
+                          min_version: MinVersion = 0) -> dict:
+    await caught_up(rt, REGISTRY, person_stream(person_id), min_version, "person", person_id)
+    document, redirected_from = await person_by_id(rt, person_id)
+    if document is None:
+        raise NotFound("person", person_id)
+    caller.require_within(document["division_code"], "person")
+    await caller.accessed("person", document["_id"], document["division_code"])
+    items = await residences(rt, document)
+    return {"person_id": document["_id"], "redirected_from": redirected_from, "count": len(items), "items": items}
+
+
+@router.post("/{person_id}/category", response_model=PersonAccepted, summary="Change category 业务类型变更")
+async def change_category(person_id: str, command: ChangeCategory, svc: Service,
+                          caller: Allowed("person.change_category", "police", "supervisor")) -> PersonAccepted:
+    return await svc.change_category(person_id, command, caller.context)
+
+
+@router.post("/{person_id}/corrections", response_model=PersonAccepted,
+             summary="Correct base fields 更正 (reason code and remark; old values kept)")
+async def correct(person_id: str, command: CorrectPerson, svc: Service,
+                  caller: Allowed("person.correct", *CHANGE_ROLES)) -> PersonAccepted:
+    return await svc.correct(person_id, command, caller.context)
+
+
+@router.post("/{person_id}/renewal", response_model=PersonAccepted, summary="Renew a migrant registration 暂住登记续期")
+async def renew(person_id: str, command: RenewMigrantRegistration, svc: Service,
+                caller: Allowed("person.renew", *CHANGE_ROLES)) -> PersonAccepted:
+    return await svc.renew(person_id, command, caller.context)
+
+
+@router.post("/{person_id}/cancel", response_model=PersonAccepted, summary="Cancel 注销 (death, missing, moved away ...)")
+async def cancel(person_id: str, command: CancelPerson, svc: Service,
+                 caller: Allowed("person.cancel", "police", "supervisor")) -> PersonAccepted:
+    return await svc.cancel(person_id, command, caller.context)
+
+
+@router.post("/{person_id}/merge", response_model=PersonAccepted,
+             summary="Merge a duplicate into its survivor 重复人员合并 (same document number)")
+async def merge(person_id: str, command: MergePerson, svc: Service,
+                caller: Allowed("person.merge", "police", "supervisor")) -> PersonAccepted:
+    return await svc.merge(person_id, command, caller.context)

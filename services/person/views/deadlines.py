@@ -1,0 +1,31 @@
+"""Deadline lists a supervisor queries for their jurisdiction (期限预警): one MongoDB filter per flag, built
+from the same thresholds as the record's own flags (services.person.domain.deadlines), against ``as_of``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from services.kernel.runtime import Runtime
+from services.person.domain.deadlines import PERMIT_WARNING_DAYS, Flag, local_date
+from services.person.views.persons import PAGE_MAX, persons
+
+
+def flag_filter(flag: Flag, as_of: datetime) -> dict:
+    today = local_date(as_of)
+    day, warn = today.isoformat(), (today + timedelta(days=PERMIT_WARNING_DAYS)).isoformat()
+    active = {"status": "active"}
+    return {
+        Flag.migrant_registered_late: {**active, "category": "migrant", "deadline.registered_late": True},
+        Flag.residence_permit_expiring: {**active, "category": "migrant",
+                                         "deadline.permit_expiry": {"$gte": day, "$lte": warn}},
+        Flag.residence_permit_expired: {**active, "category": "migrant", "deadline.permit_expiry": {"$lt": day}},
+        Flag.foreigner_registered_late: {**active, "category": "foreigner", "deadline.registered_late": True},
+        Flag.foreigner_overstay: {**active, "category": "foreigner", "deadline.permitted_stay_until": {"$lt": day}},
+        Flag.migrant_registration_overdue: {**active, "category": "migrant",
+                                            "deadline.registration_valid_until": {"$lt": day}},
+    }[flag]
+
+
+async def with_flag(rt: Runtime, flag: Flag, as_of: datetime, scope: dict, limit: int = 50) -> list[dict]:
+    query = {**flag_filter(flag, as_of), **scope}
+    return await persons(rt).find(query).sort("_id", 1).limit(min(limit, PAGE_MAX)).to_list(None)

@@ -1,0 +1,113 @@
+"""Queries over the ``persons`` read model: one person (following merges), lookups by document number, name
+or phone, residences with their addresses' *current* names (from the address replica), deadline flags.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from contracts.identity import guess_number, normalize_number
+from contracts.phone import PhoneError, normalize_phone
+from services.kernel.errors import DomainRuleViolation
+from services.kernel.replicas.address import lookup_address
+from services.kernel.runtime import Runtime
+from services.person.domain.deadlines import DeadlineFacts, Flag, flags
+from services.person.projections import ADDRESSES, REGISTRY
+
+MAX_REDIRECTS = 8
+PAGE_MAX = 100
+MIN_SUFFIX = 6
+
+
+def persons(rt: Runtime):
+    return rt.read_model(REGISTRY, "persons")
+
+
+def replica(rt: Runtime):
+    return rt.read_model(ADDRESSES, ADDRESSES)
+
+
+async def person_by_id(rt: Runtime, person_id: str, follow: bool = True) -> tuple[dict | None, str | None]:
+    """The person, or the survivor a merged record redirects to (and the id asked for, when redirected)."""
+    collection = persons(rt)
+    document = await collection.find_one({"_id": person_id})
+    hops = 0
+    while follow and document is not None and document.get("redirect_to") and hops < MAX_REDIRECTS:
+        survivor = await collection.find_one({"_id": document["redirect_to"]})
+        if survivor is None:
+            break
+        document, hops = survivor, hops + 1
+    if document is None:
+        return None, None
+    return document, (person_id if document["_id"] != person_id else None)
+
+
+def normalised_lookup_number(raw: str) -> tuple[str, str]:
+    """The number to look up (a 15-digit legacy number upgraded) and the raw normalised form."""
+    plain = normalize_number(raw)
+    identity = guess_number(plain)
+    return (identity.number if identity else plain), plain
+
+
+async def find(rt: Runtime, scope: dict, *, id_number: str | None = None, id_number_suffix: str | None = None,
+               name: str | None = None, phone: str | None = None, category: str | None = None,
+               include_inactive: bool = False, limit: int = 20) -> list[dict]:
+    """A page of persons matching every given key inside ``scope`` (never more than PAGE_MAX)."""
+    query: dict = dict(scope)
+    if id_number:
+        number, plain = normalised_lookup_number(id_number)
+        query["$or"] = [{"document_number": number}, {"legacy_number": plain}]
+    if id_number_suffix:
+        suffix = normalize_number(id_number_suffix)
+        if len(suffix) < MIN_SUFFIX:
+            raise DomainRuleViolation("id_number_suffix", "lookup.suffix_too_short",
+                                      f"a partial ID number needs at least its last {MIN_SUFFIX} characters",
+                                      f"按部分证件号码查询须至少提供后{MIN_SUFFIX}位")
+        query["document_number_reversed"] = {"$regex": "^" + re.escape(suffix[::-1])}
+    if name:
+        query["$and"] = [{"$or": [{"name": name.strip()}, {"former_names": name.strip()}]}]
+    if phone:
+        try:
+            query["phone"] = normalize_phone(phone)
+        except PhoneError:
+            raise DomainRuleViolation("phone", "phone.invalid", f"{phone!r} is not a valid phone number",
+                                      f"{phone} 不是有效的电话号码") from None
+    if category:
+        query["category"] = category
+    if not include_inactive:
+        query["status"] = {"$ne": "merged"}
+    return await persons(rt).find(query).sort("_id", 1).limit(min(limit, PAGE_MAX)).to_list(None)
+
+
+async def residences(rt: Runtime, document: dict) -> list[dict]:
+    """Current and past residences, newest first, each with the address as the registry knows it now."""
+    answer = []
+    for residence in reversed(document.get("residences") or []):
+        address = await lookup_address(replica(rt), residence["address_code"])
+        current = residence.copy()
+        current["current"] = residence.get("moved_out") is None
+        current["address"] = None if address is None else {
+            "code": address.code, "full_name": address.full_name or residence.get("address_name"),
+            "status": address.status, "kind": address.kind, "redirected_from": address.redirected_from,
+            "place_name": address.place_name, "door_number": address.door_number}
+        answer.append(current)
+    return answer
+
+
+def _day(value) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def deadline_flags(document: dict, as_of: datetime) -> list[Flag]:
+    details = document.get("details") or {}
+    arrived = details.get("arrived_at")
+    facts = DeadlineFacts(
+        category=document["category"], status=document["status"], registered_at=document["registered_at"],
+        arrival_date=_day(details.get("arrival_date")), renting=bool(details.get("renting")),
+        residence_permit_expiry=_day(details.get("residence_permit_expiry")),
+        registration_valid_until=_day(details.get("registration_valid_until")),
+        accommodation=details.get("accommodation"),
+        arrived_at=datetime.fromisoformat(arrived) if isinstance(arrived, str) else arrived,
+        permitted_stay_until=_day(details.get("permitted_stay_until")))
+    return flags(facts, as_of)
