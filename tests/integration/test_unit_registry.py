@@ -108,6 +108,9 @@ async def test_one_unit_per_uscc_lookup_and_units_without_one(address_client, un
     bare = await register_unit(unit_client, police_headers, plate["code"], name="无照摊点")
     assert bare["warnings"][0].startswith("unit.no_uscc")
     assert (await read_unit(unit_client, police_headers, bare))["uscc_missing"]
+    flagged = await unit_client.get("/v1/units", params={"without_uscc": True, "limit": 1000}, headers=police_headers)
+    ids = [u["unit_id"] for u in flagged.json()["items"]]
+    assert bare["unit_id"] in ids and accepted["unit_id"] not in ids
 
 
 async def test_bad_codes_name_field_and_rule(address_client, unit_client, police_headers):

@@ -155,3 +155,14 @@ def test_rectification_notice_deadline_and_follow_up():
     with pytest.raises(NotFound):
         u.follow_up("I9", date(2026, 10, 21), "PC-1", rectified=True, today=TODAY)
     assert replay(u).state == u.state
+
+
+def test_expired_licences_are_flagged_against_the_clock():
+    from services.unit.domain.supervision import expired_licences
+
+    u = unit(licences=[Licence(kind="营业执照", number="1", valid_from=date(2020, 1, 1), valid_until=date(2026, 6, 30))])
+    u.add_special_trade("pawn", date(2026, 1, 1), TODAY, Licence(kind="典当经营许可证", number="2",
+                                                                 valid_until=date(2027, 1, 1)))
+    assert [lic["number"] for lic in expired_licences(u.state, date(2026, 7, 1))] == ["1"]
+    assert [lic["number"] for lic in expired_licences(u.state, date(2027, 1, 2))] == ["1", "2"]
+    assert expired_licences(u.state, date(2026, 6, 30)) == []

@@ -42,9 +42,12 @@ async def list_units(
     uscc: Annotated[str | None, Query(max_length=40, description="统一社会信用代码")] = None,
     address_code: Annotated[str | None, Query(max_length=40, description="标准地址编码 (merged: its survivor's)")] = None,
     name: Annotated[str | None, Query(min_length=1, max_length=100, description="名称或别名 (exact)")] = None,
+    without_uscc: Annotated[bool, Query(description="only units registered without a USCC (无照/未登记, flagged)")] = False,
     as_of: AsOf = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict:
     query: dict = dict(caller.scope_query("division_code"))
+    if without_uscc:
+        query["uscc"] = None
     if uscc:
         query["uscc"] = normalize(uscc)
     if address_code:

@@ -50,3 +50,10 @@ def overdue_rectifications(unit: dict[str, Any], as_of: date) -> list[dict[str, 
                          "rectification_deadline": deadline,
                          "days_overdue": (as_of - date.fromisoformat(deadline)).days})
     return late
+
+
+def expired_licences(unit: dict[str, Any], as_of: date) -> list[dict[str, Any]]:
+    """证照过期: the unit's licences (its own and its special trades') whose validity ended before ``as_of``."""
+    licences = [*unit.get("licences", []), *(t["licence"] for t in unit.get("special_trades", []) if t.get("licence"))]
+    return [licence for licence in licences
+            if licence.get("valid_until") and date.fromisoformat(licence["valid_until"]) < as_of]

@@ -15,7 +15,7 @@ from services.kernel.errors import NotFound
 from services.kernel.reads import public
 from services.kernel.replicas.address import full_names
 from services.kernel.runtime import Runtime
-from services.unit.domain.supervision import inspections_due, overdue_rectifications
+from services.unit.domain.supervision import expired_licences, inspections_due, overdue_rectifications
 from services.unit.projections import UNITS, addresses, registry
 
 
@@ -50,6 +50,7 @@ def present(document: dict[str, Any], cycles: Mapping[str, int], as_of: date,
     unit["uscc_missing"] = not unit.get("uscc")
     unit["inspections_due"] = inspections_due(document, cycles, as_of)
     unit["rectifications_overdue"] = overdue_rectifications(document, as_of)
+    unit["licences_expired"] = expired_licences(document, as_of)
     unit["current_employees"] = sum(1 for e in unit.get("employees", []) if not e.get("left"))
     return unit
 
