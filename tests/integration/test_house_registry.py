@@ -93,9 +93,13 @@ async def test_unknown_retired_merged_and_renamed_addresses(address_client, hous
     survivor = await new_plate(address_client, house_client, police_headers, road, "2")
     duplicate = await new_plate(address_client, house_client, police_headers, road, "4")
     doomed = await new_plate(address_client, house_client, police_headers, road, "6")
+    earlier = await new_plate(address_client, house_client, police_headers, road, "2-1")
     before_rename = await register_house(house_client, police_headers, doomed["code"])
-    await address_client.post(f"/v1/doorplates/{duplicate['code']}/merge", json={"survivor_code": survivor["code"]},
-                              headers=police_headers)
+    before_merge = await register_house(house_client, police_headers, earlier["code"])
+    for plate in (duplicate, earlier):
+        merging = await address_client.post(f"/v1/doorplates/{plate['code']}/merge",
+                                            json={"survivor_code": survivor["code"]}, headers=police_headers)
+        assert merging.status_code == 200, merging.text
     retired = await address_client.post(f"/v1/doorplates/{doomed['code']}/retire", json={"reason": "拆迁"},
                                         headers=police_headers)
     assert retired.status_code == 200, retired.text
@@ -103,14 +107,18 @@ async def test_unknown_retired_merged_and_renamed_addresses(address_client, hous
     refused = await register_house(house_client, police_headers, doomed["code"], expect=422)
     assert refused["detail"][0]["loc"][-1] == "address_code" and refused["detail"][0]["type"] == "address.retired"
 
-    await known_to_house(house_client, duplicate["code"], lambda a: a.redirected_from is not None)
+    for plate in (duplicate, earlier):
+        await known_to_house(house_client, plate["code"], lambda a: a.redirected_from is not None)
     merged = await register_house(house_client, police_headers, duplicate["code"])
     assert merged["address_code"] == survivor["code"], "a merged address registers at its survivor"
     twice = await register_house(house_client, police_headers, survivor["code"], expect=409)
     assert merged["house_id"] in twice["detail"]
     by_old_code = await house_client.get("/v1/houses", params={"address_code": duplicate["code"]},
                                          headers=police_headers)
-    assert [h["house_id"] for h in by_old_code.json()["items"]] == [merged["house_id"]]
+    assert sorted(h["house_id"] for h in by_old_code.json()["items"]) == sorted(
+        [merged["house_id"], before_merge["house_id"]]), "the survivor answers for the plates merged into it"
+    moved = await read_house(house_client, police_headers, before_merge)
+    assert moved["address_status"] == "merged" and moved["address_redirected_to"] == survivor["code"]
 
     plate = await read_doorplate(address_client, police_headers, survivor)
     new_name = unique_name("大道")
@@ -122,6 +130,7 @@ async def test_unknown_retired_merged_and_renamed_addresses(address_client, hous
     assert house["address_name"].endswith(f"{new_name}2号"), "a renamed road shows its new name"
     old = await read_house(house_client, police_headers, before_rename)
     assert old["address_name"].endswith(f"{new_name}6号")
+    assert old["address_status"] == "retired" and "house.address_retired" in [e["type"] for e in old["logic_errors"]]
 
 
 async def test_a_house_at_a_generated_room(address_client, house_client, police_headers):

@@ -15,7 +15,8 @@ from services.house.domain.supervision import GroupRentalRule, month_start, unch
 from services.house.projections import HOUSES, addresses, registry
 from services.kernel.errors import NotFound
 from services.kernel.reads import public
-from services.kernel.replicas.address import full_names, lookup_address
+from services.kernel.replicas.address import address_states as replica_states
+from services.kernel.replicas.address import same_address_codes
 from services.kernel.runtime import Runtime
 
 
@@ -34,37 +35,43 @@ async def house_document(rt: Runtime, house_id: str) -> dict[str, Any]:
     return document
 
 
-async def current_names(rt: Runtime, codes: list[str]) -> dict[str, str]:
-    """code → the address's current full name, where the replica knows one (renamed roads show at once)."""
-    return await full_names(address_replica(rt), codes)
+async def address_states(rt: Runtime, documents: list[dict[str, Any]]) -> dict[str, dict]:
+    """What the address replica says now about the houses' addresses (renamed, merged, retired)."""
+    return await replica_states(address_replica(rt), [d["address_code"] for d in documents if d.get("address_code")])
 
 
-def present(document: dict[str, Any], rule: GroupRentalRule, names: dict[str, str] | None = None) -> dict[str, Any]:
-    """The API shape of a house: the record plus what the rules derive from it."""
+def present(document: dict[str, Any], rule: GroupRentalRule, addresses_now: dict[str, dict] | None = None
+            ) -> dict[str, Any]:
+    """The API shape of a house: the record plus what the rules and the address registry say of it now."""
     house = public(document, "house_id")
-    if names and house.get("address_code") in names:
-        house["address_name"] = names[house["address_code"]]
+    address = (addresses_now or {}).get(house.get("address_code"))
+    errors = logic_errors(document)
+    if address is not None:
+        house["address_name"] = address["full_name"] or house.get("address_name")
+        house["address_status"] = address["status"]
+        if address["redirect_to"]:
+            house["address_redirected_to"] = address["redirect_to"]  # 重复门牌合并: the survivor now answers for it
+        if address["status"] == "retired":
+            errors.append({"type": "house.address_retired", "msg": "the house's standard address is retired",
+                           "msg_zh": "房屋所在标准地址已注销"})
     flags = rule.flags(document)
     for rental in house.get("rentals", []):
         rental["group_rental"] = flags.get(rental["rental_id"], [])
         rental["current_tenants"] = sum(1 for t in rental.get("tenants", []) if not t.get("moved_out"))
     house["group_rental"] = bool(flags)
-    house["logic_errors"] = logic_errors(document)
+    house["logic_errors"] = errors
     return house
 
 
 async def present_many(rt: Runtime, documents: list[dict[str, Any]], rule: GroupRentalRule) -> list[dict[str, Any]]:
-    names = await current_names(rt, [d["address_code"] for d in documents if d.get("address_code")])
-    return [present(document, rule, names) for document in documents]
+    states = await address_states(rt, documents)
+    return [present(document, rule, states) for document in documents]
 
 
 async def at_address(rt: Runtime, code: str, scope: dict, rule: GroupRentalRule) -> list[dict[str, Any]]:
     """Houses at ``code`` — or, for a merged address, at its survivor (where the house now counts)."""
-    codes = {code}
-    address = await lookup_address(address_replica(rt), code)
-    if address is not None:
-        codes.add(address.code)
-    documents = await houses(rt).find({"address_code": {"$in": sorted(codes)}, **scope}).to_list(100)
+    codes = await same_address_codes(address_replica(rt), code)
+    documents = await houses(rt).find({"address_code": {"$in": codes}, **scope}).to_list(100)
     return await present_many(rt, documents, rule)
 
 

@@ -231,10 +231,40 @@ def _room_label(building: dict, unit: int, floor: int, number: int) -> str | Non
     return None
 
 
-async def full_names(collection: AsyncCollection, codes: list[str]) -> dict[str, str]:
-    """code → current full name for the door plates and places among ``codes`` (one query: for lists)."""
-    found = collection.find({"_id": {"$in": sorted(set(codes))}, "full_name": {"$ne": None}}, {"full_name": 1})
-    return {document["_id"]: document["full_name"] async for document in found}
+async def same_address_codes(collection: AsyncCollection, code: str) -> list[str]:
+    """Every code a record at ``code`` may be filed under: the code, the survivor it was merged into, and the
+    other plates merged into that survivor (records registered before a merge keep their old code)."""
+    codes = {code}
+    address = await lookup_address(collection, code)
+    if address is not None:
+        codes.add(address.code)
+        codes.update([document["_id"] async for document in collection.find({"redirect_to": address.code}, {"_id": 1})])
+    return sorted(codes)
+
+
+async def address_states(collection: AsyncCollection, codes: list[str]) -> dict[str, dict]:
+    """code → {full_name, status, redirect_to} for many codes in one query (lists of records hung on addresses):
+    door plates and places as the replica keeps them, generated rooms through their door plate."""
+    plate_of = {code: code[:ADDRESS_CODE_LENGTH] if len(code) == ROOM_CODE_LENGTH else code for code in set(codes)}
+    documents = {document["_id"]: document async for document in collection.find(
+        {"_id": {"$in": sorted(set(plate_of.values()))}},
+        {"full_name": 1, "status": 1, "redirect_to": 1, "buildings": 1})}
+    states = {}
+    for code, plate_code in plate_of.items():
+        document = documents.get(plate_code)
+        if document is None:
+            continue
+        state = {"full_name": document.get("full_name"), "status": document.get("status", "in_use"),
+                 "redirect_to": document.get("redirect_to")}
+        if plate_code != code:  # a room: named below its plate, and usable unless the plate is retired
+            seq = int(code[24:26])
+            building = next((b for b in document.get("buildings", []) if b.get("building_seq") == seq), None)
+            label = _room_label(building, int(code[26:28]), int(code[28:31]), int(code[31:34])) \
+                if building and building.get("units") is not None else None
+            state = {"full_name": f"{state['full_name'] or ''}{building.get('building') or ''}{label}" if label else None,
+                     "status": "retired" if state["status"] == "retired" else "in_use", "redirect_to": None}
+        states[code] = state
+    return states
 
 
 async def require_usable_address(collection: AsyncCollection, code: str, field: str = "address_code") -> ReplicaAddress:

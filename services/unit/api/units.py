@@ -7,11 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from contracts.uscc import normalize
 from services.kernel.authz import READERS, Allowed
 from services.kernel.deps import runtime
 from services.kernel.reads import MinVersion, caught_up
-from services.kernel.replicas.address import lookup_address
 from services.kernel.runtime import Runtime
 from services.unit.api.deps import cycles, service
 from services.unit.application import UnitAccepted, UnitService, china_today
@@ -45,17 +43,10 @@ async def list_units(
     without_uscc: Annotated[bool, Query(description="only units registered without a USCC (无照/未登记, flagged)")] = False,
     as_of: AsOf = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict:
-    query: dict = dict(caller.scope_query("division_code"))
-    if without_uscc:
-        query["uscc"] = None
-    if uscc:
-        query["uscc"] = normalize(uscc)
-    if address_code:
-        address = await lookup_address(views.address_replica(rt), address_code.strip())
-        query["address_code"] = {"$in": sorted({address_code.strip(), *([address.code] if address else [])})}
-    if name:
-        query["$or"] = [{"name": name.strip()}, {"aliases": name.strip()}]
-    items = await views.present_many(rt, await views.find_units(rt, query, limit), cyc, as_of or china_today())
+    found = await views.lookup(rt, caller.scope_query("division_code"), limit, uscc=(uscc or "").strip() or None,
+                               address_code=(address_code or "").strip() or None, name=(name or "").strip() or None,
+                               without_uscc=without_uscc)
+    items = await views.present_many(rt, found, cyc, as_of or china_today())
     if uscc or address_code or name:
         await caller.accessed("unit", None, lookup={"uscc": uscc or "", "address_code": address_code or "",
                                                     "name": name or ""}, result_count=len(items))

@@ -11,9 +11,11 @@ from datetime import date
 from typing import Any, Mapping
 
 from contracts import special_trades
+from contracts.uscc import normalize
 from services.kernel.errors import NotFound
 from services.kernel.reads import public
-from services.kernel.replicas.address import full_names
+from services.kernel.replicas.address import address_states as replica_states
+from services.kernel.replicas.address import same_address_codes
 from services.kernel.runtime import Runtime
 from services.unit.domain.supervision import expired_licences, inspections_due, overdue_rectifications
 from services.unit.projections import UNITS, addresses, registry
@@ -34,16 +36,21 @@ async def unit_document(rt: Runtime, unit_id: str) -> dict[str, Any]:
     return document
 
 
-async def current_names(rt: Runtime, codes: list[str]) -> dict[str, str]:
-    """code → the address's current full name, where the replica knows one (renamed roads show at once)."""
-    return await full_names(address_replica(rt), codes)
+async def address_states(rt: Runtime, documents: list[dict[str, Any]]) -> dict[str, dict]:
+    """What the address replica says now about the units' addresses (renamed, merged, retired)."""
+    return await replica_states(address_replica(rt), [d["address_code"] for d in documents if d.get("address_code")])
 
 
 def present(document: dict[str, Any], cycles: Mapping[str, int], as_of: date,
-            names: dict[str, str] | None = None) -> dict[str, Any]:
+            addresses_now: dict[str, dict] | None = None) -> dict[str, Any]:
+    """The API shape of a unit: the record plus what the rules and the address registry say of it now."""
     unit = public(document, "unit_id")
-    if names and unit.get("address_code") in names:
-        unit["address_name"] = names[unit["address_code"]]
+    address = (addresses_now or {}).get(unit.get("address_code"))
+    if address is not None:
+        unit["address_name"] = address["full_name"] or unit.get("address_name")
+        unit["address_status"] = address["status"]
+        if address["redirect_to"]:
+            unit["address_redirected_to"] = address["redirect_to"]
     for trade in unit.get("special_trades", []):
         known = special_trades.get(trade["trade"])
         trade["name"] = known.name if known else trade["trade"]
@@ -57,12 +64,28 @@ def present(document: dict[str, Any], cycles: Mapping[str, int], as_of: date,
 
 async def present_many(rt: Runtime, documents: list[dict[str, Any]], cycles: Mapping[str, int],
                        as_of: date) -> list[dict[str, Any]]:
-    names = await current_names(rt, [d["address_code"] for d in documents if d.get("address_code")])
-    return [present(document, cycles, as_of, names) for document in documents]
+    states = await address_states(rt, documents)
+    return [present(document, cycles, as_of, states) for document in documents]
 
 
 async def find_units(rt: Runtime, query: dict, limit: int) -> list[dict[str, Any]]:
     return await units(rt).find(query).sort("_id", 1).limit(limit).to_list(limit)
+
+
+async def lookup(rt: Runtime, scope: dict, limit: int, uscc: str | None = None, address_code: str | None = None,
+                 name: str | None = None, without_uscc: bool = False) -> list[dict[str, Any]]:
+    """Units by USCC (normalised), address (a merged code finds its survivor's units and the survivor those of the
+    plates merged into it), exact name or alias, or those registered without a USCC; within ``scope``."""
+    query: dict = dict(scope)
+    if uscc:
+        query["uscc"] = normalize(uscc)
+    if without_uscc:
+        query["uscc"] = None
+    if address_code:
+        query["address_code"] = {"$in": await same_address_codes(address_replica(rt), address_code)}
+    if name:
+        query["$or"] = [{"name": name}, {"aliases": name}]
+    return await find_units(rt, query, limit)
 
 
 async def employers_of(rt: Runtime, person_id: str, scope: dict, current_only: bool, limit: int) -> list[dict]:
