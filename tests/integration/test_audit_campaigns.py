@@ -101,4 +101,4 @@ async def test_campaign_from_sample_to_closed_rectification(address_client, poli
 
     accuracy = (await audit_client.get("/v1/audit/accuracy", headers=supervisor, params={"division_code": "532503"})).json()
     assert accuracy["overall"]["records"]["inspected"] >= 6
-    assert set(accuracy["by_division"]) <= {"532503001", "532503002", "532503003", "532503004", "532503005"}
+    assert accuracy["by_division"] and all(code.startswith("532503") and len(code) == 9 for code in accuracy["by_division"])

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from contracts.address import DoorplateMergedInto, DoorplateRegistered
+from contracts.address import DoorplateMergedInto, DoorplateRegistered, PlaceRegistered
 from contracts.envelope import Actor, EventEnvelope
 from contracts.house import HouseRegistered, RentalStarted
 from contracts.person import PersonCancelled, ResidenceRegistered
@@ -63,12 +63,20 @@ def plate_code(n: int) -> str:
     return f"{TOWN}50{n:012d}0"
 
 
+COMMUNITY, ROAD = f"{TOWN}31{1:013d}", f"{TOWN}41{1:013d}"
+
+
 def generate(town: Town) -> None:
     """4 plates (P4 merged into P3), 5 persons (E cancelled; C at the merged plate: unlinked; D duplicates A's ID;
     C carries a logic error; A and B have phones), 2 houses (H1 rented), 2 units (U1 hotel, U2 closed)."""
-    for n in range(1, 5):
+    town.add("address", "Place", f"place-{COMMUNITY}", "PlaceRegistered", PlaceRegistered(
+        code=COMMUNITY, element_type="31", name="生成社区", parent_code=TOWN, division_code=TOWN).model_dump(mode="json"))
+    town.add("address", "Place", f"place-{ROAD}", "PlaceRegistered", PlaceRegistered(
+        code=ROAD, element_type="41", name="生成路", parent_code=COMMUNITY, division_code=TOWN).model_dump(mode="json"))
+    for n in range(1, 5):  # P1-P3 on a road of the community; P4 on a road the archive does not know
         town.add("address", "Doorplate", f"doorplate-{plate_code(n)}", "DoorplateRegistered", DoorplateRegistered(
-            code=plate_code(n), division_code=TOWN, place_code="P", place_name="生成路", number=str(n)).model_dump(mode="json"))
+            code=plate_code(n), division_code=TOWN, place_code=ROAD if n < 4 else "P", place_name="生成路",
+            number=str(n)).model_dump(mode="json"))
     town.add("address", "Doorplate", f"doorplate-{plate_code(4)}", "DoorplateMergedInto",
              DoorplateMergedInto(code=plate_code(4), survivor_code=plate_code(3)).model_dump(mode="json"))
     people = {"A": (1, "+8613800000001", "X-A", []), "B": (2, "+8613800000002", "X-B", []),
@@ -106,7 +114,7 @@ def rent(town: Town, house: str, at: datetime = OCTOBER) -> None:
         start=date(2026, 10, 1), security_person={"name": "房东"}).model_dump(mode="json"), at)
 
 
-KNOWN_OCTOBER = {"doorplates_total": 3, "doorplates_merged": 1, "persons_total": 4, "persons_linked": 3,
+KNOWN_OCTOBER = {"places_total": 2, "doorplates_total": 3, "doorplates_merged": 1, "persons_total": 4, "persons_linked": 3,
                  "persons_unlinked": 1, "persons_logic_errors": 1, "persons_duplicates_open": 1,
                  "persons_cancelled": 1, "persons_phone_rate": 0.5, "houses_total": 2, "houses_rented": 1,
                  "units_total": 1, "units_special_trade": 1}
@@ -135,7 +143,10 @@ async def test_generated_town_metrics_october_report_and_rebuild(audit, settings
     october = (await audit.get("/v1/audit/quality", headers=supervisor,
                                params={"division_code": TOWN, "as_of": "2026-10-31T23:00:00+08:00"})).json()
     assert {key: october[key] for key in KNOWN_OCTOBER} == KNOWN_OCTOBER
-    assert october["by_collector"] == {"GW-TOWN-1": {"Doorplate": 3, "House": 2, "Person": 4, "Unit": 1}}
+    assert october["by_collector"] == {"GW-TOWN-1": {"Doorplate": 3, "House": 2, "Person": 4, "Place": 2, "Unit": 1}}
+    in_community = october["by_sub_division"][COMMUNITY]  # A, B, D live on the community's road; C at P4
+    assert (in_community["doorplates_total"], in_community["persons_total"], in_community["houses_total"]) == (3, 3, 2)
+    assert october["by_sub_division"][TOWN]["persons_total"] == 1
     report_before = (await audit.get("/v1/audit/reports/monthly/2026-10", headers=supervisor,
                                      params={"division_code": TOWN})).json()
     assert report_before["entities"]["person"]["total"]["persons_linked"] == 3

@@ -97,3 +97,19 @@ def test_report_ranks_diffs_and_renders_as_xlsx_and_html():
     assert sum(tag == "svg" for tag, _ in parser.tags) == 4
     assert "实有人口" in "".join(parser.text)
     assert "<script" not in html.bar_chart(["<script>"], [1.0], "x")
+
+
+def test_records_fall_in_the_community_their_address_hangs_under():
+    from services.audit.domain.metrics import communities, sub_division
+
+    community, road = "532503001" + "31" + "0" * 13, "532503001" + "41" + "0" * 13
+    records = [
+        Record("place-c", "Place", {"code": community, "element_type": "31", "parent_code": "532503001"}, "532503001", "x"),
+        Record("place-r", "Place", {"code": road, "element_type": "41", "parent_code": community}, "532503001", "x"),
+        Record("doorplate-a", "Doorplate", {"code": "A", "place_code": road}, "532503001", "x"),
+        Record("person-1", "Person", {"address_code": "A"}, "532503001", "x"),
+        Record("person-2", "Person", {"address_code": "elsewhere"}, "532503001", "x"),
+    ]
+    table = communities(records)
+    assert [sub_division(r, "532503001", table) for r in records] == [community] * 4 + ["532503001"]
+    assert sub_division(records[3], "532503", table) == "532503001"

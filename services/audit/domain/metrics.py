@@ -184,8 +184,42 @@ def collectors(records: list[Record]) -> dict[str, dict[str, int]]:
     return {collector: dict(sorted(counts.items())) for collector, counts in sorted(table.items())}
 
 
-def sub_division(record: Record, division_code: str) -> str:
-    """The next level down to rank by: townships of a county; communities of a township where records carry one."""
+COMMUNITY_TYPES = frozenset({"31", "32", "33", "34"})  #: 社区, 居委会, 村委会, 村民小组
+
+
+def communities(records: Iterable[Record]) -> dict[str, str]:
+    """address code → community (社区/村委会) code, where the address hierarchy carries one: a community place is
+    its own; a road or compound registered under a community belongs to it; a door plate to its road's."""
+    places = {r.state["code"]: r.state for r in records if r.stream_type == "Place" and "code" in r.state}
+    table: dict[str, str] = {}
+
+    def of_place(code: str, depth: int = 0) -> str | None:
+        place = places.get(code)
+        if place is None or depth > 5:
+            return None
+        if str(place.get("element_type", "")).zfill(2) in COMMUNITY_TYPES:
+            return code
+        return of_place(place.get("parent_code", ""), depth + 1)
+
+    for code in places:
+        if (community := of_place(code)) is not None:
+            table[code] = community
+    for record in records:
+        if record.stream_type == "Doorplate" and record.state.get("place_code") in table:
+            table[record.state["code"]] = table[record.state["place_code"]]
+    return table
+
+
+def community_of(record: Record, table: dict[str, str]) -> str | None:
+    """The record's community: its own field, else that of its address (or, for an address, itself)."""
+    state = record.state
+    return state.get("community_code") or table.get(state.get("code") if record.stream_type in ("Place", "Doorplate")
+                                                    else state.get("address_code") or "")
+
+
+def sub_division(record: Record, division_code: str, table: dict[str, str] | None = None) -> str:
+    """The next level down to rank by: townships of a county; communities of a township where addresses carry
+    one (records without: the township itself)."""
     if len(division_code) <= 6:
         return record.division_code[:9] or "unknown"
-    return record.state.get("community_code") or record.division_code or "unknown"
+    return community_of(record, table or {}) or record.division_code or "unknown"

@@ -11,35 +11,33 @@ from pymongo.errors import PyMongoError
 from services.audit.application import AuditApplication
 from services.audit.domain.history import state_of
 from services.audit.domain.rectification import correcting_event
+from services.audit.domain.metrics import communities, community_of
 from services.audit.domain.sampling import Candidate
 from services.audit.views.archive import records_as_of, stream
+from services.audit.views.records import records
 from services.kernel.errors import ConcurrencyConflict
 from services.kernel.logging import get_logger
 
 log = get_logger(__name__)
 
-#: states that take a record out of the population (retired, merged into another, cancelled, closed)
-INACTIVE = frozenset({"retired", "merged", "cancelled", "closed"})
+ADDRESS_TYPES = ("Place", "Doorplate")  #: read to place records in their community
 TOWNSHIP_DIGITS = 9
-
-
-def stratum_of(state: dict[str, Any], division_code: str) -> str:
-    """The community (社区) where the record carries one, else its township."""
-    return state.get("community_code") or division_code[:TOWNSHIP_DIGITS]
 
 
 async def candidates(archive: AsyncCollection, division_code: str, entity_types: list[str],
                      as_of: datetime) -> tuple[list[Candidate], dict[str, str]]:
-    """The population to sample: records of those types in the division, active as of ``as_of``."""
+    """The population to sample: records of those types in the division, active as of ``as_of``, each in its
+    stratum: its community where the address hierarchy carries one, else its township."""
+    everything = await records(archive, as_of, division_code, sorted({*entity_types, *ADDRESS_TYPES}))
+    table = communities(everything)
     population, stream_types = [], {}
-    grouped = await records_as_of(archive, as_of, division_code, entity_types)
-    for stream_id, documents in grouped.items():
-        _, state = state_of(documents)
-        if state.get("status") in INACTIVE:
+    for record in everything:
+        if record.stream_type not in entity_types or not record.active:
             continue
-        division = next((d["division_code"] for d in reversed(documents) if d.get("division_code")), division_code)
-        population.append(Candidate(stream_id, stratum_of(state, division), division))
-        stream_types[stream_id] = documents[-1]["stream_type"]
+        division = record.division_code or division_code
+        stratum = community_of(record, table) or division[:TOWNSHIP_DIGITS]
+        population.append(Candidate(record.stream_id, stratum, division))
+        stream_types[record.stream_id] = record.stream_type
     return population, stream_types
 
 

@@ -10,23 +10,13 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from services.audit.domain.accuracy import overall
 from services.audit.domain.history import state_of
-from services.audit.domain.metrics import ENTITY_OF, Record, collectors, metrics, sub_division
+from services.audit.domain.metrics import ENTITY_OF, Record, collectors, communities, metrics, sub_division
+from services.audit.views.records import records
 from services.audit.views.archive import records_as_of
 from services.audit.views.campaigns import campaigns_as_of
 
 RATE_OF = {"persons_total": "persons_collection_rate", "houses_total": "houses_collection_rate",
            "units_total": "units_collection_rate", "doorplates_total": "doorplates_collection_rate"}
-
-
-async def records(archive: AsyncCollection, as_of: datetime, division_code: str | None) -> list[Record]:
-    grouped = await records_as_of(archive, as_of, division_code, list(ENTITY_OF))
-    result = []
-    for stream_id, documents in grouped.items():
-        _, state = state_of(documents)
-        division = next((d["division_code"] for d in reversed(documents) if d.get("division_code")), "") or ""
-        result.append(Record(stream_id, documents[0]["stream_type"], state, division, documents[0]["actor"]["id"],
-                             documents[0]["recorded_at"], [d["event_type"] for d in documents]))
-    return result
 
 
 async def baselines(archive: AsyncCollection, as_of: datetime, division_code: str | None) -> dict[str, dict[str, int]]:
@@ -48,19 +38,20 @@ def with_rates(values: dict[str, Any], baseline: dict[str, int]) -> dict[str, An
 
 async def quality(archive: AsyncCollection, division_code: str | None, as_of: datetime) -> dict[str, Any]:
     """Everything a supervisor is judged on, for the division and each sub-division and collector."""
-    everything = await records(archive, as_of, division_code)
-    table = await baselines(archive, as_of, division_code)
+    everything = await records(archive, as_of, division_code, list(ENTITY_OF))
+    baseline = await baselines(archive, as_of, division_code)
     campaigns = await campaigns_as_of(archive, as_of, division_code)
     scope = division_code or ""
     groups: dict[str, list[Record]] = defaultdict(list)
+    table = communities(everything)
     for record in everything:
-        groups[sub_division(record, scope)].append(record)
-    by_sub = {code: {**with_rates(metrics(rs, as_of, everything), table.get(code, {})),
+        groups[sub_division(record, scope, table)].append(record)
+    by_sub = {code: {**with_rates(metrics(rs, as_of, everything), baseline.get(code, {})),
                      "accuracy": overall(campaigns, code if code != "unknown" else "~")}
               for code, rs in sorted(groups.items())}
     return {
         "division_code": division_code, "as_of": as_of.isoformat(),
-        **with_rates(metrics(everything, as_of), table.get(scope, {})),
+        **with_rates(metrics(everything, as_of), baseline.get(scope, {})),
         "accuracy": overall(campaigns, scope),
         "by_sub_division": by_sub,
         "by_collector": collectors(everything),
