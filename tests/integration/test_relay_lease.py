@@ -167,3 +167,66 @@ async def test_two_relays_one_publishes_the_standby_takes_over_when_the_leader_i
 async def _all_published(store: EventStore) -> bool:
     return await store.events.count_documents({"published": False}) == 0 and \
         await store.events.count_documents({}) == STREAMS * VERSIONS
+
+
+async def test_a_leader_that_loses_its_lease_stops_publishing_and_campaigns_again(settings):
+    from services.kernel.lease import LeasedRelay
+    from services.kernel.outbox import OutboxRelay
+    from services.kernel.runtime import kafka_producer
+
+    context = f"leaseloss{uuid.uuid4().hex[:4]}"
+    topic = events_topic(context, settings.namespace)
+    await ensure_topics(settings, [topic])
+    client = mongo_client(settings)
+    db = client[settings.database_name(context)]
+    store = EventStore(client, db)
+    await store.ensure_indexes()
+    producer = kafka_producer(settings)
+    await producer.start()
+    relay = OutboxRelay(store, producer, topic, context, idle_poll_seconds=0.05)
+    leader = LeasedRelay(relay, MongoLease.for_database(db, relay_lease_name(context), TTL, "pod-a"), RENEW)
+
+    def event(stream: str, version: int) -> EventEnvelope:
+        return EventEnvelope(event_type="TestHappened", stream_id=stream, stream_type="Test", version=version,
+                             actor=ACTOR, correlation_id="lease-loss", payload={"n": version})
+
+    leader.start()
+    try:
+        await store.append("s-1", 0, [event("s-1", 1)])
+        await wait_for(lambda: store.events.count_documents({"published": True}), timeout=15)
+        first_term = leader.lease.token
+
+        # Another holder takes the lease (as if this pod had been partitioned past its TTL).
+        await db.leases.update_one({"_id": relay_lease_name(context)},
+                                   {"$set": {"holder": "pod-b", "expires_at": _in(60)}, "$inc": {"token": 1}})
+        await wait_for(lambda: _not_leading(leader), timeout=RENEW * 3)
+        await store.append("s-1", 1, [event("s-1", 2)])
+        await asyncio.sleep(RENEW * 4)
+        assert await store.events.count_documents({"published": False}) == 1, "a deposed relay still published"
+
+        # pod-b vanishes without releasing: after its TTL, pod-a takes a new term and publishes the backlog.
+        await db.leases.update_one({"_id": relay_lease_name(context)}, {"$set": {"expires_at": _in(-60)}})
+        await wait_for(lambda: _all_published_of(store), timeout=RENEW * 4 + 5)
+        assert leader.lease.token == first_term + 2
+    finally:
+        await leader.stop()
+        await producer.stop()
+
+    records = await read_topic(settings, topic, 2)
+    terms = {EventEnvelope.from_bytes(r.value).version: int(dict(r.headers)[TERM_HEADER]) for r in records}
+    assert terms == {1: first_term, 2: first_term + 2}
+    await client.close()
+
+
+async def _not_leading(leader) -> bool:
+    return not leader.is_leader()
+
+
+async def _all_published_of(store: EventStore) -> bool:
+    return await store.events.count_documents({"published": False}) == 0
+
+
+def _in(seconds: float):
+    from datetime import datetime, timedelta, timezone
+
+    return datetime.now(timezone.utc) + timedelta(seconds=seconds)
