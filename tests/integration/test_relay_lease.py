@@ -94,14 +94,20 @@ async def wait_for(predicate, timeout: float, step: float = 0.05):
     raise AssertionError("condition not met in time")
 
 
-async def test_two_relays_one_publishes_the_standby_takes_over_when_the_leader_is_killed(settings):
-    context = f"leasetest{uuid.uuid4().hex[:4]}"
+async def fresh_context(settings, stem: str):
+    """A context of its own for one test: its topic, its database and event store."""
+    context = f"{stem}{uuid.uuid4().hex[:4]}"
     topic = events_topic(context, settings.namespace)
     await ensure_topics(settings, [topic])
     client = mongo_client(settings)
     db = client[settings.database_name(context)]
     store = EventStore(client, db)
     await store.ensure_indexes()
+    return context, topic, client, db, store
+
+
+async def test_two_relays_one_publishes_the_standby_takes_over_when_the_leader_is_killed(settings):
+    context, topic, client, db, store = await fresh_context(settings, "leasetest")
     leases = db.leases
     streams = [f"s{n}-{uuid.uuid4().hex[:6]}" for n in range(STREAMS)]
     appending = asyncio.create_task(append_all(store, streams, pause=0.15))
@@ -165,8 +171,7 @@ async def test_two_relays_one_publishes_the_standby_takes_over_when_the_leader_i
 
 
 async def _all_published(store: EventStore) -> bool:
-    return await store.events.count_documents({"published": False}) == 0 and \
-        await store.events.count_documents({}) == STREAMS * VERSIONS
+    return await _nothing_unpublished(store) and await store.events.count_documents({}) == STREAMS * VERSIONS
 
 
 async def test_a_leader_that_loses_its_lease_stops_publishing_and_campaigns_again(settings):
@@ -174,13 +179,7 @@ async def test_a_leader_that_loses_its_lease_stops_publishing_and_campaigns_agai
     from services.kernel.outbox import OutboxRelay
     from services.kernel.runtime import kafka_producer
 
-    context = f"leaseloss{uuid.uuid4().hex[:4]}"
-    topic = events_topic(context, settings.namespace)
-    await ensure_topics(settings, [topic])
-    client = mongo_client(settings)
-    db = client[settings.database_name(context)]
-    store = EventStore(client, db)
-    await store.ensure_indexes()
+    context, topic, client, db, store = await fresh_context(settings, "leaseloss")
     producer = kafka_producer(settings)
     await producer.start()
     relay = OutboxRelay(store, producer, topic, context, idle_poll_seconds=0.05)
@@ -206,7 +205,7 @@ async def test_a_leader_that_loses_its_lease_stops_publishing_and_campaigns_agai
 
         # pod-b vanishes without releasing: after its TTL, pod-a takes a new term and publishes the backlog.
         await db.leases.update_one({"_id": relay_lease_name(context)}, {"$set": {"expires_at": _in(-60)}})
-        await wait_for(lambda: _all_published_of(store), timeout=RENEW * 4 + 5)
+        await wait_for(lambda: _nothing_unpublished(store), timeout=RENEW * 4 + 5)
         assert leader.lease.token == first_term + 2
     finally:
         await leader.stop()
@@ -222,7 +221,7 @@ async def _not_leading(leader) -> bool:
     return not leader.is_leader()
 
 
-async def _all_published_of(store: EventStore) -> bool:
+async def _nothing_unpublished(store: EventStore) -> bool:
     return await store.events.count_documents({"published": False}) == 0
 
 
