@@ -169,7 +169,7 @@ async def test_generated_town_metrics_october_report_and_rebuild(audit, settings
     workbook = await audit.get("/v1/audit/reports/monthly/2026-10", headers=supervisor,
                                params={"division_code": TOWN, "format": "xlsx"})
     book = openpyxl.load_workbook(io.BytesIO(workbook.content))
-    assert book["实有人口"].cell(4, 3).value == 4  # total row, 实有人口数
+    assert book["实有人口"].cell(4, 4).value == 4  # total row, 实有人口数
     page = await audit.get("/v1/audit/reports/monthly/2026-10", headers=supervisor,
                            params={"division_code": TOWN, "format": "html"})
     assert page.headers["content-type"].startswith("text/html")

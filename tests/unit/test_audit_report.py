@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 
 import openpyxl
+import pytest
 
 from services.audit.domain.metrics import Record, collectors, metrics
 from services.audit.report import html, xlsx
@@ -88,7 +91,7 @@ def test_report_ranks_diffs_and_renders_as_xlsx_and_html():
     book = openpyxl.load_workbook(io.BytesIO(xlsx.workbook(report)))
     assert book.sheetnames == ["汇总", "标准地址", "实有人口", "实有房屋", "实有单位"]
     sheet = book["实有人口"]
-    assert sheet.cell(3, 3).value == "实有人口数" and sheet.cell(4, 3).value == 3
+    assert sheet.cell(3, 4).value == "实有人口数" and sheet.cell(4, 4).value == 3
     assert len(sheet._charts) == 1
 
     parser = Collect()
@@ -113,3 +116,15 @@ def test_records_fall_in_the_community_their_address_hangs_under():
     table = communities(records)
     assert [sub_division(r, "532503001", table) for r in records] == [community] * 4 + ["532503001"]
     assert sub_division(records[3], "532503", table) == "532503001"
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="headless Chromium not installed (apt-get install chromium)")
+def test_the_html_report_renders_in_headless_chromium(tmp_path):
+    report = build("2026-10", "532503", snapshot(town(), AS_OF), snapshot(town()[:3], AS_OF))
+    page, shot = tmp_path / "report.html", tmp_path / "report.png"
+    page.write_text(html.page(report), encoding="utf-8")
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    "--window-size=1000,1400", f"--screenshot={shot}", page.as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    image = shot.read_bytes()
+    assert image[:8] == b"\x89PNG\r\n\x1a\n" and len(image) > 20_000  # a page of tables and charts, not blank

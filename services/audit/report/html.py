@@ -5,9 +5,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-STYLE = """body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;color:#222}
+STYLE = """body{font-family:"Noto Sans CJK SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;margin:24px;color:#222}
 table{border-collapse:collapse;margin:8px 0 16px}th,td{border:1px solid #999;padding:3px 6px;font-size:12px}
-th{background:#eee}td.n{text-align:right}.up{color:#0a0}.down{color:#c00}
+th{background:#eee}td.n{text-align:right}td.below{background:#fde2e2}.up{color:#0a0}.down{color:#c00}
 @media print{section{page-break-inside:avoid}}"""
 
 
@@ -36,6 +36,11 @@ def bar_chart(labels: list[str], values: list[float], title: str, width: int = 6
             + "".join(bars) + "</svg>")
 
 
+def _below(column: str, value: Any, targets: dict[str, float]) -> str:
+    """Mark a rate under its target (未达标) so a printed page shows where to act."""
+    return " below" if isinstance(value, float) and column in targets and value < targets[column] else ""
+
+
 def _change(value: Any) -> str:
     if not isinstance(value, (int, float)) or value == 0:
         return _fmt(value)
@@ -43,21 +48,25 @@ def _change(value: Any) -> str:
 
 
 def page(report: dict[str, Any]) -> str:
-    title = f"{report['month']} 每月通报 {report['division_code'] or ''}"
+    title = f"{report.get('name') or ''} {report['month']} 每月通报 ({report['division_code'] or '全部'})"
     parts = [f"<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
              f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>",
              f"<p>截至 {escape(str(report['as_of']))}；环比对比 {escape(str(report['previous_as_of']))}</p>"]
-    targets = "".join(f"<tr><td>{escape(k)}</td><td class=n>{_fmt(v)}</td></tr>" for k, v in report["targets"].items())
+    labels = report.get("target_labels", {})
+    targets = "".join(f"<tr><td>{escape(labels.get(k, k))}</td><td class=n>{_fmt(v)}</td></tr>"
+                      for k, v in report["targets"].items())
     parts.append(f"<section><h2>目标</h2><table><tr><th>指标</th><th>目标</th></tr>{targets}</table></section>")
     for entity, section in report["entities"].items():
         columns = section["columns"]
         header = "".join(f"<th>{escape(section['labels'][c])}</th>" for c in columns)
         rows = []
         for row in [{**section["total"], "rank": "合计"}, *section["rows"]]:
-            cells = "".join(f"<td class=n>{_fmt(row.get(c))}<br>{_change(row['change'].get(c))}</td>" for c in columns)
-            rows.append(f"<tr><td>{_fmt(row.get('rank'))}</td><td>{escape(row['division_code'])}</td>{cells}"
+            cells = "".join(f"<td class=\"n{_below(c, row.get(c), report['targets'])}\">{_fmt(row.get(c))}<br>"
+                            f"{_change(row['change'].get(c))}</td>" for c in columns)
+            rows.append(f"<tr><td>{_fmt(row.get('rank'))}</td><td>{escape(str(row.get('name') or ''))}<br>"
+                        f"<small>{escape(row['division_code'])}</small></td>{cells}"
                         f"<td class=n>{_fmt(row.get('accuracy'))}</td></tr>")
-        chart = bar_chart([r["division_code"] for r in section["rows"]], [r.get(columns[0]) for r in section["rows"]],
+        chart = bar_chart([str(r.get("name") or r["division_code"]) for r in section["rows"]], [r.get(columns[0]) for r in section["rows"]],
                           f"{section['title']}: {section['labels'][columns[0]]}")
         parts.append(f"<section id=\"{escape(entity)}\"><h2>{escape(section['title'])}</h2>{chart}<table><tr><th>排名</th>"
                      f"<th>区划</th>{header}<th>准确率</th></tr>{''.join(rows)}</table></section>")

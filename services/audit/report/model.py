@@ -37,6 +37,9 @@ LABELS = {
     "special_trade_inspections_overdue": "逾期未检查", "unit_rectifications_overdue": "逾期未整改",
     "units_collection_rate": "采集率", "accuracy": "准确率",
 }
+TARGET_LABELS = {"persons_collection_rate": "人口采集率", "persons_link_rate": "人口关联率", "accuracy": "准确率",
+                 "doorplates_collection_rate": "门牌采集率", "houses_collection_rate": "房屋采集率",
+                 "units_collection_rate": "单位采集率", "houses_link_rate": "房屋关联率", "units_link_rate": "单位关联率"}
 #: targets of the notice: 采集率、准确率 95%+, addresses, houses and units 100%
 TARGETS = {"persons_collection_rate": 0.95, "persons_link_rate": 0.95, "accuracy": 0.95,
            "doorplates_collection_rate": 1.0, "houses_collection_rate": 1.0, "units_collection_rate": 1.0,
@@ -62,7 +65,7 @@ def _change(now: Any, before: Any) -> Any:
 def _row(code: str, now: dict[str, Any], before: dict[str, Any], columns: list[str]) -> dict[str, Any]:
     values = {column: now.get(column) for column in columns}
     accuracy = (now.get("accuracy") or {}).get("records", {}).get("rate")
-    return {"division_code": code, **values, "accuracy": accuracy,
+    return {"division_code": code, "name": now.get("name") or code, **values, "accuracy": accuracy,
             "change": {column: _change(now.get(column), before.get(column)) for column in columns}}
 
 
@@ -79,7 +82,9 @@ def build(month: str, division_code: str | None, current: dict[str, Any], previo
         entities[entity] = {"title": TITLES[entity], "columns": columns,
                             "labels": {c: LABELS.get(c, c) for c in [*columns, "accuracy"]},
                             "total": _row(division_code or "全部", current, previous, columns), "rows": rows}
-    return {"month": month, "division_code": division_code, "as_of": current.get("as_of"),
-            "previous_as_of": previous.get("as_of"), "targets": TARGETS, "entities": entities,
+    return {"month": month, "division_code": division_code, "name": current.get("name") or division_code,
+            "as_of": current.get("as_of"),
+            "previous_as_of": previous.get("as_of"), "targets": TARGETS, "target_labels": TARGET_LABELS,
+            "entities": entities,
             "accuracy": current.get("accuracy"), "by_collector": current.get("by_collector", {}),
             "notes": current.get("notes", [])}

@@ -18,30 +18,31 @@ def workbook(report: dict[str, Any]) -> bytes:
     bold = book.add_format({"bold": True})
     title = book.add_format({"bold": True, "font_size": 14})
     summary = book.add_worksheet("汇总")
-    summary.write(0, 0, f"{report['month']} 每月通报 {report['division_code'] or ''}", title)
+    summary.write(0, 0, f"{report.get('name') or ''} {report['month']} 每月通报 ({report['division_code'] or '全部'})", title)
     summary.write(1, 0, f"截至 {report['as_of']} (上月截至 {report['previous_as_of']})")
     summary.write_row(3, 0, ["指标", "目标"], bold)
+    labels = report.get("target_labels", {})
     for index, (metric, target) in enumerate(report["targets"].items(), start=4):
-        summary.write_row(index, 0, [metric, target])
+        summary.write_row(index, 0, [labels.get(metric, metric), target])
     for entity, section in report["entities"].items():
         sheet = book.add_worksheet(section["title"])
         columns = section["columns"]
-        header = ["排名", "区划", *[section["labels"][c] for c in columns], "准确率",
+        header = ["排名", "区划", "名称", *[section["labels"][c] for c in columns], "准确率",
                   *[f"{section['labels'][c]} 环比" for c in columns]]
         sheet.write(0, 0, f"{section['title']} {report['month']}", title)
         sheet.write_row(2, 0, header, bold)
         rows = [{**section["total"], "rank": ""}, *section["rows"]]
         for r, row in enumerate(rows, start=3):
-            sheet.write_row(r, 0, [_cell(row.get("rank")), row["division_code"],
+            sheet.write_row(r, 0, [_cell(row.get("rank")), row["division_code"], _cell(row.get("name")),
                                    *[_cell(row.get(c)) for c in columns], _cell(row.get("accuracy")),
                                    *[_cell(row["change"].get(c)) for c in columns]])
-        sheet.set_column(1, 1, 14)
+        sheet.set_column(1, 2, 14)
         if section["rows"]:
             chart = book.add_chart({"type": "column"})
             first, last = 4, 3 + len(section["rows"])
             chart.add_series({"name": section["labels"][columns[0]],
-                              "categories": [sheet.name, first, 1, last, 1],
-                              "values": [sheet.name, first, 2, last, 2]})
+                              "categories": [sheet.name, first, 2, last, 2],
+                              "values": [sheet.name, first, 3, last, 3]})
             chart.set_title({"name": f"{section['title']}: {section['labels'][columns[0]]}"})
             chart.set_legend({"none": True})
             sheet.insert_chart(last + 2, 1, chart)

@@ -8,6 +8,8 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from contracts import divisions
+
 from services.audit.domain.accuracy import overall
 from services.audit.domain.history import state_of
 from services.audit.domain.metrics import ENTITY_OF, Record, collectors, communities, metrics, sub_division
@@ -46,11 +48,12 @@ async def quality(archive: AsyncCollection, division_code: str | None, as_of: da
     table = communities(everything)
     for record in everything:
         groups[sub_division(record, scope, table)].append(record)
-    by_sub = {code: {**with_rates(metrics(rs, as_of, everything), baseline.get(code, {})),
+    places = {r.state.get("code"): r.state.get("name") for r in everything if r.stream_type == "Place"}
+    by_sub = {code: {"name": name_of(code, places), **with_rates(metrics(rs, as_of, everything), baseline.get(code, {})),
                      "accuracy": overall(campaigns, code if code != "unknown" else "~")}
               for code, rs in sorted(groups.items())}
     return {
-        "division_code": division_code, "as_of": as_of.isoformat(),
+        "division_code": division_code, "name": name_of(scope, places), "as_of": as_of.isoformat(),
         **with_rates(metrics(everything, as_of), baseline.get(scope, {})),
         "accuracy": overall(campaigns, scope),
         "by_sub_division": by_sub,
@@ -69,3 +72,9 @@ def notes(everything: list[Record]) -> list[str]:
                       "their metrics are 0")
     result.append("a room address (户室) counts as in use unless known retired: rooms are not published one by one")
     return result
+
+
+def name_of(code: str, places: dict[str, str]) -> str:
+    """A division's name (蒙自市, 文澜街道) or a community place's (天马社区); the code when neither is known."""
+    division = divisions.get(code) if code and code.isdigit() and len(code) <= 12 else None
+    return division.name if division is not None else places.get(code) or code or "全部"
