@@ -80,3 +80,18 @@ def test_history_entries_carry_the_diff_and_the_reason():
     ]
     assert entries[1]["actor"] == {"id": "PC-1", "role": "police", "organisation_code": "532503"}
     assert state_of([]) == (0, {})
+
+
+def test_the_log_filter_narrows_by_every_argument_and_keeps_reads_out():
+    from datetime import datetime, timezone
+
+    from services.audit.views.archive import log_query
+
+    assert log_query() == {"stream_type": {"$ne": "AccessLog"}}
+    since = datetime(2026, 10, 1, tzinfo=timezone.utc)
+    query = log_query(actor_id="PC-1", organisation_code="532503", entity_type="Doorplate", division_code="532503001",
+                      event_type="DoorplateRetired", since=since, scope={"division_code": {"$regex": "^532503"}})
+    assert query["$and"] == [
+        {"division_code": {"$regex": "^532503"}}, {"actor.id": "PC-1"}, {"actor.organisation_code": {"$regex": "^532503"}},
+        {"stream_type": "Doorplate"}, {"division_code": {"$regex": "^532503001"}}, {"event_type": "DoorplateRetired"},
+        {"recorded_at": {"$gte": since}}]

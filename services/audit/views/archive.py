@@ -36,8 +36,8 @@ def log_query(actor_id: str | None = None, organisation_code: str | None = None,
     clauses: list[dict[str, Any]] = [scope] if scope else []
     if actor_id:
         clauses.append({"actor.id": actor_id})
-    if organisation_code:
-        clauses.append({"actor.organisation_code": organisation_code})
+    if organisation_code:  # an organisation includes the stations under it (532503 → 532503001 ...)
+        clauses.append({"actor.organisation_code": {"$regex": "^" + re.escape(organisation_code)}})
     # reads are not changes: the access log has its own routes unless asked for by entity type
     clauses.append({"stream_type": entity_type} if entity_type else {"stream_type": {"$ne": ACCESS_STREAM_TYPE}})
     if division_code:
