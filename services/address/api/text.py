@@ -3,7 +3,7 @@
 Why: agencies and collectors type addresses freely (蒙自市天马路十八号3幢2单元1203室); linking each one to a
 standard address code is what 一标三实 rests on.  ``/parse`` exposes the BiLSTM-CRF ensemble parser (services.address.text.parsing)
 for clients that want the chunks; ``/match`` ranks registered door plates and rooms for a text: the bounded
-lookups are in match_candidates.py, the scoring in match_ranking.py.
+lookups are in text/candidates.py (the text read by the parser: text/reading.py), the scoring in text/ranking.py.
 """
 
 from __future__ import annotations
@@ -107,10 +107,15 @@ async def parse_address(request: ParseRequest) -> ParseResponse:
     return ParseResponse(chunks=[ChunkOut(label=c.label, text=c.text, start=c.start, end=c.end) for c in chunks])
 
 
-@router.post("/match", response_model=MatchResponse, summary="Rank standard addresses for a free text 地址匹配")
+@router.post("/match", response_model=MatchResponse, summary="Rank standard addresses for a free text 地址匹配",
+             responses={503: {"description": "the parser model is not installed"}})
 async def match_address(request: MatchRequest, rt: Rt) -> MatchResponse:
     requested = resolve_scope(request.division_code, "division_code")
-    found = await match_text(rt, request.text, requested)
+    try:
+        found = await match_text(rt, request.text, requested)  # the text is read by the parser
+    except (FileNotFoundError, ImportError) as error:
+        raise HTTPException(503, detail=f"address parser unavailable: {error} / 地址解析模型不可用",
+                            headers={"Retry-After": "60"}) from None
     return MatchResponse(
         query={"normalized": split_division(request.text, requested)[1], "division_code": found.scope,
                "components": {key: value for key, value in asdict(found.query).items() if value not in (None, "")}},

@@ -3,10 +3,11 @@
 Why: a text is matched without ever reading the registry whole.  Scoring lives in match_ranking.py (pure);
 this module decides what to fetch:
 
-1. Normalise (normalize.py: full-width → half-width, 十二栋 → 12栋, 栋/幢/座/号楼 → 栋, 户/号 → 室), strip the
-   division prefix and split road, compound, door, building, unit, floor, room (matching.extract_components).
-2. Scope: the request's ``division_code``, else the division the text names (retired codes resolved); a
-   county covers its townships.  When a scope *taken from the text* finds no road, the search widens to all.
+1. Read the text with the shipped parser (reading.py): its division, town, road, number and room chunks, the
+   divisions looked up in the division table (草坝 → 草坝镇, inside the county named before it), each number
+   normalised as stored (十八号 → 18, 三座 → 3栋).
+2. Scope: the request's ``division_code``, else the most specific division the text names (retired codes
+   resolved); a county covers its townships. A named division rules out every road and plate outside it.
 3. Roads and compounds (``places``, types 41–44): in a scope of at most SCOPE_SCAN places every name is
    compared (names only are fetched); otherwise the server is asked only for places whose name, alias or
    former name (更名前) equals a tail of the query name (蒙自天马路 → 天马路) or lies one edit away (a regex:
@@ -26,6 +27,7 @@ former_names.name and doorplates.aliases the unscoped lookups are server-side sc
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,7 +35,8 @@ from itertools import islice
 
 from contracts import divisions
 from services.address.text.ranking import Ranked, RoadMatch, Scorer, plate_readings, rank_roads
-from services.address.text.components import Components, extract_components
+from services.address.text.components import Components
+from services.address.text.reading import named_divisions, parse_chunks, read_address
 from services.address.domain.normalize import basic, clean, split_division
 from services.address.domain.numbering import DoorNumber, DoorNumberError, parse_door_number
 from services.address.views.reads import collection
@@ -48,6 +51,7 @@ MAX_PLATES = 200
 ALIAS_HITS = 20
 MAX_ROOM_PLATES = 5
 MAX_ROOMS = 200
+MAX_NAMED_DIVISIONS = 20  # a bare name found in more divisions than this (城关) narrows nothing
 PLACE_TYPES = ["41", "42", "43", "44"]  # 街路巷, 小区, 单位院, 自然村: what door plates hang under
 #: Plates that may be linked to: in use (not retired, not merged into a survivor) and not rejected (驳回).
 USABLE = {"status": "in_use", "approval_state": {"$ne": "rejected"}}
@@ -67,9 +71,18 @@ def _descendants(code: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def scope_codes(code: str) -> list[str]:
-    """The division and every division below it (places carry a township or county code)."""
-    return list(_descendants(code))
+def scope_codes(*codes: str) -> list[str]:
+    """The divisions and every division below them (places carry a township or county code)."""
+    return sorted({descendant for code in codes for descendant in _descendants(code)})
+
+
+def searched_divisions(requested: str | None, scope: str | None, named: tuple[str, ...]) -> tuple[str, ...]:
+    """Where to look: the request's division, else the one the text names, else every division a bare name in
+    the text may be (草坝: three 草坝镇 in two provinces), when there are few. A division the text names rules
+    out everything outside it: 草坝天马路 is never 文澜街道's 天马路."""
+    if scope or requested:
+        return (scope or requested,)  # type: ignore[return-value]
+    return named if len(named) <= MAX_NAMED_DIVISIONS else ()
 
 
 def resolve_scope(code: str | None, field: str | None) -> str | None:
@@ -136,16 +149,17 @@ class Matches:
 
 async def match_text(rt: Runtime, text: str, requested: str | None) -> Matches:
     """Gather the roads, plates and rooms a text may name and rank them (``requested``: a resolved scope)."""
-    query = extract_components(text, requested)
-    scope = requested or resolve_scope(query.division_code, None)
+    await asyncio.to_thread(parse_chunks, text)  # the parser is CPU-bound: off the event loop (then cached)
+    query = read_address(text, requested)
+    named = resolve_scope(query.division_code, None)
+    # the text may narrow the request's division (division_code 蒙自市, text 草坝…: 草坝镇), never widen it
+    scope = named if named and (not requested or named.startswith(requested)) else requested
+    within = searched_divisions(requested, scope, named_divisions(text, requested))
     names = [name for name in (query.road, query.compound) if name]
-    roads = await find_roads(rt, names, scope) if names else []
-    if not roads and scope and not requested:  # the text's division may be wrong: widen
-        scope = None
-        roads = await find_roads(rt, names, None) if names else []
+    roads = await find_roads(rt, names, within) if names else []
     plates = await find_plates(rt, roads, door_of(query))
-    if scope or not roads:
-        plates.update(await find_alias_plates(rt, text, scope))
+    if within or not roads:
+        plates.update(await find_alias_plates(rt, text, scope, within))
 
     scorer, by_road = Scorer(text, requested), {road.code: road for road in roads}
     readings = {code: plate_readings(plate, by_road.get(plate["place_code"])) for code, plate in plates.items()}
@@ -162,13 +176,13 @@ async def match_text(rt: Runtime, text: str, requested: str | None) -> Matches:
 
 
 # bounded lookups --------------------------------------------------------------------------------------
-async def find_roads(rt: Runtime, query_names: list[str], scope: str | None) -> list[RoadMatch]:
+async def find_roads(rt: Runtime, query_names: list[str], within: tuple[str, ...] = ()) -> list[RoadMatch]:
     """Roads and compounds near the query names: every name in a small scope, else a name-filtered lookup."""
     places = collection(rt, "places")
     fields = {"name": 1, "aliases": 1, "former_names": 1}
     base: dict = {"element_type": {"$in": PLACE_TYPES}}
-    if scope:
-        base["division_code"] = {"$in": scope_codes(scope)}
+    if within:
+        base["division_code"] = {"$in": scope_codes(*within)}
         found = [doc async for doc in places.find(base, fields).limit(SCOPE_SCAN + 1)]
         if len(found) <= SCOPE_SCAN:
             return rank_roads(query_names, found)
@@ -202,12 +216,12 @@ async def find_plates(rt: Runtime, roads: list[RoadMatch], door: DoorNumber | No
     return found
 
 
-async def find_alias_plates(rt: Runtime, text: str, scope: str | None) -> dict[str, dict]:
+async def find_alias_plates(rt: Runtime, text: str, scope: str | None, within: tuple[str, ...] = ()) -> dict[str, dict]:
     """Plates whose alias (别名) is exactly the text, as typed or normalised."""
     values = sorted({text.strip(), basic(text), clean(text), split_division(text, scope)[1]})
     query: dict = {"aliases": {"$in": values}, **USABLE}
-    if scope:
-        query["division_code"] = {"$in": scope_codes(scope)}
+    if within:
+        query["division_code"] = {"$in": scope_codes(*within)}
     return {plate["_id"]: plate async for plate in
             collection(rt, "doorplates").find(query, PLATE_FIELDS).limit(ALIAS_HITS)}
 

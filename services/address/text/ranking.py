@@ -2,7 +2,8 @@
 
 Why apart from the lookups (match_candidates.py): the scores decide which standard address a text is linked to,
 so they are read and tested without a database.  Names are compared with rapidfuzz; plates and rooms with
-matching.score_candidate, the query re-read with the candidate's division as scope (so a bare 蒙自 is stripped).
+matching.score_candidate: the query as the parser reads it (reading.py), its divisions looked up with the candidate's
+division as scope; stored names (standard full names, aliases) are read by components.extract_components.
 Former names, former numbers and aliases score ×ALT_FACTOR.  A text equal to a stored full name (after
 half-width, spaces and punctuation removed) is exact: score 1.0 and ranked first.
 """
@@ -15,6 +16,7 @@ from typing import Literal
 from rapidfuzz import fuzz
 
 from services.address.text.components import Components, extract_components, score_candidate
+from services.address.text.reading import read_address
 from services.address.domain.normalize import basic, clean
 from services.address.domain.numbering import DoorNumberError, parse_door_number
 
@@ -154,7 +156,7 @@ class Scorer:
 
     def query(self, division_code: str) -> Components:
         if division_code not in self._readings:
-            self._readings[division_code] = extract_components(self.text, self.requested or division_code)
+            self._readings[division_code] = read_address(self.text, self.requested or division_code)
         return self._readings[division_code]
 
     def plate(self, plate: dict, readings: Readings) -> Ranked:
