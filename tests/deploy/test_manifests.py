@@ -89,3 +89,17 @@ def test_the_services_read_the_kafka_credentials_the_manifests_give_them(product
     given = {key for key in config_map(production) if key.startswith("KAFKA_")}
     given |= {name for d in of_kind(production, "Deployment") for name in env(containers(d)[0]) if name.startswith("KAFKA_")}
     assert given <= read, f"set by the manifests, read by no service: {sorted(given - read)}"
+
+
+def test_vendored_crd_schemas_equal_what_the_pinned_crds_convert_to(run_tool, tmp_path):
+    from tests.deploy.conftest import K8S, REPO
+
+    if not (REPO.parent / "shared" / "k8s-crds" / "strimzi").is_dir():
+        pytest.skip("the Strimzi CRDs come from ../shared/k8s-crds (present on developer machines and in CI)")
+    result = run_tool("schemas/regenerate.py", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    vendored = {path.name: path.read_text() for path in (K8S / "schemas").glob("*.json")}
+    fresh = {path.name: path.read_text() for path in tmp_path.glob("*.json")}
+    assert vendored.keys() == fresh.keys()
+    stale = [name for name in fresh if fresh[name] != vendored[name]]
+    assert not stale, f"deploy/k8s/schemas differ from the pinned CRDs: {stale}; run `make k8s-schemas`"

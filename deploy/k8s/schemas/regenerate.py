@@ -14,7 +14,9 @@ Descriptions, defaults and formats are dropped to keep the files small.
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -85,7 +87,7 @@ def crd_schemas(crd: dict) -> dict[str, dict]:
 
 def module_dir(module: str) -> Path:
     reply = subprocess.run(["go", "mod", "download", "-json", module], check=True, capture_output=True, text=True,
-                           env={**__import__("os").environ, "GOFLAGS": "-mod=mod"})
+                           env={**os.environ, "GOFLAGS": "-mod=mod"})
     return Path(json.loads(reply.stdout)["Dir"])
 
 
@@ -97,16 +99,20 @@ def sources() -> list[Path]:
     return paths
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE, help="where to write (tests compare a fresh copy)")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
     written = []
     for path in sources():
         for document in yaml.safe_load_all(path.read_text()):
             if not document or document.get("kind") != "CustomResourceDefinition":
                 continue
             for name, schema in crd_schemas(document).items():
-                (HERE / name).write_text(json.dumps(schema, sort_keys=True, separators=(",", ":")) + "\n")
+                (args.out / name).write_text(json.dumps(schema, sort_keys=True, separators=(",", ":")) + "\n")
                 written.append(name)
-    print(f"wrote {len(written)} schemas to {HERE.relative_to(REPO)}: {', '.join(sorted(written))}")
+    print(f"wrote {len(written)} schemas to {args.out}: {', '.join(sorted(written))}")
     return 0
 
 
