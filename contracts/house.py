@@ -48,6 +48,21 @@ class HouseRegistered(DomainEvent):
     key_reason: str = Field(default="", description="列为重点房屋的原因")
 
 
+class HouseDetailsCorrected(DomainEvent):
+    """补录纠错 of the house's facts (nature, area, rooms); fields left out are unchanged, the old values stay in
+    the stream."""
+
+    house_id: str
+    property_nature: PropertyNature | None = Field(default=None, description="房屋性质")
+    area: float | None = Field(default=None, description="建筑面积 m²")
+    rooms: int | None = Field(default=None, description="房间数")
+    reason: str = Field(default="", description="纠错原因")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        changed = self.model_dump(mode="json", include={"property_nature", "area", "rooms"}, exclude_none=True)
+        return {**state, **changed}
+
+
 class HouseUseChanged(DomainEvent):
     """房屋用途变更 (自住 → 出租 ...)."""
 

@@ -60,6 +60,39 @@ class UnitRegistered(DomainEvent):
         return {**state, **self.model_dump(mode="json"), "status": "open"}
 
 
+class UnitDetailsCorrected(DomainEvent):
+    """补录纠错 of the unit's facts; fields left out are unchanged, the old values stay in the stream."""
+
+    unit_id: str
+    name: str | None = Field(default=None, description="单位名称")
+    aliases: list[str] | None = Field(default=None, description="别名 (the whole new list)")
+    unit_type: UnitType | None = Field(default=None, description="单位类型")
+    industry_code: str | None = Field(default=None, description="行业 (GB/T 4754-2017)")
+    legal_representative: PartyRef | None = Field(default=None, description="法定代表人/负责人")
+    security_person: PartyRef | None = Field(default=None, description="治安保卫负责人")
+    phone: str | None = Field(default=None, description="联系电话")
+    business_scope: str | None = Field(default=None, description="经营范围")
+    area: float | None = Field(default=None, description="经营面积 m²")
+    capacity: int | None = Field(default=None, description="核定容纳人数")
+    reason: str = Field(default="", description="纠错原因")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, **self.model_dump(mode="json", exclude={"unit_id", "reason"}, exclude_none=True)}
+
+
+class UsccRecorded(DomainEvent):
+    """统一社会信用代码 recorded for a unit registered without one (a business that got its licence) or
+    corrected; the unit is found by the new code from now on."""
+
+    unit_id: str
+    uscc: str = Field(description="统一社会信用代码 (GB 32100), normalised")
+    previous: str | None = Field(default=None, description="the code it replaces, if any")
+    reason: str = ""
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "uscc": self.uscc}
+
+
 class UnitSuspended(DomainEvent):
     """停业 (歇业): the unit stops trading for now."""
 

@@ -14,7 +14,7 @@ from pydantic import Field
 from uuid6 import uuid7
 
 from services.house.commands import (
-    AddTenant, ChangeOwner, ChangeUse, EndRental, RecordCheck, RegisterHouse, SetKeyStatus, StartRental, TenantMoveOut,
+    AddTenant, ChangeOwner, ChangeUse, CorrectHouse, EndRental, RecordCheck, RegisterHouse, SetKeyStatus, StartRental, TenantMoveOut,
 )
 from services.house.domain.house import AddressFacts, House, RentalTerms, house_stream
 from services.kernel.aggregate import CommandContext
@@ -97,6 +97,10 @@ class HouseService(Application):
         house = await self.change(House, house_stream(house_id), house_id, expected_version, decide, ctx)
         errors = outcome["errors"] if isinstance(outcome.get("errors"), list) else house.logic_errors()
         return self.accepted(house, logic_errors=errors, **extra)
+
+    async def correct(self, house_id: str, command: CorrectHouse, ctx: CommandContext) -> HouseAccepted:
+        return await self._change(house_id, command.expected_version, lambda h: h.correct(
+            command.reason, command.property_nature, command.area, command.rooms), ctx)
 
     async def change_use(self, house_id: str, command: ChangeUse, ctx: CommandContext) -> HouseAccepted:
         return await self._change(house_id, command.expected_version,

@@ -41,6 +41,15 @@ class RegisterHouse(BaseModel):
     key_reason: str = Field(default="", max_length=500, description="列为重点房屋的原因", examples=[""])
 
 
+class CorrectHouse(Versioned):
+    """补录纠错: only the fields given change."""
+
+    property_nature: PropertyNature | None = Field(default=None, description="房屋性质", examples=["private"])
+    area: float | None = Field(default=None, gt=0, le=1_000_000, description="建筑面积 m²", examples=[92.3])
+    rooms: int | None = Field(default=None, ge=1, le=9_999, description="房间数", examples=[4])
+    reason: str = Field(min_length=1, max_length=500, description="纠错原因", examples=["实地核查面积有误"])
+
+
 class ChangeUse(Versioned):
     use: HouseUse = Field(description="新的房屋用途", examples=["rented"])
     reason: str = Field(default="", max_length=500, examples=["房主将房屋出租"])

@@ -11,7 +11,7 @@ from pymongo import ASCENDING
 
 from contracts.events import event_class
 from contracts.house import (
-    HouseChecked, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged, RentalEnded, RentalStarted,
+    HouseChecked, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged, RentalEnded, RentalStarted,
     TenantMovedIn, TenantMovedOut,
 )
 from services.kernel.projection import Projection, ProjectionTx
@@ -28,7 +28,7 @@ registry.index(HOUSES, [("rentals.status", ASCENDING), ("division_code", ASCENDI
 addresses = address_replica("house-addresses")
 
 
-@registry.handles(HouseRegistered, HouseUseChanged, HouseOwnerChanged, HouseKeyStatusSet, RentalStarted,
+@registry.handles(HouseRegistered, HouseDetailsCorrected, HouseUseChanged, HouseOwnerChanged, HouseKeyStatusSet, RentalStarted,
                   TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked)
 async def fold(tx: ProjectionTx) -> None:
     """The house's state after this event, written with the stream version it reflects."""

@@ -18,7 +18,7 @@ from services.kernel.errors import StateConflict
 from services.kernel.ports import ClaimsPort, EventStorePort
 from services.kernel.replicas.address import ReplicaAddress
 from services.unit.commands import (
-    AddLicence, AddSpecialTrade, ChangeStatus, FollowUp, Hire, Inspect, Leave, RegisterUnit, RemoveSpecialTrade,
+    AddLicence, AddSpecialTrade, ChangeStatus, CorrectUnit, FollowUp, Hire, Inspect, Leave, RecordUscc, RegisterUnit, RemoveSpecialTrade,
 )
 from services.unit.domain.unit import Unit, UnitIdentity, unit_stream
 
@@ -86,6 +86,23 @@ class UnitService(Application):
                       **extra) -> UnitAccepted:
         unit = await self.change(Unit, unit_stream(unit_id), unit_id, expected_version, action, ctx)
         return self.accepted(unit, **extra)
+
+    async def correct(self, unit_id: str, command: CorrectUnit, ctx: CommandContext) -> UnitAccepted:
+        changes = {name: getattr(command, name) for name in command.model_fields_set - {"reason", "expected_version"}}
+        return await self._change(unit_id, command.expected_version, lambda u: u.correct(command.reason, **changes),
+                                  ctx)
+
+    async def record_uscc(self, unit_id: str, command: RecordUscc, ctx: CommandContext) -> UnitAccepted:
+        """The new code is claimed before the write and the old one released after it (one unit per USCC)."""
+        unit = await self.load(Unit, unit_stream(unit_id), unit_id, command.expected_version, ctx)
+        warnings = unit.record_uscc(command.uscc, command.reason)  # refuses a bad code before any claim
+        new, old = unit.state["uscc"], unit.pending[-1].previous
+
+        async def write() -> Unit:
+            return await self.save(unit, ctx)
+
+        await self.move_key(uscc_claim(old) if old else None, uscc_claim(new), unit_id, write, duplicate_unit(new))
+        return self.accepted(unit, warnings=warnings)
 
     async def suspend(self, unit_id: str, command: ChangeStatus, ctx: CommandContext) -> UnitAccepted:
         return await self._change(unit_id, command.expected_version,

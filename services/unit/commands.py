@@ -48,6 +48,29 @@ class RegisterUnit(BaseModel):
     licences: list[Licence] = Field(default_factory=list, max_length=50, description="证照", examples=[[LICENCE_EXAMPLE]])
 
 
+class CorrectUnit(Versioned):
+    """补录纠错: only the fields given change (codes are checked again)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200, examples=["蒙自天马酒店有限公司"])
+    aliases: list[str] | None = Field(default=None, max_length=20, examples=[["天马酒店"]])
+    unit_type: UnitType | None = Field(default=None, examples=["enterprise"])
+    industry_code: str | None = Field(default=None, max_length=10, examples=["H61"])
+    legal_representative: PartyRef | None = Field(default=None, examples=[{"person_id": "P0192f1a2b3c4d5e6"}])
+    security_person: PartyRef | None = Field(default=None, examples=[{"person_id": "P0192f1a2b3c4d5e7"}])
+    phone: str | None = Field(default=None, max_length=30, examples=["0873-3712346"])
+    business_scope: str | None = Field(default=None, max_length=2000, examples=["住宿服务；餐饮服务"])
+    area: float | None = Field(default=None, gt=0, le=10_000_000, examples=[1300])
+    capacity: int | None = Field(default=None, ge=0, le=10_000_000, examples=[150])
+    reason: str = Field(min_length=1, max_length=500, description="纠错原因", examples=["更名，见营业执照变更"])
+
+
+class RecordUscc(Versioned):
+    """登记/更正统一社会信用代码 (a business that got its licence, or a wrong code)."""
+
+    uscc: str = Field(max_length=40, description="统一社会信用代码", examples=["91110108551385082Q"])
+    reason: str = Field(default="", max_length=500, examples=["个体户办理营业执照"])
+
+
 class ChangeStatus(Versioned):
     """停业, 关闭 or 复业 on a date."""
 

@@ -12,7 +12,7 @@ from pymongo import ASCENDING
 from contracts.events import event_class
 from contracts.unit import (
     EmployeeHired, EmployeeLeft, LicenceAdded, RectificationFollowedUp, SpecialTradeAdded, SpecialTradeRemoved,
-    UnitClosed, UnitInspected, UnitRegistered, UnitReopened, UnitSuspended,
+    UnitClosed, UnitDetailsCorrected, UnitInspected, UnitRegistered, UnitReopened, UnitSuspended, UsccRecorded,
 )
 from services.kernel.projection import Projection, ProjectionTx
 from services.kernel.replicas.address import address_replica
@@ -30,7 +30,7 @@ registry.index(UNITS, [("inspections.rectification_deadline", ASCENDING)])
 addresses = address_replica("unit-addresses")
 
 
-@registry.handles(UnitRegistered, UnitSuspended, UnitClosed, UnitReopened, LicenceAdded, SpecialTradeAdded,
+@registry.handles(UnitRegistered, UnitDetailsCorrected, UsccRecorded, UnitSuspended, UnitClosed, UnitReopened, LicenceAdded, SpecialTradeAdded,
                   SpecialTradeRemoved, EmployeeHired, EmployeeLeft, UnitInspected, RectificationFollowedUp)
 async def fold(tx: ProjectionTx) -> None:
     """The unit's state after this event, written with the stream version it reflects."""

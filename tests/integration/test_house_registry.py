@@ -259,3 +259,16 @@ async def test_jurisdiction_and_the_access_log(address_client, house_client, pol
     assert read_entry["payload"]["record_type"] == "house" and read_entry["division_code"] == TOWNSHIP
     lookup_entry = await db["access_log"].find_one({"payload.lookup.address_code": plate["code"], "actor.id": "PC-9"})
     assert lookup_entry is not None and lookup_entry["payload"]["result_count"] == 0, "a fruitless lookup is logged too"
+
+
+async def test_corrections(address_client, house_client, police_headers):
+    plate = await new_plate(address_client, house_client, police_headers)
+    house = await register_house(house_client, police_headers, plate["code"], rooms=3, area=90)
+    corrected = await house_client.post(f"/v1/houses/{house['house_id']}/corrections", headers=police_headers,
+                                        json={"area": 95.5, "reason": "实地核查面积有误", "expected_version": 1})
+    assert corrected.status_code == 200, corrected.text
+    record = await read_house(house_client, police_headers, corrected.json())
+    assert (record["area"], record["rooms"]) == (95.5, 3)
+    stale = await house_client.post(f"/v1/houses/{house['house_id']}/corrections", headers=police_headers,
+                                    json={"rooms": 4, "reason": "x", "expected_version": 1})
+    assert stale.status_code == 409 and stale.json()["current_version"] == 2

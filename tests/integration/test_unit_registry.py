@@ -240,3 +240,23 @@ async def test_jurisdiction_and_the_access_log(address_client, unit_client, poli
     db = unit_client.fastapi.state.runtime.db
     assert (await db["access_log"].find_one({"payload.record_id": unit["unit_id"]}))["payload"]["record_type"] == "unit"
     assert await db["access_log"].find_one({"payload.lookup.uscc": code, "actor.id": "PC-0001"}) is not None
+
+
+async def test_corrections_and_a_uscc_recorded_later(address_client, unit_client, police_headers):
+    plate = await plate_known_to_units(address_client, unit_client, police_headers)
+    bare = await register_unit(unit_client, police_headers, plate["code"], name="无照摊点")
+    corrected = await post(unit_client, police_headers, f"/v1/units/{bare['unit_id']}/corrections",
+                           {"name": "天马小吃店", "phone": "0873-1234567", "reason": "办理营业执照后更名"})
+    record = await read_unit(unit_client, police_headers, corrected)
+    assert (record["name"], record["phone"], record["industry_code"]) == ("天马小吃店", "0873-1234567", "H61")
+    bad = await unit_client.post(f"/v1/units/{bare['unit_id']}/corrections", headers=police_headers,
+                                 json={"industry_code": "A62", "reason": "x"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "industry_code"]
+
+    code = fresh_uscc()
+    recorded = await post(unit_client, police_headers, f"/v1/units/{bare['unit_id']}/uscc", {"uscc": code})
+    assert not (await read_unit(unit_client, police_headers, recorded))["uscc_missing"]
+    found = await unit_client.get("/v1/units", params={"uscc": code}, headers=police_headers)
+    assert [u["unit_id"] for u in found.json()["items"]] == [bare["unit_id"]]
+    clash = await register_unit(unit_client, police_headers, plate["code"], expect=409, uscc=code)
+    assert bare["unit_id"] in clash["detail"]

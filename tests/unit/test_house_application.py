@@ -125,3 +125,23 @@ async def test_a_refused_uscc_keeps_no_claim_and_employees_are_hired(ports):
     unit = await service.register(RegisterUnit(name="x", industry_code="I64", address_code=ROOM), CTX)
     hired = await service.hire(unit.unit_id, Hire(person_id="P-1", position="运维", hired=date(2026, 1, 1)), CTX)
     assert hired.version == 2
+
+
+async def test_a_unit_records_its_uscc_later_and_the_claim_moves(ports):
+    from contracts.uscc import check_character
+    from services.unit.commands import RecordUscc
+
+    service = unit_service(ports)
+    bare = await service.register(RegisterUnit(name="摊点", industry_code="F52", address_code=ROOM,
+                                               unit_type="individual_business"), CTX)
+    code = "92532503MA6K00017" + check_character("92532503MA6K00017")
+    recorded = await service.record_uscc(bare.unit_id, RecordUscc(uscc=code.lower()), CTX)
+    assert recorded.version == 2 and await ports[1].owner_of(uscc_claim(code)) == bare.unit_id
+    other = await service.register(RegisterUnit(name="另一家", industry_code="F52", address_code=ROOM), CTX)
+    with pytest.raises(StateConflict) as refused:
+        await service.record_uscc(other.unit_id, RecordUscc(uscc=code), CTX)
+    assert bare.unit_id in refused.value.message
+    corrected = "92532503MA6K00025" + check_character("92532503MA6K00025")
+    await service.record_uscc(bare.unit_id, RecordUscc(uscc=corrected, reason="录入错误"), CTX)
+    assert await ports[1].owner_of(uscc_claim(code)) is None, "the old code is free again"
+    assert await ports[1].owner_of(uscc_claim(corrected)) == bare.unit_id

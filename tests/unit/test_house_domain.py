@@ -170,3 +170,14 @@ def test_owner_and_key_status_changes():
     with pytest.raises(DomainRuleViolation):
         h.change_use("rented")
     assert replay(h).state == h.state
+
+
+def test_corrections_keep_the_rooms_let_inside_the_house():
+    h = house(rooms=3)
+    h.start_rental("R1", terms(rooms_let=2), TODAY)
+    with pytest.raises(DomainRuleViolation) as refused:
+        h.correct("实地核查", rooms=1)
+    assert (refused.value.field, refused.value.rule) == ("rooms", "house.rooms_below_let")
+    h.correct("实地核查", area=95.5, rooms=4)
+    assert (h.state["area"], h.state["rooms"], h.state["property_nature"]) == (95.5, 4, "commercial")
+    assert replay(h).state == h.state

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from contracts.parties import PartyRef
+from contracts.uscc import check_character
 from contracts.unit import Licence, UnitRegistered
 from services.kernel.errors import DomainRuleViolation, NotFound, StateConflict
 from services.unit.domain.supervision import inspection_cycles, inspections_due, overdue_rectifications
@@ -166,3 +167,25 @@ def test_expired_licences_are_flagged_against_the_clock():
     assert [lic["number"] for lic in expired_licences(u.state, date(2026, 7, 1))] == ["1"]
     assert [lic["number"] for lic in expired_licences(u.state, date(2027, 1, 2))] == ["1", "2"]
     assert expired_licences(u.state, date(2026, 6, 30)) == []
+
+
+def test_corrections_change_only_what_is_given_and_recheck_codes():
+    u = unit()
+    u.correct("营业执照变更", name=" 蒙自天马酒店 ", industry_code="h62", capacity=150)
+    assert (u.state["name"], u.state["industry_code"], u.state["capacity"], u.state["phone"]) == (
+        "蒙自天马酒店", "H62", 150, "")
+    with pytest.raises(DomainRuleViolation) as refused:
+        u.correct("x", industry_code="I61")
+    assert (refused.value.field, refused.value.rule) == ("industry_code", "industry.section_mismatch")
+    with pytest.raises(DomainRuleViolation):
+        u.correct("nothing")
+    assert replay(u).state == u.state
+
+
+def test_a_unit_without_uscc_records_one_later():
+    u, _ = Unit.register("U1", identity(uscc=None, unit_type="individual_business"), TODAY)
+    u.record_uscc("92532503MA6K00017" + check_character("92532503MA6K00017"))
+    assert u.state["uscc"].startswith("92532503") and u.pending[-1].previous is None
+    with pytest.raises(DomainRuleViolation) as refused:
+        u.record_uscc(u.state["uscc"])
+    assert refused.value.rule == "uscc.unchanged"

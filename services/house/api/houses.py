@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from services.house.api.deps import rules, service
 from services.house.application import HouseAccepted, HouseService
-from services.house.commands import ChangeOwner, ChangeUse, RegisterHouse, SetKeyStatus
+from services.house.commands import ChangeOwner, ChangeUse, CorrectHouse, RegisterHouse, SetKeyStatus
 from services.house.domain.house import house_stream
 from services.house.domain.supervision import GroupRentalRule
 from services.house.projections import registry
@@ -64,6 +64,12 @@ async def get_house(house_id: str, rt: Rt, rule: Rule, caller: Allowed("house.re
     caller.require_within(document["division_code"], "house")
     await caller.accessed("house", house_id, document["division_code"])
     return (await views.present_many(rt, [document], rule))[0]
+
+
+@router.post("/{house_id}/corrections", response_model=HouseAccepted, summary="Correct the house's facts 补录纠错")
+async def correct_house(house_id: str, command: CorrectHouse, svc: Service,
+                        caller: Allowed("house.change", "collector", "police")) -> HouseAccepted:
+    return await svc.correct(house_id, command, caller.context)
 
 
 @router.post("/{house_id}/use", response_model=HouseAccepted, summary="Change the house's use 变更房屋用途")

@@ -13,7 +13,7 @@ from typing import Any
 
 from contracts.events import DomainEvent
 from contracts.house import (
-    HOUSE_USES, LETTING_USES, HouseChecked, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged,
+    HOUSE_USES, LETTING_USES, HouseChecked, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged,
     RentalEnded, RentalStarted, TenantMovedIn, TenantMovedOut,
 )
 from contracts.parties import PartyRef
@@ -85,6 +85,19 @@ class House(Aggregate):
             division_code=address.division_code, property_nature=property_nature, use=use, area=area, rooms=rooms,
             owner=owner, management_level=management_level, key_house=key_house, key_reason=key_reason.strip()))
         return house
+
+    def correct(self, reason: str, property_nature: str | None = None, area: float | None = None,
+                rooms: int | None = None) -> None:
+        """补录纠错: nature, area or rooms; the rooms let must still fit in the house."""
+        if property_nature is None and area is None and rooms is None:
+            raise DomainRuleViolation("reason", "correction.empty", "name at least one field to correct",
+                                      "至少填写一项纠错内容")
+        let = sum(r["rooms_let"] for r in self.active_rentals())
+        if rooms is not None and rooms < let:
+            raise DomainRuleViolation("rooms", "house.rooms_below_let", f"{let} rooms are let; the house cannot have "
+                                      f"{rooms}", f"已出租 {let} 间，房间数不能少于此数")
+        self.record(HouseDetailsCorrected(house_id=self.house_id, property_nature=property_nature, area=area,
+                                          rooms=rooms, reason=reason))
 
     def change_use(self, use: str, reason: str = "") -> None:
         if use == self.state["use"]:

@@ -13,7 +13,7 @@ from services.kernel.reads import MinVersion, caught_up
 from services.kernel.runtime import Runtime
 from services.unit.api.deps import cycles, service
 from services.unit.application import UnitAccepted, UnitService, china_today
-from services.unit.commands import AddLicence, ChangeStatus, RegisterUnit
+from services.unit.commands import AddLicence, ChangeStatus, CorrectUnit, RecordUscc, RegisterUnit
 from services.unit.domain.unit import unit_stream
 from services.unit.projections import registry
 from services.unit.views import units as views
@@ -61,6 +61,19 @@ async def get_unit(unit_id: str, rt: Rt, cyc: Cycles, caller: Allowed("unit.read
     caller.require_within(document["division_code"], "unit")
     await caller.accessed("unit", unit_id, document["division_code"])
     return (await views.present_many(rt, [document], cyc, as_of or china_today()))[0]
+
+
+@router.post("/{unit_id}/corrections", response_model=UnitAccepted, summary="Correct the unit's facts 补录纠错")
+async def correct_unit(unit_id: str, command: CorrectUnit, svc: Service,
+                       caller: Allowed("unit.change", *WRITERS)) -> UnitAccepted:
+    return await svc.correct(unit_id, command, caller.context)
+
+
+@router.post("/{unit_id}/uscc", response_model=UnitAccepted, summary="Record or correct the USCC 登记/更正统一社会信用代码",
+             responses={409: {"description": "another unit holds this USCC (named in the answer)"}})
+async def record_uscc(unit_id: str, command: RecordUscc, svc: Service,
+                      caller: Allowed("unit.change", *WRITERS)) -> UnitAccepted:
+    return await svc.record_uscc(unit_id, command, caller.context)
 
 
 @router.post("/{unit_id}/suspend", response_model=UnitAccepted, summary="Suspend trading 停业")

@@ -17,7 +17,8 @@ from contracts.events import DomainEvent
 from contracts.parties import PartyRef
 from contracts.unit import (
     EmployeeHired, EmployeeLeft, Licence, LicenceAdded, RectificationFollowedUp, SpecialTradeAdded,
-    SpecialTradeRemoved, UnitClosed, UnitInspected, UnitRegistered, UnitReopened, UnitSuspended,
+    SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected, UnitInspected, UnitRegistered, UnitReopened, UnitSuspended,
+    UsccRecorded,
 )
 from services.kernel.aggregate import Aggregate
 from services.kernel.errors import DomainRuleViolation, NotFound, StateConflict
@@ -129,6 +130,32 @@ class Unit(Aggregate):
             phone=identity.phone, business_scope=identity.business_scope, opened_on=identity.opened_on,
             area=identity.area, capacity=identity.capacity, licences=identity.licences))
         return unit, warnings
+
+    # corrections ---------------------------------------------------------------------------------------
+    def correct(self, reason: str, **changes: Any) -> None:
+        """补录纠错 of the unit's facts: only the fields given change; names and codes are checked again."""
+        changes = {key: value for key, value in changes.items() if value is not None}
+        if not changes:
+            raise DomainRuleViolation("reason", "correction.empty", "name at least one field to correct",
+                                      "至少填写一项纠错内容")
+        if "name" in changes:
+            changes["name"] = changes["name"].strip()
+            if not changes["name"]:
+                raise DomainRuleViolation("name", "required", "name must not be empty", "单位名称不能为空")
+        if "industry_code" in changes:
+            changes["industry_code"] = checked(industry.parse, changes["industry_code"], "industry_code").code
+        if "aliases" in changes:
+            changes["aliases"] = [alias.strip() for alias in changes["aliases"] if alias.strip()]
+        self.record(UnitDetailsCorrected(unit_id=self.unit_id, reason=reason, **changes))
+
+    def record_uscc(self, text: str, reason: str = "") -> list[str]:
+        """Record (or correct) the unit's USCC; answers the code's warnings. The caller holds its claim."""
+        parsed = checked(uscc.parse, text, "uscc")
+        if parsed.code == self.state.get("uscc"):
+            raise DomainRuleViolation("uscc", "uscc.unchanged", "the unit already has this code", "单位已是该代码")
+        self.record(UsccRecorded(unit_id=self.unit_id, uscc=parsed.code, previous=self.state.get("uscc"),
+                                 reason=reason))
+        return list(parsed.warnings)
 
     # status: open → suspended → closed, reopen ---------------------------------------------------------
     def suspend(self, on: date, today: date, reason: str = "") -> None:
