@@ -89,10 +89,15 @@ def address_metrics(records: list[Record]) -> dict[str, Any]:
     }
 
 
+def residence_of(state: dict[str, Any]) -> str | None:
+    """A person's current residence address (the read model's name for it, else the contract fold's)."""
+    return state.get("current_address_code", state.get("address_code"))
+
+
 def person_metrics(records: list[Record], in_use: set[str], gone: set[str], as_of: date) -> dict[str, Any]:
     persons = [r for r in records if r.stream_type == "Person"]
     active = [r for r in persons if r.active]
-    linked = sum(is_linked(r.state.get("address_code"), in_use, gone) for r in active)
+    linked = sum(is_linked(residence_of(r.state), in_use, gone) for r in active)
     documents = Counter(r.state.get("document_number") for r in active if r.state.get("document_number"))
     details = [(r.state.get("category"), r.state.get("details") or {}) for r in active]
     return {
@@ -213,8 +218,10 @@ def communities(records: Iterable[Record]) -> dict[str, str]:
 def community_of(record: Record, table: dict[str, str]) -> str | None:
     """The record's community: its own field, else that of its address (or, for an address, itself)."""
     state = record.state
-    return state.get("community_code") or table.get(state.get("code") if record.stream_type in ("Place", "Doorplate")
-                                                    else state.get("address_code") or "")
+    if record.stream_type in ("Place", "Doorplate"):
+        return state.get("community_code") or table.get(state.get("code") or "")
+    address = residence_of(state) if record.stream_type == "Person" else state.get("address_code")
+    return state.get("community_code") or table.get(address or "")
 
 
 def sub_division(record: Record, division_code: str, table: dict[str, str] | None = None) -> str:

@@ -1,0 +1,137 @@
+"""History, diffs and the fold for the person context: every event type of contracts/person.py made through the
+person service, archived by the audit, with its diff; the folded state compared with the person read model."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+import contracts.person
+from tests.integration.address_helpers import register_doorplate
+from tests.integration.audit_helpers import archived_history, contained, headers, running_audit
+from tests.integration.conftest import unique_name
+from tests.integration.test_audit_contexts import event_types_of
+from tests.integration.test_person_api import person_body
+
+pytestmark = pytest.mark.integration
+
+
+#: contracts/person.py's evolve vs the person read model, found by this test and reported to the person context
+#: (its contract is not the audit's to edit): a residence entry and the cancellation carry ``person_id``, and the
+#: current residence is ``address_code`` in the fold but ``current_address_code`` in the read model.
+KNOWN_PERSON_DIFFERENCES = {".residences[0].person_id: not in the read model", ".address_code: not in the read model",
+                            ".cancellation.person_id: not in the read model"}
+
+
+def days_ago(days: int) -> str:
+    return (date.today() - timedelta(days=days)).isoformat()
+
+
+@pytest.fixture(scope="module")
+async def audit():
+    manager, client = await running_audit()
+    yield client
+    await client.aclose()
+    await manager.__aexit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+async def person():
+    from services.person.app import build_app
+
+    app = build_app()
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://person") as client:
+            yield client
+
+
+async def call(client, path: str, body: dict, auth: dict, expect: int = 200) -> dict:
+    response = await client.post(path, json=body, headers=auth)
+    assert response.status_code == expect, f"{path}: {response.text}"
+    return response.json()
+
+
+async def move_in(client, person_id: str, code: str, auth: dict) -> dict:
+    """The person service's address replica may not know the new plate yet (422 until it does)."""
+    for _ in range(300):
+        response = await client.post(f"/v1/persons/{person_id}/residence", headers=auth,
+                                     json={"address_code": code, "moved_in": days_ago(7), "reason": "务工"})
+        if response.status_code == 200:
+            return response.json()
+        assert response.status_code == 422, response.text
+        await asyncio.sleep(0.1)
+    raise AssertionError(response.text)
+
+
+async def compare(audit, supervisor, stream_id: str, shown: dict) -> tuple[set[str], list[str]]:
+    entries = await archived_history(audit, supervisor, stream_id, shown["version"])
+    assert all(entry["changes"] for entry in entries), [e["event_type"] for e in entries if not e["changes"]]
+    state = (await audit.get("/v1/audit/state", params={"stream_id": stream_id}, headers=supervisor)).json()
+    assert state["version"] == shown["version"]
+    return {entry["event_type"] for entry in entries}, contained(state["state"], shown)
+
+
+async def test_person_events_history_and_fold(address_client, person, audit, settings):
+    police, supervisor = headers(settings, "police", "532503001", "PC-P1"), headers(settings, org="532503")
+    body = person_body("migrant")
+    a = await call(person, "/v1/persons", body, police, 201)
+    duplicate = await call(person, "/v1/persons", {**body, "legacy_import": True}, police, 201)
+    pid = a["person_id"]
+    plate = await register_doorplate(address_client, police, unique_name(), "9")
+    await move_in(person, pid, plate["code"], police)
+    await call(person, f"/v1/persons/{pid}/corrections", {"changes": {"occupation": "厨师"}, "reason_code": "01",
+                                                          "remark": "采集时录入错误"}, police)
+    await call(person, f"/v1/persons/{pid}/renewal", {"valid_until": "2027-12-31"}, police)
+    await call(person, f"/v1/persons/{pid}/move-out", {"moved_out": days_ago(2), "reason": "搬家"}, police)
+    await call(person, f"/v1/persons/{duplicate['person_id']}/merge", {"survivor_id": pid}, police)
+    await call(person, f"/v1/persons/{pid}/category", {"details": {
+        "category": "registered", "household_number": "532503009999", "relation_to_head": "户主",
+        "lives_at_registered_address": True}, "reason": "落户"}, police)
+    last = await call(person, f"/v1/persons/{pid}/cancel", {"reason": "moved_away", "cancelled_on": days_ago(1)},
+                      police)
+
+    seen, differences = set(), {}
+    for person_id, version in ((pid, last["version"]), (duplicate["person_id"], None)):
+        params = {"follow": "false", **({"min_version": version} if version else {})}
+        shown = (await person.get(f"/v1/persons/{person_id}", params=params, headers=supervisor)).json()
+        types, problems = await compare(audit, supervisor, f"person-{person_id}", shown)
+        seen |= types
+        differences[f"person-{person_id}"] = problems
+
+    # key persons (重点人员): every step of the workflow, approved and refused
+    county_police = headers(settings, "police", "532503", "PC-P2")
+    listed = await call(person, "/v1/persons", person_body("registered"), police, 201)
+    apply = {"person_id": listed["person_id"], "category_code": "04", "problem": "有吸毒史",
+             "responsible_unit": "文澜派出所", "responsible_officer": "PC-P1", "control_level": "2"}
+    refused = await call(person, "/v1/key-persons", apply, police, 201)
+    await call(person, f"/v1/key-persons/{refused['key_person_id']}/reject", {"remark": "材料不全"}, supervisor)
+    kept = await call(person, "/v1/key-persons", apply, police, 201)
+    kid = kept["key_person_id"]
+    steps = [("approve", {"remark": "同意列管"}, supervisor),
+             ("recategorize", {"to_category_code": "05", "reason": "新的记录"}, county_police),
+             ("approve", {"remark": "同意转类"}, supervisor),
+             ("transfer", {"to_division_code": "532503002", "to_unit": "雨过铺派出所", "reason": "迁居"}, county_police),
+             ("reject", {"remark": "尚未迁居"}, supervisor),
+             ("transfer", {"to_division_code": "532503002", "to_unit": "雨过铺派出所", "reason": "已迁居"}, county_police),
+             ("approve", {"remark": "同意转递"}, supervisor),
+             ("release", {"reason": "戒断"}, county_police),
+             ("reject", {"remark": "观察期未满"}, supervisor),
+             ("release", {"reason": "戒断三年"}, county_police),
+             ("approve", {"remark": "同意撤管"}, supervisor)]
+    for action, step_body, auth in steps:
+        last = await call(person, f"/v1/key-persons/{kid}/{action}", step_body, auth)
+    for key_person_id, version in ((kid, last["version"]), (refused["key_person_id"], 2)):
+        shown = (await person.get(f"/v1/key-persons/{key_person_id}", params={"min_version": version},
+                                  headers=supervisor)).json()
+        types, problems = await compare(audit, supervisor, f"keyperson-{key_person_id}", shown)
+        seen |= types
+        differences[f"keyperson-{key_person_id}"] = problems
+
+    assert event_types_of(contracts.person) - seen == set()
+    person_problems = set(differences.pop(f"person-{pid}"))
+    assert person_problems <= KNOWN_PERSON_DIFFERENCES, person_problems - KNOWN_PERSON_DIFFERENCES
+    assert all(not problems for problems in differences.values()), differences
