@@ -147,6 +147,9 @@ class FencedProducer:
         headers = [*(headers or []), (TERM_HEADER, str(token).encode())]
         return await self._producer.send(topic, value, key, *args, headers=headers, **kwargs)
 
+    async def send_and_wait(self, *args: Any, **kwargs: Any):
+        return await (await self.send(*args, **kwargs))
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._producer, name)
 
