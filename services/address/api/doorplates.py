@@ -77,7 +77,7 @@ async def list_rooms(
     building_seq: Annotated[int | None, Query(ge=1, le=99)] = None,
     unit: Annotated[int | None, Query(ge=1, le=20, description="单元")] = None,
     floor: Annotated[int | None, Query(ge=-10, le=200, description="楼层 (negative underground)")] = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 500, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500, offset: Annotated[int, Query(ge=0, le=3_200_000)] = 0,
 ) -> dict:
     plate = await views.doorplate(rt, code, {"full_name": 1, "buildings": 1, "division_code": 1})
     if plate is None:
