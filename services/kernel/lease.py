@@ -128,9 +128,6 @@ class MongoLease:
         await self.collection.update_one(
             {"_id": self.name, "holder": self.holder, "token": token}, {"$set": {"holder": None, "expires_at": _NEVER}})
 
-    async def current(self) -> dict[str, Any] | None:
-        return await self.collection.find_one({"_id": self.name})
-
 
 class FencedProducer:
     """The relay's producer seen through the lease: no send outside the term, each send stamped with it."""
