@@ -16,6 +16,7 @@ transaction, and the new owner applies the batch again (duplicates are dropped b
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -33,6 +34,9 @@ log = get_logger(__name__)
 REWIND_BACKOFF_SECONDS = 0.5
 POLL_TIMEOUT_MS = 200
 REVOKE_GRACE_SECONDS = 5.0
+# While a partition has a backlog its offsets are committed at most this often (a commit is a broker round
+# trip); once it is caught up, at once. Committing later than applying is safe: a redelivery is a duplicate.
+COMMIT_INTERVAL_SECONDS = 0.5
 
 
 class PartitionWorkers(ConsumerRebalanceListener):
@@ -91,6 +95,8 @@ class PartitionWorkers(ConsumerRebalanceListener):
         """Poll this partition, settle a prefix of what is pending, commit it, repeat."""
         consumer, runner, stopping = self.consumer, self.runner, self._stopping[tp]
         pending: list[Any] = []
+        uncommitted: int | None = None  # applied up to here, offset not committed yet
+        committed_at = time.monotonic()
         while not stopping.is_set():
             try:
                 room = runner.limits.max_events - len(pending)
@@ -99,29 +105,41 @@ class PartitionWorkers(ConsumerRebalanceListener):
                                                      max_records=room)
                     pending.extend(fetched.get(tp, []))
                 if not pending:
+                    if uncommitted is not None:  # caught up: commit at once
+                        await self._commit(tp, uncommitted)
+                        uncommitted, committed_at = None, time.monotonic()
                     continue
                 settled = await runner.apply_batch(pending)
             except asyncio.CancelledError:
                 raise
             except (PyMongoError, KafkaError, OSError) as error:
                 # Not the message's fault: rewind this partition to the batch start and try again later.
+                log.warning("projection infrastructure failure, rewinding", projection=runner.projection.name,
+                            error=repr(error), topic=tp.topic, partition=tp.partition,
+                            offset=pending[0].offset if pending else None)
                 if pending:
-                    log.warning("projection infrastructure failure, rewinding", projection=runner.projection.name,
-                                error=repr(error), topic=tp.topic, partition=tp.partition, offset=pending[0].offset)
                     consumer.seek(tp, pending[0].offset)
                     pending = []
-                else:
-                    log.warning("projection poll failed", projection=runner.projection.name, error=repr(error))
+                if uncommitted is not None:  # what was applied before the failure may still be committed
+                    await self._commit(tp, uncommitted)
+                    uncommitted = None
                 await asyncio.sleep(REWIND_BACKOFF_SECONDS)
                 continue
-            next_offset = pending[settled - 1].offset + 1
+            uncommitted = pending[settled - 1].offset + 1
             pending = pending[settled:]
-            try:
-                await consumer.commit({tp: OffsetAndMetadata(next_offset, "")})
-            except KafkaError as error:
-                # Applied but not committed (a rebalance is under way): a redelivery is dropped by version.
-                log.warning("offset commit failed", projection=runner.projection.name, error=repr(error),
-                            topic=tp.topic, partition=tp.partition, offset=next_offset)
+            if time.monotonic() - committed_at >= COMMIT_INTERVAL_SECONDS:
+                await self._commit(tp, uncommitted)
+                uncommitted, committed_at = None, time.monotonic()
+        if uncommitted is not None:
+            await self._commit(tp, uncommitted)
+
+    async def _commit(self, tp: TopicPartition, offset: int) -> None:
+        try:
+            await self.consumer.commit({tp: OffsetAndMetadata(offset, "")})
+        except KafkaError as error:
+            # Applied but not committed (a rebalance is under way): a redelivery is dropped by version.
+            log.warning("offset commit failed", projection=self.runner.projection.name, error=repr(error),
+                        topic=tp.topic, partition=tp.partition, offset=offset)
 
 
 class ProjectionConsumers:

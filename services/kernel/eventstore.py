@@ -8,6 +8,7 @@ without a second collection).
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
@@ -63,6 +64,7 @@ class EventStore:
         # An append expecting exactly a version seen here cannot write a gap, and the unique index alone decides
         # a race: the version read is skipped for the usual load-then-save of an aggregate.
         self._known: OrderedDict[str, int] = OrderedDict()
+        self._group = GroupCommit(self.events)
 
     def on_append(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after every successful append (the relay uses it to wake up at once)."""
@@ -93,7 +95,7 @@ class EventStore:
         documents = [envelope_to_document(envelope) for envelope in envelopes]
         try:
             if len(documents) == 1:
-                await self.events.insert_one(documents[0])
+                await self._group.insert(documents[0])
             else:
                 async with self.client.start_session() as session:
                     async with await session.start_transaction():
@@ -134,6 +136,69 @@ class EventStore:
         if envelopes:
             self._remember(stream_id, envelopes[-1].version)
         return envelopes
+
+
+class GroupCommit:
+    """Single-event appends that arrive while an insert is in flight go to the server together.
+
+    The first append when idle is sent at once (no added latency); appends arriving meanwhile queue and are
+    sent as one unordered ``insert_many`` when it returns -- one round trip for many independent commands.
+    Each document still succeeds or fails on its own: a duplicate (stream, version) fails only its own
+    append, with the same DuplicateKeyError an ``insert_one`` would raise, so the caller's conflict path is
+    unchanged. A failure of the whole command fails every append in it (none of them is acknowledged).
+    """
+
+    def __init__(self, collection: Any, max_batch: int = 1000) -> None:
+        self.collection = collection
+        self.max_batch = max_batch
+        self._queue: list[tuple[dict[str, Any], asyncio.Future]] = []
+        self._task: asyncio.Task | None = None
+
+    async def insert(self, document: dict[str, Any]) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._queue.append((document, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+        await asyncio.shield(future)
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
+            try:
+                if len(batch) == 1:
+                    await self.collection.insert_one(batch[0][0])
+                else:
+                    await self.collection.insert_many([document for document, _ in batch], ordered=False)
+            except BulkWriteError as error:
+                failed = {item["index"]: item for item in error.details.get("writeErrors", [])}
+                whole = error.details.get("writeConcernErrors")
+                for index, (_, future) in enumerate(batch):
+                    item = failed.get(index)
+                    if whole:
+                        _settle(future, error=error)
+                    elif item is None:
+                        _settle(future)
+                    elif item.get("code") == 11000:
+                        _settle(future, error=DuplicateKeyError(item.get("errmsg", "duplicate key"), 11000, item))
+                    else:
+                        _settle(future, error=OperationFailure(item.get("errmsg", "write failed"), item.get("code"), item))
+            except BaseException as error:  # noqa: BLE001 - every waiting append learns the outcome
+                for _, future in batch:
+                    _settle(future, error=error if isinstance(error, Exception) else ConnectionError(repr(error)))
+                if not isinstance(error, Exception):
+                    raise
+            else:
+                for _, future in batch:
+                    _settle(future)
+
+
+def _settle(future: asyncio.Future, error: BaseException | None = None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
 
 
 def _is_duplicate(error: BulkWriteError) -> bool:

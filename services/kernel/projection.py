@@ -70,11 +70,25 @@ class ProjectionTx:
     buffer: WriteBuffer | None = field(default=None, repr=False)
 
     def collection(self, logical_name: str) -> AsyncCollection:
-        collection = self.db[physical_name(logical_name, self.generation)]
+        collection = _collection(self.db, physical_name(logical_name, self.generation))
         return BufferedCollection(collection, self.buffer) if self.buffer is not None else collection  # type: ignore[return-value]
 
 
 Handler = Callable[[ProjectionTx], Awaitable[None]]
+
+
+_COLLECTIONS: dict[tuple[int, str], AsyncCollection] = {}
+
+
+def _collection(db: AsyncDatabase, name: str) -> AsyncCollection:
+    """Building a pymongo collection object costs more than a handler's whole write: keep them."""
+    key = (id(db), name)
+    collection = _COLLECTIONS.get(key)
+    if collection is None or collection.database is not db:
+        if len(_COLLECTIONS) > 1000:
+            _COLLECTIONS.clear()
+        collection = _COLLECTIONS[key] = db[name]
+    return collection
 
 
 def physical_name(logical_name: str, generation: int) -> str:
@@ -291,7 +305,8 @@ class ProjectionRunner:
                     touched.add(envelope.stream_id)
                     outcomes["applied"] += 1
                 self._queue_checkpoints(buffer, state, touched)
-                self.round_trips += await buffer.flush() + 2  # + checkpoint read + commit
+                trips = await buffer.flush()
+                self.round_trips += trips + (1 if self.memory is not None else 2)  # + checkpoint read + commit
         if self.memory is not None:
             self.memory.update({stream: state[stream] for stream in touched})
         for outcome, count in outcomes.items():
@@ -385,7 +400,8 @@ class ProjectionRunner:
                     await handler(ProjectionTx(envelope, session, self.db, self.generation, buffer))
                 checkpoint["version"] = envelope.version
                 self._queue_checkpoints(buffer, state, {envelope.stream_id})
-                self.round_trips += await buffer.flush() + 2
+                trips = await buffer.flush()
+                self.round_trips += trips + (1 if self.memory is not None else 2)
         if self.memory is not None:
             self.memory[envelope.stream_id] = checkpoint
         PROJECTION_APPLY.labels(self.projection.name).observe(time.perf_counter() - started)

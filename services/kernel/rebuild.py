@@ -13,6 +13,7 @@ comparison or rollback.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from aiokafka.structs import OffsetAndMetadata
 
 from services.kernel.generations import active_generation, swap_generation
 from services.kernel.progress import Progress
-from services.kernel.projection import BatchLimits, Projection, ProjectionRunner, physical_name
+from services.kernel.projection import BatchLimits, Projection, ProjectionRunner, is_infrastructure, physical_name
 from services.kernel.runtime import kafka_producer, mongo_client
 from services.kernel.settings import Settings
 
@@ -56,6 +57,8 @@ async def rebuild(settings: Settings, context: str, projection: Projection, swap
             await db.drop_collection(physical_name(logical, generation))  # leftovers of an abandoned rebuild
         runner = ProjectionRunner.for_settings(projection, client, db, producer, settings, generation, limits=limits)
         runner.memory = {}
+        for logical in projection.collections:  # created up front: concurrent transactions may not create them
+            await db.create_collection(physical_name(logical, generation))
         await runner.ensure_indexes(unique_only=True)
         events = await _replay(settings, runner, Progress(f"rebuild {projection.name}", 0) if show_progress else None)
         await runner.write_memory_checkpoints()
@@ -103,25 +106,39 @@ async def _replay(settings: Settings, runner: ProjectionRunner, progress: Progre
 
 async def _drain(consumer: AIOKafkaConsumer, runner: ProjectionRunner, partitions: list[TopicPartition],
                  end: dict, progress: Progress | None) -> int:
-    """Apply everything up to ``end`` in batches that mix partitions (each partition's order is kept)."""
+    """Apply everything up to ``end``: one task per partition, so one decodes while another waits on the database
+    (a stream lives in one partition, so the partitions' batches never depend on each other)."""
+    counts = await asyncio.gather(*(_drain_partition(consumer, runner, tp, end[tp], progress) for tp in partitions))
+    return sum(counts)
+
+
+async def _drain_partition(consumer: AIOKafkaConsumer, runner: ProjectionRunner, tp: TopicPartition, end: int,
+                           progress: Progress | None) -> int:
     applied = 0
     pending: list[Any] = []
-    while pending or await _behind(consumer, partitions, end):
+    failures = 0
+    while pending or await consumer.position(tp) < end:
         if len(pending) < runner.limits.max_events:
-            fetched = await consumer.getmany(timeout_ms=0 if pending else 500,
+            fetched = await consumer.getmany(tp, timeout_ms=0 if pending else 500,
                                              max_records=runner.limits.max_events - len(pending))
-            for tp, records in fetched.items():
-                pending.extend(record for record in records if record.offset < end[tp])
+            pending.extend(record for record in fetched.get(tp, []) if record.offset < end)
         if not pending:
             continue
-        settled = await runner.apply_batch(pending)
+        try:
+            settled = await runner.apply_batch(pending)
+        except Exception as error:  # noqa: BLE001 - a transient conflict is retried with the same records
+            if not is_infrastructure(error) or failures >= 10:
+                raise
+            failures += 1
+            await asyncio.sleep(0.2 * failures)
+            continue
+        failures = 0
         pending = pending[settled:]
         applied += settled
         if progress:
             progress.advance(settled)
-    for tp in partitions:  # records fetched beyond ``end`` were not applied: read them again next round
-        if await consumer.position(tp) > end[tp]:
-            consumer.seek(tp, end[tp])
+    if await consumer.position(tp) > end:  # records fetched beyond ``end`` were not applied: read them next round
+        consumer.seek(tp, end)
     return applied
 
 
