@@ -181,3 +181,11 @@ def test_corrections_keep_the_rooms_let_inside_the_house():
     h.correct("实地核查", area=95.5, rooms=4)
     assert (h.state["area"], h.state["rooms"], h.state["property_nature"]) == (95.5, 4, "commercial")
     assert replay(h).state == h.state
+
+
+def test_the_group_rental_rule_comes_from_configuration(monkeypatch):
+    from services.house.config import HouseSettings
+
+    monkeypatch.setenv("YBSS_HOUSE_GROUP_RENTAL_MAX_TENANTS_PER_ROOM", "3")
+    monkeypatch.setenv("YBSS_HOUSE_GROUP_RENTAL_MIN_AREA_PER_TENANT", "8")
+    assert HouseSettings().group_rental == GroupRentalRule(max_tenants_per_room=3, min_area_per_tenant=8)

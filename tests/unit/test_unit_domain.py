@@ -189,3 +189,11 @@ def test_a_unit_without_uscc_records_one_later():
     with pytest.raises(DomainRuleViolation) as refused:
         u.record_uscc(u.state["uscc"])
     assert refused.value.rule == "uscc.unchanged"
+
+
+def test_inspection_cycles_come_from_configuration(monkeypatch):
+    from services.unit.config import UnitSettings
+
+    monkeypatch.setenv("YBSS_UNIT_INSPECTION_CYCLE_DAYS", '{"hotel": 15, "pawn": 45}')
+    cycles = UnitSettings().cycles
+    assert (cycles["hotel"], cycles["pawn"], cycles["security_service"]) == (15, 45, 180)
