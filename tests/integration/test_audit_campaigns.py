@@ -44,6 +44,11 @@ async def test_campaign_from_sample_to_closed_rectification(address_client, poli
 
     police_try = await audit_client.post("/v1/audit/campaigns", json=body, headers=police_headers)
     assert police_try.status_code == 403
+    elsewhere = await audit_client.post("/v1/audit/campaigns", json={**body, "division_code": "532502"}, headers=supervisor)
+    assert elsewhere.status_code == 403 and elsewhere.json()["record_division"] == "532502"
+    same_place = await audit_client.post("/v1/audit/campaigns", headers=supervisor, json={
+        **body, "inspectors": [{"id": "PC-LOCAL", "organisation_code": "532503"}]})
+    assert same_place.status_code == 422 and same_place.json()["detail"][0]["type"] == "inspectors.same_jurisdiction"
     opened = await audit_client.post("/v1/audit/campaigns", json=body, headers=supervisor)
     assert opened.status_code == 201, opened.text
     campaign = opened.json()
@@ -99,6 +104,15 @@ async def test_campaign_from_sample_to_closed_rectification(address_client, poli
         await asyncio.sleep(0.3)
     assert (closed["status"], closed["closing_event_id"], closed["new_value"]) == ("closed", entries[-1]["event_id"], "88")
 
+    deadline = time.monotonic() + 30  # the list is computed from the archive, which receives the closure shortly
+    while True:
+        listed = (await audit_client.get("/v1/audit/rectifications", headers=supervisor,
+                                         params={"status": "closed"})).json()
+        found = [t for t in listed["tasks"] if t["task_id"] == task["task_id"]]
+        if found or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.3)
+    assert found and found[0]["closing_event_id"] == entries[-1]["event_id"]
     accuracy = (await audit_client.get("/v1/audit/accuracy", headers=supervisor, params={"division_code": "532503"})).json()
     assert accuracy["overall"]["records"]["inspected"] >= 6
     assert accuracy["by_division"] and all(code.startswith("532503") and len(code) == 9 for code in accuracy["by_division"])
