@@ -189,3 +189,31 @@ async def test_generated_town_metrics_october_report_and_rebuild(audit, settings
     rebuilt = (await audit.get("/v1/audit/quality", headers=supervisor,
                                params={"division_code": TOWN, "as_of": "2026-10-31T23:00:00+08:00"})).json()
     assert rebuilt == october
+
+
+async def test_the_archive_keeps_one_copy_of_a_redelivery_and_never_applies_a_gap(audit, settings):
+    supervisor = headers(settings)
+    town = Town()
+    code = f"{TOWN}50{random_number():012d}0"
+    stream_id = f"doorplate-{code}"
+    town.add("address", "Doorplate", stream_id, "DoorplateRegistered", DoorplateRegistered(
+        code=code, division_code=TOWN, place_code="P", place_name="生成路", number="1").model_dump(mode="json"))
+    first = town.sent[0]
+    town.sent.append(first)  # the relay re-sends a batch after a crash: the same envelope twice
+    gap = first[1].model_copy(update={"version": 3, "event_type": "DoorplateRetired", "payload": {
+        "code": code, "reason": "拆迁", "retired_on": "2026-11-01"}})
+    town.sent.append((first[0], gap))
+    await town.publish(settings)
+    entries = await archived_history(audit, supervisor, stream_id, 1)
+    await asyncio.sleep(2)
+    entries = (await audit.get("/v1/audit/history", params={"stream_id": stream_id}, headers=supervisor)).json()["entries"]
+    assert [entry["version"] for entry in entries] == [1]
+    log = (await audit.get("/v1/audit/log", headers=supervisor, params={"event_type": "DoorplateRegistered",
+                                                                          "division_code": TOWN, "page_size": 500})).json()
+    assert sum(entry["event_id"] == str(first[1].event_id) for entry in log["entries"]) == 1
+
+
+def random_number() -> int:
+    import random
+
+    return random.randint(10**6, 10**9)
