@@ -86,6 +86,7 @@ async def test_house_events_history_and_fold(address_client, house_and_unit, aud
                                                          "use": "self_occupied", "rooms": 3}, police_headers)
     base = f"/v1/houses/{accepted['house_id']}"
     await step(house, f"{base}/use", {"use": "rented", "reason": "出租"}, police_headers)
+    await step(house, f"{base}/corrections", {"area": 88.5, "reason": "实地核查"}, police_headers)
     await step(house, f"{base}/owner", {"owner": {"name": "李四"}, "reason": "过户"}, police_headers)
     await step(house, f"{base}/key-status", {"management_level": "attention", "key_house": True,
                                              "key_reason": "人员复杂"}, police_headers)
@@ -133,6 +134,8 @@ async def test_unit_events_history_and_fold(address_client, house_and_unit, audi
                                  headers=police_headers)).json()["inspections"][0]["inspection_id"]
     await step(unit, f"{base}/inspections/{inspection}/follow-ups", {"followed_up_on": "2026-10-12", "rectified": True},
                police_headers)
+    await step(unit, f"{base}/corrections", {"phone": "0873-1234567", "reason": "补录"}, police_headers)
+    await step(unit, f"{base}/uscc", {"uscc": fresh_uscc(), "reason": "更正"}, police_headers)
     last = await step(unit, f"{base}/close", {"on": "2026-11-20", "reason": "歇业"}, police_headers)
     shown = (await unit.get(base, params={"min_version": last["version"]}, headers=police_headers)).json()
     seen = await folded_equals_read_model(audit, headers(settings), f"unit-{accepted['unit_id']}", shown)
