@@ -121,6 +121,34 @@ def cmd_dlt(args: argparse.Namespace) -> int:
     return 1 if result["still_parked"] else 0
 
 
+def cmd_consume(args: argparse.Namespace) -> int:
+    """Apply a context's projections in their own process (its API then runs with YBSS_PROJECTION_CONSUMERS=separate)."""
+    import importlib
+    import os
+    import signal
+
+    from services.kernel.logging import configure_logging
+    from services.kernel.runtime import Runtime
+
+    os.environ.pop("YBSS_PROJECTION_CONSUMERS", None)
+    settings = get_settings()
+    configure_logging(settings.log_level, service=f"{args.context}-consumers")
+    spec = importlib.import_module(f"services.{args.context}.app").SPEC
+
+    async def main() -> None:
+        runtime = Runtime(settings, args.context, spec.projections)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await runtime.start()
+        try:
+            await stop.wait()
+        finally:
+            await runtime.stop()
+
+    asyncio.run(main())
+    return 0
+
+
 def _projection(context: str, name: str):
     """The named projection of a context's service, or None (after saying which exist)."""
     import importlib
@@ -181,6 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--no-swap", action="store_true", help="build the new generation but keep the old live")
     rebuild.add_argument("--quiet", action="store_true", help="no progress bar (rate and ETA) on stderr")
     rebuild.set_defaults(func=cmd_rebuild)
+
+    consume = commands.add_parser("consume", help="run one context's projection consumers without its API")
+    consume.add_argument("--context", required=True, help=" | ".join(context_names()))
+    consume.set_defaults(func=cmd_consume)
 
     dlt = commands.add_parser("dlt", help="parked dead letters of a projection: list, or redrive once fixed")
     dlt.add_argument("action", choices=("list", "redrive"))

@@ -16,6 +16,7 @@ transaction, and the new owner applies the batch again (duplicates are dropped b
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from typing import Any
 
@@ -142,12 +143,21 @@ class PartitionWorkers(ConsumerRebalanceListener):
                         topic=tp.topic, partition=tp.partition, offset=offset)
 
 
+def consumers_run_here() -> bool:
+    """``YBSS_PROJECTION_CONSUMERS=separate``: this process serves the API only; ``ybss consume`` applies events.
+
+    One event loop doing routes, relay and projections is CPU-bound long before the database is; a second
+    process lets the two use both cores. The API process still knows its read models' live generations."""
+    return os.environ.get("YBSS_PROJECTION_CONSUMERS", "in-process") != "separate"
+
+
 class ProjectionConsumers:
     """The set of projection consumers one service runs; started and stopped together."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.members: list[PartitionWorkers] = []
+        self.active = consumers_run_here()
 
     def add(self, runner: ProjectionRunner) -> PartitionWorkers:
         workers = PartitionWorkers(runner, self.settings)
@@ -155,6 +165,9 @@ class ProjectionConsumers:
         return workers
 
     async def start(self) -> None:
+        if not self.active:
+            log.info("projection consumers run in a separate process (ybss consume)")
+            return
         for member in self.members:
             await member.start()
 
