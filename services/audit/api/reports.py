@@ -24,7 +24,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                                          XLSX: {}, "text/html": {}}}})
 async def monthly(
     caller: AuditReader, archive: Archive,
-    month: Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM", examples=["2026-10"])],
+    month: Annotated[str, Path(pattern=r"^(199\d|20\d\d)-(0[1-9]|1[0-2])$", description="YYYY-MM (1990-2099)",
+                               examples=["2026-10"])],
     division_code: Annotated[str | None, Query(pattern=r"^\d{2,24}$", examples=["532503"])] = None,
     format: Annotated[str, Query(pattern="^(json|xlsx|html)$", description="json, xlsx or html")] = "json",
 ) -> Response:
