@@ -18,7 +18,7 @@ async def drop_namespace(settings: Settings) -> None:
                 await client.drop_database(name)
     finally:
         await client.close()
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**settings.kafka_client_options())
     await admin.start()
     try:
         topics = [topic for topic in await admin.list_topics() if topic.startswith(f"{settings.namespace}.")]

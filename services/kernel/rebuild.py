@@ -74,7 +74,7 @@ async def rebuild(settings: Settings, context: str, projection: Projection, swap
 
 
 async def _replay(settings: Settings, runner: ProjectionRunner, progress: Progress | None) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=runner.group_id,
+    consumer = AIOKafkaConsumer(**settings.kafka_client_options(), group_id=runner.group_id,
                                 enable_auto_commit=False, auto_offset_reset="earliest",
                                 max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=64 * 1024 * 1024)
     await consumer.start()

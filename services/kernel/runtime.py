@@ -35,7 +35,7 @@ def mongo_client(settings: Settings) -> AsyncMongoClient:
 def kafka_producer(settings: Settings) -> AIOKafkaProducer:
     """acks=all and idempotence: a published event is on the broker once, in order, or we are told."""
     return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True, linger_ms=5,
+        **settings.kafka_client_options(), acks="all", enable_idempotence=True, linger_ms=5,
     )
 
 

@@ -19,6 +19,13 @@ class Settings(BaseSettings):
     mongodb_uri: str = Field(
         default="mongodb://127.0.0.1:27017/?replicaSet=secantus", validation_alias="MONGODB_URI"
     )
+    kafka_security_protocol: str = Field(default="PLAINTEXT", validation_alias="KAFKA_SECURITY_PROTOCOL",
+                                         pattern="^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$")
+    kafka_sasl_mechanism: str | None = Field(default=None, validation_alias="KAFKA_SASL_MECHANISM",
+                                             description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+    kafka_sasl_username: str | None = Field(default=None, validation_alias="KAFKA_SASL_USERNAME")
+    kafka_sasl_password: str | None = Field(default=None, validation_alias="KAFKA_SASL_PASSWORD", repr=False)
+    kafka_ssl_cafile: str | None = Field(default=None, validation_alias="KAFKA_SSL_CAFILE")
     namespace: str = Field(default="ybss", description="prefix of topics, consumer groups and databases")
     topic_partitions: int = Field(default=6, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1)
@@ -52,6 +59,20 @@ class Settings(BaseSettings):
         elif self.jwt_algorithm.startswith("HS") and len(self.jwt_secret.encode()) < 32:
             reasons.append(f"YBSS_JWT_SECRET is {len(self.jwt_secret.encode())} bytes; an HMAC key needs at least 32")
         return reasons
+
+    def kafka_client_options(self) -> dict:
+        """Connection options every Kafka client takes (producer, consumers, admin): the bootstrap servers
+        and, on a secured cluster, TLS and SASL (the manifests set KAFKA_SECURITY_PROTOCOL=SASL_SSL)."""
+        options: dict = {"bootstrap_servers": self.kafka_bootstrap_servers,
+                         "security_protocol": self.kafka_security_protocol}
+        if self.kafka_security_protocol in ("SSL", "SASL_SSL"):
+            from aiokafka.helpers import create_ssl_context
+
+            options["ssl_context"] = create_ssl_context(cafile=self.kafka_ssl_cafile)
+        if self.kafka_security_protocol.startswith("SASL"):
+            options.update(sasl_mechanism=self.kafka_sasl_mechanism or "PLAIN",
+                           sasl_plain_username=self.kafka_sasl_username, sasl_plain_password=self.kafka_sasl_password)
+        return options
 
     def database_name(self, context: str) -> str:
         """One database per bounded context: services never share collections."""

@@ -24,7 +24,7 @@ def project_topics(settings: Settings, dead_letter_consumers: list[str] = ()) ->
 
 async def ensure_topics(settings: Settings, names: list[str]) -> list[str]:
     """Create any of ``names`` that are missing, with the configured partitions and infinite retention."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**settings.kafka_client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -79,8 +79,6 @@ def test_the_config_names_only_settings_the_services_read(production):
     assert keys <= known, f"ConfigMap keys no service reads: {sorted(keys - known)}"
 
 
-@pytest.mark.xfail(strict=True, reason="kernel gap: the Kafka clients take no SASL/TLS settings yet, so the services "
-                   "cannot use the SCRAM users and TLS listener the manifests configure (see deploy/k8s/README.md)")
 def test_the_services_read_the_kafka_credentials_the_manifests_give_them(production):
     from services.kernel.settings import Settings
 

@@ -65,3 +65,22 @@ def test_admins_see_everywhere_and_nobody_sees_a_record_without_a_division():
     assert Scope.of(Actor(id="a", role="admin", organisation_code="11")).covers("532503001")
     assert Scope.of(Actor(id="a", role="admin", organisation_code="11")).query() == {}
     assert not Scope.of(Actor(id="p", role="police", organisation_code="532503")).covers(None)
+
+
+def test_kafka_clients_take_tls_and_sasl_from_the_environment(monkeypatch, tmp_path):
+    """The manifests give SCRAM credentials over TLS; every Kafka client (producer, consumers, admin) uses them."""
+    import ssl
+
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+    monkeypatch.setenv("KAFKA_SASL_USERNAME", "ybss-person")
+    monkeypatch.setenv("KAFKA_SASL_PASSWORD", "s3cret")
+    options = Settings().kafka_client_options()
+    assert options["security_protocol"] == "SASL_SSL" and isinstance(options["ssl_context"], ssl.SSLContext)
+    assert (options["sasl_mechanism"], options["sasl_plain_username"], options["sasl_plain_password"]) == (
+        "SCRAM-SHA-512", "ybss-person", "s3cret")
+    assert "s3cret" not in repr(Settings()), "the password is not printed with the settings"
+    monkeypatch.delenv("KAFKA_SECURITY_PROTOCOL")
+    plain = Settings()
+    assert plain.kafka_client_options() == {"bootstrap_servers": plain.kafka_bootstrap_servers,
+                                            "security_protocol": "PLAINTEXT"}
