@@ -217,3 +217,32 @@ def random_number() -> int:
     import random
 
     return random.randint(10**6, 10**9)
+
+
+async def test_a_record_handed_to_another_township_counts_where_it_was_then(audit, settings):
+    supervisor = headers(settings)
+    town, before, after = Town(), "532503106", "532503107"
+    pid = f"P-{town.tag}-MOVER"
+    registered_at = datetime(2026, 9, 10, tzinfo=timezone.utc)
+    town.add("person", "Person", f"person-{pid}", "PersonRegistered", {
+        "person_id": pid, "name": "迁移人", "document_number": f"X-{town.tag}", "category": "registered",
+        "division_code": before}, registered_at)
+    context, registration = town.sent.pop()
+    town.sent.append((context, registration.model_copy(update={"division_code": before})))
+    moved = registration.model_copy(update={
+        "event_id": uuid.uuid4(), "version": 2, "event_type": "ResidenceRegistered", "division_code": after,
+        "recorded_at": OCTOBER, "occurred_at": OCTOBER, "payload": ResidenceRegistered(
+            person_id=pid, address_code=plate_code(1), moved_in=date(2026, 10, 15), reason="迁居",
+            division_code=after).model_dump(mode="json")})
+    town.sent.append(("person", moved))
+    await town.publish(settings)
+    await archived_history(audit, supervisor, f"person-{pid}", 2)
+
+    async def persons(division: str, as_of: str) -> int:
+        answer = await audit.get("/v1/audit/quality", headers=supervisor, params={"division_code": division, "as_of": as_of})
+        return answer.json()["persons_total"]
+
+    assert (await persons(before, "2026-09-30T00:00:00+00:00"), await persons(after, "2026-09-30T00:00:00+00:00")) == (1, 0)
+    assert (await persons(before, "2026-10-31T00:00:00+00:00"), await persons(after, "2026-10-31T00:00:00+00:00")) == (0, 1)
+    state = (await audit.get("/v1/audit/state", params={"stream_id": f"person-{pid}"}, headers=supervisor)).json()
+    assert state["state"]["name"] == "迁移人"  # folded whole: the registration written under the old township

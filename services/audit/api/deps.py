@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Query
 from pymongo.asynchronous.collection import AsyncCollection
@@ -40,14 +40,6 @@ def utc(value: datetime | None) -> datetime | None:
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def division_of(documents: list[dict[str, Any]]) -> str | None:
-    """The record's owning division: the latest one its events name."""
-    for document in reversed(documents):
-        if document.get("division_code"):
-            return document["division_code"]
-    return None
 
 
 class ParameterRuleViolation(DomainRuleViolation):

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from services.audit.api.deps import Archive, AsOf, AuditReader, ParameterRuleViolation, division_of, utc
+from services.audit.api.deps import Archive, AsOf, AuditReader, ParameterRuleViolation, utc
 from services.audit.domain.history import entry, history, state_of
-from services.audit.views.archive import log_query, stream
+from services.audit.views.archive import current_division, log_query, stream
 from services.kernel.errors import NotFound
 
 router = APIRouter(prefix="/v1/audit", tags=["audit 审计"])
@@ -73,7 +73,7 @@ async def _readable_stream(archive, caller, stream_id: str, as_of: datetime | No
     documents = await stream(archive, stream_id)
     if not documents:
         raise NotFound("stream", stream_id)
-    division = division_of(documents)
+    division = current_division(documents)
     caller.require_within(division)
     # reading a record's past is reading the record (查询留痕), the same as its own service's read
     await caller.accessed(documents[0]["stream_type"].lower(), stream_id, division)

@@ -58,13 +58,32 @@ def log_query(actor_id: str | None = None, organisation_code: str | None = None,
 
 async def records_as_of(collection: AsyncCollection, as_of: datetime, division_code: str | None = None,
                         stream_types: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Every stream's events recorded up to ``as_of``, grouped by stream (in version order)."""
-    query: dict[str, Any] = {"recorded_at": {"$lte": as_of}}
+    """Every stream's events recorded up to ``as_of``, grouped by stream (in version order), for the streams
+    whose division *as of then* lies inside ``division_code``.
+
+    A record can change hands (a key person transferred, a person moving township): such a stream is kept
+    whole, and counted where it was at ``as_of``, not where some of its events were written.
+    """
+    base: dict[str, Any] = {"recorded_at": {"$lte": as_of}}
+    if stream_types is not None:
+        base["stream_type"] = {"$in": stream_types}
+    query = dict(base)
     if division_code:
         query["division_code"] = {"$regex": "^" + re.escape(division_code)}
-    if stream_types is not None:
-        query["stream_type"] = {"$in": stream_types}
+    touched = {document["stream_id"] async for document in collection.find(query, {"stream_id": 1})}
     grouped: dict[str, list[dict[str, Any]]] = {}
-    async for document in collection.find(query).sort([("stream_id", 1), ("version", 1)]):
+    cursor = collection.find({**base, "stream_id": {"$in": sorted(touched)}}).sort([("stream_id", 1), ("version", 1)])
+    async for document in cursor:
         grouped.setdefault(document["stream_id"], []).append(document)
-    return grouped
+    if not division_code:
+        return grouped
+    return {stream_id: documents for stream_id, documents in grouped.items()
+            if (current_division(documents) or "").startswith(division_code)}
+
+
+def current_division(documents: list[dict[str, Any]]) -> str | None:
+    """The division a stream belongs to after these events: the latest one its events name."""
+    for document in reversed(documents):
+        if document.get("division_code"):
+            return document["division_code"]
+    return None

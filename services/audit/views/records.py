@@ -8,7 +8,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from services.audit.domain.history import state_of
 from services.audit.domain.metrics import Record
-from services.audit.views.archive import records_as_of
+from services.audit.views.archive import current_division, records_as_of
 
 
 async def records(archive: AsyncCollection, as_of: datetime, division_code: str | None,
@@ -17,7 +17,7 @@ async def records(archive: AsyncCollection, as_of: datetime, division_code: str 
     result = []
     for stream_id, documents in grouped.items():
         _, state = state_of(documents)
-        division = next((d["division_code"] for d in reversed(documents) if d.get("division_code")), "") or ""
+        division = current_division(documents) or ""
         result.append(Record(stream_id, documents[0]["stream_type"], state, division, documents[0]["actor"]["id"],
                              documents[0]["recorded_at"], [d["event_type"] for d in documents]))
     return result
