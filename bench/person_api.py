@@ -146,9 +146,9 @@ async def seed(settings, start: int, total: int, batch: int = 10_000) -> float:
         for low in range(start, total, batch):
             await collection.insert_many([read_model_document(i) for i in range(low, min(total, low + batch))],
                                          ordered=False)
-            done = min(total, low + batch)
+            done = min(total, low + batch) - start
             if done % 100_000 < batch:
-                print(f"  seeded {done:,} / {total:,} ({time.perf_counter() - started:.0f} s)", flush=True)
+                print(f"  seeded {done:,} / {total - start:,} ({time.perf_counter() - started:.0f} s)", flush=True)
         return time.perf_counter() - started
     finally:
         await client.close()

@@ -243,7 +243,8 @@ class ResidenceRegistered(DomainEvent):
     residence_type: str | None = Field(default=None, description="居住方式: own, rental, lodging, dormitory, other")
     owner_name: str | None = Field(default=None, description="房主")
     lessor_name: str | None = Field(default=None, description="出租人")
-    division_code: str | None = Field(default=None, description="township of the address")
+    division_code: str | None = Field(default=None, description="township of the address: the person's record now "
+                                      "belongs to this jurisdiction (管辖地 follows the residence)")
 
     def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
         residences = [dict(r) for r in state.get("residences", [])]
@@ -251,7 +252,8 @@ class ResidenceRegistered(DomainEvent):
             if residence.get("moved_out") is None:
                 residence["moved_out"] = self.moved_in.isoformat()
         residences.append({**self.model_dump(mode="json"), "moved_out": None})
-        return {**state, "residences": residences, "address_code": self.address_code}
+        moved = {"division_code": self.division_code} if self.division_code else {}
+        return {**state, "residences": residences, "address_code": self.address_code, **moved}
 
 
 class ResidenceEnded(DomainEvent):

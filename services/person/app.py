@@ -1,13 +1,13 @@
 """Wiring of the person service (实有人口)."""
 
 from services.kernel.app import ServiceSpec, create_app
-from services.person.api import key_persons, persons
+from services.person.api import codes, key_persons, persons
 from services.person.projections import addresses, registry
 
 SPEC = ServiceSpec(
     context="person",
     description="Actual population: persons, categories, residences (人房关联), deadlines and key persons (重点人员).",
-    routers=[persons.router, key_persons.router],
+    routers=[persons.router, key_persons.router, codes.router],
     projections=[registry, addresses],
 )
 

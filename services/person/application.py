@@ -50,6 +50,15 @@ def document_claim(key: str) -> str:
     return f"person-document:{key}"
 
 
+def _identity_key(fields: dict) -> str:
+    return Identity(DocumentType(fields["document_type"]), fields["document_number"],
+                    nationality=fields.get("nationality")).key
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid7().hex}"
 
@@ -150,8 +159,9 @@ class PersonService(Application):
 
     async def change_category(self, person_id: str, command: ChangeCategory, ctx: CommandContext) -> PersonAccepted:
         details = check_details(command.details, self.today(), self.clock())
+        today = self.today()
         return await self._change(person_id, command.expected_version,
-                                  lambda p: p.change_category(details, command.reason), ctx)
+                                  lambda p: p.change_category(details, command.reason, today), ctx)
 
     async def correct(self, person_id: str, command: CorrectPerson, ctx: CommandContext) -> PersonAccepted:
         changes = dict(command.changes)
@@ -161,18 +171,35 @@ class PersonService(Application):
             changes["ethnicity"] = self._ethnicity(changes["ethnicity"])
         if "name" in changes and not str(changes["name"] or "").strip():
             raise DomainRuleViolation("name", "required", "name must not be empty", "姓名不能为空")
-        for field in ("sex", "birth_date"):
-            if field in changes:
-                await self._check_against_document(person_id, field, changes[field])
-        return await self._change(person_id, command.expected_version,
-                                  lambda p: p.correct(changes, command.reason_code, command.remark), ctx)
+        if "legacy_number" in changes:
+            raise DomainRuleViolation("legacy_number", "correction.not_correctable",
+                                      "the legacy number follows the corrected document_number", "旧号码随证件号码更正")
+        person = await self.load(Person, person_stream(person_id), person_id, command.expected_version, ctx)
+        fields = {**person.fields, **changes}
+        old_key = new_key = None
+        if "document_number" in changes:
+            identity, _ = checked_identity(fields["document_type"], str(changes["document_number"]),
+                                           fields.get("nationality"), fields["sex"], _day(fields["birth_date"]),
+                                           self.today())
+            changes.update(document_number=identity.number, legacy_number=identity.legacy_number)
+            old_key = document_claim(_identity_key(person.fields))
+            new_key = document_claim(identity.key)
+        else:
+            for field in ("sex", "birth_date"):
+                if field in changes:
+                    self._check_against_document(fields, field, changes[field])
 
-    async def _check_against_document(self, person_id: str, field: str, value) -> None:
-        person = await self.find(Person, person_stream(person_id))
-        if person is None:
-            return
-        number = person.fields.get("document_number", "")
-        identity = guess_number(number)
+        async def write() -> PersonAccepted:
+            return await self._change(person_id, command.expected_version,
+                                      lambda p: p.correct(changes, command.reason_code, command.remark), ctx)
+
+        if new_key is None:
+            return await write()
+        return await self.move_key(old_key, new_key, person_id, write, self._duplicate)
+
+    @staticmethod
+    def _check_against_document(fields: dict, field: str, value) -> None:
+        identity = guess_number(fields.get("document_number", ""))
         told = None if identity is None else (identity.sex if field == "sex" else str(identity.birth_date))
         if told is not None and str(value) != told:
             raise DomainRuleViolation(field, f"{field}.contradicts_document", f"{field} {value} contradicts the "
@@ -219,8 +246,7 @@ class PersonService(Application):
         await self.save(duplicate, ctx)
         survivor.absorb(person_id)
         await self.save(survivor, ctx)
-        key = document_claim(Identity(DocumentType(duplicate.fields["document_type"]), duplicate.fields["document_number"],
-                                      nationality=duplicate.fields.get("nationality")).key)
+        key = document_claim(_identity_key(duplicate.fields))
         await self.claims.rekey(key, person_id, command.survivor_id)  # the survivor answers for the number now
         return PersonAccepted(person_id=person_id, stream_id=duplicate.id, version=duplicate.version)
 

@@ -107,6 +107,8 @@ async def category_changed(tx: ProjectionTx) -> None:
 async def corrected(tx: ProjectionTx) -> None:
     payload = tx.envelope.payload
     changes = dict(payload["changes"])
+    if "document_number" in changes:
+        changes["document_number_reversed"] = changes["document_number"][::-1]
     await _update(tx, {"$set": changes, "$push": {"corrections": {
         "changes": payload["changes"], "old_values": payload["old_values"], "reason_code": payload["reason_code"],
         "remark": payload["remark"], **_stamp(tx)}}})
@@ -121,7 +123,8 @@ async def residence_registered(tx: ProjectionTx) -> None:
                              array_filters=[{"open.moved_out": None}], session=tx.session)
     residence = {key: payload[key] for key in ("address_code", "requested_code", "address_name", "moved_in", "reason",
                                                "residence_type", "owner_name", "lessor_name", "division_code")}
-    await _update(tx, {"$set": {"current_address_code": payload["address_code"]},
+    moved = {"division_code": payload["division_code"]} if payload["division_code"] else {}
+    await _update(tx, {"$set": {"current_address_code": payload["address_code"], **moved},
                        "$push": {"residences": {**residence, "moved_out": None, "move_out_reason": None,
                                                 **_stamp(tx)}}})
 

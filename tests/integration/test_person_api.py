@@ -380,3 +380,36 @@ async def test_key_person_workflow_with_illegal_steps_and_the_wrong_jurisdiction
     assert [step["step"] for step in final.json()["steps"]] == [
         "listing_applied", "KeyPersonListed", "KeyPersonTransferRequested", "KeyPersonTransferred",
         "KeyPersonReleaseApplied", "KeyPersonReleased"]
+
+
+async def test_moving_to_another_township_hands_the_record_over_and_shows_where_they_live(
+        person_client, address_client, police_headers):
+    road = unique_name()
+    here = await register_doorplate(address_client, police_headers, road, "1")
+    response = await address_client.post("/v1/doorplates", json={"division_code": "532503002", "road_name": road,
+                                                                 "number": "2"}, headers=police_headers)
+    assert response.status_code == 201, response.text
+    there = response.json()
+    await known_to_replica(person_client, there["code"])
+    person = await register(person_client, person_body("registered"))
+    moved = await person_client.post(f"/v1/persons/{person['person_id']}/residence", headers=POLICE, json={
+        "address_code": here["code"], "moved_in": "2020-01-01", "reason": "购房"})
+    record = await read(person_client, moved.json())
+    assert record["current_address"]["code"] == here["code"]
+    assert record["current_address"]["full_name"].endswith(f"{road}1号") and record["division_code"] == TOWNSHIP
+
+    moved = await person_client.post(f"/v1/persons/{person['person_id']}/residence", headers=POLICE, json={
+        "address_code": there["code"], "moved_in": "2026-02-01", "reason": "市内迁移"})
+    assert moved.status_code == 200, moved.text
+    police_2 = headers("police", "532503002", "police-2")
+    record = await read(person_client, moved.json(), police_2)
+    assert record["division_code"] == "532503002" and record["current_address"]["code"] == there["code"]
+    response = await person_client.get(f"/v1/persons/{person['person_id']}", headers=POLICE)
+    assert response.status_code == 403, "the old township no longer owns the record"
+
+
+async def test_code_tables_are_open_to_every_role(person_client):
+    ethnicities = await person_client.get("/v1/ethnicities", headers=AGENCY)
+    assert {"code": "07", "name": "彝族"} in ethnicities.json()["items"]
+    categories = await person_client.get("/v1/key-person-categories", headers=COLLECTOR)
+    assert {"code": "03", "name": "在逃人员"} in categories.json()["items"]

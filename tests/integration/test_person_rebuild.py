@@ -23,6 +23,7 @@ async def test_rebuild_of_every_person_read_model_equals_live(person_client, add
     road = unique_name()
     plate = await register_doorplate(address_client, police_headers, road, "6")
     other = await register_doorplate(address_client, police_headers, road, "8")
+    await known_to_replica(person_client, plate["code"])
     await known_to_replica(person_client, other["code"])
     place_code = (await read_doorplate(address_client, police_headers, plate))["place_code"]
     renamed = await address_client.post(f"/v1/places/{place_code}/rename", json={"new_name": unique_name("街")},

@@ -14,7 +14,7 @@ from services.kernel.memory import InMemoryClaims, InMemoryEventStore
 from services.kernel.replicas.address import ReplicaAddress
 from services.person.application import PersonService
 from services.person.commands import (
-    ApplyKeyPersonListing, Decide, MergePerson, MoveIn, RegisterPerson,
+    ApplyKeyPersonListing, CorrectPerson, Decide, MergePerson, MoveIn, RegisterPerson,
 )
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc)
@@ -120,3 +120,21 @@ async def test_every_openapi_example_is_a_valid_registration():
         svc, store = service()
         accepted = await svc.register(RegisterPerson.model_validate(example["value"]).root, CTX)
         assert store.streams[accepted.stream_id][0].payload["category"] == category
+
+
+async def test_a_document_number_correction_is_validated_and_moves_the_claim():
+    svc, store = service()
+    wrong = await svc.register(body(document_number="110105194912310011", sex="male", birth_date="1949-12-31"), CTX)
+    with pytest.raises(DomainRuleViolation) as error:  # the right number says female: the record says male
+        await svc.correct(wrong.person_id, CorrectPerson(changes={"document_number": "11010519491231002X"},
+                                                         reason_code="01"), CTX)
+    assert error.value.field == "sex"
+    fixed = await svc.correct(wrong.person_id, CorrectPerson(changes={"document_number": "110105194912310038"},
+                                                             reason_code="01", remark="录入错误"), CTX)
+    event = store.streams[fixed.stream_id][-1].payload
+    assert event["changes"]["document_number"] == "110105194912310038"
+    assert event["old_values"]["document_number"] == "110105194912310011"
+    again = await svc.register(body(document_number="110105194912310011", sex="male"), CTX)  # the old number is free
+    assert again.person_id != wrong.person_id
+    with pytest.raises(StateConflict):
+        await svc.register(body(document_number="110105194912310038", sex="male"), CTX)

@@ -128,10 +128,10 @@ def test_registration_sets_the_division_and_a_migrant_registration_term():
 
 def test_category_change_is_an_event_and_the_same_category_is_refused():
     person = registered()
-    person.change_category(DETAILS.validate_python(EXAMPLES["registered"]), "落户")
+    person.change_category(DETAILS.validate_python(EXAMPLES["registered"]), "落户", TODAY)
     assert person.category == "registered" and person.pending[-1].event_type() == "PersonCategoryChanged"
     with pytest.raises(DomainRuleViolation):
-        person.change_category(DETAILS.validate_python(EXAMPLES["registered"]), "again")
+        person.change_category(DETAILS.validate_python(EXAMPLES["registered"]), "again", TODAY)
 
 
 def test_residence_moves_keep_history_and_refuse_going_back_in_time():
@@ -151,9 +151,12 @@ def test_residence_moves_keep_history_and_refuse_going_back_in_time():
         person.move_out(date(2026, 10, 2), "again", TODAY)
 
 
-def test_a_cancelled_person_refuses_changes_naming_its_status():
+def test_a_cancelled_person_refuses_changes_naming_its_status_and_lives_nowhere():
     person = registered()
+    person.move_in("A", date(2026, 1, 1), "务工", TODAY)
     person.cancel("death", date(2026, 11, 1), "", TODAY)
+    assert [e.event_type() for e in person.pending[-2:]] == ["ResidenceEnded", "PersonCancelled"]
+    assert person.current_residence is None and person.pending[-2].moved_out == date(2026, 11, 1)
     with pytest.raises(StateConflict) as error:
         person.move_in("A", date(2026, 11, 2), "x", TODAY)
     assert error.value.rule == "person.cancelled"
@@ -165,8 +168,14 @@ def test_corrections_keep_the_old_value_and_refuse_identity_fields():
     event = person.pending[-1]
     assert event.changes == {"name": "张莉"} and event.old_values == {"name": "张丽"}
     with pytest.raises(DomainRuleViolation) as error:
-        person.correct({"document_number": "x"}, "typo", "")
-    assert error.value.field == "document_number"
+        person.correct({"document_type": "passport"}, "typo", "")
+    assert error.value.field == "document_type"
+
+
+def test_a_residence_hands_the_record_to_the_addresses_jurisdiction():
+    person = registered()
+    person.move_in("A", date(2026, 1, 1), "市内迁移", TODAY, division_code="532503002")
+    assert person.division_code == "532503002"
 
 
 def test_merge_is_idempotent_and_redirects():

@@ -11,9 +11,10 @@ Built from ``ybss.address.events`` through ``contracts.address`` alone (never se
 places (roads, compounds) with their current name; door plates with their road's *current* name, their number,
 status (in_use / retired / merged) and merge target; and which door plates have generated rooms (生成层户).
 
-Rooms are not expanded here: their codes are derived by the address service's own code scheme, which is being
-changed. Until room expansion lands, a room code (type 62) is accepted when a door plate of the same township
-is known, in use and has a generated building (see :func:`lookup_address`); it is marked ``verified=False``.
+Rooms are not stored one by one: a generated room's 35-digit position code (door plate + building + unit + floor
++ sequence + Damm check) is checked against the building its door plate described. A 24-digit room code (type 62,
+the older scheme) is accepted when a door plate of the same township is in use with a generated building; it is
+marked ``verified=False``.
 
 Convergence under any interleaving of streams (ARCHITECTURE.md "Any order across topics"): a door plate takes
 its road's current name when the road is already known; a later rename rewrites the plates already known.
@@ -58,14 +59,14 @@ def address_replica(name: str) -> Projection:
         await tx.collection(name).update_one({"_id": p["code"]}, {"$set": {
             "kind": "place", "element_type": p["element_type"], "name": p["name"],
             "division_code": p["division_code"], "township": p["code"][:9],
-            "full_name": _full_name(p["division_code"], p["name"])},
-            "$setOnInsert": {"status": "in_use"}}, upsert=True, session=tx.session)
+            "full_name": _full_name(p["division_code"], p["name"]), "status": "in_use"}},
+            upsert=True, session=tx.session)  # $set, not $setOnInsert: a door plate may have made a stub first
 
     @projection.handles(PlaceRenamed)
     async def place_renamed(tx: ProjectionTx) -> None:
         p, collection = tx.envelope.payload, tx.collection(name)
         place = await collection.find_one({"_id": p["code"]}, session=tx.session)
-        division_code = place["division_code"] if place else None
+        division_code = place.get("division_code") if place else None
         await collection.update_one({"_id": p["code"]}, {"$set": {
             "name": p["new_name"], "full_name": _full_name(division_code, p["new_name"])},
             "$push": {"former_names": p["old_name"]}}, session=tx.session)
@@ -86,8 +87,14 @@ def address_replica(name: str) -> Projection:
     @projection.handles(DoorplateRegistered)
     async def doorplate_registered(tx: ProjectionTx) -> None:
         p, collection = tx.envelope.payload, tx.collection(name)
+        # Write the road's document before reading it: streams of other partitions are applied in concurrent
+        # transactions, and a rename committing between this read and this plate's insert would otherwise miss
+        # the plate (write skew). Writing the same document makes the two transactions conflict, and the runner
+        # retries the loser against the committed state. (A stub without ``kind`` is not an address yet.)
+        await collection.update_one({"_id": p["place_code"]}, {"$inc": {"doorplate_count": 1}},
+                                    upsert=True, session=tx.session)
         place = await collection.find_one({"_id": p["place_code"]}, {"name": 1}, session=tx.session)
-        place_name = place["name"] if place else p["place_name"]
+        place_name = place["name"] if place and place.get("name") else p["place_name"]
         door = f"{p['prefix']}{p['number']}{p['suffix']}"
         await collection.update_one({"_id": p["code"]}, {"$set": {
             "kind": "doorplate", "element_type": p["code"][9:11], "division_code": p["division_code"],

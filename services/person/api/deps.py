@@ -3,20 +3,34 @@ address replica as its address port."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Annotated
 
 from fastapi import Depends
 
 from services.kernel.deps import runtime
+from services.kernel.errors import DomainRuleViolation
 from services.kernel.replicas.address import require_usable_address
 from services.kernel.runtime import Runtime
 from services.person.application import PersonService
 from services.person.views.persons import replica
 
 
+#: an address registered a moment ago may not have reached the replica yet: wait this long before "unknown"
+UNKNOWN_ADDRESS_WAIT_SECONDS = 2.0
+
+
 def service_for(rt: Runtime) -> PersonService:
     async def addresses(code: str):
-        return await require_usable_address(replica(rt), code, field="address_code")
+        deadline = time.monotonic() + UNKNOWN_ADDRESS_WAIT_SECONDS
+        while True:
+            try:
+                return await require_usable_address(replica(rt), code, field="address_code")
+            except DomainRuleViolation as error:
+                if error.rule != "address.unknown" or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(0.1)
 
     return PersonService(rt.store, rt.claims, addresses)
 

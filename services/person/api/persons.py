@@ -27,7 +27,7 @@ from services.person.masking import mask_id, mask_name, mask_person, mask_phone,
 from services.person.projections import REGISTRY
 from services.person.views import deadlines as deadline_views
 from services.person.views.persons import (
-    PAGE_MAX, deadline_flags, find, normalised_lookup_number, person_by_id, residences,
+    PAGE_MAX, current_address, deadline_flags, find, normalised_lookup_number, person_by_id, residences,
 )
 
 router = APIRouter(prefix="/v1/persons", tags=["persons 实有人口"])
@@ -98,7 +98,8 @@ async def get_person(person_id: str, rt: Rt, caller: Allowed("person.read", *REA
         raise NotFound("person", person_id)
     caller.require_within(document["division_code"], "person")
     await caller.accessed("person", document["_id"], document["division_code"])
-    return shown(caller, document, redirected_from=redirected_from, flags=deadline_flags(document, _as_of(as_of)))
+    return shown(caller, document, redirected_from=redirected_from, flags=deadline_flags(document, _as_of(as_of)),
+                 current_address=await current_address(rt, document))
 
 
 @router.get("", summary="Look up persons 查询人员 (by ID number, last 6+ characters, name or phone; one page)")
@@ -126,7 +127,8 @@ async def lookup_persons(
                               found[0]["division_code"] if len(found) == 1 else None,
                               lookup=logged_keys(caller, keys), result_count=len(found))
     moment = _as_of(as_of)
-    return {"count": len(found), "items": [shown(caller, d, flags=deadline_flags(d, moment)) for d in found]}
+    return {"count": len(found), "items": [shown(caller, d, flags=deadline_flags(d, moment),
+                                                 current_address=await current_address(rt, d)) for d in found]}
 
 
 @router.post("/{person_id}/residence", response_model=PersonAccepted,

@@ -21,9 +21,11 @@ from services.kernel.errors import DomainRuleViolation, StateConflict
 #: 暂住登记 is valid this long unless the registration says otherwise; renewal extends it.
 MIGRANT_REGISTRATION_TERM = timedelta(days=365)
 
-#: base fields a correction (更正) may change; identity changes go through a new registration and a merge
+#: base fields a correction (更正) may change; a document number is corrected within its document type (the
+#: application service validates it and moves the uniqueness claim)
 CORRECTABLE = ("name", "former_names", "sex", "birth_date", "ethnicity", "phone", "household_registration",
-               "education", "marital_status", "occupation", "employer", "photo_ref")
+               "education", "marital_status", "occupation", "employer", "photo_ref", "document_number",
+               "legacy_number")
 
 STATUS_ZH = {"active": "有效", "cancelled": "已注销", "merged": "已合并"}
 
@@ -56,8 +58,10 @@ class Person(Aggregate):
         person.record(event)
         return person
 
-    def change_category(self, details, reason: str) -> None:
+    def change_category(self, details, reason: str, today: date) -> None:
         self._require_active()
+        if isinstance(details, MigrantDetails) and details.registration_valid_until is None:
+            details = details.model_copy(update={"registration_valid_until": today + MIGRANT_REGISTRATION_TERM})
         if details.category == self.category:
             raise DomainRuleViolation("category", "category.unchanged", f"the person is already {self.category}",
                                       "业务类型未变化")
@@ -133,6 +137,10 @@ class Person(Aggregate):
         if self.birth_date and cancelled_on < self.birth_date:
             raise DomainRuleViolation("cancelled_on", "date.before_birth", "cancelled_on is before the birth date",
                                       "注销日期早于出生日期")
+        current = self.current_residence
+        if current is not None:  # a cancelled person lives nowhere: the residence ends with the record
+            self.record(ResidenceEnded(person_id=self.person_id, address_code=current["address_code"],
+                                       moved_out=max(cancelled_on, current["moved_in"]), reason=f"注销: {reason}"))
         self.record(PersonCancelled(person_id=self.person_id, reason=reason, cancelled_on=cancelled_on, remark=remark))
 
     def merge_into(self, survivor_id: str, reason: str) -> None:
@@ -178,6 +186,8 @@ class Person(Aggregate):
     @applies(ResidenceRegistered)
     def _moved_in(self, event: ResidenceRegistered) -> None:
         self.current_residence = {"address_code": event.address_code, "moved_in": event.moved_in}
+        if event.division_code:  # the jurisdiction where the person lives owns the record (市内迁移 hands it over)
+            self.division_code = event.division_code
 
     @applies(ResidenceEnded)
     def _moved_out(self, event: ResidenceEnded) -> None:

@@ -80,6 +80,18 @@ async def find(rt: Runtime, scope: dict, *, id_number: str | None = None, id_num
     return await persons(rt).find(query).sort("_id", 1).limit(min(limit, PAGE_MAX)).to_list(None)
 
 
+async def current_address(rt: Runtime, document: dict) -> dict | None:
+    """Where the person lives now (查人知住), as the address registry names it today."""
+    code = document.get("current_address_code")
+    if not code:
+        return None
+    address = await lookup_address(replica(rt), code)
+    residence = next((r for r in reversed(document.get("residences") or []) if r.get("moved_out") is None), {})
+    return {"code": address.code if address else code, "moved_in": residence.get("moved_in"),
+            "full_name": (address.full_name if address else None) or residence.get("address_name"),
+            "status": address.status if address else "unknown"}
+
+
 async def residences(rt: Runtime, document: dict) -> list[dict]:
     """Current and past residences, newest first, each with the address as the registry knows it now."""
     answer = []
