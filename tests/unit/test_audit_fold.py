@@ -95,3 +95,19 @@ def test_the_log_filter_narrows_by_every_argument_and_keeps_reads_out():
         {"division_code": {"$regex": "^532503"}}, {"actor.id": "PC-1"}, {"actor.organisation_code": {"$regex": "^532503"}},
         {"stream_type": "Doorplate"}, {"division_code": {"$regex": "^532503001"}}, {"event_type": "DoorplateRetired"},
         {"recorded_at": {"$gte": since}}]
+
+
+def test_an_upcaster_registered_after_archiving_still_applies_to_the_fold():
+    from contracts.events import DomainEvent, upcaster
+
+    class AuditProbeRenamed(DomainEvent):
+        schema_version = 2
+        label: str
+
+    @upcaster("AuditProbeRenamed", 1)
+    def _v1(payload: dict) -> dict:
+        return {"label": payload["name"]}
+
+    old = {**archived(1, "AuditProbeRenamed", {"name": "旧"}), "schema_version": 1}
+    assert state_of([old]) == (1, {"label": "旧"})
+    assert history([old])[0]["changes"] == [{"field": "label", "old": None, "new": "旧"}]

@@ -8,29 +8,16 @@ the history still shows what it said.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Iterable
 
 from pydantic import ValidationError
 
-from contracts.contexts import names
+import contracts.access  # noqa: F401 - the access log's events
 from contracts.events import UnknownEventType, event_class
+from contracts.schema_export import load_contracts
 
 
-def load_contracts() -> list[str]:
-    """Import every context's published events (``contracts.<context>``, the access log) that exist yet."""
-    loaded = []
-    for module in [*names(), "access"]:
-        try:
-            importlib.import_module(f"contracts.{module}")
-            loaded.append(module)
-        except ModuleNotFoundError as error:
-            if error.name != f"contracts.{module}":
-                raise
-    return loaded
-
-
-load_contracts()
+load_contracts()  # every context's published events (contracts.<context>) that exist yet
 
 
 def evolve(state: dict[str, Any], event_type: str, payload: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
+from contracts.events import upcast
 from services.audit.domain.fold import diff, evolve
 
 NOTE_FIELDS = ("reason", "remark")  #: payload fields that explain a change (原因、备注), shown with the entry
@@ -25,12 +26,17 @@ def entry(document: dict[str, Any], changes: list[dict[str, Any]]) -> dict[str, 
     }
 
 
+def payload_of(document: dict[str, Any]) -> dict[str, Any]:
+    """The archived payload in the newest schema: an upcaster registered after it was archived still applies."""
+    return upcast(document["event_type"], document.get("schema_version", 1), document.get("payload", {}))[1]
+
+
 def history(documents: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every change of one stream in version order, each with its field-level diff."""
     state: dict[str, Any] = {}
     entries = []
     for document in documents:
-        new = evolve(state, document["event_type"], document.get("payload", {}))
+        new = evolve(state, document["event_type"], payload_of(document))
         entries.append(entry(document, diff(state, new)))
         state = new
     return entries
@@ -41,7 +47,7 @@ def state_of(documents: Iterable[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
     state: dict[str, Any] = {}
     version = 0
     for document in documents:
-        state = evolve(state, document["event_type"], document.get("payload", {}))
+        state = evolve(state, document["event_type"], payload_of(document))
         version = document["version"]
     return version, state
 

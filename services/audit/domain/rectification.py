@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from services.audit.domain.fold import diff, evolve, flatten
+from services.audit.domain.history import payload_of
 
 
 def _time(value: Any) -> datetime:
@@ -21,7 +22,7 @@ def correcting_event(task: dict[str, Any], documents: Iterable[dict[str, Any]]) 
     opened = _time(task["opened_at"])
     state: dict[str, Any] = {}
     for document in documents:
-        new = evolve(state, document["event_type"], document.get("payload", {}))
+        new = evolve(state, document["event_type"], payload_of(document))
         if _time(document["recorded_at"]) > opened and touches(diff(state, new), task["field"]):
             value = new.get(task["field"], flatten(new).get(task["field"]))
             return document, value
