@@ -56,6 +56,11 @@ def log_query(actor_id: str | None = None, organisation_code: str | None = None,
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+#: what folding, metrics and history need of an archived event (the rest stays on disk)
+FOLDED_FIELDS = {"stream_id": 1, "stream_type": 1, "version": 1, "event_type": 1, "schema_version": 1, "payload": 1,
+                 "division_code": 1, "recorded_at": 1, "actor.id": 1, "correlation_id": 1}
+
+
 async def records_as_of(collection: AsyncCollection, as_of: datetime, division_code: str | None = None,
                         stream_types: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Every stream's events recorded up to ``as_of``, grouped by stream (in version order), for the streams
@@ -70,9 +75,10 @@ async def records_as_of(collection: AsyncCollection, as_of: datetime, division_c
     query = dict(base)
     if division_code:
         query["division_code"] = {"$regex": "^" + re.escape(division_code)}
-    touched = {document["stream_id"] async for document in collection.find(query, {"stream_id": 1})}
+        touched = await collection.distinct("stream_id", query)
+        query = {**base, "stream_id": {"$in": sorted(touched)}}
     grouped: dict[str, list[dict[str, Any]]] = {}
-    cursor = collection.find({**base, "stream_id": {"$in": sorted(touched)}}).sort([("stream_id", 1), ("version", 1)])
+    cursor = collection.find(query, FOLDED_FIELDS).sort([("stream_id", 1), ("version", 1)])
     async for document in cursor:
         grouped.setdefault(document["stream_id"], []).append(document)
     if not division_code:
