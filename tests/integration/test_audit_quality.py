@@ -162,8 +162,19 @@ async def test_generated_town_metrics_october_report_and_rebuild(audit, settings
     await town.publish(settings)
     await wait_archived(audit, supervisor, town.versions)
 
-    now = (await audit.get("/v1/audit/quality", headers=supervisor, params={"division_code": TOWN})).json()
+    baseline = await audit.post("/v1/audit/baselines", headers=supervisor, json={
+        "division_code": TOWN, "metric": "persons_total", "value": 8, "source": "第七次全国人口普查"})
+    assert baseline.status_code == 201, baseline.text
+    wrong = await audit.post("/v1/audit/baselines", headers=supervisor, json={
+        "division_code": TOWN, "metric": "persons_phone_rate", "value": 8})
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["body", "metric"]
+    for _ in range(150):  # the baseline is an audit event: it reaches the archive shortly
+        now = (await audit.get("/v1/audit/quality", headers=supervisor, params={"division_code": TOWN})).json()
+        if now["persons_collection_rate"] is not None:
+            break
+        await asyncio.sleep(0.2)
     assert (now["persons_linked"], now["houses_rented"]) == (4, 2)
+    assert now["persons_collection_rate"] == 0.5 and now["baselines"] == {"persons_total": 8}
     report_after = (await audit.get("/v1/audit/reports/monthly/2026-10", headers=supervisor,
                                     params={"division_code": TOWN})).json()
     assert report_after == report_before
