@@ -59,12 +59,16 @@ class RecordState(BaseModel):
                                   "declared evolve)", examples=[{"code": "532503001411234567890125", "number": "18"}])
 
 
+class LogEntry(HistoryEntry):
+    stream_id: str = Field(examples=["doorplate-532503001411234567890125"])
+    stream_type: str = Field(examples=["Doorplate"])
+
+
 class LogPage(BaseModel):
     total: int = Field(examples=[1])
     page: int = Field(examples=[1])
     page_size: int = Field(examples=[50])
-    entries: list[HistoryEntry] = Field(description="newest first; ``changes`` is empty here: open the record's "
-                                        "history for its diff")
+    entries: list[LogEntry] = Field(description="newest first, each with its field-level diff")
 
 
 async def _readable_stream(archive, caller, stream_id: str, as_of: datetime | None = None,
@@ -120,5 +124,18 @@ async def get_log(
                       scope=caller.scope_query("division_code"))
     total = await archive.count_documents(query)
     cursor = archive.find(query).sort([("recorded_at", -1), ("_id", -1)]).skip((page - 1) * page_size).limit(page_size)
-    return {"total": total, "page": page, "page_size": page_size,
-            "entries": [entry(document, []) async for document in cursor]}
+    documents = [document async for document in cursor]
+    return {"total": total, "page": page, "page_size": page_size, "entries": await with_changes(archive, documents)}
+
+
+async def with_changes(archive, documents: list[dict]) -> list[dict]:
+    """Each log line with its field-level diff: the page's streams are folded up to the versions shown."""
+    wanted: dict[str, int] = {}
+    for document in documents:
+        wanted[document["stream_id"]] = max(wanted.get(document["stream_id"], 0), document["version"])
+    lines: dict[tuple[str, int], dict] = {}
+    for stream_id, version in wanted.items():
+        for line in history(await stream(archive, stream_id, version=version)):
+            lines[(stream_id, line["version"])] = line
+    return [{**lines.get((d["stream_id"], d["version"]), entry(d, [])), "stream_id": d["stream_id"],
+             "stream_type": d["stream_type"]} for d in documents]
