@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import IllegalStateError, KafkaError
 from aiokafka.structs import OffsetAndMetadata
 from pymongo.errors import PyMongoError
 
@@ -54,7 +54,7 @@ class PartitionWorkers(ConsumerRebalanceListener):
         runner = self.runner
         await ensure_topics(self.settings, runner.topics)  # aiokafka refuses to subscribe to a missing topic
         self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka_bootstrap_servers, group_id=runner.group_id, enable_auto_commit=False,
+            **self.settings.kafka_client_options(), group_id=runner.group_id, enable_auto_commit=False,
             auto_offset_reset="earliest", session_timeout_ms=runner.session_timeout_ms,
             heartbeat_interval_ms=runner.heartbeat_interval_ms, max_partition_fetch_bytes=4 * 1024 * 1024,
             fetch_max_wait_ms=100,
@@ -113,6 +113,8 @@ class PartitionWorkers(ConsumerRebalanceListener):
                 settled = await runner.apply_batch(pending)
             except asyncio.CancelledError:
                 raise
+            except IllegalStateError:
+                return  # the partition was taken away under us; the rebalance listener is stopping this worker
             except (PyMongoError, KafkaError, OSError) as error:
                 # Not the message's fault: rewind this partition to the batch start and try again later.
                 log.warning("projection infrastructure failure, rewinding", projection=runner.projection.name,
@@ -124,6 +126,14 @@ class PartitionWorkers(ConsumerRebalanceListener):
                 if uncommitted is not None:  # what was applied before the failure may still be committed
                     await self._commit(tp, uncommitted)
                     uncommitted = None
+                await asyncio.sleep(REWIND_BACKOFF_SECONDS)
+                continue
+            except Exception as error:  # noqa: BLE001 - a worker that dies silently would stall its partition
+                log.exception("projection worker error, rewinding", projection=runner.projection.name,
+                              error=repr(error), topic=tp.topic, partition=tp.partition)
+                if pending:
+                    consumer.seek(tp, pending[0].offset)
+                    pending = []
                 await asyncio.sleep(REWIND_BACKOFF_SECONDS)
                 continue
             uncommitted = pending[settled - 1].offset + 1
