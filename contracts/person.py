@@ -203,6 +203,10 @@ class PersonRegistered(DomainEvent):
     logic_errors: list[LogicError] = Field(default_factory=list, description="逻辑错误 found at registration")
     division_code: str = Field(description="管辖地: township (or county) of the jurisdiction owning the record")
 
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, **self.model_dump(mode="json"), "status": "active", "redirect_to": None, "residences": [],
+                "current_address_code": None, "merged_from": []}
+
 
 class PersonCategoryChanged(DomainEvent):
     """业务类型变更: e.g. a migrant who settles becomes 常住 — an event, not an edit."""
@@ -253,7 +257,7 @@ class ResidenceRegistered(DomainEvent):
                 residence["moved_out"] = self.moved_in.isoformat()
         residences.append({**self.model_dump(mode="json"), "moved_out": None})
         moved = {"division_code": self.division_code} if self.division_code else {}
-        return {**state, "residences": residences, "address_code": self.address_code, **moved}
+        return {**state, "residences": residences, "current_address_code": self.address_code, **moved}
 
 
 class ResidenceEnded(DomainEvent):
@@ -269,7 +273,7 @@ class ResidenceEnded(DomainEvent):
         for residence in residences:
             if residence.get("moved_out") is None:
                 residence["moved_out"] = self.moved_out.isoformat()
-        return {**state, "residences": residences, "address_code": None}
+        return {**state, "residences": residences, "current_address_code": None}
 
 
 class MigrantRegistrationRenewed(DomainEvent):

@@ -183,3 +183,20 @@ def test_merge_is_idempotent_and_redirects():
     person.merge_into("P-2", "重复录入")
     person.merge_into("P-2", "重复录入")
     assert person.status == "merged" and person.redirect_to == "P-2" and len(person.pending) == 2
+
+
+def test_events_fold_with_evolve_to_what_the_record_shows():
+    """The audit service folds streams with each event's evolve: it must tell the same story as the aggregate."""
+    person = registered()
+    person.move_in("A", date(2026, 1, 1), "务工", TODAY, division_code="532503001")
+    person.move_in("B", date(2026, 3, 1), "市内迁移", TODAY, division_code="532503002")
+    person.change_category(DETAILS.validate_python(EXAMPLES["registered"]), "落户", TODAY)
+    person.correct({"name": "张莉"}, "01", "")
+    person.cancel("moved_away", date(2026, 11, 1), "", TODAY)
+    state: dict = {}
+    for event in person.pending:
+        state = event.evolve(state)
+    assert state["status"] == "cancelled" and state["category"] == "registered" and state["name"] == "张莉"
+    assert state["division_code"] == "532503002" and state["current_address_code"] is None
+    assert [(r["address_code"], r["moved_out"]) for r in state["residences"]] == [
+        ("A", "2026-03-01"), ("B", "2026-11-01")]
