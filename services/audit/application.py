@@ -47,10 +47,10 @@ class AuditApplication(Application):
                                 items=campaign.state["items"])
 
     async def inspect(self, campaign_id: str, command: Inspect, inspected_version: int, may_stand_in: bool,
-                      ctx: CommandContext, now: datetime | None = None) -> Accepted:
+                      ctx: CommandContext, now: datetime | None = None, known_fields: set[str] | None = None) -> Accepted:
         def decide(campaign: Campaign) -> None:
             campaign.inspect(command.stream_id, ctx.actor.id, may_stand_in, inspected_version, command.verdicts,
-                             command.remark, now or datetime.now(timezone.utc))
+                             command.remark, now or datetime.now(timezone.utc), known_fields)
 
         campaign = await self.change(Campaign, campaign_stream(campaign_id), campaign_id, None, decide, ctx)
         return Accepted(stream_id=campaign.id, version=campaign.version)

@@ -72,6 +72,16 @@ async def test_verdicts_open_tasks_a_correction_closes_them_and_accuracy_has_an_
         await app.inspect(opened.campaign_id, Inspect(stream_id=item["stream_id"], verdicts=[
             FieldVerdict(field="number", verdict="correct")]), 1, False, ctx(item["inspector_id"]), now=NOW)
     other = next(i for i in opened.items if i["inspector_id"] != item["inspector_id"])
+    fresh = await app.open_campaign(opening(), candidates, types, NOW, SUPERVISOR)
+    target = fresh.items[0]
+    with pytest.raises(DomainRuleViolation) as unknown:
+        await app.inspect(fresh.campaign_id, Inspect(stream_id=target["stream_id"], verdicts=[
+            FieldVerdict(field="colour", verdict="correct")]), 1, False, ctx(target["inspector_id"]), NOW, {"number"})
+    assert (unknown.value.field, unknown.value.rule) == ("verdicts.0.field", "verdict.unknown_field")
+    with pytest.raises(DomainRuleViolation) as no_value:
+        await app.inspect(fresh.campaign_id, Inspect(stream_id=target["stream_id"], verdicts=[
+            FieldVerdict(field="number", verdict="wrong")]), 1, False, ctx(target["inspector_id"]), NOW, {"number"})
+    assert no_value.value.rule == "verdict.correct_value_required"
     campaign = await app.campaign(opened.campaign_id)
     with pytest.raises(Forbidden):
         campaign.inspect(other["stream_id"], item["inspector_id"], False, 1, [], "", NOW)

@@ -12,6 +12,8 @@ from services.audit.api.deps import Archive, AsOf, AuditReader, CampaignOpener, 
 from services.audit.application import AuditApplication, CampaignAccepted
 from services.audit.commands import Inspect, OpenCampaign
 from services.audit.domain.accuracy import accuracy_by_division, overall
+from services.audit.domain.fold import flatten
+from services.audit.domain.history import state_of
 from services.audit.domain.rectification import task_view
 from services.audit.views.archive import stream
 from services.audit.views.campaigns import campaigns_as_of, candidates, sweep
@@ -82,7 +84,9 @@ async def inspect(campaign_id: CampaignId, command: Inspect, caller: Inspector, 
     # Cross-inspection: the inspector is from another jurisdiction on purpose; what authorises them is being
     # the assigned inspector (checked by the campaign), not the campaign's division.
     context = replace(caller.context, jurisdiction=None)
-    return await app.inspect(campaign_id, command, documents[-1]["version"], caller.actor.role == "admin", context)
+    version, state = state_of(documents)
+    return await app.inspect(campaign_id, command, version, caller.actor.role == "admin", context,
+                             known_fields=set(flatten(state)))
 
 
 @router.get("/rectifications", summary="整改任务: rectification tasks in the jurisdiction as of a time, overdue flagged")

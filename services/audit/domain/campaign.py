@@ -90,9 +90,21 @@ class Campaign(Aggregate):
                                   f"{stream_id} 不在本次抽样中")
 
     def inspect(self, stream_id: str, inspector_id: str, may_stand_in: bool, inspected_version: int,
-                verdicts: list[FieldVerdict], remark: str, now: datetime) -> None:
-        """Record per-field verdicts; each wrong field opens a rectification task due in the campaign's days."""
+                verdicts: list[FieldVerdict], remark: str, now: datetime, known_fields: set[str] | None = None) -> None:
+        """Record per-field verdicts; each wrong field opens a rectification task due in the campaign's days.
+
+        ``known_fields``: the record's fields as inspected (dotted for nested); a verdict on any other is refused.
+        """
         item = self.item(stream_id)
+        for index, verdict in enumerate(verdicts):
+            if known_fields is not None and verdict.field not in known_fields and not any(
+                    known.startswith(verdict.field + ".") for known in known_fields):
+                raise DomainRuleViolation(f"verdicts.{index}.field", "verdict.unknown_field",
+                                          f"{stream_id} has no field {verdict.field!r}",
+                                          f"该记录没有字段 {verdict.field}")
+            if verdict.verdict == "wrong" and verdict.correct_value is None:
+                raise DomainRuleViolation(f"verdicts.{index}.correct_value", "verdict.correct_value_required",
+                                          "a wrong field needs the correct value", "判定错误须填写正确值")
         if item["inspector_id"] != inspector_id and not may_stand_in:
             raise Forbidden(f"{stream_id} is assigned to inspector {item['inspector_id']}, not {inspector_id}",
                             f"该记录分派给 {item['inspector_id']} 检查")
