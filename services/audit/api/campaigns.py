@@ -65,9 +65,10 @@ async def open_campaign(command: OpenCampaign, caller: CampaignOpener, archive: 
             summary="检查活动: a campaign with its sample, verdicts, rectification tasks and accuracy")
 async def get_campaign(campaign_id: CampaignId, caller: AuditReader, archive: Archive, app: App,
                        as_of: AsOf = None) -> dict:
-    await sweep(app, archive, [campaign_id])
     campaign = await app.campaign(campaign_id)
     caller.require_within(campaign.division_code, "campaign")
+    if await sweep(app, archive, [campaign_id]):  # a correction archived since the rectifier last looked
+        campaign = await app.campaign(campaign_id)
     moment = utc(as_of) or now()
     tasks = [task_view(task, moment) for task in campaign.state.get("rectifications", {}).values()]
     return {"campaign_id": campaign_id, "version": campaign.version, "state": campaign.state,
