@@ -71,3 +71,39 @@ async def test_who_looked_up_whom_and_the_flag(audit, settings):
     assert police.status_code == 403
     changes = (await audit.get("/v1/audit/log", params={"actor_id": reader.id}, headers=supervisor)).json()
     assert changes["total"] == 0  # reads are not changes
+
+
+async def test_night_lookups_published_by_another_context_are_flagged(audit, settings):
+    """Reads arrive from every context on the access topic; those at night (local time) flag the reader."""
+    from aiokafka import AIOKafkaProducer
+
+    from contracts.access import ACCESS_STREAM_TYPE, RecordAccessed
+    from contracts.envelope import EventEnvelope
+    from contracts.topics import access_log_topic
+
+    tag = uuid.uuid4().hex[:6]
+    reader = Actor(id=f"PC-NIGHT-{tag}", role="police", organisation_code="532503001")
+    night = datetime(2026, 11, 3, 15, 40, tzinfo=timezone.utc)  # 23:40 in 蒙自
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        for n in range(3):
+            envelope = EventEnvelope(
+                event_type="RecordAccessed", stream_id=f"access-{uuid.uuid4()}", stream_type=ACCESS_STREAM_TYPE,
+                version=1, occurred_at=night + timedelta(minutes=n), recorded_at=night + timedelta(minutes=n),
+                actor=reader, correlation_id=f"night-{tag}", division_code="532503001",
+                payload=RecordAccessed(context="person", record_type="person", record_id=f"P-{tag}-{n}",
+                                       route="/v1/persons/{person_id}").model_dump(mode="json"))
+            await producer.send_and_wait(access_log_topic(settings.namespace), envelope.to_bytes(),
+                                         key=envelope.stream_id.encode(), headers=envelope.kafka_headers())
+    finally:
+        await producer.stop()
+    supervisor = headers(settings)
+    await until_total(audit, supervisor, {"actor_id": reader.id}, 3)
+    as_of = (night + timedelta(hours=1)).isoformat()
+    flagged = (await audit.get("/v1/audit/access/flags", headers=supervisor,
+                               params={"as_of": as_of, "night_reads": 3, "outside_persons": 100})).json()
+    assert [(f["rule"], f["count"]) for f in flagged["flags"] if f["actor_id"] == reader.id] == [("night", 3)]
+    quiet = (await audit.get("/v1/audit/access/flags", headers=supervisor,
+                             params={"as_of": as_of, "night_reads": 4, "outside_persons": 100})).json()
+    assert not [f for f in quiet["flags"] if f["actor_id"] == reader.id]
