@@ -127,6 +127,7 @@ async def test_one_person_one_record_and_a_legacy_number_finds_them(person_clien
     assert first["person_id"] in [item["person_id"] for item in suffix.json()["items"]]
     short = await person_client.get("/v1/persons", params={"id_number_suffix": number[-5:]}, headers=POLICE)
     assert short.status_code == 422 and short.json()["detail"][0]["type"] == "lookup.suffix_too_short"
+    assert short.json()["detail"][0]["loc"] == ["query", "id_number_suffix"]
 
 
 @pytest.mark.parametrize("category, missing", [("migrant", "arrival_date"), ("foreigner", "visa_number"),

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query, status
 
 from services.kernel.authz import Allowed, Caller
-from services.kernel.errors import DomainRuleViolation, NotFound
+from services.kernel.errors import NotFound
 from services.kernel.reads import MinVersion, caught_up, public
 from services.person.api.deps import Rt, Service
 from services.person.api.examples import REGISTRATIONS
@@ -27,7 +27,8 @@ from services.person.masking import mask_id, mask_name, mask_person, mask_phone,
 from services.person.projections import REGISTRY
 from services.person.views import deadlines as deadline_views
 from services.person.views.persons import (
-    PAGE_MAX, current_address, deadline_flags, find, normalised_lookup_number, person_by_id, residences,
+    PAGE_MAX, QueryRuleViolation, current_address, deadline_flags, find, normalised_lookup_number, person_by_id,
+    residences,
 )
 
 router = APIRouter(prefix="/v1/persons", tags=["persons 实有人口"])
@@ -118,7 +119,7 @@ async def lookup_persons(
     keys = {key: value for key, value in (("id_number", id_number), ("id_number_suffix", id_number_suffix),
                                          ("name", name), ("phone", phone)) if value}
     if not keys and not category:
-        raise DomainRuleViolation("id_number", "lookup.key_required",
+        raise QueryRuleViolation("id_number", "lookup.key_required",
                                   "give id_number, id_number_suffix, name, phone or category", "须提供查询条件")
     found = await find(rt, caller.scope_query("division_code"), id_number=id_number, id_number_suffix=id_number_suffix,
                        name=name, phone=phone, category=category, include_inactive=include_merged, limit=limit)

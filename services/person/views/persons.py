@@ -15,6 +15,13 @@ from services.kernel.runtime import Runtime
 from services.person.domain.deadlines import DeadlineFacts, Flag, flags
 from services.person.projections import ADDRESSES, REGISTRY
 
+class QueryRuleViolation(DomainRuleViolation):
+    """A rule broken by a query parameter: located where FastAPI locates those (``["query", name]``)."""
+
+    def as_detail(self) -> dict:
+        return {**super().as_detail(), "loc": ["query", self.field]}
+
+
 MAX_REDIRECTS = 8
 PAGE_MAX = 100
 MIN_SUFFIX = 6
@@ -61,7 +68,7 @@ async def find(rt: Runtime, scope: dict, *, id_number: str | None = None, id_num
     if id_number_suffix:
         suffix = normalize_number(id_number_suffix)
         if len(suffix) < MIN_SUFFIX:
-            raise DomainRuleViolation("id_number_suffix", "lookup.suffix_too_short",
+            raise QueryRuleViolation("id_number_suffix", "lookup.suffix_too_short",
                                       f"a partial ID number needs at least its last {MIN_SUFFIX} characters",
                                       f"按部分证件号码查询须至少提供后{MIN_SUFFIX}位")
         query["document_number_reversed"] = {"$regex": "^" + re.escape(suffix[::-1])}
@@ -71,7 +78,7 @@ async def find(rt: Runtime, scope: dict, *, id_number: str | None = None, id_num
         try:
             query["phone"] = normalize_phone(phone)
         except PhoneError:
-            raise DomainRuleViolation("phone", "phone.invalid", f"{phone!r} is not a valid phone number",
+            raise QueryRuleViolation("phone", "phone.invalid", f"{phone!r} is not a valid phone number",
                                       f"{phone} 不是有效的电话号码") from None
     if category:
         query["category"] = category
