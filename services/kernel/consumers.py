@@ -70,8 +70,10 @@ class PartitionWorkers(ConsumerRebalanceListener):
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         await self._stop_workers([tp for tp in revoked if tp in self.workers])
+        self.runner.forget()
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
+        self.runner.forget()  # while we did not own a partition, another consumer may have moved its streams
         for tp in assigned:
             if tp not in self.workers:
                 self._stopping[tp] = asyncio.Event()

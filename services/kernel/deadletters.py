@@ -67,6 +67,7 @@ async def park_in_transaction(runner: "ProjectionRunner", session: AsyncClientSe
     await runner.parked.update_one({"_id": _parked_id(envelope, source)}, {"$setOnInsert": document},
                                    upsert=True, session=session)
     if envelope is not None:
+        runner.forget([envelope.stream_id])
         await runner.checkpoints.update_one({"_id": envelope.stream_id}, {"$set": {"parked": True}}, upsert=True,
                                             session=session)
         if runner.memory is not None:

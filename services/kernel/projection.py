@@ -189,6 +189,11 @@ class ProjectionRunner:
         self.parked = db[projection.parked_collection(generation)]
         # A rebuild owns its fresh generation alone, so it keeps checkpoints in memory and writes them at the end.
         self.memory: dict[str, dict[str, Any]] | None = None
+        # The live consumer remembers the checkpoints of the streams it applied (a partition's streams are its
+        # worker's alone), saving the checkpoint read of most batches. Safe when stale (a redrive elsewhere, a
+        # rebalance): every checkpoint write is guarded ("only forwards"), so a stale entry aborts its batch
+        # instead of applying twice, and the batch is replayed one by one from the database's checkpoints.
+        self.cache: dict[str, dict[str, Any]] = {}
         self.round_trips = 0
 
     @classmethod
@@ -282,10 +287,30 @@ class ProjectionRunner:
         outcomes = {"applied": 0, "duplicate": 0}
         deadline = time.perf_counter() + self.limits.max_seconds
         settled = 0
+        try:
+            state = await self._apply_run_in_transaction(run, streams, outcomes, deadline)
+        except BaseException:
+            self.forget(streams)
+            raise
+        settled = outcomes.pop("settled")
+        if self.memory is not None:
+            self.memory.update({stream: state[stream] for stream in outcomes.pop("touched")})
+        else:
+            outcomes.pop("touched")
+            self._remember(state)
+        for outcome, count in outcomes.items():
+            if count:
+                PROJECTION_OUTCOMES.labels(self.projection.name, outcome).inc(count)
+        return settled
+
+    async def _apply_run_in_transaction(self, run: list[tuple[Any, EventEnvelope]], streams: list[str],
+                                        outcomes: dict[str, Any], deadline: float) -> dict[str, dict[str, Any]]:
+        settled = 0
         async with self.client.start_session() as session:
             async with await session.start_transaction():
                 buffer = WriteBuffer(session)
-                state = await self._load_checkpoints(streams, session)
+                state, trips = await self._load_checkpoints(streams, session, use_cache=True)
+                before = {stream: checkpoint.get("version", 0) for stream, checkpoint in state.items()}
                 touched: set[str] = set()
                 for record, envelope in run:
                     if settled and time.perf_counter() > deadline:
@@ -304,28 +329,52 @@ class ProjectionRunner:
                     checkpoint["version"] = envelope.version
                     touched.add(envelope.stream_id)
                     outcomes["applied"] += 1
-                self._queue_checkpoints(buffer, state, touched)
-                trips = await buffer.flush()
-                self.round_trips += trips + (1 if self.memory is not None else 2)  # + checkpoint read + commit
-        if self.memory is not None:
-            self.memory.update({stream: state[stream] for stream in touched})
-        for outcome, count in outcomes.items():
-            if count:
-                PROJECTION_OUTCOMES.labels(self.projection.name, outcome).inc(count)
-        return settled
+                self._queue_checkpoints(buffer, state, touched, before)
+                trips += await buffer.flush()
+                self.round_trips += trips + 1  # + the commit
+        outcomes["settled"], outcomes["touched"] = settled, touched
+        return state
 
-    async def _load_checkpoints(self, streams: list[str], session: AsyncClientSession) -> dict[str, dict[str, Any]]:
+    async def _load_checkpoints(self, streams: list[str], session: AsyncClientSession,
+                                use_cache: bool = False) -> tuple[dict[str, dict[str, Any]], int]:
+        """The streams' checkpoints (copies), and how many round trips that took."""
         if self.memory is not None:
-            return {stream: dict(self.memory[stream]) for stream in streams if stream in self.memory}
-        cursor = self.checkpoints.find({"_id": {"$in": streams}}, session=session)
-        return {document["_id"]: document async for document in cursor}
+            return {stream: dict(self.memory[stream]) for stream in streams if stream in self.memory}, 0
+        state = {stream: dict(self.cache[stream]) for stream in streams if use_cache and stream in self.cache}
+        missing = [stream for stream in streams if stream not in state]
+        if not missing:
+            return state, 0
+        cursor = self.checkpoints.find({"_id": {"$in": missing}}, session=session)
+        async for document in cursor:
+            state[document["_id"]] = document
+        for stream in missing:
+            state.setdefault(stream, {})
+        return state, 1
 
-    def _queue_checkpoints(self, buffer: WriteBuffer, state: dict[str, dict[str, Any]], streams: set[str]) -> None:
+    def _queue_checkpoints(self, buffer: WriteBuffer, state: dict[str, dict[str, Any]], streams: set[str],
+                           before: dict[str, int]) -> None:
+        """Compare-and-set: a checkpoint moves only from the version the batch started from. A write based on a
+        stale checkpoint matches nothing, its upsert collides with the existing document, and the transaction
+        aborts instead of applying an event twice."""
         if self.memory is not None:
             return
         for stream in streams:
-            buffer.add(self.checkpoints, UpdateOne({"_id": stream}, {"$set": {"version": state[stream]["version"]}},
-                                                   upsert=True))
+            started = before.get(stream, 0)
+            expected = {"version": started} if started else {"version": {"$exists": False}}
+            buffer.add(self.checkpoints, UpdateOne({"_id": stream, **expected},
+                                                   {"$set": {"version": state[stream]["version"]}}, upsert=True))
+
+    def _remember(self, state: dict[str, dict[str, Any]]) -> None:
+        if len(self.cache) > 200_000:
+            self.cache.clear()
+        self.cache.update(state)
+
+    def forget(self, streams: list[str] | None = None) -> None:
+        """Drop remembered checkpoints (all of them after a rebalance: another consumer may have moved them)."""
+        if streams is None:
+            self.cache.clear()
+        for stream in streams or []:
+            self.cache.pop(stream, None)
 
     async def write_memory_checkpoints(self) -> None:
         """End of a rebuild: the in-memory checkpoints become the generation's checkpoints, in bulk."""
@@ -385,7 +434,8 @@ class ProjectionRunner:
         async with self.client.start_session() as session:
             async with await session.start_transaction():
                 buffer = WriteBuffer(session)
-                state = await self._load_checkpoints([envelope.stream_id], session)
+                self.forget([envelope.stream_id])
+                state, trips = await self._load_checkpoints([envelope.stream_id], session)
                 checkpoint = state.setdefault(envelope.stream_id, {})
                 last = checkpoint.get("version", 0)
                 if envelope.version <= last:
@@ -399,9 +449,9 @@ class ProjectionRunner:
                 if handler is not None:
                     await handler(ProjectionTx(envelope, session, self.db, self.generation, buffer))
                 checkpoint["version"] = envelope.version
-                self._queue_checkpoints(buffer, state, {envelope.stream_id})
-                trips = await buffer.flush()
-                self.round_trips += trips + (1 if self.memory is not None else 2)
+                self._queue_checkpoints(buffer, state, {envelope.stream_id}, {envelope.stream_id: last})
+                trips += await buffer.flush()
+                self.round_trips += trips + 1
         if self.memory is not None:
             self.memory[envelope.stream_id] = checkpoint
         PROJECTION_APPLY.labels(self.projection.name).observe(time.perf_counter() - started)
