@@ -6,7 +6,7 @@ from services.audit.api import history as api_history
 from services.audit.api import quality as api_quality
 from services.audit.api import reports as api_reports
 from services.audit.archive import archive
-from services.audit.rectifier import with_rectifier
+from services.audit.rectifier import rectifier
 from services.kernel.app import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
@@ -16,8 +16,9 @@ SPEC = ServiceSpec(
     routers=[api_history.router, api_campaigns.router, api_quality.router, api_reports.router,
              api_access.router],
     projections=[archive],
+    background=[rectifier],
 )
 
 
 def build_app():
-    return with_rectifier(create_app(SPEC))
+    return create_app(SPEC)

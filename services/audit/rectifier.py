@@ -8,25 +8,23 @@ open whose correction the archive already holds.
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
-
-from fastapi import FastAPI
 
 from services.audit.application import AuditApplication
 from services.audit.config import audit_settings
 from services.audit.views.archive import events
 from services.audit.views.campaigns import sweep
 from services.kernel.logging import get_logger
+from services.kernel.runtime import Runtime
 
 log = get_logger(__name__)
 
 
-async def run(app: FastAPI) -> None:
+async def rectifier(rt: Runtime) -> None:
+    """Sweep for as long as the service runs (a ServiceSpec background task)."""
     interval = audit_settings().rectification_sweep_seconds
     while True:
         await asyncio.sleep(interval)
         try:
-            rt = app.state.runtime
             closed = await sweep(AuditApplication(rt.store, rt.claims), events(rt))
             if closed:
                 log.info("rectification tasks closed by correcting events", closed=closed)
@@ -34,24 +32,3 @@ async def run(app: FastAPI) -> None:
             raise
         except Exception as error:  # noqa: BLE001 - keep sweeping through outages
             log.warning("rectification sweep failed", error=repr(error))
-
-
-def with_rectifier(app: FastAPI) -> FastAPI:
-    """Run the sweep for as long as the service runs (inside the kernel's lifespan, after it started)."""
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(application: FastAPI):
-        async with inner(application) as state:
-            task = asyncio.create_task(run(application), name="audit-rectifier")
-            try:
-                yield state
-            finally:
-                task.cancel()
-                try:
-                    await task
-                except asyncio.CancelledError:
-                    pass
-
-    app.router.lifespan_context = lifespan
-    return app

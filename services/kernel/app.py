@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -30,6 +32,9 @@ class ServiceSpec:
     description: str = ""
     routers: list[APIRouter] = field(default_factory=list)
     projections: list[Projection] = field(default_factory=list)
+    #: long-running tasks of the service (e.g. the audit's rectifier), started after the runtime and
+    #: cancelled before it stops; each is called with the running Runtime
+    background: list[Callable[[Runtime], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         registered = context_spec(self.context)
@@ -54,10 +59,15 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
         runtime = Runtime(settings, spec.context, spec.projections)
         app.state.runtime = runtime
         await runtime.start()
+        tasks = [asyncio.create_task(task(runtime), name=f"{spec.context}-{getattr(task, '__name__', 'task')}")
+                 for task in spec.background]
         log.info("service started", context=spec.context, namespace=settings.namespace)
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await runtime.stop()
             log.info("service stopped", context=spec.context)
 
