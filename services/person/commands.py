@@ -109,7 +109,7 @@ class CorrectPerson(Versioned):
 class MoveIn(Versioned):
     """入住 / 市内迁移: the person lives at a standard address from ``moved_in``."""
 
-    address_code: str = Field(min_length=1, max_length=32, description="标准地址编码 (room or door plate)",
+    address_code: str = Field(min_length=1, max_length=40, description="标准地址编码 (room or door plate)",
                               examples=["532503001500000000000000"])
     moved_in: date = Field(description="入住日期", examples=["2026-11-20"])
     reason: str = Field(min_length=1, max_length=64, description="入住原因 / 居住事由", examples=["务工"])

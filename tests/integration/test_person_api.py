@@ -414,3 +414,24 @@ async def test_code_tables_are_open_to_every_role(person_client):
     assert {"code": "07", "name": "彝族"} in ethnicities.json()["items"]
     categories = await person_client.get("/v1/key-person-categories", headers=COLLECTOR)
     assert {"code": "03", "name": "在逃人员"} in categories.json()["items"]
+
+
+async def test_a_person_lives_in_a_generated_room(person_client, address_client, police_headers):
+    plate = await register_doorplate(address_client, police_headers, unique_name(), "8")
+    building = await address_client.post(f"/v1/doorplates/{plate['code']}/buildings",
+                                         json={"building": "3栋", "units": 2, "floors": 15, "rooms_per_floor": 4},
+                                         headers=police_headers)
+    assert building.status_code == 201, building.text
+    await read_doorplate(address_client, police_headers, building.json())
+    rooms = await address_client.get(f"/v1/doorplates/{plate['code']}/rooms",
+                                     params={"unit": 2, "floor": 12}, headers=police_headers)
+    room = next(r for r in rooms.json()["items"] if r["label"].endswith("1203室"))
+    await known_to_replica(person_client, room["code"])
+    person = await register(person_client, person_body("migrant"))
+    moved = await person_client.post(f"/v1/persons/{person['person_id']}/residence", headers=POLICE, json={
+        "address_code": room["code"], "moved_in": "2026-01-06", "reason": "务工", "residence_type": "rental"})
+    assert moved.status_code == 200, moved.text
+    record = await read(person_client, moved.json())
+    assert record["current_address"]["full_name"].endswith("3栋2单元1203室")
+    [residence] = await residences(person_client, moved.json())
+    assert residence["address"]["kind"] == "room" and residence["address_code"] == room["code"]
