@@ -77,6 +77,10 @@ class PersonService(Application):
     async def register(self, command: PersonFields, ctx: CommandContext) -> PersonAccepted:
         base, details = split_registration(command)
         today, now = self.today(), self.clock()
+        if not base["name"].strip():
+            raise DomainRuleViolation("name", "required", "name must not be empty", "姓名不能为空")
+        # a foreigner's passport is issued by their nationality unless the body says otherwise
+        base["nationality"] = base["nationality"] or getattr(details, "nationality", None)
         identity, logic_errors = checked_identity(base["document_type"], base["document_number"], base["nationality"],
                                                   base["sex"], base["birth_date"], today, base["legacy_import"])
         details = check_details(details, today, now)

@@ -138,3 +138,16 @@ async def test_a_document_number_correction_is_validated_and_moves_the_claim():
     assert again.person_id != wrong.person_id
     with pytest.raises(StateConflict):
         await svc.register(body(document_number="110105194912310038", sex="male"), CTX)
+
+
+async def test_a_foreigners_passport_takes_the_nationality_of_the_category_fields():
+    from services.person.api.examples import REGISTRATIONS
+
+    svc, store = service()
+    example = {**REGISTRATIONS["foreigner"]["value"], "document_type": "passport", "document_number": "p1234567"}
+    accepted = await svc.register(RegisterPerson.model_validate(example).root, CTX)
+    payload = store.streams[accepted.stream_id][0].payload
+    assert payload["document_number"] == "P1234567" and payload["nationality"] == "LAO"
+    with pytest.raises(DomainRuleViolation) as error:
+        await svc.register(body(name="  "), CTX)
+    assert error.value.field == "name"
