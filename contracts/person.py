@@ -255,7 +255,7 @@ class ResidenceRegistered(DomainEvent):
         for residence in residences:
             if residence.get("moved_out") is None:
                 residence["moved_out"] = self.moved_in.isoformat()
-        residences.append({**self.model_dump(mode="json"), "moved_out": None})
+        residences.append({**self.model_dump(mode="json", exclude={"person_id"}), "moved_out": None})
         moved = {"division_code": self.division_code} if self.division_code else {}
         return {**state, "residences": residences, "current_address_code": self.address_code, **moved}
 
@@ -295,7 +295,7 @@ class PersonCancelled(DomainEvent):
     remark: str = ""
 
     def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "status": "cancelled", "cancellation": self.model_dump(mode="json")}
+        return {**state, "status": "cancelled", "cancellation": self.model_dump(mode="json", exclude={"person_id"})}
 
 
 class PersonMergedInto(DomainEvent):
