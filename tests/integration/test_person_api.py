@@ -435,3 +435,44 @@ async def test_a_person_lives_in_a_generated_room(person_client, address_client,
     assert record["current_address"]["full_name"].endswith("3栋2单元1203室")
     [residence] = await residences(person_client, moved.json())
     assert residence["address"]["kind"] == "room" and residence["address_code"] == room["code"]
+
+
+async def test_legacy_duplicates_merge_and_the_duplicate_answers_with_its_survivor(person_client):
+    body = {**person_body("registered"), "legacy_import": True}
+    survivor = await register(person_client, body)
+    duplicate = await register(person_client, body)
+    record = await read(person_client, duplicate)
+    assert [e["rule"] for e in record["logic_errors"]] == ["person.duplicate"]
+    merged = await person_client.post(f"/v1/persons/{duplicate['person_id']}/merge", headers=POLICE,
+                                      json={"survivor_id": survivor["person_id"]})
+    assert merged.status_code == 200, merged.text
+    shown = await read(person_client, merged.json())
+    assert shown["person_id"] == survivor["person_id"] and shown["redirected_from"] == duplicate["person_id"]
+    found = await person_client.get("/v1/persons", params={"id_number": body["document_number"]}, headers=POLICE)
+    assert [item["person_id"] for item in found.json()["items"]] == [survivor["person_id"]]
+    again = await person_client.post("/v1/persons", json={**body, "legacy_import": False}, headers=POLICE)
+    assert again.status_code == 409 and survivor["person_id"] in again.json()["detail"]
+
+
+async def test_a_corrected_id_number_is_found_and_a_settled_migrant_loses_its_flags(person_client):
+    today = datetime.now(CHINA).date()
+    body = person_body("migrant", arrival_date=str(today - timedelta(days=10)))
+    accepted = await register(person_client, body)
+    assert "migrant_registered_late" in (await read(person_client, accepted))["flags"]
+    right = fresh_id(date.fromisoformat(body["birth_date"]), body["sex"])
+    corrected = await person_client.post(f"/v1/persons/{accepted['person_id']}/corrections", headers=POLICE, json={
+        "changes": {"document_number": right}, "reason_code": "01", "remark": "录入错误"})
+    assert corrected.status_code == 200, corrected.text
+    record = await read(person_client, corrected.json())
+    assert record["document_number"] == right
+    assert record["corrections"][0]["old_values"]["document_number"] == body["document_number"]
+    found = await person_client.get("/v1/persons", params={"id_number": right}, headers=POLICE)
+    assert [item["person_id"] for item in found.json()["items"]] == [accepted["person_id"]]
+
+    settled = await person_client.post(f"/v1/persons/{accepted['person_id']}/category", headers=POLICE, json={
+        "details": {"category": "registered", "household_number": "5325030001", "relation_to_head": "户主",
+                    "lives_at_registered_address": True}, "reason": "落户"})
+    assert settled.status_code == 200, settled.text
+    record = await read(person_client, settled.json())
+    assert record["category"] == "registered" and record["flags"] == []
+    assert record["category_history"][0]["from"] == "migrant"

@@ -9,10 +9,12 @@ from datetime import date, datetime
 
 from contracts.identity import guess_number, normalize_number
 from contracts.phone import PhoneError, normalize_phone
+from services.kernel import reads
 from services.kernel.errors import DomainRuleViolation
 from services.kernel.replicas.address import lookup_address
 from services.kernel.runtime import Runtime
 from services.person.domain.deadlines import DeadlineFacts, Flag, flags
+from services.person.domain.person import person_stream
 from services.person.projections import ADDRESSES, REGISTRY
 
 class QueryRuleViolation(DomainRuleViolation):
@@ -41,7 +43,11 @@ async def person_by_id(rt: Runtime, person_id: str, follow: bool = True) -> tupl
     document = await collection.find_one({"_id": person_id})
     hops = 0
     while follow and document is not None and document.get("redirect_to") and hops < MAX_REDIRECTS:
-        survivor = await collection.find_one({"_id": document["redirect_to"]})
+        target = document["redirect_to"]
+        # the survivor's stream may sit on a partition the read model has not reached yet: wait for what is stored
+        stored = await rt.store.current_version(person_stream(target))
+        await reads.caught_up(rt, REGISTRY, person_stream(target), stored, "person", target)
+        survivor = await collection.find_one({"_id": target})
         if survivor is None:
             break
         document, hops = survivor, hops + 1
