@@ -62,7 +62,8 @@ def person_body(category: str = "unregistered", **overrides) -> dict:
     """A valid registration with a fresh ID number (sex and birth date agreeing with it)."""
     body = dict(REGISTRATIONS[category]["value"])
     if body.get("document_type", "resident_id") == "resident_id":
-        born = date.fromisoformat(body["birth_date"])
+        born = date(1950, 1, 1) + timedelta(days=random.randint(0, 20000))  # distinct numbers across a run
+        body["birth_date"] = born.isoformat()
         body["document_number"] = fresh_id(born, body["sex"])
     else:
         body["document_type"] = "passport" if category == "foreigner" else body["document_type"]
@@ -204,7 +205,7 @@ async def known_to_replica(person_client, code: str, check=lambda a: a is not No
     from services.person.views.persons import replica
 
     rt = person_client.fastapi.state.runtime
-    return await eventually(lambda: lookup_address(replica(rt), code), check)
+    return await eventually(lambda: lookup_address(replica(rt), code), lambda a: a is not None and check(a))
 
 
 async def residences(person_client, accepted: dict) -> list[dict]:

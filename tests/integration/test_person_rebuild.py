@@ -13,6 +13,12 @@ from tests.integration.test_person_api import (  # noqa: F401 - the fixture
 from tests.integration.test_rebuild import caught_up_with_the_log, snapshot
 
 
+def fields_differing(rebuilt: dict | None, live: dict | None) -> dict:
+    if rebuilt is None or live is None:
+        return {"document": (rebuilt, live)}
+    return {key: (rebuilt.get(key), live.get(key)) for key in set(rebuilt) | set(live) if rebuilt.get(key) != live.get(key)}
+
+
 async def post(client, path: str, body: dict, as_: dict = POLICE) -> dict:
     response = await client.post(path, json=body, headers=as_)
     assert response.status_code in (200, 201), response.text
@@ -67,6 +73,6 @@ async def test_rebuild_of_every_person_read_model_equals_live(person_client, add
         for logical in projection.collections:
             rebuilt, current = await snapshot(rt.db, logical, report.generation), await snapshot(rt.db, logical, live)
             assert rebuilt, f"{projection.name}/{logical} rebuilt empty"
-            differing = {key: (rebuilt.get(key), current.get(key)) for key in set(rebuilt) | set(current)
-                         if rebuilt.get(key) != current.get(key)}
-            assert not differing, f"{projection.name}/{logical}: {list(differing.items())[:2]}"
+            differing = {key: fields_differing(rebuilt.get(key), current.get(key))
+                         for key in set(rebuilt) | set(current) if rebuilt.get(key) != current.get(key)}
+            assert not differing, f"{projection.name}/{logical} (rebuilt, live): {list(differing.items())[:3]}"
