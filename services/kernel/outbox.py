@@ -24,6 +24,8 @@ from services.kernel.metrics import EVENTS_RELAYED, RELAY_LAG_EVENTS, RELAY_LAG_
 
 log = get_logger(__name__)
 
+CATCH_UP_FACTOR = 4
+
 
 class OutboxRelay:
     def __init__(
@@ -47,12 +49,12 @@ class OutboxRelay:
         self._task: asyncio.Task | None = None
         store.on_append(self._wake.set)
 
-    async def _read_batch(self, exclude: list[str]) -> list[dict]:
+    async def _read_batch(self, exclude: list[str], limit: int | None = None) -> list[dict]:
         """The oldest unpublished events, except those already sent and awaiting their acknowledgement."""
         query: dict = {"published": False}
         if exclude:
             query["_id"] = {"$nin": exclude}
-        cursor = self.store.events.find(query).sort("_id", 1).limit(self.batch_size)
+        cursor = self.store.events.find(query).sort("_id", 1).limit(limit or self.batch_size)
         documents = [document async for document in cursor]
         documents.sort(key=lambda document: (document["stream_id"], document["version"]))
         return documents
@@ -70,6 +72,9 @@ class OutboxRelay:
     async def _settle(self, documents: list[dict], futures: list[asyncio.Future]) -> None:
         """Wait for the broker's acknowledgement of the whole batch, then mark it published."""
         await asyncio.gather(*futures)
+        await self._mark_published(documents)
+
+    async def _mark_published(self, documents: list[dict]) -> None:
         await self.store.events.update_many(
             {"_id": {"$in": [document["_id"] for document in documents]}},
             {"$set": {"published": True, "published_at": datetime.now(timezone.utc)}},
@@ -111,23 +116,29 @@ class OutboxRelay:
             await asyncio.sleep(self.lag_sample_seconds)
 
     async def run(self) -> None:
-        """Publish until cancelled. The next batch is read while the previous one's acks are pending, but it is
-        sent only after they all arrived, so a failed batch is re-sent before anything behind it."""
+        """Publish until cancelled. Batch N+1 is read while N's acks are pending and sent only once they all
+        arrived (a failed batch is re-sent before anything behind it); N is marked published while N+1's acks
+        are pending."""
         lag_task = asyncio.create_task(self._measure_lag_forever(), name=f"relay-lag-{self.context}")
         backoff = 0.1
         in_flight: tuple[list[dict], list[asyncio.Future]] | None = None
+        behind = False
         try:
             while True:
                 try:
                     self._wake.clear()
                     exclude = [document["_id"] for document in in_flight[0]] if in_flight else []
-                    documents = await self._read_batch(exclude)
-                    if in_flight:
-                        settling, in_flight = in_flight, None
-                        await self._settle(*settling)
-                    backoff = 0.1
+                    # Behind (the last read was full): read up to CATCH_UP_FACTOR batches at once, fewer round trips.
+                    documents = await self._read_batch(exclude, self.batch_size * (CATCH_UP_FACTOR if behind else 1))
+                    behind = len(documents) >= self.batch_size
+                    acked, in_flight = in_flight, None
+                    if acked:
+                        await asyncio.gather(*acked[1])
                     if documents:
                         in_flight = (documents, await self._send(documents))
+                    if acked:
+                        await self._mark_published(acked[0])
+                    backoff = 0.1
                     if len(documents) < self.batch_size and not in_flight:
                         try:
                             await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll_seconds)
