@@ -13,7 +13,9 @@ from contracts.events import registered_event_types
 
 
 def load_contracts() -> None:
-    """Import every context's contracts module (``contracts.<context>``): importing registers its events."""
+    """Import every context's contracts module (``contracts.<context>``) and the shared access log: importing
+    registers their events."""
+    importlib.import_module("contracts.access")
     for context in CONTEXTS:
         module = f"contracts.{context.name}"
         if importlib.util.find_spec(module) is not None:
