@@ -1,6 +1,7 @@
 """Wiring of the person service (实有人口)."""
 
 from services.kernel.app import ServiceSpec, create_app
+from services.person.ingest import consume_ingest
 from services.person.api import codes, key_persons, persons
 from services.person.projections import addresses, registry
 
@@ -9,6 +10,7 @@ SPEC = ServiceSpec(
     description="Actual population: persons, categories, residences (人房关联), deadlines and key persons (重点人员).",
     routers=[persons.router, key_persons.router, codes.router],
     projections=[registry, addresses],
+    background=[consume_ingest],  # agency records (services.kernel.ingest)
 )
 
 

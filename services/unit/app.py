@@ -1,6 +1,7 @@
 """Wiring of the unit service (实有单位): its routes and read models."""
 
 from services.kernel.app import ServiceSpec, create_app
+from services.unit.ingest import consume_ingest
 from services.unit.api import staff as api_staff
 from services.unit.api import supervision as api_supervision
 from services.unit.api import units as api_units
@@ -12,6 +13,7 @@ SPEC = ServiceSpec(
                 "employees, inspections and rectifications.",
     routers=[api_supervision.router, api_staff.router, api_units.router],  # fixed paths before /{unit_id}
     projections=[registry, addresses],
+    background=[consume_ingest],  # agency records (services.kernel.ingest)
 )
 
 

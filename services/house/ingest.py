@@ -1,0 +1,47 @@
+"""Agency records of houses (社会化采集 实有房屋) as this registry's own commands.
+
+create → 登记 (RegisterHouse); update → 补录纠错 (nature, area, rooms) and 用途变更 when ``use`` changes; a house
+is not cancelled by an agency. Started as a background task of the house service by services.kernel.ingest."""
+
+from __future__ import annotations
+
+from services.house.api.deps import service_for
+from services.house.commands import ChangeUse, CorrectHouse, RegisterHouse
+from services.kernel.errors import DomainRuleViolation
+from services.kernel.ingest import Applied, EntityHandler, ingest_consumer, reject
+
+CORRECTED = ("property_nature", "area", "rooms")
+
+
+def _applied(accepted) -> Applied:
+    return Applied(accepted.house_id, accepted.stream_id, accepted.version)
+
+
+async def create(svc, _entity_id, fields: dict, ctx) -> Applied:
+    return _applied(await svc.register(RegisterHouse.model_validate(fields), ctx))
+
+
+async def update(svc, house_id: str, fields: dict, ctx) -> Applied:
+    reason = f"机构 {ctx.actor.id} 更新"
+    unknown = sorted(set(fields) - {*CORRECTED, "use", "address_code", "address_text"})
+    if unknown:
+        raise reject(unknown[0], "correction.not_correctable", f"{unknown[0]} cannot be updated by an agency",
+                     f"机构不能更新 {unknown[0]}")
+    accepted = None
+    corrected = {name: fields[name] for name in CORRECTED if name in fields}
+    if corrected:
+        try:
+            accepted = await svc.correct(house_id, CorrectHouse(**corrected, reason=reason), ctx)
+        except DomainRuleViolation as error:
+            if not error.rule.endswith("unchanged") or "use" not in fields:
+                raise
+    if "use" in fields:
+        accepted = await svc.change_use(house_id, ChangeUse(use=fields["use"], reason=reason), ctx)
+    if accepted is None:
+        raise reject("fields", "correction.empty", "an update names none of property_nature, area, rooms, use",
+                     "更新记录不含可更新的字段")
+    return _applied(accepted)
+
+
+HANDLERS = [EntityHandler("house", "house-", create, update)]
+consume_ingest = ingest_consumer("house", HANDLERS, service_for)

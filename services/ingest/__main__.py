@@ -1,0 +1,4 @@
+from services.ingest.app import SPEC
+from services.kernel.serve import serve
+
+serve(SPEC)

@@ -1,0 +1,129 @@
+"""Routes of the gate over HTTP (社会化采集接口): submit a batch, follow its progress.
+
+A batch goes through the same path as a record on Kafka: checked here for what the gate knows (so a batch
+with a record the agency may not send is refused at once, 422 naming the record and field; over 10,000
+records is 413), then each record is published to the agency's topic and answered on its replies topic; the
+status below is built from those answers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from uuid6 import uuid7
+
+from contracts.ingest import HOUSE_EXAMPLE, PERSON_EXAMPLE, agency_topic
+from services.ingest.config import MAX_BATCH, agencies
+from services.ingest.gate import check, duplicates, parse
+from services.ingest.views.batches import BATCHES, batch_status
+from services.kernel.authz import Allowed, Caller
+from services.kernel.deps import runtime
+from services.kernel.errors import DomainRuleViolation, Forbidden, NotFound
+
+router = APIRouter(prefix="/v1/ingest", tags=["ingest 社会化采集"])
+
+
+class BatchSubmission(BaseModel):
+    """一批采集记录 (at most 10,000)."""
+
+    records: list[dict[str, Any]] = Field(description="IngestRecord objects (contracts/ingest.py)",
+                                          examples=[[PERSON_EXAMPLE]])
+
+
+class BatchAccepted(BaseModel):
+    batch_id: str = Field(examples=["B0192f1a2b3c47d5e8f9a0b1c2d3e4f5a6"])
+    agency: str = Field(examples=["mz-civil-affairs"])
+    total: int = Field(examples=[1])
+    status_url: str = Field(examples=["/v1/ingest/batches/B0192f1a2b3c47d5e8f9a0b1c2d3e4f5a6"])
+
+
+def own_agency(caller: Caller, agency_id: str) -> None:
+    """An agency acts for itself only (admins for any)."""
+    if caller.actor.role == "agency" and caller.actor.id != agency_id:
+        raise Forbidden(f"agency {caller.actor.id} may not act for agency {agency_id}",
+                        f"采集单位 {caller.actor.id} 不能代 {agency_id} 报送或查询")
+
+
+def known_agency(agency_id: str):
+    agency = agencies().get(agency_id)
+    if agency is None:
+        raise DomainRuleViolation("agency", "agency.unknown", f"agency {agency_id!r} is not configured",
+                                  f"未登记的采集单位 {agency_id}")
+    return agency
+
+
+def gate_errors(agency, raw_records: list) -> tuple[list, list[dict]]:
+    """The records as IngestRecords and every gate rule they break, located as body.records.<i>.<field>."""
+    records, details = [], []
+    for index, raw in enumerate(raw_records):
+        checked = parse(raw, "")
+        reasons = checked.reasons or check(agency, checked.record)
+        records.append(checked.record)
+        for reason in reasons:
+            loc = ["body", "records", index, *([part for part in reason.field.split(".") if part] or [])]
+            details.append({"loc": loc, "type": reason.rule, "msg": reason.msg, "msg_zh": reason.msg_zh,
+                            "record_id": checked.record_id})
+    if not details:
+        for index, reason in duplicates(records).items():
+            details.append({"loc": ["body", "records", index, "record_id"], "type": reason.rule, "msg": reason.msg,
+                            "msg_zh": reason.msg_zh, "record_id": records[index].record_id})
+    return records, details
+
+
+async def submit(rt, agency, records: list, source: str, submitted_by: str, **extra) -> dict:
+    """Store the batch, then publish every record to the agency's topic (the Kafka path) and wait for the broker."""
+    batch_id = f"B{uuid7().hex}"
+    await rt.db[BATCHES].insert_one({"_id": batch_id, "agency": agency.id, "total": len(records), "source": source,
+                                     "submitted_by": submitted_by, "submitted_at": datetime.now(timezone.utc),
+                                     **extra})
+    topic = agency_topic(agency.id, rt.settings.namespace)
+    sent = []
+    for index, record in enumerate(records):
+        headers = [("batch_id", batch_id.encode()), ("row", str(extra.get("first_row", 0) + index).encode())]
+        sent.append(await rt.producer.send(topic, record.model_dump_json().encode(), key=record.record_id.encode(),
+                                           headers=headers))
+    for future in sent:
+        await future
+    return {"batch_id": batch_id, "agency": agency.id, "total": len(records),
+            "status_url": f"/v1/ingest/batches/{batch_id}"}
+
+
+@router.post("/{agency}/batches", status_code=status.HTTP_202_ACCEPTED, response_model=BatchAccepted,
+             summary="Submit a batch of records 批量报送采集记录 (up to 10,000; answered at once)",
+             responses={413: {"description": "more than 10,000 records"},
+                        422: {"description": "a record breaks a gate rule (record index and field named)"}})
+async def submit_batch(agency: str, request: Request,
+                       body: Annotated[BatchSubmission, Body(openapi_examples={"person": {
+                           "summary": "民政局报送常住人口", "value": {"records": [PERSON_EXAMPLE]}}, "house": {
+                           "summary": "住建局报送房屋（地址为文本）", "value": {"records": [HOUSE_EXAMPLE]}}})],
+                       caller: Allowed("ingest.submit", "agency")):
+    configured = known_agency(agency)
+    own_agency(caller, agency)
+    if len(body.records) > MAX_BATCH:
+        return JSONResponse(status_code=413, content={"detail": [{
+            "loc": ["body", "records"], "type": "batch.too_large",
+            "msg": f"{len(body.records)} records; a batch holds at most {MAX_BATCH}",
+            "msg_zh": f"每批最多 {MAX_BATCH} 条，本批 {len(body.records)} 条"}]})
+    records, details = gate_errors(configured, body.records)
+    if details:
+        return JSONResponse(status_code=422, content={"detail": details})
+    return await submit(runtime(request), configured, records, "http", caller.actor.id)
+
+
+@router.get("/batches/{batch_id}", summary="Batch progress 批次进度: accepted, rejected with reasons, awaiting review")
+async def get_batch(batch_id: str, request: Request,
+                    caller: Allowed("ingest.batch.read", "agency", "supervisor"),
+                    limit: Annotated[int, Query(ge=1, le=MAX_BATCH, description="records listed per status")] = 1000
+                    ) -> dict:
+    found = await batch_status(runtime(request).db, batch_id, limit)
+    if found is None:
+        raise NotFound("batch", batch_id)
+    own_agency(caller, found["agency"])
+    if caller.actor.role != "agency":
+        caller.require_within(agencies()[found["agency"]].jurisdiction if found["agency"] in agencies() else None,
+                              "batch")
+    return found

@@ -1,0 +1,39 @@
+"""Agency records of persons (社会化采集 实有人口) as this registry's own commands.
+
+create → 登记 (RegisterPerson, one body per category); update → 更正 of the base fields the record carries
+(the fields that did not change are left alone); cancel → 注销 (CancelPerson). Started as a background task
+of the person service by services.kernel.ingest."""
+
+from __future__ import annotations
+
+from services.kernel.ingest import Applied, EntityHandler, ingest_consumer, reject
+from services.person.api.deps import service_for
+from services.person.commands import CancelPerson, CorrectPerson, RegisterPerson
+from services.person.domain.person import CORRECTABLE
+
+#: 机构更新 — the correction reason code of an agency's update
+AGENCY_UPDATE_REASON = "agency"
+
+
+async def create(svc, _entity_id, fields: dict, ctx) -> Applied:
+    accepted = await svc.register(RegisterPerson.model_validate(fields).root, ctx)
+    return Applied(accepted.person_id, accepted.stream_id, accepted.version)
+
+
+async def update(svc, person_id: str, fields: dict, ctx) -> Applied:
+    changes = {name: value for name, value in fields.items() if name in CORRECTABLE and name != "legacy_number"}
+    if not changes:
+        raise reject("fields", "correction.empty", "an update names none of the correctable fields "
+                     f"({', '.join(CORRECTABLE)})", "更新记录不含可更正的字段")
+    command = CorrectPerson(changes=changes, reason_code=AGENCY_UPDATE_REASON, remark=f"机构 {ctx.actor.id} 更新")
+    accepted = await svc.correct(person_id, command, ctx)
+    return Applied(accepted.person_id, accepted.stream_id, accepted.version)
+
+
+async def cancel(svc, person_id: str, fields: dict, ctx) -> Applied:
+    accepted = await svc.cancel(person_id, CancelPerson.model_validate(fields), ctx)
+    return Applied(accepted.person_id, accepted.stream_id, accepted.version)
+
+
+HANDLERS = [EntityHandler("person", "person-", create, update, cancel)]
+consume_ingest = ingest_consumer("person", HANDLERS, service_for)
