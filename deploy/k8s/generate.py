@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import sys
 from pathlib import Path
 
@@ -21,6 +22,7 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 
 from contracts.contexts import CONTEXTS, ContextSpec  # noqa: E402
+from contracts.contexts import context as context_spec  # noqa: E402
 from contracts.topics import access_log_topic, context_topic, dead_letter_topic, events_topic  # noqa: E402
 
 OUT = HERE / "base" / "generated"
@@ -68,9 +70,62 @@ def owned_topics(context: ContextSpec) -> list[tuple[str, str]]:
             + [(dead_letter_topic(projection, NAMESPACE), "dead-letter") for projection in context.projections])
 
 
+# --- agency ingestion (services/ingest, services/kernel/ingest.py) ---------------------------------------------
+INGEST = "ingest"  #: the gate's context
+HANDOFF = "ingest"  #: a registry's extra topic <ns>.<context>.ingest: accepted records the gate hands to it
+
+
+def agencies() -> list[str]:
+    """The configured agencies (services/ingest/agencies.json, the shipped list; a deployment with its own list
+    regenerates from it): each has a topic it publishes to and a replies topic it reads."""
+    path = REPO / "services" / "ingest" / "agencies.json"
+    return [agency["id"] for agency in json.loads(path.read_text(encoding="utf-8"))["agencies"]]
+
+
+def agency_topics(agency: str) -> tuple[str, str]:
+    """``<ns>.ingest.<agency>`` and ``<ns>.ingest.<agency>.replies`` (contracts.ingest)."""
+    return context_topic(INGEST, agency, NAMESPACE), context_topic(INGEST, f"{agency}.replies", NAMESPACE)
+
+
+def registries() -> list[ContextSpec]:
+    """The contexts that apply agency records (they declare the hand-off topic)."""
+    return [context for context in CONTEXTS if HANDOFF in context.extra_topics]
+
+
+def ingest_grants(context: ContextSpec) -> tuple[list[str], list[str]]:
+    """(writes, reads) beyond a context's own topics that agency ingestion needs: the gate reads the agencies'
+    topics and writes the registries' hand-off topics, the agencies' topics (an HTTP batch takes the Kafka path)
+    and their replies (refusals); a registry answers on every agency's replies topic."""
+    inputs = [agency_topics(agency)[0] for agency in agencies()]
+    replies = [agency_topics(agency)[1] for agency in agencies()]
+    if context.name == INGEST:
+        handoffs = [context_topic(registry.name, HANDOFF, NAMESPACE) for registry in registries()]
+        return handoffs + inputs + replies, inputs + replies
+    if context in registries():
+        return replies, []
+    return [], []
+
+
+def agency_user(agency: str) -> dict:
+    """An agency's Kafka credential: write its own topic, read its own replies, its own consumer groups."""
+    publish, replies = agency_topics(agency)
+    acls = [acl("topic", publish, ["Write", "Describe"]), acl("topic", replies, ["Read", "Describe"]),
+            acl("group", f"{agency}.", ["Read"], "prefix")]
+    return {
+        "apiVersion": "kafka.strimzi.io/v1",
+        "kind": "KafkaUser",
+        "metadata": {"name": f"ybss-agency-{agency}", "labels": {"strimzi.io/cluster": KAFKA_CLUSTER, **LABELS,
+                                                                 "ybss/agency": agency}},
+        "spec": {"authentication": {"type": "scram-sha-512"}, "authorization": {"type": "simple", "acls": acls}},
+    }
+
+
 def topics() -> list[dict]:
     documents = [topic(name, kind, context.name) for context in CONTEXTS for name, kind in owned_topics(context)]
     documents.append(topic(access_log_topic(NAMESPACE), "access-log", "all"))
+    for agency in agencies():
+        publish, replies = agency_topics(agency)
+        documents += [topic(publish, "agency", INGEST), topic(replies, "agency-replies", INGEST)]
     return documents
 
 
@@ -80,14 +135,20 @@ def acl(resource_type: str, name: str, operations: list[str], pattern: str = "li
 
 def kafka_user(context: ContextSpec) -> dict:
     """Write only its own topics (and the access log everyone writes); read its own and what it consumes."""
-    writes = [name for name, _ in owned_topics(context)] + [access_log_topic(NAMESPACE)]
+    extra_writes, extra_reads = ingest_grants(context)
+    writes = [name for name, _ in owned_topics(context)] + [access_log_topic(NAMESPACE)] + extra_writes
     reads = [events_topic(name, NAMESPACE) for name in (context.name, *context.consumes)]
     reads += [dead_letter_topic(projection, NAMESPACE) for projection in context.projections]
+    reads += [context_topic(context.name, HANDOFF, NAMESPACE)] if context in registries() else []
+    reads += extra_reads
     if context.reads_access_log:
         reads.append(access_log_topic(NAMESPACE))
-    acls = [acl("topic", name, ["Write", "Describe"]) for name in writes]
+    acls = [acl("topic", name, ["Write", "Describe"]) for name in dict.fromkeys(writes)]
     acls += [acl("topic", name, ["Read", "Describe"]) for name in dict.fromkeys(reads)]
     acls += [acl("group", f"{NAMESPACE}.{projection}.", ["Read"], "prefix") for projection in context.projections]
+    groups = {INGEST: ["ingest-gate", "ingest-batches"]}.get(context.name, [f"{context.name}-ingest"]
+                                                             if context in registries() else [])
+    acls += [acl("group", f"{NAMESPACE}.{group}", ["Read"]) for group in groups]  # services/kernel/ingest.py
     # Listing topics at start (services.kernel.topics) needs Describe; without it every topic looks missing.
     acls.append(acl("topic", f"{NAMESPACE}.", ["Describe", "DescribeConfigs"], "prefix"))
     return {
@@ -142,6 +203,8 @@ def deployment(context: ContextSpec) -> dict:
             {"name": "MONGODB_URI", "value": mongodb_uri(context.name)},
             {"name": "KAFKA_SASL_USERNAME", "value": f"ybss-{context.name}"},
             secret_env("KAFKA_SASL_PASSWORD", f"ybss-{context.name}", "password"),  # written by Strimzi
+            *([{"name": "YBSS_INGEST_ADDRESS_URL", "value": f"http://ybss-address:{context_spec('address').port}"}]
+              if context.name == INGEST else []),  # the free-text matcher (services/ingest/addresses.py)
         ],
         "startupProbe": {**probe, "periodSeconds": 5, "failureThreshold": 36},
         "livenessProbe": {**probe, "periodSeconds": 10, "timeoutSeconds": 3, "failureThreshold": 3},
@@ -234,7 +297,7 @@ def documents() -> dict[str, list | dict]:
     return {
         "services.yaml": workloads,
         "kafka-topics.yaml": topics(),
-        "kafka-users.yaml": [kafka_user(context) for context in CONTEXTS],
+        "kafka-users.yaml": [kafka_user(context) for context in CONTEXTS] + [agency_user(a) for a in agencies()],
         "mongodb-users.patch.yaml": mongo_users_patch(),
     }
 

@@ -47,6 +47,21 @@ def test_every_context_has_its_deployment_service_budget_autoscaler_user_and_top
     assert len(deployments) == len(CONTEXTS), "a Deployment for a context the registry does not know"
 
 
+def ingest_flows(context) -> set[str]:
+    """The topics agency ingestion adds to a context: the gate (ingest) reads the agencies' topics and writes the
+    registries' hand-off topics and the agencies' replies; a registry with a hand-off topic writes the replies."""
+    import json
+
+    from tests.deploy.conftest import REPO
+
+    agencies = [a["id"] for a in json.loads((REPO / "services/ingest/agencies.json").read_text())["agencies"]]
+    replies = {f"{NS}.ingest.{agency}.replies" for agency in agencies}
+    if context.name == "ingest":
+        return replies | {f"{NS}.ingest.{agency}" for agency in agencies} | {
+            context_topic(c.name, "ingest", NS) for c in CONTEXTS if "ingest" in c.extra_topics}
+    return replies if "ingest" in context.extra_topics else set()
+
+
 def test_kafka_users_write_only_their_own_topics_and_read_only_what_they_consume(production):
     users = named(production, "KafkaUser")
     for context in CONTEXTS:
@@ -57,6 +72,7 @@ def test_kafka_users_write_only_their_own_topics_and_read_only_what_they_consume
         own = {events_topic(context.name, NS), access_log_topic(NS),
                *(context_topic(context.name, suffix, NS) for suffix in context.extra_topics),
                *(dead_letter_topic(projection, NS) for projection in context.projections)}
+        own |= ingest_flows(context)  # agency ingestion crosses contexts by design (docs/INGEST.md)
         assert writes == own, f"{context.name} may write {sorted(writes - own)} beyond its own topics"
         consumed = {events_topic(name, NS) for name in (context.name, *context.consumes)}
         if context.reads_access_log:
@@ -67,7 +83,9 @@ def test_kafka_users_write_only_their_own_topics_and_read_only_what_they_consume
                    if {"Read", "Write"} & set(acl["operations"]) and acl["resource"]["type"] == "topic"), \
             "read and write grants name exact topics, never a prefix"
         groups = {acl["resource"]["name"] for acl in acls if acl["resource"]["type"] == "group"}
-        assert groups == {f"{NS}.{projection}." for projection in context.projections}
+        ingest_groups = {"ingest": {f"{NS}.ingest-gate", f"{NS}.ingest-batches"}}.get(
+            context.name, {f"{NS}.{context.name}-ingest"} if "ingest" in context.extra_topics else set())
+        assert groups == {f"{NS}.{projection}." for projection in context.projections} | ingest_groups
 
 
 def test_the_config_names_only_settings_the_services_read(production):
