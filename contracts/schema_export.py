@@ -31,6 +31,11 @@ def schemas() -> dict[str, dict]:
         schema = event_type.model_json_schema()
         schema["x-schema-version"] = event_type.schema_version
         result[name] = schema
+    for context in CONTEXTS:  # messages that are not events (the agency ingestion record and reply)
+        module = importlib.import_module(f"contracts.{context.name}") if importlib.util.find_spec(
+            f"contracts.{context.name}") else None
+        for name, model in getattr(module, "PUBLISHED_MESSAGES", {}).items():
+            result[name] = model.model_json_schema()
     return result
 
 
