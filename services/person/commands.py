@@ -65,7 +65,9 @@ class RegisterMigrant(PersonFields, MigrantDetails):
 
 
 class RegisterForeigner(PersonFields, ForeignerDetails):
-    """登记境外人员."""
+    """登记境外人员. ``nationality`` is required here (the base record has it optional, for passports only)."""
+
+    nationality: str = Field(pattern=r"^[A-Z]{3}$", description="国籍 (ISO 3166 alpha-3)", examples=["LAO"])
 
 
 class RegisterUnregistered(PersonFields, UnregisteredDetails):

@@ -132,6 +132,7 @@ async def test_one_person_one_record_and_a_legacy_number_finds_them(person_clien
 
 
 @pytest.mark.parametrize("category, missing", [("migrant", "arrival_date"), ("foreigner", "visa_number"),
+                                               ("foreigner", "nationality"),
                                                ("lodger", "owner_name"), ("registered", "household_number"),
                                                ("unregistered", "reason_not_registered")])
 async def test_a_missing_category_field_is_a_422_naming_it(person_client, category, missing):
