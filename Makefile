@@ -42,6 +42,8 @@ test: up
 test-unit: venv
 	YBSS_KEEP_TEST_DATA=1 $(PY) -m pytest -q -p no:cacheprovider tests/unit
 
+# Pipeline (sustained steps, same-work baselines), a one-million-event rebuild and the command API: about
+# five minutes here (bench/README.md); results in bench/results/*.json, headline figures in summary.json.
 bench: up
 	$(PY) bench/run.py
 	$(PY) bench/buildings.py

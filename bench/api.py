@@ -88,17 +88,24 @@ async def measure_api(settings, seconds: int, clients: int, port: int = PORT, se
         limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, limits=limits,
                                      timeout=30) as http:
+            async def register(road: str, number: int) -> int | str:
+                try:
+                    response = await http.post("/v1/doorplates", json={
+                        "division_code": "532503001", "road_name": road, "number": str(number)})
+                except httpx.TransportError as error:  # counted, not fatal: e.g. a keep-alive closed by the server
+                    return type(error).__name__
+                return response.status_code
+
             async def client_loop(warmup: bool, deadline: float) -> None:
                 road, number = road_name(), 1
                 while time.perf_counter() < deadline:
                     started = time.perf_counter()
-                    response = await http.post("/v1/doorplates", json={
-                        "division_code": "532503001", "road_name": road, "number": str(number)})
+                    status = await register(road, number)
                     elapsed = time.perf_counter() - started
                     number += 2  # odd side: the city's default numbering rule
                     if not warmup:
-                        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-                        if response.status_code == 201:
+                        statuses[status] = statuses.get(status, 0) + 1
+                        if status == 201:
                             latencies.append(elapsed)
 
             await asyncio.gather(*(client_loop(True, time.perf_counter() + 3) for _ in range(clients)))
@@ -108,6 +115,7 @@ async def measure_api(settings, seconds: int, clients: int, port: int = PORT, se
             closed_rate = len(latencies) / elapsed
             # Open loop at half the closed-loop rate: the latency a client sees when the server is not saturated.
             open_latencies: list[float] = []
+            open_statuses: dict = {}
             open_rate = max(1.0, round(closed_rate / 2))
             roads = [road_name() for _ in range(clients)]
             numbers = [1] * clients
@@ -116,9 +124,9 @@ async def measure_api(settings, seconds: int, clients: int, port: int = PORT, se
                 number = numbers[index]
                 numbers[index] += 2
                 begun = time.perf_counter()
-                response = await http.post("/v1/doorplates", json={
-                    "division_code": "532503001", "road_name": roads[index], "number": str(number)})
-                if response.status_code == 201:
+                status = await register(roads[index], number)
+                open_statuses[status] = open_statuses.get(status, 0) + 1
+                if status == 201:
                     open_latencies.append(time.perf_counter() - begun)
 
             tasks = []
@@ -134,6 +142,7 @@ async def measure_api(settings, seconds: int, clients: int, port: int = PORT, se
             "p50_s": common.percentile(latencies, 0.5), "p99_s": common.percentile(latencies, 0.99),
             "max_s": max(latencies) if latencies else None, "raw_append_per_s": round(raw, 1),
             "open_loop": {"offered_per_s": open_rate, "seconds": OPEN_LOOP_SECONDS, "completed": len(open_latencies),
+                          "statuses": open_statuses,
                           "p50_s": common.percentile(open_latencies, 0.5),
                           "p99_s": common.percentile(open_latencies, 0.99)},
             "server": ("uvicorn (routes + outbox relay) and `ybss consume` (projections) in two processes" if separate

@@ -155,7 +155,7 @@ async def sustained(settings, run: str, lag_file: Path, step_seconds: int, max_s
         # drained closed-loop understates what an open loop sustains, so the steps start at 90% of it).
         probe_started = time.time()
         probe = await loader.offer(20000, 6)
-        await wait_applied(lag_file, probe["issued"] - probe["append_errors"], probe_started, 30)
+        await wait_applied(lag_file, probe["issued"] - probe["append_errors"], probe_started, 20)
         applied = read_lags(lag_file, probe_started)
         probe_rate = len(applied) / max((max(at for at, _ in applied) - probe_started), 1e-9) if applied else 0
         probe["applied_per_s_closed_loop"] = round(probe_rate, 1)
@@ -170,7 +170,7 @@ async def sustained(settings, run: str, lag_file: Path, step_seconds: int, max_s
             # Where the backlog sits when the offer stops: still in the outbox (relay) or in Kafka (consumers).
             unpublished = await store.events.count_documents({"published": False})
             unapplied = expected - len(read_lags(lag_file, started))
-            behind = await wait_applied(lag_file, expected, started, 20)
+            behind = await wait_applied(lag_file, expected, started, 8)
             rows = read_lags(lag_file, started)
             lags = [lag for _, lag in rows]
             second_half = [lag for at, lag in rows if at >= started + step_seconds / 2 and at < ended]

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import time
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import IllegalStateError, KafkaError
 from aiokafka.structs import OffsetAndMetadata
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
 from services.kernel.logging import get_logger
 from services.kernel.projection import ProjectionRunner
@@ -38,6 +39,13 @@ REVOKE_GRACE_SECONDS = 5.0
 # While a partition has a backlog its offsets are committed at most this often (a commit is a broker round
 # trip); once it is caught up, at once. Committing later than applying is safe: a redelivery is a duplicate.
 COMMIT_INTERVAL_SECONDS = 0.5
+
+
+def _backoff(error: BaseException) -> float:
+    """A write conflict with another partition's transaction is retried almost at once; an outage is not."""
+    if isinstance(error, OperationFailure) and error.has_error_label("TransientTransactionError"):
+        return random.uniform(0.01, 0.1)
+    return REWIND_BACKOFF_SECONDS
 
 
 class PartitionWorkers(ConsumerRebalanceListener):
@@ -119,7 +127,7 @@ class PartitionWorkers(ConsumerRebalanceListener):
                 return  # the partition was taken away under us; the rebalance listener is stopping this worker
             except (PyMongoError, KafkaError, OSError) as error:
                 # Not the message's fault: rewind this partition to the batch start and try again later.
-                log.warning("projection infrastructure failure, rewinding", projection=runner.projection.name,
+                log.warning("projection transaction failed, rewinding to the batch start", projection=runner.projection.name,
                             error=repr(error), topic=tp.topic, partition=tp.partition,
                             offset=pending[0].offset if pending else None)
                 if pending:
@@ -128,7 +136,7 @@ class PartitionWorkers(ConsumerRebalanceListener):
                 if uncommitted is not None:  # what was applied before the failure may still be committed
                     await self._commit(tp, uncommitted)
                     uncommitted = None
-                await asyncio.sleep(REWIND_BACKOFF_SECONDS)
+                await asyncio.sleep(_backoff(error))
                 continue
             except Exception as error:  # noqa: BLE001 - a worker that dies silently would stall its partition
                 log.exception("projection worker error, rewinding", projection=runner.projection.name,
