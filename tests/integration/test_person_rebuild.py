@@ -7,9 +7,8 @@ from services.kernel.rebuild import rebuild
 from services.person.projections import addresses, registry
 from tests.integration.address_helpers import read_doorplate, register_doorplate
 from tests.integration.conftest import unique_name
-from tests.integration.test_person_api import (  # noqa: F401 - the fixture
-    POLICE, SUPERVISOR, known_to_replica, person_body, person_client, read, register,
-)
+from tests.integration.test_person_api import POLICE, SUPERVISOR, known_to_replica, person_body, register
+from tests.integration.test_person_api import person_client  # noqa: F401 - the fixture
 from tests.integration.test_rebuild import caught_up_with_the_log, snapshot
 
 

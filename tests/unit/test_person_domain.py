@@ -8,10 +8,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from contracts.person_codes import ethnicities, ethnicity_code, key_person_categories
-from contracts.person import (
-    CategoryDetails, ForeignerDetails, LodgerDetails, MigrantDetails, PersonRegistered, RegisteredDetails,
-    UnregisteredDetails,
-)
+from contracts.person import CategoryDetails, PersonRegistered
 from contracts.phone import PhoneError, normalize_phone
 from services.kernel.errors import DomainRuleViolation, StateConflict
 from services.person.domain.categories import check_details

@@ -17,6 +17,7 @@ from services.person.domain.deadlines import DeadlineFacts, Flag, flags
 from services.person.domain.person import person_stream
 from services.person.projections import ADDRESSES, REGISTRY
 
+
 class QueryRuleViolation(DomainRuleViolation):
     """A rule broken by a query parameter: located where FastAPI locates those (``["query", name]``)."""
 
