@@ -1,6 +1,6 @@
 """Wiring of the ingest gate (社会化采集): batches over HTTP, the Kafka gate, the batch status, 地址治理."""
 
-from services.ingest.api import batches, reviews
+from services.ingest.api import batches, reviews, sheets
 from services.ingest.consumers import batches as batch_status
 from services.ingest.consumers import gate
 from services.kernel.app import ServiceSpec, create_app
@@ -9,7 +9,7 @@ SPEC = ServiceSpec(
     context="ingest",
     description="The data-standard gate for agencies: records on Kafka or in HTTP batches, checked and forwarded "
                 "to the registry that owns them, answered with reasons; free-text addresses matched or reviewed.",
-    routers=[reviews.router, batches.router],
+    routers=[reviews.router, sheets.router, batches.router],
     background=[gate, batch_status],
 )
 

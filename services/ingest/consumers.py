@@ -167,7 +167,7 @@ async def record_reply(db, message) -> None:
     if reply.batch_id is None:
         return
     await db[BATCH_RECORDS].bulk_write([UpdateOne(
-        {"_id": f"{reply.batch_id}:{reply.record_id}"},
+        {"_id": f"{reply.batch_id}:{reply.row if reply.row is not None else reply.record_id}"},
         {"$set": {"batch_id": reply.batch_id, "record_id": reply.record_id, "row": reply.row, "status": reply.status,
                   "entity_type": reply.entity_type, "entity_id": reply.entity_id, "version": reply.version,
                   "reasons": [r.model_dump() for r in reply.reasons],

@@ -230,6 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(func=func)
         if name == "run":
             command.add_argument("--stop-stack", action="store_true", help="also stop Kafka and SecantusDB on exit")
+    for name in context_names():  # a context's own commands (services/<context>/cli.py: register(commands))
+        import importlib
+        import importlib.util
+
+        if importlib.util.find_spec(f"services.{name}.cli") is not None:
+            importlib.import_module(f"services.{name}.cli").register(commands)
     return parser
 
 

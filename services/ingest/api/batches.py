@@ -8,18 +8,17 @@ status below is built from those answers.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from uuid6 import uuid7
 
-from contracts.ingest import HOUSE_EXAMPLE, PERSON_EXAMPLE, agency_topic
+from contracts.ingest import HOUSE_EXAMPLE, PERSON_EXAMPLE
 from services.ingest.config import MAX_BATCH, agencies
 from services.ingest.gate import check, duplicates, parse
-from services.ingest.views.batches import BATCHES, batch_status
+from services.ingest.batches import submit
+from services.ingest.views.batches import batch_status
 from services.kernel.authz import Allowed, Caller
 from services.kernel.deps import runtime
 from services.kernel.errors import DomainRuleViolation, Forbidden, NotFound
@@ -38,6 +37,8 @@ class BatchAccepted(BaseModel):
     batch_id: str = Field(examples=["B0192f1a2b3c47d5e8f9a0b1c2d3e4f5a6"])
     agency: str = Field(examples=["mz-civil-affairs"])
     total: int = Field(examples=[1])
+    refused_at_once: int = Field(default=0, description="spreadsheet rows that are not records (in the status)",
+                                 examples=[0])
     status_url: str = Field(examples=["/v1/ingest/batches/B0192f1a2b3c47d5e8f9a0b1c2d3e4f5a6"])
 
 
@@ -74,24 +75,6 @@ def gate_errors(agency, raw_records: list) -> tuple[list, list[dict]]:
     return records, details
 
 
-async def submit(rt, agency, records: list, source: str, submitted_by: str, **extra) -> dict:
-    """Store the batch, then publish every record to the agency's topic (the Kafka path) and wait for the broker."""
-    batch_id = f"B{uuid7().hex}"
-    await rt.db[BATCHES].insert_one({"_id": batch_id, "agency": agency.id, "total": len(records), "source": source,
-                                     "submitted_by": submitted_by, "submitted_at": datetime.now(timezone.utc),
-                                     **extra})
-    topic = agency_topic(agency.id, rt.settings.namespace)
-    sent = []
-    for index, record in enumerate(records):
-        headers = [("batch_id", batch_id.encode()), ("row", str(extra.get("first_row", 0) + index).encode())]
-        sent.append(await rt.producer.send(topic, record.model_dump_json().encode(), key=record.record_id.encode(),
-                                           headers=headers))
-    for future in sent:
-        await future
-    return {"batch_id": batch_id, "agency": agency.id, "total": len(records),
-            "status_url": f"/v1/ingest/batches/{batch_id}"}
-
-
 @router.post("/{agency}/batches", status_code=status.HTTP_202_ACCEPTED, response_model=BatchAccepted,
              summary="Submit a batch of records 批量报送采集记录 (up to 10,000; answered at once)",
              responses={413: {"description": "more than 10,000 records"},
@@ -111,7 +94,7 @@ async def submit_batch(agency: str, request: Request,
     records, details = gate_errors(configured, body.records)
     if details:
         return JSONResponse(status_code=422, content={"detail": details})
-    return await submit(runtime(request), configured, records, "http", caller.actor.id)
+    return await submit(runtime(request), configured, list(enumerate(records)), "http", caller.actor.id)
 
 
 @router.get("/batches/{batch_id}", summary="Batch progress 批次进度: accepted, rejected with reasons, awaiting review")

@@ -3,9 +3,8 @@ the agencies' replies topics, services.ingest.consumers.batches)."""
 
 from __future__ import annotations
 
+from services.ingest.batches import BATCHES
 from services.ingest.consumers import BATCH_RECORDS
-
-BATCHES = "batches"
 
 
 async def batch_status(db, batch_id: str, limit: int) -> dict | None:
