@@ -420,6 +420,10 @@ async def main(args) -> dict:
         "pipeline_vs_raw_kafka": pipeline["ratios"]["vs_raw_kafka"],
         "rebuild_events": replayed.get("events"), "rebuild_events_per_s": replayed.get("events_per_second"),
         "api_requests_per_s": api.get("requests_per_s"), "api_p50_s": api.get("p50_s"), "api_p99_s": api.get("p99_s"),
+        "api_clients": api.get("clients"),
+        "api_open_loop_requests_per_s": (api.get("open_loop") or {}).get("offered_per_s"),
+        "api_open_loop_p50_s": (api.get("open_loop") or {}).get("p50_s"),
+        "api_open_loop_p99_s": (api.get("open_loop") or {}).get("p99_s"),
         "api_raw_append_per_s": api.get("raw_append_per_s"),
     })
     write("summary", summary)
