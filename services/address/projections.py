@@ -18,7 +18,7 @@ from services.address.domain.codes import standard_name
 from services.address.domain.numbering import DoorNumberError, door_key
 from services.kernel.projection import Projection, ProjectionTx
 
-registry = Projection("address-registry", sources=["address"], collections=["places", "doorplates"])
+registry = Projection("address-registry", sources=["address"], collections=["places", "doorplates", "road_locks"])
 registry.index("places", [("division_code", ASCENDING), ("name", ASCENDING)])
 registry.index("places", [("parent_code", ASCENDING)])
 registry.index("doorplates", [("division_code", ASCENDING), ("place_name", ASCENDING), ("sort_key", ASCENDING)])
@@ -63,9 +63,18 @@ async def place_registered(tx: ProjectionTx) -> None:
     }, upsert=True, session=tx.session)
 
 
+async def touch_road(tx: ProjectionTx, place_code: str) -> None:
+    """Write the road's lock document, so that a rename and a door plate registered on the road, applied by
+    parallel partition workers, conflict and one retries: otherwise the plate's transaction could read the old
+    name while the rename's, not seeing the new plate, renames every other plate (a race found by replay)."""
+    await tx.collection("road_locks").update_one({"_id": place_code}, {"$inc": {"writes": 1}}, upsert=True,
+                                                 session=tx.session)
+
+
 @registry.handles(PlaceRenamed)
 async def place_renamed(tx: ProjectionTx) -> None:
     payload, places, doorplates = tx.envelope.payload, tx.collection("places"), tx.collection("doorplates")
+    await touch_road(tx, payload["code"])
     place = await places.find_one({"_id": payload["code"]}, session=tx.session)
     await places.update_one({"_id": payload["code"]}, {
         "$set": {"name": payload["new_name"], "_version": tx.envelope.version,
@@ -106,6 +115,7 @@ async def doorplate_registered(tx: ProjectionTx) -> None:
     payload = dict(tx.envelope.payload)
     # Streams of different aggregates live on different partitions, so a replay may apply the road's
     # rename before this registration: take the road's current name when the road is already known.
+    await touch_road(tx, payload["place_code"])
     place = await tx.collection("places").find_one({"_id": payload["place_code"]}, {"name": 1}, session=tx.session)
     if place is not None:
         payload["place_name"] = place["name"]
