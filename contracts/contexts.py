@@ -30,9 +30,12 @@ class ContextSpec:
 
 CONTEXTS: tuple[ContextSpec, ...] = (
     ContextSpec("address", 8001, "标准地址 standard addresses", projections=("address-registry",)),
-    ContextSpec("person", 8002, "实有人口 actual population", consumes=("address",), projections=("person-registry", "person-addresses"), extra_topics=("ingest",)),
-    ContextSpec("house", 8003, "实有房屋 actual houses", consumes=("address",), projections=("house-registry", "house-addresses"), extra_topics=("ingest",)),
-    ContextSpec("unit", 8004, "实有单位 actual units", consumes=("address",), projections=("unit-registry", "unit-addresses"), extra_topics=("ingest",)),
+    ContextSpec("person", 8002, "实有人口 actual population", consumes=("address", "house", "unit"),
+                projections=("person-registry", "person-addresses", "person-whereabouts"), extra_topics=("ingest",)),
+    ContextSpec("house", 8003, "实有房屋 actual houses", consumes=("address", "person"),
+                projections=("house-registry", "house-addresses", "house-occupants"), extra_topics=("ingest",)),
+    ContextSpec("unit", 8004, "实有单位 actual units", consumes=("address", "person"),
+                projections=("unit-registry", "unit-addresses", "unit-persons"), extra_topics=("ingest",)),
     ContextSpec("audit", 8005, "审计 change history, inspections, quality",
                 consumes=("address", "person", "house", "unit", "ingest"), reads_access_log=True, projections=("audit-archive",)),
     ContextSpec("ingest", 8006, "社会化采集 agency ingestion gate (data standard, batches, 采集表, 地址治理)"),

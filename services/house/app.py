@@ -2,6 +2,8 @@
 
 from services.house.api import houses as api_houses
 from services.house.api import rentals as api_rentals
+from services.house.api import occupants as api_occupants
+from services.house.occupants import occupants
 from services.house.projections import addresses, registry
 from services.kernel.app import ServiceSpec, create_app
 from services.house.ingest import consume_ingest
@@ -9,8 +11,8 @@ from services.house.ingest import consume_ingest
 SPEC = ServiceSpec(
     context="house",
     description="Actual houses at standard addresses: rentals, tenants, daily checks, group rentals.",
-    routers=[api_rentals.router, api_houses.router],  # the lists' fixed paths before /{house_id}
-    projections=[registry, addresses],
+    routers=[api_occupants.router, api_rentals.router, api_houses.router],  # the lists' fixed paths before /{house_id}
+    projections=[registry, addresses, occupants],
     background=[consume_ingest],  # agency records (services.kernel.ingest)
 )
 

@@ -44,3 +44,18 @@ def public(document: dict | None, id_field: str = "code") -> dict | None:
     for key in [key for key in document if key.startswith("_") or key == "sort_key"]:
         document.pop(key)
     return document
+
+
+After = Annotated[list[str], Query(description="read your writes on other streams (a cross-context view): "
+                                               "`<stream_id>:<version>` as a command returned them, repeatable",
+                                   examples=[["house-H0192f1a2b3c4:3"]])]
+
+
+async def caught_up_after(rt: Runtime, projection: str, tokens: list[str]) -> None:
+    """Wait until ``projection`` has applied every ``<stream_id>:<version>`` token (422 for a malformed one)."""
+    for token in tokens:
+        stream_id, _, version = token.rpartition(":")
+        if not stream_id or not version.isdigit():
+            raise DomainRuleViolation("after", "after.format", f"{token!r} is not <stream_id>:<version>",
+                                      f"{token!r} 不是 <流标识>:<版本> 格式")
+        await caught_up(rt, projection, stream_id, int(version))

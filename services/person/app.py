@@ -3,13 +3,15 @@
 from services.kernel.app import ServiceSpec, create_app
 from services.person.ingest import consume_ingest
 from services.person.api import codes, key_persons, persons
+from services.person.api import whereabouts as api_whereabouts
+from services.person.whereabouts import whereabouts
 from services.person.projections import addresses, registry
 
 SPEC = ServiceSpec(
     context="person",
     description="Actual population: persons, categories, residences (人房关联), deadlines and key persons (重点人员).",
-    routers=[persons.router, key_persons.router, codes.router],
-    projections=[registry, addresses],
+    routers=[api_whereabouts.router, persons.router, key_persons.router, codes.router],
+    projections=[registry, addresses, whereabouts],
     background=[consume_ingest],  # agency records (services.kernel.ingest)
 )
 

@@ -3,6 +3,8 @@
 from services.kernel.app import ServiceSpec, create_app
 from services.unit.ingest import consume_ingest
 from services.unit.api import staff as api_staff
+from services.unit.api import employees as api_employees
+from services.unit.persons import persons
 from services.unit.api import supervision as api_supervision
 from services.unit.api import units as api_units
 from services.unit.projections import addresses, registry
@@ -11,8 +13,8 @@ SPEC = ServiceSpec(
     context="unit",
     description="Actual units at standard addresses: identity (USCC, GB/T 4754), status, special trades, "
                 "employees, inspections and rectifications.",
-    routers=[api_supervision.router, api_staff.router, api_units.router],  # fixed paths before /{unit_id}
-    projections=[registry, addresses],
+    routers=[api_supervision.router, api_staff.router, api_employees.router, api_units.router],  # fixed paths before /{unit_id}
+    projections=[registry, addresses, persons],
     background=[consume_ingest],  # agency records (services.kernel.ingest)
 )
 

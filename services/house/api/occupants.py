@@ -1,0 +1,49 @@
+"""以房管人 routes: who lives in a house, or at / under an address (door plate, building, room).
+
+Read your own write: ``min_version`` waits for the house's stream in the house registry; ``after`` (repeatable,
+``person-<id>:<version>``) waits until the person replica has applied a person's (or key person's) stream.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from services.house.domain.house import house_stream
+from services.house.occupants import OCCUPANTS
+from services.house.projections import registry
+from services.house.views import occupants as views
+from services.house.views.houses import house_document
+from services.kernel.authz import Allowed
+from services.kernel.deps import runtime
+from services.kernel.reads import After, MinVersion, caught_up, caught_up_after
+from services.kernel.runtime import Runtime
+
+router = APIRouter(prefix="/v1/houses", tags=["occupants 以房管人"])
+Rt = Annotated[Runtime, Depends(runtime)]
+ROLES = ("collector", "police", "supervisor")
+
+
+@router.get("/occupants", summary="以房管人 by address 按地址查居住人员 (door plate, building or room; counts per room)")
+async def occupants_at(rt: Rt, caller: Allowed("house.occupants", *ROLES),
+                       address_code: Annotated[str, Query(pattern=r"^\d{12,35}$", description="标准地址编码 or its prefix "
+                                                          "(a door plate's or building's rooms)")],
+                       after: After = []) -> dict:  # noqa: B006 - FastAPI copies defaults
+    await caught_up_after(rt, OCCUPANTS, after)
+    answer = await views.address_occupants(rt, address_code, caller.scope_query("division_code"))
+    await caller.accessed("address_occupants", address_code, lookup={"address_code": address_code},
+                          result_count=len(answer["residents"]))
+    return answer
+
+
+@router.get("/{house_id}/occupants", summary="以房管人 Who lives in a house 房屋居住人员 (residents by category, tenants, "
+                                             "security responsible person, key persons)")
+async def occupants(house_id: str, rt: Rt, caller: Allowed("house.occupants", *ROLES), min_version: MinVersion = 0,
+                    after: After = []) -> dict:  # noqa: B006
+    await caught_up(rt, registry.name, house_stream(house_id), min_version, "house", house_id)
+    await caught_up_after(rt, OCCUPANTS, after)
+    house = await house_document(rt, house_id)
+    caller.require_within(house.get("division_code"), "house")
+    await caller.accessed("house_occupants", house_id, house.get("division_code"))
+    return await views.house_occupants(rt, house)

@@ -1,0 +1,161 @@
+"""查人知住 read model: one document per person, fed by the person, house and unit topics in any order.
+
+Order tolerance by construction: every section of a person's document is written by ONE source stream only
+(``person`` by the person's own stream, ``houses.<house_id>`` by that house's stream, ``units.<unit_id>`` by
+that unit's stream), and a stream's events are applied in order (the runner's checkpoints). So whatever the
+interleaving of topics and partitions, each section ends as the fold of its own stream, and the answer is
+derived from the sections at read time (services.person.views.whereabouts). Writes of different streams to the
+same person's document touch one document, so concurrent partition transactions conflict and retry instead of
+losing a write.
+
+To know who a house or unit event concerns, the projection keeps each house and unit folded (``wa_houses``,
+``wa_units``, through the contracts' own ``evolve``) and rewrites only the persons whose slice changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING
+
+from contracts.events import event_class
+from contracts.house import (
+    HouseChecked, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged,
+    RentalEnded, RentalStarted, TenantMovedIn, TenantMovedOut,
+)
+from contracts.person import (
+    PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceEnded,
+    ResidenceRegistered,
+)
+from contracts.unit import (
+    EmployeeHired, EmployeeLeft, SpecialTradeAdded, SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected,
+    UnitRegistered, UnitReopened, UnitSuspended,
+)
+from services.kernel.projection import Projection, ProjectionTx
+
+WHEREABOUTS = "person-whereabouts"
+
+whereabouts = Projection(WHEREABOUTS, sources=["person", "house", "unit"],
+                         collections=["whereabouts", "wa_houses", "wa_units"])
+whereabouts.index("whereabouts", [("person.document_number", ASCENDING)])
+
+PERSON_FIELDS = ("name", "document_type", "document_number", "sex", "birth_date", "category", "division_code")
+
+
+# ---------------------------------------------------------------------------------------------- pure folds
+def fold_person(section: dict | None, event_type: str, payload: dict, occurred_at: Any) -> dict:
+    """The person's own facts after one of its events (residences with dates, status)."""
+    person = dict(section or {})
+    if event_type == "PersonRegistered":
+        return {**{key: payload.get(key) for key in PERSON_FIELDS}, "status": "active", "residences": [],
+                "redirect_to": None}
+    residences = [dict(entry) for entry in person.get("residences", [])]
+    if event_type == "ResidenceRegistered":
+        for entry in residences:
+            if entry.get("moved_out") is None:
+                entry["moved_out"] = payload["moved_in"]
+        residences.append({key: payload.get(key) for key in (
+            "address_code", "address_name", "moved_in", "reason", "residence_type", "owner_name", "lessor_name")}
+            | {"moved_out": None})
+        if payload.get("division_code"):
+            person["division_code"] = payload["division_code"]
+    elif event_type == "ResidenceEnded":
+        for entry in residences:
+            if entry.get("moved_out") is None:
+                entry["moved_out"] = payload["moved_out"]
+    elif event_type == "PersonCancelled":
+        person["status"] = "cancelled"
+        person["cancelled_on"] = payload["cancelled_on"]
+    elif event_type == "PersonMergedInto":
+        person["status"], person["redirect_to"] = "merged", payload["survivor_id"]
+    elif event_type == "PersonCategoryChanged":
+        person["category"] = payload["category"]
+    elif event_type == "PersonCorrected":
+        person.update({key: value for key, value in payload["changes"].items() if key in PERSON_FIELDS})
+    person["residences"] = residences
+    return person
+
+
+def house_slices(house_id: str, state: dict) -> dict[str, dict]:
+    """What a house says about each person it names: owner, tenancies (with the rental and lessor), lets."""
+    slices: dict[str, dict] = {}
+
+    def slot(person_id: str) -> dict:
+        return slices.setdefault(person_id, {
+            "house_id": house_id, "address_code": state.get("address_code"), "address_name": state.get("address_name"),
+            "division_code": state.get("division_code"), "use": state.get("use"), "owner": False,
+            "tenancies": [], "lets": []})
+
+    owner = state.get("owner") or {}
+    if owner.get("person_id"):
+        slot(owner["person_id"])["owner"] = True
+    for rental in state.get("rentals", []):
+        summary = {"rental_id": rental.get("rental_id"), "status": rental.get("status"), "start": rental.get("start"),
+                   "end": rental.get("end"), "ended_on": rental.get("ended_on"), "lessor": rental.get("lessor"),
+                   "security_person": rental.get("security_person")}
+        lessor = rental.get("lessor") or {}
+        if lessor.get("person_id"):
+            slot(lessor["person_id"])["lets"].append(summary)
+        for tenant in rental.get("tenants", []):
+            slot(tenant["person_id"])["tenancies"].append(
+                {**summary, "moved_in": tenant.get("moved_in"), "moved_out": tenant.get("moved_out")})
+    return slices
+
+
+def unit_slices(unit_id: str, state: dict) -> dict[str, dict]:
+    """What a unit says about each person it employs (every employment with its dates)."""
+    slices: dict[str, dict] = {}
+    for employee in state.get("employees", []):
+        entry = slices.setdefault(employee["person_id"], {
+            "unit_id": unit_id, "name": state.get("name"), "address_code": state.get("address_code"),
+            "address_name": state.get("address_name"), "division_code": state.get("division_code"),
+            "status": state.get("status"), "special_trades": sorted(t["trade"] for t in state.get("special_trades", [])),
+            "employment": []})
+        entry["employment"].append({"position": employee.get("position"), "hired": employee.get("hired"),
+                                    "left": employee.get("left")})
+    return slices
+
+
+# ---------------------------------------------------------------------------------------------- handlers
+@whereabouts.handles(PersonRegistered, ResidenceRegistered, ResidenceEnded, PersonCancelled, PersonMergedInto,
+                     PersonCategoryChanged, PersonCorrected)
+async def person_event(tx: ProjectionTx) -> None:
+    envelope, documents = tx.envelope, tx.collection("whereabouts")
+    person_id = envelope.payload["person_id"]
+    stored = await documents.find_one({"_id": person_id}, {"person": 1}, session=tx.session) or {}
+    person = fold_person(stored.get("person"), envelope.event_type, envelope.payload, envelope.occurred_at)
+    await documents.update_one({"_id": person_id}, {"$set": {"person": person, "_person_version": envelope.version}},
+                               upsert=True, session=tx.session)
+
+
+async def _fold_source(tx: ProjectionTx, collection: str, id_field: str, slices, section: str) -> None:
+    """Fold the house/unit, then rewrite the slice of every person it names whose slice changed."""
+    envelope, sources = tx.envelope, tx.collection(collection)
+    source_id = envelope.payload[id_field]
+    stored = await sources.find_one({"_id": source_id}, session=tx.session) or {}
+    before = {key: value for key, value in stored.items() if key != "_id"}
+    after = event_class(envelope.event_type).model_validate(envelope.payload).evolve(before)
+    await sources.replace_one({"_id": source_id}, {**after, "_id": source_id}, upsert=True, session=tx.session)
+    old, new = slices(source_id, before), slices(source_id, after)
+    documents = tx.collection("whereabouts")
+    for person_id in sorted(old.keys() | new.keys()):
+        if person_id not in new:
+            await documents.update_one({"_id": person_id}, {"$unset": {f"{section}.{source_id}": ""}},
+                                       session=tx.session)
+        elif old.get(person_id) != new[person_id]:
+            await documents.update_one({"_id": person_id}, {"$set": {f"{section}.{source_id}": new[person_id]}},
+                                       upsert=True, session=tx.session)
+
+
+@whereabouts.handles(HouseRegistered, HouseDetailsCorrected, HouseUseChanged, HouseOwnerChanged, HouseKeyStatusSet,
+                     RentalStarted, TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked)
+async def house_event(tx: ProjectionTx) -> None:
+    if tx.envelope.event_type == "HouseChecked":
+        return  # a check names nobody
+    await _fold_source(tx, "wa_houses", "house_id", house_slices, "houses")
+
+
+@whereabouts.handles(UnitRegistered, UnitDetailsCorrected, UnitSuspended, UnitClosed, UnitReopened,
+                     SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft)
+async def unit_event(tx: ProjectionTx) -> None:
+    await _fold_source(tx, "wa_units", "unit_id", unit_slices, "units")
