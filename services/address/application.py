@@ -21,7 +21,7 @@ from services.address.commands import (
 from services.address.config import APPROVERS, AddressSettings
 from services.address.domain import geo
 from services.address.domain.aggregates import Doorplate, Place, doorplate_stream, place_stream
-from services.address.domain.buildings import BuildingSpec, BuildingSpecError, RoomNumbering
+from contracts.buildings import BuildingSpec, BuildingSpecError, RoomNumbering
 from services.address.domain.codes import address_code
 from services.address.domain.normalize import clean
 from services.address.domain.numbering import DoorNumber, DoorNumberError, parse_door_number

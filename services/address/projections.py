@@ -13,7 +13,7 @@ from contracts.address import (
     BuildingStructureGenerated, DoorplateAliasAdded, DoorplateApproved, DoorplateMergedInto, DoorplateRegistered, DoorplateRejected, DoorplateRelocated, DoorplateRenumbered, DoorplateRetired, DuplicateDoorplateAbsorbed, PlaceNumberingRuleSet, PlaceRegistered, PlaceRenamed, PlaceRetired,
 )
 
-from services.address.domain.buildings import SUMMARY_FIELDS
+from contracts.buildings import SUMMARY_FIELDS
 from services.address.domain.codes import standard_name
 from services.address.domain.numbering import DoorNumberError, door_key
 from services.kernel.projection import Projection, ProjectionTx

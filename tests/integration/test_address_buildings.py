@@ -4,7 +4,7 @@ listed, counted and looked up by its code."""
 
 from __future__ import annotations
 
-from services.address.domain.codes import parse_room_code
+from contracts.address_codes import parse_room_code
 from tests.integration.address_helpers import read_doorplate, register_doorplate
 from tests.integration.conftest import unique_name
 
@@ -45,8 +45,8 @@ async def test_the_largest_building_is_read_room_by_room_without_storing_three_m
 
 
 async def test_a_room_code_for_a_position_the_building_does_not_have_is_404(address_client, police_headers):
-    from services.address.domain.buildings import Room
-    from services.address.domain.codes import room_code
+    from contracts.buildings import Room
+    from contracts.address_codes import room_code
 
     plate = await register_doorplate(address_client, police_headers, unique_name(), "2")
     generated = await address_client.post(f"/v1/doorplates/{plate['code']}/buildings",

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from services.address.domain.buildings import (
+from contracts.buildings import (
     BuildingSpec,
     BuildingSpecError,
     Room,

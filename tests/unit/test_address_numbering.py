@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.address.domain.codes import address_code, is_valid_address_code, parse_address_code, standard_name
+from contracts.address_codes import is_valid_address_code, parse_address_code
+from services.address.domain.codes import address_code, standard_name
 from contracts.elements import ElementType
 from services.address.domain.numbering import (
     SKIP_4_13_14,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from services.address.domain.buildings import BuildingSpec, building_spec, iter_rooms, room_at
-from services.address.domain.codes import ROOM_CODE_LENGTH, address_code, parse_room_code, room_code
-from services.address.views.rooms import count_plate_rooms, plate_rooms, room_by_code
+from contracts.buildings import BuildingSpec, building_spec, iter_rooms, room_at
+from contracts.address_codes import ROOM_CODE_LENGTH, parse_room_code, room_code
+from services.address.domain.codes import address_code
+from contracts.rooms import count_plate_rooms, plate_rooms, room_by_code
 
 ROAD = address_code("532503001", 41, "天马路")
 PLATE = address_code("532503001", 50, "18号", parent_code=ROAD)

@@ -16,7 +16,7 @@ from services.address.application import AddressService
 from services.address.domain.aggregates import doorplate_stream
 from services.address.views import doorplates as views
 from services.address.views.reads import MinVersion, caught_up, public
-from services.address.views.rooms import count_plate_rooms, plate_rooms
+from contracts.rooms import count_plate_rooms, plate_rooms
 from services.kernel.authz import READERS, Allowed
 from services.kernel.deps import runtime
 from services.kernel.errors import DomainRuleViolation, NotFound

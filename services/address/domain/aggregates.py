@@ -23,7 +23,7 @@ from contracts.address import (
     PlaceRetired,
 )
 from contracts.geo import GeoPoint
-from services.address.domain.buildings import BuildingSpec
+from contracts.buildings import BuildingSpec
 from services.kernel.aggregate import Aggregate, applies
 from services.kernel.errors import DomainRuleViolation, StateConflict
 

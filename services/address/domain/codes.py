@@ -36,29 +36,14 @@ stored record.
 from __future__ import annotations
 
 import hashlib
-import re
-from dataclasses import dataclass
 
 from stdnum import damm
 
 from contracts import divisions
+from contracts.address_codes import is_valid_address_code
 from contracts.elements import ElementType, parse_element_type
-from services.address.domain.buildings import Room, RoomKind
 from services.address.domain.normalize import clean
 from services.address.domain.numbering import DoorNumber, parse_door_number
-
-CODE_LENGTH = 24
-_CODE = re.compile(r"^\d{24}$")
-
-
-@dataclass(frozen=True, slots=True)
-class AddressCodeParts:
-    """A parsed address code."""
-
-    township: str
-    element_type: ElementType
-    identity: str
-    check: str
 
 
 def _township_part(division_code: str) -> str:
@@ -95,80 +80,6 @@ def address_code(
     identity = int.from_bytes(hashlib.blake2b(material, digest_size=8).digest(), "big") % 10**12
     body = f"{township}{int(etype):02d}{identity:012d}"
     return body + str(damm.calc_check_digit(body))
-
-
-ROOM_CODE_LENGTH = 35
-_ROOM_CODE = re.compile(r"^\d{35}$")
-_UNDERGROUND_FLOOR_BASE = 900  #: basement level L is written 900 + L (901 = B1)
-
-
-@dataclass(frozen=True, slots=True)
-class RoomCodeParts:
-    """A parsed room code: the door plate, the building on it and the room's position in the building."""
-
-    doorplate_code: str
-    building_seq: int
-    kind: RoomKind
-    unit: int | None
-    floor: int
-    seq: int
-
-
-def room_code(doorplate_code: str, building_seq: int, room: Room) -> str:
-    """The standard code of a generated room (户室): the door plate's code + where the room is.
-
-    35 digits = door plate code (24) + building seq (2) + unit (2, 00 for basements and shop fronts) + floor
-    (3: the floor label, 900 + level underground, 000 for shop fronts) + sequence on the floor (3) + a Damm
-    check digit.  Collision-free by construction: plate codes are unique, and within a plate the building
-    seq and the position are; deterministic, so a replay yields the same codes; and readable: the code of
-    3栋2单元1203室 on plate P (its 1st building) is P 01 02 012 003 c.  A room needs no stored record: its
-    code and the building's description are enough (see :func:`parse_room_code`).
-    """
-    if not is_valid_address_code(doorplate_code):
-        raise ValueError(f"门牌编码无效：{doorplate_code!r} / invalid door plate code: {doorplate_code!r}")
-    if room.kind == "room":
-        unit, floor = room.unit or 0, room.floor
-    elif room.kind == "underground":
-        unit, floor = 0, _UNDERGROUND_FLOOR_BASE - room.floor
-    else:
-        unit, floor = 0, 0
-    body = f"{doorplate_code}{building_seq:02d}{unit:02d}{floor:03d}{room.seq:03d}"
-    return body + str(damm.calc_check_digit(body))
-
-
-def parse_room_code(code: str) -> RoomCodeParts:
-    """Split a room code (see :func:`room_code`); ValueError (zh / en) when it is not one."""
-    if not isinstance(code, str) or not _ROOM_CODE.match(code) or not damm.is_valid(code) \
-            or not is_valid_address_code(code[:24]):
-        raise ValueError(f"户室编码无效：{code!r} / invalid room code: {code!r}")
-    building_seq, unit, floor, seq = int(code[24:26]), int(code[26:28]), int(code[28:31]), int(code[31:34])
-    if unit:
-        kind: RoomKind = "room"
-    elif floor > _UNDERGROUND_FLOOR_BASE:
-        kind, floor = "underground", _UNDERGROUND_FLOOR_BASE - floor
-    elif floor == 0:
-        kind, floor = "shop", 1
-    else:
-        raise ValueError(f"户室编码无效：{code!r} / invalid room code: {code!r}")
-    return RoomCodeParts(code[:24], building_seq, kind, unit or None, floor, seq)
-
-
-def is_valid_address_code(code: str) -> bool:
-    """24 digits with a correct Damm check digit and a known element type."""
-    if not isinstance(code, str) or not _CODE.match(code) or not damm.is_valid(code):
-        return False
-    try:
-        parse_element_type(code[9:11])
-    except ValueError:
-        return False
-    return True
-
-
-def parse_address_code(code: str) -> AddressCodeParts:
-    """Split a code into its parts; ValueError (zh / en) when it is not a valid code."""
-    if not is_valid_address_code(code):
-        raise ValueError(f"标准地址编码无效：{code!r} / invalid standard address code: {code!r}")
-    return AddressCodeParts(code[:9], ElementType(int(code[9:11])), code[11:23], code[23])
 
 
 def _with_marker(value: str | int | None, markers: tuple[str, ...], default: str) -> str:

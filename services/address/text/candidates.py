@@ -40,7 +40,7 @@ from services.address.text.reading import named_divisions, parse_chunks, read_ad
 from services.address.domain.normalize import basic, clean, split_division
 from services.address.domain.numbering import DoorNumber, DoorNumberError, parse_door_number
 from services.address.views.reads import collection
-from services.address.views.rooms import plate_rooms
+from contracts.rooms import plate_rooms
 from services.kernel.errors import DomainRuleViolation
 from services.kernel.runtime import Runtime
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.address.domain import geo
 from services.address.views.reads import collection, public
-from services.address.views.rooms import doorplate_of_room, room_by_code
+from contracts.rooms import doorplate_of_room, room_by_code
 from services.kernel.errors import NotFound
 from services.kernel.runtime import Runtime
 

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any, Iterable
 
 from contracts import special_trades
+from contracts.address_codes import ROOM_CODE_LENGTH, parse_room_code
 from contracts.elements import ElementType
 
 INACTIVE = frozenset({"retired", "merged", "cancelled", "closed"})
@@ -68,6 +69,12 @@ def is_linked(address_code: str | None, in_use: set[str], gone: set[str]) -> boo
         return False
     if address_code in in_use:
         return True
+    if len(address_code) == ROOM_CODE_LENGTH:  # a generated room: linked while its door plate is in use
+        try:
+            plate = parse_room_code(address_code).doorplate_code
+        except ValueError:
+            return False
+        return plate in in_use and plate not in gone
     return len(address_code) == 24 and address_code[9:11] == f"{int(ElementType.ROOM):02d}"
 
 

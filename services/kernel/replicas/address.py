@@ -26,25 +26,24 @@ from dataclasses import dataclass
 
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from stdnum import damm
 
 from contracts import divisions
 from contracts.address import (
     BuildingStructureGenerated, DoorplateMergedInto, DoorplateRegistered, DoorplateRenumbered, DoorplateRetired,
     PlaceRegistered, PlaceRenamed, PlaceRetired,
 )
+from contracts.address_codes import ROOM_CODE_LENGTH, parse_room_code
+from contracts.buildings import SUMMARY_FIELDS
 from contracts.elements import ElementType
+from contracts.rooms import room_by_code
 from services.kernel.errors import DomainRuleViolation
 from services.kernel.projection import Projection, ProjectionTx
 
 MAX_REDIRECTS = 8
 ROOM_TYPE = f"{int(ElementType.ROOM):02d}"
 ADDRESS_CODE_LENGTH = 24
-ROOM_CODE_LENGTH = 35  #: door plate (24) + building seq (2) + unit (2) + floor (3) + seq (3) + Damm check digit
 #: what a generated building says about its rooms (kept so a 35-digit room code can be checked against it)
-BUILDING_FIELDS = ("building", "building_seq", "room_count", "units", "floors", "rooms_per_floor",
-                   "underground_floors", "underground_rooms_per_floor", "shopfronts", "seq_digits",
-                   "skip_floor_numbers")
+BUILDING_FIELDS = SUMMARY_FIELDS
 
 
 def address_replica(name: str) -> Projection:
@@ -198,44 +197,21 @@ async def _room(collection: AsyncCollection, code: str) -> ReplicaAddress | None
 
 async def _generated_room(collection: AsyncCollection, code: str) -> ReplicaAddress | None:
     """A generated room (生成层户) by its position code: its door plate must be known with that building, and the
-    position must lie inside the building. Rooms stay under their plate's code when the plate is merged (the
-    address service keeps them reachable), so only a retired plate makes its rooms unusable."""
-    if not damm.is_valid(code):
+    position must lie inside the building (expanded the published way, contracts.rooms). Rooms stay under their
+    plate's code when the plate is merged (the address service keeps them reachable), so only a retired plate
+    makes its rooms unusable."""
+    try:
+        plate_code = parse_room_code(code).doorplate_code
+    except ValueError:
         return None
-    plate = await collection.find_one({"_id": code[:ADDRESS_CODE_LENGTH], "kind": "doorplate"})
-    seq, unit, floor, number = int(code[24:26]), int(code[26:28]), int(code[28:31]), int(code[31:34])
-    building = next((b for b in (plate or {}).get("buildings", []) if b.get("building_seq") == seq), None)
-    if building is None or building.get("units") is None:
-        return None
-    label = _room_label(building, unit, floor, number)
-    if label is None:
+    plate = await collection.find_one({"_id": plate_code, "kind": "doorplate"})
+    room = room_by_code(plate, code) if plate is not None else None
+    if room is None:
         return None
     status = "retired" if plate.get("status") == "retired" else "in_use"
     return ReplicaAddress(code=code, kind="room", status=status, division_code=plate["division_code"],
-                          full_name=f"{plate.get('full_name') or ''}{building.get('building') or ''}{label}",
-                          place_code=plate.get("place_code"), place_name=plate.get("place_name"),
-                          door_number=plate.get("door_number"))
-
-
-def _room_label(building: dict, unit: int, floor: int, number: int) -> str | None:
-    """The room's name below the building (2单元1203室, B1-01室, 门面3), or None when the position lies outside it."""
-    if number < 1:
-        return None
-    skipped = len(building.get("skip_floor_numbers") or [])
-    digits = building.get("seq_digits") or (2 if building["rooms_per_floor"] <= 99 else 3)
-    if unit:
-        if unit > building["units"] or not 1 <= floor <= building["floors"] + skipped \
-                or number > building["rooms_per_floor"]:
-            return None
-        return f"{unit}单元{floor}{number:0{digits}d}室"
-    if floor > 900:
-        if floor - 900 > (building.get("underground_floors") or 0) \
-                or number > (building.get("underground_rooms_per_floor") or 0):
-            return None
-        return f"B{floor - 900}-{number:02d}室"
-    if floor == 0 and number <= (building.get("shopfronts") or 0):
-        return f"门面{number}"
-    return None
+                          full_name=room["full_name"], place_code=plate.get("place_code"),
+                          place_name=plate.get("place_name"), door_number=plate.get("door_number"))
 
 
 async def same_address_codes(collection: AsyncCollection, code: str) -> list[str]:
@@ -255,7 +231,7 @@ async def address_states(collection: AsyncCollection, codes: list[str]) -> dict[
     plate_of = {code: code[:ADDRESS_CODE_LENGTH] if len(code) == ROOM_CODE_LENGTH else code for code in set(codes)}
     documents = {document["_id"]: document async for document in collection.find(
         {"_id": {"$in": sorted(set(plate_of.values()))}},
-        {"full_name": 1, "status": 1, "redirect_to": 1, "buildings": 1})}
+        {"full_name": 1, "status": 1, "redirect_to": 1, "buildings": 1, "division_code": 1})}
     states = {}
     for code, plate_code in plate_of.items():
         document = documents.get(plate_code)
@@ -264,11 +240,11 @@ async def address_states(collection: AsyncCollection, codes: list[str]) -> dict[
         state = {"full_name": document.get("full_name"), "status": document.get("status", "in_use"),
                  "redirect_to": document.get("redirect_to")}
         if plate_code != code:  # a room: named below its plate, and usable unless the plate is retired
-            seq = int(code[24:26])
-            building = next((b for b in document.get("buildings", []) if b.get("building_seq") == seq), None)
-            label = _room_label(building, int(code[26:28]), int(code[28:31]), int(code[31:34])) \
-                if building and building.get("units") is not None else None
-            state = {"full_name": f"{state['full_name'] or ''}{building.get('building') or ''}{label}" if label else None,
+            try:
+                room = room_by_code({**document, "full_name": state["full_name"] or ""}, code)
+            except ValueError:
+                room = None
+            state = {"full_name": room["full_name"] if room else None,
                      "status": "retired" if state["status"] == "retired" else "in_use", "redirect_to": None}
         states[code] = state
     return states

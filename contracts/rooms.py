@@ -1,9 +1,12 @@
 """Generated rooms (层户) read from their door plate's building descriptions, never stored one by one.
 
+Published with the events (contracts/): the address service, the replicas other contexts keep and the audit
+all expand a BuildingStructureGenerated event into the same rooms, names and codes.
+
 Why: a building of 20 units × 150 floors × 999 rooms is three million rooms. Written as documents they would
 take longer than a projection transaction may live (10 s) and replay as slowly; described, they are one
 summary on the door plate (written with the event, in the transaction). A room's code carries its plate,
-building and position (codes.room_code), so listing, counting and looking a room up are arithmetic over that
+building and position (contracts.address_codes.room_code), so listing, counting and looking a room up are arithmetic over that
 description, and a rebuild costs nothing per room.
 """
 
@@ -11,8 +14,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from services.address.domain.buildings import Room, building_spec, count_rooms, iter_rooms, room_at
-from services.address.domain.codes import ROOM_CODE_LENGTH, parse_room_code, room_code
+from contracts.address_codes import ROOM_CODE_LENGTH, parse_room_code, room_code
+from contracts.buildings import Room, building_spec, count_rooms, iter_rooms, room_at
+
 
 def room_document(plate: dict, summary: dict, room: Room) -> dict:
     """A room in the API's shape (the shape the stored room records had)."""
