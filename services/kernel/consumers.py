@@ -41,11 +41,14 @@ REVOKE_GRACE_SECONDS = 5.0
 COMMIT_INTERVAL_SECONDS = 0.5
 
 
+def _is_conflict(error: BaseException) -> bool:
+    return isinstance(error, OperationFailure) and error.has_error_label("TransientTransactionError")
+
+
 def _backoff(error: BaseException) -> float:
-    """A write conflict with another partition's transaction is retried almost at once; an outage is not."""
-    if isinstance(error, OperationFailure) and error.has_error_label("TransientTransactionError"):
-        return random.uniform(0.01, 0.1)
-    return REWIND_BACKOFF_SECONDS
+    """A write conflict with another partition's transaction is retried almost at once; an outage is not.
+    (SecantusDB reports conflicts between transactions writing different documents of one collection.)"""
+    return random.uniform(0.01, 0.1) if _is_conflict(error) else REWIND_BACKOFF_SECONDS
 
 
 class PartitionWorkers(ConsumerRebalanceListener):
@@ -108,6 +111,7 @@ class PartitionWorkers(ConsumerRebalanceListener):
         pending: list[Any] = []
         uncommitted: int | None = None  # applied up to here, offset not committed yet
         committed_at = time.monotonic()
+        cap = runner.limits.max_events  # halved after a write conflict, doubled back after each success
         while not stopping.is_set():
             try:
                 room = runner.limits.max_events - len(pending)
@@ -120,7 +124,7 @@ class PartitionWorkers(ConsumerRebalanceListener):
                         await self._commit(tp, uncommitted)
                         uncommitted, committed_at = None, time.monotonic()
                     continue
-                settled = await runner.apply_batch(pending)
+                settled = await runner.apply_batch(pending, cap)
             except asyncio.CancelledError:
                 raise
             except IllegalStateError:
@@ -136,6 +140,8 @@ class PartitionWorkers(ConsumerRebalanceListener):
                 if uncommitted is not None:  # what was applied before the failure may still be committed
                     await self._commit(tp, uncommitted)
                     uncommitted = None
+                if _is_conflict(error):  # a smaller transaction is less likely to meet another partition's
+                    cap = max(1, cap // 2)
                 await asyncio.sleep(_backoff(error))
                 continue
             except Exception as error:  # noqa: BLE001 - a worker that dies silently would stall its partition
@@ -148,6 +154,7 @@ class PartitionWorkers(ConsumerRebalanceListener):
                 continue
             uncommitted = pending[settled - 1].offset + 1
             pending = pending[settled:]
+            cap = min(runner.limits.max_events, cap * 2)
             if time.monotonic() - committed_at >= COMMIT_INTERVAL_SECONDS:
                 await self._commit(tp, uncommitted)
                 uncommitted, committed_at = None, time.monotonic()

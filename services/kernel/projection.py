@@ -241,7 +241,7 @@ class ProjectionRunner:
 
     # ------------------------------------------------------------------ batches
 
-    async def apply_batch(self, records: Sequence[Any]) -> int:
+    async def apply_batch(self, records: Sequence[Any], max_events: int | None = None) -> int:
         """Settle a prefix of ``records`` (aiokafka ConsumerRecords, one partition, in order); returns its length.
 
         Raises an infrastructure error (ConnectionFailure, transient transaction error, Kafka error) to ask the
@@ -249,7 +249,7 @@ class ProjectionRunner:
         """
         run: list[tuple[Any, EventEnvelope]] = []
         size = 0
-        for record in records[:self.limits.max_events]:
+        for record in records[:max_events or self.limits.max_events]:
             try:
                 envelope = decode(record.value)
             except Undecodable:
