@@ -31,7 +31,8 @@ class ContextSpec:
 CONTEXTS: tuple[ContextSpec, ...] = (
     ContextSpec("address", 8001, "标准地址 standard addresses", projections=("address-registry",)),
     ContextSpec("person", 8002, "实有人口 actual population", consumes=("address", "house", "unit"),
-                projections=("person-registry", "person-addresses", "person-whereabouts"), extra_topics=("ingest",)),
+                projections=("person-registry", "person-addresses", "person-whereabouts", "person-watch"),
+                extra_topics=("ingest", "alerts")),
     ContextSpec("house", 8003, "实有房屋 actual houses", consumes=("address", "person"),
                 projections=("house-registry", "house-addresses", "house-occupants"), extra_topics=("ingest",)),
     ContextSpec("unit", 8004, "实有单位 actual units", consumes=("address", "person"),

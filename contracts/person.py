@@ -447,3 +447,10 @@ class KeyPersonRequestRejected(DomainEvent, _Decision):
 
     def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
         return {**state, "pending": None}
+
+
+# the person context also publishes the key-person watch's alerts (ybss.person.alerts)
+from contracts.watch import (  # noqa: E402,F401 - re-exported: part of this context's published language
+    KeyPersonAlertAcknowledged, KeyPersonAlertRaised, KeyPersonAlertReinstated, KeyPersonAlertResolved,
+    KeyPersonAlertWithdrawn,
+)

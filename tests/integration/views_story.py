@@ -24,9 +24,11 @@ T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 class Story:
     """Builds streams of envelopes; ``ids`` are fresh per story so stories never collide."""
 
+    NAMES = ("father", "mother", "child", "lessor", "house", "unit", "kp", "house2", "unit2", "kp2", "other")
+
     def __init__(self) -> None:
         tag = uuid.uuid4().hex[:8]
-        self.ids = {name: f"{name}{tag}" for name in ("father", "mother", "child", "lessor", "house", "unit", "kp")}
+        self.ids = {name: f"{name}{tag}" for name in self.NAMES}
         self.address = "5325030010010000" + tag[:8].translate(str.maketrans("abcdef", "123456"))
         self.streams: dict[str, list[EventEnvelope]] = {}
         self.clock = 0
@@ -45,14 +47,15 @@ class Story:
     def person(self, who: str, event_type: str, **payload) -> EventEnvelope:
         return self.add("Person", f"person-{self.ids[who]}", event_type, person_id=self.ids[who], **payload)
 
-    def house(self, event_type: str, **payload) -> EventEnvelope:
-        return self.add("House", f"house-{self.ids['house']}", event_type, house_id=self.ids["house"], **payload)
+    def house(self, event_type: str, which: str = "house", **payload) -> EventEnvelope:
+        return self.add("House", f"house-{self.ids[which]}", event_type, house_id=self.ids[which], **payload)
 
-    def unit(self, event_type: str, **payload) -> EventEnvelope:
-        return self.add("Unit", f"unit-{self.ids['unit']}", event_type, unit_id=self.ids["unit"], **payload)
+    def unit(self, event_type: str, which: str = "unit", **payload) -> EventEnvelope:
+        return self.add("Unit", f"unit-{self.ids[which]}", event_type, unit_id=self.ids[which], **payload)
 
-    def key_person(self, event_type: str, **payload) -> EventEnvelope:
-        return self.add("KeyPerson", f"keyperson-{self.ids['kp']}", event_type, key_person_id=self.ids["kp"], **payload)
+    def key_person(self, event_type: str, which: str = "kp", **payload) -> EventEnvelope:
+        return self.add("KeyPerson", f"keyperson-{self.ids[which]}", event_type, key_person_id=self.ids[which],
+                        **payload)
 
 
 def registered(number: str, name: str, category: str = "migrant", sex: str = "male") -> dict:
@@ -94,6 +97,56 @@ def family_in_a_rented_flat() -> Story:
     return story
 
 
+def listing(story: Story, which: str, person: str, division: str = TOWNSHIP) -> None:
+    story.key_person("KeyPersonListingApplied", which, person_id=story.ids[person], category_code="01", problem="涉稳",
+                     responsible_unit="文澜派出所", responsible_officer="PC-0001", control_level="一般",
+                     division_code=division)
+    story.key_person("KeyPersonListed", which)
+
+
+def key_person_on_the_move() -> Story:
+    """A listed key person (the father) becomes a tenant, registers the address, is hired by a hotel and by a
+    plain unit, lets a flat, is released, then moves again (no alert); a second key person (the mother) is
+    cancelled; someone never listed (other) moves (no alert)."""
+    story = Story()
+    ids = story.ids
+    for who, number, name in (("father", "532503199001011234", "张伟"), ("mother", "532503199102021245", "李娜"),
+                              ("other", "532503198806061278", "赵六")):
+        story.person(who, "PersonRegistered", **registered(number, name))
+    listing(story, "kp", "father")
+    listing(story, "kp2", "mother")
+    story.house("HouseRegistered", address_code=story.address, address_name="文澜街道某路18号",
+                address_kind="doorplate", division_code=TOWNSHIP, property_nature="private", use="rented")
+    story.house("RentalStarted", rental_id="R1", lessor={"name": "王强"}, lessor_role="owner", rooms_let=1,
+                start="2026-01-02", security_person={"name": "王强"})
+    story.house("TenantMovedIn", rental_id="R1", person_id=ids["father"], moved_in="2026-01-03")
+    story.person("father", "ResidenceRegistered", address_code=story.address, address_name="文澜街道某路18号",
+                 moved_in="2026-01-03", reason="租住", residence_type="rental", division_code=TOWNSHIP)
+    story.unit("UnitRegistered", name="某宾馆", unit_type="enterprise", industry_code="H61",
+               address_code=story.address, division_code=TOWNSHIP)
+    story.unit("SpecialTradeAdded", trade="hotel", since="2026-01-01")
+    story.unit("EmployeeHired", person_id=ids["father"], position="前台", hired="2026-01-05")
+    story.unit("UnitRegistered", "unit2", name="某超市", unit_type="enterprise", industry_code="F52",
+               address_code=story.address, division_code=TOWNSHIP)
+    story.unit("EmployeeHired", "unit2", person_id=ids["father"], position="理货", hired="2026-02-01")
+    story.house("HouseRegistered", "house2", address_code=story.address[:-1] + "8", address_name="文澜街道某路20号",
+                address_kind="doorplate", division_code=TOWNSHIP, property_nature="private", use="rented")
+    story.house("RentalStarted", "house2", rental_id="R9", lessor={"person_id": ids["father"]}, lessor_role="agent",
+                rooms_let=1, start="2026-03-01", security_person={"person_id": ids["father"]})
+    story.person("other", "ResidenceRegistered", address_code=story.address, moved_in="2026-03-02", reason="租住",
+                 division_code=TOWNSHIP)
+    story.person("mother", "PersonCancelled", reason="moved_away", cancelled_on="2026-03-03")
+    story.key_person("KeyPersonReleaseApplied", reason="表现良好")
+    story.key_person("KeyPersonReleased")
+    story.person("father", "ResidenceRegistered", address_code=story.address[:-1] + "8", moved_in="2026-04-01",
+                 reason="租住", division_code=TOWNSHIP)
+    return story
+
+
+EXPECTED_RULES = {("father", "became_tenant"), ("father", "moved"), ("father", "hired_special_trade"),
+                  ("father", "hired"), ("father", "became_lessor"), ("mother", "cancelled")}
+
+
 def interleavings(story: Story, count: int, seed: int) -> list[list[EventEnvelope]]:
     """``count`` random merges of the streams, each keeping every stream's own order."""
     rng, orders = random.Random(seed), []
@@ -110,11 +163,11 @@ def interleavings(story: Story, count: int, seed: int) -> list[list[EventEnvelop
 
 
 async def apply_interleaved(settings, context: str, projection, order: list[EventEnvelope], generation: int,
-                            partitions: int = 2) -> ProjectionRunner:
+                            partitions: int = 2, database: str | None = None) -> ProjectionRunner:
     """Apply ``order`` through the projection's handlers: per-partition workers, concurrent transactions."""
-    client = AsyncMongoClient(settings.mongodb_uri)
-    runner = ProjectionRunner(projection, client, client[settings.database_name(context)], None, settings.namespace,
-                              generation=generation)
+    client = AsyncMongoClient(settings.mongodb_uri, tz_aware=True)
+    runner = ProjectionRunner(projection, client, client[database or settings.database_name(context)], None,
+                              settings.namespace, generation=generation)
     lanes: list[list[EventEnvelope]] = [[] for _ in range(partitions)]
     for envelope in order:
         lanes[zlib.crc32(envelope.stream_id.encode()) % partitions].append(envelope)
@@ -135,16 +188,16 @@ async def apply_interleaved(settings, context: str, projection, order: list[Even
     return runner
 
 
-async def collections(settings, context: str, projection, generation: int) -> dict:
+async def collections(settings, context: str, projection, generation: int, database: str | None = None) -> dict:
     """Every read-model collection of ``generation``, as {collection: {id: document}}."""
-    client = AsyncMongoClient(settings.mongodb_uri)
-    db = client[settings.database_name(context)]
+    client = AsyncMongoClient(settings.mongodb_uri, tz_aware=True)
+    db = client[database or settings.database_name(context)]
     return {name: {doc["_id"]: doc async for doc in db[physical_name(name, generation)].find({})}
             for name in projection.collections}
 
 
 async def drop_generation(settings, context: str, projection, generation: int) -> None:
-    client = AsyncMongoClient(settings.mongodb_uri)
+    client = AsyncMongoClient(settings.mongodb_uri, tz_aware=True)
     db = client[settings.database_name(context)]
     for name in [*projection.collections, f"{projection.name}.checkpoints", f"{projection.name}.parked"]:
         await db.drop_collection(physical_name(name, generation))

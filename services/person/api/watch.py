@@ -1,0 +1,105 @@
+"""重点人员 动态管控 routes: the watch list, the alerts (list, one, live stream) and their handling.
+
+Everything is filtered by (or checked against) the caller's jurisdiction: an alert belongs to the jurisdiction
+responsible for the key person when the causing event happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, AsyncIterator, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.kernel.authz import Allowed
+from services.kernel.errors import NotFound
+from services.person.api.deps import Rt
+from services.person.views import watch as views
+from services.person.watch.alerts import handle
+
+router = APIRouter(prefix="/v1/watch", tags=["key-person watch 重点人员动态管控"])
+READ = ("police", "supervisor")
+Rule = Annotated[str | None, Query(max_length=64, description="watch rule, e.g. hired_special_trade",
+                                   examples=["hired_special_trade"])]
+State = Annotated[Literal["open", "acknowledged", "resolved"] | None, Query(description="待签收 / 已签收 / 已处置")]
+Since = Annotated[datetime | None, Query(description="raised at or after", examples=["2026-11-27T08:00:00+08:00"])]
+POLL_SECONDS = 0.2
+KEEPALIVE_SECONDS = 15.0
+
+
+class Acknowledge(BaseModel):
+    """签收预警."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"remark": "已通知责任民警核查"}]})
+    remark: str = Field(default="", max_length=500, description="签收意见")
+
+
+class Resolve(BaseModel):
+    """处置预警."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"outcome": "已上门核实，系正常务工"}]})
+    outcome: str = Field(min_length=1, max_length=1000, description="处置结果")
+
+
+@router.get("/key-persons", summary="Watch list 重点人员动态管控 (listed key persons of your jurisdiction: residence, "
+                                    "employers, recent events)")
+async def watch_list(rt: Rt, caller: Allowed("watch.read", *READ),
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict:
+    items = await views.watch_list(rt, caller.scope_query("watched_in"), limit)
+    return {"items": items, "count": len(items)}
+
+
+@router.get("/alerts", summary="Alerts 预警列表 (your jurisdiction; filters: since, rule, state, person)")
+async def list_alerts(rt: Rt, caller: Allowed("watch.read", *READ), since: Since = None, rule: Rule = None,
+                      state: State = None,
+                      person_id: Annotated[str | None, Query(max_length=64, description="实有人口 person id")] = None,
+                      limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
+    query = views.alert_query(caller.scope_query("division_code"), since, rule, state, person_id)
+    items = await views.alerts(rt, query, limit)
+    return {"items": items, "count": len(items)}
+
+
+@router.get("/alerts/stream", response_class=EventSourceResponse,
+            summary="Live alerts 预警实时推送 (Server-Sent Events, your jurisdiction)")
+async def stream_alerts(request: Request, rt: Rt, caller: Allowed("watch.read", *READ),
+                        since: Since = None) -> AsyncIterator[ServerSentEvent]:
+    """Each new alert once, as ``event: alert`` with the alert as JSON and its id; a comment keeps the line open."""
+    scope, seen = caller.scope_query("division_code"), set()
+    mark = since or views.utcnow()
+    quiet = 0.0
+    while not await request.is_disconnected():
+        for alert in await views.new_alerts(rt, scope, mark, seen):
+            seen.add(alert["alert_id"])
+            mark = max(mark, alert["raised_at"])
+            yield ServerSentEvent(event="alert", id=alert["alert_id"], data=alert)
+            quiet = 0.0
+        if len(seen) > 10_000:
+            seen = set(list(seen)[-5_000:])
+        await asyncio.sleep(POLL_SECONDS)
+        quiet += POLL_SECONDS
+        if quiet >= KEEPALIVE_SECONDS:
+            yield ServerSentEvent(comment="keep-alive")
+            quiet = 0.0
+
+
+@router.get("/alerts/{alert_id}", summary="Read an alert 查看预警 (the person, the rule, the causing event)")
+async def get_alert(alert_id: str, rt: Rt, caller: Allowed("watch.read", *READ)) -> dict:
+    alert = await views.alert(rt, alert_id)
+    if alert is None:
+        raise NotFound("alert", alert_id)
+    caller.require_within(alert["division_code"], "alert")
+    await caller.accessed("key_person_alert", alert_id, alert["division_code"])
+    return alert
+
+
+@router.post("/alerts/{alert_id}/acknowledge", summary="Acknowledge an alert 签收预警 (responsible police)")
+async def acknowledge(alert_id: str, body: Acknowledge, rt: Rt, caller: Allowed("watch.handle", "police")) -> dict:
+    return views.shown(await handle(rt, alert_id, "acknowledge", body.remark, caller))
+
+
+@router.post("/alerts/{alert_id}/resolve", summary="Resolve an alert 处置预警 (responsible police)")
+async def resolve(alert_id: str, body: Resolve, rt: Rt, caller: Allowed("watch.handle", "police")) -> dict:
+    return views.shown(await handle(rt, alert_id, "resolve", body.outcome, caller))
