@@ -52,10 +52,15 @@ After = Annotated[list[str], Query(description="read your writes on other stream
 
 
 async def caught_up_after(rt: Runtime, projection: str, tokens: list[str]) -> None:
-    """Wait until ``projection`` has applied every ``<stream_id>:<version>`` token (422 for a malformed one)."""
+    """Wait until ``projection`` has applied every ``<stream_id>:<version>`` token (422 for a malformed one).
+
+    The streams may belong to other contexts, whose stores this service cannot read: a version never written
+    is not told apart from one still travelling, and answers 503 with Retry-After when the wait runs out."""
     for token in tokens:
         stream_id, _, version = token.rpartition(":")
         if not stream_id or not version.isdigit():
             raise DomainRuleViolation("after", "after.format", f"{token!r} is not <stream_id>:<version>",
                                       f"{token!r} 不是 <流标识>:<版本> 格式")
-        await caught_up(rt, projection, stream_id, int(version))
+        runner = rt.runners[projection]
+        await wait_for_version(stream_id, int(version), lambda stream=stream_id: runner.applied_version(stream),
+                               rt.settings.read_wait_timeout_seconds)
