@@ -36,8 +36,8 @@ async def main(out: Path) -> None:
     apply_batch = runner.apply_batch
     sink = out.open("a", buffering=1 << 16)
 
-    async def measured(records):
-        settled = await apply_batch(records)
+    async def measured(records, max_events=None):
+        settled = await apply_batch(records, max_events)
         now = time.time()
         seen = common.LAG_SINK.pop(asyncio.current_task(), [])
         sink.write("".join(f"{now:.4f} {now - at.timestamp():.4f}\n" for at in seen))
