@@ -6,6 +6,7 @@ from services.person.api import codes, key_persons, persons
 from services.person.api import whereabouts as api_whereabouts
 from services.person.whereabouts import whereabouts
 from services.person.api import watch as api_watch
+from services.person.api import quality as api_quality
 from services.person.watch.alerts import relay_alerts
 from services.person.watch.projection import watch
 from services.person.projections import addresses, registry
@@ -13,7 +14,7 @@ from services.person.projections import addresses, registry
 SPEC = ServiceSpec(
     context="person",
     description="Actual population: persons, categories, residences (人房关联), deadlines and key persons (重点人员).",
-    routers=[api_whereabouts.router, persons.router, key_persons.router, codes.router, api_watch.router],
+    routers=[api_whereabouts.router, api_quality.router, persons.router, key_persons.router, codes.router, api_watch.router],
     projections=[registry, addresses, whereabouts, watch],
     background=[consume_ingest, relay_alerts],  # agency records (services.kernel.ingest); the alerts outbox relay
 )

@@ -23,8 +23,9 @@ from contracts.house import (
     HouseChecked, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged,
     RentalEnded, RentalStarted, TenantMovedIn, TenantMovedOut,
 )
+from contracts.identity import IdentityError, validate_document
 from contracts.person import (
-    PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceEnded,
+    MigrantRegistrationRenewed, PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceEnded,
     ResidenceRegistered,
 )
 from contracts.unit import (
@@ -38,6 +39,9 @@ WHEREABOUTS = "person-whereabouts"
 whereabouts = Projection(WHEREABOUTS, sources=["person", "house", "unit"],
                          collections=["whereabouts", "wa_houses", "wa_units"])
 whereabouts.index("whereabouts", [("person.document_number", ASCENDING)])
+whereabouts.index("whereabouts", [("logic_errors.rule", ASCENDING), ("person.division_code", ASCENDING)])
+whereabouts.index("whereabouts", [("person.current_address_code", ASCENDING)])
+whereabouts.index("whereabouts", [("person.registration_valid_until", ASCENDING), ("person.category", ASCENDING)])
 
 PERSON_FIELDS = ("name", "document_type", "document_number", "sex", "birth_date", "category", "division_code")
 
@@ -48,7 +52,8 @@ def fold_person(section: dict | None, event_type: str, payload: dict, occurred_a
     person = dict(section or {})
     if event_type == "PersonRegistered":
         return {**{key: payload.get(key) for key in PERSON_FIELDS}, "status": "active", "residences": [],
-                "redirect_to": None}
+                "redirect_to": None, "current_address_code": None,
+                "registration_valid_until": (payload.get("details") or {}).get("registration_valid_until")}
     residences = [dict(entry) for entry in person.get("residences", [])]
     if event_type == "ResidenceRegistered":
         for entry in residences:
@@ -59,10 +64,14 @@ def fold_person(section: dict | None, event_type: str, payload: dict, occurred_a
             | {"moved_out": None})
         if payload.get("division_code"):
             person["division_code"] = payload["division_code"]
+        person["current_address_code"] = payload["address_code"]
     elif event_type == "ResidenceEnded":
         for entry in residences:
             if entry.get("moved_out") is None:
                 entry["moved_out"] = payload["moved_out"]
+        person["current_address_code"] = None
+    elif event_type == "MigrantRegistrationRenewed":
+        person["registration_valid_until"] = payload["valid_until"]
     elif event_type == "PersonCancelled":
         person["status"] = "cancelled"
         person["cancelled_on"] = payload["cancelled_on"]
@@ -70,6 +79,7 @@ def fold_person(section: dict | None, event_type: str, payload: dict, occurred_a
         person["status"], person["redirect_to"] = "merged", payload["survivor_id"]
     elif event_type == "PersonCategoryChanged":
         person["category"] = payload["category"]
+        person["registration_valid_until"] = (payload.get("details") or {}).get("registration_valid_until")
     elif event_type == "PersonCorrected":
         person.update({key: value for key, value in payload["changes"].items() if key in PERSON_FIELDS})
     person["residences"] = residences
@@ -117,15 +127,50 @@ def unit_slices(unit_id: str, state: dict) -> dict[str, dict]:
 
 
 # ---------------------------------------------------------------------------------------------- handlers
+# ---------------------------------------------------------------------------------------------- logic errors
+def identity_mismatch(person: dict) -> list[str]:
+    """Fields (sex, birth_date) contradicting what the ID number says (kept from legacy imports)."""
+    try:
+        identity = validate_document(person.get("document_type") or "", person.get("document_number") or "")
+    except (IdentityError, ValueError):
+        return []
+    wrong = []
+    if identity.sex and person.get("sex") and identity.sex != person["sex"]:
+        wrong.append("sex")
+    if identity.birth_date and person.get("birth_date") and identity.birth_date.isoformat() != person["birth_date"]:
+        wrong.append("birth_date")
+    return wrong
+
+
+def logic_errors(document: dict) -> list[dict]:
+    """逻辑错误 of a person that the stored facts show (the time- and address-dependent ones are judged when
+    read: services.person.views.logic_errors). Recomputed by every writer of the document, so it is the
+    errors of all its sections together, and a later event that fixes one clears it."""
+    person = document.get("person") or {}
+    errors = []
+    if person:
+        wrong = identity_mismatch(person)
+        if wrong:
+            errors.append({"rule": "person.identity_mismatch", "fields": wrong,
+                           "document_number": person.get("document_number")})
+    if person.get("status") == "cancelled":
+        for unit in (document.get("units") or {}).values():
+            if any(employment.get("left") is None for employment in unit.get("employment", [])):
+                errors.append({"rule": "unit.employee_cancelled", "unit_id": unit["unit_id"],
+                               "unit_division_code": unit.get("division_code")})
+    return sorted(errors, key=lambda error: (error["rule"], error.get("unit_id") or ""))
+
+
 @whereabouts.handles(PersonRegistered, ResidenceRegistered, ResidenceEnded, PersonCancelled, PersonMergedInto,
-                     PersonCategoryChanged, PersonCorrected)
+                     PersonCategoryChanged, PersonCorrected, MigrantRegistrationRenewed)
 async def person_event(tx: ProjectionTx) -> None:
     envelope, documents = tx.envelope, tx.collection("whereabouts")
     person_id = envelope.payload["person_id"]
-    stored = await documents.find_one({"_id": person_id}, {"person": 1}, session=tx.session) or {}
+    stored = await documents.find_one({"_id": person_id}, session=tx.session) or {}
     person = fold_person(stored.get("person"), envelope.event_type, envelope.payload, envelope.occurred_at)
-    await documents.update_one({"_id": person_id}, {"$set": {"person": person, "_person_version": envelope.version}},
-                               upsert=True, session=tx.session)
+    await documents.update_one({"_id": person_id}, {"$set": {
+        "person": person, "_person_version": envelope.version,
+        "logic_errors": logic_errors({**stored, "person": person})}}, upsert=True, session=tx.session)
 
 
 async def _fold_source(tx: ProjectionTx, collection: str, id_field: str, slices, section: str) -> None:
@@ -139,12 +184,18 @@ async def _fold_source(tx: ProjectionTx, collection: str, id_field: str, slices,
     old, new = slices(source_id, before), slices(source_id, after)
     documents = tx.collection("whereabouts")
     for person_id in sorted(old.keys() | new.keys()):
-        if person_id not in new:
-            await documents.update_one({"_id": person_id}, {"$unset": {f"{section}.{source_id}": ""}},
-                                       session=tx.session)
-        elif old.get(person_id) != new[person_id]:
-            await documents.update_one({"_id": person_id}, {"$set": {f"{section}.{source_id}": new[person_id]}},
-                                       upsert=True, session=tx.session)
+        if old.get(person_id) == new.get(person_id):
+            continue
+        stored = await documents.find_one({"_id": person_id}, session=tx.session) or {}
+        slices_now = {**(stored.get(section) or {})}
+        if person_id in new:
+            slices_now[source_id] = new[person_id]
+            change: dict = {"$set": {f"{section}.{source_id}": new[person_id]}}
+        else:
+            slices_now.pop(source_id, None)
+            change = {"$unset": {f"{section}.{source_id}": ""}, "$set": {}}
+        change["$set"]["logic_errors"] = logic_errors({**stored, section: slices_now})
+        await documents.update_one({"_id": person_id}, change, upsert=True, session=tx.session)
 
 
 @whereabouts.handles(HouseRegistered, HouseDetailsCorrected, HouseUseChanged, HouseOwnerChanged, HouseKeyStatusSet,

@@ -4,6 +4,7 @@ from services.kernel.app import ServiceSpec, create_app
 from services.unit.ingest import consume_ingest
 from services.unit.api import staff as api_staff
 from services.unit.api import employees as api_employees
+from services.unit.api import coverage as api_coverage
 from services.unit.persons import persons
 from services.unit.api import supervision as api_supervision
 from services.unit.api import units as api_units
@@ -13,7 +14,7 @@ SPEC = ServiceSpec(
     context="unit",
     description="Actual units at standard addresses: identity (USCC, GB/T 4754), status, special trades, "
                 "employees, inspections and rectifications.",
-    routers=[api_supervision.router, api_staff.router, api_employees.router, api_units.router],  # fixed paths before /{unit_id}
+    routers=[api_supervision.router, api_staff.router, api_employees.router, api_coverage.router, api_units.router],  # fixed paths before /{unit_id}
     projections=[registry, addresses, persons],
     background=[consume_ingest],  # agency records (services.kernel.ingest)
 )

@@ -1,0 +1,32 @@
+"""逻辑错误 and address coverage of houses (your jurisdiction): fixed paths, registered before /{house_id}."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from services.house.views import quality as views
+from services.kernel.authz import Allowed
+from services.kernel.reads import After, caught_up_after
+from services.house.projections import registry
+from services.kernel.deps import runtime
+from services.kernel.runtime import Runtime
+
+router = APIRouter(prefix="/v1/houses", tags=["quality 数据质量"])
+Rt = Annotated[Runtime, Depends(runtime)]
+ROLES = ("police", "supervisor")
+
+
+@router.get("/logic-errors", summary="Logic errors 房屋逻辑错误 (let or with tenants while its use says otherwise; "
+                                     "per division)")
+async def logic_errors(rt: Rt, caller: Allowed("house.quality", *ROLES),
+                       limit: Annotated[int, Query(ge=1, le=1000)] = 200, after: After = []) -> dict:  # noqa: B006
+    await caught_up_after(rt, registry.name, after)
+    return await views.house_logic_errors(rt, caller.scope_query("division_code"), limit)
+
+
+@router.get("/address-coverage", summary="Address coverage 房屋地址覆盖 (houses not at a valid standard address)")
+async def address_coverage(rt: Rt, caller: Allowed("house.quality", *ROLES),
+                           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
+    return await views.coverage(rt, caller.scope_query("division_code"), limit)

@@ -1,0 +1,40 @@
+"""逻辑错误 and address coverage of persons (your jurisdiction): fixed paths, registered before /{person_id}."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from services.kernel.authz import Allowed
+from services.kernel.reads import After, caught_up_after
+from services.person.api.deps import Rt
+from services.person.views import logic_errors as views
+from services.person.whereabouts import WHEREABOUTS
+
+router = APIRouter(prefix="/v1/persons", tags=["quality 数据质量"])
+ROLES = ("police", "supervisor")
+Rule = Literal["person.identity_mismatch", "unit.employee_cancelled", "person.migrant_expired",
+               "person.resident_at_retired_address"]
+CHINA = timezone(timedelta(hours=8))
+
+
+@router.get("/logic-errors", summary="Logic errors 人员逻辑错误 (ID number vs sex/birth date, cancelled but employed, "
+                                     "expired migrant registration, resident at a retired address; per division)")
+async def logic_errors(rt: Rt, caller: Allowed("person.quality", *ROLES),
+                       rule: Annotated[list[Rule], Query(description="rules to list (default: all)")] = [],  # noqa: B006
+                       as_of: Annotated[date | None, Query(description="the day expiry is judged on (default: today)",
+                                                           examples=["2026-11-27"])] = None,
+                       limit: Annotated[int, Query(ge=1, le=1000)] = 200, after: After = []) -> dict:  # noqa: B006
+    await caught_up_after(rt, WHEREABOUTS, after)
+    today = as_of or datetime.now(CHINA).date()
+    return await views.logic_errors(rt, caller.scope_query("person.division_code"), tuple(rule) or views.RULES,
+                                    today, limit)
+
+
+@router.get("/address-coverage", summary="Address coverage 人员地址覆盖 (current residences not at a valid standard "
+                                         "address, per division)")
+async def address_coverage(rt: Rt, caller: Allowed("person.quality", *ROLES),
+                           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
+    return await views.coverage(rt, caller.scope_query("person.division_code"), limit)
