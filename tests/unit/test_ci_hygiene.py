@@ -16,11 +16,13 @@ def child_env(**extra: str) -> dict[str, str]:
     return {**os.environ, "YBSS_NAMESPACE": f"t{uuid.uuid4().hex[:10]}", "YBSS_KEEP_TEST_DATA": "1", **extra}
 
 
-def test_ci_fails_a_run_that_collected_no_tests():
-    result = subprocess.run(["bash", ".ci/run"], cwd=REPO, capture_output=True, text=True, timeout=300,
-                            env=child_env(CI_DRY_RUN="1", PYTEST_ARGS="tests/unit -k no_test_is_named_like_this"))
-    assert result.returncode == 1, result.stdout + result.stderr
+def test_make_test_fails_a_run_that_collected_no_tests_and_says_so():
+    """`.ci/run` is `make test`; its pytest step turns "no tests ran" (exit 5) into a failure with a message."""
+    result = subprocess.run(["make", "--no-print-directory", "pytest", "PYTEST_ARGS=tests/unit -k no_test_is_named_like_this"],
+                            cwd=REPO, capture_output=True, text=True, timeout=300, env=child_env())
+    assert result.returncode != 0, result.stdout + result.stderr
     assert "collected no tests" in result.stderr
+    assert "make test" in (REPO / ".ci" / "run").read_text(), "CI runs the README's test command"
 
 
 def collected(marker: str) -> list[str]:
