@@ -101,6 +101,7 @@ async def test_a_hotel_hire_of_a_listed_key_person_alerts_the_dashboard_of_its_j
     arrived = [(at, alert) for at, alert in mine if alert["person_id"] == person_id]
     assert len(arrived) == 1, f"one alert for one event, got {arrived}"
     at, alert = arrived[0]
+    print(f"alert reached the SSE stream {at - hired_at:.3f} s after the hire was accepted")
     assert at - hired_at < TARGET_SECONDS, f"alert took {at - hired_at:.2f}s"
     assert alert["rule"] == "hired_special_trade" and alert["cause_event_type"] == "EmployeeHired"
     assert alert["correlation_id"] == correlation and alert["division_code"] == "532503001"

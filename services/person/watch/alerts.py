@@ -76,7 +76,12 @@ async def _record(db: AsyncDatabase, session: AsyncClientSession, identifier: st
         version=version, actor=actor, correlation_id=correlation_id, causation_id=causation_id,
         division_code=division_code, occurred_at=now, recorded_at=now, payload=event.model_dump(mode="json"),
         **({"event_id": event_id} if event_id else {}))
-    await db[ALERT_EVENTS].insert_one(envelope_to_document(envelope), session=session)
+    document = envelope_to_document(envelope)
+    if event_id is None:
+        await db[ALERT_EVENTS].insert_one(document, session=session)
+    else:  # the raising is keyed by the alert: insert-only, a second raiser finds it in place
+        await db[ALERT_EVENTS].update_one({"_id": document["_id"]}, {"$setOnInsert": document}, upsert=True,
+                                          session=session)
 
 
 async def reconcile(db: AsyncDatabase, session: AsyncClientSession, person_id: str, listings: dict,
@@ -92,9 +97,9 @@ async def reconcile(db: AsyncDatabase, session: AsyncClientSession, person_id: s
         found, current = qualifying(listings, entry, rules), existing.get(identifier)
         if found is not None and current is None:
             event = _raised(identifier, person_id, entry, *found)
-            await db[ALERTS].insert_one({
-                "_id": identifier, **event.model_dump(mode="python", exclude={"alert_id"}), "state": "open",
-                "raised_at": datetime.now(timezone.utc), "version": 1, "handling": []}, session=session)
+            await db[ALERTS].update_one({"_id": identifier}, {"$setOnInsert": {
+                **event.model_dump(mode="python", exclude={"alert_id"}), "state": "open",
+                "raised_at": datetime.now(timezone.utc), "version": 1, "handling": []}}, upsert=True, session=session)
             await _record(db, session, identifier, 1, event, WATCH_ACTOR, entry["correlation_id"], entry["event_id"],
                           event.division_code, event_id=uuid.uuid5(NAMESPACE, f"raised:{identifier}"))
         elif current is not None and (found is None) != (current["state"] == "withdrawn"):
