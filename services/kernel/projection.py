@@ -306,6 +306,7 @@ class ProjectionRunner:
     async def _apply_run_in_transaction(self, run: list[tuple[Any, EventEnvelope]], streams: list[str],
                                         outcomes: dict[str, Any], deadline: float) -> dict[str, dict[str, Any]]:
         settled = 0
+        applied: list[tuple[Any, EventEnvelope]] = []
         async with self.client.start_session() as session:
             async with await session.start_transaction():
                 buffer = WriteBuffer(session)
@@ -329,10 +330,16 @@ class ProjectionRunner:
                     checkpoint["version"] = envelope.version
                     touched.add(envelope.stream_id)
                     outcomes["applied"] += 1
+                    applied.append((record, envelope))
                 self._queue_checkpoints(buffer, state, touched, before)
                 trips += await buffer.flush()
                 self.round_trips += trips + 1  # + the commit
         outcomes["settled"], outcomes["touched"] = settled, touched
+        for record, envelope in applied:  # committed: one line per event, carrying the request's correlation id
+            log.info("event applied", event_type=envelope.event_type, version=envelope.version,
+                     event_id=str(envelope.event_id), stream_id=envelope.stream_id,
+                     correlation_id=envelope.correlation_id, projection=self.projection.name,
+                     topic=record.topic, partition=record.partition, offset=record.offset)
         return state
 
     async def _load_checkpoints(self, streams: list[str], session: AsyncClientSession,
