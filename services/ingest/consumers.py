@@ -96,29 +96,31 @@ async def admit(rt, forwarder: Forwarder, agency_id: str, value: bytes, key: str
 
 async def _partition_loop(consumer: AIOKafkaConsumer, handle: Callable[[object], Awaitable[object]], what: str) -> None:
     """Handle each message, await what it sent, commit; a failure rewinds to the message and retries."""
+    async def settle(tp, messages) -> None:
+        done, sent = None, []
+        for message in messages:
+            try:
+                result = await handle(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - matcher/MongoDB/Kafka down: retry, never drop
+                log.warning(f"{what} failed, retrying", error=repr(error), topic=tp.topic, offset=message.offset)
+                consumer.seek(tp, message.offset)
+                await asyncio.sleep(RETRY_SECONDS)
+                break
+            if isinstance(result, asyncio.Future):
+                sent.append(result)
+            done = message.offset + 1
+        if done is not None:
+            try:
+                await asyncio.gather(*sent)
+                await consumer.commit({tp: OffsetAndMetadata(done, "")})
+            except KafkaError as error:
+                log.warning(f"{what} commit failed; a re-read is harmless", error=repr(error))
+
     while True:
-        batches = await consumer.getmany(timeout_ms=200, max_records=500)
-        for tp, messages in batches.items():
-            done, sent = None, []
-            for message in messages:
-                try:
-                    result = await handle(message)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as error:  # noqa: BLE001 - matcher/MongoDB/Kafka down: retry, never drop
-                    log.warning(f"{what} failed, retrying", error=repr(error), topic=tp.topic, offset=message.offset)
-                    consumer.seek(tp, message.offset)
-                    await asyncio.sleep(RETRY_SECONDS)
-                    break
-                if isinstance(result, asyncio.Future):
-                    sent.append(result)
-                done = message.offset + 1
-            if done is not None:
-                try:
-                    await asyncio.gather(*sent)
-                    await consumer.commit({tp: OffsetAndMetadata(done, "")})
-                except KafkaError as error:
-                    log.warning(f"{what} commit failed; a re-read is harmless", error=repr(error))
+        batches = await consumer.getmany(timeout_ms=200, max_records=2000)
+        await asyncio.gather(*(settle(tp, messages) for tp, messages in batches.items()))
 
 
 def _consumer(rt, group: str, pattern: str) -> AIOKafkaConsumer:
@@ -146,8 +148,8 @@ async def gate(rt) -> None:
     async def run() -> None:
         await known_topics(rt)
         consumer = _consumer(rt, "ingest-gate", rf"^{ns}\.ingest\.[a-z0-9][a-z0-9-]*$")
-        await consumer.start()
-        try:
+        try:  # stopped even when cancelled during start (a half-joined member would keep its partitions)
+            await consumer.start()
             await _partition_loop(consumer, lambda m: admit(
                 rt, forwarder, m.topic.rsplit(".", 1)[1], m.value, (m.key or b"").decode(errors="replace"),
                 header(m, "batch_id"), int(header(m, "row")) if header(m, "row") else None), "ingest gate")
@@ -182,8 +184,8 @@ async def batches(rt) -> None:
         await known_topics(rt)
         await rt.db[BATCH_RECORDS].create_index([("batch_id", 1), ("status", 1)])
         consumer = _consumer(rt, "ingest-batches", rf"^{ns}\.ingest\.[a-z0-9][a-z0-9-]*\.replies$")
-        await consumer.start()
-        try:
+        try:  # stopped even when cancelled during start (a half-joined member would keep its partitions)
+            await consumer.start()
             await _partition_loop(consumer, lambda m: record_reply(rt.db, m), "batch status")
         finally:
             await consumer.stop()

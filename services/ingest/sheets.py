@@ -190,8 +190,17 @@ def read_rows(data: bytes, entity_type: str) -> tuple[list[Column], Iterator[Row
     return [c for c in cols if c is not None], rows()
 
 
+def stored(cell: Any) -> Any:
+    """A cell as it can be kept (BSON) and written back to the error workbook: dates as ISO text."""
+    if isinstance(cell, datetime):
+        return cell.date().isoformat() if cell.time() == datetime.min.time() else cell.isoformat()
+    if isinstance(cell, (str, int, float, bool)) or cell is None:
+        return cell
+    return cell.isoformat() if hasattr(cell, "isoformat") else str(cell)
+
+
 def to_record(entity_type: str, cols: list[Column | None], number: int, cells: list[Any]) -> Row:
-    row = Row(number, [cells[i] if i < len(cells) else None for i, c in enumerate(cols) if c is not None])
+    row = Row(number, [stored(cells[i]) if i < len(cells) else None for i, c in enumerate(cols) if c is not None])
     fields: dict[str, Any] = {}
     record: dict[str, Any] = {"entity_type": entity_type, "operation": "create"}
     for column, cell in zip(cols, cells):

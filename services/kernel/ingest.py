@@ -289,12 +289,13 @@ def ingest_consumer(context: str, handlers: list[EntityHandler], service_for: Ca
                                     enable_auto_commit=False, auto_offset_reset="earliest",
                                     session_timeout_ms=settings.consumer_session_timeout_ms,
                                     heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms)
-        await consumer.start()
-        try:
+        try:  # a cancel during start() must stop it too, or a half-joined member keeps partitions nobody reads
+            await consumer.start()
             while True:
-                batches = await consumer.getmany(timeout_ms=POLL_MS, max_records=200)
-                for tp, messages in batches.items():
-                    await _settle_partition(consumer, tp, messages, applier, publisher, context)
+                batches = await consumer.getmany(timeout_ms=POLL_MS, max_records=600)
+                # partitions in parallel (a record's deliveries share one partition, so order per record holds)
+                await asyncio.gather(*(_settle_partition(consumer, tp, messages, applier, publisher, context)
+                                       for tp, messages in batches.items()))
         finally:
             await consumer.stop()
 
@@ -317,40 +318,63 @@ async def keep_running(what: str, start: Callable[[], Awaitable[None]]) -> None:
             await asyncio.sleep(2 * RETRY_SECONDS)
 
 
+#: records of one partition applied at once (different records; one record's deliveries stay in order)
+RECORDS_IN_FLIGHT = 16
+
+
 async def _settle_partition(consumer, tp, messages, applier: IngestApplier, publisher: ReplyPublisher,
                             context: str) -> None:
+    """Apply a partition's fetched records, different record keys concurrently, then commit.
+
+    A failure that is not the record's fault seeks back to the earliest failed record; the records after it
+    that did succeed are delivered again and answered from their stored answers."""
     from aiokafka.structs import OffsetAndMetadata
 
-    done = None
-    sent: list[asyncio.Future] = []
+    by_key: dict[bytes | None, list] = {}
     for message in messages:
-        try:
-            command = IngestCommand.model_validate_json(message.value)
-        except ValidationError as error:  # the gate wrote it: a bug, not the agency's; skip it loudly
-            log.error("unreadable ingest command skipped", context=context, offset=message.offset, error=repr(error))
-            done = message.offset + 1
-            continue
-        try:
-            reply = await applier.apply(command)
-            sent.append(await publisher.publish(reply))
-        except asyncio.CancelledError:
-            raise
-        except (PyMongoError, KafkaError, OSError, RuntimeError) as error:
-            log.warning("ingest apply failed, retrying", context=context, record=command.record.record_id,
-                        error=repr(error))
-            consumer.seek(tp, message.offset)
-            await asyncio.sleep(RETRY_SECONDS)
-            break
-        except Exception as error:  # noqa: BLE001 - a bug in a handler must not stall the partition silently
-            log.exception("ingest apply crashed, retrying", context=context, record=command.record.record_id,
-                          error=repr(error))
-            consumer.seek(tp, message.offset)
-            await asyncio.sleep(RETRY_SECONDS)
-            break
-        done = message.offset + 1
-    if done is not None:
+        by_key.setdefault(message.key, []).append(message)
+    failed: list[int] = []
+    sent: list[asyncio.Future] = []
+    gate = asyncio.Semaphore(RECORDS_IN_FLIGHT)
+
+    async def one_key(queue: list) -> None:
+        async with gate:
+            for message in queue:
+                if not await _settle_one(message, applier, publisher, context, sent):
+                    failed.append(message.offset)
+                    return
+
+    await asyncio.gather(*(one_key(queue) for queue in by_key.values()))
+    if failed:
+        consumer.seek(tp, min(failed))
+        await asyncio.sleep(RETRY_SECONDS)
+    done = min(failed) if failed else messages[-1].offset + 1
+    if done > messages[0].offset:
         try:
             await asyncio.gather(*sent)  # every answer on the broker before the input is committed
             await consumer.commit({tp: OffsetAndMetadata(done, "")})
         except KafkaError as error:
             log.warning("ingest offset commit failed (a redelivery repeats the stored answers)", error=repr(error))
+
+
+async def _settle_one(message, applier: IngestApplier, publisher: ReplyPublisher, context: str,
+                      sent: list[asyncio.Future]) -> bool:
+    """Apply and answer one record; False when it must be retried."""
+    try:
+        command = IngestCommand.model_validate_json(message.value)
+    except ValidationError as error:  # the gate wrote it: a bug, not the agency's; skip it loudly
+        log.error("unreadable ingest command skipped", context=context, offset=message.offset, error=repr(error))
+        return True
+    try:
+        reply = await applier.apply(command)
+        sent.append(await publisher.publish(reply))
+        return True
+    except asyncio.CancelledError:
+        raise
+    except (PyMongoError, KafkaError, OSError, RuntimeError) as error:
+        log.warning("ingest apply failed, retrying", context=context, record=command.record.record_id,
+                    error=repr(error))
+    except Exception as error:  # noqa: BLE001 - a bug in a handler must not stall the partition silently
+        log.exception("ingest apply crashed, retrying", context=context, record=command.record.record_id,
+                      error=repr(error))
+    return False
