@@ -19,13 +19,12 @@ from aiokafka import AIOKafkaConsumer
 from contracts.topics import context_topic
 from tests.integration.address_helpers import register_doorplate
 from tests.integration.conftest import unique_name
-from tests.integration.test_person_api import POLICE, SUPERVISOR, headers, known_to_replica, person_body, register
+from tests.integration.test_person_api import POLICE, SUPERVISOR, known_to_replica, person_body, register
 from tests.integration.test_person_api import person_client  # noqa: F401 - the fixture
 from tests.integration.test_unit_registry import unit_client  # noqa: F401 - the fixture
-from tests.integration.test_views_family import get, known_to, post
+from tests.integration.test_views_family import ELSEWHERE, get, known_to, post
 
 pytestmark = pytest.mark.integration
-ELSEWHERE = headers("police", "532503002", "police-elsewhere")
 TARGET_SECONDS = 2.0
 
 
