@@ -173,3 +173,15 @@ async def test_the_family_in_a_rented_flat_seen_from_every_view(address_client, 
             differing = [key for key in set(rebuilt) | set(current) if rebuilt.get(key) != current.get(key)]
             assert not differing, f"{projection.name}/{logical}: {differing[:3]}"
 
+
+
+async def test_a_merged_duplicate_answers_with_its_survivor(person_client):
+    body = {**person_body("registered"), "legacy_import": True}  # legacy duplicates of one ID number
+    survivor = await register(person_client, body)
+    duplicate = await register(person_client, body)
+    merged = await post(person_client, f"/v1/persons/{duplicate['person_id']}/merge",
+                        {"survivor_id": survivor["person_id"]})
+    answer = await get(person_client, f"/v1/persons/{duplicate['person_id']}/whereabouts", after=[token(merged)])
+    assert answer["person_id"] == survivor["person_id"] and answer["status"] == "active"
+    by_number = await get(person_client, "/v1/persons/whereabouts", document_number=body["document_number"])
+    assert by_number["person_id"] == survivor["person_id"]

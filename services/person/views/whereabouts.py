@@ -20,11 +20,21 @@ def documents(rt: Runtime):
     return rt.read_model(WHEREABOUTS, "whereabouts")
 
 
+MAX_REDIRECTS = 8
+
+
 async def whereabouts_document(rt: Runtime, person_id: str | None = None,
                                document_number: str | None = None) -> dict | None:
-    """One lookup: by id, or by document number (indexed)."""
-    query = {"_id": person_id} if person_id else {"person.document_number": document_number}
+    """One lookup: by id, or by document number (indexed); a merged duplicate answers with its survivor."""
+    query = ({"_id": person_id} if person_id
+             else {"person.document_number": document_number, "person.status": {"$ne": "merged"}})
     document = await documents(rt).find_one(query)
+    hops = 0
+    while document and (document.get("person") or {}).get("redirect_to") and hops < MAX_REDIRECTS:
+        survivor = await documents(rt).find_one({"_id": document["person"]["redirect_to"]})
+        if survivor is None:
+            break
+        document, hops = survivor, hops + 1
     return document if document and document.get("person") else None
 
 
