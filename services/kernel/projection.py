@@ -335,7 +335,7 @@ class ProjectionRunner:
                 trips += await buffer.flush()
                 self.round_trips += trips + 1  # + the commit
         outcomes["settled"], outcomes["touched"] = settled, touched
-        for record, envelope in applied:  # committed: one line per event, carrying the request's correlation id
+        for record, envelope in applied if self.memory is None else ():  # live, committed: one line per event
             log.info("event applied", event_type=envelope.event_type, version=envelope.version,
                      event_id=str(envelope.event_id), stream_id=envelope.stream_id,
                      correlation_id=envelope.correlation_id, projection=self.projection.name,
