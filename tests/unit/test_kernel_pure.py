@@ -102,3 +102,17 @@ async def test_an_unexpected_error_answers_json_with_the_correlation_id():
         response = await client.get("/boom", headers={"X-Correlation-ID": "corr-1"})
     assert response.status_code == 500
     assert response.json()["correlation_id"] == "corr-1"
+
+
+def test_a_write_conflict_is_infrastructure_however_the_server_reports_it():
+    """Retried by rewinding, never counted towards a dead letter (which would park the stream)."""
+    from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+
+    from services.kernel.projection import is_infrastructure
+
+    assert is_infrastructure(OperationFailure("write conflict", code=112))
+    labelled = OperationFailure("conflict", code=999, details={"errorLabels": ["TransientTransactionError"]})
+    assert is_infrastructure(labelled)
+    assert is_infrastructure(BulkWriteError({"writeErrors": [{"code": 112, "errmsg": "WriteConflict"}]}))
+    assert not is_infrastructure(DuplicateKeyError("E11000", code=11000))
+    assert not is_infrastructure(ValueError("a handler bug"))
