@@ -126,7 +126,8 @@ async def test_poison_parks_its_stream_and_a_redrive_after_the_fix_resumes_it(se
 
 
 def test_the_dlt_commands_answer_for_a_real_projection(settings):
-    env = {**os.environ, "YBSS_NAMESPACE": settings.namespace}
+    # a namespace of its own: other tests publish hand-made events onto the shared run's topics on purpose
+    env = {**os.environ, "YBSS_NAMESPACE": f"{settings.namespace}_dlt"}  # dropped with the run's namespace
     listed = subprocess.run([sys.executable, "-m", "services.kernel.cli", "dlt", "list", "--context", "address",
                              "--projection", "address-registry"], capture_output=True, text=True, env=env, timeout=60)
     assert listed.returncode == 0 and "nothing parked for address-registry" in listed.stderr
