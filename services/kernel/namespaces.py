@@ -21,7 +21,7 @@ async def drop_namespace(settings: Settings) -> None:
     admin = AIOKafkaAdminClient(**settings.kafka_client_options())
     await admin.start()
     try:
-        topics = [topic for topic in await admin.list_topics() if topic.startswith(f"{settings.namespace}.")]
+        topics = [topic for topic in await admin.list_topics() if topic.startswith((f"{settings.namespace}.", f"{settings.namespace}_"))]
         if topics:
             await admin.delete_topics(topics)
     finally:
