@@ -46,6 +46,8 @@ INGEST_RECORDS = Counter("ybss_ingest_records_total", "Agency records answered, 
                          ["context", "agency", "outcome"])
 INGEST_REJECTS = Counter("ybss_ingest_rejects_total", "Agency records rejected, by agency and rule", ["agency", "rule"])
 
+#: a pending claim this old belongs to an attempt that died (a running one finishes in well under a second)
+ABANDONED_CLAIM_SECONDS = 10.0
 REPLIES = "ingest_replies"  #: claim key → the accepted answer
 RECORDS = "ingest_records"  #: "<agency>:<record id>" → the entity the agency's record created
 APPLIED = "applied"  #: claim owner once the answer is stored
@@ -220,11 +222,9 @@ class IngestApplier:
 
     async def _recover(self, command: IngestCommand, holder: str) -> IngestReply | None:
         """An earlier attempt holds the claim: it finished (answer stored), it failed or died after appending
-        (its events carry the claim key as causation id: answer from them), or before (take the claim over).
-
-        Only one consumer owns a partition, and a record's deliveries share its partition, so an earlier
-        attempt is a dead one: a consumer that lost its partition, a failure, a crash. Rare, so the lookup by
-        causation id may scan."""
+        (its events carry the claim key as causation id: answer from them), it is still running (a consumer that
+        lost the partition in a rebalance: wait for it), or it died before appending (its claim is taken over
+        once ``ABANDONED_CLAIM_SECONDS`` old). Rare, so the lookup by causation id may scan."""
         stored = await self.db[REPLIES].find_one({"_id": command.claim_key})
         if stored is not None:
             return self._reply(command, stored["reply"])
@@ -233,8 +233,10 @@ class IngestApplier:
             handler = self.handlers[command.record.entity_type]
             applied = Applied(last["stream_id"].removeprefix(handler.stream_prefix), last["stream_id"], last["version"])
             return await self._settle(command, holder, applied)
-        if holder.startswith(PENDING):
-            await self.claims.release(command.claim_key, holder)
+        if holder.startswith(PENDING) and not await self.claims.release_if_stale(
+                command.claim_key, holder, ABANDONED_CLAIM_SECONDS):
+            # maybe still running: a consumer that lost this partition in a rebalance finishes what it holds
+            raise RuntimeError(f"ingest claim {command.claim_key} is held by a running attempt; retrying")
         return None
 
     def _reply(self, command: IngestCommand, stored: dict) -> IngestReply:

@@ -440,3 +440,23 @@ async def test_a_registry_that_crashes_mid_batch_resumes_without_duplicates(stac
         count = await db["events"].count_documents({"causation_id": {"$regex": f"^ingest:{CIVIL}:{record['record_id']}:"},
                                                     "event_type": "PersonRegistered"})
         assert count == 1, record["record_id"]
+
+
+async def test_an_unreachable_matcher_holds_the_record_until_it_answers(stack):
+    """The address service down: the record is neither rejected nor lost; it is linked once the matcher is back."""
+    plate = await plate_known(stack, "house", number="31")
+    agency, rid = stack["agencies"][HOUSING], record_id("ZJ")
+    matcher = ingest_addresses.matcher
+    matcher.transport, matcher.base_url = None, "http://127.0.0.1:9"  # nothing listens there
+    try:
+        await agency.send({"record_id": rid, "entity_type": "house",
+                           "fields": {"address_text": plate["full_name"], "property_nature": "private", "use": "rented"}})
+        with pytest.raises(AssertionError):
+            await agency.answer(rid, timeout=3)
+    finally:
+        matcher.transport = httpx.ASGITransport(app=stack["address"].fastapi)
+        matcher.base_url = "http://address"
+    accepted = await agency.answer(rid, timeout=60)
+    assert accepted["status"] == "accepted" and accepted["address_link"]["address_code"] == plate["code"]
+    metrics = (await stack["ingest"].get("/metrics")).text
+    assert f'ybss_ingest_address_matches_total{{agency="{HOUSING}",outcome="unavailable"}}' in metrics

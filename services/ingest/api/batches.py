@@ -22,6 +22,7 @@ from services.ingest.views.batches import batch_status
 from services.kernel.authz import Allowed, Caller
 from services.kernel.deps import runtime
 from services.kernel.errors import DomainRuleViolation, Forbidden, NotFound
+from services.kernel.ingest import INGEST_REJECTS
 
 router = APIRouter(prefix="/v1/ingest", tags=["ingest 社会化采集"])
 
@@ -93,6 +94,8 @@ async def submit_batch(agency: str, request: Request,
             "msg_zh": f"每批最多 {MAX_BATCH} 条，本批 {len(body.records)} 条"}]})
     records, details = gate_errors(configured, body.records)
     if details:
+        for detail in details:
+            INGEST_REJECTS.labels(configured.id, detail["type"]).inc()
         return JSONResponse(status_code=422, content={"detail": details})
     return await submit(runtime(request), configured, list(enumerate(records)), "http", caller.actor.id)
 
