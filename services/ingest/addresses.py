@@ -72,8 +72,17 @@ matcher = AddressMatcher()
 
 
 async def resolve(db, agency: Agency, command: IngestCommand, settings) -> IngestCommand | None:
-    """The command linked to a standard address, or None when it went to the review queue."""
+    """The command linked to a standard address, or None when it went to (or still waits in) the review queue.
+    A resend of a record a collector already resolved proceeds with the collector's address."""
     text = command.record.fields["address_text"]
+    reviewed = await db[REVIEWS].find_one({"_id": command.claim_key})
+    if reviewed is not None and reviewed["state"] == "resolved":
+        done = reviewed["resolution"]
+        return command.model_copy(update={"address_link": AddressLink(
+            address_code=done["address_code"], score=None, text=text, decided_by=done["by"],
+            reason=f"collector {done['by']}: {done.get('remark') or '人工确认'}")})
+    if reviewed is not None:
+        return None
     best = await matcher.best(agency, text, settings)
     if best is not None and agency.auto_match_addresses and best["score"] >= agency.match_threshold:
         MATCHES.labels(agency.id, "linked").inc()

@@ -412,6 +412,11 @@ async def test_free_text_below_the_threshold_waits_for_a_collector_then_proceeds
     still_open = (await stack["ingest"].get("/v1/ingest/reviews", headers=COLLECTOR)).json()
     assert rid not in [item["record_id"] for item in still_open["items"]]
 
+    await agency.send({"record_id": rid, "entity_type": "house",  # resent after the review: the same answer
+                       "fields": {"address_text": text, "property_nature": "private", "use": "vacant"}})
+    again = await agency.answer(rid, count=2, status="accepted")
+    assert (again["entity_id"], again["version"]) == (accepted["entity_id"], accepted["version"])
+
 
 # a crash mid-batch ---------------------------------------------------------------------------------------------
 async def test_a_registry_that_crashes_mid_batch_resumes_without_duplicates(stack, settings):
