@@ -57,9 +57,12 @@ async def test_the_family_in_a_rented_flat_seen_from_every_view(address_client, 
     road, new_road = unique_name(), unique_name("大道")
     plate = await register_doorplate(address_client, POLICE, road, "18")
     code = plate["code"]
+    located = await address_client.put(f"/v1/doorplates/{code}/location", headers=POLICE,
+                                       json={"location": {"lng": 103.3712, "lat": 23.3937, "system": "gcj02"}})
+    assert located.status_code == 200, located.text
     await known_to(house_client, "house-addresses", code)
     await known_to(unit_client, "unit-addresses", code)
-    await known_to_replica(person_client, code)
+    point = (await known_to_replica(person_client, code, lambda a: a.location is not None)).location
 
     bodies = {who: person_body("migrant") for who in ("father", "mother", "child", "lessor")}
     people = {who: await register(person_client, body) for who, body in bodies.items()}
@@ -109,6 +112,7 @@ async def test_the_family_in_a_rented_flat_seen_from_every_view(address_client, 
     assert mother["residence"]["house_id"] == house["house_id"]
     assert mother["residence"]["rental"]["rental_id"] == rental["rental_id"]
     assert mother["residence"]["lessor"]["person_id"] == ids["lessor"]
+    assert mother["residence"]["location"] == point and point["type"] == "Point", "the map point of the residence"
 
     ended = await post(house_client, f"{rental_path}/end", {"ended_on": "2026-09-30", "reason": "到期"})
 

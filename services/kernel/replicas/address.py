@@ -29,7 +29,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts import divisions
 from contracts.address import (
-    BuildingStructureGenerated, DoorplateMergedInto, DoorplateRegistered, DoorplateRenumbered, DoorplateRetired,
+    BuildingStructureGenerated, DoorplateMergedInto, DoorplateRegistered, DoorplateRelocated, DoorplateRenumbered,
+    DoorplateRetired,
     PlaceRegistered, PlaceRenamed, PlaceRetired,
 )
 from contracts.address_codes import ROOM_CODE_LENGTH, parse_room_code
@@ -98,9 +99,16 @@ def address_replica(name: str) -> Projection:
         await collection.update_one({"_id": p["code"]}, {"$set": {
             "kind": "doorplate", "element_type": p["code"][9:11], "division_code": p["division_code"],
             "township": p["code"][:9], "place_code": p["place_code"], "place_name": place_name,
-            "door_number": door, "full_name": _full_name(p["division_code"], place_name, door)},
+            "door_number": door, "full_name": _full_name(p["division_code"], place_name, door),
+            "location": p.get("location")},
             "$setOnInsert": {"status": "in_use", "redirect_to": None, "has_rooms": False}},
             upsert=True, session=tx.session)
+
+    @projection.handles(DoorplateRelocated)
+    async def doorplate_relocated(tx: ProjectionTx) -> None:
+        p = tx.envelope.payload
+        await tx.collection(name).update_one({"_id": p["code"]}, {"$set": {"location": p["location"]}},
+                                             session=tx.session)
 
     @projection.handles(DoorplateRenumbered)
     async def doorplate_renumbered(tx: ProjectionTx) -> None:
@@ -155,6 +163,7 @@ class ReplicaAddress:
     door_number: str | None = None
     redirected_from: str | None = None
     verified: bool = True  #: False for a room code accepted on its township's door plates (rooms not expanded)
+    location: dict | None = None  #: map point (WGS-84 GeoJSON) of the door plate, a room's being its plate's
 
     @property
     def usable(self) -> bool:
@@ -182,7 +191,8 @@ async def lookup_address(collection: AsyncCollection, code: str) -> ReplicaAddre
         code=document["_id"], kind=document["kind"], status=document.get("status", "in_use"),
         full_name=document.get("full_name"), division_code=document.get("division_code"),
         place_code=document.get("place_code"), place_name=document.get("place_name") or document.get("name"),
-        door_number=document.get("door_number"), redirected_from=asked if document["_id"] != asked else None)
+        door_number=document.get("door_number"), redirected_from=asked if document["_id"] != asked else None,
+        location=document.get("location"))
 
 
 async def _room(collection: AsyncCollection, code: str) -> ReplicaAddress | None:
@@ -211,7 +221,8 @@ async def _generated_room(collection: AsyncCollection, code: str) -> ReplicaAddr
     status = "retired" if plate.get("status") == "retired" else "in_use"
     return ReplicaAddress(code=code, kind="room", status=status, division_code=plate["division_code"],
                           full_name=room["full_name"], place_code=plate.get("place_code"),
-                          place_name=plate.get("place_name"), door_number=plate.get("door_number"))
+                          place_name=plate.get("place_name"), door_number=plate.get("door_number"),
+                          location=plate.get("location"))
 
 
 async def same_address_codes(collection: AsyncCollection, code: str) -> list[str]:

@@ -130,4 +130,5 @@ async def with_current_names(rt: Runtime, answer: dict) -> dict:
             residence["full_name"] = address.full_name or residence["full_name"]
             residence["address_status"] = address.status
             residence["address_division_code"] = address.division_code
+            residence["location"] = address.location  # the map point (WGS-84 GeoJSON), null when not surveyed
     return answer
