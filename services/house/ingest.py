@@ -27,19 +27,25 @@ async def update(svc, house_id: str, fields: dict, ctx) -> Applied:
     if unknown:
         raise reject(unknown[0], "correction.not_correctable", f"{unknown[0]} cannot be updated by an agency",
                      f"机构不能更新 {unknown[0]}")
-    accepted = None
     corrected = {name: fields[name] for name in CORRECTED if name in fields}
+    steps = []
     if corrected:
-        try:
-            accepted = await svc.correct(house_id, CorrectHouse(**corrected, reason=reason), ctx)
-        except DomainRuleViolation as error:
-            if not error.rule.endswith("unchanged") or "use" not in fields:
-                raise
+        steps.append(lambda: svc.correct(house_id, CorrectHouse(**corrected, reason=reason), ctx))
     if "use" in fields:
-        accepted = await svc.change_use(house_id, ChangeUse(use=fields["use"], reason=reason), ctx)
-    if accepted is None:
+        steps.append(lambda: svc.change_use(house_id, ChangeUse(use=fields["use"], reason=reason), ctx))
+    if not steps:
         raise reject("fields", "correction.empty", "an update names none of property_nature, area, rooms, use",
                      "更新记录不含可更新的字段")
+    accepted, unchanged = None, None
+    for step in steps:  # a full record resent with one change: the parts that did not change are not errors
+        try:
+            accepted = await step()
+        except DomainRuleViolation as error:
+            if "unchanged" not in error.rule:
+                raise
+            unchanged = unchanged or error
+    if accepted is None:
+        raise unchanged
     return _applied(accepted)
 
 
