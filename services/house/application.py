@@ -7,29 +7,22 @@ the survivor, renamed → its current name), reached through a port so unit test
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Awaitable, Callable
 
 from pydantic import Field
-from uuid6 import uuid7
 
 from services.house.commands import (
     AddTenant, ChangeOwner, ChangeUse, CorrectHouse, EndRental, RecordCheck, RegisterHouse, SetKeyStatus, StartRental, TenantMoveOut,
 )
 from services.house.domain.house import AddressFacts, House, RentalTerms, house_stream
+from contracts.calendar import china_today
 from services.kernel.aggregate import CommandContext
 from services.kernel.application import Accepted, Application
 from services.kernel.errors import StateConflict
+from services.kernel.ids import new_id
 from services.kernel.ports import ClaimsPort, EventStorePort
 from services.kernel.replicas.address import ReplicaAddress
-
-CHINA = timezone(timedelta(hours=8))
-
-
-def china_today() -> date:
-    """Dates in this registry are Beijing-time calendar days (入住日期, 检查日期)."""
-    return datetime.now(CHINA).date()
-
 
 #: (code, field) → the in-use address (merges followed) or a 422 naming ``field``
 AddressPort = Callable[[str, str], Awaitable[ReplicaAddress]]
@@ -43,10 +36,6 @@ class HouseAccepted(Accepted):
     check_id: str | None = Field(default=None)
     address_code: str | None = Field(default=None, description="the address registered at (a merged code's survivor)")
     logic_errors: list[dict[str, str]] = Field(default_factory=list, description="逻辑错误 reported, not refused")
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}{uuid7().hex}"
 
 
 def address_claim(code: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Awaitable, Callable
 
-from uuid6 import uuid7
 
 from contracts import divisions
 from contracts.identity import DocumentType, Identity, guess_number
@@ -19,6 +18,7 @@ from contracts.person_codes import ethnicity_code
 from contracts.phone import PhoneError, normalize_phone
 from services.kernel.aggregate import CommandContext
 from services.kernel.application import Accepted, Application
+from services.kernel.ids import new_id
 from services.kernel.errors import DomainRuleViolation, StateConflict
 from services.kernel.ports import ClaimsPort, EventStorePort
 from services.kernel.replicas.address import ReplicaAddress
@@ -59,10 +59,6 @@ def _day(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid7().hex}"
-
-
 class PersonService(Application):
     def __init__(self, store: EventStorePort, claims: ClaimsPort, addresses: AddressLookup,
                  clock: Clock = lambda: datetime.now(timezone.utc)) -> None:
@@ -86,7 +82,7 @@ class PersonService(Application):
         details = check_details(details, today, now)
         division_code = self._division(base["division_code"] or ctx.actor.organisation_code, "division_code")
         ctx.require_within(division_code)
-        person_id = new_id("P")
+        person_id = new_id("P", "-")
         event = PersonRegistered(
             person_id=person_id, document_type=identity.document_type, document_number=identity.number,
             legacy_number=identity.legacy_number, nationality=identity.nationality or base["nationality"],
@@ -261,7 +257,7 @@ class PersonService(Application):
             raise StateConflict(f"person.{person.status}", f"person {command.person_id} is {person.status}",
                                 "该人员记录不是有效状态")
         key_person = KeyPerson.apply_for_listing(KeyPersonListingApplied(
-            key_person_id=new_id("K"), division_code=person.division_code, **command.model_dump()))
+            key_person_id=new_id("K", "-"), division_code=person.division_code, **command.model_dump()))
         await self.save(key_person, ctx)
         return self._key_accepted(key_person)
 

@@ -6,15 +6,16 @@ address comes from the service's own replica of the address registry, through a 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Awaitable, Callable
 
 from pydantic import Field
-from uuid6 import uuid7
 
+from contracts.calendar import china_today
 from services.kernel.aggregate import CommandContext
 from services.kernel.application import Accepted, Application
 from services.kernel.errors import StateConflict
+from services.kernel.ids import new_id
 from services.kernel.ports import ClaimsPort, EventStorePort
 from services.kernel.replicas.address import ReplicaAddress
 from services.unit.commands import (
@@ -35,15 +36,6 @@ class UnitAccepted(Accepted):
 
 #: (code, field) → the in-use address (merges followed) or a 422 naming ``field``
 AddressPort = Callable[[str, str], Awaitable[ReplicaAddress]]
-
-
-def china_today() -> date:
-    """Dates in this registry are Beijing-time calendar days (入职日期, 检查日期)."""
-    return datetime.now(timezone(timedelta(hours=8))).date()
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}{uuid7().hex}"
 
 
 def uscc_claim(code: str) -> str:

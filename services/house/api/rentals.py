@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from services.house.api.deps import rules, service
-from services.house.application import HouseAccepted, HouseService, china_today
+from contracts.calendar import china_today
+from services.house.application import HouseAccepted, HouseService
 from services.house.commands import AddTenant, EndRental, RecordCheck, StartRental, TenantMoveOut
 from services.house.domain.supervision import GroupRentalRule
 from services.house.views import houses as views

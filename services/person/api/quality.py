@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from contracts.calendar import CHINA
 from services.kernel.authz import Allowed
 from services.kernel.reads import After, caught_up_after
 from services.person.api.deps import Rt
@@ -17,7 +18,6 @@ router = APIRouter(prefix="/v1/persons", tags=["quality 数据质量"])
 ROLES = ("police", "supervisor")
 Rule = Literal["person.identity_mismatch", "unit.employee_cancelled", "person.migrant_expired",
                "person.resident_at_retired_address"]
-CHINA = timezone(timedelta(hours=8))
 
 
 @router.get("/logic-errors", summary="Logic errors 人员逻辑错误 (ID number vs sex/birth date, cancelled but employed, "

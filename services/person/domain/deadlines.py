@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 
+from contracts.calendar import CHINA
+
 MIGRANT_REGISTRATION_DAYS = 3
 PERMIT_WARNING_DAYS = 30
 FOREIGNER_REGISTRATION_HOURS = 24
-#: dates are the city's calendar days (China keeps +08:00 all year, no daylight saving)
-CHINA = timezone(timedelta(hours=8))
 
 
 def local_date(moment: datetime) -> date:
+    """The city's calendar day of a moment (contracts.calendar: +08:00 all year)."""
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(CHINA).date()
 
 

@@ -12,7 +12,8 @@ from services.kernel.authz import READERS, Allowed
 from services.kernel.deps import runtime
 from services.kernel.runtime import Runtime
 from services.unit.api.deps import cycles, service
-from services.unit.application import UnitAccepted, UnitService, china_today
+from contracts.calendar import china_today
+from services.unit.application import UnitAccepted, UnitService
 from services.unit.commands import AddSpecialTrade, FollowUp, Inspect, RemoveSpecialTrade
 from services.unit.views import units as views
 

@@ -12,7 +12,8 @@ from services.kernel.deps import runtime
 from services.kernel.reads import MinVersion, caught_up
 from services.kernel.runtime import Runtime
 from services.unit.api.deps import cycles, service
-from services.unit.application import UnitAccepted, UnitService, china_today
+from contracts.calendar import china_today
+from services.unit.application import UnitAccepted, UnitService
 from services.unit.commands import AddLicence, ChangeStatus, CorrectUnit, RecordUscc, RegisterUnit
 from services.unit.domain.unit import unit_stream
 from services.unit.projections import registry
