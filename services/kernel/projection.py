@@ -210,8 +210,12 @@ class ProjectionRunner:
     @classmethod
     def for_settings(cls, projection: Projection, client: AsyncMongoClient, db: AsyncDatabase,
                      producer: AIOKafkaProducer, settings: Settings, generation: int,
-                     limits: BatchLimits = BatchLimits()) -> "ProjectionRunner":
-        """The runner the service and a rebuild both use: same retries, same dead letters, same groups."""
+                     limits: BatchLimits | None = None) -> "ProjectionRunner":
+        """The runner the service and a rebuild both use: same retries, same dead letters, same groups. Live
+        batch limits come from the settings (``YBSS_PROJECTION_BATCH_*``); a rebuild passes its own."""
+        limits = limits or BatchLimits(max_events=settings.projection_batch_max_events,
+                                       max_bytes=settings.projection_batch_max_bytes,
+                                       max_seconds=settings.projection_batch_max_seconds)
         return cls(projection, client, db, producer, settings.namespace, generation=generation,
                    max_attempts=settings.projection_max_attempts,
                    retry_backoff_seconds=settings.projection_retry_backoff_seconds,

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         default=2.0, gt=0, description="how often the leader renews and a standby tries to take the lease")
     projection_max_attempts: int = Field(default=3, ge=1, description="tries before a message is dead-lettered")
     projection_retry_backoff_seconds: float = Field(default=0.05, ge=0)
+    projection_batch_max_events: int = Field(default=500, ge=1, description="events applied in one transaction")
+    projection_batch_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, description="bytes per transaction")
+    projection_batch_max_seconds: float = Field(
+        default=2.0, gt=0, le=8, description="time per transaction: well inside the server's transaction lifetime")
     read_wait_timeout_seconds: float = Field(default=5.0, gt=0, description="max wait for read-your-writes")
     consumer_session_timeout_ms: int = Field(
         default=6000, ge=1000, description="how soon a dead consumer's partitions move to a live one")

@@ -116,3 +116,21 @@ def test_a_write_conflict_is_infrastructure_however_the_server_reports_it():
     assert is_infrastructure(BulkWriteError({"writeErrors": [{"code": 112, "errmsg": "WriteConflict"}]}))
     assert not is_infrastructure(DuplicateKeyError("E11000", code=11000))
     assert not is_infrastructure(ValueError("a handler bug"))
+
+
+def test_live_batch_limits_come_from_the_settings(monkeypatch):
+    """YBSS_PROJECTION_BATCH_* size a live transaction; a rebuild passes its own, larger limits."""
+    from services.kernel.projection import BatchLimits, Projection, ProjectionRunner
+    from services.kernel.settings import Settings
+
+    monkeypatch.setenv("YBSS_PROJECTION_BATCH_MAX_EVENTS", "50")
+    monkeypatch.setenv("YBSS_PROJECTION_BATCH_MAX_SECONDS", "1.5")
+    from collections import defaultdict
+
+    projection = Projection("limits-test", sources=["address"], collections=[])
+    no_database = defaultdict(lambda: None)  # the runner only names its collections here: no I/O
+    runner = ProjectionRunner.for_settings(projection, None, no_database, None, Settings(), 1)
+    assert (runner.limits.max_events, runner.limits.max_seconds) == (50, 1.5)
+    rebuild = ProjectionRunner.for_settings(projection, None, no_database, None, Settings(), 2,
+                                            limits=BatchLimits(max_events=5000))
+    assert rebuild.limits.max_events == 5000
