@@ -377,6 +377,23 @@ async def _settle_one(message, applier: IngestApplier, publisher: ReplyPublisher
         log.warning("ingest apply failed, retrying", context=context, record=command.record.record_id,
                     error=repr(error))
     except Exception as error:  # noqa: BLE001 - a bug in a handler must not stall the partition silently
-        log.exception("ingest apply crashed, retrying", context=context, record=command.record.record_id,
-                      error=repr(error))
+        where = (message.topic, message.partition, message.offset)
+        _crashes[where] = _crashes.get(where, 0) + 1
+        log.exception("ingest apply crashed", context=context, record=command.record.record_id,
+                      attempt=_crashes[where], error=repr(error))
+        if _crashes[where] >= MAX_CRASHES:
+            # A defect, not the record's fault and not an outage: answer the agency (it may resend once fixed; a
+            # resend is judged again) instead of stalling every record behind this one on the partition.
+            _crashes.pop(where, None)
+            reason = Reason(field="", rule="registry.defect",
+                            msg=f"the {context} registry could not apply this record ({type(error).__name__}); "
+                                "it is logged for the operators; resend it later",
+                            msg_zh=f"{context} 登记服务处理该记录时出错，已记录待运维处理，请稍后重新报送")
+            sent.append(await publisher.publish(applier._rejected(command, [reason])))
+            return True
     return False
+
+
+#: crashes per (topic, partition, offset): a record whose handler keeps crashing is answered, not retried forever
+MAX_CRASHES = 5
+_crashes: dict[tuple[str, int, int], int] = {}

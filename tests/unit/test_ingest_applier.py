@@ -67,7 +67,7 @@ def command(record_id: str = "ZJ-1", operation: str = "create", **fields) -> Ing
 
 
 async def test_applied_once_however_often_delivered_and_updated_by_the_same_record_id(world):
-    applier, store, _, _ = world
+    applier, store, claims, _ = world
     first = await applier.apply(command())
     again = await applier.apply(command())
     assert first.status == again.status == "accepted"
@@ -122,3 +122,40 @@ async def test_an_update_or_cancel_of_a_record_never_sent_is_refused(world):
     first = await applier.apply(command("ZJ-6"))
     refused = await applier.apply(command("ZJ-6", "cancel"))
     assert first.status == "accepted" and refused.reasons[0].rule == "operation.unsupported"
+
+
+async def test_a_record_whose_handler_keeps_crashing_is_answered_not_retried_forever(world):
+    """A defect in a registry must not stall every record behind it: after a few crashes the agency is told."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from services.kernel import ingest as kernel_ingest
+
+    applier, store, claims, _ = world
+
+    async def crash(*_):
+        raise ZeroDivisionError("a defect")
+
+    applier._run = crash
+    answers = []
+
+    class Publisher:
+        async def publish(self, reply):
+            answers.append(reply)
+            done = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+
+    message = SimpleNamespace(value=command(record_id="ZJ-defect").model_dump_json().encode(), topic="t", partition=0,
+                              offset=41)
+    key = command(record_id="ZJ-defect").claim_key
+    outcomes = []
+    for _ in range(kernel_ingest.MAX_CRASHES):
+        outcomes.append(await kernel_ingest._settle_one(message, applier, Publisher(), "house", []))
+        if await claims.owner_of(key):
+            claims.age(key, 600)  # the crashed attempt's claim, long abandoned: the next delivery may take it over
+    assert outcomes == [False] * (kernel_ingest.MAX_CRASHES - 1) + [True], "retried, then answered"
+    [reply] = answers
+    assert reply.status == "rejected" and reply.record_id == "ZJ-defect"
+    assert [(reason.rule, bool(reason.msg_zh)) for reason in reply.reasons] == [("registry.defect", True)]
+    assert not store.log, "nothing was applied"
