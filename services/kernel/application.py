@@ -8,14 +8,12 @@ the in-memory fakes (services.kernel.memory) and a service on MongoDB.
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from typing import Awaitable, Callable, TypeVar
 
 from pydantic import BaseModel, Field
 
 from services.kernel.aggregate import Aggregate, CommandContext
-from services.kernel.claims import PENDING, STALE_CLAIM_SECONDS
+from services.kernel.claims import ClaimProtocol
 from services.kernel.errors import ConcurrencyConflict, NotFound, StateConflict
 from services.kernel.ports import ClaimsPort, EventStorePort
 from services.kernel.repository import Repository
@@ -45,6 +43,7 @@ class Application:
     def __init__(self, store: EventStorePort, claims: ClaimsPort) -> None:
         self.store = store
         self.claims = claims
+        self.claim_protocol = ClaimProtocol(claims)
         self._repositories: dict[type, Repository] = {}
 
     def repository(self, aggregate_type: type[A]) -> Repository[A]:
@@ -97,64 +96,15 @@ class Application:
 
     async def register_claimed(self, key: str, register: Callable[[], Awaitable[A]], owner_id: Callable[[A], str],
                                duplicate: Callable[[str], Exception]) -> A:
-        """Hold ``key`` while ``register`` writes the new stream, then hand the key to the new record.
-
-        The claim is taken with a token only this request holds (ids may be deterministic, so two racing
-        requests would otherwise both believe they won). A refused or failed registration releases it.
-        ``duplicate(owner)`` is the error raised when the key is held by a registered record.
-        """
-        holder = await self.settled_owner(key)
-        if holder is not None:
-            raise duplicate(holder)
-        token = f"{PENDING}{uuid.uuid4()}"
-        winner = await self.claims.take(key, token)
-        if winner != token:
-            raise duplicate(await self.settled_owner(key) or winner)
-        try:
-            aggregate = await register()
-        except BaseException:
-            await self.claims.release(key, token)
-            raise
-        await self.claims.rekey(key, token, owner_id(aggregate))
-        return aggregate
+        """Hold ``key`` while ``register`` writes the new stream, then hand it to the new record
+        (services.kernel.claims.ClaimProtocol): a refused or failed registration keeps no claim."""
+        return await self.claim_protocol.register_claimed(key, register, owner_id, duplicate)
 
     async def settled_owner(self, key: str, timeout_seconds: float = 3.0) -> str | None:
         """The id holding ``key``, waiting out a concurrent request that is still registering it."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_seconds
-        while True:
-            owner = await self.claims.owner_of(key)
-            if owner is None or not owner.startswith(PENDING):
-                return owner
-            if loop.time() > deadline:
-                # a claimant that has not finished within STALE_CLAIM_SECONDS died mid-registration
-                released = await self.claims.release_if_stale(key, owner, STALE_CLAIM_SECONDS)
-                return None if released else owner
-            await asyncio.sleep(0.02)
+        return await self.claim_protocol.settled_owner(key, timeout_seconds)
 
     async def move_key(self, old_key: str | None, new_key: str, owner: str, write: Callable[[], Awaitable[R]],
                        duplicate: Callable[[str], Exception], allow_duplicate: bool = False) -> R:
-        """A record changes its unique key (rename, renumber): take the new key, write, then free the old one.
-
-        If the write is refused (a retired record, a stale version, a rule) the new key is released again,
-        so a refused command never keeps a claim.
-        """
-        if new_key == old_key:
-            return await write()
-        holder = await self.claims.take(new_key, owner)
-        took = holder == owner
-        if not took and not allow_duplicate:
-            settled = await self.settled_owner(new_key)
-            if settled is None and await self.claims.take(new_key, owner) == owner:
-                took = True
-            else:
-                raise duplicate(settled or holder)
-        try:
-            result = await write()
-        except BaseException:
-            if took:
-                await self.claims.release(new_key, owner)
-            raise
-        if old_key is not None:
-            await self.claims.release(old_key, owner)
-        return result
+        """A record changes its unique key (rename, renumber, correction): a refused write releases the new key."""
+        return await self.claim_protocol.move_key(old_key, new_key, owner, write, duplicate, allow_duplicate)

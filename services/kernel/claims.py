@@ -4,7 +4,7 @@ An event store guards one stream; "one road of this name per division" or "one p
 many. A claim is a document whose ``_id`` is the unique key, taken before the owning stream is written: the
 unique ``_id`` makes concurrent claimants race safely, and the loser learns who owns the key.
 
-The protocol (used by services.kernel.application):
+The protocol (ClaimProtocol below; the application layer, services.kernel.application, uses it):
 1. take the key with a token only this request holds (codes may be deterministic, so two racing requests
    would otherwise both believe they won);
 2. write the stream; on any failure release the token's claim (a refused command never keeps a claim);
@@ -16,11 +16,19 @@ its event is stored; a retired record releases its keys.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import uuid
 from datetime import datetime, timedelta, timezone
+from typing import Awaitable, Callable, TypeVar
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+
+from services.kernel.ports import ClaimsPort
+
+A = TypeVar("A")
+R = TypeVar("R")
 
 PENDING = "pending:"  #: owner prefix while the claimant is still registering
 STALE_CLAIM_SECONDS = 30.0
@@ -64,3 +72,75 @@ class MongoClaims:
     async def owner_of(self, key: str) -> str | None:
         existing = await self.claims.find_one({"_id": key})
         return existing["owner"] if existing else None
+
+
+class ClaimProtocol:
+    """The whole claim protocol over a claims store (take with a request token, register, re-key; release on any
+    failure; wait out a concurrent claimant; release a dead one's claim after ``STALE_CLAIM_SECONDS``; move a key)."""
+
+    def __init__(self, claims: ClaimsPort) -> None:
+        self.claims = claims
+
+    async def register_claimed(self, key: str, register: Callable[[], Awaitable[A]], owner_id: Callable[[A], str],
+                               duplicate: Callable[[str], Exception]) -> A:
+        """Hold ``key`` while ``register`` writes the new stream, then hand the key to the new record.
+
+        The claim is taken with a token only this request holds (ids may be deterministic, so two racing
+        requests would otherwise both believe they won). A refused or failed registration releases it.
+        ``duplicate(owner)`` is the error raised when the key is held by a registered record.
+        """
+        holder = await self.settled_owner(key)
+        if holder is not None:
+            raise duplicate(holder)
+        token = f"{PENDING}{uuid.uuid4()}"
+        winner = await self.claims.take(key, token)
+        if winner != token:
+            raise duplicate(await self.settled_owner(key) or winner)
+        try:
+            aggregate = await register()
+        except BaseException:
+            await self.claims.release(key, token)
+            raise
+        await self.claims.rekey(key, token, owner_id(aggregate))
+        return aggregate
+
+    async def settled_owner(self, key: str, timeout_seconds: float = 3.0) -> str | None:
+        """The id holding ``key``, waiting out a concurrent request that is still registering it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_seconds
+        while True:
+            owner = await self.claims.owner_of(key)
+            if owner is None or not owner.startswith(PENDING):
+                return owner
+            if loop.time() > deadline:
+                # a claimant that has not finished within STALE_CLAIM_SECONDS died mid-registration
+                released = await self.claims.release_if_stale(key, owner, STALE_CLAIM_SECONDS)
+                return None if released else owner
+            await asyncio.sleep(0.02)
+
+    async def move_key(self, old_key: str | None, new_key: str, owner: str, write: Callable[[], Awaitable[R]],
+                       duplicate: Callable[[str], Exception], allow_duplicate: bool = False) -> R:
+        """A record changes its unique key (rename, renumber): take the new key, write, then free the old one.
+
+        If the write is refused (a retired record, a stale version, a rule) the new key is released again,
+        so a refused command never keeps a claim.
+        """
+        if new_key == old_key:
+            return await write()
+        holder = await self.claims.take(new_key, owner)
+        took = holder == owner
+        if not took and not allow_duplicate:
+            settled = await self.settled_owner(new_key)
+            if settled is None and await self.claims.take(new_key, owner) == owner:
+                took = True
+            else:
+                raise duplicate(settled or holder)
+        try:
+            result = await write()
+        except BaseException:
+            if took:
+                await self.claims.release(new_key, owner)
+            raise
+        if old_key is not None:
+            await self.claims.release(old_key, owner)
+        return result
