@@ -8,7 +8,7 @@ the survivor, renamed → its current name), reached through a port so unit test
 from __future__ import annotations
 
 from datetime import date
-from typing import Awaitable, Callable
+from typing import Callable
 
 from pydantic import Field
 
@@ -22,11 +22,7 @@ from services.kernel.application import Accepted, Application
 from services.kernel.errors import StateConflict
 from services.kernel.ids import new_id
 from services.kernel.ports import ClaimsPort, EventStorePort
-from services.kernel.replicas.address import ReplicaAddress
-
-#: (code, field) → the in-use address (merges followed) or a 422 naming ``field``
-AddressPort = Callable[[str, str], Awaitable[ReplicaAddress]]
-
+from services.kernel.replicas.address import AddressPort
 
 class HouseAccepted(Accepted):
     """A house command's answer: the house, its stream and new version, and what it got wrong but was kept."""

@@ -7,7 +7,7 @@ address comes from the service's own replica of the address registry, through a 
 from __future__ import annotations
 
 from datetime import date
-from typing import Awaitable, Callable
+from typing import Callable
 
 from pydantic import Field
 
@@ -17,7 +17,7 @@ from services.kernel.application import Accepted, Application
 from services.kernel.errors import StateConflict
 from services.kernel.ids import new_id
 from services.kernel.ports import ClaimsPort, EventStorePort
-from services.kernel.replicas.address import ReplicaAddress
+from services.kernel.replicas.address import AddressPort
 from services.unit.commands import (
     AddLicence, AddSpecialTrade, ChangeStatus, CorrectUnit, FollowUp, Hire, Inspect, Leave, RecordUscc, RegisterUnit, RemoveSpecialTrade,
 )
@@ -32,10 +32,6 @@ class UnitAccepted(Accepted):
     address_code: str | None = Field(default=None, description="the address registered at (a merged code's survivor)")
     warnings: list[str] = Field(default_factory=list, description="accepted, but worth a look (no USCC, the "
                                 "embedded organisation code's check ...)")
-
-
-#: (code, field) → the in-use address (merges followed) or a 422 naming ``field``
-AddressPort = Callable[[str, str], Awaitable[ReplicaAddress]]
 
 
 def uscc_claim(code: str) -> str:

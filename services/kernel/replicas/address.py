@@ -23,6 +23,7 @@ its road's current name when the road is already known; a later rename rewrites 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Awaitable, Callable
 
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -259,6 +260,12 @@ async def address_states(collection: AsyncCollection, codes: list[str]) -> dict[
                      "status": "retired" if state["status"] == "retired" else "in_use", "redirect_to": None}
         states[code] = state
     return states
+
+
+#: what a context's application service is handed to resolve an address: (code, field) → the in-use address
+#: (merges followed) or a 422 naming ``field``; a bound ``require_usable_address`` on its replica in service,
+#: a dict in unit tests
+AddressPort = Callable[[str, str], Awaitable[ReplicaAddress]]
 
 
 async def require_usable_address(collection: AsyncCollection, code: str, field: str = "address_code") -> ReplicaAddress:
