@@ -84,6 +84,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+
+def stop(service: subprocess.Popen) -> None:
+    """Stop a service process started for a benchmark: politely, then for good."""
+    service.terminate()
+    try:
+        service.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        service.kill()
+
+
+def save(name: str, result: dict) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+
 async def wait_ready(base: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient() as client:
@@ -223,15 +237,10 @@ async def main(args) -> dict:
                     "latency_ms_mean": round(statistics.mean(latencies) * 1000, 1)})
                 print(json.dumps(result["lookup"][-1]), flush=True)
     finally:
-        service.terminate()
-        try:
-            service.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            service.kill()
+        stop(service)
         if not args.keep:
             await drop_namespace(settings)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "person_api.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    save("person_api", result)
     return result
 
 

@@ -36,7 +36,7 @@ os.environ.setdefault("YBSS_LOG_LEVEL", "WARNING")
 
 import httpx  # noqa: E402
 
-from person_api import citizen_id, closed_loop, free_port, percentile, wait_ready  # noqa: E402
+from person_api import citizen_id, closed_loop, free_port, percentile, save, stop, wait_ready  # noqa: E402
 from services.kernel.auth import mint_token  # noqa: E402
 from services.kernel.generations import active_generation  # noqa: E402
 from services.kernel.namespaces import drop_namespace  # noqa: E402
@@ -48,7 +48,6 @@ from services.person.projections import ADDRESSES  # noqa: E402
 from services.person.views.whereabouts import derive  # noqa: E402
 from services.person.whereabouts import WHEREABOUTS  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results"
 PLATES = 20_000
 TOWNSHIP = "532503001"
 
@@ -195,15 +194,10 @@ async def main(args) -> dict:
                                               not_found=misses, failures=failures))
                 print("http", json.dumps(result["http"][-1]), flush=True)
     finally:
-        service.terminate()
-        try:
-            service.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            service.kill()
+        stop(service)
         if not args.keep:
             await drop_namespace(settings)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "whereabouts.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    save("whereabouts", result)
     return result
 
 
