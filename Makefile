@@ -62,7 +62,7 @@ bench-registries: up
 	$(PY) bench/person_api.py
 	$(PY) bench/whereabouts.py
 
-fuzz: up
+fuzz: up  ## every context; CONTEXTS="person house" narrows it
 	bash scripts/fuzz_api.sh
 
 clean: down

@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
-# Property-based fuzzing of the address API from its own OpenAPI document (schemathesis): no input may
-# produce a server error. Needs the local stack (`make up`); starts and stops its own address service.
+# Property-based fuzzing of every service's API from its own OpenAPI document (schemathesis): no input may
+# produce a server error. The contexts come from the registry (contracts/contexts.py); `make fuzz CONTEXTS=person`
+# narrows it. Needs the local stack (`make up`); starts and stops its own services in a namespace of their own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOOLS=deploy/local/.work/fuzz-venv
 [ -x "$TOOLS/bin/schemathesis" ] || { python3.11 -m venv "$TOOLS" && "$TOOLS/bin/pip" install -q schemathesis==4.32.5; }
-PORT="${YBSS_FUZZ_PORT:-18001}"
-export YBSS_NAMESPACE="${YBSS_NAMESPACE:-fuzz$RANDOM}" YBSS_PORT="$PORT" YBSS_LOG_LEVEL=WARNING
-.venv/bin/python -m services.address > deploy/local/.work/logs/fuzz-address.log 2>&1 &
-SERVICE=$!
+mkdir -p deploy/local/.work/logs
+export YBSS_NAMESPACE="${YBSS_NAMESPACE:-fuzz$RANDOM}" YBSS_LOG_LEVEL=WARNING
+CONTEXTS="${CONTEXTS:-$(.venv/bin/python -c 'from contracts.contexts import names; print(" ".join(names()))')}"
+PIDS=()
 cleanup() {
-  kill $SERVICE 2>/dev/null; wait $SERVICE 2>/dev/null || true
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; done
   .venv/bin/python -c "import asyncio; from services.kernel.namespaces import drop_namespace; \
 from services.kernel.settings import get_settings; asyncio.run(drop_namespace(get_settings()))" || true
 }
 trap cleanup EXIT
-for _ in $(seq 60); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.5; done
 TOKEN=$(.venv/bin/ybss token --role admin --org 532503)
-"$TOOLS/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $TOKEN" \
-  --checks not_a_server_error --max-examples "${YBSS_FUZZ_EXAMPLES:-40}" --workers 2
+status=0
+for context in $CONTEXTS; do
+  port=$(.venv/bin/python -c "from contracts.contexts import context; print(context('$context').port + 10000)")
+  YBSS_PORT="$port" .venv/bin/python -m "services.$context" > "deploy/local/.work/logs/fuzz-$context.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 90); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
+  echo "== fuzzing $context on :$port"
+  "$TOOLS/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" -H "Authorization: Bearer $TOKEN" \
+    --checks not_a_server_error --max-examples "${YBSS_FUZZ_EXAMPLES:-40}" --workers 2 || status=1
+done
+exit $status
