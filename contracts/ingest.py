@@ -5,6 +5,11 @@ An agency (民政, 住建, 市场监管, 旅馆业, 物流 ...) publishes ``Inge
 ``<ns>.ingest.<agency>.replies`` (key = its record id) with an ``IngestReply``: accepted with the entity id and
 version, or rejected with every failing field and rule in Chinese and English (符合标准的数据方可进入).
 
+Answers are delivered at least once: a rebalance or a crash between answering and committing answers a record
+again. A repeated answer is the same answer: ``reply_id`` is derived from what the answer says (record, operation,
+content hash, outcome, batch row), so an agency drops a reply whose ``reply_id`` it has seen, and matches an
+answer to what it sent by ``operation`` and ``content_hash``, never by position on the topic.
+
 Between the gate (the ingest context) and the registry that owns the entity type travels an
 ``IngestCommand`` on ``<ns>.<context>.ingest``; agencies never see it. A record is applied at most once per
 (agency, record id, content hash), however often it is redelivered or resent.
@@ -17,7 +22,7 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from contracts.envelope import utc_now
 from contracts.topics import context_topic
@@ -39,7 +44,7 @@ HOUSE_EXAMPLE = {
 }
 REJECTED_EXAMPLE = {
     "agency": "mz-civil-affairs", "record_id": "MZ-2026-000124", "status": "rejected", "entity_type": "person",
-    "content_hash": "9f2c3b4a", "reasons": [{"field": "birth_date", "rule": "identity.birth_date_mismatch",
+    "operation": "create", "content_hash": "9f2c3b4a", "reasons": [{"field": "birth_date", "rule": "identity.birth_date_mismatch",
                                             "msg": "birth date does not match the ID number",
                                             "msg_zh": "出生日期与身份证号码不符"}],
 }
@@ -103,14 +108,16 @@ class IngestReply(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [REJECTED_EXAMPLE, {
         "agency": "mz-civil-affairs", "record_id": "MZ-2026-000123", "status": "accepted", "entity_type": "person",
-        "entity_id": "P-0192f1a2b3c4", "stream_id": "person-P-0192f1a2b3c4", "version": 1, "content_hash": "1a2b3c4d",
-        "reasons": []}]})
+        "operation": "create", "entity_id": "P-0192f1a2b3c4", "stream_id": "person-P-0192f1a2b3c4", "version": 1,
+        "content_hash": "1a2b3c4d", "reasons": []}]})
 
     agency: str = Field(examples=["mz-civil-affairs"])
     record_id: str = Field(examples=["MZ-2026-000123"])
     status: Literal["accepted", "rejected", "review"] = Field(
         description="accepted 已入库, rejected 退回 (see reasons), review 待地址治理 (a collector must pick the address)")
     entity_type: str | None = Field(default=None, examples=["person"])
+    operation: Operation | None = Field(default=None, description="the operation the agency asked for (None when "
+                                        "the record could not be read)", examples=["create"])
     entity_id: str | None = Field(default=None, examples=["P-0192f1a2b3c4"])
     stream_id: str | None = Field(default=None, examples=["person-P-0192f1a2b3c4"])
     version: int | None = Field(default=None, examples=[1])
@@ -120,6 +127,13 @@ class IngestReply(BaseModel):
     reasons: list[Reason] = Field(default_factory=list)
     address_link: AddressLink | None = None
     replied_at: datetime = Field(default_factory=utc_now)
+
+    @computed_field(description="应答编号: the same for every delivery of the same answer; drop a reply_id seen before")
+    @property
+    def reply_id(self) -> str:
+        said = [self.agency, self.record_id, self.operation, self.content_hash, self.status, self.entity_id,
+                self.version, self.batch_id, self.row, sorted((r.field, r.rule) for r in self.reasons)]
+        return hashlib.sha256(json.dumps(said, ensure_ascii=False, default=str).encode()).hexdigest()[:24]
 
 
 def content_hash(record: IngestRecord) -> str:

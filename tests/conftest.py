@@ -23,7 +23,7 @@ from services.kernel.settings import get_settings  # noqa: E402
 
 TESTS = Path(__file__).resolve().parent
 #: Folders whose tests need the real Kafka and MongoDB-compatible server (``-m "not integration"`` skips them).
-NEEDS_STACK = {"integration", "e2e"}
+NEEDS_STACK = {"integration", "e2e", "security"}
 
 
 def pytest_collection_modifyitems(config, items):

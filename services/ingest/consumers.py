@@ -78,7 +78,8 @@ async def admit(rt, forwarder: Forwarder, agency_id: str, value: bytes, key: str
     if reasons:
         return await forwarder.answer(IngestReply(
             agency=agency_id, record_id=checked.record_id, status="rejected", batch_id=batch_id, row=row,
-            entity_type=record.entity_type if record else None, reasons=reasons,
+            entity_type=record.entity_type if record else None, operation=record.operation if record else None,
+            reasons=reasons,
             content_hash=content_hash(record) if record else None))
     command = IngestCommand(agency=agency.id, jurisdiction=agency.jurisdiction, record=record,
                             content_hash=content_hash(record), batch_id=batch_id, row=row)
@@ -87,6 +88,7 @@ async def admit(rt, forwarder: Forwarder, agency_id: str, value: bytes, key: str
         if linked is None:
             return await forwarder.answer(IngestReply(
                 agency=agency.id, record_id=record.record_id, status="review", entity_type=record.entity_type,
+                operation=record.operation,
                 content_hash=command.content_hash, batch_id=batch_id, row=row, reasons=[Reason(
                     field="address_text", rule="address.review", msg="the address waits for a collector to pick it",
                     msg_zh="地址待人工确认（地址治理）")]))

@@ -205,7 +205,7 @@ class IngestApplier:
 
     async def _settle(self, command: IngestCommand, token: str, applied: Applied) -> IngestReply:
         reply = IngestReply(agency=command.agency, record_id=command.record.record_id, status="accepted",
-                            entity_type=command.record.entity_type, entity_id=applied.entity_id,
+                            entity_type=command.record.entity_type, operation=command.record.operation, entity_id=applied.entity_id,
                             stream_id=applied.stream_id, version=applied.version, content_hash=command.content_hash,
                             batch_id=command.batch_id, row=command.row, address_link=command.address_link)
         await self.db[RECORDS].update_one(
@@ -242,14 +242,15 @@ class IngestApplier:
     def _reply(self, command: IngestCommand, stored: dict) -> IngestReply:
         """The stored answer, for the batch and row this delivery came with."""
         INGEST_RECORDS.labels(self.context, command.agency, "repeated").inc()
-        return IngestReply.model_validate({**stored, "batch_id": command.batch_id, "row": command.row})
+        return IngestReply.model_validate({**stored, "batch_id": command.batch_id, "row": command.row,
+                                           "operation": command.record.operation})
 
     def _rejected(self, command: IngestCommand, reasons: list[Reason]) -> IngestReply:
         INGEST_RECORDS.labels(self.context, command.agency, "rejected").inc()
         for reason in reasons:
             INGEST_REJECTS.labels(command.agency, reason.rule).inc()
         return IngestReply(agency=command.agency, record_id=command.record.record_id, status="rejected",
-                           entity_type=command.record.entity_type, content_hash=command.content_hash,
+                           entity_type=command.record.entity_type, operation=command.record.operation, content_hash=command.content_hash,
                            batch_id=command.batch_id, row=command.row, reasons=reasons,
                            address_link=command.address_link)
 

@@ -96,7 +96,7 @@ async def test_duplicates_gaps_and_poison_are_handled_and_the_stream_keeps_flowi
     await dead.start()
     letters = []
     try:
-        for _ in range(40):
+        for _ in range(240):
             for records in (await dead.getmany(timeout_ms=500)).values():
                 letters.extend(records)
             if len(letters) >= 3:

@@ -64,7 +64,7 @@ async def test_rebuild_equals_the_live_model_and_is_swapped_in(address_client, p
         assert not differing, f"{logical}: {list(differing.items())[:2]}"
     assert await active_generation(rt.db, registry.name) == report.generation
 
-    for _ in range(100):  # the service notices the swap and moves its subscriber
+    for _ in range(600):  # the service notices the swap and moves its subscriber
         if rt.runners[registry.name].generation == report.generation:
             break
         await asyncio.sleep(0.1)

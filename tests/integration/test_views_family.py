@@ -118,7 +118,7 @@ async def test_the_family_in_a_rented_flat_seen_from_every_view(address_client, 
 
     # 查人知住 for the father: residence with the road's new name, the hotel he works at, the dated history
     async def renamed_residence():
-        for _ in range(100):
+        for _ in range(600):
             found = await get(person_client, f"/v1/persons/{ids['father']}/whereabouts",
                               after=[token(ended), token(hired)])
             if new_road in (found["residence"]["full_name"] or ""):

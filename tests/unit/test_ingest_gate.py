@@ -94,3 +94,21 @@ def test_the_committed_asyncapi_document_is_current():
     assert OUT.read_text(encoding="utf-8") == render(), "run `python -m services.ingest.asyncapi`"
     document = json.loads(render())
     assert document["asyncapi"].startswith("3.") and "IngestRecord" in document["components"]["schemas"]
+
+
+def test_a_repeated_answer_has_the_same_reply_id_and_a_different_answer_another():
+    """Answers come at least once (docs/INGEST.md): an agency drops a reply_id it has seen."""
+    from contracts.ingest import IngestReply
+
+    accepted = IngestReply(agency="mz-civil-affairs", record_id="MZ-1", status="accepted", entity_type="person",
+                           operation="create", entity_id="P-1", stream_id="person-P-1", version=1, content_hash="h1")
+    stored = accepted.model_dump(mode="json")
+    assert stored["reply_id"] and stored["operation"] == "create"
+    again = IngestReply.model_validate({**stored, "replied_at": "2026-12-03T00:00:00Z"})  # answered from storage later
+    assert again.reply_id == accepted.reply_id
+    update = accepted.model_copy(update={"operation": "update", "version": 2, "content_hash": "h2"})
+    assert update.reply_id != accepted.reply_id
+    rejected = accepted.model_copy(update={"status": "rejected", "entity_id": None, "version": None})
+    assert rejected.reply_id != accepted.reply_id
+    other_row = accepted.model_copy(update={"batch_id": "B1", "row": 7})
+    assert other_row.reply_id != accepted.reply_id
