@@ -23,6 +23,7 @@ from services.kernel.errors import StateConflict
 from services.kernel.ids import new_id
 from services.kernel.ports import ClaimsPort, EventStorePort
 from services.kernel.replicas.address import AddressPort
+from services.kernel.replicas.links import PersonPort, check_parties
 
 class HouseAccepted(Accepted):
     """A house command's answer: the house, its stream and new version, and what it got wrong but was kept."""
@@ -44,10 +45,11 @@ def duplicate_house(code: str) -> Callable[[str], StateConflict]:
 
 
 class HouseService(Application):
-    def __init__(self, store: EventStorePort, claims: ClaimsPort, addresses: AddressPort,
+    def __init__(self, store: EventStorePort, claims: ClaimsPort, addresses: AddressPort, persons: PersonPort,
                  today: Callable[[], date] = china_today) -> None:
         super().__init__(store, claims)
         self.addresses = addresses
+        self.persons = persons  #: the person replica: a linked person must exist and not be cancelled
         self.today = today
 
     @staticmethod
@@ -59,11 +61,12 @@ class HouseService(Application):
         ctx.require_within(address.division_code)
         facts = AddressFacts(code=address.code, kind=address.kind, full_name=address.full_name,
                              division_code=address.division_code or "")
+        owner = (await check_parties(self.persons, [("owner", command.owner)])).get("owner", command.owner)
         house_id = new_id("H")
 
         async def register() -> House:
             house = House.register(house_id, facts, property_nature=command.property_nature, use=command.use,
-                                   area=command.area, rooms=command.rooms, owner=command.owner,
+                                   area=command.area, rooms=command.rooms, owner=owner,
                                    management_level=command.management_level, key_house=command.key_house,
                                    key_reason=command.key_reason)
             return await self.save(house, ctx)
@@ -92,8 +95,9 @@ class HouseService(Application):
                                   lambda h: h.change_use(command.use, command.reason), ctx)
 
     async def change_owner(self, house_id: str, command: ChangeOwner, ctx: CommandContext) -> HouseAccepted:
+        owner = (await check_parties(self.persons, [("owner", command.owner)])).get("owner", command.owner)
         return await self._change(house_id, command.expected_version,
-                                  lambda h: h.change_owner(command.owner, command.reason), ctx)
+                                  lambda h: h.change_owner(owner, command.reason), ctx)
 
     async def set_key_status(self, house_id: str, command: SetKeyStatus, ctx: CommandContext) -> HouseAccepted:
         return await self._change(house_id, command.expected_version, lambda h: h.set_key_status(
@@ -101,13 +105,19 @@ class HouseService(Application):
 
     async def start_rental(self, house_id: str, command: StartRental, ctx: CommandContext) -> HouseAccepted:
         rental_id = new_id("R")
-        terms = RentalTerms(**{name: getattr(command, name) for name in RentalTerms.__dataclass_fields__})
+        parties = await check_parties(self.persons, [("lessor", command.lessor),
+                                                     ("security_person", command.security_person)])
+        terms = RentalTerms(**{name: parties.get(name, getattr(command, name))
+                               for name in RentalTerms.__dataclass_fields__})
         return await self._change(house_id, command.expected_version,
                                   lambda h: h.start_rental(rental_id, terms, self.today()), ctx, rental_id=rental_id)
 
     async def add_tenant(self, house_id: str, rental_id: str, command: AddTenant, ctx: CommandContext) -> HouseAccepted:
+        """The tenant must be a registered, active person (one from another jurisdiction is normal)."""
+        await self.load(House, house_stream(house_id), house_id, None, ctx)  # 404 / 403 before telling of the person
+        tenant = await self.persons(command.person_id, "person_id")
         return await self._change(house_id, command.expected_version, lambda h: h.move_in(
-            rental_id, command.person_id.strip(), command.moved_in, self.today()), ctx, rental_id=rental_id)
+            rental_id, tenant.person_id, command.moved_in, self.today()), ctx, rental_id=rental_id)
 
     async def tenant_moves_out(self, house_id: str, rental_id: str, person_id: str, command: TenantMoveOut,
                                ctx: CommandContext) -> HouseAccepted:

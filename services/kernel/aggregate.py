@@ -12,6 +12,7 @@ from typing import Any, Callable, ClassVar, TypeVar
 
 from contracts.envelope import Actor
 from contracts.events import DomainEvent
+from services.kernel.errors import Forbidden
 
 E = TypeVar("E", bound=DomainEvent)
 
@@ -77,3 +78,11 @@ class CommandContext:
         """Refuse (403) a record whose division lies outside the caller's jurisdiction."""
         if self.jurisdiction is not None:
             self.jurisdiction(division_code)
+
+    def within(self, division_code: str | None) -> bool:
+        """Whether the record's division lies inside the caller's jurisdiction (no answer is refused)."""
+        try:
+            self.require_within(division_code)
+        except Forbidden:
+            return False
+        return True

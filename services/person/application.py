@@ -55,6 +55,25 @@ def _identity_key(fields: dict) -> str:
                     nationality=fields.get("nationality")).key
 
 
+class HeldBy(Exception):
+    """The document claim is held by ``owner`` (turned into the caller's 409 by ``PersonService._duplicate``)."""
+
+    def __init__(self, owner: str) -> None:
+        super().__init__(owner)
+        self.owner = owner
+
+
+def county_of(division_code: str | None) -> str:
+    """The county-level division (区县) of a record, named: never finer, so nothing locates the person."""
+    if not division_code:
+        return "another division"
+    county = division_code[:6]
+    try:
+        return f"{county} {divisions.full_name(county)}"
+    except KeyError:
+        return county
+
+
 def _day(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
@@ -100,17 +119,32 @@ class PersonService(Application):
         if base["legacy_import"]:
             holder = await self.settled_owner(key)
             if holder is not None:  # kept for a later merge, reported as a duplicate entry (重复录入)
+                duplicate = await self._duplicate(holder, ctx)
                 event = event.model_copy(update={"logic_errors": [*logic_errors, LogicError(
-                    field="document_number", rule="person.duplicate", message=f"also registered as {holder}")]})
+                    field="document_number", rule="person.duplicate", message=duplicate.message)]})
                 person = await register()
                 return PersonAccepted(person_id=person_id, stream_id=person.id, version=person.version)
-        person = await self.register_claimed(key, register, lambda p: p.person_id, self._duplicate)
+        try:
+            person = await self.register_claimed(key, register, lambda p: p.person_id, HeldBy)
+        except HeldBy as held:
+            raise await self._duplicate(held.owner, ctx) from None
         return PersonAccepted(person_id=person_id, stream_id=person.id, version=person.version)
 
-    @staticmethod
-    def _duplicate(owner: str) -> StateConflict:
-        return StateConflict("person.duplicate", f"this document is already registered as person {owner}",
-                             f"该证件已登记，人员编号 {owner}")
+    async def _duplicate(self, owner: str, ctx: CommandContext) -> StateConflict:
+        """409 for a number already registered: inside the caller's jurisdiction it names the person; outside it
+        names only the county-level division holding the record and how to ask for a transfer (协查), never
+        the id (the key to the other jurisdiction's record)."""
+        holder = await self.find(Person, person_stream(owner))
+        division = holder.division_code if holder is not None else None
+        if division is not None and ctx.within(division):
+            return StateConflict("person.duplicate", f"this document is already registered as person {owner}",
+                                 f"该证件已登记，人员编号 {owner}")
+        county = county_of(division)
+        return StateConflict(
+            "person.registered_elsewhere",
+            f"this document number is already registered outside your jurisdiction, in {county}; ask that "
+            "jurisdiction's police station for an assisted check (协查) to have the record transferred",
+            f"该证件号码已在您辖区外（{county}）登记，请通过协查向该辖区派出所申请转递")
 
     @staticmethod
     def _division(code: str, field: str) -> str:

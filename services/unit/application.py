@@ -12,12 +12,14 @@ from typing import Callable
 from pydantic import Field
 
 from contracts.calendar import china_today
+from contracts.parties import PartyRef
 from services.kernel.aggregate import CommandContext
 from services.kernel.application import Accepted, Application
 from services.kernel.errors import StateConflict
 from services.kernel.ids import new_id
 from services.kernel.ports import ClaimsPort, EventStorePort
 from services.kernel.replicas.address import AddressPort
+from services.kernel.replicas.links import PersonPort, check_parties
 from services.unit.commands import (
     AddLicence, AddSpecialTrade, ChangeStatus, CorrectUnit, FollowUp, Hire, Inspect, Leave, RecordUscc, RegisterUnit, RemoveSpecialTrade,
 )
@@ -44,10 +46,11 @@ def duplicate_unit(code: str) -> Callable[[str], StateConflict]:
 
 
 class UnitService(Application):
-    def __init__(self, store: EventStorePort, claims: ClaimsPort, addresses: AddressPort,
+    def __init__(self, store: EventStorePort, claims: ClaimsPort, addresses: AddressPort, persons: PersonPort,
                  today: Callable[[], date] = china_today) -> None:
         super().__init__(store, claims)
         self.addresses = addresses
+        self.persons = persons  #: the person replica: a linked person must exist and not be cancelled
         self.today = today
 
     @staticmethod
@@ -60,6 +63,8 @@ class UnitService(Application):
         fields = command.model_dump(exclude={"address_code"})
         fields.update(legal_representative=command.legal_representative, security_person=command.security_person,
                       licences=command.licences)
+        fields.update(await check_parties(self.persons, [("legal_representative", command.legal_representative),
+                                                         ("security_person", command.security_person)]))
         identity = UnitIdentity(**fields, address_code=address.code, address_name=address.full_name,
                                 division_code=address.division_code or "")
         unit, warnings = Unit.register(new_id("U"), identity, self.today())  # refuses bad codes before claiming
@@ -77,6 +82,8 @@ class UnitService(Application):
 
     async def correct(self, unit_id: str, command: CorrectUnit, ctx: CommandContext) -> UnitAccepted:
         changes = {name: getattr(command, name) for name in command.model_fields_set - {"reason", "expected_version"}}
+        changes.update(await check_parties(self.persons, [(name, changes.get(name)) for name in (
+            "legal_representative", "security_person") if isinstance(changes.get(name), PartyRef)]))
         return await self._change(unit_id, command.expected_version, lambda u: u.correct(command.reason, **changes),
                                   ctx)
 
@@ -117,8 +124,11 @@ class UnitService(Application):
             trade, command.on, self.today(), command.reason), ctx)
 
     async def hire(self, unit_id: str, command: Hire, ctx: CommandContext) -> UnitAccepted:
+        """The employee must be a registered, active person (one registered in another county is normal)."""
+        await self.load(Unit, unit_stream(unit_id), unit_id, None, ctx)  # 404 / 403 before telling of the person
+        employee = await self.persons(command.person_id, "person_id")
         return await self._change(unit_id, command.expected_version, lambda u: u.hire(
-            command.person_id.strip(), command.position, command.hired, self.today()), ctx)
+            employee.person_id, command.position, command.hired, self.today()), ctx)
 
     async def leave(self, unit_id: str, person_id: str, command: Leave, ctx: CommandContext) -> UnitAccepted:
         return await self._change(unit_id, command.expected_version,

@@ -13,6 +13,7 @@ from services.kernel.aggregate import CommandContext
 from services.kernel.errors import DomainRuleViolation, Forbidden, StateConflict
 from services.kernel.memory import InMemoryClaims, InMemoryEventStore
 from services.kernel.replicas.address import ReplicaAddress
+from services.kernel.replicas.links import LinkedPerson
 from services.unit.application import UnitService, uscc_claim
 from services.unit.commands import Hire, RegisterUnit
 
@@ -38,6 +39,21 @@ async def addresses(code: str, field: str) -> ReplicaAddress:
     return ADDRESSES[code]
 
 
+PERSONS = {"P-owner": LinkedPerson("P-owner", "532503001"), "P-a": LinkedPerson("P-a", "532503001"),
+           "P-1": LinkedPerson("P-1", "532503001"), "P-kaiyuan": LinkedPerson("P-kaiyuan", "532502001"),
+           "P-merged": LinkedPerson("P-a", "532503001")}
+CANCELLED = {"P-dead"}
+
+
+async def persons(person_id: str, field: str) -> LinkedPerson:
+    """The person replica's answer (services.kernel.replicas.links.linkable_person) as a dict."""
+    if person_id in CANCELLED:
+        raise DomainRuleViolation(field, "person.cancelled", f"person {person_id} is cancelled")
+    if person_id not in PERSONS:
+        raise DomainRuleViolation(field, "person.unknown", f"no registered person {person_id!r}")
+    return PERSONS[person_id]
+
+
 def within_532503(division_code: str | None) -> None:
     if not (division_code or "").startswith("532503"):
         raise Forbidden(f"{division_code} is outside 532503")
@@ -53,11 +69,11 @@ def ports():
 
 
 def house_service(ports) -> HouseService:
-    return HouseService(*ports, addresses=addresses, today=lambda: date(2026, 11, 20))
+    return HouseService(*ports, addresses=addresses, persons=persons, today=lambda: date(2026, 11, 20))
 
 
 def unit_service(ports) -> UnitService:
-    return UnitService(*ports, addresses=addresses, today=lambda: date(2026, 11, 20))
+    return UnitService(*ports, addresses=addresses, persons=persons, today=lambda: date(2026, 11, 20))
 
 
 async def test_one_house_per_address_and_the_second_names_the_first(ports):

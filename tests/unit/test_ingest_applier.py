@@ -15,7 +15,7 @@ from services.kernel.eventstore import EVENTS
 from services.kernel.ingest import RECORDS, REPLIES, IngestApplier
 from services.kernel.memory import InMemoryClaims, InMemoryEventStore
 from services.kernel.replicas.address import ReplicaAddress
-from tests.unit.test_house_application import ADDRESSES, ROOM, addresses
+from tests.unit.test_house_application import ADDRESSES, ROOM, addresses, persons
 
 
 class Collection:
@@ -55,7 +55,7 @@ class Events:
 def world():
     store, claims = InMemoryEventStore(), InMemoryClaims()
     db = {REPLIES: Collection(), RECORDS: Collection(), EVENTS: Events(store)}
-    service = HouseService(store, claims, addresses, today=lambda: date(2026, 11, 20))
+    service = HouseService(store, claims, addresses, persons, today=lambda: date(2026, 11, 20))
     applier = IngestApplier("house", db, claims, {"house": house_ingest.HANDLERS[0]}, service)
     return applier, store, claims, db
 

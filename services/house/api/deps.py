@@ -1,5 +1,5 @@
 """What the house routes are handed: the application service bound to the running service's stores and
-its address replica, and the configured rules."""
+its address and person replicas, and the configured rules."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from services.house.config import house_settings
 from services.house.views.houses import address_replica
 from services.kernel.deps import runtime
 from services.kernel.replicas.address import ReplicaAddress, require_usable_address
+from services.kernel.replicas.links import replica_persons
+from services.house.occupants import OCCUPANTS
 from services.kernel.runtime import Runtime
 
 
@@ -21,7 +23,7 @@ def service_for(rt: Runtime) -> HouseService:
     async def addresses(code: str, field: str) -> ReplicaAddress:
         return await require_usable_address(address_replica(rt), code, field)
 
-    return HouseService(rt.store, rt.claims, addresses)
+    return HouseService(rt.store, rt.claims, addresses, replica_persons(rt, OCCUPANTS))
 
 
 def service(rt: Annotated[Runtime, Depends(runtime)]) -> HouseService:

@@ -9,6 +9,8 @@ from fastapi import Depends
 
 from services.kernel.deps import runtime
 from services.kernel.replicas.address import ReplicaAddress, require_usable_address
+from services.kernel.replicas.links import replica_persons
+from services.unit.persons import UNIT_PERSONS
 from services.kernel.runtime import Runtime
 from services.unit.application import UnitService
 from services.unit.config import unit_settings
@@ -21,7 +23,7 @@ def service_for(rt: Runtime) -> UnitService:
     async def addresses(code: str, field: str) -> ReplicaAddress:
         return await require_usable_address(address_replica(rt), code, field)
 
-    return UnitService(rt.store, rt.claims, addresses)
+    return UnitService(rt.store, rt.claims, addresses, replica_persons(rt, UNIT_PERSONS))
 
 
 def service(rt: Annotated[Runtime, Depends(runtime)]) -> UnitService:
