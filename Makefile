@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 STACK := bash deploy/local/stack.sh
 # Keep the built SecantusDB server between clones on one machine (CI runs here too); a new machine builds it.
 export YBSS_STACK_CACHE_DIR ?= $(HOME)/.cache/ybss-stack
+# The Makefile is the local front door: services here run in local mode, on the development keys `make up` makes
+# (deploy/local/.work/keys). Anywhere else the environment defaults to production and refuses those keys.
+export YBSS_ENVIRONMENT ?= local
 
 .PHONY: venv install up down status run test pytest test-unit bench bench-registries fuzz topics clean
 
@@ -24,6 +27,7 @@ install: venv
 up: venv
 	$(STACK) up
 	$(PY) -m services.kernel.cli topics
+	$(PY) -m services.kernel.cli dev-keys
 
 down:
 	-@test -x $(PY) && $(PY) -m services.kernel.cli stop || true

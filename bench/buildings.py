@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("YBSS_NAMESPACE", f"bench{uuid.uuid4().hex[:8]}")
 os.environ.setdefault("YBSS_LOG_LEVEL", "WARNING")
+os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (services.kernel.devkeys)
 
 import httpx  # noqa: E402
 from asgi_lifespan import LifespanManager  # noqa: E402

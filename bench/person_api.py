@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("YBSS_NAMESPACE", f"bench{uuid.uuid4().hex[:8]}")
 os.environ.setdefault("YBSS_LOG_LEVEL", "WARNING")
+os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (services.kernel.devkeys)
 
 import httpx  # noqa: E402
 

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("YBSS_NAMESPACE", f"bench{uuid.uuid4().hex[:8]}")
 os.environ.setdefault("YBSS_LOG_LEVEL", "WARNING")
+os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (services.kernel.devkeys)
 
 import httpx  # noqa: E402
 

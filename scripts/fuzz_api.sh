@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 TOOLS=deploy/local/.work/fuzz-venv
 [ -x "$TOOLS/bin/schemathesis" ] || { python3.11 -m venv "$TOOLS" && "$TOOLS/bin/pip" install -q schemathesis==4.32.5; }
 mkdir -p deploy/local/.work/logs
-export YBSS_NAMESPACE="${YBSS_NAMESPACE:-fuzz$RANDOM}" YBSS_LOG_LEVEL=WARNING
+export YBSS_NAMESPACE="${YBSS_NAMESPACE:-fuzz$RANDOM}" YBSS_LOG_LEVEL=WARNING YBSS_ENVIRONMENT=local
 CONTEXTS="${CONTEXTS:-$(.venv/bin/python -c 'from contracts.contexts import names; print(" ".join(names()))')}"
 PIDS=()
 cleanup() {

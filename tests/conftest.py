@@ -12,6 +12,10 @@ from pathlib import Path
 
 NAMESPACE = os.environ.setdefault("YBSS_NAMESPACE", f"t{uuid.uuid4().hex[:10]}")
 os.environ.setdefault("YBSS_LOG_LEVEL", "INFO")
+# Tests run in local mode: services verify with the development JWKS and mint_token signs with the development
+# key (deploy/local/.work/keys, made by the first run or `make up`; services.kernel.devkeys). Service processes
+# the e2e tests start inherit this.
+os.environ.setdefault("YBSS_ENVIRONMENT", "local")
 # A ceiling, not an expectation: reads normally catch up in milliseconds, but a consumer-group rebalance
 # after a test kills a service can pause a read model for several seconds on a 2-core machine.
 os.environ.setdefault("YBSS_READ_WAIT_TIMEOUT_SECONDS", "30")

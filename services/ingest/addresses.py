@@ -1,7 +1,8 @@
 """Free-text addresses from agencies (地址治理): linked by the address service's matcher or queued for a collector.
 
 A record whose address is free text (``address_text``, no ``address_code``) is matched with the address
-service's ``POST /v1/addresses/match`` over HTTP, on the agency's behalf (a token with its id and jurisdiction).
+service's ``POST /v1/addresses/match`` over HTTP under the ingest service's own identity (role ``service``, its
+key ``svc-ingest``; the agency's jurisdiction as ``org`` and its id as ``on_behalf_of``), never a user token.
 Above the agency's threshold, and only if the agency is trusted to be matched automatically, the record is
 linked (the link keeps the score and the matcher's reasons); otherwise it waits in the review queue
 (``address_reviews``) until a collector picks the address or registers a new door plate. The queue is listed
@@ -19,7 +20,7 @@ from prometheus_client import Counter
 
 from contracts.ingest import AddressLink, IngestCommand
 from services.ingest.config import Agency, ingest_settings
-from services.kernel.auth import mint_token
+from services.kernel.auth import mint_service_token
 from services.kernel.logging import get_logger
 
 log = get_logger(__name__)
@@ -46,7 +47,7 @@ class AddressMatcher:
 
     async def best(self, agency: Agency, text: str, settings) -> dict | None:
         config = ingest_settings()
-        token = mint_token(agency.id, "agency", agency.jurisdiction, settings, ttl_seconds=300, channel="agency")
+        token = mint_service_token("ingest", agency.jurisdiction, settings, ttl_seconds=300, on_behalf_of=agency.id)
         body = {"text": text, "division_code": agency.jurisdiction, "limit": 3}
         last: Exception | None = None
         for attempt in range(config.match_attempts):

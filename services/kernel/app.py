@@ -43,12 +43,12 @@ class ServiceSpec:
 
 
 class InsecureConfiguration(SystemExit):
-    """The service refuses to start: outside local mode it would accept tokens anyone can mint."""
+    """The service refuses to start: outside local mode it would accept tokens anyone can mint (or has no key)."""
 
 
 def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    reasons = settings.insecure_reasons()
+    reasons = settings.insecure_reasons(spec.context)
     if reasons:
         raise InsecureConfiguration(f"ybss {spec.context} refuses to start in environment "
                                     f"{settings.environment!r}: " + "; ".join(reasons))

@@ -13,12 +13,29 @@ from services.kernel.settings import get_settings
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from services.kernel.auth import ROLES, mint_token
+    """A user token signed with YBSS_JWT_PRIVATE_KEY_FILE or, when unset, the development key (whatever the
+    environment: services outside local mode refuse that key, so such a token opens nothing there)."""
+    from services.kernel.auth import USER_ROLES, mint_token, validate_org
 
-    if args.role not in ROLES:
-        print(f"unknown role {args.role!r}; one of {', '.join(ROLES)}", file=sys.stderr)
+    if args.role not in USER_ROLES:
+        print(f"unknown role {args.role!r}; one of {', '.join(USER_ROLES)} (service tokens are signed by the "
+              "services' own keys)", file=sys.stderr)
         return 2
-    print(mint_token(args.sub, args.role, args.org, ttl_seconds=args.ttl, channel=args.channel))
+    problem = validate_org(args.org)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    settings = get_settings()
+    if not settings.jwt_private_key_file:
+        settings = settings.model_copy(update={"environment": "local"})
+    print(mint_token(args.sub, args.role, args.org, settings, ttl_seconds=args.ttl, channel=args.channel))
+    return 0
+
+
+def cmd_dev_keys(_: argparse.Namespace) -> int:
+    from services.kernel.devkeys import ensure_dev_keys
+
+    print(f"development keys (local mode only): {ensure_dev_keys()}")
     return 0
 
 
@@ -183,13 +200,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ybss", description="ybss operator CLI (一标三实)")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    token = commands.add_parser("token", help="mint a development JWT")
+    token = commands.add_parser("token", help="sign a user JWT with the development key (or YBSS_JWT_PRIVATE_KEY_FILE)")
     token.add_argument("--role", required=True, help="collector | police | supervisor | agency | admin")
-    token.add_argument("--org", required=True, help="organisation code, e.g. 532503")
+    token.add_argument("--org", required=True, help="division code, e.g. 532503 (checked against the division table)")
     token.add_argument("--sub", default="dev-user", help="subject (user or agency id)")
     token.add_argument("--channel", default="web", help="app | web | agency | import")
     token.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
     token.set_defaults(func=cmd_token)
+    dev_keys = commands.add_parser("dev-keys", help="make the development key pairs once (deploy/local/.work/keys)")
+    dev_keys.set_defaults(func=cmd_dev_keys)
 
     topics = commands.add_parser("topics", help="create the project's topics (idempotent)")
     topics.set_defaults(func=cmd_topics)

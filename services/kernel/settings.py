@@ -7,6 +7,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: the retired HMAC development key (before issue 16): refused like any YBSS_JWT_SECRET, and must appear nowhere in
+#: deploy/ (tests/deploy checks)
 LOCAL_DEV_JWT_SECRET = "ybss-local-development-key-do-not-use-in-production"
 
 
@@ -29,12 +31,21 @@ class Settings(BaseSettings):
     namespace: str = Field(default="ybss", description="prefix of topics, consumer groups and databases")
     topic_partitions: int = Field(default=6, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1)
-    environment: str = Field(default="local", description="local (make run, tests) or anything else (staging, "
-                             "production): outside local the services refuse the development JWT key")
-    jwt_secret: str = LOCAL_DEV_JWT_SECRET
-    jwt_algorithm: str = "HS256"
+    environment: str = Field(default="production", description="local (make run, tests: set explicitly) or anything "
+                             "else (staging, production): outside local the services refuse development keys")
+    jwt_jwks_file: str | None = Field(default=None, description="JWKS file with the public keys that verify tokens")
+    jwt_jwks_url: str | None = Field(default=None, description="the identity provider's JWKS URL (cached)")
+    jwt_jwks_cache_seconds: float = Field(default=300.0, gt=0, description="how long a fetched JWKS is trusted")
+    jwt_private_key_file: str | None = Field(default=None, description="PEM that `ybss token` signs with (local)")
     jwt_issuer: str = "ybss"
+    jwt_audience: str = "ybss"
+    jwt_max_ttl_seconds: int = Field(default=12 * 3600, ge=60, description="longest accepted exp - iat")
+    service_key_file: str | None = Field(default=None, description="PEM of this service's own identity (ingest)")
+    jwt_secret: str | None = Field(default=None, repr=False, description="legacy HMAC key: refused outside local, "
+                                   "ignored in local (HMAC tokens are refused everywhere)")
     relay_batch_size: int = Field(default=500, ge=1)
+    request_body_max_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="largest request body (413 over it); a route may declare its own")
     relay_idle_poll_seconds: float = Field(default=0.2, gt=0)
     relay_lease_ttl_seconds: float = Field(
         default=10.0, ge=1, description="a relay leader's term without renewal; a standby takes over after it")
@@ -53,15 +64,67 @@ class Settings(BaseSettings):
     generation_poll_seconds: float = Field(default=2.0, gt=0, description="how often services look for a swapped read model")
     log_level: str = "INFO"
 
-    def insecure_reasons(self) -> list[str]:
-        """Why this configuration must not serve outside local mode (empty when it may)."""
-        if self.environment == "local":
+    @property
+    def local(self) -> bool:
+        return self.environment == "local"
+
+    def jwks_source(self) -> tuple[str | None, str | None]:
+        """(file, url) of the verifying keys; locally, without either, the development keys (made on first use)."""
+        if self.jwt_jwks_file or self.jwt_jwks_url or not self.local:
+            return self.jwt_jwks_file, self.jwt_jwks_url
+        from services.kernel.devkeys import JWKS, ensure_dev_keys
+
+        return str(ensure_dev_keys() / JWKS), None
+
+    def user_signing_key_file(self) -> str | None:
+        """The PEM `ybss token` signs with: the configured one, or locally the development key."""
+        if self.jwt_private_key_file or not self.local:
+            return self.jwt_private_key_file
+        from services.kernel.devkeys import USER_KEY, ensure_dev_keys
+
+        return str(ensure_dev_keys() / USER_KEY)
+
+    def service_signing_key_file(self, service: str) -> str | None:
+        """The PEM of a service's own identity: ``YBSS_SERVICE_KEY_FILE``, or locally its development key."""
+        if self.service_key_file or not self.local:
+            return self.service_key_file
+        from services.kernel.devkeys import ensure_dev_keys, service_key_name
+
+        return str(ensure_dev_keys() / service_key_name(service))
+
+    def insecure_reasons(self, context: str | None = None) -> list[str]:
+        """Why this configuration must not serve outside local mode (empty when it may); ``context`` names the
+        service starting (one with its own identity needs its key)."""
+        if self.local:
             return []
+        from services.kernel.devkeys import SERVICE_IDENTITIES
+        from services.kernel.keys import KeySourceError, is_development_kid, keyset, signing_key
+
         reasons = []
-        if self.jwt_secret == LOCAL_DEV_JWT_SECRET:
-            reasons.append("YBSS_JWT_SECRET is the committed development key; set the identity provider's key")
-        elif self.jwt_algorithm.startswith("HS") and len(self.jwt_secret.encode()) < 32:
-            reasons.append(f"YBSS_JWT_SECRET is {len(self.jwt_secret.encode())} bytes; an HMAC key needs at least 32")
+        if context in SERVICE_IDENTITIES and not self.service_key_file:
+            reasons.append(f"the {context} service calls others under its own identity: set YBSS_SERVICE_KEY_FILE "
+                           f"to its private key (public half in the JWKS as svc-{context})")
+        if self.jwt_secret:
+            reasons.append("YBSS_JWT_SECRET is set: HMAC tokens are no longer accepted (whoever holds the secret can "
+                           "mint any token); remove it and mount the public keys (YBSS_JWT_JWKS_FILE)")
+        if not (self.jwt_jwks_file or self.jwt_jwks_url):
+            return [*reasons, "no JWKS: set YBSS_JWT_JWKS_FILE or YBSS_JWT_JWKS_URL to the identity provider's "
+                              "public keys"]
+        keys = keyset(self.jwt_jwks_file, self.jwt_jwks_url, self.jwt_jwks_cache_seconds)
+        try:
+            development = sorted(kid for kid in keys.keys() if is_development_kid(kid))
+        except KeySourceError as error:
+            return [*reasons, str(error)]
+        if development:
+            reasons.append(f"the JWKS {keys.source} holds development keys {development} (made by `make up`); "
+                           "publish only the identity provider's and the services' own keys")
+        if self.service_key_file:
+            try:
+                kid = signing_key(self.service_key_file, keys).kid
+                if is_development_kid(kid):
+                    reasons.append(f"YBSS_SERVICE_KEY_FILE is the development key {kid}")
+            except KeySourceError as error:
+                reasons.append(f"YBSS_SERVICE_KEY_FILE: {error}")
         return reasons
 
     def kafka_client_options(self) -> dict:

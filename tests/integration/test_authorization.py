@@ -1,9 +1,10 @@
 """Authorization over every route of every service: who may call it (role) and which records (jurisdiction).
 
 The role table is generic: every route of every context must declare its permission (services.kernel.authz),
-and for each of the five roles the route answers 403 exactly when the role is not among the declared ones
-(admin always passes). Jurisdiction is checked on real records: inside the caller's division the record is
-read and changed, outside it is refused with 403 naming both divisions, and lists are filtered, not refused.
+and for each role (the five user roles and a service's own identity) the route answers 403 exactly when the role
+is not among the declared ones (admin always passes). Jurisdiction is checked on real records: inside the caller's
+division the record is read and changed, outside it is refused with 403 naming both divisions, and lists are
+filtered, not refused.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from asgi_lifespan import LifespanManager
 from fastapi.routing import APIRoute
 
 from contracts.contexts import CONTEXTS
-from services.kernel.auth import ROLES, mint_token
+from services.kernel.auth import ROLES, SERVICE_ROLE, mint_service_token, mint_token
 from tests.integration.address_helpers import TOWNSHIP
 from tests.integration.conftest import unique_name
 
@@ -27,7 +28,9 @@ OUTSIDE_ORG = "532502"  # 个旧市, a neighbour of 蒙自市 (532503) in the sa
 
 
 def headers(role: str, org: str = "532503", sub: str = "T-1") -> dict:
-    return {"Authorization": "Bearer " + mint_token(sub, role, org)}
+    """A user token, or for role ``service`` the ingest service's own (signed with its key, svc-ingest)."""
+    token = mint_service_token("ingest", org) if role == SERVICE_ROLE else mint_token(sub, role, org)
+    return {"Authorization": "Bearer " + token}
 
 
 def declared_permission(route: APIRoute) -> tuple[str, tuple[str, ...]] | None:

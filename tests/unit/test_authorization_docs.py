@@ -10,7 +10,7 @@ from contracts.contexts import CONTEXTS
 from services.kernel.authz import ACTIONS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "AUTHORIZATION.md"
-COLUMNS = ("collector", "police", "supervisor", "agency")
+COLUMNS = ("collector", "police", "supervisor", "agency", "admin", "service")  # admin is implied, never declared
 
 
 def documented() -> dict[str, tuple[str, ...]]:
@@ -19,7 +19,7 @@ def documented() -> dict[str, tuple[str, ...]]:
         match = re.match(r"\|\s*`([\w.\-]+)`\s*\|(.*)", line)
         if match:
             cells = [cell.strip() for cell in match.group(2).split("|")]
-            rows[match.group(1)] = tuple(role for role, cell in zip(COLUMNS, cells) if cell == "✓")
+            rows[match.group(1)] = tuple(role for role, cell in zip(COLUMNS, cells) if cell == "✓" and role != "admin")
     return rows
 
 

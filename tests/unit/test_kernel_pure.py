@@ -71,14 +71,16 @@ def test_upcasters_chain_old_payloads_to_the_newest_shape():
     assert upcast("LegacyThing", 3, {"size": 4, "unit": "m"}) == (3, {"size": 4, "unit": "m"})
 
 
-def test_tokens_carry_role_and_organisation_and_bad_ones_are_refused():
-    settings = Settings(jwt_secret="k" * 40)
+def test_tokens_carry_role_and_organisation_and_bad_ones_are_refused(tmp_path):
+    from tests.keyring import Keyring
+
+    settings = Settings()  # local mode (tests/conftest.py): the development keys
     claims = decode_token(mint_token("PC-7", "supervisor", "532503", settings), settings)
     assert (claims["sub"], claims["role"], claims["org"]) == ("PC-7", "supervisor", "532503")
-    other = Settings(jwt_secret="x" * 40)
+    stranger = Keyring(tmp_path).add("dev-user")  # same kid, another key: the signature does not verify
     with pytest.raises(HTTPException) as refused:
-        decode_token(mint_token("PC-7", "police", "532503", other), settings)
-    assert refused.value.status_code == 401
+        decode_token(stranger.sign("dev-user"), settings)
+    assert refused.value.status_code == 401 and "Signature" in refused.value.detail
     with pytest.raises(HTTPException):
         decode_token(mint_token("PC-7", "police", "532503", settings, ttl_seconds=-5), settings)
 

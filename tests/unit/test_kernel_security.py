@@ -1,4 +1,4 @@
-"""No production on the development key; unknown roles are 401; actions declare consistent roles."""
+"""No production on the development keys; unknown roles are 401; actions declare consistent roles."""
 
 from __future__ import annotations
 
@@ -8,28 +8,37 @@ from fastapi import HTTPException
 from services.kernel.app import InsecureConfiguration, ServiceSpec, create_app
 from services.kernel.auth import decode_token, mint_token
 from services.kernel.authz import Scope, allow
-from services.kernel.settings import LOCAL_DEV_JWT_SECRET, Settings
+from services.kernel.settings import Settings
 from contracts.envelope import Actor
 
 
-def test_outside_local_mode_the_development_key_is_refused_with_the_reason():
-    settings = Settings(environment="production")
-    assert settings.jwt_secret == LOCAL_DEV_JWT_SECRET
+def test_outside_local_mode_the_development_keys_are_refused_with_the_reason():
+    from services.kernel.devkeys import JWKS, ensure_dev_keys
+
+    settings = Settings(environment="production", jwt_jwks_file=str(ensure_dev_keys() / JWKS))
     with pytest.raises(InsecureConfiguration) as refused:
         create_app(ServiceSpec(context="person"), settings)
-    assert "development key" in str(refused.value) and "production" in str(refused.value)
+    assert "development keys" in str(refused.value) and "production" in str(refused.value)
 
 
-def test_outside_local_mode_a_short_key_is_refused_and_a_real_one_accepted():
+def test_outside_local_mode_a_missing_jwks_is_refused_and_a_real_one_accepted(tmp_path):
+    from tests.keyring import Keyring
+
     with pytest.raises(InsecureConfiguration) as refused:
-        create_app(ServiceSpec(context="person"), Settings(environment="production", jwt_secret="short-secret"))
-    assert "at least 32" in str(refused.value)
-    app = create_app(ServiceSpec(context="person"), Settings(environment="production", jwt_secret="x" * 40))
+        create_app(ServiceSpec(context="person"), Settings(environment="production"))
+    assert "YBSS_JWT_JWKS_FILE" in str(refused.value)
+    real = Keyring(tmp_path).add("idp-2026")
+    app = create_app(ServiceSpec(context="person"), real.settings(environment="production"))
     assert app.title.startswith("ybss person service")
 
 
-def test_local_mode_runs_on_the_development_key():
-    assert Settings().insecure_reasons() == []
+def test_the_environment_defaults_to_production(monkeypatch):
+    monkeypatch.delenv("YBSS_ENVIRONMENT", raising=False)
+    assert Settings().environment == "production"
+
+
+def test_local_mode_runs_on_the_development_keys():
+    assert Settings(environment="local").insecure_reasons() == []
 
 
 def test_a_token_whose_role_is_not_one_of_ours_is_401():

@@ -30,7 +30,7 @@ from services.kernel.deps import runtime
 from services.kernel.runtime import Runtime
 
 router = APIRouter(prefix="/v1/addresses", tags=["free-text addresses 地址解析与匹配"],
-                   dependencies=[Depends(allow("address.text", *READERS))])
+                   dependencies=[Depends(allow("address.text", *READERS, "service"))])  # service: ingest's matcher
 Rt = Annotated[Runtime, Depends(runtime)]
 
 MAX_TEXT = 200

@@ -7,6 +7,7 @@ responsible for the key person when the causing event happened.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime
 from typing import Annotated, AsyncIterator, Literal
 
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.kernel.auth import token_expires_at
 from services.kernel.authz import Allowed
 from services.kernel.errors import NotFound
 from services.person.api.deps import Rt
@@ -66,11 +68,17 @@ async def list_alerts(rt: Rt, caller: Allowed("watch.read", *READ), since: Since
             summary="Live alerts 预警实时推送 (Server-Sent Events, your jurisdiction)")
 async def stream_alerts(request: Request, rt: Rt, caller: Allowed("watch.read", *READ),
                         since: Since = None) -> AsyncIterator[ServerSentEvent]:
-    """Each new alert once, as ``event: alert`` with the alert as JSON and its id; a comment keeps the line open."""
+    """Each new alert once, as ``event: alert`` with the alert as JSON and its id; a comment keeps the line open.
+    The stream lives no longer than the caller's token: at its ``exp`` a final ``event: end`` says why."""
     scope, seen = caller.scope_query("division_code"), set()
     mark = since or views.utcnow()
     quiet = 0.0
+    expires_at = token_expires_at(request)
     while not await request.is_disconnected():
+        if expires_at is not None and time.time() >= expires_at:
+            yield ServerSentEvent(event="end", data={"reason": "token_expired", "detail": "bearer token has expired: "
+                                  "reconnect with a fresh token (令牌已过期，请重新连接)"})
+            return
         for alert in await views.new_alerts(rt, scope, mark, seen):
             seen.add(alert["alert_id"])
             mark = max(mark, alert["raised_at"])
@@ -78,8 +86,9 @@ async def stream_alerts(request: Request, rt: Rt, caller: Allowed("watch.read", 
             quiet = 0.0
         if len(seen) > 10_000:
             seen = set(list(seen)[-5_000:])
-        await asyncio.sleep(POLL_SECONDS)
-        quiet += POLL_SECONDS
+        pause = POLL_SECONDS if expires_at is None else max(0.0, min(POLL_SECONDS, expires_at - time.time()))
+        await asyncio.sleep(pause)
+        quiet += pause
         if quiet >= KEEPALIVE_SECONDS:
             yield ServerSentEvent(comment="keep-alive")
             quiet = 0.0
