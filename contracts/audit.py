@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.bounds import FieldName, Scalar
 from contracts.events import DomainEvent
 
 Verdict = Literal["correct", "wrong", "unverifiable"]
@@ -33,9 +34,9 @@ class FieldVerdict(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    field: str = Field(description="field of the record's state, dotted for nested (e.g. number)")
+    field: FieldName = Field(description="field of the record's state, dotted for nested (e.g. number)")
     verdict: Verdict = Field(description="correct 正确 / wrong 错误 / unverifiable 无法核实")
-    correct_value: str | int | float | bool | None = Field(default=None, description="正确值, for a wrong field")
+    correct_value: Scalar = Field(default=None, description="正确值, for a wrong field")
 
 
 class CampaignOpened(DomainEvent):

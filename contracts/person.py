@@ -154,7 +154,7 @@ class HouseholdRegistration(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    division_code: str = Field(description="户籍地行政区划代码", examples=["511602"])
+    division_code: str = Field(max_length=40, description="户籍地行政区划代码", examples=["511602"])
     detail: str = Field(default="", max_length=128, description="户籍地详址", examples=["协兴镇牌坊村3组"])
 
 
@@ -163,7 +163,7 @@ class Employer(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    unit_id: str | None = Field(default=None, description="实有单位 id", examples=[None])
+    unit_id: str | None = Field(default=None, max_length=40, description="实有单位 id", examples=[None])
     name: str | None = Field(default=None, max_length=128, description="单位名称", examples=["蒙自市某建筑公司"])
 
 

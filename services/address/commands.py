@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 
+from contracts.bounds import MAX_CODE, Alias
 from contracts.geo import CoordinateInput
 from services.address.domain.normalize import clean
 from services.kernel.application import Versioned
@@ -32,8 +33,9 @@ class RegisterPlace(BaseModel):
 
     element_type: int = Field(description="GA/T 2000.32 type: 31-34, 41-44", examples=[41])
     name: Name = Field(min_length=1, max_length=64, examples=["天马路"])
-    parent_code: str = Field(description="township/county code, or the code of a parent place", examples=["532503001"])
-    aliases: list[str] = Field(default_factory=list, max_length=20)
+    parent_code: str = Field(max_length=MAX_CODE, description="township/county code, or the code of a parent place",
+                             examples=["532503001"])
+    aliases: list[Alias] = Field(default_factory=list, max_length=20)
 
 
 class RenamePlace(Versioned):
@@ -55,8 +57,9 @@ class RetirePlace(Versioned):
 class RegisterDoorplate(BaseModel):
     """登记门楼牌: on a registered road/compound (``place_code``), or by road name in a division."""
 
-    place_code: str | None = Field(default=None, description="code of the road or compound", examples=[None])
-    division_code: str | None = Field(default=None, description="township code when giving road_name",
+    place_code: str | None = Field(default=None, max_length=MAX_CODE, description="code of the road or compound",
+                                   examples=[None])
+    division_code: str | None = Field(default=None, max_length=MAX_CODE, description="township code when giving road_name",
                                       examples=["532503001"])
     road_name: Name | None = Field(default=None, min_length=1, max_length=64, description="街路巷名称; registered on first use",
                                   examples=["天马路"])
@@ -65,7 +68,7 @@ class RegisterDoorplate(BaseModel):
     temporary: bool = Field(default=False, description="临时门牌")
     side: str | None = Field(default=None, pattern="^(left|right)$", description="side of the road")
     location: CoordinateInput | None = None
-    aliases: list[str] = Field(default_factory=list, max_length=20)
+    aliases: list[Alias] = Field(default_factory=list, max_length=20)
     source: str = Field(default="back_office", pattern="^(back_office|field_terminal|agency)$",
                         description="来源: 后台, 移动终端, 部门共享")
     allow_duplicate: bool = Field(default=False, description="register even if the road already has this number "
@@ -102,7 +105,7 @@ class RetireDoorplate(Versioned):
 
 
 class MergeDoorplate(Versioned):
-    survivor_code: str = Field(description="the door plate that stays", examples=["532503001500000000000000"])
+    survivor_code: str = Field(max_length=MAX_CODE, description="the door plate that stays", examples=["532503001500000000000000"])
     reason: str = Field(default="重复门牌", max_length=200)
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from contracts.contexts import context as context_spec
+from services.kernel.body_limit import BodyLimit
 from services.kernel.http import install_error_handlers, install_middleware
 from services.kernel.logging import configure_logging, get_logger
 from services.kernel.projection import Projection
@@ -72,6 +73,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
             log.info("service stopped", context=spec.context)
 
     app = FastAPI(title=spec.title, description=spec.description, version="0.1.0", lifespan=lifespan)
+    app.add_middleware(BodyLimit, default_bytes=settings.request_body_max_bytes)  # 413 while the body is read
     install_middleware(app, spec.context)
     install_error_handlers(app)
 

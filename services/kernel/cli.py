@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from contracts.contexts import names as context_names
+from services.kernel import parking_cli
 from services.kernel.settings import get_settings
 
 
@@ -50,23 +51,29 @@ def cmd_topics(_: argparse.Namespace) -> int:
 
 def cmd_relay(args: argparse.Namespace) -> int:
     """Run only the outbox relay of one context (operations, and the relay crash test)."""
+    if not args.context:
+        print("ybss relay: --context is required", file=sys.stderr)
+        return 2
     from contracts.topics import events_topic
     from services.kernel.eventstore import EventStore
     from services.kernel.logging import configure_logging
     from services.kernel.lease import LeasedRelay
     from services.kernel.outbox import OutboxRelay
+    from services.kernel.parking import TopicLimit
     from services.kernel.runtime import kafka_producer, mongo_client
 
     settings = get_settings()
     configure_logging(settings.log_level, service=f"relay-{args.context}")
+    topic = events_topic(args.context, settings.namespace)
 
     async def main() -> None:
         client = mongo_client(settings)
         producer = kafka_producer(settings)
         await producer.start()
         store = EventStore(client, client[settings.database_name(args.context)])
-        relay = OutboxRelay(store, producer, events_topic(args.context, settings.namespace), args.context,
-                            batch_size=args.batch_size, idle_poll_seconds=settings.relay_idle_poll_seconds)
+        relay = OutboxRelay(store, producer, topic, args.context, batch_size=args.batch_size,
+                            idle_poll_seconds=settings.relay_idle_poll_seconds,
+                            record_limit=TopicLimit(settings.kafka_client_options(), topic))
         leader = LeasedRelay.for_settings(relay, client[settings.database_name(args.context)], settings)
         try:
             await leader.run()  # only the replica holding the context's relay lease publishes
@@ -213,10 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     topics = commands.add_parser("topics", help="create the project's topics (idempotent)")
     topics.set_defaults(func=cmd_topics)
 
-    relay = commands.add_parser("relay", help="run one context's outbox relay in the foreground")
-    relay.add_argument("--context", required=True)
+    relay = commands.add_parser("relay", help="run one context's outbox relay in the foreground; "
+                                "`relay parked list|republish` for the events it parked")
+    relay.add_argument("--context", help="the context whose relay runs (required without a subcommand)")
     relay.add_argument("--batch-size", type=int, default=get_settings().relay_batch_size)
     relay.set_defaults(func=cmd_relay)
+    parking_cli.register(relay)
 
     schema = commands.add_parser("schema", help="export the envelope and event JSON Schemas")
     schema.add_argument("--out", default="contracts/schemas")

@@ -8,19 +8,26 @@ versions enter its partition in order. The next batch is *read* while the previo
 are pending (its ids excluded) but *sent* only once they all arrived, so a failed batch is re-sent before
 anything behind it. The ``published`` flag stays the only outbox state: a high-water mark on ids would
 skip an event whose transaction committed late (id order is not commit order). Lag is sampled on a timer.
+
+An event Kafka cannot take (larger than the topic accepts) is parked, never retried for ever: the relay skips
+its stream (later events of that stream wait behind it) and every other stream keeps flowing
+(services.kernel.parking).
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
+from typing import Awaitable, Callable
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import MessageSizeTooLargeError
 from pymongo.errors import PyMongoError
 
-from services.kernel.eventstore import EventStore, document_to_envelope
+from services.kernel.eventstore import EventStore
 from services.kernel.logging import get_logger
 from services.kernel.metrics import EVENTS_RELAYED, RELAY_LAG_EVENTS, RELAY_LAG_SECONDS
+from services.kernel.parking import DEFAULT_MAX_REQUEST_BYTES, RELAY_PARKED, ParkingLot, stored_record
 
 log = get_logger(__name__)
 
@@ -37,6 +44,7 @@ class OutboxRelay:
         batch_size: int = 500,
         idle_poll_seconds: float = 0.2,
         lag_sample_seconds: float = 1.0,
+        record_limit: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self.store = store
         self.producer = producer
@@ -47,27 +55,47 @@ class OutboxRelay:
         self.lag_sample_seconds = lag_sample_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        #: the largest record the topic takes (services.kernel.parking.TopicLimit); the producer's own otherwise
+        self.record_limit = record_limit or self._producer_limit
+        self.parking = ParkingLot(store.db, context)
         store.on_append(self._wake.set)
+
+    async def _producer_limit(self) -> int:
+        return getattr(self.producer, "_max_request_size", DEFAULT_MAX_REQUEST_BYTES)
 
     async def _read_batch(self, exclude: list[str], limit: int | None = None) -> list[dict]:
         """The oldest unpublished events, except those already sent and awaiting their acknowledgement."""
         query: dict = {"published": False}
         if exclude:
             query["_id"] = {"$nin": exclude}
+        parked_streams = await self.parking.streams()
+        if parked_streams:  # their events wait behind a parked one (per-stream order)
+            query["stream_id"] = {"$nin": sorted(parked_streams)}
         cursor = self.store.events.find(query).sort("_id", 1).limit(limit or self.batch_size)
         documents = [document async for document in cursor]
         documents.sort(key=lambda document: (document["stream_id"], document["version"]))
         return documents
 
-    async def _send(self, documents: list[dict]) -> list[asyncio.Future]:
-        futures = []
+    async def _send(self, documents: list[dict]) -> tuple[list[dict], list[asyncio.Future]]:
+        """Send the batch in (stream, version) order; returns the documents sent and their acknowledgements.
+        An event too large for the topic is parked instead, and the rest of its stream in the batch held back."""
+        sent, futures, held = [], [], set()
+        limit = await self.record_limit()
         for document in documents:
-            envelope = document_to_envelope(document, upcast_payload=False)  # as stored, never upcast
-            futures.append(await self.producer.send(
-                self.topic, value=envelope.to_bytes(), key=envelope.stream_id.encode(),
-                headers=envelope.kafka_headers(),
-            ))
-        return futures
+            if document["stream_id"] in held:
+                continue
+            key, value, headers, size = stored_record(document)
+            try:
+                if size > limit:
+                    raise MessageSizeTooLargeError(f"the record is {size} bytes; the topic takes at most {limit}")
+                future = await self.producer.send(self.topic, value=value, key=key, headers=headers)
+            except MessageSizeTooLargeError as error:  # refused before it reached the broker: producer intact
+                await self.parking.park(document, self.topic, "too_large", str(error), size, limit)
+                held.add(document["stream_id"])
+                continue
+            sent.append(document)
+            futures.append(future)
+        return sent, futures
 
     async def _settle(self, documents: list[dict], futures: list[asyncio.Future]) -> None:
         """Wait for the broker's acknowledgement of the whole batch, then mark it published."""
@@ -85,11 +113,13 @@ class OutboxRelay:
         """Publish one batch of unpublished events; returns how many were published."""
         documents = await self._read_batch([])
         if documents:
-            await self._settle(documents, await self._send(documents))
+            documents, futures = await self._send(documents)
+            await self._settle(documents, futures)
         return len(documents)
 
     async def measure_lag(self) -> None:
         pending = await self.store.events.count_documents({"published": False})
+        RELAY_PARKED.labels(self.context).set(await self.parking.count())
         oldest = None
         if pending:
             oldest = await self.store.events.find_one({"published": False}, sort=[("_id", 1)])
@@ -135,7 +165,8 @@ class OutboxRelay:
                     if acked:
                         await asyncio.gather(*acked[1])
                     if documents:
-                        in_flight = (documents, await self._send(documents))
+                        in_flight = await self._send(documents)
+                        in_flight = in_flight if in_flight[0] else None  # all parked: nothing to wait for
                     if acked:
                         await self._mark_published(acked[0])
                     backoff = 0.1
@@ -148,6 +179,8 @@ class OutboxRelay:
                     raise
                 except (PyMongoError, OSError, Exception) as error:  # noqa: BLE001 - the relay must outlive outages
                     in_flight = None  # unmarked, so read and sent again: consumers drop the copies by version
+                    if not getattr(error, "retriable", True) and hasattr(self.record_limit, "refresh"):
+                        self.record_limit.refresh()  # the broker refused a record: its limit may have been lowered
                     log.warning("outbox relay failed, retrying", context=self.context, error=repr(error),
                                 backoff=backoff)
                     await asyncio.sleep(backoff)

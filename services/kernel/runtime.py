@@ -19,6 +19,7 @@ from services.kernel.generations import active_generation
 from services.kernel.logging import get_logger
 from services.kernel.lease import LeasedRelay
 from services.kernel.outbox import OutboxRelay
+from services.kernel.parking import TopicLimit
 from services.kernel.projection import Projection, ProjectionRunner, physical_name
 from services.kernel.settings import Settings
 from services.kernel.topics import ensure_topics, project_topics
@@ -68,15 +69,18 @@ class Runtime:
         await ensure_topics(settings, project_topics(settings, [p.name for p in self.projections]))
         self.producer = kafka_producer(settings)
         await self.producer.start()
+        topic = events_topic(self.context, settings.namespace)
         self.relay = OutboxRelay(
-            self.store, self.producer, events_topic(self.context, settings.namespace), self.context,
+            self.store, self.producer, topic, self.context,
             batch_size=settings.relay_batch_size, idle_poll_seconds=settings.relay_idle_poll_seconds,
+            record_limit=TopicLimit(settings.kafka_client_options(), topic),
         )
         self.relay = LeasedRelay.for_settings(self.relay, self.db, settings)  # publishes only while it leads
         self.relay.start()
         self.access_relay = OutboxRelay(
             access_store, self.producer, access_log_topic(settings.namespace), f"{self.context}-access",
             batch_size=settings.relay_batch_size, idle_poll_seconds=settings.relay_idle_poll_seconds,
+            record_limit=TopicLimit(settings.kafka_client_options(), access_log_topic(settings.namespace)),
         )
         self.access_relay = LeasedRelay.for_settings(self.access_relay, self.db, settings)
         self.access_relay.start()

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from contracts.bounds import CorrectedValue, FieldName
 from contracts.identity import DocumentType
 from contracts.person import (
     CancellationReason, Employer, ForeignerDetails, HouseholdRegistration, LodgerDetails, MigrantDetails,
@@ -102,7 +103,7 @@ class ChangeCategory(Versioned):
 class CorrectPerson(Versioned):
     """更正 base fields with a reason code and a remark; the old values stay in history."""
 
-    changes: dict[str, Any] = Field(min_length=1, max_length=12, description="field → corrected value",
+    changes: dict[FieldName, CorrectedValue] = Field(min_length=1, max_length=12, description="field → corrected value",
                                     examples=[{"name": "张莉"}])
     reason_code: str = Field(min_length=1, max_length=16, description="更正原因代码", examples=["01"])
     remark: str = Field(default="", max_length=200, description="备注", examples=["采集时录入错误"])

@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.bounds import Alias, Code
 from contracts.parties import PartyRef
 from contracts.unit import Licence, UnitType
 from services.kernel.application import Versioned
@@ -26,7 +27,7 @@ class RegisterUnit(BaseModel):
         "capacity": 120, "licences": [LICENCE_EXAMPLE]}]})
 
     name: str = Field(min_length=1, max_length=200, description="单位名称", examples=["蒙自天马宾馆有限公司"])
-    aliases: list[str] = Field(default_factory=list, max_length=20, description="别名/招牌名", examples=[["天马宾馆"]])
+    aliases: list[Alias] = Field(default_factory=list, max_length=20, description="别名/招牌名", examples=[["天马宾馆"]])
     uscc: str | None = Field(default=None, max_length=40, description="统一社会信用代码 (GB 32100); omit for an "
                              "unlicensed business (flagged)", examples=["91110108551385082Q"])
     unit_type: UnitType = Field(default="enterprise", description="单位类型: enterprise 企业, individual_business "
@@ -52,7 +53,7 @@ class CorrectUnit(Versioned):
     """补录纠错: only the fields given change (codes are checked again)."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200, examples=["蒙自天马酒店有限公司"])
-    aliases: list[str] | None = Field(default=None, max_length=20, examples=[["天马酒店"]])
+    aliases: list[Alias] | None = Field(default=None, max_length=20, examples=[["天马酒店"]])
     unit_type: UnitType | None = Field(default=None, examples=["enterprise"])
     industry_code: str | None = Field(default=None, max_length=10, examples=["H61"])
     legal_representative: PartyRef | None = Field(default=None, examples=[{"person_id": "P0192f1a2b3c4d5e6"}])
@@ -115,7 +116,7 @@ class Inspect(Versioned):
     """检查 with, when something must be fixed, a rectification notice and its deadline."""
 
     inspected_on: date = Field(description="检查日期", examples=["2026-10-03"])
-    inspectors: list[str] = Field(default_factory=list, max_length=20, description="检查人 (default: the caller)",
+    inspectors: list[Code] = Field(default_factory=list, max_length=20, description="检查人 (default: the caller)",
                                   examples=[["PC-530001", "PC-530002"]])
     findings: str = Field(default="", max_length=4000, description="检查情况", examples=["消防通道堵塞"])
     rectification_required: bool = Field(default=False, description="责令整改", examples=[True])

@@ -44,7 +44,7 @@ class SetBaseline(BaseModel):
         "period": "2026-01"}]})
 
     division_code: str = Field(pattern=r"^\d{6,24}$", examples=["532503001"])
-    metric: str = Field(description=f"one of {sorted(RATE_OF)}", examples=["persons_total"])
+    metric: str = Field(max_length=64, description=f"one of {sorted(RATE_OF)}", examples=["persons_total"])
     value: int = Field(ge=1, le=10**9, examples=[1300])
     source: str = Field(default="", max_length=200, examples=["第七次全国人口普查"])
     period: str = Field(default="", max_length=20, examples=["2026-01"])

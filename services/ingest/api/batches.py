@@ -20,18 +20,21 @@ from services.ingest.gate import check, duplicates, parse
 from services.ingest.batches import submit
 from services.ingest.views.batches import batch_status
 from services.kernel.authz import Allowed, Caller
+from services.kernel.body_limit import body_limit
 from services.kernel.deps import runtime
 from services.kernel.errors import DomainRuleViolation, Forbidden, NotFound
 from services.kernel.ingest import INGEST_REJECTS
 
 router = APIRouter(prefix="/v1/ingest", tags=["ingest 社会化采集"])
+MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024  #: 10,000 records of a few KB each
 
 
 class BatchSubmission(BaseModel):
     """一批采集记录 (at most 10,000)."""
 
-    records: list[dict[str, Any]] = Field(description="IngestRecord objects (contracts/ingest.py)",
-                                          examples=[[PERSON_EXAMPLE]])
+    records: list[Annotated[dict[str, Any], Field(max_length=16)]] = Field(
+        description="IngestRecord objects (contracts/ingest.py); over 10,000 is 413", examples=[[PERSON_EXAMPLE]],
+        json_schema_extra={"maxItems": MAX_BATCH})
 
 
 class BatchAccepted(BaseModel):
@@ -80,6 +83,7 @@ def gate_errors(agency, raw_records: list) -> tuple[list, list[dict]]:
              summary="Submit a batch of records 批量报送采集记录 (up to 10,000; answered at once)",
              responses={413: {"description": "more than 10,000 records"},
                         422: {"description": "a record breaks a gate rule (record index and field named)"}})
+@body_limit(MAX_BATCH_BODY_BYTES)
 async def submit_batch(agency: str, request: Request,
                        body: Annotated[BatchSubmission, Body(openapi_examples={"person": {
                            "summary": "民政局报送常住人口", "value": {"records": [PERSON_EXAMPLE]}}, "house": {
