@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Install the pinned tools that render and validate deploy/k8s, once per machine, into ~/.cache/ybss-tools:
 #   kustomize            go install from the Go module proxy (renders the overlays)
+#   promtool             go install from the Go module proxy (checks the alerts' PromQL; Prometheus 3.16.0 is the
+#                        Go module version v0.316.0; the first build takes ~7 minutes on 2 busy cores, then cached)
 #   kubernetes-validate  pip install --target from PyPI (Kubernetes' JSON Schemas, strict; brings jsonschema and
 #                        PyYAML, which the generator and the CRD validation use too)
-# Prints two lines, KUSTOMIZE=<binary> and K8S_PYTHONPATH=<dir>, for the callers (tests/deploy, the Makefile).
+# Prints three lines, KUSTOMIZE=<binary>, PROMTOOL=<binary> and K8S_PYTHONPATH=<dir>, for the callers (tests/deploy, the Makefile).
 set -euo pipefail
 
 KUSTOMIZE_VERSION=v5.8.2              # v5.8.3 needs Go 1.27; this machine has 1.26
+PROMTOOL_VERSION=v0.316.0             # Prometheus v3.16.0 (its Go module is versioned v0.3xx)
 KUBERNETES_VALIDATE_VERSION=1.37.0    # bundles the schemas of Kubernetes 1.25-1.37
 CACHE="${YBSS_TOOLS_CACHE:-$HOME/.cache/ybss-tools}"
 PYTHON="${PYTHON:-$(cd "$(dirname "$0")/../.." && pwd)/.venv/bin/python}"
 
 KUSTOMIZE="$CACHE/bin/kustomize-$KUSTOMIZE_VERSION"
+PROMTOOL="$CACHE/bin/promtool-$PROMTOOL_VERSION"
 PYDIR="$CACHE/python/kubernetes-validate-$KUBERNETES_VALIDATE_VERSION"
 mkdir -p "$CACHE/bin" "$CACHE/python"
 
@@ -27,6 +31,16 @@ if [[ ! -x "$KUSTOMIZE" ]]; then
     rmdir "$staging"
 fi
 
+if [[ ! -x "$PROMTOOL" ]]; then
+    command -v go >/dev/null || { echo "tools.sh: Go is needed to install promtool (go install)" >&2; exit 1; }
+    staging="$(mktemp -d "$CACHE/bin/.promtool.XXXXXX")"
+    echo "tools.sh: installing promtool $PROMTOOL_VERSION (go install, once; minutes)" >&2
+    GOBIN="$staging" GOTOOLCHAIN=local GOFLAGS=-mod=mod go install \
+        "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" >&2
+    mv "$staging/promtool" "$PROMTOOL"
+    rmdir "$staging"
+fi
+
 if [[ ! -f "$PYDIR/.installed" ]]; then
     [[ -x "$PYTHON" ]] || PYTHON=python3.11
     staging="$(mktemp -d "$CACHE/python/.kv.XXXXXX")"
@@ -39,4 +53,5 @@ if [[ ! -f "$PYDIR/.installed" ]]; then
 fi
 
 echo "KUSTOMIZE=$KUSTOMIZE"
+echo "PROMTOOL=$PROMTOOL"
 echo "K8S_PYTHONPATH=$PYDIR"

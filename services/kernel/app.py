@@ -16,6 +16,7 @@ from services.kernel.body_limit import BodyLimit
 from services.kernel.http import install_error_handlers, install_middleware
 from services.kernel.logging import configure_logging, get_logger
 from services.kernel.projection import Projection
+from services.kernel.readiness import readiness
 from services.kernel.runtime import Runtime
 from services.kernel.settings import Settings, get_settings
 
@@ -81,11 +82,10 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     async def healthz() -> dict:
         return {"status": "ok", "service": spec.context}
 
-    @app.get("/readyz", tags=["ops"], summary="Readiness 就绪检查: Kafka and MongoDB are reachable")
+    @app.get("/readyz", tags=["ops"], summary="Readiness 就绪检查: MongoDB is reachable (Kafka is reported)")
     async def readyz(request: Request) -> JSONResponse:
-        checks = await request.app.state.runtime.ready()
-        ok = all(value == "ok" for value in checks.values())
-        return JSONResponse(status_code=200 if ok else 503, content={"status": "ok" if ok else "unavailable", **checks})
+        status_code, body = readiness(await request.app.state.runtime.ready())
+        return JSONResponse(status_code=status_code, content=body)
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -9,7 +9,14 @@ import uvicorn
 from services.kernel.app import ServiceSpec, create_app
 
 
+def uvicorn_options(spec: ServiceSpec, environ: os._Environ | dict = os.environ) -> dict:
+    """Where to listen, and how long a stopping server lets open requests finish: an SSE stream (重点人员预警推送)
+    never finishes by itself, so without YBSS_GRACEFUL_SHUTDOWN_SECONDS it would hold the pod until SIGKILL
+    (the Deployments set it below terminationGracePeriodSeconds; unset, uvicorn waits as long as it takes)."""
+    graceful = environ.get("YBSS_GRACEFUL_SHUTDOWN_SECONDS")
+    return {"host": environ.get("YBSS_HOST", "127.0.0.1"), "port": int(environ.get("YBSS_PORT", spec.port)),
+            "timeout_graceful_shutdown": int(graceful) if graceful else None}
+
+
 def serve(spec: ServiceSpec) -> None:
-    port = int(os.environ.get("YBSS_PORT", spec.port))
-    host = os.environ.get("YBSS_HOST", "127.0.0.1")
-    uvicorn.run(create_app(spec), host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(create_app(spec), log_config=None, access_log=False, **uvicorn_options(spec))

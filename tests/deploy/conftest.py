@@ -20,7 +20,10 @@ def k8s_tools() -> dict[str, str]:
     installed = subprocess.run(["bash", str(K8S / "tools.sh")], capture_output=True, text=True, timeout=900,
                                env={**os.environ, "PYTHON": sys.executable})
     assert installed.returncode == 0, f"deploy/k8s/tools.sh failed:\n{installed.stderr[-3000:]}"
-    return dict(line.split("=", 1) for line in installed.stdout.splitlines() if "=" in line)
+    tools = dict(line.split("=", 1) for line in installed.stdout.splitlines() if "=" in line)
+    if tools["K8S_PYTHONPATH"] not in sys.path:
+        sys.path.append(tools["K8S_PYTHONPATH"])  # PyYAML for the wiring checks; the venv's own packages come first
+    return tools
 
 
 @pytest.fixture(scope="session")

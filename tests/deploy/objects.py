@@ -26,7 +26,9 @@ def env(container: dict) -> dict[str, dict]:
 
 
 def config_map(documents: list[dict], name: str = "ybss-config") -> dict[str, str]:
-    return named(documents, "ConfigMap")[name]["data"]
+    """A generated ConfigMap by its base name (kustomize appends a hash of the content: ybss-config-<hash>)."""
+    maps = named(documents, "ConfigMap")
+    return next(maps[key] for key in maps if key == name or key.rsplit("-", 1)[0] == name)["data"]
 
 
 def selects(selector: dict, labels: dict) -> bool:

@@ -13,8 +13,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_apis_run_at_least_two_replicas_with_zero_downtime_rolling_updates(production):
+    autoscaled = {a["spec"]["scaleTargetRef"]["name"] for a in of_kind(production, "HorizontalPodAutoscaler")}
     for name, deployment in named(production, "Deployment").items():
-        assert deployment["spec"]["replicas"] >= 2, name
+        assert name in autoscaled, f"{name} has no HorizontalPodAutoscaler to keep its replicas"
+        assert "replicas" not in deployment["spec"], f"{name}: spec.replicas beside an HPA resets scale on every apply"
         strategy = deployment["spec"]["strategy"]
         assert strategy["type"] == "RollingUpdate", name
         assert strategy["rollingUpdate"]["maxUnavailable"] == 0, f"{name} may drop below its replicas in a rollout"
@@ -121,12 +123,13 @@ def test_network_policies_admit_only_the_ingress_to_apis_and_only_services_to_mo
     assert all(selects(apis["podSelector"], labels) for labels in service_labels)
     sources = {peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
                for rule in apis["ingress"] for peer in rule["from"]}
-    assert sources == {"ingress-nginx", "monitoring"}
+    assert sources == {"envoy-gateway-system", "monitoring"}
     assert "Egress" in apis["policyTypes"], "services may talk only to DNS, Kafka and MongoDB"
-    mongo_peers = [peer["podSelector"] for rule in policies["ybss-mongo"]["spec"]["ingress"] for peer in rule["from"]]
-    assert all("namespaceSelector" not in peer for rule in policies["ybss-mongo"]["spec"]["ingress"]
-               for peer in rule["from"])
-    assert any(all(selects(peer, labels) for labels in service_labels) for peer in mongo_peers)
+    database = [rule for rule in policies["ybss-mongo"]["spec"]["ingress"]
+                if {"port": 27017, "protocol": "TCP"} in rule["ports"]]
+    mongo_peers = [peer for rule in database for peer in rule["from"]]
+    assert all("podSelector" in peer for peer in mongo_peers), "no whole namespace reaches mongod"
+    assert any(all(selects(peer["podSelector"], labels) for labels in service_labels) for peer in mongo_peers)
     listener_peers = named(production, "Kafka")["ybss-kafka"]["spec"]["kafka"]["listeners"][0]["networkPolicyPeers"]
     assert any(all(selects(peer["podSelector"], labels) for labels in service_labels) for peer in listener_peers)
 
@@ -162,11 +165,13 @@ def test_one_relay_lease_per_context(production):
         assert grace > 5, "a stopping pod releases its lease before it is killed"
 
 
-def test_production_mode_and_the_jwt_key_from_a_secret(production):
+def test_production_mode_and_a_config_change_rolls_the_pods(production):
+    """The ConfigMap's name carries a hash of its content (configMapGenerator): new config, new pod template."""
     assert config_map(production)["YBSS_ENVIRONMENT"] == "production"
-    for name, deployment in named(production, "Deployment").items():
-        variables = env(containers(deployment)[0])
-        assert variables["YBSS_JWT_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "ybss-jwt", name
+    (name,) = named(production, "ConfigMap")
+    assert re.fullmatch(r"ybss-config-[a-z0-9]{10}", name), name
+    for deployment in of_kind(production, "Deployment"):
+        assert containers(deployment)[0]["envFrom"] == [{"configMapRef": {"name": name}}]
 
 
 def test_no_secret_value_is_rendered_or_committed(production, local):
@@ -175,7 +180,7 @@ def test_no_secret_value_is_rendered_or_committed(production, local):
         for deployment in of_kind(documents, "Deployment"):
             for container in containers(deployment):
                 for name, entry in env(container).items():
-                    if re.search(r"SECRET|PASSWORD|TOKEN|KEY", name):
+                    if re.search(r"SECRET|PASSWORD|TOKEN|KEY", name) and not name.endswith("_FILE"):
                         assert "valueFrom" in entry, f"{name} is given a literal value"
     for path in (REPO / "deploy" / "k8s").rglob("*"):
         if not path.is_file() or path.suffix not in {".yaml", ".yml", ".json", ".sh", ".py", ".md", ""}:
@@ -189,7 +194,7 @@ def test_no_secret_value_is_rendered_or_committed(production, local):
 
 
 def test_the_local_overlay_is_one_of_each(local):
-    assert all(d["spec"]["replicas"] == 1 for d in of_kind(local, "Deployment"))
+    assert all(a["spec"]["minReplicas"] == 1 for a in of_kind(local, "HorizontalPodAutoscaler"))
     assert [pool["metadata"]["name"] for pool in of_kind(local, "KafkaNodePool")] == ["brokers"]
     assert named(local, "KafkaNodePool")["brokers"]["spec"]["roles"] == ["controller", "broker"]
     assert all(topic["spec"]["replicas"] == 1 for topic in of_kind(local, "KafkaTopic"))
@@ -204,3 +209,20 @@ def test_the_image_is_multi_stage_and_runs_as_a_numeric_non_root_user():
     assert users and re.fullmatch(r"[1-9]\d*(:[1-9]\d*)?", users[-1]), "numeric, so runAsNonRoot can verify it"
     assert re.search(r"^ENTRYPOINT\s+\[\"ybss-entrypoint\"\]", dockerfile, re.M)
     assert ":latest" not in dockerfile
+
+
+def test_a_stopping_pod_closes_its_sse_streams_before_it_is_killed(production):
+    """preStop sleep, then uvicorn's graceful shutdown (open SSE streams closed after it), inside the grace period."""
+    from contracts.contexts import context
+    from services.kernel.app import ServiceSpec
+    from services.kernel.serve import uvicorn_options
+
+    for name, deployment in named(production, "Deployment").items():
+        container = containers(deployment)[0]
+        graceful = env(container)["YBSS_GRACEFUL_SHUTDOWN_SECONDS"]["value"]
+        spec = ServiceSpec(context=container["args"][0], title=name, description="")
+        options = uvicorn_options(spec, {"YBSS_GRACEFUL_SHUTDOWN_SECONDS": graceful})
+        assert options["timeout_graceful_shutdown"] == int(graceful)
+        assert options["port"] == context(container["args"][0]).port
+        stop = container["lifecycle"]["preStop"]["sleep"]["seconds"] + int(graceful)
+        assert stop < pod_spec(deployment)["terminationGracePeriodSeconds"], f"{name}: SIGKILL before streams close"

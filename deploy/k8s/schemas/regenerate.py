@@ -5,7 +5,9 @@ Run with the tools' PYTHONPATH (it needs PyYAML): ``make k8s-schemas``. Sources,
   package registry reachable here);
 - Percona Operator for MongoDB v1.22.0 (PerconaServerMongoDB): the Go module, ``config/crd/bases``;
 - Prometheus Operator v0.85.0 (ServiceMonitor, PodMonitor, PrometheusRule): the Go module,
-  ``example/prometheus-operator-crd``.
+  ``example/prometheus-operator-crd``;
+- Gateway API v1.6.1, standard channel (Gateway, HTTPRoute): the Go module, ``config/crd/standard``;
+- Envoy Gateway v1.9.1 (BackendTrafficPolicy: request-size limits): the Go module, its CRD chart.
 
 Conversion follows what the API server itself enforces: an object with ``properties`` refuses unknown fields
 unless marked ``x-kubernetes-preserve-unknown-fields``; ``nullable`` allows null; int-or-string is either.
@@ -34,6 +36,13 @@ GO_MODULES = {
         "example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml",
         "example/prometheus-operator-crd/monitoring.coreos.com_podmonitors.yaml",
         "example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml",
+    ],
+    "sigs.k8s.io/gateway-api@v1.6.1": [
+        "config/crd/standard/gateway.networking.k8s.io_gateways.yaml",
+        "config/crd/standard/gateway.networking.k8s.io_httproutes.yaml",
+    ],
+    "github.com/envoyproxy/gateway@v1.9.1": [
+        "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_backendtrafficpolicies.yaml",
     ],
 }
 STRIMZI_FILES = ["040-Crd-kafka.yaml", "043-Crd-kafkatopic.yaml", "044-Crd-kafkauser.yaml",
