@@ -216,7 +216,7 @@ async def test_person_rejected_with_every_reason_in_both_languages(stack):
 
     unknown = {"record_id": record_id("MZ"), "entity_type": "person", "operation": "update", "fields": {"phone": "1"}}
     await agency.send(unknown)
-    refused = await agency.answer(unknown["record_id"])
+    refused = await agency.answer(unknown["record_id"], "update")
     assert refused["reasons"][0]["rule"] == "record.unknown"
 
 
