@@ -11,6 +11,8 @@ signs with its own key, published as ``svc-<service>``: such a key may sign role
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -183,6 +185,18 @@ def token_expires_at(request: Request) -> float | None:
     return float(claims["exp"]) if claims else None
 
 
+async def _fetch_keys_off_loop(token: str, settings: Settings) -> None:
+    """A JWKS URL fetch (up to 5 s) must not stall every other request of the service: run it in a thread."""
+    keys = _keys(settings)
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.InvalidTokenError:
+        return  # decode_token says why
+    if isinstance(kid, str) and keys.would_fetch(kid):
+        with contextlib.suppress(UnknownKey, KeySourceError):  # decode_token says why
+            await asyncio.to_thread(keys.get, kid)
+
+
 async def current_actor(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
@@ -190,6 +204,7 @@ async def current_actor(
 ) -> Actor:
     if credentials is None:
         raise _unauthorized("missing bearer token: send 'Authorization: Bearer <JWT>' (缺少访问令牌)")
+    await _fetch_keys_off_loop(credentials.credentials, settings)
     claims = decode_token(credentials.credentials, settings)
     request.state.token_claims = claims
     channel = claims.get("channel", "web")

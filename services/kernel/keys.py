@@ -133,6 +133,15 @@ class KeySet:
         self._reload(force=False)
         return self._keys
 
+    def would_fetch(self, kid: str) -> bool:
+        """Whether ``get(kid)`` would go to the URL (an async caller then runs it in a thread, off the event loop)."""
+        if not self.url:
+            return False
+        now = time.monotonic()
+        if now - self._loaded_at >= self.cache_seconds:
+            return True
+        return kid not in self._keys and now - self._forced_at >= UNKNOWN_KID_REFRESH_SECONDS
+
     def get(self, kid: str) -> jwt.PyJWK:
         key = self.keys().get(kid)
         if key is None:

@@ -150,3 +150,41 @@ def test_outside_local_mode_the_reasons_to_refuse_are_named(ring, tmp_path):
     assert any("YBSS_SERVICE_KEY_FILE" in reason for reason in ring.settings(environment="production")
                .insecure_reasons("ingest"))
     assert ring.settings(service_kid="svc-ingest", environment="production").insecure_reasons("ingest") == []
+
+
+def test_development_keys_are_made_once_and_marked_as_such(tmp_path):
+    from services.kernel.devkeys import JWKS, ensure_dev_keys
+    from services.kernel.keys import is_development_kid
+
+    made = ensure_dev_keys(tmp_path / "keys")
+    first = (made / JWKS).read_text()
+    assert ensure_dev_keys(tmp_path / "keys") == made and (made / JWKS).read_text() == first, "never replaced"
+    kids = list(KeySet(str(made / JWKS), None).keys())
+    assert kids == ["dev-user", "svc-ingest.dev"] and all(is_development_kid(kid) for kid in kids)
+    assert (made / "user.pem").stat().st_mode & 0o077 == 0, "private keys are readable by their owner only"
+
+
+async def test_a_jwks_url_is_fetched_off_the_event_loop(ring, monkeypatch):
+    import threading
+
+    from services.kernel.auth import _fetch_keys_off_loop
+
+    threads = []
+
+    class Response:
+        def raise_for_status(self):
+            return None
+
+        def json(self):
+            return {"keys": [public_jwk(ring.keys["idp-1"], "idp-1")]}
+
+    def get(url, timeout):
+        threads.append(threading.current_thread())
+        return Response()
+
+    monkeypatch.setattr(key_module.httpx, "get", get)
+    settings = Settings(environment="local", jwt_jwks_url="https://idp.example/jwks-off-loop")
+    token = ring.sign("idp-1")
+    await _fetch_keys_off_loop(token, settings)
+    assert threads and threads[0] is not threading.main_thread()
+    assert decode_token(token, settings)["sub"] == "PC-1" and len(threads) == 1, "then served from the cache"
