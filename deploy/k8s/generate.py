@@ -108,6 +108,10 @@ def ingest_grants(context: ContextSpec) -> tuple[list[str], list[str]]:
     return [], []
 
 
+#: Per agency, on the external listener: a batch of 10,000 records (~30 MB) takes ~15 s; no agency starves the rest
+AGENCY_QUOTAS = {"producerByteRate": 2 * 1024 * 1024, "consumerByteRate": 1024 * 1024, "requestPercentage": 10}
+
+
 def agency_user(agency: str) -> dict:
     """An agency's Kafka credential: write its own topic, read its own replies, its own consumer groups."""
     publish, replies = agency_topics(agency)
@@ -118,7 +122,8 @@ def agency_user(agency: str) -> dict:
         "kind": "KafkaUser",
         "metadata": {"name": f"ybss-agency-{agency}", "labels": {"strimzi.io/cluster": KAFKA_CLUSTER, **LABELS,
                                                                  "ybss/agency": agency}},
-        "spec": {"authentication": {"type": "scram-sha-512"}, "authorization": {"type": "simple", "acls": acls}},
+        "spec": {"authentication": {"type": "scram-sha-512"}, "authorization": {"type": "simple", "acls": acls},
+                 "quotas": AGENCY_QUOTAS},
     }
 
 

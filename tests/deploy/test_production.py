@@ -226,3 +226,64 @@ def test_a_stopping_pod_closes_its_sse_streams_before_it_is_killed(production):
         assert options["port"] == context(container["args"][0]).port
         stop = container["lifecycle"]["preStop"]["sleep"]["seconds"] + int(graceful)
         assert stop < pod_spec(deployment)["terminationGracePeriodSeconds"], f"{name}: SIGKILL before streams close"
+
+
+def quantity_bytes(value: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)([KMG]i)?", value).groups()
+    return int(number) * {None: 1, "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3}[unit]
+
+
+def test_the_gateway_serves_every_context_over_tls_with_the_services_own_limits(production):
+    """HTTPS only (cert-manager's certificate), one route per context, the SSE stream held open past the request
+    timeout, and the gateway's body limit equal to the largest body the service itself takes (413 either way)."""
+    from services.ingest.api.batches import MAX_BATCH_BODY_BYTES
+    from services.ingest.api.sheets import MAX_UPLOAD_BYTES
+    from services.kernel.settings import Settings
+
+    (gateway,) = of_kind(production, "Gateway")
+    assert gateway["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
+    assert [(listener["protocol"], listener["tls"]["mode"]) for listener in gateway["spec"]["listeners"]] == \
+        [("HTTPS", "Terminate")]
+    routes, limits = named(production, "HTTPRoute"), named(production, "BackendTrafficPolicy")
+    largest = {"ingest": max(MAX_BATCH_BODY_BYTES, MAX_UPLOAD_BYTES)}
+    for context in CONTEXTS:
+        name = f"ybss-{context.name}"
+        assert routes[name]["spec"]["parentRefs"] == [{"name": gateway["metadata"]["name"], "sectionName": "https"}]
+        limit = quantity_bytes(limits[name]["spec"]["requestBuffer"]["limit"])
+        assert limit == largest.get(context.name, Settings.model_fields["request_body_max_bytes"].default), name
+        assert limits[name]["spec"]["targetRefs"][0]["name"] == name
+    stream = [rule for rule in routes["ybss-person"]["spec"]["rules"]
+              if rule["matches"][0]["path"]["value"] == "/v1/watch/alerts/stream"]
+    assert stream and int(stream[0]["timeouts"]["request"].rstrip("s")) >= 3600, "SSE streams outlive the 60 s timeout"
+
+
+def test_agencies_reach_kafka_only_over_the_external_tls_listener_within_their_quotas(production):
+    """Agencies (社会化采集) publish to Kafka from outside: TLS + SCRAM, their networks only, a quota each."""
+    listeners = {item["name"]: item for item in named(production, "Kafka")["ybss-kafka"]["spec"]["kafka"]["listeners"]}
+    external = listeners["external"]
+    assert external["type"] != "internal" and external["tls"] and external["authentication"]["type"] == "scram-sha-512"
+    assert external["networkPolicyPeers"] and all("ipBlock" in peer for peer in external["networkPolicyPeers"])
+    agencies = [user for user in of_kind(production, "KafkaUser") if "ybss/agency" in user["metadata"]["labels"]]
+    assert agencies
+    for user in agencies:
+        assert {"producerByteRate", "consumerByteRate", "requestPercentage"} <= user["spec"]["quotas"].keys()
+
+
+def test_a_context_user_writes_only_its_own_database_and_reads_what_its_redrive_reads(production):
+    """``ybss dlt redrive`` re-reads parked events from their source contexts' event stores (deadletters.py)."""
+    users = {user["name"]: user for user in named(production, "PerconaServerMongoDB")["ybss-mongo"]["spec"]["users"]}
+    for context in CONTEXTS:
+        roles = {(role["name"], role["db"]) for role in users[f"ybss-{context.name}"]["roles"]}
+        reads = {("read", f"ybss_{source}") for source in context.consumes} if context.projections else set()
+        assert roles == {("readWrite", f"ybss_{context.name}")} | reads, context.name
+
+
+def test_the_event_store_is_backed_up_with_point_in_time_recovery_to_object_storage(production):
+    backup = named(production, "PerconaServerMongoDB")["ybss-mongo"]["spec"]["backup"]
+    assert backup["enabled"] and backup["pitr"]["enabled"] and backup["pitr"]["oplogSpanMin"] <= 15
+    storages = backup["storages"]
+    assert all(storage["type"] == "s3" and storage["s3"]["credentialsSecret"] for storage in storages.values())
+    tasks = [task for task in backup["tasks"] if task["enabled"]]
+    assert any(re.fullmatch(r"\d+ \d+ \* \* \*", task["schedule"]) for task in tasks), "a daily base backup"
+    assert all(task["storageName"] in storages and task["retention"]["count"] >= 7
+               and task["retention"]["deleteFromStorage"] for task in tasks)
