@@ -27,6 +27,10 @@ def cmd_token(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return 2
     settings = get_settings()
+    if not 0 < args.ttl <= settings.jwt_max_ttl_seconds:
+        print(f"--ttl {args.ttl}: between 1 and {settings.jwt_max_ttl_seconds} s (YBSS_JWT_MAX_TTL_SECONDS); longer "
+              "tokens are refused", file=sys.stderr)
+        return 2
     if not settings.jwt_private_key_file:
         settings = settings.model_copy(update={"environment": "local"})
     print(mint_token(args.sub, args.role, args.org, settings, ttl_seconds=args.ttl, channel=args.channel))
