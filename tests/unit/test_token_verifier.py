@@ -188,3 +188,10 @@ async def test_a_jwks_url_is_fetched_off_the_event_loop(ring, monkeypatch):
     await _fetch_keys_off_loop(token, settings)
     assert threads and threads[0] is not threading.main_thread()
     assert decode_token(token, settings)["sub"] == "PC-1" and len(threads) == 1, "then served from the cache"
+
+
+def test_a_token_issued_in_the_future_cannot_stretch_the_lifetime_cap(ring):
+    """iat a year ahead with exp 1 h after it would pass the exp - iat check: it is 'not yet valid' instead."""
+    now = int(time.time())
+    token = ring.sign("idp-1", iat=now + 365 * 86400, exp=now + 365 * 86400 + 3600)
+    assert "not yet valid (iat)" in refused(token, ring.settings())
