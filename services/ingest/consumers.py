@@ -5,6 +5,8 @@ answered too), checks each record (services.ingest.gate), links or queues its fr
 to the owning registry's ``<ns>.<context>.ingest``; a refused record is answered on the agency's replies topic
 at once. Offsets are committed after the forwards and answers are on the broker: a crash re-reads, and the
 registries' claims make the re-read harmless. ``batches``: reads every replies topic into the batch status.
+A message's ``batch_id`` and ``row`` headers are checked first (services.ingest.headers): another agency's
+batch or a malformed row is answered rejected, never retried, and never written into a batch it does not own.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from contracts.ingest import OWNERS, IngestCommand, IngestReply, Reason, agency_
 from services.ingest import addresses
 from services.ingest.config import agencies, ingest_settings
 from services.ingest.gate import check, parse, unknown_agency
+from services.ingest.headers import BatchOwners
 from services.kernel.ingest import INGEST_REJECTS, keep_running
 from services.kernel.logging import get_logger
 from services.kernel.topics import ensure_topics
@@ -29,13 +32,6 @@ from services.kernel.topics import ensure_topics
 log = get_logger(__name__)
 BATCH_RECORDS = "batch_records"
 RETRY_SECONDS = 1.0
-
-
-def header(message, name: str) -> str | None:
-    for key, value in message.headers or ():
-        if key == name:
-            return value.decode()
-    return None
 
 
 class Forwarder:
@@ -65,11 +61,11 @@ class Forwarder:
 
 
 async def admit(rt, forwarder: Forwarder, agency_id: str, value: bytes, key: str, batch_id: str | None,
-                row: int | None) -> asyncio.Future:
+                row: int | None, header_reasons: list[Reason] = ()) -> asyncio.Future:
     """One message from an agency's topic: refused with reasons, queued for address review, or forwarded."""
     checked = parse(value, key)
     agency = agencies().get(agency_id)
-    reasons: list[Reason] = list(checked.reasons)
+    reasons: list[Reason] = [*header_reasons, *checked.reasons]
     if agency is None:
         reasons = [unknown_agency(agency_id)]
     elif checked.record is not None:
@@ -146,29 +142,40 @@ async def known_topics(rt) -> None:
 async def gate(rt) -> None:
     ns = re.escape(rt.settings.namespace)
     forwarder = Forwarder(rt)
+    owners = BatchOwners(rt.db)
+
+    async def admit_message(message) -> asyncio.Future:
+        agency_id = message.topic.rsplit(".", 1)[1]
+        headers = await owners.check(agency_id, message)
+        return await admit(rt, forwarder, agency_id, message.value, (message.key or b"").decode(errors="replace"),
+                           headers.batch_id, headers.row, headers.reasons)
 
     async def run() -> None:
         await known_topics(rt)
         consumer = _consumer(rt, "ingest-gate", rf"^{ns}\.ingest\.[a-z0-9][a-z0-9-]*$")
         try:  # stopped even when cancelled during start (a half-joined member would keep its partitions)
             await consumer.start()
-            await _partition_loop(consumer, lambda m: admit(
-                rt, forwarder, m.topic.rsplit(".", 1)[1], m.value, (m.key or b"").decode(errors="replace"),
-                header(m, "batch_id"), int(header(m, "row")) if header(m, "row") else None), "ingest gate")
+            await _partition_loop(consumer, admit_message, "ingest gate")
         finally:
             await consumer.stop()
 
     await keep_running("ingest gate", run)
 
 
-async def record_reply(db, message) -> None:
-    """One answer into the batch status (only answers to records of a batch are kept)."""
+async def record_reply(db, message, owners: BatchOwners | None = None) -> None:
+    """One answer into the batch status (only answers to records of a batch are kept, and only into a batch of
+    the agency whose replies topic carried it)."""
     try:
         reply = IngestReply.model_validate_json(message.value)
     except ValueError:
         log.error("unreadable reply skipped", topic=message.topic, offset=message.offset)
         return
     if reply.batch_id is None:
+        return
+    topic_agency = message.topic.rsplit(".", 2)[-2]
+    if await (owners or BatchOwners(db)).owner(reply.batch_id) != topic_agency:
+        log.error("reply naming another agency's batch skipped", topic=message.topic, offset=message.offset,
+                  batch_id=reply.batch_id[:64])
         return
     await db[BATCH_RECORDS].bulk_write([UpdateOne(
         {"_id": f"{reply.batch_id}:{reply.row if reply.row is not None else reply.record_id}"},
@@ -188,7 +195,8 @@ async def batches(rt) -> None:
         consumer = _consumer(rt, "ingest-batches", rf"^{ns}\.ingest\.[a-z0-9][a-z0-9-]*\.replies$")
         try:  # stopped even when cancelled during start (a half-joined member would keep its partitions)
             await consumer.start()
-            await _partition_loop(consumer, lambda m: record_reply(rt.db, m), "batch status")
+            owners = BatchOwners(rt.db)
+            await _partition_loop(consumer, lambda m: record_reply(rt.db, m, owners), "batch status")
         finally:
             await consumer.stop()
 

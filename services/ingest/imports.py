@@ -10,9 +10,8 @@ from services.ingest.batches import BATCH_ROWS, submit
 from services.ingest.config import Agency
 from services.ingest.consumers import BATCH_RECORDS
 from services.ingest.gate import check, parse
+from services.ingest.sheet_bounds import MAX_IMPORT_ROWS
 from services.ingest.sheets import Row, columns, read_rows, template
-
-MAX_IMPORT_ROWS = 100_000
 
 
 def _read(data: bytes, entity_type: str) -> tuple[list, list[Row]]:

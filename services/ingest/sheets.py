@@ -22,6 +22,7 @@ from python_calamine import CalamineWorkbook
 from contracts.house import HOUSE_USES, PROPERTY_NATURES
 from contracts.ingest import IngestRecord
 from contracts.unit import UNIT_TYPES
+from services.ingest.sheet_bounds import check_sheet
 
 DATA_SHEET = "采集表"
 HELP_SHEET = "填表说明"
@@ -163,7 +164,9 @@ class Row:
 
 
 def read_rows(data: bytes, entity_type: str) -> tuple[list[Column], Iterator[Row]]:
-    """The file's columns (by header) and its rows as record bodies; blank rows are skipped."""
+    """The file's columns (by header) and its rows as record bodies; blank rows are skipped. The sheet's size
+    is checked before calamine loads it (services.ingest.sheet_bounds raises SheetBoundsError)."""
+    check_sheet(data, DATA_SHEET)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as error:  # noqa: BLE001 - calamine raises its own types for every unreadable file

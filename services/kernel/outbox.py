@@ -85,6 +85,9 @@ class OutboxRelay:
             if document["stream_id"] in held:
                 continue
             key, value, headers, size = stored_record(document)
+            if size > limit and hasattr(self.record_limit, "refresh"):  # the limit may have been raised since
+                self.record_limit.refresh()
+                limit = await self.record_limit()
             try:
                 if size > limit:
                     raise MessageSizeTooLargeError(f"the record is {size} bytes; the topic takes at most {limit}")

@@ -85,7 +85,10 @@ class TopicLimit:
         except Exception as error:  # noqa: BLE001 - unknown limit: the producer's own applies until read
             log.warning("topic limit unreadable", topic=self.topic, error=repr(error))
         finally:
-            await admin.close()
+            try:
+                await admin.close()
+            except Exception:  # noqa: BLE001 - a client that never started has nothing to close
+                pass
         return None
 
 

@@ -2,8 +2,8 @@
 
 Before: a 1.2 MB event (unbounded CorrectPerson.changes) was refused by the broker and the relay retried the
 oldest unpublished event for ever, so every read model, replica and alert of the service stopped. Now the event
-is parked (with a metric and a log line), its stream's later events wait behind it, other streams flow, and
-``ybss relay parked republish`` hands it back once the broker's limit is raised.
+is parked (with a metric and a log line), its stream's later events wait behind it, other streams flow into the
+read model, and ``ybss relay parked republish`` hands it back once the broker's limit is raised.
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from prometheus_client import REGISTRY
 
 from contracts.envelope import Actor, EventEnvelope
+from contracts.events import DomainEvent
 from contracts.topics import events_topic
-from services.kernel.eventstore import EventStore
-from services.kernel.outbox import OutboxRelay
-from services.kernel.parking import TopicLimit
-from services.kernel.runtime import kafka_producer, mongo_client
+from services.kernel.projection import Projection, ProjectionTx
+from services.kernel.runtime import Runtime
 from services.kernel.topics import KEEP_FOREVER
 
 ACTOR = Actor(id="PC-1", role="police", organisation_code="532503")
@@ -34,7 +33,7 @@ DEADLINE = 90.0
 
 
 def event(stream: str, version: int, filler: int = 0) -> EventEnvelope:
-    return EventEnvelope(event_type="TestHappened", stream_id=stream, stream_type="Test", version=version,
+    return EventEnvelope(event_type="RelayParkTested", stream_id=stream, stream_type="Test", version=version,
                          actor=ACTOR, correlation_id="relay-park-test", payload={"n": version, "filler": "x" * filler})
 
 
@@ -75,28 +74,48 @@ def versions_of(seen: list[EventEnvelope], stream: str) -> list[int]:
     return first
 
 
+class RelayParkTested(DomainEvent):
+    """A test-only fact."""
+
+    model_config = {"extra": "allow", "frozen": True}
+
+
+seen_versions = Projection("relaypark-versions", sources=[CONTEXT], collections=["versions"])
+
+
+@seen_versions.handles(RelayParkTested)
+async def record_version(tx: ProjectionTx) -> None:
+    await tx.collection("versions").update_one({"_id": tx.envelope.stream_id},
+                                               {"$addToSet": {"versions": tx.envelope.version}},
+                                               upsert=True, session=tx.session)
+
+
+async def read_model_until(runtime: Runtime, wanted: dict[str, list[int]]) -> dict[str, list[int]]:
+    """The read model's versions per stream, once it shows ``wanted`` (generous deadline, never a fixed wait)."""
+    collection = runtime.read_model(seen_versions.name, "versions")
+    deadline = asyncio.get_running_loop().time() + DEADLINE
+    while True:
+        found = {doc["_id"]: sorted(doc["versions"]) async for doc in collection.find({"_id": {"$in": list(wanted)}})}
+        if found == wanted or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(0.2)
+
+
 async def test_an_event_too_large_for_kafka_is_parked_and_the_rest_keeps_flowing_then_republished(settings):
     topic = events_topic(CONTEXT, settings.namespace)
-    await set_max_message_bytes(settings, topic, SMALL_LIMIT, create=True)
-    client = mongo_client(settings)
-    store = EventStore(client, client[settings.database_name(CONTEXT)])
-    await store.ensure_indexes()
-    producer = kafka_producer(settings)
-    await producer.start()
-    relay = OutboxRelay(store, producer, topic, CONTEXT, idle_poll_seconds=0.05,
-                        record_limit=TopicLimit(settings.kafka_client_options(), topic, refresh_seconds=0.5))
+    await set_max_message_bytes(settings, topic, SMALL_LIMIT, create=True)  # before the runtime ensures topics
+    runtime = Runtime(settings, CONTEXT, [seen_versions])  # the service's own wiring: leased relay, projection
+    await runtime.start()
     blocked, other = f"big-{uuid.uuid4().hex[:8]}", f"other-{uuid.uuid4().hex[:8]}"
     oversized = event(blocked, 2, filler=200 * 1024)
     try:
+        store = runtime.store
         await store.append(blocked, 0, [event(blocked, 1)])
         await store.append(blocked, 1, [oversized])  # between two normal ones
         await store.append(blocked, 2, [event(blocked, 3)])
         await store.append(other, 0, [event(other, 1)])
-        relay.start()
-        seen: list[EventEnvelope] = []
-        await read_until(settings, topic, lambda s: versions_of(s, other) == [1] and versions_of(s, blocked), seen)
-        assert versions_of(seen, other) == [1], "another stream flows past the parked event"
-        assert versions_of(seen, blocked) == [1], "the event before the oversized one is published, nothing after it"
+        assert await read_model_until(runtime, {blocked: [1], other: [1]}) == {blocked: [1], other: [1]}, \
+            "the event before the oversized one and another stream reach the read model"
         parked = await store.db["relay_parked"].find_one({"_id": str(oversized.event_id)})
         assert parked and parked["reason"] == "too_large" and parked["bytes"] > SMALL_LIMIT >= parked["limit_bytes"]
         later = await store.events.find_one({"stream_id": blocked, "version": 3})
@@ -111,13 +130,13 @@ async def test_an_event_too_large_for_kafka_is_parked_and_the_rest_keeps_flowing
         await set_max_message_bytes(settings, topic, 1024 * 1024)  # the operator raises the broker's limit
         answered = await run_cli("relay", "parked", "republish", "--context", CONTEXT, "--wait", str(DEADLINE))
         assert answered == [{**answered[0], "event_id": str(oversized.event_id), "status": "published"}]
+        assert await read_model_until(runtime, {blocked: [1, 2, 3]}) == {blocked: [1, 2, 3]}
+        seen: list[EventEnvelope] = []
         await read_until(settings, topic, lambda s: versions_of(s, blocked) == [1, 2, 3], seen)
         assert versions_of(seen, blocked) == [1, 2, 3], "the parked event, then what waited behind it, in order"
         assert await store.db["relay_parked"].count_documents({}) == 0
     finally:
-        await relay.stop()
-        await producer.stop()
-        await client.close()
+        await runtime.stop()
 
 
 async def run_cli(*argv: str, expect: int = 0) -> list[dict]:

@@ -11,8 +11,10 @@ from services.ingest.api.batches import BatchAccepted, known_agency, own_agency
 from services.ingest.config import agencies
 from services.ingest.batches import BATCHES
 from services.ingest.imports import MAX_IMPORT_ROWS, TooManyRows, error_workbook, import_sheet
+from services.ingest.sheet_bounds import SheetBoundsError
 from services.ingest.sheets import SheetError, template
 from services.kernel.authz import READERS, Allowed
+from services.kernel.body_limit import body_limit
 from services.kernel.deps import runtime
 from services.kernel.errors import DomainRuleViolation, NotFound
 
@@ -39,21 +41,23 @@ async def get_template(entity_type: EntityType, caller: Allowed("ingest.template
              summary="Import a filled 采集表 导入采集表 (xlsx body; rows answered in the batch status)",
              openapi_extra={"requestBody": {"required": True, "content": {XLSX: {"schema": {
                  "type": "string", "format": "binary", "description": "采集表 xlsx (the template's layout)"}}}}},
-             responses={413: {"description": "over 64 MB or 100,000 rows"},
-                        422: {"description": "not a 采集表 of this entity type (the rule is named)"}})
+             responses={413: {"description": "over 64 MB (refused while it is read) or 100,000 rows (refused before "
+                                        "the sheet is loaded)"},
+                        422: {"description": "not a 采集表 of this entity type, or wider than one (the rule is named)"}})
+@body_limit(MAX_UPLOAD_BYTES)
 async def import_workbook(agency: str, request: Request, caller: Allowed("ingest.submit", "agency"),
                           entity_type: Annotated[EntityType, Query(description="人员 person / 房屋 house / 单位 unit")],
                           file_name: Annotated[str, Query(max_length=200, description="原文件名")] = "upload.xlsx"):
     configured = known_agency(agency)
     own_agency(caller, agency)
-    data = await request.body()
-    if len(data) > MAX_UPLOAD_BYTES:
-        return JSONResponse(status_code=413, content={"detail": [{"loc": ["body"], "type": "upload.too_large",
-                                                                  "msg": "at most 64 MB", "msg_zh": "文件不能超过 64 MB"}]})
+    data = await request.body()  # over MAX_UPLOAD_BYTES is refused (413) while it streams in (body_limit)
     try:
         accepted = await import_sheet(runtime(request), configured, entity_type, data, file_name, caller.actor.id)
     except SheetError as error:
         raise DomainRuleViolation("file", error.rule, error.message, error.message_zh) from None
+    except SheetBoundsError as error:
+        return JSONResponse(status_code=error.status, content={"detail": [{
+            "loc": ["body"], "type": error.rule, "msg": error.message, "msg_zh": error.message_zh}]})
     except TooManyRows as error:
         return JSONResponse(status_code=413, content={"detail": [{"loc": ["body"], "type": "import.too_large",
                                                                   "msg": str(error),

@@ -28,6 +28,7 @@ from services.kernel.errors import NotFound, StateConflict
 from services.kernel.eventstore import EventStore, envelope_to_document
 from services.kernel.lease import LeasedRelay
 from services.kernel.outbox import OutboxRelay
+from services.kernel.parking import TopicLimit
 from services.kernel.runtime import Runtime
 from services.person.watch.folds import moment, qualifying
 from services.person.watch.rules import Rule
@@ -149,8 +150,9 @@ async def relay_alerts(rt: Runtime) -> None:
     """Background task: publish the alerts' events to ``<ns>.person.alerts`` (outbox, one leader at a time)."""
     await ensure_indexes(rt.db)
     store = EventStore(rt.client, rt.db, ALERT_EVENTS)
-    relay = OutboxRelay(store, rt.producer, context_topic("person", "alerts", rt.settings.namespace), "person-alerts",
-                        batch_size=rt.settings.relay_batch_size, idle_poll_seconds=0.1)
+    topic = context_topic("person", "alerts", rt.settings.namespace)
+    relay = OutboxRelay(store, rt.producer, topic, "person-alerts", batch_size=rt.settings.relay_batch_size,
+                        idle_poll_seconds=0.1, record_limit=TopicLimit(rt.settings.kafka_client_options(), topic))
     leased = LeasedRelay.for_settings(relay, rt.db, rt.settings)
     leased.start()
     try:
