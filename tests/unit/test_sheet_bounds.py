@@ -1,0 +1,52 @@
+"""The 采集表's size is checked by streaming its XML before calamine loads it (issue 16: a 5 KB file whose used
+range is the whole sheet aborted the ingest process)."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.ingest.sheet_bounds import MAX_COLUMNS, MAX_IMPORT_ROWS, SheetBoundsError, check_sheet, column_number
+from services.ingest.sheets import DATA_SHEET, read_rows, template
+from tests.handmade_xlsx import cell, workbook
+
+
+def refused(data: bytes) -> SheetBoundsError:
+    with pytest.raises(SheetBoundsError) as caught:
+        check_sheet(data, DATA_SHEET)
+    return caught.value
+
+
+def test_a_used_range_that_is_the_whole_sheet_is_refused_by_its_dimension_before_any_cell():
+    error = refused(workbook('<dimension ref="A1:XFD1048576"/><sheetData>'
+                             f'<row r="1">{cell("A1", "记录编号")}</row></sheetData>'))
+    assert (error.status, error.rule) == (422, "sheet.too_wide") and "A1:XFD1048576" in error.message
+
+
+def test_cells_far_away_are_refused_without_a_dimension():
+    wide = refused(workbook(f'<sheetData><row r="1">{cell("A1", "a")}{cell("AH1", "b")}</row></sheetData>'))
+    assert wide.rule == "sheet.too_wide" and column_number("AH") > MAX_COLUMNS
+    long = refused(workbook(f'<sheetData><row r="1">{cell("A1", "a")}</row>'
+                            f'<row r="{MAX_IMPORT_ROWS + 2}">{cell(f"A{MAX_IMPORT_ROWS + 2}", "b")}</row></sheetData>'))
+    assert (long.status, long.rule) == (413, "import.too_large")
+
+
+def test_rows_and_cells_without_references_are_counted():
+    rows = "".join(f"<row>{cell('', 'x')}</row>" for _ in range(3))
+    check_sheet(workbook(f"<sheetData>{rows}</sheetData>"), DATA_SHEET)  # three rows, one column: fine
+    too_wide = "".join('<c t="inlineStr"><is><t>x</t></is></c>' for _ in range(MAX_COLUMNS + 1))
+    assert refused(workbook(f"<sheetData><row>{too_wide}</row></sheetData>")).rule == "sheet.too_wide"
+
+
+def test_broken_sheet_xml_is_refused_not_handed_to_calamine():
+    assert refused(workbook('<sheetData><row r="1"><c r="A1"')).rule == "sheet.unreadable"
+
+
+def test_the_template_passes_and_reads():
+    data = template("person")
+    check_sheet(data, DATA_SHEET)
+    columns, rows = read_rows(data, "person")
+    assert columns and list(rows) == []
+
+
+def test_a_file_that_is_not_a_workbook_is_left_to_the_reader():
+    check_sheet(b"not a zip", DATA_SHEET)  # the reader answers sheet.unreadable for it
