@@ -15,6 +15,7 @@ from contracts.contexts import context as context_spec
 from services.kernel.body_limit import BodyLimit
 from services.kernel.http import install_error_handlers, install_middleware
 from services.kernel.logging import configure_logging, get_logger
+from services.kernel.masked_responses import MaskingMiddleware
 from services.kernel.projection import Projection
 from services.kernel.readiness import readiness
 from services.kernel.runtime import Runtime
@@ -75,6 +76,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title=spec.title, description=spec.description, version="0.1.0", lifespan=lifespan)
     app.add_middleware(BodyLimit, default_bytes=settings.request_body_max_bytes)  # 413 while the body is read
+    app.add_middleware(MaskingMiddleware)
     install_middleware(app, spec.context)
     install_error_handlers(app)
 

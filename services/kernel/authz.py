@@ -139,6 +139,7 @@ def allow(action: str, *roles: str):
         caller.context = CommandContext(actor=actor, correlation_id=request.state.correlation_id,
                                         causation_id=request.headers.get("X-Request-ID"),
                                         jurisdiction=caller.require_within)
+        request.state.caller = caller  # the answer is masked for this caller (services.kernel.masked_responses)
         return caller
 
     check.action = action  # type: ignore[attr-defined] - read by the authorization test and the docs table

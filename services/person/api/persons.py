@@ -1,8 +1,8 @@
 """Routes for persons (实有人口): register, read (following merges), look up, residences, changes, deadlines.
 
 Every response masks ID numbers, phones and names as the caller's role and jurisdiction require
-(services.person.masking); every read of one person and every lookup by ID number, name or phone leaves an
-access-log entry (查询留痕).
+(services.kernel.masking, by the classification in contracts.personal); every read of one person and every
+lookup by ID number, name or phone leaves an access-log entry (查询留痕).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, Query, status
 
 from services.kernel.authz import Allowed, Caller
 from services.kernel.errors import NotFound
+from services.kernel.masking import mask_id, mask_name, mask_person, mask_phone, visibility
 from services.kernel.reads import MinVersion, caught_up, public
 from services.person.api.deps import Rt, Service
 from services.person.api.examples import REGISTRATIONS
@@ -23,7 +24,6 @@ from services.person.commands import (
 )
 from services.person.domain.deadlines import FLAG_NAMES_ZH, Flag
 from services.person.domain.person import person_stream
-from services.person.masking import mask_id, mask_name, mask_person, mask_phone, visibility
 from services.person.projections import REGISTRY
 from services.person.views import deadlines as deadline_views
 from services.person.views.persons import (

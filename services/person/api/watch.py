@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.kernel.auth import token_expires_at
 from services.kernel.authz import Allowed
 from services.kernel.errors import NotFound
+from services.kernel.masked_responses import viewer_for
+from services.kernel.masking import mask_tree
 from services.person.api.deps import Rt
 from services.person.views import watch as views
 from services.person.watch.alerts import handle
@@ -70,7 +72,7 @@ async def stream_alerts(request: Request, rt: Rt, caller: Allowed("watch.read", 
                         since: Since = None) -> AsyncIterator[ServerSentEvent]:
     """Each new alert once, as ``event: alert`` with the alert as JSON and its id; a comment keeps the line open.
     The stream lives no longer than the caller's token: at its ``exp`` a final ``event: end`` says why."""
-    scope, seen = caller.scope_query("division_code"), set()
+    scope, seen, viewer = caller.scope_query("division_code"), set(), viewer_for(caller)
     mark = since or views.utcnow()
     quiet = 0.0
     expires_at = token_expires_at(request)
@@ -82,7 +84,7 @@ async def stream_alerts(request: Request, rt: Rt, caller: Allowed("watch.read", 
         for alert in await views.new_alerts(rt, scope, mark, seen):
             seen.add(alert["alert_id"])
             mark = max(mark, alert["raised_at"])
-            yield ServerSentEvent(event="alert", id=alert["alert_id"], data=alert)
+            yield ServerSentEvent(event="alert", id=alert["alert_id"], data=mask_tree(alert, viewer))
             quiet = 0.0
         if len(seen) > 10_000:
             seen = set(list(seen)[-5_000:])

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Query
 
 from services.kernel.authz import Allowed, Caller
 from services.kernel.errors import NotFound
+from services.kernel.masking import mask_id, visibility
 from services.kernel.reads import After, MinVersion, caught_up, caught_up_after
 from services.person.api.deps import Rt
 from services.person.domain.person import person_stream
-from services.person.masking import mask_id, visibility
 from services.person.views import whereabouts as views
 from services.person.views.persons import normalised_lookup_number
 from services.person.whereabouts import WHEREABOUTS

@@ -71,14 +71,16 @@ def derive(document: dict) -> dict[str, Any]:
         residence = {"address_code": current["address_code"], "full_name": current.get("address_name"),
                      "house_id": house["house_id"] if house else None, "since": current.get("moved_in"),
                      "residence_type": current.get("residence_type"), "source": "residence",
-                     "rental": _rental_view(tenancy), "lessor": tenancy.get("lessor") if tenancy else None}
+                     "rental": _rental_view(tenancy), "lessor": tenancy.get("lessor") if tenancy else None,
+                     "division_code": (house or {}).get("division_code") or current.get("division_code")}
     else:
         renting = [(house, _tenancy(house)) for house in houses if _tenancy(house)]
         if renting:
             house, tenancy = max(renting, key=lambda pair: pair[1].get("moved_in") or "")
             residence = {"address_code": house.get("address_code"), "full_name": house.get("address_name"),
                          "house_id": house["house_id"], "since": tenancy.get("moved_in"), "residence_type": "rental",
-                         "source": "tenancy", "rental": _rental_view(tenancy), "lessor": tenancy.get("lessor")}
+                         "source": "tenancy", "rental": _rental_view(tenancy), "lessor": tenancy.get("lessor"),
+                         "division_code": house.get("division_code")}
     employers = []
     for unit in units:
         for employment in unit.get("employment", []):
@@ -105,7 +107,8 @@ def history(residences: list[dict], houses: list[dict], units: list[dict]) -> li
         for tenancy in house.get("tenancies", []):
             items.append({"kind": "tenancy", "house_id": house["house_id"], "address_code": house.get("address_code"),
                           "rental_id": tenancy.get("rental_id"), "from": tenancy.get("moved_in"),
-                          "to": tenancy.get("moved_out"), "lessor": tenancy.get("lessor")})
+                          "to": tenancy.get("moved_out"), "lessor": tenancy.get("lessor"),
+                          "division_code": house.get("division_code")})  # the lessor is masked by the house's
         for let in house.get("lets", []):
             items.append({"kind": "lessor", "house_id": house["house_id"], "address_code": house.get("address_code"),
                           "rental_id": let.get("rental_id"), "from": let.get("start"), "to": let.get("ended_on")})

@@ -20,7 +20,10 @@ def employees_of(unit: dict, records: dict[str, dict]) -> dict[str, list[dict[st
     current, past = [], []
     for employment in unit.get("employees", []):
         record = records.get(employment["person_id"]) or {}
-        entry = {**employment, "name": record.get("name"), "category": record.get("category"),
+        # the person's own division: an employee registered in another jurisdiction is shown masked, without
+        # residence or key-person status (services.kernel.masking judges each record by its division_code)
+        entry = {**employment, "name": record.get("name"), "division_code": record.get("division_code"),
+                 "category": record.get("category"),
                  "person_status": record.get("status"), "key_person": is_key_person(record),
                  "residence": ({"address_code": record["address_code"], "since": record.get("moved_in"),
                                 "residence_type": record.get("residence_type")} if record.get("address_code") else None)}
