@@ -17,6 +17,7 @@ from services.kernel.authz import READERS, Allowed
 from services.kernel.body_limit import body_limit
 from services.kernel.deps import runtime
 from services.kernel.errors import DomainRuleViolation, NotFound
+from services.kernel.masking import visibility
 
 router = APIRouter(prefix="/v1/ingest", tags=["spreadsheets 采集表"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -80,4 +81,5 @@ async def get_errors(batch_id: str, request: Request, caller: Allowed("ingest.ba
                                   "只有采集表导入的批次有错误工作簿")
     configured = agencies().get(batch["agency"])
     permitted = configured.entity_types.get(batch["entity_type"]) if configured else None
-    return xlsx(await error_workbook(db, batch, permitted), f"{batch_id}-errors.xlsx")
+    seen = visibility(caller.actor.role, True)
+    return xlsx(await error_workbook(db, batch, permitted, seen), f"{batch_id}-errors.xlsx")
