@@ -7,15 +7,33 @@ read (``access-<uuid>``, version 1, stream type ``AccessLog``); the envelope's a
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import DomainEvent
 
 ACCESS_STREAM_TYPE = "AccessLog"
+#: at most this many returned records are named in one event (``result_count`` keeps the whole count)
+MAX_RECORDS_NAMED = 500
+
+
+class AccessedRecord(BaseModel):
+    """One person a multi-result read returned, with the division it belongs to (so an audit can tell the
+    persons outside the reader's jurisdiction, e.g. a unit's employees registered elsewhere)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    record_id: str = Field(max_length=100, examples=["P-0192f1a2b3c4"])
+    division_code: str | None = Field(default=None, max_length=12, examples=["532502001"])
 
 
 class RecordAccessed(DomainEvent):
-    """A caller read one record by id, or looked records up by a key (ID number, name, phone ...)."""
+    """A caller read one record by id, looked records up by a key (ID number, name, phone ...) or listed many
+    (a category, a deadline list, a watch list ...), or was refused or answered "not found" trying.
+
+    Version 1, evolved compatibly: ``outcome`` and ``records`` are optional with defaults that describe every
+    event written before them (an answered read naming no list)."""
 
     context: str = Field(description="the service that answered", examples=["person"])
     record_type: str = Field(description="kind of record", examples=["person"])
@@ -26,3 +44,10 @@ class RecordAccessed(DomainEvent):
     lookup: dict[str, str] = Field(default_factory=dict, description="查询条件: the key used for a lookup "
                                    "(masked as the caller saw it)", examples=[{"id_number": "532503********123X"}])
     result_count: int = Field(default=1, ge=0, description="how many records the lookup returned")
+    outcome: Literal["read", "refused", "not_found"] = Field(
+        default="read", description="查询结果: read (answered), refused (403: role or jurisdiction), not_found (404)",
+        examples=["read"])
+    records: list[AccessedRecord] = Field(
+        default_factory=list, max_length=MAX_RECORDS_NAMED,
+        description="the persons a multi-result read returned (id and division; the first 500, result_count has "
+                    "them all); empty for a single-record read, whose record_id says it")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from contracts.access import ACCESS_STREAM_TYPE, RecordAccessed
+from contracts.access import ACCESS_STREAM_TYPE, MAX_RECORDS_NAMED, AccessedRecord, RecordAccessed
 from contracts.envelope import EventEnvelope, utc_now
 from services.kernel.aggregate import CommandContext
 from services.kernel.ports import EventStorePort
@@ -24,9 +24,11 @@ class AccessLog:
 
     async def record(self, ctx: CommandContext, record_type: str, record_id: str | None, route: str,
                      division_code: str | None = None, method: str = "GET", lookup: dict[str, str] | None = None,
-                     result_count: int = 1) -> EventEnvelope:
+                     result_count: int = 1, outcome: str = "read",
+                     records: list[AccessedRecord] | None = None) -> EventEnvelope:
         event = RecordAccessed(context=self.context, record_type=record_type, record_id=record_id, route=route,
-                               method=method, lookup=lookup or {}, result_count=result_count)
+                               method=method, lookup=lookup or {}, result_count=result_count, outcome=outcome,
+                               records=(records or [])[:MAX_RECORDS_NAMED])
         now = utc_now()
         stream_id = f"access-{uuid.uuid4()}"
         envelope = EventEnvelope(

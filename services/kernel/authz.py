@@ -108,15 +108,17 @@ class Caller:
         return self.scope.query(field_name)
 
     async def accessed(self, record_type: str, record_id: str | None, division_code: str | None = None,
-                       lookup: dict[str, str] | None = None, result_count: int = 1) -> None:
-        """Leave an access-log event (查询留痕) for a single-record read or a lookup."""
+                       lookup: dict[str, str] | None = None, result_count: int = 1, outcome: str = "read",
+                       records: list | None = None) -> None:
+        """Leave an access-log event (查询留痕) for a single-record read, a lookup or a list (``records``: the
+        persons it returned, services.kernel.access_trace), or a refused / not-found attempt (``outcome``)."""
         access_log = getattr(getattr(self.request, "app", None), "state", None)
         runtime = getattr(access_log, "runtime", None)
         if runtime is None or runtime.access_log is None:
             return
         await runtime.access_log.record(self.context, record_type, record_id, self.route,
                                         division_code=division_code, method=self.request.method,
-                                        lookup=lookup, result_count=result_count)
+                                        lookup=lookup, result_count=result_count, outcome=outcome, records=records)
 
 
 def allow(action: str, *roles: str):
@@ -130,16 +132,18 @@ def allow(action: str, *roles: str):
         raise ValueError(f"action {action!r} is declared with roles {ACTIONS[action]} and {tuple(roles)}")
 
     async def check(request: Request, actor: Actor = Depends(current_actor)) -> Caller:
-        if actor.role not in roles and actor.role not in UNRESTRICTED_ROLES:
-            raise Forbidden(f"role '{actor.role}' may not {action}; needs one of {['admin', *roles]}",
-                            f"角色 {actor.role} 无权执行 {action}，须为 {'/'.join(['admin', *roles])}")
         route = getattr(request.scope.get("route"), "path", request.url.path)
         caller = Caller(actor=actor, context=None, scope=Scope.of(actor), action=action,  # type: ignore[arg-type]
                         route=route, request=request)
         caller.context = CommandContext(actor=actor, correlation_id=request.state.correlation_id,
                                         causation_id=request.headers.get("X-Request-ID"),
                                         jurisdiction=caller.require_within)
-        request.state.caller = caller  # the answer is masked for this caller (services.kernel.masked_responses)
+        # the answer is masked for this caller (services.kernel.masked_responses), and a refusal or a miss is
+        # traced in its name (services.kernel.access_trace), a refused role included
+        request.state.caller = caller
+        if actor.role not in roles and actor.role not in UNRESTRICTED_ROLES:
+            raise Forbidden(f"role '{actor.role}' may not {action}; needs one of {['admin', *roles]}",
+                            f"角色 {actor.role} 无权执行 {action}，须为 {'/'.join(['admin', *roles])}")
         return caller
 
     check.action = action  # type: ignore[attr-defined] - read by the authorization test and the docs table

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure
 
+from services.kernel.access_trace import trace_refusal
 from services.kernel.errors import (
     ConcurrencyConflict, DomainRuleViolation, Forbidden, NotCaughtUp, NotFound, StateConflict,
 )
@@ -70,7 +71,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(status_code=422, content={"detail": [error.as_detail()]})
 
     @app.exception_handler(NotFound)
-    async def not_found(_: Request, error: NotFound) -> JSONResponse:
+    async def not_found(request: Request, error: NotFound) -> JSONResponse:
+        await trace_refusal(request, "not_found", error.kind.replace(" ", "_"), error.identifier)
         return JSONResponse(status_code=404, content={"detail": str(error), "kind": error.kind, "id": error.identifier})
 
     @app.exception_handler(ConcurrencyConflict)
@@ -87,7 +89,8 @@ def install_error_handlers(app: FastAPI) -> None:
                                                       "type": error.rule})
 
     @app.exception_handler(Forbidden)
-    async def forbidden(_: Request, error: Forbidden) -> JSONResponse:
+    async def forbidden(request: Request, error: Forbidden) -> JSONResponse:
+        await trace_refusal(request, "refused", division_code=error.record_division)
         content = {"detail": error.message, "detail_zh": error.message_zh}
         if error.record_division is not None or error.caller_scope is not None:
             content.update(record_division=error.record_division, caller_scope=error.caller_scope)

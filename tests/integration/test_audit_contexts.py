@@ -13,9 +13,12 @@ import contracts.house
 import contracts.unit
 from contracts import uscc
 from contracts.events import registered_event_types
+from services.house.occupants import OCCUPANTS
+from services.unit.persons import UNIT_PERSONS
 from tests.integration.address_helpers import register_doorplate
 from tests.integration.audit_helpers import archived_history, contained, headers, running_audit
 from tests.integration.conftest import unique_name
+from tests.integration.person_facts import linkable
 
 pytestmark = pytest.mark.integration
 
@@ -35,6 +38,7 @@ async def service(name: str):
     manager = LifespanManager(app, startup_timeout=60, shutdown_timeout=30)
     await manager.__aenter__()
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url=f"http://{name}")
+    client.fastapi = app
     return manager, client
 
 
@@ -94,9 +98,10 @@ async def test_house_events_history_and_fold(address_client, house_and_unit, aud
                                                    "security_person": {"name": "李四"}}, police_headers, 201)
     rental_id = (await house.get(base, params={"min_version": rented["version"]},
                                  headers=police_headers)).json()["rentals"][0]["rental_id"]
-    await step(house, f"{base}/rentals/{rental_id}/tenants", {"person_id": "P-AUDIT-1", "moved_in": "2026-10-02"},
+    tenant = await linkable(settings, house, OCCUPANTS)  # a registered person (issue 16: links checked)
+    await step(house, f"{base}/rentals/{rental_id}/tenants", {"person_id": tenant, "moved_in": "2026-10-02"},
                police_headers, 201)
-    await step(house, f"{base}/rentals/{rental_id}/tenants/P-AUDIT-1/move-out", {"moved_out": "2026-10-20"},
+    await step(house, f"{base}/rentals/{rental_id}/tenants/{tenant}/move-out", {"moved_out": "2026-10-20"},
                police_headers)
     await step(house, f"{base}/rentals/{rental_id}/end", {"ended_on": "2026-10-31", "reason": "到期"}, police_headers)
     last = await step(house, f"{base}/checks", {"checked_on": "2026-11-03", "anyone_home": True}, police_headers, 201)
@@ -124,9 +129,10 @@ async def test_unit_events_history_and_fold(address_client, house_and_unit, audi
     await step(unit, f"{base}/licences", {"licence": licence}, police_headers)
     await step(unit, f"{base}/special-trades", {"trade": "hotel", "since": "2026-09-01"}, police_headers)
     await step(unit, f"{base}/special-trades/hotel/remove", {"on": "2026-11-11", "reason": "不再经营"}, police_headers)
-    await step(unit, f"{base}/employees", {"person_id": "P-AUDIT-2", "position": "前台", "hired": "2026-01-05"},
+    employee = await linkable(settings, unit, UNIT_PERSONS)
+    await step(unit, f"{base}/employees", {"person_id": employee, "position": "前台", "hired": "2026-01-05"},
                police_headers, 201)
-    await step(unit, f"{base}/employees/P-AUDIT-2/leave", {"left": "2026-04-01"}, police_headers)
+    await step(unit, f"{base}/employees/{employee}/leave", {"left": "2026-04-01"}, police_headers)
     inspected = await step(unit, f"{base}/inspections", {
         "inspected_on": "2026-10-03", "findings": "消防通道堵塞", "rectification_required": True,
         "rectification_deadline": "2026-10-10"}, police_headers, 201)

@@ -14,7 +14,9 @@ from services.kernel.auth import mint_token
 from services.kernel.rebuild import rebuild
 from services.kernel.replicas.address import lookup_address
 from tests.integration.address_helpers import TOWNSHIP, read_doorplate, register_doorplate
+from services.house.occupants import OCCUPANTS
 from tests.integration.conftest import unique_name
+from tests.integration.person_facts import known_to, published_person
 from tests.integration.test_rebuild import caught_up_with_the_log, snapshot
 
 pytestmark = pytest.mark.integration
@@ -154,8 +156,12 @@ async def test_a_house_at_a_generated_room(address_client, house_client, police_
         "address.unknown"
 
 
-async def test_rental_lifecycle_group_rental_and_unchecked_rentals(address_client, house_client, police_headers):
+async def test_rental_lifecycle_group_rental_and_unchecked_rentals(address_client, house_client, police_headers,
+                                                                   settings):
     plate = await new_plate(address_client, house_client, police_headers)
+    tenants = [await published_person(settings) for _ in range(6)]  # registered persons (issue 16: links checked)
+    for tenant in tenants:
+        await known_to(house_client, OCCUPANTS, tenant)
     house = await register_house(house_client, police_headers, plate["code"], use="self_occupied", rooms=3, area=60)
     response = await house_client.post(f"/v1/houses/{house['house_id']}/rentals", headers=police_headers, json={
         "lessor": {"name": "张三", "document_type": "id_card", "document_number": "11010519491231002X"},
@@ -167,7 +173,7 @@ async def test_rental_lifecycle_group_rental_and_unchecked_rentals(address_clien
     rental_path = f"/v1/houses/{house['house_id']}/rentals/{rental['rental_id']}"
     for index in range(5):
         joined = await house_client.post(f"{rental_path}/tenants", headers=police_headers,
-                                         json={"person_id": f"P-{plate['code'][-6:]}-{index}", "moved_in": "2026-10-02"})
+                                         json={"person_id": tenants[index], "moved_in": "2026-10-02"})
         assert joined.status_code == 201, joined.text
     record = await read_house(house_client, police_headers, joined.json())
     let = record["rentals"][0]
@@ -177,12 +183,12 @@ async def test_rental_lifecycle_group_rental_and_unchecked_rentals(address_clien
     supervisor = supervisor_headers()
     listed = await house_client.get("/v1/houses/group-rentals", headers=supervisor)
     assert house["house_id"] in [h["house_id"] for h in listed.json()["items"]]
-    left = await house_client.post(f"{rental_path}/tenants/P-{plate['code'][-6:]}-0/move-out", headers=police_headers,
+    left = await house_client.post(f"{rental_path}/tenants/{tenants[0]}/move-out", headers=police_headers,
                                    json={"moved_out": "2026-11-01"})
     assert left.status_code == 200, left.text
     record = await read_house(house_client, police_headers, left.json())
     assert record["rentals"][0]["current_tenants"] == 4 and not record["group_rental"]
-    tenant_of = await house_client.get("/v1/houses", params={"tenant": f"P-{plate['code'][-6:]}-1"},
+    tenant_of = await house_client.get("/v1/houses", params={"tenant": tenants[1]},
                                        headers=police_headers)
     assert [h["house_id"] for h in tenant_of.json()["items"]] == [house["house_id"]]
 
@@ -206,7 +212,7 @@ async def test_rental_lifecycle_group_rental_and_unchecked_rentals(address_clien
     assert record["rentals"][0]["status"] == "ended"
     assert all(t["moved_out"] for t in record["rentals"][0]["tenants"])
     late = await house_client.post(f"{rental_path}/tenants", headers=police_headers,
-                                   json={"person_id": "P-late", "moved_in": "2026-11-16"})
+                                   json={"person_id": tenants[5], "moved_in": "2026-11-16"})
     assert late.status_code == 409 and late.json()["type"] == "rental.ended"
 
 
@@ -216,13 +222,13 @@ async def test_bad_input_names_the_field(address_client, house_client, police_he
     assert bad_use["detail"][0]["loc"][-1] == "use"
     house = await register_house(house_client, police_headers, plate["code"])
     backwards = await house_client.post(f"/v1/houses/{house['house_id']}/rentals", headers=police_headers, json={
-        "lessor": {"person_id": "P-1"}, "rooms_let": 1, "start": "2026-10-01", "end": "2026-09-01",
-        "security_person": {"person_id": "P-1"}})
+        "lessor": {"name": "张三"}, "rooms_let": 1, "start": "2026-10-01", "end": "2026-09-01",
+        "security_person": {"name": "张三"}})
     assert backwards.status_code == 422
     assert backwards.json()["detail"][0]["loc"] == ["body", "end"]
     assert backwards.json()["detail"][0]["type"] == "rental.end_before_start"
     nobody = await house_client.post(f"/v1/houses/{house['house_id']}/rentals", headers=police_headers, json={
-        "lessor": {}, "rooms_let": 1, "start": "2026-10-01", "security_person": {"person_id": "P-1"}})
+        "lessor": {}, "rooms_let": 1, "start": "2026-10-01", "security_person": {"name": "张三"}})
     assert nobody.status_code == 422 and nobody.json()["detail"][0]["loc"][:2] == ["body", "lessor"]
     assert (await house_client.get("/v1/houses/H-none", headers=police_headers)).status_code == 404
 
@@ -231,7 +237,7 @@ async def test_rebuild_of_every_house_read_model_equals_live(address_client, hou
     plate = await new_plate(address_client, house_client, police_headers)
     house = await register_house(house_client, police_headers, plate["code"])
     rental = await house_client.post(f"/v1/houses/{house['house_id']}/rentals", headers=police_headers, json={
-        "lessor": {"person_id": "P-1"}, "rooms_let": 1, "start": "2026-10-01", "security_person": {"person_id": "P-1"}})
+        "lessor": {"name": "张三"}, "rooms_let": 1, "start": "2026-10-01", "security_person": {"name": "张三"}})
     await read_house(house_client, police_headers, rental.json())
     rt = house_client.fastapi.state.runtime
     for projection in (registry, addresses):

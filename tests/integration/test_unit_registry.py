@@ -16,9 +16,11 @@ from services.kernel.auth import mint_token
 from services.kernel.rebuild import rebuild
 from services.kernel.replicas.address import lookup_address
 from services.unit.commands import RegisterUnit
+from services.unit.persons import UNIT_PERSONS
 from services.unit.projections import addresses, registry
 from tests.integration.address_helpers import TOWNSHIP, register_doorplate
 from tests.integration.conftest import unique_name
+from tests.integration.person_facts import linkable
 from tests.integration.test_rebuild import caught_up_with_the_log, snapshot
 
 pytestmark = pytest.mark.integration
@@ -77,11 +79,14 @@ async def post(unit_client, headers, path: str, body: dict, expect: int = 200) -
     return response.json()
 
 
-async def test_the_openapi_example_registers_a_unit(address_client, unit_client, police_headers):
-    """The documented example is a complete, valid registration (only its address is swapped for a live one)."""
+async def test_the_openapi_example_registers_a_unit(address_client, unit_client, police_headers, settings):
+    """The documented example is a complete, valid registration (only its address and its legal representative,
+    a person who must be registered, are swapped for live ones)."""
     example = RegisterUnit.model_json_schema()["examples"][0]
     plate = await plate_known_to_units(address_client, unit_client, police_headers)
+    representative = {"person_id": await linkable(settings, unit_client, UNIT_PERSONS)}
     accepted = await register_unit(unit_client, police_headers, **{**example, "address_code": plate["code"],
+                                                                   "legal_representative": representative,
                                                                    "uscc": fresh_uscc(), "unit_type": "individual_business"})
     unit = await read_unit(unit_client, police_headers, accepted)
     assert unit["name"] == example["name"] and unit["licences"][0]["kind"] == "营业执照"
@@ -138,11 +143,11 @@ async def test_status_lifecycle(address_client, unit_client, police_headers):
     assert (await read_unit(unit_client, police_headers, reopened))["status"] == "open"
 
 
-async def test_employees_and_a_persons_employers(address_client, unit_client, police_headers):
+async def test_employees_and_a_persons_employers(address_client, unit_client, police_headers, settings):
     plate = await plate_known_to_units(address_client, unit_client, police_headers)
     first = await register_unit(unit_client, police_headers, plate["code"], name="甲店")
     second = await register_unit(unit_client, police_headers, plate["code"], name="乙店")
-    person = f"P-{plate['code'][-8:]}"
+    person = await linkable(settings, unit_client, UNIT_PERSONS)  # a registered person (issue 16: links checked)
     await post(unit_client, police_headers, f"/v1/units/{first['unit_id']}/employees",
                {"person_id": person, "position": "前台", "hired": "2025-01-05"}, expect=201)
     hired = await post(unit_client, police_headers, f"/v1/units/{second['unit_id']}/employees",
@@ -208,8 +213,9 @@ async def test_special_trade_inspection_cycle_and_overdue_rectification(address_
 async def test_rebuild_of_every_unit_read_model_equals_live(address_client, unit_client, police_headers, settings):
     plate = await plate_known_to_units(address_client, unit_client, police_headers)
     unit = await register_unit(unit_client, police_headers, plate["code"], uscc=fresh_uscc())
+    person = await linkable(settings, unit_client, UNIT_PERSONS)
     hired = await post(unit_client, police_headers, f"/v1/units/{unit['unit_id']}/employees",
-                       {"person_id": "P-rebuild", "position": "前台", "hired": "2025-01-05"}, expect=201)
+                       {"person_id": person, "position": "前台", "hired": "2025-01-05"}, expect=201)
     await read_unit(unit_client, police_headers, hired)
     rt = unit_client.fastapi.state.runtime
     for projection in (registry, addresses):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import re
 
 import pytest
@@ -130,14 +132,22 @@ async def test_parse_route_maps_chunks_and_a_missing_model_to_503(monkeypatch):
     from services.address.text.parsing import Chunk
 
     text = " 蒙自市天马路18号"
+    traced = []
+
+    class Caller:  # the route's caller (services.kernel.authz), which leaves the access-log trace
+        async def accessed(self, record_type, record_id, **fields):
+            traced.append((record_type, fields["lookup"]["text"], fields["result_count"]))
+
+    http = SimpleNamespace(state=SimpleNamespace(caller=Caller()))
     monkeypatch.setattr(parsing, "parse", lambda t: [Chunk("district", "蒙自市", 1, 4), Chunk("road", "天马路", 4, 7)])
-    response = await parse_address(ParseRequest(text=text))
+    response = await parse_address(ParseRequest(text=text), http)
     assert [(c.label, text[c.start:c.end]) for c in response.chunks] == [("district", "蒙自市"), ("road", "天马路")]
+    assert traced == [("address_parse", text, 2)]
 
     def missing(_: str):
         raise FileNotFoundError("address parser model not found")
 
     monkeypatch.setattr(parsing, "parse", missing)
     with pytest.raises(HTTPException) as error:
-        await parse_address(ParseRequest(text=text))
+        await parse_address(ParseRequest(text=text), http)
     assert error.value.status_code == 503

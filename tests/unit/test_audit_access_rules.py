@@ -35,3 +35,17 @@ def test_night_lookups_in_local_time_flag_the_reader():
     raised = flags(reads, rules, datetime(2026, 11, 20, 16, 0, tzinfo=timezone.utc))
     assert [(f["actor_id"], f["rule"]) for f in raised] == [("PC-1", "night")]
     assert AccessRules(night_start_hour=1, night_end_hour=5).is_night(datetime(2026, 1, 1, 19, tzinfo=timezone.utc))
+
+
+def test_persons_a_list_returned_and_refused_probes_count_towards_the_outside_rule():
+    """Issue 16: a view's persons from elsewhere (``records``) and refused reads (403, division known) count."""
+    rules = AccessRules(outside_persons=3, night_reads=100)
+    at = AS_OF - timedelta(hours=1)
+    listed = {"actor": {"id": "GW-1", "organisation_code": "532503"}, "division_code": "532503001",
+              "recorded_at": at, "payload": {"record_type": "unit_employees", "record_id": "U1", "records": [
+                  {"record_id": "P1", "division_code": "532502001"}, {"record_id": "P2", "division_code": "532502001"},
+                  {"record_id": "P9", "division_code": "532503001"}]}}
+    refused = read("GW-1", "532503", "P3", "532502001", at)
+    refused["payload"]["outcome"] = "refused"
+    raised = flags([listed, refused], rules, AS_OF)
+    assert [(f["actor_id"], f["count"], f["records"]) for f in raised] == [("GW-1", 3, ["P1", "P2", "P3"])]

@@ -44,13 +44,19 @@ async def get_doorplate(
     code: str, rt: Rt, caller: Allowed("address.read", *READERS), min_version: MinVersion = 0,
     follow: Annotated[bool, Query(description="follow a merged plate to the one that replaced it")] = True,
 ) -> dict:
-    await caught_up(rt, doorplate_stream(code), min_version)
+    await caught_up(rt, doorplate_stream(code), min_version, caller)
     document = await views.doorplate(rt, code)
     if document is None:
         raise NotFound("doorplate", code)
     caller.require_within(document["division_code"], "door plate")
     await caller.accessed("doorplate", code, document["division_code"])
-    return await views.follow_merges(rt, document) if follow else public(document)
+    if not follow:
+        return public(document)
+    survivor = await views.follow_merges(rt, document)
+    if survivor["code"] != code:  # merged into a plate of another jurisdiction: shown only to who may read it
+        caller.require_within(survivor["division_code"], "door plate")
+        await caller.accessed("doorplate", survivor["code"], survivor["division_code"])
+    return survivor
 
 
 @router.get("", summary="List door plates on a road 按街路巷列出门楼牌")

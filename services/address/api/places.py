@@ -32,7 +32,7 @@ async def register_place(command: RegisterPlace, svc: Service,
 
 @router.get("/{code}", summary="Read a place 查询地址要素")
 async def get_place(code: str, rt: Rt, caller: Allowed("address.read", *READERS), min_version: MinVersion = 0) -> dict:
-    await caught_up(rt, place_stream(code), min_version)
+    await caught_up(rt, place_stream(code), min_version, caller)
     place = await views.place(rt, code)
     if place is None:
         raise NotFound("place", code)

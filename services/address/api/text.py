@@ -12,7 +12,7 @@ import asyncio
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -34,6 +34,7 @@ router = APIRouter(prefix="/v1/addresses", tags=["free-text addresses 地址解�
 Rt = Annotated[Runtime, Depends(runtime)]
 
 MAX_TEXT = 200
+TOWNSHIP_DIGITS = 9  #: a standard address code begins with its township's division code
 
 
 # request / response shapes ---------------------------------------------------------------------------
@@ -97,26 +98,47 @@ class MatchResponse(BaseModel):
 # routes -----------------------------------------------------------------------------------------------
 @router.post("/parse", response_model=ParseResponse, summary="Split a free-text address into chunks 地址要素拆分",
              responses={503: {"description": "the parser model is not installed"}})
-async def parse_address(request: ParseRequest) -> ParseResponse:
+async def parse_address(request: ParseRequest, http: Request) -> ParseResponse:
     from services.address.text.parsing import parse
 
     try:
         chunks = await asyncio.to_thread(parse, request.text)  # the first call loads the parser model
     except (FileNotFoundError, ImportError) as error:
         raise HTTPException(503, detail=f"address parser unavailable: {error} / 地址解析模型不可用") from None
+    await http.state.caller.accessed("address_parse", None, lookup={"text": request.text[:100]},
+                                     result_count=len(chunks))
     return ParseResponse(chunks=[ChunkOut(label=c.label, text=c.text, start=c.start, end=c.end) for c in chunks])
 
 
 @router.post("/match", response_model=MatchResponse, summary="Rank standard addresses for a free text 地址匹配",
              responses={503: {"description": "the parser model is not installed"}})
-async def match_address(request: MatchRequest, rt: Rt) -> MatchResponse:
-    requested = resolve_scope(request.division_code, "division_code")
+async def match_address(request: MatchRequest, rt: Rt, http: Request) -> MatchResponse:
+    """Scoped to the caller's jurisdiction (a wider ``division_code`` is narrowed to it, a disjoint one refused,
+    candidates outside it never returned) and logged (查询留痕: the text and how many candidates came back)."""
+    caller = http.state.caller
+    requested = within_jurisdiction(caller, resolve_scope(request.division_code, "division_code"))
     try:
         found = await match_text(rt, request.text, requested)  # the text is read by the parser
     except (FileNotFoundError, ImportError) as error:
         raise HTTPException(503, detail=f"address parser unavailable: {error} / 地址解析模型不可用",
                             headers={"Retry-After": "60"}) from None
+    candidates = [Candidate.of(ranked) for ranked in found.ranked
+                  if caller.within(ranked.code[:TOWNSHIP_DIGITS])][:request.limit]
+    await caller.accessed("address_match", None, lookup={"text": request.text[:100],
+                                                         "division_code": requested or ""},
+                          result_count=len(candidates))
     return MatchResponse(
         query={"normalized": split_division(request.text, requested)[1], "division_code": found.scope,
                "components": {key: value for key, value in asdict(found.query).items() if value not in (None, "")}},
-        candidates=[Candidate.of(ranked) for ranked in found.ranked[:request.limit]])
+        candidates=candidates)
+
+
+def within_jurisdiction(caller, requested: str | None) -> str | None:
+    """The division to search: the one asked for inside the caller's jurisdiction, the jurisdiction itself when
+    none (or a wider one) was asked for, 403 for one outside it. Admins search where they ask."""
+    prefix = caller.scope.prefix
+    if prefix is None or (requested and requested.startswith(prefix)):
+        return requested
+    if requested and not prefix.startswith(requested):
+        caller.require_within(requested, "division")
+    return resolve_scope(prefix, None) or requested

@@ -12,6 +12,7 @@ def collection(rt: Runtime, logical: str):
     return rt.read_model(registry.name, logical)
 
 
-async def caught_up(rt: Runtime, stream_id: str, min_version: int) -> None:
-    """Wait until the address registry has applied ``min_version`` of ``stream_id`` (read your own write)."""
-    await reads.caught_up(rt, registry.name, stream_id, min_version)
+async def caught_up(rt: Runtime, stream_id: str, min_version: int, caller) -> None:
+    """Wait until the address registry has applied ``min_version`` of ``stream_id`` (read your own write), once
+    the caller's jurisdiction covers the record (services.kernel.reads.caught_up)."""
+    await reads.caught_up(rt, registry.name, stream_id, min_version, caller=caller)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from services.audit.api.deps import Archive, AsOf, AuditReader, ParameterRuleViolation, utc
 from services.audit.domain.history import entry, history, state_of
 from services.audit.views.archive import current_division, log_query, stream
+from services.kernel.access_trace import asked, returned
 from services.kernel.errors import NotFound
 
 router = APIRouter(prefix="/v1/audit", tags=["audit 审计"])
@@ -125,6 +126,10 @@ async def get_log(
     total = await archive.count_documents(query)
     cursor = archive.find(query).sort([("recorded_at", -1), ("_id", -1)]).skip((page - 1) * page_size).limit(page_size)
     documents = [document async for document in cursor]
+    persons = [{"_id": d["stream_id"].partition("-")[2], "division_code": d.get("division_code")}
+               for d in documents if d.get("stream_type") == "Person"]
+    await caller.accessed("audit_log", None, lookup=asked(caller), result_count=len(documents),  # 查询留痕
+                          records=returned({p["_id"]: p for p in persons}.values()))
     return {"total": total, "page": page, "page_size": page_size, "entries": await with_changes(archive, documents)}
 
 

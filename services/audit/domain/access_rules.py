@@ -1,7 +1,8 @@
 """Lookups worth a supervisor's look (可疑查询): configurable rules over the access log. Pure.
 
 - ``outside_jurisdiction``: one reader looked up at least N distinct persons outside their own jurisdiction
-  within the window;
+  within the window: persons read or refused (403) one by one, and persons a list or a view returned
+  (``records`` of RecordAccessed, e.g. a unit's employees registered elsewhere);
 - ``night``: one reader made at least N person lookups at night (local time) within the window.
 """
 
@@ -43,11 +44,17 @@ def flags(accesses: Iterable[dict[str, Any]], rules: AccessRules, as_of: datetim
     for access in accesses:
         at = access["recorded_at"]
         payload = access.get("payload", {})
-        if not (start < at <= as_of) or payload.get("record_type") not in rules.person_record_types:
+        if not (start < at <= as_of):
             continue
         reader = (access["actor"]["id"], access["actor"]["organisation_code"])
+        for listed in payload.get("records") or []:  # the persons a list or a view returned (employees, tenants)
+            if outside(reader[1], listed.get("division_code")):
+                outside_persons[reader].add(listed["record_id"])
+        if payload.get("record_type") not in rules.person_record_types:
+            continue
         record = payload.get("record_id") or f"lookup:{sorted((payload.get('lookup') or {}).items())}"
-        if outside(reader[1], access.get("division_code")) and payload.get("record_id"):
+        if outside(reader[1], access.get("division_code")) and payload.get("record_id") \
+                and payload.get("outcome") != "not_found":  # no such person: nobody's jurisdiction
             outside_persons[reader].add(record)
         if rules.is_night(at):
             night[reader].append(record)

@@ -59,7 +59,7 @@ async def list_houses(
 @router.get("/{house_id}", summary="Read a house with its rentals, tenants and checks 查询房屋")
 async def get_house(house_id: str, rt: Rt, rule: Rule, caller: Allowed("house.read", *READERS),
                     min_version: MinVersion = 0) -> dict:
-    await caught_up(rt, registry.name, house_stream(house_id), min_version, "house", house_id)
+    await caught_up(rt, registry.name, house_stream(house_id), min_version, "house", house_id, caller=caller)
     document = await views.house_document(rt, house_id)
     caller.require_within(document["division_code"], "house")
     await caller.accessed("house", house_id, document["division_code"])

@@ -17,7 +17,9 @@ from services.house.views import occupants as views
 from services.house.views.houses import house_document
 from services.kernel.authz import Allowed
 from services.kernel.deps import runtime
+from services.kernel.access_trace import returned
 from services.kernel.reads import After, MinVersion, caught_up, caught_up_after
+from services.kernel.replicas.person import person_locator
 from services.kernel.runtime import Runtime
 
 router = APIRouter(prefix="/v1/houses", tags=["occupants 以房管人"])
@@ -30,10 +32,10 @@ async def occupants_at(rt: Rt, caller: Allowed("house.occupants", *ROLES),
                        address_code: Annotated[str, Query(pattern=r"^\d{12,35}$", description="标准地址编码 or its prefix "
                                                           "(a door plate's or building's rooms)")],
                        after: After = []) -> dict:  # noqa: B006 - FastAPI copies defaults
-    await caught_up_after(rt, OCCUPANTS, after)
+    await caught_up_after(rt, OCCUPANTS, after, caller=caller, locate=person_locator(rt, OCCUPANTS))
     answer = await views.address_occupants(rt, address_code, caller.scope_query("division_code"))
     await caller.accessed("address_occupants", address_code, lookup={"address_code": address_code},
-                          result_count=len(answer["residents"]))
+                          result_count=len(answer["residents"]), records=returned(answer["residents"], "person_id"))
     return answer
 
 
@@ -41,9 +43,12 @@ async def occupants_at(rt: Rt, caller: Allowed("house.occupants", *ROLES),
                                              "security responsible person, key persons)")
 async def occupants(house_id: str, rt: Rt, caller: Allowed("house.occupants", *ROLES), min_version: MinVersion = 0,
                     after: After = []) -> dict:  # noqa: B006
-    await caught_up(rt, registry.name, house_stream(house_id), min_version, "house", house_id)
-    await caught_up_after(rt, OCCUPANTS, after)
+    await caught_up(rt, registry.name, house_stream(house_id), min_version, "house", house_id, caller=caller)
+    await caught_up_after(rt, OCCUPANTS, after, caller=caller, locate=person_locator(rt, OCCUPANTS))
     house = await house_document(rt, house_id)
     caller.require_within(house.get("division_code"), "house")
-    await caller.accessed("house_occupants", house_id, house.get("division_code"))
-    return await views.house_occupants(rt, house)
+    answer = await views.house_occupants(rt, house)
+    persons = [*answer.get("residents", []), *answer.get("tenants", [])]
+    await caller.accessed("house_occupants", house_id, house.get("division_code"),  # its persons too
+                          result_count=len(persons), records=returned(persons, "person_id"))
+    return answer

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query
 
 from services.house.views import quality as views
 from services.kernel.authz import Allowed
-from services.kernel.reads import After, caught_up_after
-from services.house.projections import registry
+from services.kernel.reads import After, caught_up_after, registry_locator
+from services.house.projections import HOUSES, registry
 from services.kernel.deps import runtime
 from services.kernel.runtime import Runtime
 
@@ -22,7 +22,8 @@ ROLES = ("police", "supervisor")
                                      "per division)")
 async def logic_errors(rt: Rt, caller: Allowed("house.quality", *ROLES),
                        limit: Annotated[int, Query(ge=1, le=1000)] = 200, after: After = []) -> dict:  # noqa: B006
-    await caught_up_after(rt, registry.name, after)
+    await caught_up_after(rt, registry.name, after, caller=caller,
+                          locate=registry_locator(rt, registry.name, HOUSES, "house"))
     return await views.house_logic_errors(rt, caller.scope_query("division_code"), limit)
 
 

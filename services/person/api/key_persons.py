@@ -34,7 +34,8 @@ async def apply_listing(command: ApplyKeyPersonListing, svc: Service,
 @router.get("/{key_person_id}", summary="Read a key-person record 查询重点人员 (state, pending request, every step)")
 async def get_key_person(key_person_id: str, rt: Rt, caller: Allowed("key_person.read", "police", "supervisor"),
                          min_version: MinVersion = 0) -> dict:
-    await caught_up(rt, REGISTRY, key_person_stream(key_person_id), min_version, "key person", key_person_id)
+    await caught_up(rt, REGISTRY, key_person_stream(key_person_id), min_version, "key person", key_person_id,
+                    caller=caller)
     document = await key_person_by_id(rt, key_person_id)
     if document is None:
         raise NotFound("key person", key_person_id)

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, status
 
+from services.kernel.access_trace import asked, returned
 from services.kernel.authz import Allowed, Caller
 from services.kernel.errors import NotFound
 from services.kernel.masking import mask_id, mask_name, mask_person, mask_phone, visibility
@@ -87,6 +88,7 @@ async def list_deadlines(
 ) -> dict:
     moment = _as_of(as_of)
     found = await deadline_views.with_flag(rt, flag, moment, caller.scope_query("division_code"), limit)
+    await caller.accessed("person", None, lookup=asked(caller), result_count=len(found), records=returned(found))
     return {"flag": flag, "flag_zh": FLAG_NAMES_ZH[flag], "as_of": moment, "count": len(found),
             "items": [shown(caller, document, flags=deadline_flags(document, moment)) for document in found]}
 
@@ -95,7 +97,7 @@ async def list_deadlines(
 async def get_person(person_id: str, rt: Rt, caller: Allowed("person.read", *READ_ROLES), min_version: MinVersion = 0,
                      follow: Annotated[bool, Query(description="follow a merged record to its survivor")] = True,
                      as_of: AsOf = None) -> dict:
-    await caught_up(rt, REGISTRY, person_stream(person_id), min_version, "person", person_id)
+    await caught_up(rt, REGISTRY, person_stream(person_id), min_version, "person", person_id, caller=caller)
     document, redirected_from = await person_by_id(rt, person_id, follow)
     if document is None:
         raise NotFound("person", person_id)
@@ -125,10 +127,12 @@ async def lookup_persons(
                                   "give id_number, id_number_suffix, name, phone or category", "须提供查询条件")
     found = await find(rt, caller.scope_query("division_code"), id_number=id_number, id_number_suffix=id_number_suffix,
                        name=name, phone=phone, category=category, include_inactive=include_merged, limit=limit)
-    if keys:
-        await caller.accessed("person", found[0]["_id"] if len(found) == 1 else None,
-                              found[0]["division_code"] if len(found) == 1 else None,
-                              lookup=logged_keys(caller, keys), result_count=len(found))
+    await caller.accessed("person", found[0]["_id"] if len(found) == 1 else None,  # a category search too
+                          found[0]["division_code"] if len(found) == 1 else None,
+                          lookup={**asked(caller), **logged_keys(caller, {key: value for key, value in keys.items()
+                                                                          if key != "id_number_suffix"})},
+                          result_count=len(found),
+                          records=returned(found))
     moment = _as_of(as_of)
     return {"count": len(found), "items": [shown(caller, d, flags=deadline_flags(d, moment),
                                                  current_address=await current_address(rt, d)) for d in found]}
@@ -150,7 +154,7 @@ async def move_out(person_id: str, command: MoveOut, svc: Service,
 @router.get("/{person_id}/residences", summary="Residences 居住地历史 (current and past, with current address names)")
 async def list_residences(person_id: str, rt: Rt, caller: Allowed("person.read", *READ_ROLES),
                           min_version: MinVersion = 0) -> dict:
-    await caught_up(rt, REGISTRY, person_stream(person_id), min_version, "person", person_id)
+    await caught_up(rt, REGISTRY, person_stream(person_id), min_version, "person", person_id, caller=caller)
     document, redirected_from = await person_by_id(rt, person_id)
     if document is None:
         raise NotFound("person", person_id)

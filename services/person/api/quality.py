@@ -12,6 +12,7 @@ from services.kernel.authz import Allowed
 from services.kernel.reads import After, caught_up_after
 from services.person.api.deps import Rt
 from services.person.views import logic_errors as views
+from services.person.views.whereabouts import locator
 from services.person.whereabouts import WHEREABOUTS
 
 router = APIRouter(prefix="/v1/persons", tags=["quality 数据质量"])
@@ -27,7 +28,7 @@ async def logic_errors(rt: Rt, caller: Allowed("person.quality", *ROLES),
                        as_of: Annotated[date | None, Query(description="the day expiry is judged on (default: today)",
                                                            examples=["2026-11-27"])] = None,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 200, after: After = []) -> dict:  # noqa: B006
-    await caught_up_after(rt, WHEREABOUTS, after)
+    await caught_up_after(rt, WHEREABOUTS, after, caller=caller, locate=locator(rt))
     today = as_of or datetime.now(CHINA).date()
     return await views.logic_errors(rt, caller.scope_query("person.division_code"), tuple(rule) or views.RULES,
                                     today, limit)

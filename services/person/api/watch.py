@@ -16,6 +16,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.kernel.auth import token_expires_at
+from services.kernel.access_trace import asked, returned
 from services.kernel.authz import Allowed
 from services.kernel.errors import NotFound
 from services.kernel.masked_responses import viewer_for
@@ -53,6 +54,9 @@ class Resolve(BaseModel):
 async def watch_list(rt: Rt, caller: Allowed("watch.read", *READ),
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict:
     items = await views.watch_list(rt, caller.scope_query("watched_in"), limit)
+    await caller.accessed("key_person", None, lookup=asked(caller), result_count=len(items), records=returned(
+        {"_id": item["person_id"], "division_code": next((k["division_code"] for k in item["key_persons"]), None)}
+        for item in items))
     return {"items": items, "count": len(items)}
 
 
@@ -63,6 +67,8 @@ async def list_alerts(rt: Rt, caller: Allowed("watch.read", *READ), since: Since
                       limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
     query = views.alert_query(caller.scope_query("division_code"), since, rule, state, person_id)
     items = await views.alerts(rt, query, limit)
+    await caller.accessed("key_person_alert", None, lookup=asked(caller), result_count=len(items),
+                          records=returned(items, "person_id"))
     return {"items": items, "count": len(items)}
 
 
@@ -81,7 +87,11 @@ async def stream_alerts(request: Request, rt: Rt, caller: Allowed("watch.read", 
             yield ServerSentEvent(event="end", data={"reason": "token_expired", "detail": "bearer token has expired: "
                                   "reconnect with a fresh token (令牌已过期，请重新连接)"})
             return
-        for alert in await views.new_alerts(rt, scope, mark, seen):
+        fresh = await views.new_alerts(rt, scope, mark, seen)
+        if fresh:  # each delivery leaves its trace (查询留痕), as a list read would
+            await caller.accessed("key_person_alert", None, lookup=asked(caller), result_count=len(fresh),
+                                  records=returned(fresh, "person_id"))
+        for alert in fresh:
             seen.add(alert["alert_id"])
             mark = max(mark, alert["raised_at"])
             yield ServerSentEvent(event="alert", id=alert["alert_id"], data=mask_tree(alert, viewer))

@@ -44,7 +44,7 @@ async def whereabouts_by_document(rt: Rt, caller: Allowed("person.whereabouts", 
                                   document_number: Annotated[str, Query(min_length=6, max_length=40,
                                                                         description="证件号码")],
                                   after: After = []) -> dict:  # noqa: B006 - FastAPI copies defaults
-    await caught_up_after(rt, WHEREABOUTS, after)
+    await caught_up_after(rt, WHEREABOUTS, after, caller=caller, locate=views.locator(rt))
     number, _ = normalised_lookup_number(document_number)
     document = await views.whereabouts_document(rt, document_number=number)
     return await answer(rt, caller, document, document_number)
@@ -54,6 +54,6 @@ async def whereabouts_by_document(rt: Rt, caller: Allowed("person.whereabouts", 
                                                 "lessor, employers, history)")
 async def whereabouts(person_id: str, rt: Rt, caller: Allowed("person.whereabouts", *ROLES),
                       min_version: MinVersion = 0, after: After = []) -> dict:  # noqa: B006
-    await caught_up(rt, WHEREABOUTS, person_stream(person_id), min_version, "person", person_id)
-    await caught_up_after(rt, WHEREABOUTS, after)
+    await caught_up(rt, WHEREABOUTS, person_stream(person_id), min_version, "person", person_id, caller=caller)
+    await caught_up_after(rt, WHEREABOUTS, after, caller=caller, locate=views.locator(rt))
     return await answer(rt, caller, await views.whereabouts_document(rt, person_id), person_id)

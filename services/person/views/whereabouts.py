@@ -21,6 +21,27 @@ def documents(rt: Runtime):
 
 
 MAX_REDIRECTS = 8
+#: ``after=`` streams this view can place: the person's own, and the houses and units it folds
+LOCATED = {"person": ("whereabouts", "person.division_code"), "house": ("wa_houses", "division_code"),
+           "unit": ("wa_units", "division_code")}
+
+
+def locator(rt: Runtime):
+    """Where an ``after=`` token's record lies, as this view knows it: (known, division_code); the kernel refuses
+    a token outside the caller's jurisdiction (services.kernel.reads.caught_up_after)."""
+
+    async def locate(stream_id: str) -> tuple[bool, str | None]:
+        kind, _, identifier = stream_id.partition("-")
+        if kind not in LOCATED:
+            return False, None
+        collection, field = LOCATED[kind]
+        document = await rt.read_model(WHEREABOUTS, collection).find_one({"_id": identifier}, {field: 1})
+        value = document
+        for part in field.split("."):
+            value = (value or {}).get(part)
+        return value is not None, value
+
+    return locate
 
 
 async def whereabouts_document(rt: Runtime, person_id: str | None = None,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from services.kernel.authz import READERS, Allowed
 from services.kernel.deps import runtime
+from services.kernel.access_trace import asked
 from services.kernel.reads import MinVersion, caught_up
 from services.kernel.runtime import Runtime
 from services.unit.api.deps import cycles, service
@@ -48,16 +49,14 @@ async def list_units(
                                address_code=(address_code or "").strip() or None, name=(name or "").strip() or None,
                                without_uscc=without_uscc)
     items = await views.present_many(rt, found, cyc, as_of or china_today())
-    if uscc or address_code or name:
-        await caller.accessed("unit", None, lookup={"uscc": uscc or "", "address_code": address_code or "",
-                                                    "name": name or ""}, result_count=len(items))
+    await caller.accessed("unit", None, lookup=asked(caller), result_count=len(items))  # every list, 查询留痕
     return {"items": items, "count": len(items)}
 
 
 @router.get("/{unit_id}", summary="Read a unit with its trades, employees and inspections 查询单位")
 async def get_unit(unit_id: str, rt: Rt, cyc: Cycles, caller: Allowed("unit.read", *READERS),
                    min_version: MinVersion = 0, as_of: AsOf = None) -> dict:
-    await caught_up(rt, registry.name, unit_stream(unit_id), min_version, "unit", unit_id)
+    await caught_up(rt, registry.name, unit_stream(unit_id), min_version, "unit", unit_id, caller=caller)
     document = await views.unit_document(rt, unit_id)
     caller.require_within(document["division_code"], "unit")
     await caller.accessed("unit", unit_id, document["division_code"])
