@@ -13,16 +13,21 @@ from tests.integration.address_helpers import TOWNSHIP
 from tests.integration.conftest import unique_name
 
 
-async def access_events(settings, wanted: int, timeout: float = 20.0) -> list[dict]:
+async def access_events(settings, reader: str, wanted: int, timeout: float = 90.0) -> list[dict]:
+    """The access events of ``reader`` on the run's topic: read until ``wanted`` of them are there, then to the
+    topic's end (other tests' reads, refusals and lists share the topic: never stop at the first batch)."""
     consumer = AIOKafkaConsumer(access_log_topic(settings.namespace), bootstrap_servers=settings.kafka_bootstrap_servers,
                                 auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     found: list[dict] = []
     try:
         deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline and len(found) < wanted:
-            batch = await consumer.getmany(timeout_ms=500)
-            found += [json.loads(record.value) for records in batch.values() for record in records]
+        while asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=1000)
+            events = [json.loads(record.value) for records in batch.values() for record in records]
+            found += [event for event in events if event["actor"]["id"] == reader]
+            if not events and len(found) >= wanted:
+                break
     finally:
         await consumer.stop()
     return found
@@ -39,7 +44,7 @@ async def test_a_lookup_is_logged_with_who_what_and_where_and_a_health_check_is_
                                     headers=reader | {"X-Correlation-ID": "corr-access-1"})
     assert read.status_code == 200
 
-    events = [event for event in await access_events(settings, wanted=1) if event["actor"]["id"] == "PC-LOG-7"]
+    events = await access_events(settings, "PC-LOG-7", wanted=1)
     assert len(events) == 1, "one read, one access event; health and readiness leave none"
     event = events[0]
     assert event["event_type"] == "RecordAccessed" and event["stream_type"] == "AccessLog"
