@@ -89,12 +89,19 @@ def test_kafka_users_write_only_their_own_topics_and_read_only_what_they_consume
 
 
 def test_the_config_names_only_settings_the_services_read(production):
+    """A misspelt variable is silently ignored by pydantic-settings: every YBSS_ name the manifests set must be a
+    field of one of the settings classes (or one serve.py reads)."""
+    from services.address.config import AddressSettings
+    from services.ingest.config import IngestSettings
     from services.kernel.settings import Settings
 
-    known = {f"YBSS_{name.upper()}" for name in Settings.model_fields}
-    known |= {"YBSS_HOST", "YBSS_PORT", "YBSS_ADDRESS_APPROVAL_LEVEL"}  # read by serve.py and the address config
+    known = {"YBSS_HOST", "YBSS_PORT", "YBSS_GRACEFUL_SHUTDOWN_SECONDS"}  # services/kernel/serve.py
+    for settings in (Settings, IngestSettings, AddressSettings):
+        prefix = settings.model_config.get("env_prefix", "")
+        known |= {f"{prefix}{name}".upper() for name in settings.model_fields}
     keys = {key for key in config_map(production) if key.startswith("YBSS_")}
-    assert keys <= known, f"ConfigMap keys no service reads: {sorted(keys - known)}"
+    keys |= {name for d in of_kind(production, "Deployment") for name in env(containers(d)[0]) if name.startswith("YBSS_")}
+    assert keys <= known, f"set by the manifests, read by no service: {sorted(keys - known)}"
 
 
 def test_the_services_read_the_kafka_credentials_the_manifests_give_them(production):

@@ -133,6 +133,19 @@ def test_an_operator_in_its_own_namespace_cut_off_from_mongod_is_found(broken):
     assert_found(wiring.unreachable_addresses(cluster(broken)), "MongoDB operator", "27017")
 
 
+def test_an_egress_port_the_brokers_do_not_listen_on_is_found(broken):
+    rules = named(broken, "NetworkPolicy")["ybss-services"]["spec"]["egress"]
+    next(rule for rule in rules if rule["ports"] == [{"port": 9093, "protocol": "TCP"}])["ports"][0]["port"] = 9092
+    assert_found(wiring.missing_ports(cluster(broken)), "NetworkPolicy/ybss-services", "egress port 9092")
+    assert_found(wiring.unreachable_addresses(cluster(broken)), "KAFKA_BOOTSTRAP_SERVERS", "Kafka/ybss-kafka on 9093")
+
+
+def test_a_kafka_listener_closed_to_the_services_is_found(broken):
+    listener = named(broken, "Kafka")["ybss-kafka"]["spec"]["kafka"]["listeners"][0]
+    listener["networkPolicyPeers"][0]["podSelector"]["matchLabels"] = {"ybss/tier": "api"}
+    assert_found(wiring.unreachable_addresses(cluster(broken)), "KAFKA_BOOTSTRAP_SERVERS", "Kafka/ybss-kafka on 9093")
+
+
 def test_prometheus_kept_out_of_the_exporter_is_found(broken):
     rule = named(broken, "NetworkPolicy")["ybss-kafka-exporter"]["spec"]["ingress"][0]
     rule["from"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] = "ybss"
