@@ -96,6 +96,14 @@ async def test_category_searches_deadline_lists_and_the_audit_log_are_logged_wit
     traced = await access_entries(world["audit"], {"payload.record_type": "audit_log", "actor.id": "SV-MZ"})
     assert traced and traced[-1]["payload"]["lookup"]["entity_type"] == "Person"
     assert traced[-1]["payload"]["result_count"] == len(log.json()["entries"])
+    for path, record_type in (("/v1/watch/key-persons", "key_person"), ("/v1/watch/alerts", "key_person_alert"),
+                              ("/v1/key-persons", "key_person")):
+        listed = await world["person"].get(path, params={"limit": 7}, headers=POLICE)
+        assert listed.status_code == 200, listed.text
+        traced = await access_entries(world["person"], {"payload.route": path, "actor.id": "PC-MZ"})
+        assert traced and traced[-1]["payload"]["record_type"] == record_type, f"{path}: as found, no trace"
+        assert traced[-1]["payload"]["lookup"] == {"limit": "7"}
+        assert traced[-1]["payload"]["result_count"] == listed.json()["count"]
     assert person["person_id"]
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 
 from services.kernel.authz import Allowed
 from services.kernel.errors import NotFound
+from services.kernel.access_trace import asked, returned
 from services.kernel.reads import MinVersion, caught_up, public
 from services.person.api.deps import Rt, Service
 from services.person.application import KeyPersonAccepted
@@ -49,6 +50,8 @@ async def list_(rt: Rt, caller: Allowed("key_person.read", "police", "supervisor
                 person_id: str | None = None, category_code: str | None = None,
                 limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 50) -> dict:
     found = await list_key_persons(rt, caller.scope_query("division_code"), state, person_id, category_code, limit)
+    await caller.accessed("key_person", None, lookup=asked(caller), result_count=len(found),  # 查询留痕
+                          records=returned(found, "person_id"))
     return {"count": len(found), "items": [public(document, "key_person_id") for document in found]}
 
 
