@@ -28,10 +28,11 @@ class DomainRuleViolation(Exception):
 class NotFound(Exception):
     """An id that names nothing: HTTP 404."""
 
-    def __init__(self, kind: str, identifier: str) -> None:
+    def __init__(self, kind: str, identifier: str, traced: bool = False) -> None:
         super().__init__(f"{kind} {identifier!r} not found")
         self.kind = kind
         self.identifier = identifier
+        self.traced = traced  #: the route left its own access-log entry (services.kernel.access_trace)
 
 
 class ConcurrencyConflict(Exception):

@@ -72,7 +72,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, error: NotFound) -> JSONResponse:
-        await trace_refusal(request, "not_found", error.kind.replace(" ", "_"), error.identifier)
+        if not error.traced:
+            await trace_refusal(request, "not_found", error.kind.replace(" ", "_"), error.identifier)
         return JSONResponse(status_code=404, content={"detail": str(error), "kind": error.kind, "id": error.identifier})
 
     @app.exception_handler(ConcurrencyConflict)

@@ -76,6 +76,27 @@ async def test_refused_and_unknown_lookups_are_logged_and_probing_many_persons_f
     assert [(flag["rule"], flag["count"]) for flag in raised] == [("outside_jurisdiction", 3)]
 
 
+async def test_a_document_number_registered_elsewhere_answers_as_never_registered_and_is_traced(world):
+    """查人知住 by document number from another county answered 403 naming the township that holds the number."""
+    body = person_body("registered")
+    response = await world["person"].post("/v1/persons", json=body, headers=POLICE)
+    assert response.status_code == 201, response.text
+    person_id = response.json()["person_id"]
+    own = await world["person"].get(f"/v1/persons/{person_id}/whereabouts",
+                                    params={"min_version": response.json()["version"]}, headers=POLICE)
+    assert own.status_code == 200, own.text
+    asker_id = f"GW-GJ-{uuid.uuid4().hex[:8]}"
+    elsewhere = await world["person"].get("/v1/persons/whereabouts", headers=token("collector", GEJIU, asker_id),
+                                          params={"document_number": body["document_number"]})
+    never = await world["person"].get("/v1/persons/whereabouts", headers=token("collector", GEJIU, asker_id),
+                                      params={"document_number": "532502199001010012"})
+    assert elsewhere.status_code == never.status_code == 404, f"as found: 403 naming its division ({elsewhere.text})"
+    assert MENGZI not in elsewhere.text
+    traced = await access_entries(world["person"], {"actor.id": asker_id, "payload.outcome": "refused"})
+    assert traced and traced[-1]["payload"]["record_id"] == person_id
+    assert traced[-1]["division_code"].startswith(MENGZI)
+
+
 async def test_category_searches_deadline_lists_and_the_audit_log_are_logged_with_what_came_back(world):
     person = await mengzi_person(world)
     search = await world["person"].get("/v1/persons", params={"category": "registered", "limit": 5},

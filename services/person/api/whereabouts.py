@@ -47,6 +47,13 @@ async def whereabouts_by_document(rt: Rt, caller: Allowed("person.whereabouts", 
     await caught_up_after(rt, WHEREABOUTS, after, caller=caller, locate=views.locator(rt))
     number, _ = normalised_lookup_number(document_number)
     document = await views.whereabouts_document(rt, document_number=number)
+    if document is not None and not caller.within(views.derive(document)["division_code"]):
+        # a lookup by key is filtered like a list: a number registered elsewhere answers as one never registered
+        # (a 403 named the township holding it); the refusal is traced for the audit with the person's division
+        person = views.derive(document)
+        await caller.accessed("whereabouts", person["person_id"], person["division_code"], outcome="refused",
+                              lookup={"document_number": mask_id(number)}, result_count=0)
+        raise NotFound("person", document_number, traced=True)
     return await answer(rt, caller, document, document_number)
 
 
