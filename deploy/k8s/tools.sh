@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install the pinned tools that render and validate deploy/k8s, once per machine, into ~/.cache/ybss-tools:
 #   kustomize            go install from the Go module proxy (renders the overlays)
-#   promtool             go install from the Go module proxy (checks the alerts' PromQL; Prometheus 3.16.0 is the
-#                        Go module version v0.316.0; the first build takes ~7 minutes on 2 busy cores, then cached)
 #   kubernetes-validate  pip install --target from PyPI (Kubernetes' JSON Schemas, strict; brings jsonschema and
 #                        PyYAML, which the generator and the CRD validation use too)
-# Prints three lines, KUSTOMIZE=<binary>, PROMTOOL=<binary> and K8S_PYTHONPATH=<dir>, for the callers (tests/deploy, the Makefile).
+# Prints two lines, KUSTOMIZE=<binary> and K8S_PYTHONPATH=<dir>, for the callers (tests/deploy, the Makefile).
+#
+# `tools.sh promtool` instead installs only promtool (go install from the Go module proxy; Prometheus 3.16.0 is the
+# Go module version v0.316.0) and prints PROMTOOL=<binary>. Its first build takes ~7 minutes on 2 busy cores (a
+# large module graph), so it has its own lock and only the PromQL tests wait for it.
 set -euo pipefail
 
 KUSTOMIZE_VERSION=v5.8.2              # v5.8.3 needs Go 1.27; this machine has 1.26
@@ -19,6 +21,22 @@ PROMTOOL="$CACHE/bin/promtool-$PROMTOOL_VERSION"
 PYDIR="$CACHE/python/kubernetes-validate-$KUBERNETES_VALIDATE_VERSION"
 mkdir -p "$CACHE/bin" "$CACHE/python"
 
+if [[ "${1:-}" == promtool ]]; then
+    exec 8>"$CACHE/.lock-promtool"
+    flock 8  # two test runs at once build once
+    if [[ ! -x "$PROMTOOL" ]]; then
+        command -v go >/dev/null || { echo "tools.sh: Go is needed to install promtool (go install)" >&2; exit 1; }
+        staging="$(mktemp -d "$CACHE/bin/.promtool.XXXXXX")"
+        echo "tools.sh: installing promtool $PROMTOOL_VERSION (go install, once; minutes)" >&2
+        GOBIN="$staging" GOTOOLCHAIN=local GOFLAGS=-mod=mod go install \
+            "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" >&2
+        mv "$staging/promtool" "$PROMTOOL"
+        rmdir "$staging"
+    fi
+    echo "PROMTOOL=$PROMTOOL"
+    exit 0
+fi
+
 exec 9>"$CACHE/.lock"
 flock 9  # two test runs at once install once
 
@@ -28,16 +46,6 @@ if [[ ! -x "$KUSTOMIZE" ]]; then
     echo "tools.sh: installing kustomize $KUSTOMIZE_VERSION (go install, once)" >&2
     GOBIN="$staging" GOTOOLCHAIN=local GOFLAGS=-mod=mod go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" >&2
     mv "$staging/kustomize" "$KUSTOMIZE"
-    rmdir "$staging"
-fi
-
-if [[ ! -x "$PROMTOOL" ]]; then
-    command -v go >/dev/null || { echo "tools.sh: Go is needed to install promtool (go install)" >&2; exit 1; }
-    staging="$(mktemp -d "$CACHE/bin/.promtool.XXXXXX")"
-    echo "tools.sh: installing promtool $PROMTOOL_VERSION (go install, once; minutes)" >&2
-    GOBIN="$staging" GOTOOLCHAIN=local GOFLAGS=-mod=mod go install \
-        "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" >&2
-    mv "$staging/promtool" "$PROMTOOL"
     rmdir "$staging"
 fi
 
@@ -53,5 +61,4 @@ if [[ ! -f "$PYDIR/.installed" ]]; then
 fi
 
 echo "KUSTOMIZE=$KUSTOMIZE"
-echo "PROMTOOL=$PROMTOOL"
 echo "K8S_PYTHONPATH=$PYDIR"

@@ -27,6 +27,18 @@ def k8s_tools() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
+def promtool() -> str:
+    """Prometheus's promtool, built once per machine (deploy/k8s/tools.sh promtool; minutes the first time)."""
+    installed = subprocess.run(["bash", str(K8S / "tools.sh"), "promtool"], capture_output=True, text=True,
+                               timeout=PROMTOOL_BUILD_SECONDS)
+    assert installed.returncode == 0, f"deploy/k8s/tools.sh promtool failed:\n{installed.stderr[-3000:]}"
+    return installed.stdout.strip().split("=", 1)[1]
+
+
+PROMTOOL_BUILD_SECONDS = 1800  #: a cold `go install` of promtool: ~7 minutes on 2 busy cores, more on slower ones
+
+
+@pytest.fixture(scope="session")
 def run_tool(k8s_tools):
     """Run one of deploy/k8s's scripts with the tools' Python packages (PyYAML, jsonschema, kubernetes-validate)."""
     def run(script: str, *args: str) -> subprocess.CompletedProcess:

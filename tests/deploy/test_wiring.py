@@ -9,7 +9,7 @@ import pytest
 
 from tests.deploy import wiring
 from tests.deploy.cluster import cluster, platform_settings
-from tests.deploy.conftest import K8S
+from tests.deploy.conftest import K8S, PROMTOOL_BUILD_SECONDS
 from tests.deploy.objects import containers, env, named, pod_spec
 
 OVERLAYS = ["production", "local"]
@@ -235,11 +235,13 @@ def test_a_service_container_allowed_to_escalate_is_found(broken):
 
 # --- PromQL valid ----------------------------------------------------------------------------------------------------
 
-def test_every_alert_is_valid_promql(rendered, k8s_tools, tmp_path):
-    assert wiring.invalid_promql(cluster(rendered), k8s_tools["PROMTOOL"], tmp_path) == []
+@pytest.mark.timeout(PROMTOOL_BUILD_SECONDS + 60)  # the first run on a machine builds promtool
+def test_every_alert_is_valid_promql(rendered, promtool, tmp_path):
+    assert wiring.invalid_promql(cluster(rendered), promtool, tmp_path) == []
 
 
-def test_invalid_promql_is_found(broken, k8s_tools, tmp_path):
+@pytest.mark.timeout(PROMTOOL_BUILD_SECONDS + 60)
+def test_invalid_promql_is_found(broken, promtool, tmp_path):
     rule = named(broken, "PrometheusRule")["ybss-alerts"]["spec"]["groups"][0]["rules"][0]
     rule["expr"] = "max by (context) (ybss_relay_lag_seconds > 120"
-    assert_found(wiring.invalid_promql(cluster(broken), k8s_tools["PROMTOOL"], tmp_path), "PrometheusRule/ybss-alerts")
+    assert_found(wiring.invalid_promql(cluster(broken), promtool, tmp_path), "PrometheusRule/ybss-alerts")
