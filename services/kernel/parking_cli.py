@@ -20,7 +20,8 @@ def register(relay: argparse.ArgumentParser) -> None:
     parked = actions.add_parser("parked", help="events the relay parked (too large for Kafka): list or republish")
     parked.add_argument("action", choices=("list", "republish"))
     parked.add_argument("--context", required=True, help=" | ".join(context_names()))
-    parked.add_argument("--access", action="store_true", help="the context's access-log relay, not its events")
+    parked.add_argument("--source", choices=("events", "access", "alerts"), default="events",
+                        help="which relay: the context's events (default), its access log, or person's alerts")
     parked.add_argument("--event", action="append", help="republish only this event id (repeatable)")
     parked.add_argument("--wait", type=float, default=60.0, help="seconds to wait for the relay to publish")
     parked.set_defaults(func=cmd_relay_parked)
@@ -35,21 +36,34 @@ def cmd_relay_parked(args: argparse.Namespace) -> int:
     return 1 if any(row.get("status") == "still_too_large" for row in rows) else 0
 
 
-async def _parked(args: argparse.Namespace) -> list[dict]:
-    from contracts.topics import access_log_topic, events_topic
+def _relay(context: str, source: str, namespace: str) -> tuple[str, str, str]:
+    """(relay name, outbox collection, topic) of one of a context's relays."""
+    from contracts.topics import access_log_topic, context_topic, events_topic
     from services.kernel.access_log import ACCESS_COLLECTION
     from services.kernel.eventstore import EVENTS
+
+    if source == "access":
+        return f"{context}-access", ACCESS_COLLECTION, access_log_topic(namespace)
+    if source == "alerts":
+        from services.person.watch.alerts import ALERT_EVENTS
+
+        return "person-alerts", ALERT_EVENTS, context_topic("person", "alerts", namespace)
+    return context, EVENTS, events_topic(context, namespace)
+
+
+async def _parked(args: argparse.Namespace) -> list[dict]:
     from services.kernel.parking import ParkingLot, TopicLimit, stored_record
     from services.kernel.runtime import mongo_client
     from services.kernel.settings import get_settings
 
     settings = get_settings()
-    relay = f"{args.context}-access" if args.access else args.context
-    topic = access_log_topic(settings.namespace) if args.access else events_topic(args.context, settings.namespace)
+    if args.source == "alerts" and args.context != "person":
+        raise SystemExit("ybss relay parked: --source alerts is person's alert relay; use --context person")
+    relay, collection, topic = _relay(args.context, args.source, settings.namespace)
     client = mongo_client(settings)
     try:
         db = client[settings.database_name(args.context)]
-        events = db[ACCESS_COLLECTION if args.access else EVENTS]
+        events = db[collection]
         lot = ParkingLot(db, relay)
         parked = [row for row in await lot.list() if not args.event or row["_id"] in args.event]
         if args.action == "list":
