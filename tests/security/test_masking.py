@@ -338,3 +338,12 @@ async def test_a_view_shows_a_person_of_another_jurisdiction_masked_without_resi
     assert theirs["name"] not in seeded.neighbour_names and theirs["name"].endswith("*")
     assert not {"key_person", "address_code", "moved_in", "residence_type"} & set(theirs)
     assert ours["name"] in seeded.names and ours["key_person"] is True and ours["address_code"]
+
+
+async def test_an_error_that_echoes_a_value_is_masked_too(apps, seeded):  # noqa: F811
+    """A refusal that echoes the body (a validation error's ``input``) reaches an agency masked, like any answer."""
+    body = {"category": "migrant", "document_number": fresh_id(), "phone": "+86139" + digits(8)}  # details missing
+    response = await apps["person"].post("/v1/persons", json=body, headers=ROLES["agency"])
+    assert response.status_code == 422 and response.json()["detail"][0]["type"] == "missing", response.text
+    assert "input" in response.text, "the refusal no longer echoes the body: pick another echo"
+    assert body["document_number"] not in response.text and body["phone"] not in response.text, response.text
