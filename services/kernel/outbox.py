@@ -57,7 +57,7 @@ class OutboxRelay:
         self._task: asyncio.Task | None = None
         #: the largest record the topic takes (services.kernel.parking.TopicLimit); the producer's own otherwise
         self.record_limit = record_limit or self._producer_limit
-        self.parking = ParkingLot(store.db, context)
+        self.parking = ParkingLot(store.db, context, store.events.name)
         store.on_append(self._wake.set)
 
     async def _producer_limit(self) -> int:

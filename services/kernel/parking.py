@@ -95,9 +95,10 @@ class TopicLimit:
 class ParkingLot:
     """The parked events of one relay (``address``, ``address-access``...), in its context's database."""
 
-    def __init__(self, db: AsyncDatabase, relay: str) -> None:
+    def __init__(self, db: AsyncDatabase, relay: str, outbox: str = "events") -> None:
         self.collection = db[PARKED_COLLECTION]
         self.relay = relay
+        self.outbox = outbox  #: the collection the relay publishes from, kept with each parked event
 
     async def streams(self) -> set[str]:
         """Streams the relay must not publish from: each has a parked event the rest waits behind."""
@@ -105,7 +106,7 @@ class ParkingLot:
 
     async def park(self, document: dict, topic: str, reason: str, error: str, size: int, limit: int) -> None:
         await self.collection.update_one({"_id": document["_id"]}, {"$setOnInsert": {
-            "relay": self.relay, "topic": topic, "stream_id": document["stream_id"],
+            "relay": self.relay, "outbox": self.outbox, "topic": topic, "stream_id": document["stream_id"],
             "stream_type": document.get("stream_type"), "version": document["version"],
             "event_type": document.get("event_type"), "reason": reason, "error": error, "bytes": size,
             "limit_bytes": limit, "correlation_id": document.get("correlation_id"),

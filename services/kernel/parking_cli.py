@@ -20,8 +20,8 @@ def register(relay: argparse.ArgumentParser) -> None:
     parked = actions.add_parser("parked", help="events the relay parked (too large for Kafka): list or republish")
     parked.add_argument("action", choices=("list", "republish"))
     parked.add_argument("--context", required=True, help=" | ".join(context_names()))
-    parked.add_argument("--source", choices=("events", "access", "alerts"), default="events",
-                        help="which relay: the context's events (default), its access log, or person's alerts")
+    parked.add_argument("--relay", help="which relay of the context: its events (default, the context's name), "
+                        "<context>-access (its access log), person-alerts (person's alerts)")
     parked.add_argument("--event", action="append", help="republish only this event id (repeatable)")
     parked.add_argument("--wait", type=float, default=60.0, help="seconds to wait for the relay to publish")
     parked.set_defaults(func=cmd_relay_parked)
@@ -36,39 +36,24 @@ def cmd_relay_parked(args: argparse.Namespace) -> int:
     return 1 if any(row.get("status") == "still_too_large" for row in rows) else 0
 
 
-def _relay(context: str, source: str, namespace: str) -> tuple[str, str, str]:
-    """(relay name, outbox collection, topic) of one of a context's relays."""
-    from contracts.topics import access_log_topic, context_topic, events_topic
-    from services.kernel.access_log import ACCESS_COLLECTION
-    from services.kernel.eventstore import EVENTS
-
-    if source == "access":
-        return f"{context}-access", ACCESS_COLLECTION, access_log_topic(namespace)
-    if source == "alerts":
-        from services.person.watch.alerts import ALERT_EVENTS
-
-        return "person-alerts", ALERT_EVENTS, context_topic("person", "alerts", namespace)
-    return context, EVENTS, events_topic(context, namespace)
-
-
 async def _parked(args: argparse.Namespace) -> list[dict]:
     from services.kernel.parking import ParkingLot, TopicLimit, stored_record
     from services.kernel.runtime import mongo_client
     from services.kernel.settings import get_settings
 
     settings = get_settings()
-    if args.source == "alerts" and args.context != "person":
-        raise SystemExit("ybss relay parked: --source alerts is person's alert relay; use --context person")
-    relay, collection, topic = _relay(args.context, args.source, settings.namespace)
     client = mongo_client(settings)
     try:
         db = client[settings.database_name(args.context)]
-        events = db[collection]
-        lot = ParkingLot(db, relay)
+        lot = ParkingLot(db, args.relay or args.context)
         parked = [row for row in await lot.list() if not args.event or row["_id"] in args.event]
         if args.action == "list":
             return [{key: row.get(key) for key in ("_id", "stream_id", "version", "event_type", "reason", "bytes",
                                                     "limit_bytes", "error", "parked_at")} for row in parked]
+        if not parked:
+            return []
+        # one relay publishes one outbox collection to one topic; each parked event names both
+        events, topic = db[parked[0].get("outbox", "events")], parked[0]["topic"]
         limit = await TopicLimit(settings.kafka_client_options(), topic)()
         rows, released = [], []
         for row in parked:
