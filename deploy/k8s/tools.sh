@@ -21,18 +21,20 @@ PROMTOOL="$CACHE/bin/promtool-$PROMTOOL_VERSION"
 PYDIR="$CACHE/python/kubernetes-validate-$KUBERNETES_VALIDATE_VERSION"
 mkdir -p "$CACHE/bin" "$CACHE/python"
 
+go_install() {  # <binary name> <module@version> <destination>: build into a staging folder, then move in place
+    command -v go >/dev/null || { echo "tools.sh: Go is needed to install $1 (go install)" >&2; exit 1; }
+    local staging
+    staging="$(mktemp -d "$CACHE/bin/.$1.XXXXXX")"
+    echo "tools.sh: installing $2 (go install, once)" >&2
+    GOBIN="$staging" GOTOOLCHAIN=local GOFLAGS=-mod=mod go install "$2" >&2
+    mv "$staging/$1" "$3"
+    rmdir "$staging"
+}
+
 if [[ "${1:-}" == promtool ]]; then
     exec 8>"$CACHE/.lock-promtool"
     flock 8  # two test runs at once build once
-    if [[ ! -x "$PROMTOOL" ]]; then
-        command -v go >/dev/null || { echo "tools.sh: Go is needed to install promtool (go install)" >&2; exit 1; }
-        staging="$(mktemp -d "$CACHE/bin/.promtool.XXXXXX")"
-        echo "tools.sh: installing promtool $PROMTOOL_VERSION (go install, once; minutes)" >&2
-        GOBIN="$staging" GOTOOLCHAIN=local GOFLAGS=-mod=mod go install \
-            "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" >&2
-        mv "$staging/promtool" "$PROMTOOL"
-        rmdir "$staging"
-    fi
+    [[ -x "$PROMTOOL" ]] || go_install promtool "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION" "$PROMTOOL"
     echo "PROMTOOL=$PROMTOOL"
     exit 0
 fi
@@ -40,14 +42,7 @@ fi
 exec 9>"$CACHE/.lock"
 flock 9  # two test runs at once install once
 
-if [[ ! -x "$KUSTOMIZE" ]]; then
-    command -v go >/dev/null || { echo "tools.sh: Go is needed to install kustomize (go install)" >&2; exit 1; }
-    staging="$(mktemp -d "$CACHE/bin/.kustomize.XXXXXX")"
-    echo "tools.sh: installing kustomize $KUSTOMIZE_VERSION (go install, once)" >&2
-    GOBIN="$staging" GOTOOLCHAIN=local GOFLAGS=-mod=mod go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" >&2
-    mv "$staging/kustomize" "$KUSTOMIZE"
-    rmdir "$staging"
-fi
+[[ -x "$KUSTOMIZE" ]] || go_install kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" "$KUSTOMIZE"
 
 if [[ ! -f "$PYDIR/.installed" ]]; then
     [[ -x "$PYTHON" ]] || PYTHON=python3.11
