@@ -240,6 +240,11 @@ def secret_env(name: str, secret: str, key: str) -> dict:
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
 
+#: ingest holds a whole upload (up to 64 MiB, read into memory) and the parsed sheet (up to 100,000 rows) at once
+RESOURCES = {"default": {"requests": {"cpu": "250m", "memory": "384Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+             "ingest": {"requests": {"cpu": "250m", "memory": "768Mi"}, "limits": {"cpu": "1", "memory": "2Gi"}}}
+
+
 def deployment(context: ContextSpec) -> dict:
     probe = {"httpGet": {"path": "/healthz", "port": "http"}}
     container = {
@@ -266,7 +271,7 @@ def deployment(context: ContextSpec) -> dict:
         "livenessProbe": {**probe, "periodSeconds": 10, "timeoutSeconds": 3, "failureThreshold": 3},
         "readinessProbe": {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5, "timeoutSeconds": 3,
                            "failureThreshold": 2},
-        "resources": {"requests": {"cpu": "250m", "memory": "384Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+        "resources": RESOURCES.get(context.name, RESOURCES["default"]),
         "securityContext": {"runAsNonRoot": True, "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
                             "privileged": False, "capabilities": {"drop": ["ALL"]}},
         "lifecycle": {"preStop": {"sleep": {"seconds": 5}}},  # let endpoints drop the pod before it stops
