@@ -38,6 +38,7 @@ from services.kernel.errors import (
     ConcurrencyConflict, DomainRuleViolation, Forbidden, NotFound, StateConflict,
 )
 from services.kernel.logging import get_logger
+from services.kernel.masking import scrub_text, visibility
 from services.kernel.topics import ensure_topics
 
 log = get_logger(__name__)
@@ -88,13 +89,26 @@ class IngestRejected(Exception):
         self.reasons = reasons
 
 
+#: what an agency may see of the values a refusal quotes (services.kernel.masking)
+AGENCY_SEES = visibility("agency", True)
+
+
 def reject(field: str, rule: str, msg: str, msg_zh: str) -> IngestRejected:
     return IngestRejected([Reason(field=field, rule=rule, msg=msg, msg_zh=msg_zh)])
 
 
 def reasons_of(error: Exception) -> list[Reason] | None:
     """The reasons a command's refusal gives (the 422/409/403/404 detail it would answer), None for a failure
-    that is not the record's fault (a dependency is down: retry)."""
+    that is not the record's fault (a dependency is down: retry). An agency reads them (its replies topic, its
+    batch status and error workbook), so an ID number or phone a message quotes is masked as for an agency."""
+    reasons = _reasons_of(error)
+    if reasons is None:
+        return None
+    return [reason.model_copy(update={"msg": scrub_text(reason.msg, AGENCY_SEES),
+                                      "msg_zh": scrub_text(reason.msg_zh, AGENCY_SEES)}) for reason in reasons]
+
+
+def _reasons_of(error: Exception) -> list[Reason] | None:
     if isinstance(error, IngestRejected):
         return error.reasons
     if isinstance(error, DomainRuleViolation):

@@ -93,3 +93,13 @@ def test_log_lines_carry_no_whole_personal_value():
                                                "person": {"name": "张三"}, "unit": {"unit_id": "U", "name": "某宾馆"}})
     assert ID not in dumped(line) and PHONE not in dumped(line)
     assert line["person"]["name"] == "张*" and line["unit"]["name"] == "某宾馆"
+
+
+def test_an_ingest_refusal_quoting_a_number_reaches_the_agency_masked():
+    from services.kernel.errors import DomainRuleViolation
+    from services.kernel.ingest import reasons_of
+
+    reason, = reasons_of(DomainRuleViolation("document_number", "person.duplicate",
+                                             f"{ID} is already registered", f"{ID} 已登记"))
+    assert ID not in reason.msg + reason.msg_zh and "5325**********123X" in reason.msg
+    assert reason.rule == "person.duplicate" and reason.field == "document_number"
