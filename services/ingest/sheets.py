@@ -173,7 +173,10 @@ def read_rows(data: bytes, entity_type: str) -> tuple[list[Column], Iterator[Row
         raise SheetError("sheet.unreadable", f"not an xlsx workbook: {error}", "文件不是有效的 xlsx 工作簿") from None
     if DATA_SHEET not in book.sheet_names:
         raise SheetError("sheet.missing", f"the workbook has no sheet {DATA_SHEET!r}", f"工作簿缺少“{DATA_SHEET}”工作表")
-    table = book.get_sheet_by_name(DATA_SHEET).to_python(skip_empty_area=False)
+    try:
+        table = book.get_sheet_by_name(DATA_SHEET).to_python(skip_empty_area=False)
+    except Exception as error:  # noqa: BLE001 - a broken cell is the file's fault, not a server error
+        raise SheetError("sheet.unreadable", f"the sheet cannot be read: {error}", "工作表内容无法读取") from None
     if not table:
         raise SheetError("sheet.empty", "the sheet has no header row", "工作表没有表头")
     by_header = {column.header: column for column in COLUMNS[entity_type]}

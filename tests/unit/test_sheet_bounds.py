@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.ingest.sheet_bounds import MAX_COLUMNS, MAX_IMPORT_ROWS, SheetBoundsError, check_sheet, column_number
-from services.ingest.sheets import DATA_SHEET, read_rows, template
+from services.ingest.sheets import DATA_SHEET, SheetError, read_rows, template
 from tests.handmade_xlsx import cell, workbook
 
 
@@ -50,3 +50,10 @@ def test_the_template_passes_and_reads():
 
 def test_a_file_that_is_not_a_workbook_is_left_to_the_reader():
     check_sheet(b"not a zip", DATA_SHEET)  # the reader answers sheet.unreadable for it
+
+
+def test_a_sheet_calamine_cannot_load_is_a_sheet_error_not_a_server_error():
+    """A cell naming a shared string the file does not have passed the reader's first check and crashed (500)."""
+    with pytest.raises(SheetError) as caught:
+        read_rows(workbook('<sheetData><row r="1"><c r="A1" t="s"><v>7</v></c></row></sheetData>'), "person")
+    assert caught.value.rule == "sheet.unreadable"
