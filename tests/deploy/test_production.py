@@ -287,3 +287,24 @@ def test_the_event_store_is_backed_up_with_point_in_time_recovery_to_object_stor
     assert any(re.fullmatch(r"\d+ \d+ \* \* \*", task["schedule"]) for task in tasks), "a daily base backup"
     assert all(task["storageName"] in storages and task["retention"]["count"] >= 7
                and task["retention"]["deleteFromStorage"] for task in tasks)
+
+
+def test_every_ybss_metric_an_alert_names_is_one_the_services_export(production):
+    """promtool checks the syntax; a misspelt metric name is valid PromQL that never fires."""
+    import importlib
+    import pkgutil
+
+    from prometheus_client import REGISTRY
+
+    import services.kernel
+
+    for module in pkgutil.iter_modules(services.kernel.__path__):
+        if module.name in {"metrics", "lease", "parking", "deadletters", "outbox", "projection"}:
+            importlib.import_module(f"services.kernel.{module.name}")
+    families = {family.name for family in REGISTRY.collect()}
+    expressions = [rule["expr"] for rule_set in of_kind(production, "PrometheusRule")
+                   for group in rule_set["spec"]["groups"] for rule in group["rules"]]
+    named_metrics = {name for expression in expressions for name in re.findall(r"\bybss_[a-z_]+", expression)}
+    unknown = {name for name in named_metrics
+               if name not in families and re.sub(r"_(total|bucket|sum|count|created)$", "", name) not in families}
+    assert named_metrics and not unknown, f"alerts on metrics no service exports: {sorted(unknown)}"
