@@ -82,3 +82,12 @@ k8s-schemas: venv
 	@$(K8S_TOOLS) && PYTHONPATH=$$K8S_PYTHONPATH $(PY) deploy/k8s/schemas/regenerate.py
 test-deploy: venv
 	$(PY) -m pytest -q -p no:cacheprovider tests/deploy
+
+# requirements.lock (every runtime dependency pinned with hashes; the image installs it) after changing
+# pyproject.toml's dependencies: tests/deploy fails until the lock agrees with pyproject and the venv.
+PIP_TOOLS := $(HOME)/.cache/ybss-tools/pip-tools-7.6.2
+.PHONY: lock
+lock:
+	@test -x $(PIP_TOOLS)/bin/pip-compile || ($(PYTHON) -m venv $(PIP_TOOLS) && $(PIP_TOOLS)/bin/pip install -q pip-tools==7.6.2)
+	$(PIP_TOOLS)/bin/pip-compile -q --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+	    --no-emit-find-links --output-file requirements.lock pyproject.toml
