@@ -9,12 +9,14 @@ land in someone else's batch status.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from contracts.ingest import Reason
 
 BATCHES = "batches"
 MAX_ROW = 1_048_576  #: the most rows a sheet can have
+ROW = re.compile(r"[0-9]{1,7}", re.ASCII)
 KNOWN_BATCHES = 100_000  #: batch → agency pairs remembered (they never change)
 
 
@@ -42,7 +44,7 @@ def parse_row(raw: bytes | None) -> tuple[int | None, list[Reason]]:
     if raw is None:
         return None, []
     text = raw.decode("utf-8", errors="replace").strip()
-    if not text.isdigit() or int(text) > MAX_ROW:
+    if not ROW.fullmatch(text) or int(text) > MAX_ROW:  # ASCII digits only: "²" is a digit int() refuses
         return None, [malformed("row", "header.row_invalid", f"the row header {text[:32]!r} is not a row number "
                                 f"(0 to {MAX_ROW})", f"row 消息头 {text[:32]} 不是有效行号")]
     return int(text), []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from xml.etree import ElementTree
 from xml.parsers import expat
 
@@ -21,7 +22,8 @@ MAX_COLUMNS = 32  #: the widest template has 17 columns, plus 错误原因
 MAX_SHEET_XML_BYTES = 512 * 1024 * 1024  #: unpacked; 100,000 full rows of the widest template are ~150 MB
 MAX_PART_BYTES = 4 * 1024 * 1024  #: workbook.xml and its relationships
 CHUNK = 1024 * 1024
-CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d{1,7})$")
+CELL = re.compile(r"\$?([A-Z]+)\$?([0-9]+)", re.ASCII)  #: a cell reference; its size is checked, not its form
+DIGITS = re.compile(r"[0-9]+", re.ASCII)
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
@@ -46,8 +48,8 @@ def check_sheet(data: bytes, sheet_name: str) -> None:
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
         path = _sheet_path(book, sheet_name)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError):
-        return
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, zlib.error, EOFError, NotImplementedError):
+        return  # not a workbook this check can open: calamine's own reader answers sheet.unreadable
     if path is None or path not in book.namelist():
         return
     size = book.getinfo(path).file_size
@@ -57,7 +59,7 @@ def check_sheet(data: bytes, sheet_name: str) -> None:
     with book.open(path) as part:
         try:
             _stream(part)
-        except (expat.ExpatError, zipfile.BadZipFile, EOFError) as error:  # never handed to calamine half-checked
+        except (expat.ExpatError, zipfile.BadZipFile, EOFError, zlib.error) as error:  # never half-checked
             raise SheetBoundsError(422, "sheet.unreadable", f"the sheet's XML is not readable: {error}",
                                    "工作表内容无法读取") from None
 
@@ -80,30 +82,47 @@ def _small_xml(book: zipfile.ZipFile, name: str) -> ElementTree.Element:
 
 
 def _stream(part) -> None:
-    """Every ``<dimension>``, ``<row>`` and ``<c>`` reference, checked as it streams past."""
+    """Every ``<dimension>``, ``<row>`` and ``<c>`` reference, checked as it streams past (a cell's own reference
+    places it, whatever its row says)."""
     position = {"row": 0, "column": 0}
 
     def start(tag: str, attributes: dict) -> None:
-        name = tag.rsplit(":", 1)[-1].rsplit("}", 1)[-1]
+        name = tag.rsplit("}", 1)[-1]
+        reference = attributes.get("r")
         if name == "dimension":
-            last = attributes.get("ref", "").split(":")[-1]
-            match = CELL.match(last)
-            if match:
-                _check(int(match.group(2)), column_number(match.group(1)), f"the used range {attributes['ref']}")
+            last = CELL.fullmatch(attributes.get("ref", "").split(":")[-1])
+            if last:
+                _check(int(last.group(2)), column_number(last.group(1)), f"the used range {attributes['ref']}")
         elif name == "row":
-            position["row"] = int(attributes["r"]) if attributes.get("r", "").isdigit() else position["row"] + 1
+            position["row"] = _row_number(reference) if reference is not None else position["row"] + 1
             position["column"] = 0
             _check(position["row"], 0, f"row {position['row']}")
         elif name == "c":
-            match = CELL.match(attributes.get("r", ""))
-            position["column"] = column_number(match.group(1)) if match else position["column"] + 1
-            _check(position["row"], position["column"], attributes.get("r") or f"column {position['column']}")
+            if reference is None:
+                position["column"] += 1
+            else:
+                match = CELL.fullmatch(reference)
+                if match is None:
+                    raise _unreadable(f"cell reference {reference[:32]!r}")
+                position["column"] = column_number(match.group(1))
+                _check(int(match.group(2)), position["column"], reference)
+            _check(position["row"], position["column"], reference or f"column {position['column']}")
 
     parser = expat.ParserCreate(namespace_separator="}")
     parser.StartElementHandler = start
     while chunk := part.read(CHUNK):
         parser.Parse(chunk, False)
     parser.Parse(b"", True)
+
+
+def _row_number(reference: str) -> int:
+    if not DIGITS.fullmatch(reference):
+        raise _unreadable(f"row reference {reference[:32]!r}")
+    return int(reference)
+
+
+def _unreadable(what: str) -> SheetBoundsError:
+    return SheetBoundsError(422, "sheet.unreadable", f"the sheet's {what} is not a reference", "工作表行列引用无效")
 
 
 def _check(row: int, column: int, where: str) -> None:

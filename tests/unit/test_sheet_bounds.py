@@ -31,10 +31,17 @@ def test_cells_far_away_are_refused_without_a_dimension():
 
 
 def test_rows_and_cells_without_references_are_counted():
-    rows = "".join(f"<row>{cell('', 'x')}</row>" for _ in range(3))
-    check_sheet(workbook(f"<sheetData>{rows}</sheetData>"), DATA_SHEET)  # three rows, one column: fine
-    too_wide = "".join('<c t="inlineStr"><is><t>x</t></is></c>' for _ in range(MAX_COLUMNS + 1))
+    unplaced = '<c t="inlineStr"><is><t>x</t></is></c>'
+    check_sheet(workbook(f"<sheetData>{f'<row>{unplaced}</row>' * 3}</sheetData>"), DATA_SHEET)  # 3 × 1: fine
+    too_wide = unplaced * (MAX_COLUMNS + 1)
     assert refused(workbook(f"<sheetData><row>{too_wide}</row></sheetData>")).rule == "sheet.too_wide"
+
+
+def test_a_cell_is_placed_by_its_own_reference_and_a_reference_must_be_one():
+    far = refused(workbook(f'<sheetData><row r="1">{cell("A1048576", "x")}</row></sheetData>'))
+    assert (far.status, far.rule) == (413, "import.too_large")
+    assert refused(workbook('<sheetData><row r="²"></row></sheetData>')).rule == "sheet.unreadable"
+    assert refused(workbook(f'<sheetData><row r="1">{cell("1A", "x")}</row></sheetData>')).rule == "sheet.unreadable"
 
 
 def test_broken_sheet_xml_is_refused_not_handed_to_calamine():
