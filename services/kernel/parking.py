@@ -95,14 +95,22 @@ class TopicLimit:
 class ParkingLot:
     """The parked events of one relay (``address``, ``address-access``...), in its context's database."""
 
-    def __init__(self, db: AsyncDatabase, relay: str, outbox: str = "events") -> None:
+    def __init__(self, db: AsyncDatabase, relay: str, outbox: str = "events", reread_seconds: float = 1.0) -> None:
         self.collection = db[PARKED_COLLECTION]
         self.relay = relay
         self.outbox = outbox  #: the collection the relay publishes from, kept with each parked event
+        self.reread_seconds = reread_seconds
+        self._streams: set[str] = set()
+        self._read_at: float | None = None
 
     async def streams(self) -> set[str]:
-        """Streams the relay must not publish from: each has a parked event the rest waits behind."""
-        return set(await self.collection.distinct("stream_id", {"relay": self.relay}))
+        """Streams the relay must not publish from: each has a parked event the rest waits behind. Read again at
+        most every ``reread_seconds`` (a release by ``ybss relay parked republish`` is seen within it); what this
+        relay parks itself is known at once."""
+        if self._read_at is None or time.monotonic() - self._read_at >= self.reread_seconds:
+            self._streams = set(await self.collection.distinct("stream_id", {"relay": self.relay}))
+            self._read_at = time.monotonic()
+        return self._streams
 
     async def park(self, document: dict, topic: str, reason: str, error: str, size: int, limit: int) -> None:
         await self.collection.update_one({"_id": document["_id"]}, {"$setOnInsert": {
@@ -111,6 +119,7 @@ class ParkingLot:
             "event_type": document.get("event_type"), "reason": reason, "error": error, "bytes": size,
             "limit_bytes": limit, "correlation_id": document.get("correlation_id"),
             "parked_at": datetime.now(timezone.utc)}}, upsert=True)
+        self._streams.add(document["stream_id"])
         RELAY_PARKED_TOTAL.labels(self.relay, reason).inc()
         RELAY_PARKED.labels(self.relay).set(await self.count())
         log.error("relay parked an event Kafka cannot take; its stream waits until it is republished",
