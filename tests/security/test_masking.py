@@ -294,8 +294,9 @@ async def test_no_route_shows_a_role_a_personal_value_it_may_not_see(apps, seede
         forbidden |= seeded.neighbour_numbers | seeded.neighbour_names
     answers = await walk(apps, ROLES[role], seeded.params)
     org = OUTSIDE_ORG if neighbour else "532503"
-    leaks = [f"{call}: {value}" for call, _, answer in answers for value in forbidden
-             if value in text_of(without_own_lookups(answer, org))]
+    # a refusal may repeat what the caller itself sent (a 404 naming the number asked for): that is no disclosure
+    leaks = [f"{call}: {value}" for call, status, answer in answers for value in forbidden
+             if value in text_of(without_own_lookups(answer, org)) and not (status >= 400 and value in call)]
     assert not leaks, f"{role} saw {len(leaks)} unmasked values:\n" + "\n".join(leaks[:40])
     if role in ("collector", "agency"):
         told = [f"{call}: {sorted(keys_in(answer) & KEY_PERSON_FIELDS)}" for call, _, answer in answers
