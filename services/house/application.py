@@ -95,6 +95,7 @@ class HouseService(Application):
                                   lambda h: h.change_use(command.use, command.reason), ctx)
 
     async def change_owner(self, house_id: str, command: ChangeOwner, ctx: CommandContext) -> HouseAccepted:
+        await self.load(House, house_stream(house_id), house_id, None, ctx)  # 404 / 403 before telling of a person
         owner = (await check_parties(self.persons, [("owner", command.owner)])).get("owner", command.owner)
         return await self._change(house_id, command.expected_version,
                                   lambda h: h.change_owner(owner, command.reason), ctx)
@@ -105,6 +106,7 @@ class HouseService(Application):
 
     async def start_rental(self, house_id: str, command: StartRental, ctx: CommandContext) -> HouseAccepted:
         rental_id = new_id("R")
+        await self.load(House, house_stream(house_id), house_id, None, ctx)  # 404 / 403 before telling of a person
         parties = await check_parties(self.persons, [("lessor", command.lessor),
                                                      ("security_person", command.security_person)])
         terms = RentalTerms(**{name: parties.get(name, getattr(command, name))

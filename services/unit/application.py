@@ -82,6 +82,7 @@ class UnitService(Application):
 
     async def correct(self, unit_id: str, command: CorrectUnit, ctx: CommandContext) -> UnitAccepted:
         changes = {name: getattr(command, name) for name in command.model_fields_set - {"reason", "expected_version"}}
+        await self.load(Unit, unit_stream(unit_id), unit_id, None, ctx)  # 404 / 403 before telling of a person
         changes.update(await check_parties(self.persons, [(name, changes.get(name)) for name in (
             "legal_representative", "security_person") if isinstance(changes.get(name), PartyRef)]))
         return await self._change(unit_id, command.expected_version, lambda u: u.correct(command.reason, **changes),

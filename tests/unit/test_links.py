@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from services.house.commands import AddTenant, ChangeOwner, RegisterHouse, StartRental
-from services.kernel.errors import DomainRuleViolation, Forbidden, NotCaughtUp
+from services.kernel.errors import DomainRuleViolation, Forbidden, NotCaughtUp, NotFound
 from services.kernel.replicas.links import linkable_person
 from services.unit.commands import CorrectUnit, Hire, RegisterUnit
 from tests.unit.test_house_application import CTX, ROOM, house_service, ports, unit_service  # noqa: F401
@@ -112,3 +112,24 @@ async def test_every_party_naming_a_person_is_checked(ports):  # noqa: F811
         with pytest.raises(DomainRuleViolation) as refused:
             await units.correct(unit.unit_id, CorrectUnit(**body, reason="核实"), CTX)
         assert refused.value.field == f"{next(iter(body))}.person_id"
+
+
+async def test_an_unknown_unit_or_house_answers_404_before_any_person_is_looked_up(ports):  # noqa: F811
+    """Found by fuzzing: a correction of unit "0" naming two persons not in the replica waited for each of them
+    (5 s apiece) before the 404; the record is loaded first, and the persons are waited for together."""
+    asked = []
+
+    async def persons(person_id: str, field: str):
+        asked.append(person_id)
+        raise AssertionError("no person should be looked up")
+
+    units, houses = unit_service(ports), house_service(ports)
+    units.persons = houses.persons = persons
+    with pytest.raises(NotFound):
+        await units.correct("U-none", CorrectUnit(legal_representative={"person_id": "P-x"}, reason="核实"), CTX)
+    with pytest.raises(NotFound):
+        await houses.change_owner("H-none", ChangeOwner(owner={"person_id": "P-x"}), CTX)
+    with pytest.raises(NotFound):
+        await houses.start_rental("H-none", StartRental(lessor={"person_id": "P-x"}, rooms_let=1,
+                                                        start=date(2026, 10, 1), security_person={"name": "李四"}), CTX)
+    assert asked == []

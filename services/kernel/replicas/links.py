@@ -16,6 +16,7 @@ and the views show them masked (docs/SECURITY.md "Links across jurisdictions").
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Iterable
 
@@ -76,14 +77,11 @@ async def linkable_person(collection: AsyncCollection, person_id: str, field: st
 async def check_parties(persons: PersonPort, parties: Iterable[tuple[str, PartyRef | None]]) -> dict[str, PartyRef]:
     """Each ``(field, party)`` naming a person checked (422 naming ``<field>.person_id``); the parties with a merged
     person's survivor put in, by field. Parties naming a unit or someone unregistered pass as they are."""
-    checked: dict[str, PartyRef] = {}
-    for field, party in parties:
-        if party is None or not party.person_id:
-            continue
-        linked = await persons(party.person_id, f"{field}.person_id")
-        if linked.person_id != party.person_id:
-            checked[field] = party.model_copy(update={"person_id": linked.person_id})
-    return checked
+    named = [(field, party) for field, party in parties if party is not None and party.person_id]
+    # together: a command naming two persons not (yet) in the replica waits once, not once per person
+    linked = await asyncio.gather(*(persons(party.person_id, f"{field}.person_id") for field, party in named))
+    return {field: party.model_copy(update={"person_id": person.person_id})
+            for (field, party), person in zip(named, linked) if person.person_id != party.person_id}
 
 
 def replica_persons(rt, projection: str) -> PersonPort:
