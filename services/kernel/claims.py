@@ -26,6 +26,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.kernel.ports import ClaimsPort
+from services.kernel.errors import ClaimInProgress
 
 A = TypeVar("A")
 R = TypeVar("R")
@@ -115,7 +116,9 @@ class ClaimProtocol:
             if loop.time() > deadline:
                 # a claimant that has not finished within STALE_CLAIM_SECONDS died mid-registration
                 released = await self.claims.release_if_stale(key, owner, STALE_CLAIM_SECONDS)
-                return None if released else owner
+                if not released:
+                    raise ClaimInProgress(key)  # a pending token is nobody's id: 503, never a code or a duplicate
+                return None
             await asyncio.sleep(0.02)
 
     async def move_key(self, old_key: str | None, new_key: str, owner: str, write: Callable[[], Awaitable[R]],

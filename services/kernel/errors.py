@@ -57,6 +57,15 @@ class NotCaughtUp(Exception):
         self.current = current
 
 
+class ClaimInProgress(NotCaughtUp):
+    """A unique key is still held by a registration that neither finished nor went stale (a request cut off by an
+    outage leaves it until the stale release): HTTP 503, retry; never read as the key's owner."""
+
+    def __init__(self, key: str) -> None:
+        Exception.__init__(self, f"{key!r} is being registered by another request; retry shortly")
+        self.stream_id, self.wanted, self.current = key, 0, 0
+
+
 class StateConflict(Exception):
     """The command does not fit the aggregate's current state (approve a rejected plate...): HTTP 409."""
 
