@@ -180,8 +180,6 @@ async def test_address_match_is_scoped_to_the_jurisdiction_and_logged(world):
         while True:
             response = await world["address"].post("/v1/addresses/match", json={"text": text, **extra},
                                                    headers=headers)
-            if response.status_code == 503 and "parser" in response.text:
-                pytest.skip("the address parser model is not installed here")
             assert response.status_code == 200, response.text
             codes = [c["code"] for c in response.json()["candidates"]]
             if plate["code"] in codes or headers is not POLICE or asyncio.get_running_loop().time() > deadline:
