@@ -18,6 +18,9 @@ from services.kernel.ingest import reasons_of
 
 #: record fields that name where a record lies (its division, its address code begins with the division)
 LOCATING_FIELDS = ("division_code", "address_code")
+#: one record's fields as JSON at most (a person is about 1 KB): a batch goes to Kafka a record a message, and a
+#: record over the producer's message size would fail the whole submission instead of being turned back
+MAX_RECORD_BYTES = 64 * 1024
 
 
 @dataclass
@@ -61,6 +64,10 @@ def parse(raw: bytes | str | dict, fallback_id: str = "") -> Checked:
 
 def check(agency: Agency, record: IngestRecord) -> list[Reason]:
     """Every gate rule ``record`` breaks for ``agency`` (empty: it may pass to its registry)."""
+    size = len(json.dumps(record.fields, ensure_ascii=False, default=str).encode())
+    if size > MAX_RECORD_BYTES:
+        return [reason("fields", "record.too_large", f"the record's fields are {size} bytes; a record holds at most "
+                       f"{MAX_RECORD_BYTES} bytes", f"单条记录字段共 {size} 字节，超过上限 {MAX_RECORD_BYTES} 字节")]
     if record.entity_type not in OWNERS:
         return [reason("entity_type", "entity_type.unknown", f"unknown entity type {record.entity_type!r}; known: "
                        f"{', '.join(OWNERS)}", f"未知的实体类型 {record.entity_type}")]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Callable, TypeVar
 
+from fastapi.routing import iter_route_contexts
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,7 +47,9 @@ class BodyLimit:
 
     def limit_for(self, scope: Scope) -> int:
         if self._declared is None:  # every route is added before the first request
-            self._declared = [(route, getattr(route.endpoint, ATTRIBUTE)) for route in scope["app"].router.routes
+            # routes of included routers too: FastAPI >= 0.165 keeps them behind one entry per include_router
+            self._declared = [(route, getattr(route.endpoint, ATTRIBUTE))
+                              for route in iter_route_contexts(scope["app"].router.routes)
                               if hasattr(getattr(route, "endpoint", None), ATTRIBUTE)]
         for route, limit in self._declared:
             if route.matches(scope)[0] is Match.FULL:

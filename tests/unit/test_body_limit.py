@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 
 from services.kernel.body_limit import BodyLimit, body_limit
@@ -26,11 +26,14 @@ def app() -> FastAPI:
     async def add(note: Note) -> dict:
         return {"length": len(note.text)}
 
-    @application.post("/uploads")
+    router = APIRouter(prefix="/v1")  # every service's routes come through included routers
+
+    @router.post("/uploads")
     @body_limit(4 * LIMIT)
     async def upload(request: Request) -> dict:
         return {"length": len(await request.body())}
 
+    application.include_router(router)
     return application
 
 
@@ -61,8 +64,8 @@ async def test_a_chunked_body_without_content_length_is_refused_as_it_passes_the
 
 
 async def test_a_route_declaring_its_own_limit_takes_more_and_still_has_one():
-    assert (await post("/uploads", b"x" * 3 * LIMIT)).json() == {"length": 3 * LIMIT}
-    refused = await post("/uploads", chunks(5 * LIMIT))
+    assert (await post("/v1/uploads", b"x" * 3 * LIMIT)).json() == {"length": 3 * LIMIT}
+    refused = await post("/v1/uploads", chunks(5 * LIMIT))
     assert refused.status_code == 413 and refused.json()["detail"][0]["ctx"]["limit_bytes"] == 4 * LIMIT
 
 

@@ -29,6 +29,13 @@ def test_a_permitted_record_passes():
     assert check(HOUSING, record()) == []
 
 
+def test_a_record_over_64_kb_is_turned_back_naming_its_fields_whatever_the_path():
+    """Kafka or HTTP alike: an oversized record is a rejection, never a producer failure or a parked message."""
+    big = record(fields={"address_code": "532503001509034148625531", "use": "x" * 70_000})
+    reasons = check(HOUSING, big)
+    assert [(r.field, r.rule) for r in reasons] == [("fields", "record.too_large")] and "65536" in reasons[0].msg
+
+
 @pytest.mark.parametrize("raw, rule", [(b"\xff", "record.malformed"), (b"{", "record.malformed"),
                                         (b"[]", "record.malformed"), (b'{"entity_type": "house"}', "missing"),
                                         (b'{"record_id": "x", "entity_type": "house", "colour": 1}', "extra_forbidden")])
