@@ -16,7 +16,8 @@ import os
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.sse import EventSourceResponse
 
 from contracts.contexts import CONTEXTS
 from services.kernel.auth import ROLES, SERVICE_ROLE, mint_service_token, mint_token
@@ -27,9 +28,11 @@ OPS = {"/healthz", "/readyz", "/metrics"}
 OUTSIDE_ORG = "532502"  # 个旧市, a neighbour of 蒙自市 (532503) in the same prefecture
 
 
-def headers(role: str, org: str = "532503", sub: str = "T-1") -> dict:
+def headers(role: str, org: str = "532503", sub: str = "T-1", ttl_seconds: int | None = None) -> dict:
     """A user token, or for role ``service`` the ingest service's own (signed with its key, svc-ingest)."""
-    token = mint_service_token("ingest", org) if role == SERVICE_ROLE else mint_token(sub, role, org)
+    lifetime = {"ttl_seconds": ttl_seconds} if ttl_seconds else {}
+    token = (mint_service_token("ingest", org, **lifetime) if role == SERVICE_ROLE
+             else mint_token(sub, role, org, **lifetime))
     return {"Authorization": "Bearer " + token}
 
 
@@ -45,8 +48,18 @@ def declared_permission(route: APIRoute) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
-def api_routes(app) -> list[APIRoute]:
-    return [route for route in app.routes if isinstance(route, APIRoute) and route.path not in OPS]
+def api_routes(app) -> list:
+    """Every API route, including those of included routers (FastAPI >= 0.165 keeps each ``include_router`` as one
+    entry of ``app.routes``, so reading that list alone walks none of them)."""
+    routes = [route for route in iter_route_contexts(app.routes)
+              if isinstance(route.original_route, APIRoute) and route.path not in OPS]
+    assert len(routes) >= 5, f"{app.title}: only {len(routes)} API routes found; the walk is broken"
+    return routes
+
+
+def streams(route) -> bool:
+    """A Server-Sent Events route answers an allowed caller with a stream that lasts as long as the token."""
+    return getattr(route.original_route, "response_class", None) is EventSourceResponse
 
 
 def concrete(path: str) -> str:
@@ -88,7 +101,10 @@ async def test_each_role_is_refused_exactly_where_the_table_says(apps):
             action, roles = declared_permission(route)
             for method in sorted(route.methods - {"HEAD"}):
                 for role in ROLES:
-                    response = await client.request(method, concrete(route.path), headers=headers(role), json={})
+                    # an allowed caller's stream ends at its token's exp: a 2 s token keeps the walk short
+                    ttl = 2 if streams(route) else None
+                    response = await client.request(method, concrete(route.path), headers=headers(role, ttl_seconds=ttl),
+                                                    json={})
                     allowed = role in roles or role == "admin"
                     if allowed and response.status_code in (401, 403):
                         wrong.append(f"{name} {method} {route.path} {role}: {response.status_code} but {action} allows it")
