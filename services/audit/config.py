@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,14 @@ class AuditSettings(BaseSettings):
     night_end_hour: int = Field(default=6, ge=0, le=23, description="night ends (local time)")
     utc_offset_hours: int = Field(default=8, ge=-12, le=14, description="local time for 'night' (China: +8)")
     person_record_types: list[str] = Field(default=["person"], description="record types that count as persons")
+    # 查询留痕 retention: 《网络安全法》第二十一条 asks network logs be kept at least six months
+    access_log_retention_days: int = Field(default=180, ge=1, le=36500, description="days an access-log entry stays "
+                                           "in the audit's access store before the TTL index removes it")
+    report_freeze_grace_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60, description="a closed month's report "
+                                             "is frozen this long after the month ends (late-arriving events)")
+    inspection_cycle_days: dict[str, int] = Field(
+        default_factory=dict, validation_alias=AliasChoices("YBSS_UNIT_INSPECTION_CYCLE_DAYS"),
+        description="检查周期 overrides, the unit registry's own setting (one rule: contracts.inspections)")
 
 
 @lru_cache

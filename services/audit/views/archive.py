@@ -61,30 +61,57 @@ FOLDED_FIELDS = {"stream_id": 1, "stream_type": 1, "version": 1, "event_type": 1
                  "division_code": 1, "recorded_at": 1, "actor.id": 1, "correlation_id": 1}
 
 
+#: stream ids per follow-up query: far below the 16 MB command limit (2,000 × ~60 B ≈ 120 KB) at any archive size
+STREAM_CHUNK = 2000
+
+
+def touched_streams_pipeline(base: dict[str, Any], division_code: str) -> list[dict[str, Any]]:
+    """The streams with an event inside ``division_code`` up to the cut, one small document each, as a cursor
+    (never one answer holding every id: ``distinct`` returns a single document, capped at 16 MB)."""
+    return [{"$match": {**base, "division_code": {"$regex": "^" + re.escape(division_code)}}},
+            {"$group": {"_id": "$stream_id"}}, {"$sort": {"_id": 1}}]
+
+
+async def _touched_chunks(collection: AsyncCollection, base: dict[str, Any], division_code: str,
+                          size: int = STREAM_CHUNK):
+    chunk: list[str] = []
+    cursor = await collection.aggregate(touched_streams_pipeline(base, division_code), allowDiskUse=True,
+                                        batchSize=size)
+    async for document in cursor:
+        chunk.append(document["_id"])
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 async def records_as_of(collection: AsyncCollection, as_of: datetime, division_code: str | None = None,
                         stream_types: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Every stream's events recorded up to ``as_of``, grouped by stream (in version order), for the streams
     whose division *as of then* lies inside ``division_code``.
 
     A record can change hands (a key person transferred, a person moving township): such a stream is kept
-    whole, and counted where it was at ``as_of``, not where some of its events were written.
+    whole, and counted where it was at ``as_of``, not where some of its events were written. The streams
+    touched inside the division come from an aggregation cursor and are read whole a chunk at a time, so no
+    query grows with the division's size.
     """
     base: dict[str, Any] = {"recorded_at": {"$lte": as_of}}
     if stream_types is not None:
         base["stream_type"] = {"$in": stream_types}
-    query = dict(base)
-    if division_code:
-        query["division_code"] = {"$regex": "^" + re.escape(division_code)}
-        touched = await collection.distinct("stream_id", query)
-        query = {**base, "stream_id": {"$in": sorted(touched)}}
     grouped: dict[str, list[dict[str, Any]]] = {}
-    cursor = collection.find(query, FOLDED_FIELDS).sort([("stream_id", 1), ("version", 1)])
-    async for document in cursor:
-        grouped.setdefault(document["stream_id"], []).append(document)
     if not division_code:
+        async for document in collection.find(base, FOLDED_FIELDS).sort([("stream_id", 1), ("version", 1)]):
+            grouped.setdefault(document["stream_id"], []).append(document)
         return grouped
-    return {stream_id: documents for stream_id, documents in grouped.items()
-            if (current_division(documents) or "").startswith(division_code)}
+    async for chunk in _touched_chunks(collection, base, division_code):
+        cursor = collection.find({**base, "stream_id": {"$in": chunk}}, FOLDED_FIELDS)
+        part: dict[str, list[dict[str, Any]]] = {}
+        async for document in cursor.sort([("stream_id", 1), ("version", 1)]):
+            part.setdefault(document["stream_id"], []).append(document)
+        grouped.update((stream_id, documents) for stream_id, documents in part.items()
+                       if (current_division(documents) or "").startswith(division_code))
+    return grouped
 
 
 def current_division(documents: list[dict[str, Any]]) -> str | None:

@@ -6,37 +6,11 @@ Both read the unit record as the read model stores it (the fold of contracts/uni
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any, Mapping
+from datetime import date
+from typing import Any
 
-from contracts import special_trades
-
-
-def inspection_cycles(overrides: Mapping[str, int] | None = None) -> dict[str, int]:
-    """Days between inspections per trade: the shipped defaults with the deployment's overrides."""
-    cycles = {code: trade.inspection_cycle_days for code, trade in special_trades.trades().items()}
-    cycles.update({code: int(days) for code, days in (overrides or {}).items() if code in cycles})
-    return cycles
-
-
-def inspections_due(unit: dict[str, Any], cycles: Mapping[str, int], as_of: date) -> list[dict[str, Any]]:
-    """The unit's special trades whose next inspection fell due before ``as_of`` (超期未检查).
-
-    Each trade has its own cycle, running from the unit's last inspection on or after the trade was taken up,
-    else from the day it was. Open units only: a suspended or closed unit is not inspected on a cycle.
-    """
-    if unit.get("status", "open") != "open":
-        return []
-    overdue = []
-    for trade in unit.get("special_trades", []):
-        since = trade["since"]
-        inspected = [i["inspected_on"] for i in unit.get("inspections", []) if i["inspected_on"] >= since]
-        last = max(inspected, default=None)
-        due = date.fromisoformat(last or since) + timedelta(days=cycles.get(trade["trade"], 0))
-        if due < as_of:
-            overdue.append({"trade": trade["trade"], "last_inspected_on": last, "due_on": due.isoformat(),
-                            "days_overdue": (as_of - due).days})
-    return overdue
+# the overdue rule is shared with the audit's monthly report: one rule, one place (contracts.inspections)
+from contracts.inspections import inspection_cycles, inspections_due  # noqa: F401 - re-exported for this context
 
 
 def overdue_rectifications(unit: dict[str, Any], as_of: date) -> list[dict[str, Any]]:
