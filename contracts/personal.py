@@ -51,6 +51,11 @@ PARTY_FIELDS = frozenset({"owner", "lessor", "security_person", "security_person
 RESIDENCE_FIELDS = frozenset({"residence", "residences", "current_address", "address_code", "address_name",
                               "moved_in", "residence_type", "history", "full_name", "location"})
 
+#: Keys that describe the person (人员类别, 人员状态, 性别, 出生日期 ...): not shown for a person outside the caller's
+#: jurisdiction either; a link to them (an employee, a tenant) shows who (masked) and the link, nothing more.
+PROFILE_FIELDS = frozenset({"category", "category_code", "person_status", "sex", "birth_date", "ethnicity",
+                            "nationality", "household_number", "relation_to_head"})
+
 #: Keys that say who is a key person (重点人员): only the roles of ``key_person.read`` see them.
 KEY_PERSON_FIELDS = frozenset({"key_person", "key_persons", "key_person_present", "key_person_id",
                                "key_person_owners", "watch_key_persons"})

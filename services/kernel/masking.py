@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from contracts.personal import (
-    ID_NUMBER_IN_TEXT, KEY_PERSON_FIELDS, PARTY_FIELDS, PHONE_IN_TEXT, RESIDENCE_FIELDS, PersonalKind, classify,
+    ID_NUMBER_IN_TEXT, KEY_PERSON_FIELDS, PARTY_FIELDS, PHONE_IN_TEXT, PROFILE_FIELDS, RESIDENCE_FIELDS, PersonalKind,
+    classify,
 )
 
 
@@ -180,8 +181,8 @@ def _record(record: dict, viewer: Viewer, within: bool, inherited: bool, party: 
     for key, value in record.items():
         if key in KEY_PERSON_FIELDS and not seen.key_persons:
             continue
-        if not within and "person_id" in record and key in RESIDENCE_FIELDS:
-            continue  # a person of another jurisdiction: nothing of where they live
+        if not within and "person_id" in record and (key in RESIDENCE_FIELDS or key in PROFILE_FIELDS):
+            continue  # a person of another jurisdiction: nothing of where they live nor of who they are
         kind = classify(key, on_person)
         if kind is not None and (isinstance(value, str) or (isinstance(value, list)
                                                              and all(isinstance(v, str) for v in value))):

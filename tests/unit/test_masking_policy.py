@@ -43,12 +43,12 @@ def test_a_party_is_a_person_by_its_name_but_a_unit_keeps_its_name():
     assert mask_tree(unit, AGENCY)["legal_representative"]["name"] == "赵*"
 
 
-def test_a_person_of_another_jurisdiction_inside_a_view_shows_a_masked_name_and_no_residence_or_key_status():
+def test_a_person_of_another_jurisdiction_inside_a_view_shows_a_masked_name_and_no_residence_profile_or_key_status():
     staff = {"unit_id": "U-1", "division_code": "532503001", "current": [
         {"person_id": "P-ours", "division_code": "532503001", "name": "张三", "key_person": True,
          "residence": {"address_code": "5325030015"}},
         {"person_id": "P-theirs", "division_code": "532502001", "name": "李四", "key_person": True, "position": "前台",
-         "residence": {"address_code": "5325020015"}}]}
+         "category": "floating", "person_status": "active", "residence": {"address_code": "5325020015"}}]}
     ours, theirs = mask_tree(staff, POLICE)["current"]
     assert ours == staff["current"][0]
     assert theirs == {"person_id": "P-theirs", "division_code": "532502001", "name": "李*", "position": "前台"}
