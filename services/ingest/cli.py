@@ -45,7 +45,10 @@ def token_for(agency: str, given: str | None) -> str:
     if settings.environment != "local":
         raise SystemExit("pass --token or set YBSS_TOKEN (development tokens are minted only locally)")
     known = agencies().get(agency)
-    return mint_token(agency, "agency", known.jurisdiction if known else "00", settings, channel="agency")
+    if known is None:  # a token for an agency nobody configured would only be refused (401) by the service
+        raise SystemExit(f"unknown agency {agency!r}; configured: {', '.join(sorted(agencies()))} "
+                         "(services/ingest/agencies.json, or the file YBSS_INGEST_AGENCIES_FILE names)")
+    return mint_token(agency, "agency", known.jurisdiction, settings, channel="agency")
 
 
 async def run(args: argparse.Namespace, transport: httpx.AsyncBaseTransport | None = None) -> int:

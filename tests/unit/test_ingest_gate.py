@@ -119,3 +119,13 @@ def test_a_repeated_answer_has_the_same_reply_id_and_a_different_answer_another(
     assert rejected.reply_id != accepted.reply_id
     other_row = accepted.model_copy(update={"batch_id": "B1", "row": 7})
     assert other_row.reply_id != accepted.reply_id
+
+
+def test_the_import_command_refuses_to_mint_a_token_for_an_agency_nobody_configured():
+    """A development token (tests run in local mode) for an unknown agency would only be refused (401): say so
+    before uploading anything."""
+    from services.ingest.cli import token_for
+
+    with pytest.raises(SystemExit, match="unknown agency 'no-such-bureau'.*mz-civil-affairs"):
+        token_for("no-such-bureau", None)
+    assert token_for("no-such-bureau", "given-token") == "given-token"
