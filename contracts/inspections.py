@@ -41,6 +41,16 @@ def inspections_due(unit: Mapping[str, Any], cycles: Mapping[str, int], as_of: d
     return overdue
 
 
+def earliest_due(unit: Mapping[str, Any], cycles: Mapping[str, int]) -> date | None:
+    """The first day after which the unit is overdue (None: not on a cycle), for figures kept day by day: the
+    unit is overdue on ``as_of`` exactly when ``earliest_due(unit) < as_of`` (the same as ``inspections_due``)."""
+    if unit.get("status", "open") != "open" or not unit.get("special_trades"):
+        return None
+    far = date.max - timedelta(days=1)
+    due = [date.fromisoformat(row["due_on"]) for row in inspections_due(unit, cycles, far)]
+    return min(due, default=None)
+
+
 def overdue_for_inspection(unit: Mapping[str, Any], cycles: Mapping[str, int], as_of: date) -> bool:
     """The unit counts once in 逾期未检查 when any of its trades is overdue (the worklist lists it per trade)."""
     return bool(inspections_due(unit, cycles, as_of))

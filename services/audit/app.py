@@ -7,6 +7,7 @@ from services.audit.api import quality as api_quality
 from services.audit.api import reports as api_reports
 from services.audit.archive import archive
 from services.audit.rectifier import rectifier
+from services.audit.retention import access_retention
 from services.kernel.app import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
@@ -16,7 +17,7 @@ SPEC = ServiceSpec(
     routers=[api_history.router, api_campaigns.router, api_quality.router, api_reports.router,
              api_access.router],
     projections=[archive],
-    background=[rectifier],
+    background=[rectifier, access_retention],
 )
 
 

@@ -54,3 +54,11 @@ def contained(folded, shown, path: str = "") -> list[str]:
         return [problem for index, (a, b) in enumerate(zip(folded, shown))
                 for problem in contained(a, b, f"{path}[{index}]")]
     return [] if folded == shown else [f"{path}: fold {folded!r} != read model {shown!r}"]
+
+
+async def audit_service():
+    """A module's in-process audit service (``audit = pytest.fixture(scope="module")(audit_service)``)."""
+    manager, client = await running_audit()
+    yield client
+    await client.aclose()
+    await manager.__aexit__(None, None, None)

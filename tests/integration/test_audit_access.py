@@ -83,7 +83,8 @@ async def test_night_lookups_published_by_another_context_are_flagged(audit, set
 
     tag = uuid.uuid4().hex[:6]
     reader = Actor(id=f"PC-NIGHT-{tag}", role="police", organisation_code="532503001")
-    night = datetime(2026, 11, 3, 15, 40, tzinfo=timezone.utc)  # 23:40 in 蒙自
+    # 23:40 in 蒙自 two nights ago: inside the access store's retention whenever the test runs
+    night = (datetime.now(timezone.utc) - timedelta(days=2)).replace(hour=15, minute=40, second=0, microsecond=0)
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
     await producer.start()
     try:

@@ -1,4 +1,6 @@
-"""The access log (查询留痕): who looked up whom, and the lookups the configured rules flag."""
+"""The access log (查询留痕): who looked up whom, and the lookups the configured rules flag.
+
+Both read the audit's access store (services.audit.archive.ACCESS), kept for the configured retention."""
 
 from __future__ import annotations
 
@@ -6,15 +8,26 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from pymongo.asynchronous.collection import AsyncCollection
 
-from contracts.access import ACCESS_STREAM_TYPE
-from services.audit.api.deps import Archive, AsOf, AuditReader, now, utc
+from services.audit.api.deps import AsOf, AuditReader, now, utc
+from services.audit.archive import ACCESS, NAME
 from services.audit.config import audit_settings
 from services.audit.domain.access_rules import AccessRules, flags
 from services.audit.domain.history import entry
+from services.kernel.deps import runtime
+from services.kernel.runtime import Runtime
 
 router = APIRouter(prefix="/v1/audit/access", tags=["access log 查询留痕"])
+
+
+def access_store(rt: Annotated[Runtime, Depends(runtime)]) -> AsyncCollection:
+    """The live generation of the access store (a rebuild swaps it with the archive)."""
+    return rt.read_model(NAME, ACCESS)
+
+
+AccessStore = Annotated[AsyncCollection, Depends(access_store)]
 
 
 def scope_filter(caller) -> dict[str, Any]:
@@ -36,14 +49,14 @@ def view(document: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("", summary="查询留痕: reads of records by person (record_id), by reader (actor_id) and by time, newest first")
 async def access_log(
-    caller: AuditReader, archive: Archive,
+    caller: AuditReader, store: AccessStore,
     record_id: Annotated[str | None, Query(max_length=100, description="被查询记录 (e.g. a person id)")] = None,
     actor_id: Annotated[str | None, Query(max_length=100, description="查询人")] = None,
     record_type: Annotated[str | None, Query(max_length=40, examples=["person"])] = None,
     since: AsOf = None, until: AsOf = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict:
-    clauses: list[dict[str, Any]] = [{"stream_type": ACCESS_STREAM_TYPE}]
+    clauses: list[dict[str, Any]] = []
     if scope := scope_filter(caller):
         clauses.append(scope)
     if record_id:
@@ -55,15 +68,15 @@ async def access_log(
     window = {**({"$gte": utc(since)} if since else {}), **({"$lte": utc(until)} if until else {})}
     if window:
         clauses.append({"recorded_at": window})
-    query = {"$and": clauses}
-    total = await archive.count_documents(query)
-    cursor = archive.find(query).sort([("recorded_at", -1), ("_id", -1)]).skip((page - 1) * page_size).limit(page_size)
+    query = {"$and": clauses} if clauses else {}
+    total = await store.count_documents(query)
+    cursor = store.find(query).sort([("recorded_at", -1), ("_id", -1)]).skip((page - 1) * page_size).limit(page_size)
     return {"total": total, "page": page, "page_size": page_size, "entries": [view(d) async for d in cursor]}
 
 
 @router.get("/flags", summary="可疑查询: readers flagged by the rules (many persons outside their jurisdiction, at night)")
 async def access_flags(
-    caller: AuditReader, archive: Archive, as_of: AsOf = None,
+    caller: AuditReader, store: AccessStore, as_of: AsOf = None,
     window_hours: Annotated[int | None, Query(ge=1, le=24 * 92, description="default YBSS_AUDIT_ACCESS_WINDOW_HOURS")] = None,
     outside_persons: Annotated[int | None, Query(ge=1, le=10**6, description="default YBSS_AUDIT_ACCESS_OUTSIDE_PERSONS")] = None,
     night_reads: Annotated[int | None, Query(ge=1, le=10**6, description="default YBSS_AUDIT_ACCESS_NIGHT_READS")] = None,
@@ -76,9 +89,8 @@ async def access_flags(
         night_end_hour=settings.night_end_hour, utc_offset_hours=settings.utc_offset_hours,
         person_record_types=tuple(settings.person_record_types))
     moment = utc(as_of) or now()
-    query: dict[str, Any] = {"stream_type": ACCESS_STREAM_TYPE,
-                             "recorded_at": {"$gt": moment - timedelta(hours=rules.window_hours), "$lte": moment}}
+    query: dict[str, Any] = {"recorded_at": {"$gt": moment - timedelta(hours=rules.window_hours), "$lte": moment}}
     if scope := scope_filter(caller):
         query = {"$and": [query, scope]}
-    accesses = [document async for document in archive.find(query)]
+    accesses = [document async for document in store.find(query)]
     return {"as_of": moment.isoformat(), "rules": rules.__dict__, "flags": flags(accesses, rules, moment)}

@@ -1,29 +1,38 @@
-"""The monthly report (每月通报) for a month and a division: JSON, an xlsx workbook, or a printable HTML page."""
+"""The monthly report (每月通报) for a month and a division: JSON, an xlsx workbook, or a printable HTML page.
+
+A closed month answers its published (frozen) report; the running month is computed (report.monthly)."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from services.audit.api.deps import Archive, AuditReader, ParameterRuleViolation, now
 from services.audit.config import audit_settings
-from services.audit.report import html, xlsx
-from services.audit.report.model import build, month_bounds
-from services.audit.views.quality import quality
+from services.audit.report import frozen, html, xlsx
+from services.audit.report.model import month_bounds
+from services.audit.report.monthly import monthly_report
+from services.audit.views import quality as quality_view
+from services.kernel.deps import runtime
+from services.kernel.runtime import Runtime
 
 router = APIRouter(prefix="/v1/audit/reports", tags=["reports 每月通报"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXAMPLE = {"month": "2026-10", "division_code": "532503", "name": "蒙自市", "as_of": "2026-10-31T15:59:59.999999+00:00",
+           "as_of_text": "截至 2026年10月31日 23:59（北京时间）", "previous_text": "环比：2026年9月",
+           "frozen_at": "2026-11-01T02:00:00+00:00", "entities": {}, "corrections": [], "targets": {"accuracy": 0.95}}
 
 
-@router.get("/monthly/{month}", summary="每月通报: the month's metrics per sub-division, ranked, with the change from "
-            "last month and the targets (format=json|xlsx|html)",
-            responses={200: {"content": {"application/json": {"example": {"month": "2026-10", "entities": {}}},
-                                         XLSX: {}, "text/html": {}}}})
+@router.get("/monthly/{month}", summary="每月通报: the month's metrics per sub-division, ranked against the targets, "
+            "with the change from last month as published and corrections to it; a closed month is frozen "
+            "(format=json|xlsx|html)",
+            responses={200: {"content": {"application/json": {"example": EXAMPLE}, XLSX: {}, "text/html": {}}}})
 async def monthly(
-    caller: AuditReader, archive: Archive,
+    caller: AuditReader, archive: Archive, rt: Annotated[Runtime, Depends(runtime)],
     month: Annotated[str, Path(pattern=r"^(199\d|20\d\d)-(0[1-9]|1[0-2])$", description="YYYY-MM (1990-2099)",
                                examples=["2026-10"])],
     division_code: Annotated[str | None, Query(pattern=r"^\d{2,24}$", examples=["532503"])] = None,
@@ -32,12 +41,16 @@ async def monthly(
     scope = division_code or caller.scope.prefix
     if scope:
         caller.require_within(scope)
-    end, previous_end = month_bounds(month, audit_settings().utc_offset_hours)
-    if previous_end >= now():
+    moment = now()
+    _, previous_end = month_bounds(month, audit_settings().utc_offset_hours)
+    if previous_end >= moment:
         raise ParameterRuleViolation("path", "month", "report.future_month", f"{month} has not started yet",
                                      f"{month} 尚未开始")
-    report = build(month, scope, await quality(archive, scope, min(end, now())),
-                   await quality(archive, scope, previous_end))
+
+    async def quality(division: str | None, as_of: datetime) -> dict:
+        return await quality_view.quality(archive, division, as_of)
+
+    report = await monthly_report(quality, frozen.reports(rt), month, scope, moment)
     name = re.sub(r"[^\w.-]", "_", f"report-{month}-{scope or 'all'}")
     if format == "xlsx":
         return Response(xlsx.workbook(report), media_type=XLSX,

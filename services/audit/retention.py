@@ -1,0 +1,44 @@
+"""Keeps the access store's retention what the setting says (YBSS_AUDIT_ACCESS_LOG_RETENTION_DAYS).
+
+A TTL index is created with the value of its day; a changed setting would otherwise be ignored (creating the
+same index with other options is refused), so this background task sets it with ``collMod`` at start and after
+every rebuild swap, and MongoDB's TTL monitor does the deleting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from services.audit.archive import ACCESS, NAME, RETENTION_INDEX, retention_seconds
+from services.kernel.logging import get_logger
+from services.kernel.runtime import Runtime
+
+log = get_logger(__name__)
+CHECK_SECONDS = 300.0
+
+
+async def ensure_retention(rt: Runtime) -> int:
+    """Make the live access store's TTL index expire entries after the configured retention; returns it."""
+    seconds = retention_seconds()
+    collection = rt.read_model(NAME, ACCESS)
+    indexes = await collection.index_information()
+    current = indexes.get(RETENTION_INDEX, {}).get("expireAfterSeconds")
+    if current == seconds:
+        return seconds
+    if current is None:
+        await collection.create_index([("recorded_at", 1)], name=RETENTION_INDEX, expireAfterSeconds=seconds)
+    else:
+        await collection.database.command({"collMod": collection.name,
+                                           "index": {"name": RETENTION_INDEX, "expireAfterSeconds": seconds}})
+    log.info("access-log retention set", collection=collection.name, seconds=seconds, was=current)
+    return seconds
+
+
+async def access_retention(rt: Runtime) -> None:
+    """A ServiceSpec background task: check now, then every few minutes (a rebuild brings a new collection)."""
+    while True:
+        try:
+            await ensure_retention(rt)
+        except Exception as error:  # noqa: BLE001 - an outage must not end the task: try again later
+            log.warning("access-log retention not set; will retry", error=repr(error))
+        await asyncio.sleep(CHECK_SECONDS)

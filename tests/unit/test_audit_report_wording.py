@@ -1,0 +1,75 @@
+"""The monthly report as a supervisor reads it: Beijing time in words, records held at the county apart (not
+ranked as a township), townships ranked by their rates against the notice's targets, corrections listed."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from services.audit.report import html
+from services.audit.report.model import build, corrections
+from services.audit.report.wording import beijing, month_words, previous_month, unplaced
+
+
+def test_times_are_beijing_time_in_words():
+    assert beijing("2026-12-02T20:43:03.310089+00:00") == "2026年12月3日 04:43（北京时间）"
+    assert month_words("2026-11") == "2026年11月" and previous_month("2026-01") == "2025-12"
+    assert unplaced("532503") == "尚未落到乡镇/街道" and unplaced("532503001") == "尚未落到社区/村"
+    assert unplaced("5325") == "尚未落到县（市、区）"
+
+
+def figures(as_of: str, **subs) -> dict:
+    return {"division_code": "532503", "name": "蒙自市", "as_of": as_of, "persons_total": sum(
+        s.get("persons_total", 0) for s in subs.values()), "by_sub_division": subs}
+
+
+def township(name: str, persons: int, rate: float | None, link: float | None = 1.0) -> dict:
+    return {"name": name, "persons_total": persons, "persons_collection_rate": rate, "persons_link_rate": link}
+
+
+def test_townships_rank_by_rates_against_targets_and_county_records_stand_apart():
+    current = figures("2026-12-02T20:43:03.310089+00:00",
+                      **{"532503001": township("文澜街道", 9000, 0.80), "532503002": township("雨过铺街道", 300, 0.97),
+                         "532503": township("蒙自市", 50000, None, None)})
+    report = build("2026-12", "532503", current, figures("2026-11-30T15:59:59.999999+00:00"))
+    person = report["entities"]["person"]
+    assert [row["division_code"] for row in person["rows"]] == ["532503002", "532503001"]  # rate, not size
+    assert person["rows"][1]["below_target"] == ["persons_collection_rate"]
+    assert [(row["division_code"], row["name"]) for row in person["not_placed"]] == [("532503", "尚未落到乡镇/街道")]
+
+    page = html.page(report)
+    text = []
+    parser = HTMLParser()
+    parser.handle_data = text.append
+    parser.feed(page)
+    words = "".join(text)
+    assert "截至 2026年12月3日 04:43（北京时间）；环比：2026年11月" in words
+    assert "+00:00" not in words and "尚未落到乡镇/街道" in words
+
+
+def test_a_changed_figure_of_a_published_month_is_a_correction_line():
+    published = figures("2026-10-31T15:59:59+00:00", **{"532503001": township("文澜街道", 10, None)})
+    now = figures("2026-10-31T15:59:59+00:00", **{"532503001": township("文澜街道", 12, None)})
+    lines = corrections("2026-10", published, now)
+    assert [(line["row"], line["division_code"], line["published"], line["now"], line["difference"])
+            for line in lines] == [("total", "532503", 10, 12, 2), ("sub_division", "532503001", 10, 12, 2)]
+    report = build("2026-11", "532503", now, published, lines)
+    assert "更正说明" in html.page(report) and report["corrections"] == lines
+
+
+def test_the_overdue_rule_is_one_rule_day_by_day():
+    """contracts.inspections: the worklist's per-trade rule, the report's per-unit count and the first overdue
+    day agree on every day; a suspended unit and an inspection before the trade was taken up do not count."""
+    from datetime import date, timedelta
+
+    from contracts.inspections import earliest_due, inspection_cycles, inspections_due, overdue_for_inspection
+
+    cycles = inspection_cycles({"hotel": 10})
+    unit = {"status": "open", "special_trades": [{"trade": "hotel", "since": "2026-10-01"}],
+            "inspections": [{"inspected_on": "2026-09-20"}, {"inspected_on": "2026-10-05"}]}
+    due = earliest_due(unit, cycles)
+    assert due == date(2026, 10, 15)
+    for offset in range(-3, 4):
+        day = due + timedelta(days=offset)
+        assert overdue_for_inspection(unit, cycles, day) == bool(inspections_due(unit, cycles, day)) == (due < day)
+    assert earliest_due({**unit, "status": "suspended"}, cycles) is None
+    assert not overdue_for_inspection({**unit, "status": "suspended"}, cycles, date(2027, 1, 1))
