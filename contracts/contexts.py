@@ -33,12 +33,13 @@ CONTEXTS: tuple[ContextSpec, ...] = (
     ContextSpec("person", 8002, "实有人口 actual population", consumes=("address", "house", "unit"),
                 projections=("person-registry", "person-addresses", "person-whereabouts", "person-watch"),
                 extra_topics=("ingest", "alerts")),
-    ContextSpec("house", 8003, "实有房屋 actual houses", consumes=("address", "person"),
-                projections=("house-registry", "house-addresses", "house-occupants"), extra_topics=("ingest",)),
+    ContextSpec("house", 8003, "实有房屋 actual houses", consumes=("address", "person", "unit"),
+                projections=("house-registry", "house-addresses", "house-occupants", "house-units"),
+                extra_topics=("ingest",)),
     ContextSpec("unit", 8004, "实有单位 actual units", consumes=("address", "person"),
                 projections=("unit-registry", "unit-addresses", "unit-persons"), extra_topics=("ingest",)),
     ContextSpec("audit", 8005, "审计 change history, inspections, quality",
-                consumes=("address", "person", "house", "unit", "ingest"), reads_access_log=True, projections=("audit-archive",)),
+                consumes=("address", "person", "house", "unit", "ingest"), reads_access_log=True, projections=("audit-archive", "audit-figures")),
     ContextSpec("ingest", 8006, "社会化采集 agency ingestion gate (data standard, batches, 采集表, 地址治理)"),
 )
 

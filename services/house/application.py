@@ -23,7 +23,7 @@ from services.kernel.errors import StateConflict
 from services.kernel.ids import new_id
 from services.kernel.ports import ClaimsPort, EventStorePort
 from services.kernel.replicas.address import AddressPort
-from services.kernel.replicas.links import PersonPort, check_parties
+from services.kernel.replicas.links import PersonPort, UnitPort, check_parties
 
 class HouseAccepted(Accepted):
     """A house command's answer: the house, its stream and new version, and what it got wrong but was kept."""
@@ -46,10 +46,11 @@ def duplicate_house(code: str) -> Callable[[str], StateConflict]:
 
 class HouseService(Application):
     def __init__(self, store: EventStorePort, claims: ClaimsPort, addresses: AddressPort, persons: PersonPort,
-                 today: Callable[[], date] = china_today) -> None:
+                 today: Callable[[], date] = china_today, units: UnitPort | None = None) -> None:
         super().__init__(store, claims)
         self.addresses = addresses
         self.persons = persons  #: the person replica: a linked person must exist and not be cancelled
+        self.units = units  #: the unit replica: a unit named as a party must exist and not be closed
         self.today = today
 
     @staticmethod
@@ -61,7 +62,7 @@ class HouseService(Application):
         ctx.require_within(address.division_code)
         facts = AddressFacts(code=address.code, kind=address.kind, full_name=address.full_name,
                              division_code=address.division_code or "")
-        owner = (await check_parties(self.persons, [("owner", command.owner)])).get("owner", command.owner)
+        owner = (await check_parties(self.persons, [("owner", command.owner)], self.units)).get("owner", command.owner)
         house_id = new_id("H")
 
         async def register() -> House:
@@ -96,7 +97,7 @@ class HouseService(Application):
 
     async def change_owner(self, house_id: str, command: ChangeOwner, ctx: CommandContext) -> HouseAccepted:
         await self.load(House, house_stream(house_id), house_id, None, ctx)  # 404 / 403 before telling of a person
-        owner = (await check_parties(self.persons, [("owner", command.owner)])).get("owner", command.owner)
+        owner = (await check_parties(self.persons, [("owner", command.owner)], self.units)).get("owner", command.owner)
         return await self._change(house_id, command.expected_version,
                                   lambda h: h.change_owner(owner, command.reason), ctx)
 
@@ -108,7 +109,7 @@ class HouseService(Application):
         rental_id = new_id("R")
         await self.load(House, house_stream(house_id), house_id, None, ctx)  # 404 / 403 before telling of a person
         parties = await check_parties(self.persons, [("lessor", command.lessor),
-                                                     ("security_person", command.security_person)])
+                                                     ("security_person", command.security_person)], self.units)
         terms = RentalTerms(**{name: parties.get(name, getattr(command, name))
                                for name in RentalTerms.__dataclass_fields__})
         return await self._change(house_id, command.expected_version,

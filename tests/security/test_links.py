@@ -121,3 +121,43 @@ async def test_a_duplicate_registration_in_another_county_does_not_hand_out_the_
 
     inside = await world["person"].post("/v1/persons", json=body, headers=POLICE)
     assert inside.status_code == 409 and inside.json()["type"] == "person.duplicate" and person_id in inside.text
+
+
+async def test_a_house_party_named_by_unit_id_must_be_a_registered_unit_not_closed(world, unit_and_rental):
+    """单位产权/单位出租: a house's owner or a rental's lessor given as ``unit_id`` is checked through the house
+    service's unit replica, as a person is through its person replica."""
+    import asyncio
+    import time
+
+    plate = await register_doorplate(world["address"], POLICE, unique_name(), "18")
+    deadline = time.monotonic() + 60  # the house service's address replica learns the new plate a moment later
+    while True:
+        made_up = await world["house"].post("/v1/houses", headers=POLICE, json={
+            "address_code": plate["code"], "property_nature": "collective", "use": "rented",
+            "owner": {"unit_id": "U-made-up-0001"}})
+        if "address" not in made_up.json()["detail"][0]["type"] or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    assert made_up.status_code == 422, made_up.text
+    assert (made_up.json()["detail"][0]["loc"], made_up.json()["detail"][0]["type"]) == (
+        ["body", "owner", "unit_id"], "unit.unknown")
+
+    owner = await created(world["unit"], "/v1/units", {"name": unique_name("物业"), "industry_code": "K70",
+                                                       "address_code": plate["code"], "unit_type": "enterprise"})
+    house = await created(world["house"], "/v1/houses", {  # waits for the replica to learn the unit: accepted
+        "address_code": plate["code"], "property_nature": "collective", "use": "rented",
+        "owner": {"unit_id": owner["unit_id"]}})
+    closed = await world["unit"].post(f"/v1/units/{owner['unit_id']}/close", headers=POLICE,
+                                      json={"on": "2026-11-30", "reason": "注销", "expected_version": owner["version"]})
+    assert closed.status_code == 200, closed.text
+    lease = {"lessor": {"unit_id": owner["unit_id"]}, "rooms_let": 1, "start": "2026-12-01",
+             "security_person": {"name": "李四"}}
+    deadline = time.monotonic() + 60  # the replica learns of the closure a moment later
+    while True:
+        rental = await world["house"].post(f"/v1/houses/{house['house_id']}/rentals", headers=POLICE, json=lease)
+        if rental.status_code != 201 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.3)
+    assert rental.status_code == 422, rental.text
+    assert (rental.json()["detail"][0]["loc"], rental.json()["detail"][0]["type"]) == (
+        ["body", "lessor", "unit_id"], "unit.closed")

@@ -12,8 +12,9 @@ from services.house.config import house_settings
 from services.house.views.houses import address_replica
 from services.kernel.deps import runtime
 from services.kernel.replicas.address import ReplicaAddress, require_usable_address
-from services.kernel.replicas.links import replica_persons
+from services.kernel.replicas.links import replica_persons, replica_units
 from services.house.occupants import OCCUPANTS
+from services.house.parties import HOUSE_UNITS
 from services.kernel.runtime import Runtime
 
 
@@ -23,7 +24,8 @@ def service_for(rt: Runtime) -> HouseService:
     async def addresses(code: str, field: str) -> ReplicaAddress:
         return await require_usable_address(address_replica(rt), code, field)
 
-    return HouseService(rt.store, rt.claims, addresses, replica_persons(rt, OCCUPANTS))
+    return HouseService(rt.store, rt.claims, addresses, replica_persons(rt, OCCUPANTS),
+                        units=replica_units(rt, HOUSE_UNITS))
 
 
 def service(rt: Annotated[Runtime, Depends(runtime)]) -> HouseService:

@@ -26,6 +26,7 @@ from contracts.parties import PartyRef
 from services.kernel.deps import wait_for_version
 from services.kernel.errors import DomainRuleViolation, NotCaughtUp
 from services.kernel.replicas.person import PERSONS
+from services.kernel.replicas.unit import UNITS
 
 MAX_REDIRECTS = 8
 
@@ -40,7 +41,9 @@ class LinkedPerson:
 
 #: what an application service is handed: (person_id, field) → the linkable person or a 422 naming ``field``
 PersonPort = Callable[[str, str], Awaitable[LinkedPerson]]
-#: waits until the replica has applied a person's first event (raises NotCaughtUp when the wait runs out)
+#: (unit_id, field) → None when the unit may be named as a party, else a 422 naming ``field``
+UnitPort = Callable[[str, str], Awaitable[None]]
+#: waits until the replica has applied a record's first event (raises NotCaughtUp when the wait runs out)
 Arrival = Callable[[str], Awaitable[object]]
 
 
@@ -74,27 +77,69 @@ async def linkable_person(collection: AsyncCollection, person_id: str, field: st
     return LinkedPerson(person_id=document["_id"], division_code=document.get("division_code"))
 
 
-async def check_parties(persons: PersonPort, parties: Iterable[tuple[str, PartyRef | None]]) -> dict[str, PartyRef]:
-    """Each ``(field, party)`` naming a person checked (422 naming ``<field>.person_id``); the parties with a merged
-    person's survivor put in, by field. Parties naming a unit or someone unregistered pass as they are."""
-    named = [(field, party) for field, party in parties if party is not None and party.person_id]
+async def linkable_unit(collection: AsyncCollection, unit_id: str, field: str, arrival: Arrival | None = None) -> None:
+    """Nothing when the unit ``unit_id`` is registered and not closed (a suspended unit still owns and lets), else
+    a 422 naming ``field`` (``unit.unknown`` / ``unit.closed``)."""
+    unit_id = (unit_id or "").strip()
+    document = await collection.find_one({"_id": unit_id}, {"status": 1})
+    if (document is None or "status" not in document) and arrival is not None:
+        try:
+            await arrival(unit_id)
+        except NotCaughtUp:
+            document = None
+        else:
+            document = await collection.find_one({"_id": unit_id}, {"status": 1})
+    if document is None or "status" not in document:
+        raise DomainRuleViolation(field, "unit.unknown", f"no registered unit {unit_id!r}", f"实有单位 {unit_id} 不存在")
+    if document["status"] == "closed":
+        raise DomainRuleViolation(field, "unit.closed", f"unit {unit_id} is closed (注销) and cannot be named",
+                                  f"实有单位 {unit_id} 已注销，不能关联")
+
+
+async def check_parties(persons: PersonPort, parties: Iterable[tuple[str, PartyRef | None]],
+                        units: UnitPort | None = None) -> dict[str, PartyRef]:
+    """Each ``(field, party)`` naming a person checked (422 naming ``<field>.person_id``), and with ``units`` each
+    naming a unit (422 naming ``<field>.unit_id``); the parties with a merged person's survivor put in, by field.
+    Parties naming someone unregistered (a name and a document) pass as they are."""
+    parties = [(field, party) for field, party in parties if party is not None]
+    named = [(field, party) for field, party in parties if party.person_id]
     # together: a command naming two persons not (yet) in the replica waits once, not once per person
-    linked = await asyncio.gather(*(persons(party.person_id, f"{field}.person_id") for field, party in named))
+    linked, _ = await asyncio.gather(
+        asyncio.gather(*(persons(party.person_id, f"{field}.person_id") for field, party in named)),
+        asyncio.gather(*(units(party.unit_id, f"{field}.unit_id") for field, party in parties
+                         if units is not None and party.unit_id)))
     return {field: party.model_copy(update={"person_id": person.person_id})
             for (field, party), person in zip(named, linked) if person.person_id != party.person_id}
 
 
-def replica_persons(rt, projection: str) -> PersonPort:
-    """The person port of a running service: its person replica ``projection`` (services.kernel.replicas.person),
-    waiting for a person not there yet as long as a read-your-writes read would."""
+def first_event_arrival(rt, projection: str, kind: str) -> Arrival:
+    """Waits until the replica ``projection`` has applied the first event of stream ``<kind>-<id>`` (the owning
+    registry's stream of that record), as long as a read-your-writes read would."""
 
-    async def arrival(person_id: str) -> None:
-        stream_id = f"person-{person_id}"  # the person registry's stream of that person (contracts: PersonRegistered)
+    async def arrival(record_id: str) -> None:
+        stream_id = f"{kind}-{record_id}"
         runner = rt.runners[projection]
         await wait_for_version(stream_id, 1, lambda: runner.applied_version(stream_id),
                                rt.settings.read_wait_timeout_seconds)
+
+    return arrival
+
+
+def replica_persons(rt, projection: str) -> PersonPort:
+    """The person port of a running service: its person replica ``projection`` (services.kernel.replicas.person)."""
+    arrival = first_event_arrival(rt, projection, "person")
 
     async def persons(person_id: str, field: str) -> LinkedPerson:
         return await linkable_person(rt.read_model(projection, PERSONS), person_id, field, arrival)
 
     return persons
+
+
+def replica_units(rt, projection: str) -> UnitPort:
+    """The unit port of a running service: its unit replica ``projection`` (services.kernel.replicas.unit)."""
+    arrival = first_event_arrival(rt, projection, "unit")
+
+    async def units(unit_id: str, field: str) -> None:
+        await linkable_unit(rt.read_model(projection, UNITS), unit_id, field, arrival)
+
+    return units
