@@ -35,9 +35,10 @@ def door_number(prefix: str, number: str, suffix: str) -> str:
     return f"{prefix}{number}{suffix}"
 
 
-def sort_key(number: str) -> list:
-    """Numeric order for '2' < '10' < '10-1'."""
-    return [int(piece) if piece.isdigit() else 10**9 for piece in number.replace("－", "-").split("-")]
+def sort_key(number: str) -> str:
+    """Numeric order for '2' < '10' < '10-1', as one string (zero-padded pieces) so a list of door plates can be
+    paged on it (keyset paging needs a scalar: MongoDB sorts an array by its smallest element)."""
+    return "-".join(f"{int(piece) if piece.isdigit() else 10**9:010d}" for piece in number.replace("－", "-").split("-"))
 
 
 def safe_door_key(road: str, number: str) -> str | None:

@@ -192,6 +192,7 @@ async def batches(rt) -> None:
     async def run() -> None:
         await known_topics(rt)
         await rt.db[BATCH_RECORDS].create_index([("batch_id", 1), ("status", 1)])
+        await rt.db[addresses.REVIEWS].create_index([("state", 1), ("queued_at", 1), ("_id", 1)])  # review worklist keyset
         consumer = _consumer(rt, "ingest-batches", rf"^{ns}\.ingest\.[a-z0-9][a-z0-9-]*\.replies$")
         try:  # stopped even when cancelled during start (a half-joined member would keep its partitions)
             await consumer.start()

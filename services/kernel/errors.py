@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-QUERY_FIELDS = {"min_version"}  # rule violations about query parameters, located as FastAPI locates them
+QUERY_FIELDS = {"min_version", "cursor"}  # rule violations about query parameters, located as FastAPI locates them
 
 
 class DomainRuleViolation(Exception):

@@ -91,10 +91,10 @@ async def test_campaign_from_sample_to_closed_rectification(address_client, poli
     while True:
         overdue = (await audit_client.get("/v1/audit/rectifications", headers=supervisor,
                                           params={"status": "overdue", "as_of": later})).json()
-        if any(t["task_id"] == task["task_id"] for t in overdue["tasks"]) or time.monotonic() > deadline:
+        if any(t["task_id"] == task["task_id"] for t in overdue["items"]) or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.3)
-    assert any(t["task_id"] == task["task_id"] for t in overdue["tasks"])
+    assert any(t["task_id"] == task["task_id"] for t in overdue["items"])
 
     code = wrong[0]["stream_id"].removeprefix("doorplate-")
     corrected = await address_client.post(f"/v1/doorplates/{code}/renumber", headers=police_headers,
@@ -108,7 +108,7 @@ async def test_campaign_from_sample_to_closed_rectification(address_client, poli
     while True:
         listed = (await audit_client.get("/v1/audit/rectifications", headers=supervisor,
                                          params={"status": "closed", "as_of": soon})).json()
-        found = [t for t in listed["tasks"] if t["task_id"] == task["task_id"]]
+        found = [t for t in listed["items"] if t["task_id"] == task["task_id"]]
         if found or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.3)

@@ -158,7 +158,7 @@ async def test_only_supervisors_of_the_jurisdiction_read_the_audit(address_clien
     mine = await ok(await audit_client.get("/v1/audit/log", headers=supervisor, params={
         "actor_id": "PC-0001", "entity_type": "Doorplate", "event_type": "DoorplateRegistered",
         "division_code": TOWNSHIP, "page_size": 500}))
-    assert mine["total"] >= 1 and {entry["event_type"] for entry in mine["entries"]} == {"DoorplateRegistered"}
-    ours = [entry for entry in mine["entries"] if entry["stream_id"] == stream_id]
+    assert mine["total"] >= 1 and {entry["event_type"] for entry in mine["items"]} == {"DoorplateRegistered"}
+    ours = [entry for entry in mine["items"] if entry["stream_id"] == stream_id]
     assert ours and {"field": "number", "old": None, "new": "3"} in ours[0]["changes"]
-    assert all(entry["actor"]["id"] == "PC-0001" for entry in mine["entries"])
+    assert all(entry["actor"]["id"] == "PC-0001" for entry in mine["items"])

@@ -197,7 +197,7 @@ async def test_another_jurisdiction_cannot_read_and_does_not_find(person_client)
     assert response.status_code == 403 and response.json()["record_division"] == TOWNSHIP
     person = await read(person_client, accepted)
     found = await person_client.get("/v1/persons", params={"id_number": person["document_number"]}, headers=outsider)
-    assert found.json()["count"] == 0
+    assert found.json()["total"] == 0 and found.json()["items"] == []
 
 
 # residence on the address replica ---------------------------------------------------------------------------

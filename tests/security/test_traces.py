@@ -101,7 +101,7 @@ async def test_category_searches_deadline_lists_and_the_audit_log_are_logged_wit
     person = await mengzi_person(world)
     search = await world["person"].get("/v1/persons", params={"category": "registered", "limit": 5},
                                        headers=POLICE)
-    assert search.status_code == 200 and search.json()["count"] >= 1
+    assert search.status_code == 200 and search.json()["total"] >= 1
     logged = await access_entries(world["person"], {"payload.lookup.category": "registered",
                                                     "actor.id": "PC-MZ"})
     assert logged, "as found: a category search left no trace"
@@ -116,7 +116,7 @@ async def test_category_searches_deadline_lists_and_the_audit_log_are_logged_wit
     assert log.status_code == 200
     traced = await access_entries(world["audit"], {"payload.record_type": "audit_log", "actor.id": "SV-MZ"})
     assert traced and traced[-1]["payload"]["lookup"]["entity_type"] == "Person"
-    assert traced[-1]["payload"]["result_count"] == len(log.json()["entries"])
+    assert traced[-1]["payload"]["result_count"] == len(log.json()["items"])
     for path, record_type in (("/v1/watch/key-persons", "key_person"), ("/v1/watch/alerts", "key_person_alert"),
                               ("/v1/key-persons", "key_person")):
         listed = await world["person"].get(path, params={"limit": 7}, headers=POLICE)
@@ -124,7 +124,7 @@ async def test_category_searches_deadline_lists_and_the_audit_log_are_logged_wit
         traced = await access_entries(world["person"], {"payload.route": path, "actor.id": "PC-MZ"})
         assert traced and traced[-1]["payload"]["record_type"] == record_type, f"{path}: as found, no trace"
         assert traced[-1]["payload"]["lookup"] == {"limit": "7"}
-        assert traced[-1]["payload"]["result_count"] == listed.json()["count"]
+        assert traced[-1]["payload"]["result_count"] == len(listed.json()["items"])
     assert person["person_id"]
 
 

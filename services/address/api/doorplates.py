@@ -19,6 +19,8 @@ from services.address.views.reads import MinVersion, caught_up, public
 from contracts.rooms import count_plate_rooms, plate_rooms
 from services.kernel.authz import READERS, Allowed
 from services.kernel.deps import runtime
+from services.kernel.exports import FILE_RESPONSES, Format, answer
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.errors import DomainRuleViolation, NotFound
 from services.kernel.runtime import Runtime
 
@@ -59,7 +61,8 @@ async def get_doorplate(
     return survivor
 
 
-@router.get("", summary="List door plates on a road 按街路巷列出门楼牌")
+@router.get("", summary="List door plates on a road 按街路巷列出门楼牌 (paged, or the whole list as csv/xlsx)",
+            responses=FILE_RESPONSES)
 async def list_doorplates(
     rt: Rt,
     caller: Allowed("address.read", *READERS),
@@ -67,14 +70,13 @@ async def list_doorplates(
     road_name: Annotated[str | None, Query(min_length=1, description="街路巷名称")] = None,
     division_code: Annotated[str | None, Query(description="restrict to one division")] = None,
     include_retired: bool = False,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json",
 ) -> dict:
     if not (place_code or road_name or division_code):
         raise DomainRuleViolation("place_code", "required", "give place_code, road_name or division_code",
                                   "须提供 place_code、road_name 或 division_code")
-    items = await views.doorplates_on(rt, caller.scope_query(), place_code, road_name, division_code,
-                                      include_retired, limit)
-    return {"items": items, "count": len(items)}
+    worklist = views.doorplates_on(rt, caller.scope_query(), place_code, road_name, division_code, include_retired)
+    return await answer(worklist, format, cursor, limit, caller, "doorplates")
 
 
 @router.get("/{code}/rooms", summary="Rooms generated under a door plate 层户")

@@ -13,6 +13,8 @@ from services.address.commands import RegisterPlace, RenamePlace, RetirePlace, S
 from services.address.domain.aggregates import place_stream
 from services.address.views import places as views
 from services.address.views.reads import MinVersion, caught_up, public
+from services.kernel.exports import FILE_RESPONSES, Format, answer
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.authz import READERS, Allowed
 from services.kernel.deps import runtime
 from services.kernel.errors import NotFound
@@ -41,7 +43,8 @@ async def get_place(code: str, rt: Rt, caller: Allowed("address.read", *READERS)
     return public(place)
 
 
-@router.get("", summary="List places 列出地址要素")
+@router.get("", summary="List places 列出地址要素 (by name; paged, or the whole list as csv/xlsx)",
+            responses=FILE_RESPONSES)
 async def list_places(
     rt: Rt,
     caller: Allowed("address.read", *READERS),
@@ -49,11 +52,11 @@ async def list_places(
     parent_code: Annotated[str | None, Query()] = None,
     element_type: Annotated[str | None, Query(description="e.g. 41 街路巷")] = None,
     name: Annotated[str | None, Query(description="exact name")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json",
 ) -> dict:
-    items = await views.places(rt, caller.scope_query(), limit, division_code=division_code, parent_code=parent_code,
-                               element_type=element_type, name=name)
-    return {"items": items, "count": len(items)}
+    worklist = views.places(rt, caller.scope_query(), division_code=division_code, parent_code=parent_code,
+                            element_type=element_type, name=name)
+    return await answer(worklist, format, cursor, limit, caller, "places")
 
 
 @router.post("/{code}/rename", response_model=Accepted, summary="Rename 更名 (every full name under it follows)")

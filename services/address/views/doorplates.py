@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.address.views.reads import collection, public
+from services.kernel.paging import Segment, Worklist, one_each
 from services.kernel.runtime import Runtime
 
 MAX_REDIRECTS = 10
@@ -35,12 +36,12 @@ async def follow_merges(rt: Runtime, document: dict) -> dict:
     return result
 
 
-async def doorplates_on(rt: Runtime, scope: dict, place_code: str | None = None, road_name: str | None = None,
-                        division_code: str | None = None, include_retired: bool = False, limit: int = 200) -> list[dict]:
-    """Door plates on a road (by code or name) or in a division, in number order, inside ``scope``."""
+def doorplates_on(rt: Runtime, scope: dict, place_code: str | None = None, road_name: str | None = None,
+                  division_code: str | None = None, include_retired: bool = False) -> Worklist:
+    """Door plates on a road (by code or name) or in a division, road by road in number order, inside ``scope``."""
     query: dict = {key: value for key, value in (("place_code", place_code), ("place_name", road_name),
                                                  ("division_code", division_code)) if value}
     if not include_retired:
         query["status"] = "in_use"
-    cursor = collection(rt, "doorplates").find({"$and": [query, scope]}).sort([("place_code", 1), ("sort_key", 1)])
-    return [public(document) async for document in cursor.limit(limit)]
+    return Worklist.of(Segment(collection(rt, "doorplates"), {"$and": [query, scope]}, one_each(public),
+                               sort=(("place_code", 1), ("sort_key", 1), ("_id", 1))))

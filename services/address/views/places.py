@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.address.views.reads import collection, public
+from services.kernel.paging import Segment, Worklist, one_each
 from services.kernel.runtime import Runtime
 
 
@@ -10,8 +11,8 @@ async def place(rt: Runtime, code: str) -> dict | None:
     return await collection(rt, "places").find_one({"_id": code})
 
 
-async def places(rt: Runtime, scope: dict, limit: int = 200, **filters: str | None) -> list[dict]:
+def places(rt: Runtime, scope: dict, **filters: str | None) -> Worklist:
     """Places matching the given exact filters (division_code, parent_code, element_type, name), by name."""
     query = {key: value for key, value in filters.items() if value}
-    cursor = collection(rt, "places").find({"$and": [query, scope]}).sort("name", 1).limit(limit)
-    return [public(document) async for document in cursor]
+    return Worklist.of(Segment(collection(rt, "places"), {"$and": [query, scope]}, one_each(public),
+                               sort=(("name", 1), ("_id", 1))))

@@ -20,6 +20,8 @@ from services.audit.views.campaigns import campaigns_as_of, candidates, sweep
 from services.kernel.application import Accepted
 from services.kernel.deps import runtime
 from services.kernel.errors import DomainRuleViolation
+from services.kernel.exports import FILE_RESPONSES, Format, answer
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit, Listed, Worklist
 from services.kernel.runtime import Runtime
 
 router = APIRouter(prefix="/v1/audit", tags=["campaigns 检查与整改"])
@@ -90,10 +92,12 @@ async def inspect(campaign_id: CampaignId, command: Inspect, caller: Inspector, 
                              known_fields=set(flatten(state)))
 
 
-@router.get("/rectifications", summary="整改任务: rectification tasks in the jurisdiction as of a time, overdue flagged")
+@router.get("/rectifications", summary="整改任务: rectification tasks in the jurisdiction as of a time, overdue flagged "
+                                       "(paged by task id, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
 async def rectifications(caller: AuditReader, archive: Archive, app: App, division_code: Division = None,
                          status_: Annotated[str | None, Query(alias="status", pattern="^(open|closed|overdue)$")] = None,
-                         as_of: AsOf = None) -> dict:
+                         as_of: AsOf = None, cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT,
+                         format: Format = "json") -> dict:
     moment = utc(as_of) or now()
     if as_of is None:
         await sweep(app, archive)
@@ -105,7 +109,8 @@ async def rectifications(caller: AuditReader, archive: Archive, app: App, divisi
         tasks = [t for t in tasks if t["overdue"]]
     elif status_:
         tasks = [t for t in tasks if t["status"] == status_]
-    return {"as_of": moment.isoformat(), "tasks": tasks}
+    found = await answer(Worklist.of(Listed(tasks, "task_id")), format, cursor, limit, caller, "rectifications")
+    return {"as_of": moment.isoformat(), **found} if isinstance(found, dict) else found
 
 
 @router.get("/accuracy", response_model=AccuracyView,

@@ -13,6 +13,9 @@ from services.audit.domain.history import entry, history, state_of
 from services.audit.views.archive import current_division, log_query, stream
 from services.kernel.access_trace import asked, returned
 from services.kernel.errors import NotFound
+from services.kernel.exports import FILE_RESPONSES, Format, export
+from services.kernel.masked_responses import viewer_for
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist, offset_page
 
 router = APIRouter(prefix="/v1/audit", tags=["audit 审计"])
 
@@ -66,10 +69,12 @@ class LogEntry(HistoryEntry):
 
 
 class LogPage(BaseModel):
-    total: int = Field(examples=[1])
-    page: int = Field(examples=[1])
-    page_size: int = Field(examples=[50])
-    entries: list[LogEntry] = Field(description="newest first, each with its field-level diff")
+    total: int = Field(description="every entry matching the filters", examples=[1])
+    items: list[LogEntry] = Field(description="newest first, each with its field-level diff")
+    next_cursor: str | None = Field(description="the next page's `cursor`; null on the last page",
+                                    examples=["eyJzIjowLCJrIjpbeyIkZGF0ZSI6eyIkbnVtYmVyTG9uZyI6IjAifX0sIngiXSwiaSI6MH0"])
+    page: int | None = Field(default=None, description="only when paged the old way (page=, page_size=)")
+    page_size: int | None = Field(default=None, description="only when paged the old way (page=, page_size=)")
 
 
 async def _readable_stream(archive, caller, stream_id: str, as_of: datetime | None = None,
@@ -109,7 +114,9 @@ async def get_state(caller: AuditReader, archive: Archive, stream_id: StreamId, 
     return {"stream_id": stream_id, "version": folded_version, "state": state}
 
 
-@router.get("/log", response_model=LogPage, summary="审计日志: every change in the jurisdiction, filtered and paged")
+@router.get("/log", response_model=LogPage, responses=FILE_RESPONSES,
+            summary="审计日志: every change in the jurisdiction, filtered, newest first (paged with a cursor, or the "
+                    "whole list as csv/xlsx)")
 async def get_log(
     caller: AuditReader, archive: Archive,
     actor_id: Annotated[str | None, Query(max_length=100, description="操作人")] = None,
@@ -118,19 +125,29 @@ async def get_log(
     division_code: Annotated[str | None, Query(pattern=r"^\d{2,12}$", description="记录归属区划 (prefix)")] = None,
     event_type: Annotated[str | None, Query(max_length=80)] = None,
     since: AsOf = None, until: AsOf = None,
-    page: Annotated[int, Query(ge=1, le=100000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json",
+    page: Annotated[int | None, Query(ge=1, le=100000, description="old paging (offset): prefer cursor")] = None,
+    page_size: Annotated[int | None, Query(ge=1, le=500, description="old paging (offset): prefer limit")] = None,
 ) -> dict:
     query = log_query(actor_id, organisation_code, entity_type, division_code, event_type, utc(since), utc(until),
                       scope=caller.scope_query("division_code"))
-    total = await archive.count_documents(query)
-    cursor = archive.find(query).sort([("recorded_at", -1), ("_id", -1)]).skip((page - 1) * page_size).limit(page_size)
-    documents = [document async for document in cursor]
+
+    async def rows(documents: list[dict]) -> list[list[dict]]:
+        return [[item] for item in await with_changes(archive, documents)]
+
+    worklist = Worklist.of(Segment(archive, query, rows, sort=(("recorded_at", -1), ("_id", -1))))
+    if format != "json":
+        await caller.accessed("audit_log", None, lookup=asked(caller), result_count=await worklist.total())
+        return await export(worklist, format, viewer_for(caller), "audit-log")
+    if page is not None or page_size is not None:
+        found = await offset_page(worklist, page or 1, page_size or 50)
+    else:
+        found = await worklist.page(cursor, limit)
     persons = [{"_id": d["stream_id"].partition("-")[2], "division_code": d.get("division_code")}
-               for d in documents if d.get("stream_type") == "Person"]
-    await caller.accessed("audit_log", None, lookup=asked(caller), result_count=len(documents),  # 查询留痕
+               for d in found["items"] if d.get("stream_type") == "Person"]
+    await caller.accessed("audit_log", None, lookup=asked(caller), result_count=len(found["items"]),  # 查询留痕
                           records=returned({p["_id"]: p for p in persons}.values()))
-    return {"total": total, "page": page, "page_size": page_size, "entries": await with_changes(archive, documents)}
+    return found
 
 
 async def with_changes(archive, documents: list[dict]) -> list[dict]:

@@ -15,6 +15,8 @@ from services.house.projections import registry
 from services.house.views import houses as views
 from services.kernel.authz import READERS, Allowed
 from services.kernel.deps import runtime
+from services.kernel.exports import FILE_RESPONSES, Format, answer
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.reads import MinVersion, caught_up
 from services.kernel.runtime import Runtime
 
@@ -22,7 +24,6 @@ router = APIRouter(prefix="/v1/houses", tags=["houses 实有房屋"])
 Service = Annotated[HouseService, Depends(service)]
 Rt = Annotated[Runtime, Depends(runtime)]
 Rule = Annotated[GroupRentalRule, Depends(rules)]
-Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=HouseAccepted,
@@ -34,26 +35,23 @@ async def register_house(command: RegisterHouse, svc: Service,
     return await svc.register(command, caller.context)
 
 
-@router.get("", summary="Look up houses by address or tenant 按地址或承租人查询房屋 (查人知住; neither: the houses in your jurisdiction)")
+@router.get("", summary="Look up houses by address or tenant 按地址或承租人查询房屋 (查人知住; neither: the houses in your "
+                         "jurisdiction; paged, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
 async def list_houses(
     rt: Rt, rule: Rule, caller: Allowed("house.read", *READERS),
     address_code: Annotated[str | None, Query(max_length=40, description="标准地址编码 (a merged code finds its "
                                                                          "survivor's house)")] = None,
     tenant: Annotated[str | None, Query(max_length=64, description="person id of a tenant (承租人)")] = None,
     current_only: Annotated[bool, Query(description="with tenant: only where the person lives now")] = True,
-    limit: Limit = 100,
+    cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json",
 ) -> dict:
-    scope = caller.scope_query("division_code")
-    if address_code:
-        items = await views.at_address(rt, address_code.strip(), scope, rule)
-    elif tenant:
-        items = await views.of_tenant(rt, tenant.strip(), scope, rule, current_only, limit)
-    else:
-        items = await views.present_many(rt, await views.houses(rt).find(scope).sort("_id", 1).limit(limit)
-                                         .to_list(limit), rule)
+    query = await views.house_query(rt, caller.scope_query("division_code"), (address_code or "").strip() or None,
+                                    (tenant or "").strip() or None, current_only)
+    worklist = views.house_list(rt, query, rule)
+    found = await answer(worklist, format, cursor, limit, caller, "houses")
     await caller.accessed("house", None, lookup={"address_code": address_code or "", "tenant": tenant or ""},
-                          result_count=len(items))
-    return {"items": items, "count": len(items)}
+                          result_count=len(found["items"]) if isinstance(found, dict) else await worklist.total())
+    return found
 
 
 @router.get("/{house_id}", summary="Read a house with its rentals, tenants and checks 查询房屋")

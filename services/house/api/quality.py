@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from services.house.views import quality as views
 from services.kernel.authz import Allowed
+from services.kernel.exports import FILE_RESPONSES, Format, export
+from services.kernel.masked_responses import viewer_for
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.reads import After, caught_up_after, registry_locator
 from services.house.projections import HOUSES, registry
 from services.kernel.deps import runtime
@@ -19,15 +22,20 @@ ROLES = ("police", "supervisor")
 
 
 @router.get("/logic-errors", summary="Logic errors 房屋逻辑错误 (let or with tenants while its use says otherwise; "
-                                     "per division)")
-async def logic_errors(rt: Rt, caller: Allowed("house.quality", *ROLES),
-                       limit: Annotated[int, Query(ge=1, le=1000)] = 200, after: After = []) -> dict:  # noqa: B006
+                                     "per division; paged, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
+async def logic_errors(rt: Rt, caller: Allowed("house.quality", *ROLES), cursor: CursorParam = None,
+                       limit: Limit = PAGE_DEFAULT, format: Format = "json",
+                       after: After = []) -> dict:  # noqa: B006
     await caught_up_after(rt, registry.name, after, caller=caller,
                           locate=registry_locator(rt, registry.name, HOUSES, "house"))
-    return await views.house_logic_errors(rt, caller.scope_query("division_code"), limit)
+    scope = caller.scope_query("division_code")
+    if format != "json":
+        return await export(views.logic_error_list(rt, scope), format, viewer_for(caller), "house-logic-errors")
+    return await views.house_logic_errors(rt, scope, cursor, limit)
 
 
-@router.get("/address-coverage", summary="Address coverage 房屋地址覆盖 (houses not at a valid standard address)")
-async def address_coverage(rt: Rt, caller: Allowed("house.quality", *ROLES),
-                           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
-    return await views.coverage(rt, caller.scope_query("division_code"), limit)
+@router.get("/address-coverage", summary="Address coverage 房屋地址覆盖 (houses not at a valid standard address; "
+                                         "paged, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
+async def address_coverage(rt: Rt, caller: Allowed("house.quality", *ROLES), cursor: CursorParam = None,
+                           limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
+    return await views.coverage(rt, caller.scope_query("division_code"), format, cursor, limit, caller)

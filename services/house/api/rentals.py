@@ -14,6 +14,8 @@ from services.house.commands import AddTenant, EndRental, RecordCheck, StartRent
 from services.house.domain.supervision import GroupRentalRule
 from services.house.views import houses as views
 from services.kernel.authz import Allowed
+from services.kernel.exports import FILE_RESPONSES, Format, answer
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.deps import runtime
 from services.kernel.runtime import Runtime
 
@@ -21,25 +23,30 @@ router = APIRouter(prefix="/v1/houses", tags=["rentals 出租房屋"])
 Service = Annotated[HouseService, Depends(service)]
 Rt = Annotated[Runtime, Depends(runtime)]
 Rule = Annotated[GroupRentalRule, Depends(rules)]
-Limit = Annotated[int, Query(ge=1, le=5000)]
 AsOf = Annotated[date | None, Query(description="the day the list is taken on (default: today, Beijing time)")]
 SUPERVISING = ("police", "supervisor")
 
 
-@router.get("/unchecked-rentals", summary="Rentals not checked this month 本月未检查的出租房屋")
+@router.get("/unchecked-rentals", summary="Rentals not checked this month 本月未检查的出租房屋 (paged, or the whole list "
+                                          "as csv/xlsx)", responses=FILE_RESPONSES)
 async def unchecked_rentals(rt: Rt, caller: Allowed("house.supervise", *SUPERVISING), as_of: AsOf = None,
-                            limit: Limit = 1000) -> dict:
+                            cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
     day = as_of or china_today()
-    items = await views.unchecked_this_month(rt, day, caller.scope_query("division_code"), limit)
-    return {"as_of": day.isoformat(), "month": day.strftime("%Y-%m"), "items": items, "count": len(items)}
+    found = await answer(views.unchecked_this_month(rt, day, caller.scope_query("division_code")), format, cursor,
+                         limit, caller, f"unchecked-rentals-{day:%Y-%m}")
+    return {"as_of": day.isoformat(), "month": day.strftime("%Y-%m"), **found} if isinstance(found, dict) else found
 
 
-@router.get("/group-rentals", summary="Group rentals under the configured rule 群租房屋")
+@router.get("/group-rentals", summary="Group rentals under the configured rule 群租房屋 (paged, or the whole list as "
+                                      "csv/xlsx)", responses=FILE_RESPONSES)
 async def group_rentals(rt: Rt, rule: Rule, caller: Allowed("house.supervise", *SUPERVISING),
-                        limit: Limit = 1000) -> dict:
-    items = await views.group_rentals(rt, rule, caller.scope_query("division_code"), limit)
+                        cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
+    found = await answer(views.group_rentals(rt, rule, caller.scope_query("division_code")), format, cursor, limit,
+                         caller, "group-rentals")
+    if not isinstance(found, dict):
+        return found
     return {"rule": {"max_tenants_per_room": rule.max_tenants_per_room,
-                     "min_area_per_tenant": rule.min_area_per_tenant}, "items": items, "count": len(items)}
+                     "min_area_per_tenant": rule.min_area_per_tenant}, **found}
 
 
 @router.post("/{house_id}/rentals", status_code=status.HTTP_201_CREATED, response_model=HouseAccepted,

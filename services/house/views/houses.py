@@ -14,6 +14,7 @@ from services.house.domain.house import logic_errors
 from services.house.domain.supervision import GroupRentalRule, month_start, unchecked_rentals
 from services.house.projections import HOUSES, addresses, registry
 from services.kernel.errors import NotFound
+from services.kernel.paging import Segment, Worklist
 from services.kernel.reads import public
 from services.kernel.replicas.address import address_states as replica_states
 from services.kernel.replicas.address import same_address_codes
@@ -68,46 +69,53 @@ async def present_many(rt: Runtime, documents: list[dict[str, Any]], rule: Group
     return [present(document, rule, states) for document in documents]
 
 
-async def at_address(rt: Runtime, code: str, scope: dict, rule: GroupRentalRule) -> list[dict[str, Any]]:
-    """Houses at ``code`` — or, for a merged address, at its survivor (where the house now counts)."""
-    codes = await same_address_codes(address_replica(rt), code)
-    documents = await houses(rt).find({"address_code": {"$in": codes}, **scope}).to_list(100)
-    return await present_many(rt, documents, rule)
+async def house_query(rt: Runtime, scope: dict, address_code: str | None = None, tenant: str | None = None,
+                      current_only: bool = True) -> dict:
+    """Houses at ``address_code`` (a merged address: at its survivor, where the house now counts), or where
+    ``tenant`` rents (now, or ever: 查人知住), or every house, inside ``scope``."""
+    if address_code:
+        return {"address_code": {"$in": await same_address_codes(address_replica(rt), address_code)}, **scope}
+    if tenant:
+        match = {"person_id": tenant, "moved_out": None} if current_only else {"person_id": tenant}
+        return {"rentals": {"$elemMatch": {"tenants": {"$elemMatch": match}}}, **scope}
+    return dict(scope)
 
 
-async def of_tenant(rt: Runtime, person_id: str, scope: dict, rule: GroupRentalRule, current_only: bool,
-                    limit: int) -> list[dict[str, Any]]:
-    """查人知住: houses where the person rents (now, or ever)."""
-    tenant = {"person_id": person_id, "moved_out": None} if current_only else {"person_id": person_id}
-    query = {"rentals": {"$elemMatch": {"tenants": {"$elemMatch": tenant}}}, **scope}
-    return await present_many(rt, await houses(rt).find(query).limit(limit).to_list(limit), rule)
+def house_list(rt: Runtime, query: dict, rule: GroupRentalRule) -> Worklist:
+    """Houses matching ``query`` in id order, shown as :func:`present` shows them."""
+    async def rows(documents: list[dict]) -> list[list[dict[str, Any]]]:
+        return [[house] for house in await present_many(rt, documents, rule)]
+
+    return Worklist.of(Segment(houses(rt), query, rows))
 
 
-async def unchecked_this_month(rt: Runtime, as_of: date, scope: dict, limit: int) -> list[dict[str, Any]]:
-    """本月未检查的出租房屋 as of ``as_of``: one row per rental, with its house and address."""
+def _unchecked_rows(document: dict[str, Any], as_of: date) -> list[dict[str, Any]]:
+    last_checked = max((c["checked_on"] for c in document.get("checks", [])), default=None)
+    return [{"house_id": document["_id"], "address_code": document["address_code"],
+             "address_name": document.get("address_name"), "division_code": document["division_code"],
+             "rental_id": rental["rental_id"], "start": rental["start"], "status": rental["status"],
+             "security_person": rental["security_person"], "last_checked_on": last_checked}
+            for rental in unchecked_rentals(document, as_of)]
+
+
+def unchecked_this_month(rt: Runtime, as_of: date, scope: dict) -> Worklist:
+    """本月未检查的出租房屋 as of ``as_of``: one row per rental, with its house and address, in house id order."""
     first, day = month_start(as_of).isoformat(), as_of.isoformat()
     query = {"rentals": {"$elemMatch": {"start": {"$lte": day},
                                         "$or": [{"status": "active"}, {"ended_on": {"$gte": first}}]}},
              "checks": {"$not": {"$elemMatch": {"checked_on": {"$gte": first, "$lte": day}}}}, **scope}
-    rows = []
-    async for document in houses(rt).find(query).sort("_id", 1):
-        for rental in unchecked_rentals(document, as_of):
-            rows.append({"house_id": document["_id"], "address_code": document["address_code"],
-                         "address_name": document.get("address_name"), "division_code": document["division_code"],
-                         "rental_id": rental["rental_id"], "start": rental["start"], "status": rental["status"],
-                         "security_person": rental["security_person"],
-                         "last_checked_on": max((c["checked_on"] for c in document.get("checks", [])), default=None)})
-            if len(rows) >= limit:
-                return rows
-    return rows
+
+    async def rows(documents: list[dict]) -> list[list[dict[str, Any]]]:
+        return [_unchecked_rows(document, as_of) for document in documents]
+
+    return Worklist.of(Segment(houses(rt), query, rows, one_per_document=False))
 
 
-async def group_rentals(rt: Runtime, rule: GroupRentalRule, scope: dict, limit: int) -> list[dict[str, Any]]:
-    """群租 under the configured rule: houses with an active rental the rule flags."""
-    found = []
-    async for document in houses(rt).find({"rentals.status": "active", **scope}).sort("_id", 1):
-        if rule.flags(document):
-            found.append(document)
-            if len(found) >= limit:
-                break
-    return await present_many(rt, found, rule)
+def group_rentals(rt: Runtime, rule: GroupRentalRule, scope: dict) -> Worklist:
+    """群租 under the configured rule: houses with an active rental the rule flags, in house id order."""
+    async def rows(documents: list[dict]) -> list[list[dict[str, Any]]]:
+        flagged = [document for document in documents if rule.flags(document)]
+        shown = {house["house_id"]: house for house in await present_many(rt, flagged, rule)}
+        return [[shown[document["_id"]]] if document["_id"] in shown else [] for document in documents]
+
+    return Worklist.of(Segment(houses(rt), {"rentals.status": "active", **scope}, rows, one_per_document=False))

@@ -7,13 +7,13 @@ it clears when the use is changed or the rental ends, because the registry shows
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from contracts.house import LETTING_USES
 from services.house.domain.house import current_tenants, logic_errors
 from services.house.projections import HOUSES, addresses, registry
-from services.kernel.coverage import address_coverage
+from services.kernel.coverage import coverage_answer
+from services.kernel.paging import Segment, Worklist, counts_per_division
 from services.kernel.runtime import Runtime
 
 
@@ -21,29 +21,40 @@ def houses(rt: Runtime):
     return rt.read_model(registry.name, HOUSES)
 
 
-async def house_logic_errors(rt: Runtime, scope: dict, limit: int) -> dict[str, Any]:
+def _errors(document: dict) -> list[dict[str, Any]]:
+    state = {key: value for key, value in document.items() if not key.startswith("_")}
+    return [{"rule": error["type"], "msg_zh": error["msg_zh"], "house_id": document["_id"],
+             "address_code": document.get("address_code"), "division_code": document.get("division_code"),
+             "use": document.get("use"),
+             "rentals": [{"rental_id": rental["rental_id"], "lessor": rental.get("lessor"),
+                          "tenants": [t["person_id"] for t in current_tenants(rental)]}
+                         for rental in document.get("rentals", []) if rental.get("status") == "active"]}
+            for error in logic_errors(state)]
+
+
+def logic_error_list(rt: Runtime, scope: dict) -> Worklist:
+    """Houses let while their use says otherwise, one item per error, in house id order."""
+    async def rows(documents: list[dict]) -> list[list[dict[str, Any]]]:
+        return [_errors(document) for document in documents]
+
     query = {"rentals.status": "active", "use": {"$nin": sorted(LETTING_USES)}, **scope}
-    items = []
-    async for document in houses(rt).find(query).limit(limit):
-        state = {key: value for key, value in document.items() if not key.startswith("_")}
-        for error in logic_errors(state):
-            items.append({"rule": error["type"], "msg_zh": error["msg_zh"], "house_id": document["_id"],
-                          "address_code": document.get("address_code"), "division_code": document.get("division_code"),
-                          "use": document.get("use"),
-                          "rentals": [{"rental_id": rental["rental_id"], "lessor": rental.get("lessor"),
-                                       "tenants": [t["person_id"] for t in current_tenants(rental)]}
-                                      for rental in document.get("rentals", []) if rental.get("status") == "active"]})
-    counts = Counter((item["division_code"], item["rule"]) for item in items)
-    per_division: dict[str, dict[str, int]] = {}
-    for (division, rule), count in sorted(counts.items()):
-        per_division.setdefault(division, {})[rule] = count
-    return {"items": items, "per_division": per_division}
+    return Worklist.of(Segment(houses(rt), query, rows, one_per_document=False))
 
 
-async def coverage(rt: Runtime, scope: dict, limit: int) -> dict[str, Any]:
-    async def records():
-        async for document in houses(rt).find(scope, {"division_code": 1, "address_code": 1}):
-            yield {"house_id": document["_id"], "division_code": document.get("division_code"),
-                   "address_code": document.get("address_code")}
+async def house_logic_errors(rt: Runtime, scope: dict, cursor: str | None, limit: int) -> dict[str, Any]:
+    """One page of the errors, with the exact counts per division and rule of the whole list."""
+    worklist = logic_error_list(rt, scope)
+    total, per_division = await counts_per_division(worklist)
+    return {"per_division": per_division, **await worklist.page(cursor, limit, total=total)}
 
-    return await address_coverage(records(), rt.read_model(addresses.name, addresses.name), limit)
+
+def _covered_record(document: dict) -> dict[str, Any]:
+    return {"house_id": document["_id"], "division_code": document.get("division_code"),
+            "address_code": document.get("address_code")}
+
+
+async def coverage(rt: Runtime, scope: dict, fmt: str, cursor: str | None, limit: int, caller):
+    """Houses not at a valid standard address (unknown, retired, merged)."""
+    return await coverage_answer(houses(rt), scope, {"division_code": 1, "address_code": 1}, _covered_record,
+                                 rt.read_model(addresses.name, addresses.name), fmt, cursor, limit, caller,
+                                 "house-address-coverage")

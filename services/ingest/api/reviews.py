@@ -20,6 +20,8 @@ from services.ingest.consumers import Forwarder
 from services.kernel.authz import Allowed
 from services.kernel.deps import runtime
 from services.kernel.errors import NotFound, StateConflict
+from services.kernel.exports import FILE_RESPONSES, Format, answer
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist, one_each
 
 router = APIRouter(prefix="/v1/ingest/reviews", tags=["address review 地址治理"])
 REVIEWERS = ("collector", "supervisor")
@@ -53,17 +55,21 @@ def visible(caller) -> dict:
                     {"division_code": {"$in": [prefix[:n] for n in range(2, len(prefix) + 1)]}}]}
 
 
-@router.get("", summary="Open address reviews 地址治理待办 (oldest first, with their age)")
+@router.get("", summary="Open address reviews 地址治理待办 (oldest first, with their age; paged, or the whole list as "
+                         "csv/xlsx)", responses=FILE_RESPONSES)
 async def list_reviews(request: Request, caller: Allowed("ingest.review.read", *REVIEWERS),
                        state: Annotated[str, Query(pattern="^(open|resolved)$")] = "open",
-                       limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
+                       cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
     db = runtime(request).db
     query = {"state": state, **visible(caller)}
     now = datetime.now(timezone.utc)
-    items = [_item(doc, now) async for doc in db[REVIEWS].find(query).sort("queued_at", 1).limit(limit)]
-    total = await db[REVIEWS].count_documents(query)
-    oldest = items[0]["age_seconds"] if items and state == "open" else None
-    return {"items": items, "count": len(items), "total": total, "oldest_age_seconds": oldest}
+    worklist = Worklist.of(Segment(db[REVIEWS], query, one_each(lambda doc: _item(doc, now)),
+                                   sort=(("queued_at", 1), ("_id", 1))))
+    found = await answer(worklist, format, cursor, limit, caller, f"address-reviews-{state}")
+    if not isinstance(found, dict):
+        return found
+    oldest = await db[REVIEWS].find_one(query, sort=[("queued_at", 1), ("_id", 1)]) if state == "open" else None
+    return {**found, "oldest_age_seconds": _item(oldest, now)["age_seconds"] if oldest else None}
 
 
 @router.post("/{review_id}/resolve", summary="Pick the standard address 人工确认地址 (the record then proceeds)",

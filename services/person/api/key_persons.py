@@ -3,13 +3,14 @@ decisions (approve / reject with reasons) by a supervisor of that jurisdiction; 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 
 from services.kernel.authz import Allowed
 from services.kernel.errors import NotFound
-from services.kernel.access_trace import asked, returned
+from services.kernel.exports import FILE_RESPONSES, Format, answer
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.reads import MinVersion, caught_up, public
 from services.person.api.deps import Rt, Service
 from services.person.application import KeyPersonAccepted
@@ -19,7 +20,6 @@ from services.person.commands import (
 from services.person.domain.key_person import key_person_stream
 from services.person.projections import REGISTRY
 from services.person.views.key_persons import key_person_by_id, list_key_persons
-from services.person.views.persons import PAGE_MAX
 
 router = APIRouter(prefix="/v1/key-persons", tags=["key persons 重点人员"])
 State = Literal["applied", "listed", "rejected", "release_applied", "released"]
@@ -45,14 +45,13 @@ async def get_key_person(key_person_id: str, rt: Rt, caller: Allowed("key_person
     return public(document, "key_person_id")
 
 
-@router.get("", summary="List key persons 重点人员列表 (your jurisdiction, one page)")
+@router.get("", summary="List key persons 重点人员列表 (your jurisdiction; paged, or the whole list as csv/xlsx)",
+            responses=FILE_RESPONSES)
 async def list_(rt: Rt, caller: Allowed("key_person.read", "police", "supervisor"), state: State | None = None,
-                person_id: str | None = None, category_code: str | None = None,
-                limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 50) -> dict:
-    found = await list_key_persons(rt, caller.scope_query("division_code"), state, person_id, category_code, limit)
-    await caller.accessed("key_person", None, lookup=asked(caller), result_count=len(found),  # 查询留痕
-                          records=returned(found, "person_id"))
-    return {"count": len(found), "items": [public(document, "key_person_id") for document in found]}
+                person_id: str | None = None, category_code: str | None = None, cursor: CursorParam = None,
+                limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
+    worklist = list_key_persons(rt, caller.scope_query("division_code"), state, person_id, category_code)
+    return await answer(worklist, format, cursor, limit, caller, "key-persons", logged_as="key_person")  # 查询留痕
 
 
 @router.post("/{key_person_id}/approve", response_model=KeyPersonAccepted,

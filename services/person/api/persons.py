@@ -15,6 +15,8 @@ from fastapi import APIRouter, Body, Query, status
 from services.kernel.access_trace import asked, returned
 from services.kernel.authz import Allowed, Caller
 from services.kernel.errors import NotFound
+from services.kernel.exports import FILE_RESPONSES, Format, answer
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist
 from services.kernel.masking import mask_id, mask_name, mask_person, mask_phone, visibility
 from services.kernel.reads import MinVersion, caught_up, public
 from services.person.api.deps import Rt, Service
@@ -28,7 +30,7 @@ from services.person.domain.person import person_stream
 from services.person.projections import REGISTRY
 from services.person.views import deadlines as deadline_views
 from services.person.views.persons import (
-    PAGE_MAX, QueryRuleViolation, current_address, deadline_flags, find, normalised_lookup_number, person_by_id,
+    QueryRuleViolation, current_address, deadline_flags, lookup_query, normalised_lookup_number, person_by_id, persons,
     residences,
 )
 
@@ -80,17 +82,18 @@ async def register_person(
     return await svc.register(command.root, caller.context)
 
 
-@router.get("/deadlines", summary="Persons with a deadline flag 期限预警 (in your jurisdiction)")
+@router.get("/deadlines", summary="Persons with a deadline flag 期限预警 (in your jurisdiction; paged, or the whole "
+                                  "list as csv/xlsx)", responses=FILE_RESPONSES)
 async def list_deadlines(
     rt: Rt, caller: Allowed("person.deadlines", "police", "supervisor"),
     flag: Annotated[Flag, Query(description="which deadline: " + ", ".join(f"{f} {FLAG_NAMES_ZH[f]}" for f in Flag))],
-    as_of: AsOf = None, limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 50,
+    as_of: AsOf = None, cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json",
 ) -> dict:
     moment = _as_of(as_of)
-    found = await deadline_views.with_flag(rt, flag, moment, caller.scope_query("division_code"), limit)
-    await caller.accessed("person", None, lookup=asked(caller), result_count=len(found), records=returned(found))
-    return {"flag": flag, "flag_zh": FLAG_NAMES_ZH[flag], "as_of": moment, "count": len(found),
-            "items": [shown(caller, document, flags=deadline_flags(document, moment)) for document in found]}
+    worklist = deadline_views.with_flag(rt, flag, moment, caller.scope_query("division_code"),
+                                        lambda document: shown(caller, document, flags=deadline_flags(document, moment)))
+    found = await answer(worklist, format, cursor, limit, caller, f"deadlines-{flag}", logged_as="person")
+    return {"flag": flag, "flag_zh": FLAG_NAMES_ZH[flag], "as_of": moment, **found} if isinstance(found, dict) else found
 
 
 @router.get("/{person_id}", summary="Read a person 查询实有人口 (a merged record answers with its survivor)")
@@ -107,7 +110,8 @@ async def get_person(person_id: str, rt: Rt, caller: Allowed("person.read", *REA
                  current_address=await current_address(rt, document))
 
 
-@router.get("", summary="Look up persons 查询人员 (by ID number, last 6+ characters, name or phone; one page)")
+@router.get("", summary="Look up persons 查询人员 (by ID number, last 6+ characters, name or phone, or a category; "
+                         "paged, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
 async def lookup_persons(
     rt: Rt, caller: Allowed("person.lookup", *READ_ROLES),
     id_number: Annotated[str | None, Query(max_length=40, description="证件号码 (normalised; 15-digit accepted)",
@@ -118,24 +122,32 @@ async def lookup_persons(
     phone: Annotated[str | None, Query(max_length=32, description="联系电话")] = None,
     category: Category | None = None,
     include_merged: bool = False, as_of: AsOf = None,
-    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 20,
+    cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json",
 ) -> dict:
     keys = {key: value for key, value in (("id_number", id_number), ("id_number_suffix", id_number_suffix),
                                          ("name", name), ("phone", phone)) if value}
     if not keys and not category:
         raise QueryRuleViolation("id_number", "lookup.key_required",
                                   "give id_number, id_number_suffix, name, phone or category", "须提供查询条件")
-    found = await find(rt, caller.scope_query("division_code"), id_number=id_number, id_number_suffix=id_number_suffix,
-                       name=name, phone=phone, category=category, include_inactive=include_merged, limit=limit)
-    await caller.accessed("person", found[0]["_id"] if len(found) == 1 else None,  # a category search too
-                          found[0]["division_code"] if len(found) == 1 else None,
+    query = lookup_query(caller.scope_query("division_code"), id_number=id_number, id_number_suffix=id_number_suffix,
+                         name=name, phone=phone, category=category, include_inactive=include_merged)
+    moment = _as_of(as_of)
+
+    async def rows(documents: list[dict]) -> list[list[dict]]:
+        return [[shown(caller, d, flags=deadline_flags(d, moment), current_address=await current_address(rt, d))]
+                for d in documents]
+
+    worklist = Worklist.of(Segment(persons(rt), query, rows))
+    found = await answer(worklist, format, cursor, limit, caller, "persons")
+    items = found["items"] if isinstance(found, dict) else []
+    one = items[0] if len(items) == 1 and (not isinstance(found, dict) or found["total"] == 1) else None
+    await caller.accessed("person", one["person_id"] if one else None,  # a category search too
+                          one["division_code"] if one else None,
                           lookup={**asked(caller), **logged_keys(caller, {key: value for key, value in keys.items()
                                                                           if key != "id_number_suffix"})},
-                          result_count=len(found),
-                          records=returned(found))
-    moment = _as_of(as_of)
-    return {"count": len(found), "items": [shown(caller, d, flags=deadline_flags(d, moment),
-                                                 current_address=await current_address(rt, d)) for d in found]}
+                          result_count=len(items) if isinstance(found, dict) else await worklist.total(),
+                          records=returned(items, "person_id"))
+    return found
 
 
 @router.post("/{person_id}/residence", response_model=PersonAccepted,

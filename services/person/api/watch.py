@@ -19,8 +19,10 @@ from services.kernel.auth import token_expires_at
 from services.kernel.access_trace import asked, returned
 from services.kernel.authz import Allowed
 from services.kernel.errors import NotFound
+from services.kernel.exports import FILE_RESPONSES, Format, answer
 from services.kernel.masked_responses import viewer_for
 from services.kernel.masking import mask_tree
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.person.api.deps import Rt
 from services.person.views import watch as views
 from services.person.watch.alerts import handle
@@ -50,26 +52,25 @@ class Resolve(BaseModel):
 
 
 @router.get("/key-persons", summary="Watch list 重点人员动态管控 (listed key persons of your jurisdiction: residence, "
-                                    "employers, recent events)")
-async def watch_list(rt: Rt, caller: Allowed("watch.read", *READ),
-                     limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict:
-    items = await views.watch_list(rt, caller.scope_query("watched_in"), limit)
-    await caller.accessed("key_person", None, lookup=asked(caller), result_count=len(items), records=returned(
-        {"_id": item["person_id"], "division_code": next((k["division_code"] for k in item["key_persons"]), None)}
-        for item in items))
-    return {"items": items, "count": len(items)}
+                                    "employers, recent events; paged, or the whole list as csv/xlsx)",
+            responses=FILE_RESPONSES)
+async def watch_list(rt: Rt, caller: Allowed("watch.read", *READ), cursor: CursorParam = None,
+                     limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
+    return await answer(views.watch_list(rt, caller.scope_query("watched_in")), format, cursor, limit, caller,
+                        "watch-key-persons", logged_as="key_person", named=lambda items: returned(
+                            {"_id": item["person_id"], "division_code": next(
+                                (k["division_code"] for k in item["key_persons"]), None)} for item in items))
 
 
-@router.get("/alerts", summary="Alerts 预警列表 (your jurisdiction; filters: since, rule, state, person)")
+@router.get("/alerts", summary="Alerts 预警列表 (your jurisdiction; filters: since, rule, state, person; newest first, "
+                               "paged, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
 async def list_alerts(rt: Rt, caller: Allowed("watch.read", *READ), since: Since = None, rule: Rule = None,
                       state: State = None,
                       person_id: Annotated[str | None, Query(max_length=64, description="实有人口 person id")] = None,
-                      limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
+                      cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
     query = views.alert_query(caller.scope_query("division_code"), since, rule, state, person_id)
-    items = await views.alerts(rt, query, limit)
-    await caller.accessed("key_person_alert", None, lookup=asked(caller), result_count=len(items),
-                          records=returned(items, "person_id"))
-    return {"items": items, "count": len(items)}
+    return await answer(views.alerts(rt, query), format, cursor, limit, caller, "watch-alerts",
+                        logged_as="key_person_alert")
 
 
 @router.get("/alerts/stream", response_class=EventSourceResponse,

@@ -4,10 +4,12 @@ from the same thresholds as the record's own flags (services.person.domain.deadl
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Callable
 
+from services.kernel.paging import Segment, Worklist, one_each
 from services.kernel.runtime import Runtime
 from services.person.domain.deadlines import PERMIT_WARNING_DAYS, Flag, local_date
-from services.person.views.persons import PAGE_MAX, persons
+from services.person.views.persons import persons
 
 
 def flag_filter(flag: Flag, as_of: datetime) -> dict:
@@ -26,6 +28,6 @@ def flag_filter(flag: Flag, as_of: datetime) -> dict:
     }[flag]
 
 
-async def with_flag(rt: Runtime, flag: Flag, as_of: datetime, scope: dict, limit: int = 50) -> list[dict]:
-    query = {**flag_filter(flag, as_of), **scope}
-    return await persons(rt).find(query).sort("_id", 1).limit(min(limit, PAGE_MAX)).to_list(None)
+def with_flag(rt: Runtime, flag: Flag, as_of: datetime, scope: dict, shape: Callable[[dict], dict]) -> Worklist:
+    """The persons with ``flag`` inside ``scope``, in id order, each shown by ``shape``."""
+    return Worklist.of(Segment(persons(rt), {**flag_filter(flag, as_of), **scope}, one_each(shape)))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from services.kernel.paging import Segment, Worklist, one_each
+from services.kernel.reads import public
 from services.kernel.runtime import Runtime
 from services.person.projections import REGISTRY
-from services.person.views.persons import PAGE_MAX
 
 
 def key_persons(rt: Runtime):
@@ -15,10 +16,10 @@ async def key_person_by_id(rt: Runtime, key_person_id: str) -> dict | None:
     return await key_persons(rt).find_one({"_id": key_person_id})
 
 
-async def list_key_persons(rt: Runtime, scope: dict, state: str | None = None, person_id: str | None = None,
-                           category_code: str | None = None, limit: int = 50) -> list[dict]:
+def list_key_persons(rt: Runtime, scope: dict, state: str | None = None, person_id: str | None = None,
+                     category_code: str | None = None) -> Worklist:
     query = dict(scope)
     for field, value in (("state", state), ("person_id", person_id), ("category_code", category_code)):
         if value:
             query[field] = value
-    return await key_persons(rt).find(query).sort("_id", 1).limit(min(limit, PAGE_MAX)).to_list(None)
+    return Worklist.of(Segment(key_persons(rt), query, one_each(lambda document: public(document, "key_person_id"))))

@@ -9,11 +9,11 @@ residence's address retired, from the address replica).
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 from typing import Any
 
-from services.kernel.coverage import address_coverage
+from services.kernel.coverage import coverage_answer
+from services.kernel.paging import Rows, Segment, Worklist, counts_per_division, one_each
 from services.kernel.runtime import Runtime
 from services.person.projections import ADDRESSES
 from services.person.whereabouts import WHEREABOUTS
@@ -21,7 +21,6 @@ from services.person.whereabouts import WHEREABOUTS
 STORED = ("person.identity_mismatch", "unit.employee_cancelled")
 JUDGED = ("person.migrant_expired", "person.resident_at_retired_address")
 RULES = STORED + JUDGED
-MAX_RETIRED_CODES = 5000
 
 
 def _item(rule: str, document: dict, **records: Any) -> dict[str, Any]:
@@ -30,44 +29,57 @@ def _item(rule: str, document: dict, **records: Any) -> dict[str, Any]:
             "division_code": person.get("division_code"), **records}
 
 
-async def logic_errors(rt: Runtime, scope: dict, rules: tuple[str, ...], as_of: date, limit: int) -> dict[str, Any]:
-    """The errors of ``rules`` inside ``scope`` (a filter on ``person.division_code``), with the records involved
-    and counts per division and rule."""
+def _stored(rule: str) -> Rows:
+    async def rows(documents: list[dict]) -> list[list[dict[str, Any]]]:
+        return [[_item(rule, document, **{k: v for k, v in error.items() if k != "rule"})
+                 for error in document["logic_errors"] if error["rule"] == rule] for document in documents]
+    return rows
+
+
+async def logic_error_list(rt: Runtime, scope: dict, rules: tuple[str, ...], as_of: date) -> Worklist:
+    """The errors of ``rules`` inside ``scope`` (a filter on ``person.division_code``), rule after rule, with the
+    records involved. Every retired address code is read (a city retires few; no cap)."""
     documents, replica = rt.read_model(WHEREABOUTS, "whereabouts"), rt.read_model(ADDRESSES, ADDRESSES)
-    items: list[dict[str, Any]] = []
+    segments = []
     for rule in rules:
         if rule in STORED:
-            async for document in documents.find({"logic_errors.rule": rule, **scope}).limit(limit):
-                for error in document["logic_errors"]:
-                    if error["rule"] == rule:
-                        items.append(_item(rule, document, **{k: v for k, v in error.items() if k != "rule"}))
+            segments.append(Segment(documents, {"logic_errors.rule": rule, **scope}, _stored(rule),
+                                    one_per_document=False))
         elif rule == "person.migrant_expired":
             query = {"person.category": "migrant", "person.status": "active",
                      "person.registration_valid_until": {"$lt": as_of.isoformat(), "$ne": None}, **scope}
-            async for document in documents.find(query).limit(limit):
-                items.append(_item(rule, document, registration_valid_until=document["person"][
-                    "registration_valid_until"]))
+            segments.append(Segment(documents, query, one_each(lambda document: _item(
+                "person.migrant_expired", document,
+                registration_valid_until=document["person"]["registration_valid_until"]))))
         else:
-            retired = [doc["_id"] async for doc in replica.find({"status": "retired"}, {"_id": 1}).limit(
-                MAX_RETIRED_CODES)]
+            retired = [doc["_id"] async for doc in replica.find({"status": "retired"}, {"_id": 1})]
             query = {"person.current_address_code": {"$in": retired}, "person.status": "active", **scope}
-            async for document in documents.find(query).limit(limit):
-                items.append(_item(rule, document, address_code=document["person"]["current_address_code"]))
-    counts = Counter((item["division_code"], item["rule"]) for item in items)
-    per_division: dict[str, dict[str, int]] = {}
-    for (division, rule), count in sorted(counts.items(), key=lambda pair: (pair[0][0] or "", pair[0][1])):
-        per_division.setdefault(division or "unknown", {})[rule] = count
-    return {"as_of": as_of.isoformat(), "items": items[:limit], "per_division": per_division}
+            segments.append(Segment(documents, query, one_each(lambda document: _item(
+                "person.resident_at_retired_address", document,
+                address_code=document["person"]["current_address_code"]))))
+    return Worklist.of(*segments)
 
 
-async def coverage(rt: Runtime, scope: dict, limit: int) -> dict[str, Any]:
+async def logic_errors(rt: Runtime, scope: dict, rules: tuple[str, ...], as_of: date, cursor: str | None,
+                       limit: int) -> dict[str, Any]:
+    """One page of the errors, with the exact counts per division and rule of the whole list."""
+    worklist = await logic_error_list(rt, scope, rules, as_of)
+    total, per_division = await counts_per_division(worklist)
+    return {"as_of": as_of.isoformat(), "per_division": per_division,
+            **await worklist.page(cursor, limit, total=total)}
+
+
+COVERAGE_QUERY = {"person.status": "active", "person.current_address_code": {"$ne": None}}
+COVERAGE_FIELDS = {"person.division_code": 1, "person.current_address_code": 1}
+
+
+def _covered_record(document: dict) -> dict[str, Any]:
+    return {"person_id": document["_id"], "division_code": document["person"].get("division_code"),
+            "address_code": document["person"]["current_address_code"]}
+
+
+async def coverage(rt: Runtime, scope: dict, fmt: str, cursor: str | None, limit: int, caller):
     """Active persons whose current residence is not at a valid standard address (unknown, retired, merged)."""
-    documents = rt.read_model(WHEREABOUTS, "whereabouts")
-
-    async def records():
-        query = {"person.status": "active", "person.current_address_code": {"$ne": None}, **scope}
-        async for document in documents.find(query, {"person.division_code": 1, "person.current_address_code": 1}):
-            yield {"person_id": document["_id"], "division_code": document["person"].get("division_code"),
-                   "address_code": document["person"]["current_address_code"]}
-
-    return await address_coverage(records(), rt.read_model(ADDRESSES, ADDRESSES), limit)
+    return await coverage_answer(rt.read_model(WHEREABOUTS, "whereabouts"), {**COVERAGE_QUERY, **scope},
+                                 COVERAGE_FIELDS, _covered_record, rt.read_model(ADDRESSES, ADDRESSES), fmt, cursor,
+                                 limit, caller, "person-address-coverage")

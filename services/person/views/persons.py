@@ -26,7 +26,6 @@ class QueryRuleViolation(DomainRuleViolation):
 
 
 MAX_REDIRECTS = 8
-PAGE_MAX = 100
 MIN_SUFFIX = 6
 
 
@@ -65,10 +64,10 @@ def normalised_lookup_number(raw: str) -> tuple[str, str]:
     return (identity.number if identity else plain), plain
 
 
-async def find(rt: Runtime, scope: dict, *, id_number: str | None = None, id_number_suffix: str | None = None,
-               name: str | None = None, phone: str | None = None, category: str | None = None,
-               include_inactive: bool = False, limit: int = 20) -> list[dict]:
-    """A page of persons matching every given key inside ``scope`` (never more than PAGE_MAX)."""
+def lookup_query(scope: dict, *, id_number: str | None = None, id_number_suffix: str | None = None,
+                 name: str | None = None, phone: str | None = None, category: str | None = None,
+                 include_inactive: bool = False) -> dict:
+    """The filter of the persons matching every given key inside ``scope`` (422 naming a malformed key)."""
     query: dict = dict(scope)
     if id_number:
         number, plain = normalised_lookup_number(id_number)
@@ -92,7 +91,7 @@ async def find(rt: Runtime, scope: dict, *, id_number: str | None = None, id_num
         query["category"] = category
     if not include_inactive:
         query["status"] = {"$ne": "merged"}
-    return await persons(rt).find(query).sort("_id", 1).limit(min(limit, PAGE_MAX)).to_list(None)
+    return query
 
 
 async def current_address(rt: Runtime, document: dict) -> dict | None:

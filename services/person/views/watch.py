@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from services.kernel.paging import Segment, Worklist, one_each
 from services.kernel.runtime import Runtime
 from services.person.views.whereabouts import derive
 from services.person.watch.alerts import ALERTS
@@ -16,27 +17,29 @@ from services.person.whereabouts import WHEREABOUTS
 RECENT_SHOWN = 10
 
 
-async def watch_list(rt: Runtime, scope: dict, limit: int) -> list[dict[str, Any]]:
+def watch_list(rt: Runtime, scope: dict) -> Worklist:
     """Every 已列管 key person watched inside the caller's jurisdiction, with where they live and work now."""
-    documents = await rt.read_model(WATCH, "watch").find(scope).sort("_id", 1).to_list(limit)
-    places = {document["_id"]: document for document in await rt.read_model(WHEREABOUTS, "whereabouts").find(
-        {"_id": {"$in": [document["_id"] for document in documents]}}).to_list(limit)}
-    items = []
-    for document in documents:
-        where = derive(places[document["_id"]]) if document["_id"] in places and places[document["_id"]].get(
-            "person") else None
-        items.append({
-            "person_id": document["_id"], "name": where["name"] if where else None,
-            "key_persons": [{key: listing.get(key) for key in ("key_person_id", "state", "category_code",
-                                                              "division_code", "responsible_unit",
-                                                              "responsible_officer")}
-                            for listing in (document.get("listings") or {}).values()
-                            if listing.get("state") in ACTIVE_STATES],
-            "residence": where["residence"] if where else None, "employers": where["employers"] if where else [],
-            "recent_events": [{key: event[key] for key in ("event_type", "at", "correlation_id", "facts")}
-                              for event in reversed(document.get("events", [])[-RECENT_SHOWN:])],
-        })
-    return items
+    async def rows(documents: list[dict]) -> list[list[dict[str, Any]]]:
+        places = {document["_id"]: document for document in await rt.read_model(WHEREABOUTS, "whereabouts").find(
+            {"_id": {"$in": [document["_id"] for document in documents]}}).to_list(None)}
+        return [[watched(document, places.get(document["_id"]))] for document in documents]
+
+    return Worklist.of(Segment(rt.read_model(WATCH, "watch"), scope, rows))
+
+
+def watched(document: dict, place: dict | None) -> dict[str, Any]:
+    where = derive(place) if place and place.get("person") else None
+    return {
+        "person_id": document["_id"], "name": where["name"] if where else None,
+        "key_persons": [{key: listing.get(key) for key in ("key_person_id", "state", "category_code",
+                                                          "division_code", "responsible_unit",
+                                                          "responsible_officer")}
+                        for listing in (document.get("listings") or {}).values()
+                        if listing.get("state") in ACTIVE_STATES],
+        "residence": where["residence"] if where else None, "employers": where["employers"] if where else [],
+        "recent_events": [{key: event[key] for key in ("event_type", "at", "correlation_id", "facts")}
+                          for event in reversed(document.get("events", [])[-RECENT_SHOWN:])],
+    }
 
 
 def alert_query(scope: dict, since: datetime | None, rule: str | None, state: str | None,
@@ -56,9 +59,9 @@ def shown(alert: dict) -> dict[str, Any]:
     return alert
 
 
-async def alerts(rt: Runtime, query: dict, limit: int) -> list[dict[str, Any]]:
-    cursor = rt.db[ALERTS].find(query).sort([("raised_at", -1), ("_id", 1)]).limit(limit)
-    return [shown(alert) async for alert in cursor]
+def alerts(rt: Runtime, query: dict) -> Worklist:
+    """Alerts newest first (raised_at, then id: a keyset on the alerts' raised_at index)."""
+    return Worklist.of(Segment(rt.db[ALERTS], query, one_each(shown), sort=(("raised_at", -1), ("_id", 1))))
 
 
 async def alert(rt: Runtime, alert_id: str) -> dict | None:

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends, Query, status
 
 from services.kernel.authz import READERS, Allowed
 from services.kernel.deps import runtime
+from services.kernel.exports import FILE_RESPONSES, Format, answer
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.runtime import Runtime
 from services.unit.api.deps import service
 from services.unit.application import UnitAccepted, UnitService
@@ -19,14 +21,17 @@ Service = Annotated[UnitService, Depends(service)]
 Rt = Annotated[Runtime, Depends(runtime)]
 
 
-@router.get("/employers", summary="A person's employers 人员的从业单位 (以业管人)")
+@router.get("/employers", summary="A person's employers 人员的从业单位 (以业管人; paged, or the whole list as csv/xlsx)",
+            responses=FILE_RESPONSES)
 async def employers(rt: Rt, caller: Allowed("unit.read", *READERS),
                     person_id: Annotated[str, Query(min_length=1, max_length=64, description="实有人口 person id")],
                     current_only: Annotated[bool, Query(description="only where the person works now")] = True,
-                    limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
-    items = await views.employers_of(rt, person_id.strip(), caller.scope_query("division_code"), current_only, limit)
-    await caller.accessed("employment", person_id, lookup={"person_id": person_id}, result_count=len(items))
-    return {"person_id": person_id, "items": items, "count": len(items)}
+                    cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
+    worklist = views.employers_of(rt, person_id.strip(), caller.scope_query("division_code"), current_only)
+    found = await answer(worklist, format, cursor, limit, caller, "employers")
+    count = len(found["items"]) if isinstance(found, dict) else await worklist.total()
+    await caller.accessed("employment", person_id, lookup={"person_id": person_id}, result_count=count)
+    return {"person_id": person_id, **found} if isinstance(found, dict) else found
 
 
 @router.post("/{unit_id}/employees", status_code=status.HTTP_201_CREATED, response_model=UnitAccepted,

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, Query, status
 from contracts import industry, special_trades
 from services.kernel.authz import READERS, Allowed
 from services.kernel.deps import runtime
+from services.kernel.exports import FILE_RESPONSES, Format, answer
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.runtime import Runtime
 from services.unit.api.deps import cycles, service
 from contracts.calendar import china_today
@@ -22,7 +24,6 @@ Service = Annotated[UnitService, Depends(service)]
 Rt = Annotated[Runtime, Depends(runtime)]
 Cycles = Annotated[dict, Depends(cycles)]
 AsOf = Annotated[date | None, Query(description="the day the list is taken on (default: today, Beijing time)")]
-Limit = Annotated[int, Query(ge=1, le=5000)]
 SUPERVISING = ("police", "supervisor")
 
 
@@ -40,21 +41,26 @@ async def industry_table(caller: Allowed("unit.codes", *READERS)) -> dict:
                          for code, name in sections.items()]}
 
 
-@router.get("/v1/units/inspections-due", summary="Special-trade units overdue for inspection 超期未检查的特种行业单位")
+@router.get("/v1/units/inspections-due", summary="Special-trade units overdue for inspection 超期未检查的特种行业单位 "
+                                                 "(paged, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
 async def inspections_due(rt: Rt, cyc: Cycles, caller: Allowed("unit.supervise", *SUPERVISING), as_of: AsOf = None,
                           trade: Annotated[str | None, Query(max_length=40, description="one trade only")] = None,
-                          limit: Limit = 1000) -> dict:
+                          cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
     day = as_of or china_today()
-    items = await views.due_for_inspection(rt, cyc, day, caller.scope_query("division_code"), trade, limit)
-    return {"as_of": day.isoformat(), "items": items, "count": len(items)}
+    found = await answer(views.due_for_inspection(rt, cyc, day, caller.scope_query("division_code"), trade), format,
+                         cursor, limit, caller, "inspections-due")
+    return {"as_of": day.isoformat(), **found} if isinstance(found, dict) else found
 
 
-@router.get("/v1/units/rectifications-overdue", summary="Overdue rectifications 整改逾期")
+@router.get("/v1/units/rectifications-overdue", summary="Overdue rectifications 整改逾期 (paged, or the whole list as "
+                                                        "csv/xlsx)", responses=FILE_RESPONSES)
 async def rectifications_overdue(rt: Rt, caller: Allowed("unit.supervise", *SUPERVISING), as_of: AsOf = None,
-                                 limit: Limit = 1000) -> dict:
+                                 cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT,
+                                 format: Format = "json") -> dict:
     day = as_of or china_today()
-    items = await views.rectifications_overdue(rt, day, caller.scope_query("division_code"), limit)
-    return {"as_of": day.isoformat(), "items": items, "count": len(items)}
+    found = await answer(views.rectifications_overdue(rt, day, caller.scope_query("division_code")), format, cursor,
+                         limit, caller, "rectifications-overdue")
+    return {"as_of": day.isoformat(), **found} if isinstance(found, dict) else found
 
 
 @router.post("/v1/units/{unit_id}/special-trades", response_model=UnitAccepted,

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query, status
 
 from services.kernel.authz import READERS, Allowed
 from services.kernel.deps import runtime
-from services.kernel.access_trace import asked
+from services.kernel.exports import FILE_RESPONSES, Format, answer
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.reads import MinVersion, caught_up
 from services.kernel.runtime import Runtime
 from services.unit.api.deps import cycles, service
@@ -36,21 +37,23 @@ async def register_unit(command: RegisterUnit, svc: Service, caller: Allowed("un
     return await svc.register(command, caller.context)
 
 
-@router.get("", summary="Look up units by USCC, address or name 按统一社会信用代码、地址或名称查询单位")
+@router.get("", summary="Look up units by USCC, address or name 按统一社会信用代码、地址或名称查询单位 (paged, or the whole "
+                         "list as csv/xlsx)", responses=FILE_RESPONSES)
 async def list_units(
     rt: Rt, cyc: Cycles, caller: Allowed("unit.read", *READERS),
     uscc: Annotated[str | None, Query(max_length=40, description="统一社会信用代码")] = None,
     address_code: Annotated[str | None, Query(max_length=40, description="标准地址编码 (merged: its survivor's)")] = None,
     name: Annotated[str | None, Query(min_length=1, max_length=100, description="名称或别名 (exact)")] = None,
     without_uscc: Annotated[bool, Query(description="only units registered without a USCC (无照/未登记, flagged)")] = False,
-    as_of: AsOf = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    as_of: AsOf = None, cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json",
 ) -> dict:
-    found = await views.lookup(rt, caller.scope_query("division_code"), limit, uscc=(uscc or "").strip() or None,
-                               address_code=(address_code or "").strip() or None, name=(name or "").strip() or None,
-                               without_uscc=without_uscc)
-    items = await views.present_many(rt, found, cyc, as_of or china_today())
-    await caller.accessed("unit", None, lookup=asked(caller), result_count=len(items))  # every list, 查询留痕
-    return {"items": items, "count": len(items)}
+    query = await views.lookup_query(rt, caller.scope_query("division_code"), uscc=(uscc or "").strip() or None,
+                                     address_code=(address_code or "").strip() or None,
+                                     name=(name or "").strip() or None, without_uscc=without_uscc)
+    day = as_of or china_today()
+    worklist = views.unit_list(rt, query, lambda documents: views.present_many(rt, documents, cyc, day))
+    # every list, 查询留痕 (units name no persons of their own: the entry says what was asked and how many came back)
+    return await answer(worklist, format, cursor, limit, caller, "units", logged_as="unit", named=lambda items: [])
 
 
 @router.get("/{unit_id}", summary="Read a unit with its trades, employees and inspections 查询单位")

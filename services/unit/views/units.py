@@ -13,6 +13,7 @@ from typing import Any, Mapping
 from contracts import special_trades
 from contracts.uscc import normalize
 from services.kernel.errors import NotFound
+from services.kernel.paging import Segment, Worklist
 from services.kernel.reads import public
 from services.kernel.replicas.address import address_states as replica_states
 from services.kernel.replicas.address import same_address_codes
@@ -68,12 +69,16 @@ async def present_many(rt: Runtime, documents: list[dict[str, Any]], cycles: Map
     return [present(document, cycles, as_of, states) for document in documents]
 
 
-async def find_units(rt: Runtime, query: dict, limit: int) -> list[dict[str, Any]]:
-    return await units(rt).find(query).sort("_id", 1).limit(limit).to_list(limit)
+def unit_list(rt: Runtime, query: dict, shape) -> Worklist:
+    """Units matching ``query`` in id order, each shown by ``shape`` (a chunk of documents → one item each)."""
+    async def rows(documents: list[dict]) -> list[list[dict[str, Any]]]:
+        return [[item] for item in await shape(documents)]
+
+    return Worklist.of(Segment(units(rt), query, rows))
 
 
-async def lookup(rt: Runtime, scope: dict, limit: int, uscc: str | None = None, address_code: str | None = None,
-                 name: str | None = None, without_uscc: bool = False) -> list[dict[str, Any]]:
+async def lookup_query(rt: Runtime, scope: dict, uscc: str | None = None, address_code: str | None = None,
+                       name: str | None = None, without_uscc: bool = False) -> dict:
     """Units by USCC (normalised), address (a merged code finds its survivor's units and the survivor those of the
     plates merged into it), exact name or alias, or those registered without a USCC; within ``scope``."""
     query: dict = dict(scope)
@@ -85,49 +90,49 @@ async def lookup(rt: Runtime, scope: dict, limit: int, uscc: str | None = None, 
         query["address_code"] = {"$in": await same_address_codes(address_replica(rt), address_code)}
     if name:
         query["$or"] = [{"name": name}, {"aliases": name}]
-    return await find_units(rt, query, limit)
+    return query
 
 
-async def employers_of(rt: Runtime, person_id: str, scope: dict, current_only: bool, limit: int) -> list[dict]:
-    """以业管人: the units the person works (or worked) for, with the employment."""
+def employers_of(rt: Runtime, person_id: str, scope: dict, current_only: bool) -> Worklist:
+    """以业管人: the units the person works (or worked) for, one row per employment."""
     employee = {"person_id": person_id, "left": None} if current_only else {"person_id": person_id}
-    rows = []
-    for document in await find_units(rt, {"employees": {"$elemMatch": employee}, **scope}, limit):
-        for employment in document["employees"]:
-            if employment["person_id"] == person_id and (not current_only or not employment["left"]):
-                rows.append({"unit_id": document["_id"], "name": document["name"], "uscc": document.get("uscc"),
-                             "status": document["status"], "division_code": document["division_code"],
-                             **employment})
-    return rows
+
+    def employments(document: dict) -> list[dict]:
+        return [{"unit_id": document["_id"], "name": document["name"], "uscc": document.get("uscc"),
+                 "status": document["status"], "division_code": document["division_code"], **employment}
+                for employment in document["employees"]
+                if employment["person_id"] == person_id and (not current_only or not employment["left"])]
+
+    async def rows(documents: list[dict]) -> list[list[dict]]:
+        return [employments(document) for document in documents]
+
+    query = {"employees": {"$elemMatch": employee}, **scope}
+    return Worklist.of(Segment(units(rt), query, rows, one_per_document=False))
 
 
-async def due_for_inspection(rt: Runtime, cycles: Mapping[str, int], as_of: date, scope: dict, trade: str | None,
-                             limit: int) -> list[dict]:
-    """超期未检查的特种行业单位 as of ``as_of``."""
+def due_for_inspection(rt: Runtime, cycles: Mapping[str, int], as_of: date, scope: dict,
+                       trade: str | None) -> Worklist:
+    """超期未检查的特种行业单位 as of ``as_of``: one row per overdue trade, in unit id order."""
     query: dict = {"status": "open", "special_trades.0": {"$exists": True}, **scope}
     if trade:
         query["special_trades.trade"] = trade
-    rows = []
-    async for document in units(rt).find(query).sort("_id", 1):
-        for due in inspections_due(document, cycles, as_of):
-            if trade is None or due["trade"] == trade:
-                rows.append({"unit_id": document["_id"], "name": document["name"],
-                             "division_code": document["division_code"], "address_code": document["address_code"],
-                             **due})
-        if len(rows) >= limit:
-            return rows[:limit]
-    return rows
+
+    async def rows(documents: list[dict]) -> list[list[dict]]:
+        return [[{"unit_id": document["_id"], "name": document["name"], "division_code": document["division_code"],
+                  "address_code": document["address_code"], **due}
+                 for due in inspections_due(document, cycles, as_of) if trade is None or due["trade"] == trade]
+                for document in documents]
+
+    return Worklist.of(Segment(units(rt), query, rows, one_per_document=False))
 
 
-async def rectifications_overdue(rt: Runtime, as_of: date, scope: dict, limit: int) -> list[dict]:
-    """整改逾期: units with a rectification whose deadline passed before ``as_of`` unconfirmed."""
+def rectifications_overdue(rt: Runtime, as_of: date, scope: dict) -> Worklist:
+    """整改逾期: rectifications whose deadline passed before ``as_of`` unconfirmed, one row each, in unit id order."""
     query = {"inspections": {"$elemMatch": {"rectification_required": True, "rectified": {"$ne": True},
                                             "rectification_deadline": {"$lt": as_of.isoformat()}}}, **scope}
-    rows = []
-    async for document in units(rt).find(query).sort("_id", 1):
-        for late in overdue_rectifications(document, as_of):
-            rows.append({"unit_id": document["_id"], "name": document["name"],
-                         "division_code": document["division_code"], **late})
-        if len(rows) >= limit:
-            return rows[:limit]
-    return rows
+
+    async def rows(documents: list[dict]) -> list[list[dict]]:
+        return [[{"unit_id": document["_id"], "name": document["name"], "division_code": document["division_code"],
+                  **late} for late in overdue_rectifications(document, as_of)] for document in documents]
+
+    return Worklist.of(Segment(units(rt), query, rows, one_per_document=False))
