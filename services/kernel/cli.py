@@ -207,6 +207,10 @@ def cmd_stop(args: argparse.Namespace) -> int:
     return stop_all(Path(args.state_dir))
 
 
+#: Tools outside the contexts with their own commands (services/city: ``ybss city generate|load``).
+TOOLS = ("city",)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ybss", description="ybss operator CLI (一标三实)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -262,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(func=func)
         if name == "run":
             command.add_argument("--stop-stack", action="store_true", help="also stop Kafka and SecantusDB on exit")
-    for name in context_names():  # a context's own commands (services/<context>/cli.py: register(commands))
+    for name in (*context_names(), *TOOLS):  # a context's or tool's own commands (services/<name>/cli.py: register)
         import importlib
         import importlib.util
 
