@@ -11,6 +11,7 @@ import asyncio
 
 from services.audit.archive import ACCESS, NAME, RETENTION_INDEX, retention_seconds
 from services.kernel.logging import get_logger
+from services.kernel.ttl import ensure_ttl
 from services.kernel.runtime import Runtime
 
 log = get_logger(__name__)
@@ -19,19 +20,7 @@ CHECK_SECONDS = 300.0
 
 async def ensure_retention(rt: Runtime) -> int:
     """Make the live access store's TTL index expire entries after the configured retention; returns it."""
-    seconds = retention_seconds()
-    collection = rt.read_model(NAME, ACCESS)
-    indexes = await collection.index_information()
-    current = indexes.get(RETENTION_INDEX, {}).get("expireAfterSeconds")
-    if current == seconds:
-        return seconds
-    if current is None:
-        await collection.create_index([("recorded_at", 1)], name=RETENTION_INDEX, expireAfterSeconds=seconds)
-    else:
-        await collection.database.command({"collMod": collection.name,
-                                           "index": {"name": RETENTION_INDEX, "expireAfterSeconds": seconds}})
-    log.info("access-log retention set", collection=collection.name, seconds=seconds, was=current)
-    return seconds
+    return await ensure_ttl(rt.read_model(NAME, ACCESS), "recorded_at", RETENTION_INDEX, retention_seconds())
 
 
 async def access_retention(rt: Runtime) -> None:

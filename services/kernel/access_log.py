@@ -2,7 +2,9 @@
 
 Each context keeps a small second event store (collection ``access_log``) whose own relay publishes to the
 shared access-log topic, so a read is recorded with the same guarantee as a write (stored → published, even
-across a crash) without a round trip to Kafka on the read path.
+across a crash) without a round trip to Kafka on the read path. It is an outbox, not the log's home: an entry
+leaves it ``YBSS_ACCESS_OUTBOX_RETENTION_DAYS`` after it was published (a TTL index on ``published_at``; an
+unpublished entry never expires); the topic and the audit's access store keep the log.
 """
 
 from __future__ import annotations
@@ -13,14 +15,20 @@ from contracts.access import ACCESS_STREAM_TYPE, MAX_RECORDS_NAMED, AccessedReco
 from contracts.envelope import EventEnvelope, utc_now
 from services.kernel.aggregate import CommandContext
 from services.kernel.ports import EventStorePort
+from services.kernel.ttl import ensure_ttl
 
 ACCESS_COLLECTION = "access_log"
+PUBLISHED_TTL_INDEX = "published_retention"
 
 
 class AccessLog:
     def __init__(self, store: EventStorePort, context: str) -> None:
         self.store = store
         self.context = context
+
+    async def ensure_retention(self, days: int) -> int:
+        """Published entries leave the outbox after ``days`` (the store must be the MongoDB one)."""
+        return await ensure_ttl(self.store.events, "published_at", PUBLISHED_TTL_INDEX, days * 86400)
 
     async def record(self, ctx: CommandContext, record_type: str, record_id: str | None, route: str,
                      division_code: str | None = None, method: str = "GET", lookup: dict[str, str] | None = None,

@@ -66,6 +66,7 @@ class Runtime:
         access_store = EventStore(self.client, self.db, ACCESS_COLLECTION)
         await access_store.ensure_indexes()
         self.access_log = AccessLog(access_store, self.context)
+        await self.access_log.ensure_retention(settings.access_outbox_retention_days)
         await ensure_topics(settings, project_topics(settings, [p.name for p in self.projections]))
         self.producer = kafka_producer(settings)
         await self.producer.start()

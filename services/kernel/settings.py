@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     request_body_max_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="largest request body (413 over it); a route may declare its own")
     relay_idle_poll_seconds: float = Field(default=0.2, gt=0)
+    access_outbox_retention_days: int = Field(
+        default=30, ge=1, le=3650, description="days a published access-log entry stays in its context's outbox "
+        "(access_log); the topic and the audit's access store keep the log")
     relay_lease_ttl_seconds: float = Field(
         default=10.0, ge=1, description="a relay leader's term without renewal; a standby takes over after it")
     relay_lease_renew_seconds: float = Field(

@@ -17,6 +17,7 @@ from contracts.topics import access_log_topic
 from services.audit.archive import ACCESS, EVENTS, NAME, RETENTION_INDEX
 from services.audit.config import audit_settings
 from services.audit.retention import ensure_retention
+from services.kernel.access_log import PUBLISHED_TTL_INDEX
 from tests.integration.audit_helpers import audit_service, headers
 
 pytestmark = pytest.mark.integration
@@ -53,11 +54,13 @@ async def test_access_entries_have_their_own_store_and_a_retention(audit, settin
     while (page := (await audit.get("/v1/audit/access", params={"actor_id": reader.id},
                                     headers=supervisor)).json())["total"] < 1 and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
-    assert [entry["record_id"] for entry in page["entries"]] == [f"P-{tag}-fresh"]  # the stale one is not kept
+    assert [entry["record_id"] for entry in page["items"]] == [f"P-{tag}-fresh"]  # the stale one is not kept
     store, events = runtime.read_model(NAME, ACCESS), runtime.read_model(NAME, EVENTS)
     assert await store.count_documents({"actor.id": reader.id}) == 1
     assert await events.count_documents({"actor.id": reader.id}) == 0  # not a copy in the archive of changes
     assert (await store.index_information())[RETENTION_INDEX]["expireAfterSeconds"] == 180 * 86400
+    outbox = runtime.access_log.store.events  # the context's own outbox of reads: published entries leave it
+    assert (await outbox.index_information())[PUBLISHED_TTL_INDEX]["expireAfterSeconds"] == 30 * 86400
 
     # a shorter retention, set on the running service: the index changes in place and old entries leave
     monkeypatch.setenv("YBSS_AUDIT_ACCESS_LOG_RETENTION_DAYS", "1")
