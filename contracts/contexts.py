@@ -39,7 +39,7 @@ CONTEXTS: tuple[ContextSpec, ...] = (
     ContextSpec("unit", 8004, "实有单位 actual units", consumes=("address", "person"),
                 projections=("unit-registry", "unit-addresses", "unit-persons"), extra_topics=("ingest",)),
     ContextSpec("audit", 8005, "审计 change history, inspections, quality",
-                consumes=("address", "person", "house", "unit", "ingest"), reads_access_log=True, projections=("audit-archive",)),
+                consumes=("address", "person", "house", "unit", "ingest"), reads_access_log=True, projections=("audit-archive", "audit-figures")),
     ContextSpec("ingest", 8006, "社会化采集 agency ingestion gate (data standard, batches, 采集表, 地址治理)"),
 )
 

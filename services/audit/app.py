@@ -6,6 +6,7 @@ from services.audit.api import history as api_history
 from services.audit.api import quality as api_quality
 from services.audit.api import reports as api_reports
 from services.audit.archive import archive
+from services.audit.projections.figures import figures
 from services.audit.rectifier import rectifier
 from services.audit.retention import access_retention
 from services.kernel.app import ServiceSpec, create_app
@@ -16,7 +17,7 @@ SPEC = ServiceSpec(
                 "the monthly report and the access log, all computed from the archive of every context's events.",
     routers=[api_history.router, api_campaigns.router, api_quality.router, api_reports.router,
              api_access.router],
-    projections=[archive],
+    projections=[archive, figures],
     background=[rectifier, access_retention],
 )
 

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.audit import CollectionBaselineSet
 from services.audit.api.campaigns import App
 from services.audit.api.deps import Archive, AsOf, AuditReader, CampaignOpener, now, utc
 from services.audit.domain.baseline import Baseline, baseline_stream
-from services.audit.views.quality import RATE_OF, quality
+from services.audit.views.quality import RATE_OF, Figures, quality_figures
 from services.kernel.application import Accepted
+from services.kernel.deps import runtime
+from services.kernel.runtime import Runtime
 from services.kernel.errors import DomainRuleViolation
 
 router = APIRouter(prefix="/v1/audit", tags=["quality 质量指标"])
+
+
+def figures(rt: Annotated[Runtime, Depends(runtime)]) -> Figures:
+    return Figures.of(rt)
+
+
+LiveFigures = Annotated[Figures, Depends(figures)]
 
 
 class QualityView(BaseModel):
@@ -51,14 +60,15 @@ class SetBaseline(BaseModel):
 
 
 @router.get("/quality", response_model=QualityView, summary="质量指标: collection, linking, duplicates, logic errors, "
-            "backlog and accuracy per division and collector, as of a time")
-async def get_quality(caller: AuditReader, archive: Archive,
+            "backlog and accuracy per division, sub-division and collector, as of a time (by Beijing day: a time "
+            "inside a day reads the end of that day), from counters kept as events arrive")
+async def get_quality(caller: AuditReader, archive: Archive, store: LiveFigures,
                       division_code: Annotated[str | None, Query(pattern=r"^\d{2,24}$", examples=["532503001"])] = None,
                       as_of: AsOf = None) -> dict[str, Any]:
     scope = division_code or caller.scope.prefix
     if scope:
         caller.require_within(scope)
-    return await quality(archive, scope, utc(as_of) or now())
+    return await quality_figures(store, archive, scope, utc(as_of) or now())
 
 
 @router.post("/baselines", status_code=status.HTTP_201_CREATED, response_model=Accepted,

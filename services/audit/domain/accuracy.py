@@ -12,16 +12,29 @@ from typing import Any, Iterable
 from services.audit.domain.wilson import wilson
 
 
+DIVISION_DIGITS = 12  #: a longer code is a community place (社区, 24 digits), matched on the sample's stratum
+
+
+def place_of(item: dict[str, Any], within: str, stratum: bool = False) -> str:
+    """What an inspected record is matched on: its community stratum for a community code, else its division.
+    (A 24-digit community code never prefixes a record's 9-digit township code: matched that way, community
+    accuracy was always empty.)"""
+    if stratum or len(within) > DIVISION_DIGITS:
+        return item.get("stratum") or ""
+    return item.get("division_code") or ""
+
+
 def accuracy_by_division(campaigns: Iterable[dict[str, Any]], level: int | None = None,
-                         within: str = "") -> dict[str, dict[str, Any]]:
-    """{division: {"fields": ..., "records": ...}} over records inside ``within``; ``level`` cuts division codes
-    to that many digits (9 = township)."""
+                         within: str = "", exact: bool = False, stratum: bool = False) -> dict[str, dict[str, Any]]:
+    """{division: {"fields": ..., "records": ...}} over records inside ``within`` (exactly at it when ``exact``:
+    the records a county holds in no township; ``stratum``: matched on the sampled stratum, community or township);
+    ``level`` cuts division codes to that many digits (9 = township)."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # fields ok, fields, records ok, records
     for campaign in campaigns:
-        divisions = {item["stream_id"]: item["division_code"] for item in campaign.get("items", [])}
+        places = {item["stream_id"]: place_of(item, within, stratum) for item in campaign.get("items", [])}
         for stream_id, inspection in campaign.get("inspections", {}).items():
-            division = divisions.get(stream_id, "")
-            if not division.startswith(within):
+            division = places.get(stream_id, "")
+            if not (division == within if exact else division.startswith(within)):
                 continue
             division = division[:level] if level else division
             verdicts = [v for v in inspection["verdicts"] if v["verdict"] != "unverifiable"]
@@ -37,9 +50,10 @@ def accuracy_by_division(campaigns: Iterable[dict[str, Any]], level: int | None 
             for division, row in sorted(counts.items())}
 
 
-def overall(campaigns: Iterable[dict[str, Any]], within: str = "") -> dict[str, Any]:
-    """One accuracy over every inspected record inside ``within``."""
-    merged = accuracy_by_division(campaigns, within=within)
+def overall(campaigns: Iterable[dict[str, Any]], within: str = "", exact: bool = False,
+            stratum: bool = False) -> dict[str, Any]:
+    """One accuracy over every inspected record inside ``within`` (a division, or a community place)."""
+    merged = accuracy_by_division(campaigns, within=within, exact=exact, stratum=stratum)
     if not merged:
         return {"fields": wilson(0, 0).as_dict(), "records": wilson(0, 0).as_dict()}
     fields = [0, 0]

@@ -1,26 +1,39 @@
-"""Quality metrics (质量指标) a supervisor is judged on, computed from records folded as of a time. Pure.
+"""Quality metrics (质量指标) a supervisor is judged on. Pure: one rule per figure, in one place.
 
-Input: every record of the division as its events declare it (``Record``); output: flat numbers, so a
-report can rank, diff against last month and chart them. What the events do not carry yet is reported as 0
-with a note rather than guessed.
+Every figure is a sum of what each record contributes (``counts``: a record's *facts* on a day), except the
+open duplicates, which count per group of records sharing a key (``duplicate_key``). Both the incremental
+figures (services/audit/projections/figures.py, which keeps each record's contribution day by day) and the
+full re-fold kept as their reference (``metrics`` over folded records) call these same functions, so the two
+can only differ in *when* they look, never in *what* they count. What the events do not carry yet is
+reported as 0 with a note rather than guessed.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Iterable
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Callable, Iterable
 
 from contracts import special_trades
-from contracts.address_codes import ROOM_CODE_LENGTH, parse_room_code
-from contracts.elements import ElementType
+from contracts.rooms import doorplate_of_room, is_room_code, room_by_code
 
 INACTIVE = frozenset({"retired", "merged", "cancelled", "closed"})
 EXPIRY_WARNING_DAYS = 30  #: a residence permit expiring within this many days is in the backlog
 ENTITY_OF = {"Place": "address", "Doorplate": "address", "Person": "person", "KeyPerson": "person",
              "House": "house", "Unit": "unit"}
+ADDRESS_TYPES = frozenset({"Place", "Doorplate"})
 LETTING_USES = frozenset({"rented", "group_rental", "dormitory"})
+COMMUNITY_TYPES = frozenset({"31", "32", "33", "34"})  #: 社区, 居委会, 村委会, 村民小组
+CHINA = timezone(timedelta(hours=8))  #: calendar days are Beijing days (docs/DECISIONS.md)
+#: figures that are not a sum over sub-divisions (a duplicate pair may straddle two of them)
+DUPLICATE_METRICS = ("persons_duplicates_open", "doorplates_duplicates_open")
+#: per-value breakdowns, kept flat as ``<metric>:<value>`` while counting
+BREAKDOWNS = ("persons_by_category", "houses_by_use", "units_by_type", "units_by_trade")
+COLLECTOR = "collector"  #: ``collector:<id>:<stream type>`` while counting
+
+#: code → the address's facts (a door plate's or place's), None when the registry never published it
+AddressLookup = Callable[[str], "dict[str, Any] | None"]
 
 
 @dataclass
@@ -38,6 +51,11 @@ class Record:
         return self.state.get("status") not in INACTIVE
 
 
+def local_day(moment: datetime) -> date:
+    """The Beijing calendar day of a moment (a naive time is UTC)."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(CHINA).date()
+
+
 def _day(value: Any) -> date | None:
     if not value:
         return None
@@ -51,189 +69,298 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def in_use_addresses(records: Iterable[Record]) -> tuple[set[str], set[str]]:
-    """(codes of in-use door plates and places, codes of retired or merged ones)."""
-    in_use, gone = set(), set()
-    for record in records:
-        if record.stream_type in ("Doorplate", "Place") and "code" in record.state:
-            (in_use if record.active else gone).add(record.state["code"])
-    return in_use, gone
-
-
-def is_linked(address_code: str | None, in_use: set[str], gone: set[str]) -> bool:
-    """At an in-use standard address: a known in-use plate or place, or a room (户室, type 62) of none retired.
-
-    Rooms are expanded by the address service and not published one by one, so a room code counts as in use
-    unless its code is known retired."""
-    if not address_code or address_code in gone:
-        return False
-    if address_code in in_use:
-        return True
-    if len(address_code) == ROOM_CODE_LENGTH:  # a generated room: linked while its door plate is in use
-        try:
-            plate = parse_room_code(address_code).doorplate_code
-        except ValueError:
-            return False
-        return plate in in_use and plate not in gone
-    return len(address_code) == 24 and address_code[9:11] == f"{int(ElementType.ROOM):02d}"
-
-
-def address_metrics(records: list[Record]) -> dict[str, Any]:
-    plates = [r for r in records if r.stream_type == "Doorplate"]
-    active = [r for r in plates if r.active]
-    places = [r for r in records if r.stream_type == "Place"]
-    numbers = Counter((r.state.get("place_code"), r.state.get("door_number")) for r in active)
-    return {
-        "places_total": sum(r.active for r in places),
-        "doorplates_total": len(active),
-        "doorplates_retired": sum(r.state.get("status") == "retired" for r in plates),
-        "doorplates_merged": sum(r.state.get("status") == "merged" for r in plates),
-        "doorplates_duplicates_open": sum(n - 1 for n in numbers.values() if n > 1),
-        "doorplates_pending_approval": sum(r.state.get("approval_state") == "pending" for r in active),
-        "doorplates_located": sum(bool(r.state.get("location")) for r in active),
-        "doorplates_location_rate": _rate(sum(bool(r.state.get("location")) for r in active), len(active)),
-        "rooms_total": sum(b.get("room_count", 0) for r in active for b in r.state.get("buildings", [])),
-    }
-
-
 def residence_of(state: dict[str, Any]) -> str | None:
     """A person's current residence address (the read model's name for it, else the contract fold's)."""
     return state.get("current_address_code", state.get("address_code"))
 
 
-def person_metrics(records: list[Record], in_use: set[str], gone: set[str], as_of: date) -> dict[str, Any]:
-    persons = [r for r in records if r.stream_type == "Person"]
-    active = [r for r in persons if r.active]
-    linked = sum(is_linked(residence_of(r.state), in_use, gone) for r in active)
-    documents = Counter(r.state.get("document_number") for r in active if r.state.get("document_number"))
-    details = [(r.state.get("category"), r.state.get("details") or {}) for r in active]
-    return {
-        "persons_total": len(active),
-        "persons_by_category": dict(sorted(Counter(r.state.get("category") or "unknown" for r in active).items())),
-        "persons_linked": linked,
-        "persons_unlinked": len(active) - linked,
-        "persons_link_rate": _rate(linked, len(active)),
-        "persons_phone_collected": sum(bool(r.state.get("phone")) for r in active),
-        "persons_phone_rate": _rate(sum(bool(r.state.get("phone")) for r in active), len(active)),
-        "persons_logic_errors": sum(bool(r.state.get("logic_errors")) for r in active),
-        "persons_duplicates_open": sum(n - 1 for n in documents.values() if n > 1),
-        "persons_merged": sum(r.state.get("status") == "merged" for r in persons),
-        "persons_cancelled": sum(r.state.get("status") == "cancelled" for r in persons),
-        "migrants_registration_expired": sum(
-            c == "migrant" and (_day(d.get("registration_valid_until")) or date.max) < as_of for c, d in details),
-        "residence_permits_expiring": sum(
-            c == "migrant" and 0 <= ((_day(d.get("residence_permit_expiry")) or date.min) - as_of).days
-            <= EXPIRY_WARNING_DAYS for c, d in details),
-        "foreigners_overstaying": sum(
-            c == "foreigner" and (_day(d.get("permitted_stay_until")) or date.max) < as_of for c, d in details),
-    }
+def _last_inspected(state: dict[str, Any]) -> str | None:
+    since = [d for d in (_day(x.get("since")) for x in state.get("special_trades", [])) if d]
+    last = _day(state.get("last_inspected_on")) or (min(since) if since else None) or _day(state.get("opened_on"))
+    return last.isoformat() if last else None
 
 
-def house_metrics(records: list[Record], in_use: set[str], gone: set[str], as_of: date) -> dict[str, Any]:
-    houses = [r for r in records if r.stream_type == "House" and r.active]
-    rented = [r for r in houses if any(x.get("status") == "active" for x in r.state.get("rentals", []))]
-    month = (as_of.year, as_of.month)
-
-    def checked_this_month(record: Record) -> bool:
-        return any((d.year, d.month) == month for d in (_day(c.get("checked_on")) for c in record.state.get("checks", []))
-                   if d is not None)
-
-    linked = sum(is_linked(r.state.get("address_code"), in_use, gone) for r in houses)
-    return {
-        "houses_total": len(houses),
-        "houses_by_use": dict(sorted(Counter(r.state.get("use") or "unknown" for r in houses).items())),
-        "houses_rented": len(rented),
-        "houses_linked": linked,
-        "houses_link_rate": _rate(linked, len(houses)),
-        "houses_logic_errors": sum(r.state.get("use") not in LETTING_USES for r in rented),
-        "rentals_not_checked_this_month": sum(not checked_this_month(r) for r in rented),
-    }
+def _inspection_cycle(state: dict[str, Any]) -> int | None:
+    cycles = [t.inspection_cycle_days for t in (special_trades.get(x.get("trade"))
+                                                for x in state.get("special_trades", [])) if t is not None]
+    return min(cycles) if cycles else None
 
 
-def unit_metrics(records: list[Record], in_use: set[str], gone: set[str], as_of: date) -> dict[str, Any]:
-    units = [r for r in records if r.stream_type == "Unit" and r.active]
-    special = [r for r in units if r.state.get("special_trades")]
+def facts(stream_type: str, state: dict[str, Any]) -> dict[str, Any]:
+    """What the figures read of a record, small enough to keep one per day of its life."""
+    common = {"status": state.get("status"), "community_code": state.get("community_code")}
+    if stream_type == "Doorplate":
+        return {**common, "code": state.get("code"), "place_code": state.get("place_code"),
+                "door_number": state.get("door_number"), "approval_state": state.get("approval_state"),
+                "located": bool(state.get("location")), "buildings": state.get("buildings", [])}
+    if stream_type == "Place":
+        return {**common, "code": state.get("code"), "element_type": str(state.get("element_type", "")).zfill(2),
+                "parent_code": state.get("parent_code"), "name": state.get("name")}
+    if stream_type == "Person":
+        details = state.get("details") or {}
+        return {**common, "category": state.get("category"), "address_code": residence_of(state),
+                "phone": bool(state.get("phone")), "logic_errors": bool(state.get("logic_errors")),
+                "document_number": state.get("document_number"),
+                "registration_valid_until": details.get("registration_valid_until"),
+                "residence_permit_expiry": details.get("residence_permit_expiry"),
+                "permitted_stay_until": details.get("permitted_stay_until")}
+    if stream_type == "House":
+        return {**common, "use": state.get("use"), "address_code": state.get("address_code"),
+                "rented": any(x.get("status") == "active" for x in state.get("rentals", [])),
+                "checked_months": sorted({d.isoformat()[:7] for d in (_day(c.get("checked_on"))
+                                                                       for c in state.get("checks", [])) if d})}
+    if stream_type == "Unit":
+        return {**common, "unit_type": state.get("unit_type"), "address_code": state.get("address_code"),
+                "trades": [x.get("trade") for x in state.get("special_trades", [])],
+                "inspection_cycle": _inspection_cycle(state), "last_inspected": _last_inspected(state),
+                "rectification_deadlines": [i.get("rectification_deadline") for i in state.get("inspections", [])
+                                            if i.get("rectification_required") and i.get("rectified") is not True]}
+    return common
 
-    def inspection_overdue(record: Record) -> bool:
-        cycles = [t.inspection_cycle_days for t in (special_trades.get(x.get("trade")) for x in
-                                                    record.state.get("special_trades", [])) if t is not None]
-        since = [d for d in (_day(x.get("since")) for x in record.state.get("special_trades", [])) if d]
-        last = _day(record.state.get("last_inspected_on")) or (min(since) if since else None) \
-            or _day(record.state.get("opened_on"))
-        return bool(cycles) and (last is None or (as_of - last).days > min(cycles))
 
-    rectifications = [i for r in units for i in r.state.get("inspections", []) if i.get("rectification_required")
-                      and i.get("rectified") is not True]
-    linked = sum(is_linked(r.state.get("address_code"), in_use, gone) for r in units)
-    return {
-        "units_total": len(units),
-        "units_special_trade": len(special),
-        "units_by_type": dict(sorted(Counter(r.state.get("unit_type") or "unknown" for r in units).items())),
-        "units_by_trade": dict(sorted(Counter(t.get("trade") for r in special
-                                              for t in r.state.get("special_trades", [])).items())),
-        "units_linked": linked,
-        "units_link_rate": _rate(linked, len(units)),
-        "special_trade_inspections_overdue": sum(inspection_overdue(r) for r in special),
-        "unit_rectifications_overdue": sum((_day(i.get("rectification_deadline")) or date.max) < as_of
-                                           for i in rectifications),
-    }
+def is_active(record_facts: dict[str, Any]) -> bool:
+    return record_facts.get("status") not in INACTIVE
+
+
+def address_of(stream_type: str, record_facts: dict[str, Any]) -> str | None:
+    """The standard address a record hangs on (a door plate or place hangs on itself)."""
+    if stream_type in ADDRESS_TYPES:
+        return record_facts.get("code")
+    return record_facts.get("address_code")
+
+
+def address_in_use(code: str | None, lookup: AddressLookup) -> bool:
+    """人地关联: ``code`` is an in-use standard address the registry published — a door plate or place in use, or
+    a generated room (35 digits) inside a building its in-use door plate describes. Nothing else counts: a code
+    the registry never published (a made-up 24-digit 户室 code included) is not linked."""
+    if not code:
+        return False
+    if is_room_code(code):
+        plate_code = doorplate_of_room(code)
+        plate = lookup(plate_code) if plate_code else None
+        if plate is None or not is_active(plate):
+            return False
+        try:
+            return room_by_code({"_id": plate_code, **plate}, code) is not None
+        except (KeyError, TypeError, ValueError):  # a building summary without its description: no such room known
+            return False
+    address = lookup(code)
+    return address is not None and is_active(address)
+
+
+def community_of_address(code: str | None, lookup: AddressLookup, depth: int = 0) -> str | None:
+    """The community (社区/村委会) place an address hangs under: a community place is its own; a road or compound
+    registered under one belongs to it; a door plate (and its rooms) to its road's."""
+    if not code or depth > 5:
+        return None
+    if is_room_code(code):
+        return community_of_address(doorplate_of_room(code), lookup, depth + 1)
+    address = lookup(code)
+    if address is None:
+        return None
+    if address.get("community_code"):
+        return address["community_code"]
+    if "place_code" in address:  # a door plate
+        return community_of_address(address.get("place_code"), lookup, depth + 1)
+    if address.get("element_type") in COMMUNITY_TYPES:
+        return code
+    return community_of_address(address.get("parent_code"), lookup, depth + 1)
+
+
+def community_of(stream_type: str, record_facts: dict[str, Any], lookup: AddressLookup) -> str | None:
+    """The record's community: its own field, else that of its address."""
+    return record_facts.get("community_code") or community_of_address(address_of(stream_type, record_facts), lookup)
+
+
+def _address_counts(kind: str, f: dict[str, Any], active: bool) -> Counter:
+    counts: Counter = Counter()
+    if kind == "Place":
+        counts["places_total"] += active
+        return counts
+    counts["doorplates_retired"] += f.get("status") == "retired"
+    counts["doorplates_merged"] += f.get("status") == "merged"
+    if active:
+        counts["doorplates_total"] += 1
+        counts["doorplates_pending_approval"] += f.get("approval_state") == "pending"
+        counts["doorplates_located"] += bool(f.get("located"))
+        counts["rooms_total"] += sum(b.get("room_count", 0) for b in f.get("buildings", []))
+    return counts
+
+
+def _person_counts(f: dict[str, Any], active: bool, linked: bool, day: date) -> Counter:
+    counts: Counter = Counter({"persons_merged": f.get("status") == "merged",
+                               "persons_cancelled": f.get("status") == "cancelled"})
+    if not active:
+        return counts
+    category = f.get("category")
+    permit = _day(f.get("residence_permit_expiry"))
+    counts.update({
+        "persons_total": 1, f"persons_by_category:{category or 'unknown'}": 1, "persons_linked": linked,
+        "persons_phone_collected": bool(f.get("phone")), "persons_logic_errors": bool(f.get("logic_errors")),
+        "migrants_registration_expired": category == "migrant"
+        and (_day(f.get("registration_valid_until")) or date.max) < day,
+        "residence_permits_expiring": category == "migrant" and permit is not None
+        and 0 <= (permit - day).days <= EXPIRY_WARNING_DAYS,
+        "foreigners_overstaying": category == "foreigner" and (_day(f.get("permitted_stay_until")) or date.max) < day,
+    })
+    return counts
+
+
+def _house_counts(f: dict[str, Any], linked: bool, day: date) -> Counter:
+    rented = bool(f.get("rented"))
+    return Counter({"houses_total": 1, f"houses_by_use:{f.get('use') or 'unknown'}": 1, "houses_rented": rented,
+                    "houses_linked": linked, "houses_logic_errors": rented and f.get("use") not in LETTING_USES,
+                    "rentals_not_checked_this_month": rented and day.isoformat()[:7] not in f.get("checked_months", [])})
+
+
+def _unit_counts(f: dict[str, Any], linked: bool, day: date) -> Counter:
+    trades = f.get("trades") or []
+    last, cycle = _day(f.get("last_inspected")), f.get("inspection_cycle")
+    counts = Counter({"units_total": 1, f"units_by_type:{f.get('unit_type') or 'unknown'}": 1,
+                      "units_special_trade": bool(trades), "units_linked": linked,
+                      "special_trade_inspections_overdue": bool(trades) and cycle is not None
+                      and (last is None or (day - last).days > cycle),
+                      "unit_rectifications_overdue": sum((_day(d) or date.max) < day
+                                                         for d in f.get("rectification_deadlines", []))})
+    counts.update(f"units_by_trade:{trade}" for trade in trades)
+    return counts
+
+
+def counts(stream_type: str, record_facts: dict[str, Any], linked: bool, day: date) -> Counter:
+    """What one record contributes to the additive figures on ``day`` (its Beijing calendar day)."""
+    active = is_active(record_facts)
+    if stream_type in ADDRESS_TYPES:
+        result = _address_counts(stream_type, record_facts, active)
+    elif stream_type == "Person":
+        result = _person_counts(record_facts, active, linked, day)
+    elif stream_type == "House" and active:
+        result = _house_counts(record_facts, linked, day)
+    elif stream_type == "Unit" and active:
+        result = _unit_counts(record_facts, linked, day)
+    else:
+        result = Counter()
+    return Counter({metric: int(n) for metric, n in result.items() if n})  # True counts 1; zeros dropped
+
+
+def change_days(stream_type: str, record_facts: dict[str, Any]) -> set[date]:
+    """The days on which ``counts`` may change with the calendar alone (a permit expiring, a month turning)."""
+    days: set[date] = set()
+    after = lambda value: {d + timedelta(days=1)} if (d := _day(value)) and d < date.max else set()  # noqa: E731
+    if stream_type == "Person":
+        days |= after(record_facts.get("registration_valid_until")) | after(record_facts.get("permitted_stay_until"))
+        if permit := _day(record_facts.get("residence_permit_expiry")):
+            days |= {permit - timedelta(days=EXPIRY_WARNING_DAYS)} | after(permit.isoformat())
+    elif stream_type == "House":
+        for month in record_facts.get("checked_months", []):
+            first = date.fromisoformat(month + "-01")
+            days |= {first, (first + timedelta(days=32)).replace(day=1)}
+    elif stream_type == "Unit":
+        if (last := _day(record_facts.get("last_inspected"))) and record_facts.get("inspection_cycle") is not None:
+            days.add(last + timedelta(days=record_facts["inspection_cycle"] + 1))
+        for deadline in record_facts.get("rectification_deadlines", []):
+            days |= after(deadline)
+    return days
+
+
+def duplicate_key(stream_type: str, record_facts: dict[str, Any]) -> str | None:
+    """Records sharing this key are duplicates of one another (重复): persons by document number, door plates by
+    (road, number); active ones only."""
+    if not is_active(record_facts):
+        return None
+    if stream_type == "Person" and record_facts.get("document_number"):
+        return f"persons_duplicates_open:{record_facts['document_number']}"
+    if stream_type == "Doorplate":
+        return f"doorplates_duplicates_open:{record_facts.get('place_code')}|{record_facts.get('door_number')}"
+    return None
+
+
+def collector_key(stream_type: str, collector: str, active: bool) -> str | None:
+    """Records registered per collector (采集人) and entity type, active ones only."""
+    if not active or stream_type not in ENTITY_OF:
+        return None
+    return f"{COLLECTOR}:{collector}:{stream_type}"
+
+
+def finish(total: Counter) -> dict[str, Any]:
+    """The figures as answered: breakdowns nested, unlinked and rates derived, zeros shown."""
+    values: dict[str, Any] = {name: total.get(name, 0) for name in (
+        "places_total", "doorplates_total", "doorplates_retired", "doorplates_merged", "doorplates_duplicates_open",
+        "doorplates_pending_approval", "doorplates_located", "rooms_total", "persons_total", "persons_linked",
+        "persons_phone_collected", "persons_logic_errors", "persons_duplicates_open", "persons_merged",
+        "persons_cancelled", "migrants_registration_expired", "residence_permits_expiring", "foreigners_overstaying",
+        "houses_total", "houses_rented", "houses_linked", "houses_logic_errors", "rentals_not_checked_this_month",
+        "units_total", "units_special_trade", "units_linked", "special_trade_inspections_overdue",
+        "unit_rectifications_overdue")}
+    for breakdown in BREAKDOWNS:
+        values[breakdown] = dict(sorted((key.split(":", 1)[1], n) for key, n in total.items()
+                                        if key.startswith(breakdown + ":") and n))
+    values["persons_unlinked"] = values["persons_total"] - values["persons_linked"]
+    values["doorplates_location_rate"] = _rate(values["doorplates_located"], values["doorplates_total"])
+    values["persons_link_rate"] = _rate(values["persons_linked"], values["persons_total"])
+    values["persons_phone_rate"] = _rate(values["persons_phone_collected"], values["persons_total"])
+    values["houses_link_rate"] = _rate(values["houses_linked"], values["houses_total"])
+    values["units_link_rate"] = _rate(values["units_linked"], values["units_total"])
+    return values
+
+
+def by_collector(total: Counter) -> dict[str, dict[str, int]]:
+    """``collector:<id>:<type>`` counts as {collector: {type: n}}."""
+    table: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, n in total.items():
+        if key.startswith(COLLECTOR + ":") and n:
+            collector, stream_type = key[len(COLLECTOR) + 1:].rsplit(":", 1)
+            table[collector][stream_type] = n
+    return {collector: dict(sorted(kinds.items())) for collector, kinds in sorted(table.items())}
+
+
+def address_lookup(records: Iterable[Record]) -> AddressLookup:
+    """The address facts the records hold (door plates and places by code)."""
+    table = {r.state["code"]: facts(r.stream_type, r.state) for r in records
+             if r.stream_type in ADDRESS_TYPES and r.state.get("code")}
+    return table.get
+
+
+def tally(records: Iterable[Record], as_of: datetime, lookup: AddressLookup) -> Counter:
+    """The re-fold: every record's contribution and every duplicate group's, summed (the reference the
+    incremental figures are tested against)."""
+    day, total, groups = local_day(as_of), Counter(), Counter()
+    for record in records:
+        f = facts(record.stream_type, record.state)
+        total.update(counts(record.stream_type, f, address_in_use(address_of(record.stream_type, f), lookup), day))
+        if key := duplicate_key(record.stream_type, f):
+            groups[key] += 1
+        if key := collector_key(record.stream_type, record.collector, is_active(f)):
+            total[key] += 1
+    for key, n in groups.items():
+        total[key.split(":", 1)[0]] += n - 1
+    return total
 
 
 def metrics(records: list[Record], as_of: datetime, address_records: list[Record] | None = None) -> dict[str, Any]:
     """Every metric over ``records``; ``address_records`` (default: the same) decide which addresses are in use."""
-    in_use, gone = in_use_addresses(address_records if address_records is not None else records)
-    day = as_of.date()
-    return {**address_metrics(records), **person_metrics(records, in_use, gone, day),
-            **house_metrics(records, in_use, gone, day), **unit_metrics(records, in_use, gone, day)}
+    return finish(tally(records, as_of, address_lookup(address_records if address_records is not None else records)))
 
 
 def collectors(records: list[Record]) -> dict[str, dict[str, int]]:
     """Records registered per collector (采集人) and entity type, active ones only."""
-    table: dict[str, Counter] = defaultdict(Counter)
-    for record in records:
-        if record.active and record.stream_type in ENTITY_OF:
-            table[record.collector][record.stream_type] += 1
-    return {collector: dict(sorted(counts.items())) for collector, counts in sorted(table.items())}
+    return by_collector(Counter(key for r in records if (key := collector_key(r.stream_type, r.collector, r.active))))
 
 
-COMMUNITY_TYPES = frozenset({"31", "32", "33", "34"})  #: 社区, 居委会, 村委会, 村民小组
+def sub_division_of(division_code: str, community: str | None, scope: str) -> str:
+    """The next level down to rank by (下一级): provinces of the country, prefectures of a province, counties of a
+    prefecture, townships of a county, communities of a township (else the division the record carries). A
+    record held at the scope itself (a county's record placed in no township) is keyed by the scope's own code:
+    shown as not placed, never ranked as a sub-division."""
+    if not division_code:
+        return "unknown"
+    if len(scope) >= 9:
+        return community or division_code
+    width = {0: 2, 2: 4, 4: 6, 6: 9}.get(len(scope), 9)
+    return division_code[:width] if len(division_code) >= width else scope
 
 
-def communities(records: Iterable[Record]) -> dict[str, str]:
-    """address code → community (社区/村委会) code, where the address hierarchy carries one: a community place is
-    its own; a road or compound registered under a community belongs to it; a door plate to its road's."""
-    places = {r.state["code"]: r.state for r in records if r.stream_type == "Place" and "code" in r.state}
-    table: dict[str, str] = {}
-
-    def of_place(code: str, depth: int = 0) -> str | None:
-        place = places.get(code)
-        if place is None or depth > 5:
-            return None
-        if str(place.get("element_type", "")).zfill(2) in COMMUNITY_TYPES:
-            return code
-        return of_place(place.get("parent_code", ""), depth + 1)
-
-    for code in places:
-        if (community := of_place(code)) is not None:
-            table[code] = community
-    for record in records:
-        if record.stream_type == "Doorplate" and record.state.get("place_code") in table:
-            table[record.state["code"]] = table[record.state["place_code"]]
-    return table
-
-
-def community_of(record: Record, table: dict[str, str]) -> str | None:
-    """The record's community: its own field, else that of its address (or, for an address, itself)."""
-    state = record.state
-    if record.stream_type in ("Place", "Doorplate"):
-        return state.get("community_code") or table.get(state.get("code") or "")
-    address = residence_of(state) if record.stream_type == "Person" else state.get("address_code")
-    return state.get("community_code") or table.get(address or "")
-
-
-def sub_division(record: Record, division_code: str, table: dict[str, str] | None = None) -> str:
-    """The next level down to rank by: townships of a county; communities of a township where addresses carry
-    one (records without: the township itself)."""
-    if len(division_code) <= 6:
-        return record.division_code[:9] or "unknown"
-    return community_of(record, table or {}) or record.division_code or "unknown"
+def sub_division(record: Record, division_code: str, lookup: AddressLookup | None = None) -> str:
+    """``sub_division_of`` for a folded record (the re-fold's side)."""
+    f = facts(record.stream_type, record.state)
+    community = community_of(record.stream_type, f, lookup) if lookup is not None else f.get("community_code")
+    return sub_division_of(record.division_code, community, division_code)

@@ -11,7 +11,7 @@ from pymongo.errors import PyMongoError
 from services.audit.application import AuditApplication
 from services.audit.domain.history import state_of
 from services.audit.domain.rectification import correcting_event
-from services.audit.domain.metrics import communities, community_of
+from services.audit.domain.metrics import address_lookup, community_of, facts
 from services.audit.domain.sampling import Candidate
 from services.audit.views.archive import records_as_of, stream
 from services.audit.views.records import records
@@ -29,13 +29,14 @@ async def candidates(archive: AsyncCollection, division_code: str, entity_types:
     """The population to sample: records of those types in the division, active as of ``as_of``, each in its
     stratum: its community where the address hierarchy carries one, else its township."""
     everything = await records(archive, as_of, division_code, sorted({*entity_types, *ADDRESS_TYPES}))
-    table = communities(everything)
+    lookup = address_lookup(everything)
     population, stream_types = [], {}
     for record in everything:
         if record.stream_type not in entity_types or not record.active:
             continue
         division = record.division_code or division_code
-        stratum = community_of(record, table) or division[:TOWNSHIP_DIGITS]
+        stratum = community_of(record.stream_type, facts(record.stream_type, record.state), lookup) \
+            or division[:TOWNSHIP_DIGITS]
         population.append(Candidate(record.stream_id, stratum, division))
         stream_types[record.stream_id] = record.stream_type
     return population, stream_types

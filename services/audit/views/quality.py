@@ -1,8 +1,15 @@
-"""Quality metrics as of a time, from the archive: records folded, then the pure metrics of domain.metrics."""
+"""Quality metrics as of a time (质量指标): read from the day counters the figures projection keeps.
+
+As of a time = the sum of the scope's day counters up to that time's Beijing day: figures are kept per day,
+so a time inside a day reads the end of that day (what was recorded by then on that day included). The
+monthly report asks for a month's last instant, the default is now; both are day ends. ``refolded`` folds
+the archive instead: the reference the tests and the bench compare the counters with, not a request path.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,14 +18,33 @@ from pymongo.asynchronous.collection import AsyncCollection
 from contracts import divisions
 
 from services.audit.domain.accuracy import overall
+from services.audit.domain.daybook import WHOLE, at
 from services.audit.domain.history import state_of
-from services.audit.domain.metrics import ENTITY_OF, Record, collectors, communities, metrics, sub_division
-from services.audit.views.records import records
+from services.audit.domain.metrics import (DUPLICATE_METRICS, ENTITY_OF, address_lookup, by_collector, finish,
+                                           local_day, sub_division, tally)
+from services.audit.projections.figures import COUNTERS, NAME, RECORDS, metric_name
 from services.audit.views.archive import records_as_of
 from services.audit.views.campaigns import campaigns_as_of
+from services.audit.views.records import records
+from services.kernel.runtime import Runtime
 
 RATE_OF = {"persons_total": "persons_collection_rate", "houses_total": "houses_collection_rate",
            "units_total": "units_collection_rate", "doorplates_total": "doorplates_collection_rate"}
+NOT_PLACED = {6: "未落到乡镇（街道） not placed in a township", 9: "未落到社区 not placed in a community",
+              12: "未落到社区 not placed in a community", 4: "未落到县（市、区） not placed in a county",
+              2: "未落到州（市） not placed in a prefecture", 0: "未落到省 not placed in a province"}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures projection's live collections (a rebuild swaps them)."""
+
+    counters: AsyncCollection
+    records: AsyncCollection
+
+    @classmethod
+    def of(cls, rt: Runtime) -> "Figures":
+        return cls(rt.read_model(NAME, COUNTERS), rt.read_model(NAME, RECORDS))
 
 
 async def baselines(archive: AsyncCollection, as_of: datetime, division_code: str | None) -> dict[str, dict[str, int]]:
@@ -38,43 +64,94 @@ def with_rates(values: dict[str, Any], baseline: dict[str, int]) -> dict[str, An
     return {**values, **rates, "baselines": baseline}
 
 
-async def quality(archive: AsyncCollection, division_code: str | None, as_of: datetime) -> dict[str, Any]:
+async def counted(counters: AsyncCollection, scope: str, as_of: datetime) -> dict[str, Counter]:
+    """{child: summed counters} of a scope up to as_of's day: whole months before it, then its month's days."""
+    day = local_day(as_of).isoformat()
+    query = {"scope": scope, "$or": [{"month": {"$lt": day[:7]}, "day": None},
+                                     {"month": day[:7], "day": {"$lte": day}}]}
+    children: dict[str, Counter] = defaultdict(Counter)
+    async for document in counters.find(query, {"child": 1, "m": 1}):
+        children[document["child"]].update({metric_name(k): v for k, v in document.get("m", {}).items()})
+    return {child: +counter for child, counter in children.items() if +counter}
+
+
+def total_of(children: dict[str, Counter]) -> Counter:
+    """The scope's figures: the children's sums, but duplicates counted over the whole scope."""
+    total: Counter = Counter()
+    for child, counter in children.items():
+        if child != WHOLE:
+            total.update({m: n for m, n in counter.items() if m not in DUPLICATE_METRICS})
+    total.update({m: n for m, n in children.get(WHOLE, Counter()).items() if m in DUPLICATE_METRICS})
+    return total
+
+
+async def quality_figures(figures: Figures, archive: AsyncCollection, division_code: str | None,
+                          as_of: datetime) -> dict[str, Any]:
     """Everything a supervisor is judged on, for the division and each sub-division and collector."""
-    everything = await records(archive, as_of, division_code, list(ENTITY_OF))
-    baseline = await baselines(archive, as_of, division_code)
-    campaigns = await campaigns_as_of(archive, as_of, division_code)
     scope = division_code or ""
-    groups: dict[str, list[Record]] = defaultdict(list)
-    table = communities(everything)
-    for record in everything:
-        groups[sub_division(record, scope, table)].append(record)
-    places = {r.state.get("code"): r.state.get("name") for r in everything if r.stream_type == "Place"}
-    by_sub = {code: {"name": name_of(code, places), **with_rates(metrics(rs, as_of, everything), baseline.get(code, {})),
-                     "accuracy": overall(campaigns, code if code != "unknown" else "~")}
-              for code, rs in sorted(groups.items())}
+    children = await counted(figures.counters, scope, as_of)
+    communities = [c for c in [*children, scope] if len(c) > 12]
+    day = local_day(as_of).isoformat()
+    places = {d["code"]: (entry[1].get("name") if (entry := at(d.get("timeline"), day)) else None)
+              async for d in figures.records.find({"code": {"$in": communities}}, {"code": 1, "timeline": 1})} \
+        if communities else {}  # named as they were then
+    return await answer(archive, scope, as_of, total_of(children),
+                        {c: counter for c, counter in children.items() if c != WHOLE}, places)
+
+
+async def answer(archive: AsyncCollection, scope: str, as_of: datetime, total: Counter,
+                 children: dict[str, Counter], places: dict[str, str | None]) -> dict[str, Any]:
+    """The answer's shape, from the scope's total and its children's (counters or a re-fold alike)."""
+    baseline = await baselines(archive, as_of, scope or None)
+    campaigns = await campaigns_as_of(archive, as_of, scope or None)
+    by_sub = {}
+    for code, counter in sorted(children.items()):
+        placed = code != scope
+        by_sub[code] = {"name": name_of(code, places) if placed else NOT_PLACED.get(len(scope), "未落到下一级"),
+                        "placed": placed, **with_rates(finish(counter), baseline.get(code, {})),
+                        "accuracy": overall(campaigns, code, exact=not placed or len(scope) >= 9,
+                                            stratum=len(scope) >= 9)}
+    values = finish(total)
     return {
-        "division_code": division_code, "name": name_of(scope, places), "as_of": as_of.isoformat(),
-        **with_rates(metrics(everything, as_of), baseline.get(scope, {})),
+        "division_code": scope or None, "name": name_of(scope, places), "as_of": as_of.isoformat(),
+        **with_rates(values, baseline.get(scope, {})),
         "accuracy": overall(campaigns, scope),
         "by_sub_division": by_sub,
-        "by_collector": collectors(everything),
-        "notes": notes(everything),
+        "by_collector": by_collector(total),
+        "notes": notes(values),
     }
 
 
-def notes(everything: list[Record]) -> list[str]:
+async def refolded(archive: AsyncCollection, division_code: str | None, as_of: datetime) -> dict[str, Any]:
+    """The same answer from a full re-fold of the archive (the reference; slow at city size)."""
+    everything = await records(archive, as_of, division_code, list(ENTITY_OF))
+    addresses = await records(archive, as_of, None, ["Place", "Doorplate"]) if division_code else everything
+    scope, lookup = division_code or "", address_lookup(addresses)  # an address may lie in another division
+    groups: dict[str, list] = defaultdict(list)
+    for record in everything:
+        groups[sub_division(record, scope, lookup)].append(record)
+    places = {r.state.get("code"): r.state.get("name") for r in addresses if r.stream_type == "Place"}
+    children = {code: +tally(rs, as_of, lookup) for code, rs in groups.items()}
+    return await answer(archive, scope, as_of, tally(everything, as_of, lookup),
+                        {code: c for code, c in children.items() if c}, places)
+
+
+#: the monthly report still calls ``quality(archive, scope, as_of)``: the re-fold until it moves to the counters
+quality = refolded
+
+
+def notes(values: dict[str, Any]) -> list[str]:
     """Say what the numbers cannot show yet, instead of leaving a silent zero."""
-    seen = {record.stream_type for record in everything}
-    missing = [kind for kind in ("Person", "House", "Unit") if kind not in seen]
+    missing = [kind for kind, metric in (("Person", "persons_total"), ("House", "houses_total"),
+                                         ("Unit", "units_total")) if not values.get(metric)]
     result = []
     if missing:
-        result.append(f"no {', '.join(missing)} records in the archive for this division as of this time: "
-                      "their metrics are 0")
-    result.append("a room address (户室) counts as in use unless known retired: rooms are not published one by one")
+        result.append(f"no active {', '.join(missing)} records for this division as of this time: their metrics are 0")
+    result.append("figures are kept per Beijing day: a time inside a day reads the end of that day")
     return result
 
 
-def name_of(code: str, places: dict[str, str]) -> str:
+def name_of(code: str, places: dict[str, str | None]) -> str:
     """A division's name (蒙自市, 文澜街道) or a community place's (天马社区); the code when neither is known."""
     division = divisions.get(code) if code and code.isdigit() and len(code) <= 12 else None
     return division.name if division is not None else places.get(code) or code or "全部"

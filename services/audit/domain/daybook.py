@@ -1,0 +1,191 @@
+"""Day by day (逐日): what a record, or a group of duplicates, adds to each division's figures on each day. Pure.
+
+A record's *timeline* holds its facts (domain.metrics.facts) at the end of each Beijing day it changed, with
+the division it belonged to then. Its contribution on a day is ``metrics.counts`` of those facts, with the
+address it names looked up as it stood that same day; so the contribution is a step function of the day,
+changing on the days the record or its address changed and on the days the calendar alone changes it (a
+permit expiring, a month turning). The projection keeps each record's steps, and whenever anything a record
+depends on arrives (in any order: its own event, its address's, a late road), recomputes the steps from the
+timelines and adds the *difference* of the two step functions to per-day counters. So the counters converge
+to the same numbers whatever order the events came in, a redelivered event (same timeline) adds nothing, and
+a division's figures as of a day are the sum of its day counters up to that day.
+
+Counters are kept per (scope, child): every level a record's division lies in (the country "", province 2,
+prefecture 4, county 6, township 9, community 12 digits) and the next level down under it
+(metrics.sub_division_of), so one query of a scope's counters gives both its total and its breakdown.
+Duplicates are not a sum over children, so each duplicate group also counts under (scope, "*").
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from datetime import date
+from typing import Any, Iterable
+
+from services.audit.domain.metrics import (address_in_use, address_of, change_days, collector_key, community_of,
+                                           counts, duplicate_key, is_active, sub_division_of)
+
+WHOLE = "*"  #: the child that stands for the whole scope (duplicates)
+LEVELS = (2, 4, 6, 9, 12)
+
+Key = tuple[str, str]  #: (scope, child)
+Value = dict[Key, Counter]
+Timeline = list[list[Any]]  #: [[day ISO, facts, division], ...] in day order
+Steps = list[tuple[str, Value]]  #: [(day ISO, value from that day on), ...]
+
+
+def scopes_of(division: str) -> list[str]:
+    """Every level the division lies in, the country first."""
+    return [""] + [division[:n] for n in LEVELS if n <= len(division)] if division else [""]
+
+
+def keys_of(division: str, community: str | None) -> list[Key]:
+    return [(scope, sub_division_of(division, community, scope)) for scope in scopes_of(division)]
+
+
+def record_day(timeline: Timeline, day: str, facts: dict[str, Any], division: str) -> Timeline:
+    """The timeline after an event of ``day`` (an event recorded before the last day kept counts on that day)."""
+    if timeline and timeline[-1][0] >= day:
+        return [*timeline[:-1], [timeline[-1][0], facts, division]]
+    return [*timeline, [day, facts, division]]
+
+
+def at(timeline: Timeline | None, day: str) -> list[Any] | None:
+    """The timeline's entry in force at the end of ``day``."""
+    if not timeline:
+        return None
+    index = bisect_right([entry[0] for entry in timeline], day)
+    return timeline[index - 1] if index else None
+
+
+class Addresses:
+    """Address timelines by code (door plates and places), as the registry published them so far."""
+
+    def __init__(self, timelines: dict[str, Timeline]) -> None:
+        self.timelines = timelines
+
+    def on(self, day: str):
+        def lookup(code: str) -> dict[str, Any] | None:
+            entry = at(self.timelines.get(code), day)
+            return entry[1] if entry else None
+        return lookup
+
+    def latest(self, code: str) -> dict[str, Any] | None:
+        timeline = self.timelines.get(code)
+        return timeline[-1][1] if timeline else None
+
+    def days(self, codes: Iterable[str]) -> set[str]:
+        return {entry[0] for code in codes for entry in self.timelines.get(code, [])}
+
+
+def referenced(kind: str, timeline: Timeline, addresses: Addresses) -> list[str]:
+    """Every address code the record's figures depend on: the addresses it named, their door plates (rooms),
+    roads and communities — so a late or changed one brings the record back for recomputing."""
+    from contracts.rooms import doorplate_of_room, is_room_code
+
+    found: list[str] = []
+
+    def walk(code: str | None, depth: int = 0) -> None:
+        if not code or depth > 6 or code in found:
+            return
+        found.append(code)
+        if is_room_code(code):
+            walk(doorplate_of_room(code), depth + 1)
+            return
+        latest = addresses.latest(code) or {}
+        walk(latest.get("place_code") or latest.get("parent_code"), depth + 1)
+
+    for _, facts, _ in timeline:
+        walk(address_of(kind, facts))
+    return found
+
+
+def steps(kind: str, timeline: Timeline, collector: str, addresses: Addresses,
+          refs: list[str]) -> tuple[Steps, dict[str, list[tuple[str, list[Key] | None]]]]:
+    """(the record's contribution steps, its membership steps in each duplicate group)."""
+    if not timeline:
+        return [], {}
+    first = timeline[0][0]
+    days = {entry[0] for entry in timeline} | {d for d in addresses.days(refs) if d > first}
+    for _, facts, _ in timeline:
+        days |= {d.isoformat() for d in change_days(kind, facts) if d.isoformat() > first}
+    result: Steps = []
+    memberships: dict[str, list[tuple[str, list[Key] | None]]] = defaultdict(list)
+    current: dict[str, list[Key] | None] = {}
+    for day in sorted(days):
+        _, facts, division = at(timeline, day)
+        lookup = addresses.on(day)
+        total = counts(kind, facts, address_in_use(address_of(kind, facts), lookup), date.fromisoformat(day))
+        if key := collector_key(kind, collector, is_active(facts)):
+            total[key] += 1
+        keys = keys_of(division or "", community_of(kind, facts, lookup))
+        value = {key: total for key in keys} if total else {}
+        if not result or result[-1][1] != value:
+            result.append((day, value))
+        group = duplicate_key(kind, facts)
+        for name in set(current) | ({group} if group else set()):
+            member = keys if name == group else None
+            if current.get(name, "unset") != member:
+                memberships[name].append((day, member))
+                current[name] = member
+    return result, dict(memberships)
+
+
+def group_steps(group: str, members: dict[str, list[tuple[str, list[Key] | None]]]) -> Steps:
+    """A duplicate group's contribution: n members under a key count n - 1 duplicates there."""
+    metric = group.split(":", 1)[0]
+    days = sorted({day for timeline in members.values() for day, _ in timeline})
+    result: Steps = []
+    for day in days:
+        present: Counter = Counter()
+        for timeline in members.values():
+            entry = at([[d, keys] for d, keys in timeline], day)
+            for scope, child in (entry[1] or []) if entry else []:
+                present[(scope, child)] += 1
+                present[(scope, WHOLE)] += 1
+        value = {key: Counter({metric: n - 1}) for key, n in present.items() if n > 1}
+        if not result or result[-1][1] != value:
+            result.append((day, value))
+    return result
+
+
+def changes(steps_: Steps) -> dict[tuple[str, Key], Counter]:
+    """{(day, key): what changed that day} of a step function."""
+    result: dict[tuple[str, Key], Counter] = {}
+    previous: Value = {}
+    for day, value in steps_:
+        for key in value.keys() | previous.keys():
+            delta = Counter(value.get(key, {}))
+            delta.subtract(previous.get(key, {}))
+            delta = Counter({metric: n for metric, n in delta.items() if n})
+            if delta:
+                result[(day, key)] = delta
+        previous = value
+    return result
+
+
+def difference(old: Steps, new: Steps) -> dict[tuple[str, Key], Counter]:
+    """What replacing ``old`` steps by ``new`` adds to the day counters."""
+    result = {where: Counter(delta) for where, delta in changes(new).items()}
+    for where, delta in changes(old).items():
+        row = result.setdefault(where, Counter())
+        row.subtract(delta)
+    return {where: Counter({m: n for m, n in row.items() if n}) for where, row in result.items()
+            if any(row.values())}
+
+
+def encode(steps_: Steps) -> list[list[Any]]:
+    """Steps as stored: [[day, [[[scope, child], ...], [[metric, n], ...]], ...]] (a value shared by keys once)."""
+    stored = []
+    for day, value in steps_:
+        shared: dict[tuple, list[list[str]]] = {}
+        for key, counter in value.items():
+            shared.setdefault(tuple(sorted(counter.items())), []).append(list(key))
+        stored.append([day, [[keys, [list(pair) for pair in pairs]] for pairs, keys in shared.items()]])
+    return stored
+
+
+def decode(stored: list[list[Any]] | None) -> Steps:
+    return [(day, {(scope, child): Counter(dict(pairs)) for keys, pairs in groups for scope, child in keys})
+            for day, groups in stored or []]

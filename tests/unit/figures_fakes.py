@@ -1,0 +1,131 @@
+"""In-memory stand-ins for what the figures projection touches: collections (the few query forms it uses), a
+projection transaction, a runner's per-stream checkpoint, and the re-fold of the same events as the reference."""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from datetime import date
+from types import SimpleNamespace
+from typing import Any, Iterable
+
+from contracts.envelope import EventEnvelope
+from services.audit.domain.fold import evolve
+from services.audit.domain.metrics import Record, local_day
+from services.audit.projections.figures import count_event
+
+
+def _matches(document: dict, query: dict) -> bool:
+    for field, condition in query.items():
+        if field == "$or":
+            if not any(_matches(document, q) for q in condition):
+                return False
+            continue
+        value = document.get(field)
+        if isinstance(condition, dict):
+            for op, operand in condition.items():
+                ok = {"$in": lambda: value in operand, "$ne": lambda: value != operand,
+                      "$lt": lambda: value is not None and value < operand,
+                      "$lte": lambda: value is not None and value <= operand}[op]()
+                if not ok:
+                    return False
+        elif isinstance(value, list):
+            if condition not in value:
+                return False
+        elif value != condition:
+            return False
+    return True
+
+
+class _Cursor:
+    def __init__(self, documents: list[dict]) -> None:
+        self._documents = documents
+
+    def __aiter__(self):
+        async def iterate():
+            for document in self._documents:
+                yield document
+        return iterate()
+
+
+class FakeCollection:
+    def __init__(self) -> None:
+        self.documents: dict[Any, dict] = {}
+
+    async def find_one(self, query: dict, *args: Any, **kwargs: Any) -> dict | None:
+        return next((copy.deepcopy(d) for d in self.documents.values() if _matches(d, query)), None)
+
+    def find(self, query: dict, *args: Any, **kwargs: Any) -> _Cursor:
+        return _Cursor([copy.deepcopy(d) for d in self.documents.values() if _matches(d, query)])
+
+    async def update_one(self, query: dict, update: dict, upsert: bool = False, **kwargs: Any) -> None:
+        document = self.documents.get(query["_id"])
+        if document is None:
+            if not upsert:
+                return
+            document = self.documents[query["_id"]] = {"_id": query["_id"], **update.get("$setOnInsert", {})}
+        for field, value in update.get("$set", {}).items():
+            document[field] = copy.deepcopy(value)
+        for path, n in update.get("$inc", {}).items():
+            head, _, tail = path.partition(".")
+            document.setdefault(head, {})
+            document[head][tail] = document[head].get(tail, 0) + n
+
+
+class FakeFigures:
+    """The projection's collections, fed one envelope at a time behind a per-stream checkpoint (as the runner)."""
+
+    def __init__(self) -> None:
+        self.collections: dict[str, FakeCollection] = defaultdict(FakeCollection)
+        self.checkpoints: dict[str, int] = {}
+
+    async def feed(self, envelope: EventEnvelope) -> bool:
+        if envelope.version <= self.checkpoints.get(envelope.stream_id, 0):
+            return False  # a redelivery
+        tx = SimpleNamespace(envelope=envelope, session=None, collection=lambda name: self.collections[name])
+        await count_event(tx)
+        self.checkpoints[envelope.stream_id] = envelope.version
+        return True
+
+    @property
+    def counters(self) -> FakeCollection:
+        return self.collections["counters"]
+
+    @property
+    def records(self) -> FakeCollection:
+        return self.collections["records"]
+
+
+def interleave(events: Iterable[EventEnvelope], seed: int) -> list[EventEnvelope]:
+    """The events in a random order across streams, each stream's own order kept (as Kafka delivers them)."""
+    import random
+
+    streams: dict[str, list[EventEnvelope]] = defaultdict(list)
+    for envelope in events:
+        streams[envelope.stream_id].append(envelope)
+    queues = [list(q) for q in streams.values()]
+    rng, result = random.Random(seed), []
+    while queues:
+        queue = rng.choice(queues)
+        result.append(queue.pop(0))
+        if not queue:
+            queues.remove(queue)
+    return result
+
+
+def refold(events: Iterable[EventEnvelope], day: date) -> list[Record]:
+    """Every stream folded from its events recorded by the end of ``day`` (Beijing), as the archive's re-fold."""
+    streams: dict[str, list[EventEnvelope]] = defaultdict(list)
+    for envelope in events:
+        if local_day(envelope.recorded_at) <= day:
+            streams[envelope.stream_id].append(envelope)
+    result = []
+    for stream_id, envelopes in streams.items():
+        envelopes.sort(key=lambda e: e.version)
+        state: dict[str, Any] = {}
+        division = None
+        for envelope in envelopes:
+            state = evolve(state, envelope.event_type, envelope.payload)
+            division = envelope.division_code or envelope.payload.get("division_code") or division
+        result.append(Record(stream_id, envelopes[0].stream_type, state, division or "", envelopes[0].actor.id))
+    return result
