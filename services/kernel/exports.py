@@ -32,7 +32,7 @@ from starlette.background import BackgroundTask
 from services.kernel.access_trace import asked, returned
 from services.kernel.masked_responses import viewer_for
 from services.kernel.masking import Viewer, mask_tree
-from services.kernel.paging import PAGE_DEFAULT, Worklist
+from services.kernel.paging import EXAMPLE_CURSOR, PAGE_DEFAULT, Worklist
 
 Format = Annotated[Literal["json", "csv", "xlsx"],
                    Query(description="json: one page; csv or xlsx: the whole list as a file (every page, streamed)")]
@@ -43,8 +43,14 @@ XLSX_MAX_ROWS = 1_048_576  # a worksheet's limit: the list goes on in the next s
 MORE = "more"
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-FILE_RESPONSES = {200: {"description": "one page as JSON; with format=csv or format=xlsx the whole list as a file",
-                        "content": {MEDIA["csv"].split(";")[0]: {}, MEDIA["xlsx"]: {}}}}
+FILE_RESPONSES = {200: {"description": "one page as JSON (`total`: the whole list; `next_cursor`: pass it as `cursor` "
+                                       "for the next page, null on the last); with format=csv or format=xlsx the "
+                                       "whole list as a file",
+                        "content": {"application/json": {"example": {
+                            "total": 2345, "items": [{"person_id": "P-0190f5e28a4b7c3d9e1f", "name": "张三",
+                                                      "division_code": "532503001"}],
+                            "next_cursor": EXAMPLE_CURSOR}},
+                                    MEDIA["csv"].split(";")[0]: {}, MEDIA["xlsx"]: {}}}}
 
 
 def flatten(item: dict, prefix: str = "") -> dict[str, Any]:

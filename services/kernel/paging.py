@@ -33,12 +33,14 @@ PAGE_DEFAULT = 100
 PAGE_MAX = 1000
 CHUNK = 500
 CURSOR_MAX_LENGTH = 2048
+#: the cursor after a page ending at P-0190f5e28a4b7c3d9e1f (what next_cursor looks like)
+EXAMPLE_CURSOR = "eyJzIjowLCJrIjpbIlAtMDE5MGY1ZTI4YTRiN2MzZDllMWYiXSwiaSI6MH0"
 
 Limit = Annotated[int, Query(ge=1, le=PAGE_MAX, description="items per page (at most 1000; follow `next_cursor` "
                                                             "for the rest: nothing is cut off)")]
 CursorParam = Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH,
                                           description="`next_cursor` of the previous page (opaque); none: the "
-                                                      "first page", examples=["eyJzIjoiMCIsImsiOlsiUC0wMSJdLCJpIjowfQ"])]
+                                                      "first page", examples=[EXAMPLE_CURSOR])]
 
 #: a chunk of documents → the items each gives (none: judged not on the list)
 Rows = Callable[[list[dict]], Awaitable[list[list[dict]]]]
@@ -141,7 +143,7 @@ def encode_cursor(position: Position) -> str:
     payload = {"s": position.segment, "k": position.keys, "i": position.index}
     if position.total is not None:
         payload["t"] = position.total
-    raw = _canonical(payload)
+    raw = json_util.dumps(payload, json_options=json_util.RELAXED_JSON_OPTIONS, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode("utf-8")).rstrip(b"=").decode("ascii")
 
 
@@ -155,7 +157,7 @@ def decode_cursor(cursor: str, segments: int, keys_per_segment: list[int]) -> Po
     """A cursor back to its position, or 422 ``cursor.invalid`` naming ``cursor``."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        payload = json_util.loads(raw.decode("utf-8"), json_options=json_util.CANONICAL_JSON_OPTIONS)
+        payload = json_util.loads(raw.decode("utf-8"), json_options=json_util.RELAXED_JSON_OPTIONS)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as error:
         raise _invalid("not decodable") from error
     if not isinstance(payload, dict) or set(payload) - {"s", "k", "i", "t"}:

@@ -48,10 +48,10 @@ async def test_who_looked_up_whom_and_the_flag(audit, settings):
 
     by_reader = await until_total(audit, supervisor, {"actor_id": reader.id}, 5)
     assert by_reader["total"] == 5
-    assert {e["record_id"] for e in by_reader["entries"]} == set(persons)
-    assert by_reader["entries"][0]["route"] == "/v1/persons/{person_id}"
+    assert {e["record_id"] for e in by_reader["items"]} == set(persons)
+    assert by_reader["items"][0]["route"] == "/v1/persons/{person_id}"
     by_person = (await audit.get("/v1/audit/access", params={"record_id": persons[0]}, headers=supervisor)).json()
-    assert by_person["total"] == 2 and all(e["actor"]["id"] == reader.id for e in by_person["entries"])
+    assert by_person["total"] == 2 and all(e["actor"]["id"] == reader.id for e in by_person["items"])
     later = (await audit.get("/v1/audit/access", headers=supervisor, params={
         "actor_id": reader.id, "since": (datetime.now(timezone.utc) + timedelta(minutes=5)).isoformat()})).json()
     assert later["total"] == 0

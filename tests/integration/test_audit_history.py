@@ -137,7 +137,7 @@ async def test_time_travel_before_and_after_a_correction(address_client, police_
         if reads["total"]:
             break
         await asyncio.sleep(0.2)
-    assert reads["entries"][0]["actor"]["id"] == "SV-0001" and reads["entries"][0]["record_type"] == "doorplate"
+    assert reads["items"][0]["actor"]["id"] == "SV-0001" and reads["items"][0]["record_type"] == "doorplate"
 
 
 async def test_only_supervisors_of_the_jurisdiction_read_the_audit(address_client, police_headers, audit_client,

@@ -17,6 +17,8 @@ from services.audit.config import audit_settings
 from services.audit.domain.access_rules import AccessRules, flags
 from services.audit.domain.history import entry
 from services.kernel.deps import runtime
+from services.kernel.exports import FILE_RESPONSES, Format, answer
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist, offset_page, one_each
 from services.kernel.runtime import Runtime
 
 router = APIRouter(prefix="/v1/audit/access", tags=["access log 查询留痕"])
@@ -47,14 +49,17 @@ def view(document: dict[str, Any]) -> dict[str, Any]:
                                           "result_count")}
 
 
-@router.get("", summary="查询留痕: reads of records by person (record_id), by reader (actor_id) and by time, newest first")
+@router.get("", summary="查询留痕: reads of records by person (record_id), by reader (actor_id) and by time, newest first "
+                         "(paged with a cursor, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
 async def access_log(
     caller: AuditReader, store: AccessStore,
     record_id: Annotated[str | None, Query(max_length=100, description="被查询记录 (e.g. a person id)")] = None,
     actor_id: Annotated[str | None, Query(max_length=100, description="查询人")] = None,
     record_type: Annotated[str | None, Query(max_length=40, examples=["person"])] = None,
     since: AsOf = None, until: AsOf = None,
-    page: Annotated[int, Query(ge=1, le=100000)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json",
+    page: Annotated[int | None, Query(ge=1, le=100000, description="old paging (offset): prefer cursor")] = None,
+    page_size: Annotated[int | None, Query(ge=1, le=500, description="old paging (offset): prefer limit")] = None,
 ) -> dict:
     clauses: list[dict[str, Any]] = []
     if scope := scope_filter(caller):
@@ -69,9 +74,10 @@ async def access_log(
     if window:
         clauses.append({"recorded_at": window})
     query = {"$and": clauses} if clauses else {}
-    total = await store.count_documents(query)
-    cursor = store.find(query).sort([("recorded_at", -1), ("_id", -1)]).skip((page - 1) * page_size).limit(page_size)
-    return {"total": total, "page": page, "page_size": page_size, "entries": [view(d) async for d in cursor]}
+    worklist = Worklist.of(Segment(store, query, one_each(view), sort=(("recorded_at", -1), ("_id", -1))))
+    if page is not None or page_size is not None:
+        return await offset_page(worklist, page or 1, page_size or 50)
+    return await answer(worklist, format, cursor, limit, caller, "access-log")
 
 
 @router.get("/flags", summary="可疑查询: readers flagged by the rules (many persons outside their jurisdiction, at night)")

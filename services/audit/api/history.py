@@ -72,7 +72,8 @@ class LogPage(BaseModel):
     total: int = Field(description="every entry matching the filters", examples=[1])
     items: list[LogEntry] = Field(description="newest first, each with its field-level diff")
     next_cursor: str | None = Field(description="the next page's `cursor`; null on the last page",
-                                    examples=["eyJzIjowLCJrIjpbeyIkZGF0ZSI6eyIkbnVtYmVyTG9uZyI6IjAifX0sIngiXSwiaSI6MH0"])
+                                    examples=["eyJzIjowLCJrIjpbeyIkZGF0ZSI6IjIwMjYtMTAtMTJUMDg6MzA6MDFaIn0sIjAxOTBmNWUy"
+                                              "LThhNGItN2MzZC05ZTFmLTEyMzQ1Njc4OWFiYyJdLCJpIjowfQ"])
     page: int | None = Field(default=None, description="only when paged the old way (page=, page_size=)")
     page_size: int | None = Field(default=None, description="only when paged the old way (page=, page_size=)")
 
