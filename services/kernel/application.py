@@ -8,7 +8,7 @@ the in-memory fakes (services.kernel.memory) and a service on MongoDB.
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable, TypeVar
+from typing import Awaitable, Callable, Sequence, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -71,6 +71,21 @@ class Application:
     async def save(self, aggregate: Aggregate, ctx: CommandContext) -> Aggregate:
         await self.repository(type(aggregate)).save(aggregate, ctx)
         return aggregate
+
+    async def save_many(self, aggregates: Sequence[tuple[Aggregate, CommandContext]]) -> list[Aggregate | Exception]:
+        """Store many aggregates' pending events at once (an initial load: one round trip per thousand new
+        records, services.kernel.eventstore.append_many); per aggregate itself or its ConcurrencyConflict."""
+        prepared = [(aggregate, Repository.envelopes(aggregate, ctx)) for aggregate, ctx in aggregates]
+        outcomes = await self.store.append_many([(aggregate.id, aggregate.version, envelopes)
+                                                 for aggregate, envelopes in prepared])
+        results: list[Aggregate | Exception] = []
+        for (aggregate, envelopes), outcome in zip(prepared, outcomes):
+            if isinstance(outcome, Exception):
+                results.append(outcome)
+            else:
+                Repository.saved(aggregate, envelopes)
+                results.append(aggregate)
+        return results
 
     async def change(self, aggregate_type: type[A], stream_id: str, identifier: str, expected_version: int | None,
                      action: Callable[[A], object], ctx: CommandContext) -> A:

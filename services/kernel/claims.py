@@ -20,10 +20,11 @@ import asyncio
 import re
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Awaitable, Callable, TypeVar
+from typing import Awaitable, Callable, Sequence, TypeVar
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.kernel.ports import ClaimsPort
 from services.kernel.errors import ClaimInProgress
@@ -50,6 +51,36 @@ class MongoClaims:
             if existing is None:  # released between our insert and read: try once more
                 return await self.take(key, owner)
             return existing["owner"]
+
+    async def take_many(self, keys: Sequence[str], owner: str) -> dict[str, str]:
+        """Claim every key for ``owner`` in one round trip (an initial load); each key's holder now."""
+        if not keys:
+            return {}
+        now = datetime.now(timezone.utc)
+        lost: list[str] = []
+        try:
+            await self.claims.insert_many([{"_id": key, "owner": owner, "at": now} for key in keys], ordered=False)
+        except BulkWriteError as error:
+            if error.details.get("writeConcernErrors") or any(
+                    item.get("code") != 11000 for item in error.details.get("writeErrors", [])):
+                raise
+            lost = [keys[item["index"]] for item in error.details["writeErrors"]]
+        holders = {key: owner for key in keys}
+        if lost:
+            found = {doc["_id"]: doc["owner"] async for doc in self.claims.find({"_id": {"$in": lost}})}
+            for key in lost:  # released between our insert and read: take it alone
+                holders[key] = found[key] if key in found else await self.take(key, owner)
+        return holders
+
+    async def rekey_many(self, changes: Sequence[tuple[str, str]], from_owner: str) -> None:
+        """Hand each (key, new owner) from ``from_owner`` in one round trip."""
+        if changes:
+            await self.claims.bulk_write([UpdateOne({"_id": key, "owner": from_owner}, {"$set": {"owner": to_owner}})
+                                          for key, to_owner in changes], ordered=False)
+
+    async def release_many(self, keys: Sequence[str], owner: str) -> None:
+        if keys:
+            await self.claims.delete_many({"_id": {"$in": list(keys)}, "owner": owner})
 
     async def rekey(self, key: str, from_owner: str, to_owner: str) -> bool:
         result = await self.claims.update_one({"_id": key, "owner": from_owner}, {"$set": {"owner": to_owner}})

@@ -116,6 +116,50 @@ class EventStore:
             listener()
         return envelopes[-1].version
 
+    async def append_many(self, appends: Sequence[tuple[str, int, Sequence[EventEnvelope]]],
+                          chunk: int = 1000) -> list[int | Exception]:
+        """Many streams' appends in one unordered ``insert_many`` per ``chunk`` (an initial load: one round trip
+        for a thousand new records, not a thousand). Each append stands or falls alone: its new last version or
+        its ConcurrencyConflict. Only single-event appends whose expected version is known are sent together;
+        the rest (several events to one stream, an unknown expected version) go through ``append``, so no gap
+        or half-written stream can come of a partly failed bulk insert. A failure of the whole command raises."""
+        results: list[int | Exception] = [0] * len(appends)
+        together: list[int] = []
+        for index, (stream_id, expected, envelopes) in enumerate(appends):
+            alone = len(envelopes) != 1 or (expected > 0 and self._known.get(stream_id, 0) < expected)
+            if alone or envelopes[0].stream_id != stream_id or envelopes[0].version != expected + 1:
+                try:
+                    results[index] = await self.append(stream_id, expected, envelopes)
+                except ConcurrencyConflict as conflict:
+                    results[index] = conflict
+            else:
+                together.append(index)
+        for low in range(0, len(together), chunk):
+            part = together[low:low + chunk]
+            failed: dict[int, dict] = {}
+            try:
+                await self.events.insert_many([envelope_to_document(appends[i][2][0]) for i in part], ordered=False)
+            except BulkWriteError as error:
+                if error.details.get("writeConcernErrors") or not all(
+                        item.get("code") == 11000 for item in error.details.get("writeErrors", [])):
+                    raise
+                failed = {item["index"]: item for item in error.details["writeErrors"]}
+            for position, index in enumerate(part):
+                stream_id, expected, envelopes = appends[index]
+                if position in failed:
+                    APPEND_CONFLICTS.labels(envelopes[0].stream_type).inc()
+                    current = await self.current_version(stream_id)
+                    self._remember(stream_id, current)
+                    results[index] = ConcurrencyConflict(stream_id, expected, current)
+                else:
+                    self._remember(stream_id, expected + 1)
+                    EVENTS_APPENDED.labels(envelopes[0].stream_type).inc()
+                    results[index] = expected + 1
+        if together:
+            for listener in self._append_listeners:
+                listener()
+        return results
+
     def _remember(self, stream_id: str, version: int) -> None:
         if version <= 0:
             return

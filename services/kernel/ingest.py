@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import Counter as Tally
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
@@ -64,6 +65,7 @@ class Applied:
 
 
 Operation = Callable[[Any, str | None, dict, CommandContext], Awaitable[Applied]]
+ManyCreate = Callable[[Any, list[tuple[dict, CommandContext]]], Awaitable[list["Applied | Exception"]]]
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,9 @@ class EntityHandler:
     create: Operation
     update: Operation | None = None
     cancel: Operation | None = None
+    #: many creates at once (an initial load, services.kernel.ingest_batch): per (fields, ctx) its Applied or
+    #: the exception ``create`` would have raised; raises only when the store failed for the whole batch
+    create_many: ManyCreate | None = None
 
 
 class IngestRejected(Exception):
@@ -209,19 +214,30 @@ class IngestApplier:
         if operation != "create" and entity_id is None:
             raise reject("record_id", "record.unknown", f"record {record.record_id!r} was never created by "
                          f"{command.agency}", f"本机构未曾新增记录 {record.record_id}")
-        fields = dict(record.fields)
+        fields, ctx = self.command_input(command)
+        return await action(self.service, entity_id, fields, ctx)
+
+    @staticmethod
+    def command_input(command: IngestCommand) -> tuple[dict, CommandContext]:
+        """The record's fields as its registry's command takes them (a linked address as its code), and the
+        agency's command context (its events carry the claim key as causation id)."""
+        fields = dict(command.record.fields)
         if command.address_link is not None:
             fields.pop("address_text", None)
             fields["address_code"] = command.address_link.address_code
         ctx = agency_context(command.agency, command.jurisdiction, command.batch_id or command.claim_key,
                              command.claim_key)
-        return await action(self.service, entity_id, fields, ctx)
+        return fields, ctx
+
+    @staticmethod
+    def accepted(command: IngestCommand, applied: Applied) -> IngestReply:
+        return IngestReply(agency=command.agency, record_id=command.record.record_id, status="accepted",
+                           entity_type=command.record.entity_type, operation=command.record.operation, entity_id=applied.entity_id,
+                           stream_id=applied.stream_id, version=applied.version, content_hash=command.content_hash,
+                           batch_id=command.batch_id, row=command.row, address_link=command.address_link)
 
     async def _settle(self, command: IngestCommand, token: str, applied: Applied) -> IngestReply:
-        reply = IngestReply(agency=command.agency, record_id=command.record.record_id, status="accepted",
-                            entity_type=command.record.entity_type, operation=command.record.operation, entity_id=applied.entity_id,
-                            stream_id=applied.stream_id, version=applied.version, content_hash=command.content_hash,
-                            batch_id=command.batch_id, row=command.row, address_link=command.address_link)
+        reply = self.accepted(command, applied)
         await self.db[RECORDS].update_one(
             {"_id": f"{command.agency}:{command.record.record_id}"},
             {"$setOnInsert": {"entity_id": applied.entity_id, "entity_type": command.record.entity_type,
@@ -337,6 +353,9 @@ async def keep_running(what: str, start: Callable[[], Awaitable[None]]) -> None:
 
 #: records of one partition applied at once (different records; one record's deliveries stay in order)
 RECORDS_IN_FLIGHT = 16
+#: creates applied together (services.kernel.ingest_batch): big enough for few round trips, small enough that
+#: deciding them (CPU) does not hold the event loop past a Kafka heartbeat on a loaded machine
+BULK_RECORDS = 200
 
 
 async def _settle_partition(consumer, tp, messages, applier: IngestApplier, publisher: ReplyPublisher,
@@ -347,11 +366,13 @@ async def _settle_partition(consumer, tp, messages, applier: IngestApplier, publ
     that did succeed are delivered again and answered from their stored answers."""
     from aiokafka.structs import OffsetAndMetadata
 
+    sent: list[asyncio.Future] = []
+    answered = await _settle_in_bulk(messages, applier, publisher, context, sent)
     by_key: dict[bytes | None, list] = {}
     for message in messages:
-        by_key.setdefault(message.key, []).append(message)
+        if message.offset not in answered:
+            by_key.setdefault(message.key, []).append(message)
     failed: list[int] = []
-    sent: list[asyncio.Future] = []
     gate = asyncio.Semaphore(RECORDS_IN_FLIGHT)
 
     async def one_key(queue: list) -> None:
@@ -372,6 +393,37 @@ async def _settle_partition(consumer, tp, messages, applier: IngestApplier, publ
             await consumer.commit({tp: OffsetAndMetadata(done, "")})
         except KafkaError as error:
             log.warning("ingest offset commit failed (a redelivery repeats the stored answers)", error=repr(error))
+
+
+async def _settle_in_bulk(messages, applier: IngestApplier, publisher: ReplyPublisher, context: str,
+                          sent: list[asyncio.Future]) -> set[int]:
+    """The creates among ``messages`` applied together (services.kernel.ingest_batch) and answered; the offsets
+    answered. Whatever it could not settle (or all, if the store failed) is left to the one-by-one path."""
+    from services.kernel.ingest_batch import apply_many
+
+    commands: dict[int, IngestCommand] = {}
+    deliveries = Tally(message.key for message in messages)
+    for message in messages:
+        if deliveries[message.key] > 1:
+            continue  # a record delivered twice in one poll keeps its order on the one-by-one path
+        try:
+            commands[message.offset] = IngestCommand.model_validate_json(message.value)
+        except ValidationError:
+            continue  # _settle_one skips it loudly
+    offsets, answered = list(commands), set()
+    for low in range(0, len(offsets), BULK_RECORDS):
+        part = offsets[low:low + BULK_RECORDS]
+        try:
+            answers = await apply_many(applier, [commands[offset] for offset in part])
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - an outage or a defect: the one-by-one path retries or answers
+            log.warning("ingest batch failed; applying its records one by one", context=context, error=repr(error))
+            return answered
+        for index, reply in answers.items():
+            sent.append(await publisher.publish(reply))
+            answered.add(part[index])
+    return answered
 
 
 async def _settle_one(message, applier: IngestApplier, publisher: ReplyPublisher, context: str,

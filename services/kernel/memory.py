@@ -35,6 +35,15 @@ class InMemoryEventStore:
         self.log.extend(envelopes)
         return envelopes[-1].version
 
+    async def append_many(self, appends: Sequence[tuple[str, int, Sequence[EventEnvelope]]]) -> list[int | Exception]:
+        results: list[int | Exception] = []
+        for stream_id, expected_version, envelopes in appends:
+            try:
+                results.append(await self.append(stream_id, expected_version, envelopes))
+            except ConcurrencyConflict as conflict:
+                results.append(conflict)
+        return results
+
     async def read_stream(self, stream_id: str, after_version: int = 0) -> list[EventEnvelope]:
         result = []
         for envelope in self.streams.get(stream_id, [])[after_version:]:
@@ -59,6 +68,17 @@ class InMemoryClaims:
     async def take(self, key: str, owner: str) -> str:
         held = self.claims.setdefault(key, (owner, datetime.now(timezone.utc)))
         return held[0]
+
+    async def take_many(self, keys: Sequence[str], owner: str) -> dict[str, str]:
+        return {key: await self.take(key, owner) for key in keys}
+
+    async def rekey_many(self, changes: Sequence[tuple[str, str]], from_owner: str) -> None:
+        for key, to_owner in changes:
+            await self.rekey(key, from_owner, to_owner)
+
+    async def release_many(self, keys: Sequence[str], owner: str) -> None:
+        for key in keys:
+            await self.release(key, owner)
 
     async def rekey(self, key: str, from_owner: str, to_owner: str) -> bool:
         held = self.claims.get(key)

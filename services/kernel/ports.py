@@ -16,6 +16,10 @@ class EventStorePort(Protocol):
     async def append(self, stream_id: str, expected_version: int, envelopes: Sequence[EventEnvelope]) -> int:
         """Store versions expected+1.. or raise ConcurrencyConflict; returns the new last version."""
 
+    async def append_many(self, appends: Sequence[tuple[str, int, Sequence[EventEnvelope]]]) -> list[int | Exception]:
+        """Many streams' appends at once (an initial load): per append its new last version or its
+        ConcurrencyConflict; each stands or falls alone."""
+
     async def read_stream(self, stream_id: str, after_version: int = 0) -> list[EventEnvelope]:
         """The stream's events in version order (upcast to the newest schema)."""
 
@@ -28,6 +32,15 @@ class ClaimsPort(Protocol):
 
     async def take(self, key: str, owner: str) -> str:
         """Claim ``key`` for ``owner``; returns the owner that holds it now (ours or the earlier one)."""
+
+    async def take_many(self, keys: Sequence[str], owner: str) -> dict[str, str]:
+        """``take`` of many keys at once: each key's holder now."""
+
+    async def rekey_many(self, changes: Sequence[tuple[str, str]], from_owner: str) -> None:
+        """``rekey`` of many (key, to_owner) at once."""
+
+    async def release_many(self, keys: Sequence[str], owner: str) -> None:
+        """``release`` of many keys at once."""
 
     async def rekey(self, key: str, from_owner: str, to_owner: str) -> bool:
         """Hand a claim from a pending token to the registered id; False when we no longer hold it."""

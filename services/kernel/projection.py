@@ -106,6 +106,7 @@ class Projection:
         self.handlers: dict[str, Handler] = {}
         self.large: set[str] = set()
         self.indexes: list[tuple[str, list[tuple[str, Any]], dict[str, Any]]] = []
+        self.prefetches: list[tuple[str, Callable[[EventEnvelope], Any]]] = []
 
     def handles(self, *event_types: type[DomainEvent], large: bool = False) -> Callable[[Handler], Handler]:
         """Register ``handler`` for these event classes (classes, not strings: a typo fails at import).
@@ -127,6 +128,12 @@ class Projection:
             return handler
 
         return register
+
+    def prefetch(self, collection: str, document_id: Callable[[EventEnvelope], Any]) -> None:
+        """Read ``collection``'s documents ``document_id(event)`` (None: none) for a whole batch in one query
+        before its handlers run, so a handler's ``find_one({"_id": ...})`` of each costs no round trip (a handler
+        that reads the document it is about to update, once per event, would otherwise cost one per event)."""
+        self.prefetches.append((collection, document_id))
 
     def index(self, collection: str, keys: list[tuple[str, Any]], **options: Any) -> None:
         self.indexes.append((collection, keys, options))
@@ -326,6 +333,7 @@ class ProjectionRunner:
             async with await session.start_transaction():
                 buffer = WriteBuffer(session)
                 state, trips = await self._load_checkpoints(streams, session, use_cache=True)
+                trips += await self._read_ahead(run, buffer, session)
                 before = {stream: checkpoint.get("version", 0) for stream, checkpoint in state.items()}
                 touched: set[str] = set()
                 for record, envelope in run:
@@ -356,6 +364,19 @@ class ProjectionRunner:
                      correlation_id=envelope.correlation_id, projection=self.projection.name,
                      topic=record.topic, partition=record.partition, offset=record.offset)
         return state
+
+    async def _read_ahead(self, run: list[tuple[Any, EventEnvelope]], buffer: WriteBuffer,
+                          session: AsyncClientSession) -> int:
+        """The documents the projection's handlers will read by id (Projection.prefetch), one query each."""
+        trips = 0
+        for logical_name, document_id in self.projection.prefetches:
+            ids = list({key for _, envelope in run if (key := document_id(envelope)) is not None})
+            if ids:
+                collection = _collection(self.db, physical_name(logical_name, self.generation))
+                found = {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": ids}}, session=session)}
+                buffer.read_ahead(collection.name, {key: found.get(key) for key in ids})
+                trips += 1
+        return trips
 
     async def _load_checkpoints(self, streams: list[str], session: AsyncClientSession,
                                 use_cache: bool = False) -> tuple[dict[str, dict[str, Any]], int]:

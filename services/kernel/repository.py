@@ -30,8 +30,22 @@ class Repository(Generic[A]):
         return aggregate
 
     async def save(self, aggregate: A, context: CommandContext) -> list[EventEnvelope]:
+        envelopes = self.envelopes(aggregate, context)
+        await self.store.append(aggregate.id, aggregate.version, envelopes)
+        self.saved(aggregate, envelopes)
+        return envelopes
+
+    @staticmethod
+    def saved(aggregate: A, envelopes: list[EventEnvelope]) -> None:
+        """The aggregate after its pending events were stored."""
+        aggregate.version += len(envelopes)
+        aggregate.pending.clear()
+
+    @staticmethod
+    def envelopes(aggregate: A, context: CommandContext) -> list[EventEnvelope]:
+        """The aggregate's pending events in their envelopes (versions after its loaded one)."""
         now = utc_now()
-        envelopes = [
+        return [
             EventEnvelope(
                 event_type=event.event_type(),
                 schema_version=type(event).schema_version,
@@ -48,7 +62,3 @@ class Repository(Generic[A]):
             )
             for offset, event in enumerate(aggregate.pending, start=1)
         ]
-        await self.store.append(aggregate.id, aggregate.version, envelopes)
-        aggregate.version += len(envelopes)
-        aggregate.pending.clear()
-        return envelopes

@@ -9,6 +9,7 @@ which the runner turns into a one-event-at-a-time replay so the error is blamed 
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from typing import Any
 
@@ -28,11 +29,32 @@ class WriteBuffer:
         self._ops: dict[str, list[Any]] = defaultdict(list)
         self._collections: dict[str, AsyncCollection] = {}
         self.queued = 0
+        #: documents read ahead for the batch (Projection.prefetch), per collection by _id; None = not there.
+        #: An entry is dropped as soon as a write may touch it, so a hit is what the server would answer.
+        self._ahead: dict[str, dict[Any, dict | None]] = {}
+
+    def read_ahead(self, collection: str, documents: dict[Any, dict | None]) -> None:
+        self._ahead.setdefault(collection, {}).update(documents)
+
+    def ahead(self, collection: str, document_id: Any) -> tuple[bool, dict | None]:
+        """(True, a copy of the document or None) when it was read ahead and nothing has written it since."""
+        known = self._ahead.get(collection)
+        if not known or document_id not in known:
+            return False, None
+        document = known[document_id]
+        return True, copy.deepcopy(document) if document is not None else None
 
     def add(self, collection: AsyncCollection, operation: Any) -> None:
         self._collections[collection.name] = collection
         self._ops[collection.name].append(operation)
         self.queued += 1
+        known = self._ahead.get(collection.name)
+        if known:
+            where = getattr(operation, "_filter", None) or getattr(operation, "_doc", None)
+            if isinstance(where, dict) and "_id" in where and not isinstance(where["_id"], dict):
+                known.pop(where["_id"], None)
+            else:  # a write by another filter may touch any document
+                known.clear()
 
     async def flush(self) -> int:
         """Send what is queued; returns the number of round trips it took."""
@@ -99,6 +121,15 @@ class BufferedCollection:
                 self._buffer.add(self._collection, request)
             return None
         return await self._collection.bulk_write(requests, ordered=ordered, session=session, **kwargs)
+
+    async def find_one(self, filter: Any = None, *args: Any, session: Any = None, **kwargs: Any) -> Any:
+        """A read of one document by ``_id`` that was read ahead for the batch costs no round trip."""
+        if not args and not kwargs and self._buffered(session) and isinstance(filter, dict) and list(filter) == ["_id"]:
+            hit, document = self._buffer.ahead(self._collection.name, filter["_id"])
+            if hit:
+                return document
+        await self._buffer.flush()
+        return await self._collection.find_one(filter, *args, session=session, **kwargs)
 
     def find(self, *args: Any, **kwargs: Any) -> "_FlushingCursor":
         return _FlushingCursor(self._buffer, self._collection.find(*args, **kwargs))

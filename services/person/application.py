@@ -7,8 +7,10 @@ registry (``addresses`` port), never by calling the address service. The clock i
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import date, datetime, timezone
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Sequence
 
 
 from contracts import divisions
@@ -18,6 +20,7 @@ from contracts.person_codes import ethnicity_code
 from contracts.phone import PhoneError, normalize_phone
 from services.kernel.aggregate import CommandContext
 from services.kernel.application import Accepted, Application
+from services.kernel.claims import PENDING
 from services.kernel.ids import new_id
 from services.kernel.errors import DomainRuleViolation, StateConflict
 from services.kernel.ports import ClaimsPort, EventStorePort
@@ -90,6 +93,11 @@ class PersonService(Application):
 
     # registration ------------------------------------------------------------------------------------
     async def register(self, command: PersonFields, ctx: CommandContext) -> PersonAccepted:
+        event, key, legacy = self._decide_registration(command, ctx)
+        return await self._register_decided(event, key, legacy, ctx)
+
+    def _decide_registration(self, command: PersonFields, ctx: CommandContext) -> tuple[PersonRegistered, str, bool]:
+        """Every rule a registration must pass before any I/O: the event, its document claim, legacy or not."""
         base, details = split_registration(command)
         today, now = self.today(), self.clock()
         if not base["name"].strip():
@@ -111,12 +119,16 @@ class PersonService(Application):
             education=base["education"], marital_status=base["marital_status"], occupation=base["occupation"],
             employer=base["employer"], photo_ref=base["photo_ref"], category=details.category, details=details,
             legacy_import=base["legacy_import"], logic_errors=logic_errors, division_code=division_code)
+        return event, document_claim(identity.key), base["legacy_import"]
+
+    async def _register_decided(self, event: PersonRegistered, key: str, legacy: bool,
+                                ctx: CommandContext) -> PersonAccepted:
+        today, person_id, logic_errors = self.today(), event.person_id, event.logic_errors
 
         async def register() -> Person:
             return await self.save(Person.register(event, today), ctx)
 
-        key = document_claim(identity.key)
-        if base["legacy_import"]:
+        if legacy:
             holder = await self.settled_owner(key)
             if holder is not None:  # kept for a later merge, reported as a duplicate entry (重复录入)
                 duplicate = await self._duplicate(holder, ctx)
@@ -129,6 +141,66 @@ class PersonService(Application):
         except HeldBy as held:
             raise await self._duplicate(held.owner, ctx) from None
         return PersonAccepted(person_id=person_id, stream_id=person.id, version=person.version)
+
+    async def register_many(self, commands: Sequence[tuple[PersonFields, CommandContext]]
+                            ) -> list[PersonAccepted | Exception]:
+        """批量登记 (an initial load): each command answered as ``register`` would answer it alone — the same rules,
+        the same event, the same refusal — with the document claims taken, the events appended and the claims
+        handed over in one round trip each for the whole batch. A refusal is returned in its command's place;
+        a failure of the store raises (no claim of the batch is kept). A legacy import, a number twice in the
+        batch and a number another request is registering right now are registered one by one after the rest."""
+        results: list[PersonAccepted | Exception | None] = [None] * len(commands)
+        decided: dict[int, tuple[PersonRegistered, str]] = {}
+        alone: list[int] = []
+        keys: set[str] = set()
+        for index, (command, ctx) in enumerate(commands):
+            if index % 50 == 49:
+                await asyncio.sleep(0)  # deciding is CPU work: let heartbeats and other partitions run between
+            try:
+                event, key, legacy = self._decide_registration(command, ctx)
+            except Exception as refusal:  # noqa: BLE001 - each command's own answer, as register would raise it
+                results[index] = refusal
+                continue
+            if legacy or key in keys:
+                alone.append(index)
+            else:
+                decided[index] = (event, key)
+                keys.add(key)
+        token = f"{PENDING}{uuid.uuid4()}"
+        holders = await self.claims.take_many([key for _, key in decided.values()], token)
+        won: list[int] = []
+        for index, (_, key) in decided.items():
+            holder = holders[key]
+            if holder == token:
+                won.append(index)
+            elif holder.startswith(PENDING):
+                alone.append(index)  # someone is registering it now: wait it out as register does
+            else:
+                results[index] = await self._duplicate(holder, commands[index][1])
+        today = self.today()
+        try:
+            saved = await self.save_many([(Person.register(decided[index][0], today), commands[index][1])
+                                          for index in won])
+        except BaseException:
+            await self.claims.release_many([decided[index][1] for index in won], token)
+            raise
+        handed, refused = [], []
+        for index, person in zip(won, saved):
+            key = decided[index][1]
+            if isinstance(person, Exception):
+                results[index] = person
+                refused.append(key)
+            else:
+                results[index] = PersonAccepted(person_id=person.person_id, stream_id=person.id, version=person.version)
+                handed.append((key, person.person_id))
+        await self.claims.rekey_many(handed, token)
+        await self.claims.release_many(refused, token)
+        for index in sorted(alone):
+            try:
+                results[index] = await self.register(*commands[index])
+            except Exception as refusal:  # noqa: BLE001 - its own answer, or a failure the caller judges
+                results[index] = refusal
+        return results  # type: ignore[return-value]
 
     async def _duplicate(self, owner: str, ctx: CommandContext) -> StateConflict:
         """409 for a number already registered: inside the caller's jurisdiction it names the person; outside it
