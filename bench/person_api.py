@@ -219,7 +219,7 @@ async def main(args) -> dict:
                 nonlocal misses
                 number = citizen_id(sample[k])[0]
                 response = await client.get("/v1/persons", params={"id_number": number})
-                found = response.status_code == 200 and response.json()["count"] == 1
+                found = response.status_code == 200 and response.json()["total"] == 1
                 misses += 0 if found else 1
                 return found
 
