@@ -36,9 +36,11 @@ CONTEXT_OF = {"Place": "address", "Doorplate": "address", "Person": "person", "H
 class Town:
     """Envelopes with consecutive versions per stream, in each stream's order."""
 
-    def __init__(self, seed: int = 7, tag: str | None = None, county: str = COUNTY) -> None:
+    def __init__(self, seed: int = 7, tag: str | None = None, county: str = COUNTY, townships: int = 2,
+                 spread: int = 1) -> None:
         self.county = county
-        self.townships = tuple(county + township[6:] for township in TOWNSHIPS)
+        self.townships = tuple(f"{county}{105 + k:03d}" for k in range(townships))
+        self.spread = spread  #: days per generated day (a year of history for the bench)
         self.random = random.Random(seed)
         self.tag = tag or uuid.uuid4().hex[:8]
         self.versions: dict[str, int] = defaultdict(int)
@@ -56,20 +58,21 @@ class Town:
             actor=Actor(id=actor, role="collector", organisation_code=division or self.county), payload=payload))
 
     def when(self, day: int) -> datetime:
-        return START + timedelta(days=day, seconds=self.random.randint(0, 20 * 3600))
+        return START + timedelta(days=day * self.spread, seconds=self.random.randint(0, 20 * 3600))
 
 
 def place_code(township: str, kind: str, n: int) -> str:
     return f"{township}{kind}{n:013d}"
 
 
-def build(persons: int = 60, seed: int = 7, tag: str | None = None, county: str = COUNTY) -> Town:
-    town = Town(seed, tag, county)
+def build(persons: int = 60, seed: int = 7, tag: str | None = None, county: str = COUNTY, townships: int = 2,
+          spread: int = 1) -> Town:
+    town = Town(seed, tag, county, townships, spread)
     r = town.random
     townships = town.townships
     community = place_code(townships[0], "31", 1)
-    roads = {community: place_code(townships[0], "41", 1), townships[0]: place_code(townships[0], "41", 2),
-             townships[1]: place_code(townships[1], "41", 3)}
+    roads = {community: place_code(townships[0], "41", 1),
+             **{township: place_code(township, "41", 2 + k) for k, township in enumerate(townships)}}
     town.add("Place", f"place-{community}-{town.tag}", "PlaceRegistered", PlaceRegistered(
         code=community, element_type="31", name="生成社区", parent_code=townships[0],
         division_code=townships[0]).model_dump(mode="json"), START, townships[0])
@@ -82,7 +85,7 @@ def build(persons: int = 60, seed: int = 7, tag: str | None = None, county: str 
     building = BuildingSpec(units=1, floors=3, rooms_per_floor=2)
     rooms: list[str] = []
     for n in range(max(6, persons // 4)):
-        road = list(roads.values())[n % 3]
+        road = list(roads.values())[n % len(roads)]
         township = road[:9]
         body = f"{township}50{r.randint(10**9, 10**10):012d}"
         code = body + str(damm.calc_check_digit(body))
@@ -119,7 +122,7 @@ def person_persons(town: Town, n: int, plates: list[str], rooms: list[str], made
     r = town.random
     pid = f"P-{town.tag}-{n}"
     stream = f"person-{pid}"
-    division = town.county if n % 13 == 0 else town.townships[n % 2]
+    division = town.county if n % 13 == 0 else town.townships[n % len(town.townships)]
     category = ("registered", "migrant", "foreigner", "registered", "migrant")[n % 5]
     details = {}
     if category == "migrant":
@@ -142,7 +145,7 @@ def person_persons(town: Town, n: int, plates: list[str], rooms: list[str], made
                                                        "moved_in": "2026-10-01", "reason": "居住"},
              town.when(day), division)
     if n % 8 == 5:  # moves township
-        moved = town.townships[(n + 1) % 2]
+        moved = town.townships[(n + 1) % len(town.townships)]
         town.add("Person", stream, "ResidenceRegistered", {"person_id": pid, "address_code": r.choice(plates),
                                                            "moved_in": "2026-10-15", "reason": "迁居",
                                                            "division_code": moved}, town.when(day + 4), moved)

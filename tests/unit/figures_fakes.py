@@ -49,14 +49,28 @@ class _Cursor:
 
 
 class FakeCollection:
+    """Documents by _id, with the two lookups the projection makes indexed (by code, by a referenced code), so
+    the bench can build a town of tens of thousands of records in memory."""
+
     def __init__(self) -> None:
         self.documents: dict[Any, dict] = {}
+        self.by_code: dict[str, set] = defaultdict(set)
+        self.by_ref: dict[str, set] = defaultdict(set)
+
+    def _candidates(self, query: dict) -> Iterable[dict]:
+        if isinstance(query.get("_id"), str):
+            return [self.documents[query["_id"]]] if query["_id"] in self.documents else []
+        if isinstance(query.get("code"), dict) and "$in" in query["code"]:
+            return [self.documents[i] for code in query["code"]["$in"] for i in self.by_code.get(code, ())]
+        if isinstance(query.get("refs"), str):
+            return [self.documents[i] for i in self.by_ref.get(query["refs"], ())]
+        return list(self.documents.values())
 
     async def find_one(self, query: dict, *args: Any, **kwargs: Any) -> dict | None:
-        return next((copy.deepcopy(d) for d in self.documents.values() if _matches(d, query)), None)
+        return next((copy.deepcopy(d) for d in self._candidates(query) if _matches(d, query)), None)
 
     def find(self, query: dict, *args: Any, **kwargs: Any) -> _Cursor:
-        return _Cursor([copy.deepcopy(d) for d in self.documents.values() if _matches(d, query)])
+        return _Cursor([copy.deepcopy(d) for d in self._candidates(query) if _matches(d, query)])
 
     async def update_one(self, query: dict, update: dict, upsert: bool = False, **kwargs: Any) -> None:
         document = self.documents.get(query["_id"])
@@ -66,6 +80,11 @@ class FakeCollection:
             document = self.documents[query["_id"]] = {"_id": query["_id"], **update.get("$setOnInsert", {})}
         for field, value in update.get("$set", {}).items():
             document[field] = copy.deepcopy(value)
+            if field == "code":
+                self.by_code[value].add(document["_id"])
+            elif field == "refs":
+                for ref in value:
+                    self.by_ref[ref].add(document["_id"])
         for path, n in update.get("$inc", {}).items():
             head, _, tail = path.partition(".")
             document.setdefault(head, {})

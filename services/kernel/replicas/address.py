@@ -12,9 +12,9 @@ places (roads, compounds) with their current name; door plates with their road's
 status (in_use / retired / merged) and merge target; and which door plates have generated rooms (生成层户).
 
 Rooms are not stored one by one: a generated room's 35-digit position code (door plate + building + unit + floor
-+ sequence + Damm check) is checked against the building its door plate described. A 24-digit room code (type 62,
-the older scheme) is accepted when a door plate of the same township is in use with a generated building; it is
-marked ``verified=False``.
++ sequence + Damm check) is checked against the building its door plate described. A 24-digit code of element type
+62 (户室) is an address like any other: known only when the registry published it (the interim rule that accepted
+any such code in a township with a generated building let made-up room codes count as linked; issue 17).
 
 Convergence under any interleaving of streams (ARCHITECTURE.md "Any order across topics"): a door plate takes
 its road's current name when the road is already known; a later rename rewrites the plates already known.
@@ -36,13 +36,11 @@ from contracts.address import (
 )
 from contracts.address_codes import ROOM_CODE_LENGTH, parse_room_code
 from contracts.buildings import SUMMARY_FIELDS
-from contracts.elements import ElementType
 from contracts.rooms import room_by_code
 from services.kernel.errors import DomainRuleViolation
 from services.kernel.projection import Projection, ProjectionTx
 
 MAX_REDIRECTS = 8
-ROOM_TYPE = f"{int(ElementType.ROOM):02d}"
 ADDRESS_CODE_LENGTH = 24
 #: what a generated building says about its rooms (kept so a 35-digit room code can be checked against it)
 BUILDING_FIELDS = SUMMARY_FIELDS
@@ -163,7 +161,7 @@ class ReplicaAddress:
     place_name: str | None = None
     door_number: str | None = None
     redirected_from: str | None = None
-    verified: bool = True  #: False for a room code accepted on its township's door plates (rooms not expanded)
+    verified: bool = True  #: every address the replica answers is one the registry published
     location: dict | None = None  #: map point (WGS-84 GeoJSON) of the door plate, a room's being its plate's
 
     @property
@@ -174,8 +172,6 @@ class ReplicaAddress:
 async def lookup_address(collection: AsyncCollection, code: str) -> ReplicaAddress | None:
     """The address with ``code``, following merged door plates to their survivor; None when unknown."""
     code = (code or "").strip()
-    if len(code) == ADDRESS_CODE_LENGTH and code.isdigit() and code[9:11] == ROOM_TYPE:
-        return await _room(collection, code)
     if len(code) == ROOM_CODE_LENGTH and code.isdigit():
         return await _generated_room(collection, code)
     asked, seen = code, set()
@@ -194,16 +190,6 @@ async def lookup_address(collection: AsyncCollection, code: str) -> ReplicaAddre
         place_code=document.get("place_code"), place_name=document.get("place_name") or document.get("name"),
         door_number=document.get("door_number"), redirected_from=asked if document["_id"] != asked else None,
         location=document.get("location"))
-
-
-async def _room(collection: AsyncCollection, code: str) -> ReplicaAddress | None:
-    """Interim rule: a room code is accepted when its township has an in-use door plate with generated rooms."""
-    plate = await collection.find_one({"township": code[:9], "kind": "doorplate", "has_rooms": True,
-                                       "status": "in_use"}, {"division_code": 1})
-    if plate is None:
-        return None
-    return ReplicaAddress(code=code, kind="room", status="in_use", full_name=None,
-                          division_code=plate["division_code"], verified=False)
 
 
 async def _generated_room(collection: AsyncCollection, code: str) -> ReplicaAddress | None:
