@@ -46,10 +46,10 @@ CursorParam = Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH,
 Rows = Callable[[list[dict]], Awaitable[list[list[dict]]]]
 
 
-def one_each(shape: Callable[[dict], dict | None]) -> Rows:
-    """Rows where each document gives one item (or none, where ``shape`` answers None)."""
+def one_each(shape: Callable[[dict], dict]) -> Rows:
+    """Rows where each document gives one item, ``shape(document)``."""
     async def rows(documents: list[dict]) -> list[list[dict]]:
-        return [[item] if (item := shape(document)) is not None else [] for document in documents]
+        return [[shape(document)] for document in documents]
     return rows
 
 

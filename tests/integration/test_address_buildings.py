@@ -26,9 +26,14 @@ async def test_the_largest_building_is_read_room_by_room_without_storing_three_m
     rooms_url = f"/v1/doorplates/{plate['code']}/rooms"
     last = (await address_client.get(rooms_url, params={"offset": 1_000_000, "limit": 2}, headers=police_headers)).json()
     assert last["total"] == ROOMS and last["count"] == 2
+    after = (await address_client.get(rooms_url, params={"cursor": last["next_cursor"], "limit": 2},
+                                      headers=police_headers)).json()  # the cursor goes on where the page stopped
+    assert after["items"] == (await address_client.get(rooms_url, params={"offset": 1_000_002, "limit": 2},
+                                                       headers=police_headers)).json()["items"]
     top = (await address_client.get(rooms_url, params={"unit": 20, "floor": 150, "offset": 997},
                                     headers=police_headers)).json()
     assert top["total"] == 999 and [room["label"] for room in top["items"]] == ["20单元150998室", "20单元150999室"]
+    assert top["next_cursor"] is None, "the last page says so"
     basement = (await address_client.get(rooms_url, params={"floor": -10, "limit": 1}, headers=police_headers)).json()
     assert basement["total"] == 999 and basement["items"][0]["label"] == "B10-001室"
 

@@ -20,7 +20,7 @@ from contracts.rooms import count_plate_rooms, plate_rooms
 from services.kernel.authz import READERS, Allowed
 from services.kernel.deps import runtime
 from services.kernel.exports import FILE_RESPONSES, Format, answer
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
+from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit, Position, decode_cursor, encode_cursor
 from services.kernel.errors import DomainRuleViolation, NotFound
 from services.kernel.runtime import Runtime
 
@@ -79,21 +79,29 @@ async def list_doorplates(
     return await answer(worklist, format, cursor, limit, caller, "doorplates")
 
 
-@router.get("/{code}/rooms", summary="Rooms generated under a door plate 层户")
+@router.get("/{code}/rooms", summary="Rooms generated under a door plate 层户 (paged: follow next_cursor, or offset)")
 async def list_rooms(
     code: str, rt: Rt, caller: Allowed("address.read", *READERS),
     building_seq: Annotated[int | None, Query(ge=1, le=99)] = None,
     unit: Annotated[int | None, Query(ge=1, le=20, description="单元")] = None,
     floor: Annotated[int | None, Query(ge=-10, le=200, description="楼层 (negative underground)")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500, offset: Annotated[int, Query(ge=0, le=3_200_000)] = 0,
+    cursor: CursorParam = None,
 ) -> dict:
     plate = await views.doorplate(rt, code, {"full_name": 1, "buildings": 1, "division_code": 1})
     if plate is None:
         raise NotFound("doorplate", code)
     caller.require_within(plate["division_code"], "door plate")
     total = count_plate_rooms(plate, building_seq, unit, floor)
+    if cursor is not None:  # rooms are generated from the building's structure: the cursor is where to go on
+        offset = decode_cursor(cursor, 1, [1]).keys[0]
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise DomainRuleViolation("cursor", "cursor.invalid", "cursor is not a next_cursor of this list",
+                                      "翻页游标无效")
     items = list(islice(plate_rooms(plate, building_seq, unit, floor, offset=offset), limit))
-    return {"items": items, "count": len(items), "total": total}
+    after = offset + len(items)
+    next_cursor = encode_cursor(Position(0, [after], 0)) if after < total else None
+    return {"items": items, "count": len(items), "total": total, "next_cursor": next_cursor}
 
 
 @router.post("/{code}/approve", response_model=Accepted, summary="Approve 审核通过")
