@@ -189,6 +189,35 @@ async def test_masking_per_role_and_the_access_log_of_a_lookup(person_client):
     assert await db["access_log"].find_one({"payload.lookup.name": "欧阳明华"}) is not None
 
 
+async def test_a_person_list_exported_for_a_collector_or_an_agency_holds_no_whole_classified_value(person_client):
+    """Exports are an output path: the CSV and xlsx of a list are masked as its JSON pages are (issue 17)."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    name = unique_name("")[:3]
+    bodies = [person_body("registered", name=name, phone=f"139{random.randint(10**7, 10**8 - 1)}") for _ in range(3)]
+    for body in bodies:
+        await read(person_client, await register(person_client, body))
+    for caller, shown_name in ((COLLECTOR, name), (AGENCY, name[0] + "**")):
+        for fmt in ("csv", "xlsx"):
+            response = await person_client.get("/v1/persons", params={"name": name, "format": fmt}, headers=caller)
+            assert response.status_code == 200, response.text
+            if fmt == "csv":
+                rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+            else:
+                sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
+                header, *values = list(sheet.iter_rows(values_only=True))
+                rows = [dict(zip(header, row)) for row in values]
+            assert len(rows) == 3 and {row["name"] for row in rows} == {shown_name}
+            cells = " ".join(str(value) for row in rows for value in row.values())
+            for body in bodies:
+                number, phone = body["document_number"], "+86" + body["phone"]
+                assert number not in cells and phone[3:] not in cells, f"{fmt}: a whole number in the export"
+                assert number[:4] + "*" * 10 + number[-4:] in cells
+
+
 async def test_another_jurisdiction_cannot_read_and_does_not_find(person_client):
     accepted = await register(person_client, person_body("registered"))
     await read(person_client, accepted)
