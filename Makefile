@@ -12,7 +12,7 @@ export YBSS_STACK_CACHE_DIR ?= $(HOME)/.cache/ybss-stack
 # (deploy/local/.work/keys). Anywhere else the environment defaults to production and refuses those keys.
 export YBSS_ENVIRONMENT ?= local
 
-.PHONY: venv install up down status run test pytest test-unit bench bench-registries fuzz topics clean
+.PHONY: venv install up down status run test pytest test-unit bench bench-registries bench-city demo fuzz topics clean
 
 venv: $(STAMP)
 
@@ -43,6 +43,11 @@ run: up
 test: up
 	@$(MAKE) --no-print-directory pytest
 
+# A populated platform to look around in: a demo town of 2,000 persons loaded into the services `make run` started
+# in another terminal (or started here in the background; `make down` stops them). Again: nothing is added.
+demo: up
+	$(PY) -m services.kernel.cli city demo
+
 # The suite on an already running stack. pytest's exit 5 ("no tests ran") is a failure, said in words: make turns
 # every failing status into its own 2, so CI could not tell it apart otherwise.
 pytest: venv
@@ -59,6 +64,13 @@ bench: up
 	$(PY) bench/run.py
 	$(PY) bench/buildings.py
 	@test -f bench/parser_f1.py && $(PY) bench/parser_f1.py || true
+	YBSS_BENCH_CITY_PERSONS=$${YBSS_BENCH_CITY_PERSONS:-50000} $(PY) bench/city.py
+
+# The real city (480,000 persons; YBSS_BENCH_CITY_PERSONS sets another size): generated, loaded through the
+# registries' commands, checked against its ground truth, then the supervisor's and officer's questions timed
+# (bench/results/city.json, bench/README.md). Hours through today's HTTP commands on 2 cores.
+bench-city: up
+	$(PY) bench/city.py
 
 # Benchmarks at a million persons take a few minutes each, mostly loading; kept apart so `make bench` stays
 # under 10 minutes. Registration rate and lookup by ID number; 查人知住 lookup latency.

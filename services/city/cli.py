@@ -28,6 +28,11 @@ def register(commands) -> None:
     load.add_argument("--quiet", action="store_true", help="no progress bar")
     load.add_argument("--retry-rejected", action="store_true", help="send again what was refused last time")
     load.set_defaults(func=cmd_load)
+    demo = actions.add_parser("demo", help="load a small demo town into the running services (starts them if none "
+                              "answers); `make demo`")
+    demo.add_argument("--persons", type=int, default=2_000)
+    demo.add_argument("--state-dir", type=Path, default=Path("deploy/local/.work"))
+    demo.set_defaults(func=cmd_demo)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -53,3 +58,9 @@ def cmd_load(args: argparse.Namespace) -> int:
     report = asyncio.run(load(args.directory, HttpTransport(), args.concurrency, not args.quiet, args.retry_rejected))
     print(json.dumps(report.as_dict(), ensure_ascii=False))
     return 1 if report.rejected else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from services.city.demo import run_demo
+
+    return run_demo(args.state_dir, args.persons)

@@ -147,8 +147,10 @@ class City:
                           {"place_code": {"$ref": plate.road_id}, "number": str(plate.number)})
         self.truth.add(town, "doorplates_retired" if plate.retired else "doorplates_total")
         if self.planted("duplicate_plate"):
-            self.writer.write("doorplates", self.next_id("d"), "doorplate", {
-                "place_code": {"$ref": plate.road_id}, "number": str(plate.number), "allow_duplicate": True})
+            # a later phase: the registry keeps a duplicate only once the first plate's claim is settled
+            self.writer.write("buildings", self.next_id("d"), "doorplate", {
+                "place_code": {"$ref": plate.road_id}, "number": str(plate.number), "allow_duplicate": True},
+                duplicate_of=plate.record_id)
             self.truth.add(town, "doorplates_total")
             self.truth.add(town, "doorplates_duplicates_open")
         if plate.building:
@@ -247,7 +249,8 @@ class City:
         if not cancelled and self.planted("duplicate_person"):
             duplicate = {**body, "legacy_import": True}
             duplicate.pop("phone", None)
-            self.writer.write("persons", self.next_id("q"), "person", duplicate)
+            # a later phase: the registry keeps a legacy duplicate only once the first record's claim is settled
+            self.writer.write("homes", self.next_id("q"), "person", duplicate, duplicate_of=record_id)
             self.truth.person(town, category)
             for figure in ("persons_duplicates_open", "persons_logic_errors"):
                 self.truth.add(town, figure)

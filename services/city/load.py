@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,9 @@ from services.city.writer import read_chunk
 from services.kernel.progress import Progress
 
 PROGRESS_FILE = "progress.jsonl"
-RETRY_SECONDS = 180.0
+#: How long a record refused as "not visible yet" is sent again: another context's replica can lag minutes behind
+#: a load on a busy machine (a house naming its owner waits for the house service's copy of the person).
+RETRY_SECONDS = float(os.environ.get("YBSS_CITY_RETRY_SECONDS", "900"))
 
 
 class Unresolved(Exception):
@@ -103,9 +106,11 @@ class ProgressLog:
 
 
 def needs_mark(record: dict) -> bool:
-    """Kinds whose registry has no rule that recognises a second sending of the same record."""
-    return record["kind"] in ("rental", "check", "inspection", "key_person") or (
-        record["kind"] == "person" and record["body"].get("legacy_import") and record["id"].startswith("q"))
+    """Kinds whose registry has no rule that recognises a second sending of the same record, planted duplicates
+    (``duplicate_of``: a second record of a document or door number) and legacy imports, which the registry keeps
+    as a new record every time they are sent."""
+    return record["kind"] in ("rental", "check", "inspection", "key_person") or "duplicate_of" in record or bool(
+        record["body"].get("legacy_import"))  # a legacy record is kept even when its document is registered
 
 
 class Loader:
@@ -194,16 +199,18 @@ class Loader:
             self.log.mark_sent(record["id"])
         answer = await self._send(kind.service, path, body, kind.role)
         self.report.sent += 1
-        result = self._result(kind, answer)
+        result = self._result(kind, answer, duplicate="duplicate_of" in record)
         if result is not None:
             self.log.ok(record["id"], result)
         else:
             self._refuse(record, {"status": answer.status, "answer": answer.body})
 
-    def _result(self, kind, answer: Answer) -> str | None:
+    def _result(self, kind, answer: Answer, duplicate: bool = False) -> str | None:
+        """What the record created, or None when refused; a planted duplicate's 409 names the first record, not
+        this one, so it stays a refusal."""
         if 200 <= answer.status < 300 and isinstance(answer.body, dict):
             return str(answer.body.get(kind.result) or answer.body.get("stream_id") or "")
-        if answer.status == 409 and set(answer.rules) & set(kind.already):
+        if answer.status == 409 and set(answer.rules) & set(kind.already) and not duplicate:
             return str(answer.body.get("detail", "")).rsplit(" ", 1)[-1]
         if answer.status == 409 and set(answer.rules) & set(kind.done):
             return "done"
@@ -246,9 +253,15 @@ class Loader:
             answer = await self.transport.get("person", "/v1/key-persons", {"person_id": body["person_id"]})
             items = answer.body.get("items") if answer.status == 200 else None
             return items[0].get("key_person_id") if items else None
+        known = set(self.log.results.values())
+        if kind == "doorplate":  # a second plate of the number on the road, not one this load already made
+            answer = await self.transport.get("address", "/v1/doorplates", {"place_code": body["place_code"],
+                                                                            "limit": 500})
+            items = answer.body.get("items") or [] if answer.status == 200 else []
+            return next((p["code"] for p in items if p.get("number") == body["number"] and p["code"] not in known),
+                        None)
         answer = await self.transport.get("person", "/v1/persons", {"id_number": body["document_number"],
                                                                     "include_merged": "true", "limit": 50})
-        known = set(self.log.results.values())
         items = answer.body.get("items") or [] if answer.status == 200 else []
         return next((p["person_id"] for p in items if p.get("person_id") not in known), None)
 
