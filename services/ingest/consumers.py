@@ -165,25 +165,59 @@ async def gate(rt) -> None:
 async def record_reply(db, message, owners: BatchOwners | None = None) -> None:
     """One answer into the batch status (only answers to records of a batch are kept, and only into a batch of
     the agency whose replies topic carried it)."""
+    await record_replies(db, [message], owners or BatchOwners(db))
+
+
+async def record_replies(db, messages, owners: BatchOwners) -> None:
+    """A poll's answers into the batch status in one ordered bulk write (a record answered twice: the later
+    answer wins, as it would one by one) — an initial load answers thousands a second."""
+    operations = [operation for message in messages if (operation := await _status_update(message, owners))]
+    if operations:
+        await db[BATCH_RECORDS].bulk_write(operations, ordered=True)
+
+
+async def _status_update(message, owners: BatchOwners) -> UpdateOne | None:
     try:
         reply = IngestReply.model_validate_json(message.value)
     except ValueError:
         log.error("unreadable reply skipped", topic=message.topic, offset=message.offset)
-        return
+        return None
     if reply.batch_id is None:
-        return
+        return None
     topic_agency = message.topic.rsplit(".", 2)[-2]
-    if await (owners or BatchOwners(db)).owner(reply.batch_id) != topic_agency:
+    if await owners.owner(reply.batch_id) != topic_agency:
         log.error("reply naming another agency's batch skipped", topic=message.topic, offset=message.offset,
                   batch_id=reply.batch_id[:64])
-        return
-    await db[BATCH_RECORDS].bulk_write([UpdateOne(
+        return None
+    return UpdateOne(
         {"_id": f"{reply.batch_id}:{reply.row if reply.row is not None else reply.record_id}"},
         {"$set": {"batch_id": reply.batch_id, "record_id": reply.record_id, "row": reply.row, "status": reply.status,
                   "entity_type": reply.entity_type, "entity_id": reply.entity_id, "version": reply.version,
                   "reasons": [r.model_dump() for r in reply.reasons],
                   "address_link": reply.address_link.model_dump() if reply.address_link else None,
-                  "replied_at": reply.replied_at}}, upsert=True)])
+                  "replied_at": reply.replied_at}}, upsert=True)
+
+
+async def _bulk_loop(consumer: AIOKafkaConsumer, handle_all: Callable[[list], Awaitable[None]], what: str) -> None:
+    """Handle each partition's fetched messages together, then commit; a failure rewinds and retries them."""
+    async def settle(tp, messages) -> None:
+        try:
+            await handle_all(messages)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - MongoDB down: retry, never drop
+            log.warning(f"{what} failed, retrying", error=repr(error), topic=tp.topic, offset=messages[0].offset)
+            consumer.seek(tp, messages[0].offset)
+            await asyncio.sleep(RETRY_SECONDS)
+            return
+        try:
+            await consumer.commit({tp: OffsetAndMetadata(messages[-1].offset + 1, "")})
+        except KafkaError as error:
+            log.warning(f"{what} commit failed; a re-read is harmless", error=repr(error))
+
+    while True:
+        batches = await consumer.getmany(timeout_ms=200, max_records=2000)
+        await asyncio.gather(*(settle(tp, messages) for tp, messages in batches.items()))
 
 
 async def batches(rt) -> None:
@@ -197,7 +231,7 @@ async def batches(rt) -> None:
         try:  # stopped even when cancelled during start (a half-joined member would keep its partitions)
             await consumer.start()
             owners = BatchOwners(rt.db)
-            await _partition_loop(consumer, lambda m: record_reply(rt.db, m, owners), "batch status")
+            await _bulk_loop(consumer, lambda messages: record_replies(rt.db, messages, owners), "batch status")
         finally:
             await consumer.stop()
 
