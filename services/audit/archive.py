@@ -59,12 +59,21 @@ def retention_seconds() -> int:
     return audit_settings().access_log_retention_days * 86400
 
 
+async def archive_access(tx: ProjectionTx) -> None:
+    """An access entry, once per event id: its stream's checkpoint is not kept (services.audit.retention drops
+    those of older entries, since every entry is a stream of its own), so a redelivery must be harmless here."""
+    envelope = tx.envelope
+    if envelope.recorded_at < utc_now() - timedelta(seconds=retention_seconds()):
+        return  # past its retention already (a replay from offset 0): the TTL index would delete it at once
+    document = archived(envelope, envelope.division_code)
+    await tx.collection(ACCESS).update_one({"_id": document.pop("_id")}, {"$setOnInsert": document}, upsert=True,
+                                           session=tx.session)
+
+
 async def archive_event(tx: ProjectionTx) -> None:
     envelope = tx.envelope
     if envelope.stream_type == ACCESS_STREAM_TYPE:
-        # past its retention already (a replay from offset 0): the TTL index would delete it at once
-        if envelope.recorded_at >= utc_now() - timedelta(seconds=retention_seconds()):
-            await tx.collection(ACCESS).insert_one(archived(envelope, envelope.division_code), session=tx.session)
+        await archive_access(tx)
         return
     events = tx.collection(EVENTS)
     division = envelope.division_code or envelope.payload.get("division_code")

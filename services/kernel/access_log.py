@@ -9,7 +9,9 @@ unpublished entry never expires); the topic and the audit's access store keep th
 
 from __future__ import annotations
 
-import uuid
+from datetime import datetime
+
+from uuid6 import uuid7
 
 from contracts.access import ACCESS_STREAM_TYPE, MAX_RECORDS_NAMED, AccessedRecord, RecordAccessed
 from contracts.envelope import EventEnvelope, utc_now
@@ -19,6 +21,13 @@ from services.kernel.ttl import ensure_ttl
 
 ACCESS_COLLECTION = "access_log"
 PUBLISHED_TTL_INDEX = "published_retention"
+STREAM_PREFIX = "access-"  #: an access entry is a stream of one event: ``access-<UUIDv7>``
+
+
+def streams_before(moment: datetime) -> dict[str, str]:
+    """A filter on stream ids: the access entries recorded before ``moment`` (by their UUIDv7's milliseconds)."""
+    stamp = f"{int(moment.timestamp() * 1000):012x}"
+    return {"$gte": STREAM_PREFIX, "$lt": f"{STREAM_PREFIX}{stamp[:8]}-{stamp[8:]}-0000-0000-000000000000"}
 
 
 class AccessLog:
@@ -38,7 +47,7 @@ class AccessLog:
                                method=method, lookup=lookup or {}, result_count=result_count, outcome=outcome,
                                records=(records or [])[:MAX_RECORDS_NAMED])
         now = utc_now()
-        stream_id = f"access-{uuid.uuid4()}"
+        stream_id = f"{STREAM_PREFIX}{uuid7()}"  # time-ordered: a range of ids is a range of time
         envelope = EventEnvelope(
             event_type=event.event_type(), stream_id=stream_id, stream_type=ACCESS_STREAM_TYPE, version=1,
             occurred_at=now, recorded_at=now, actor=ctx.actor, correlation_id=ctx.correlation_id,
