@@ -58,3 +58,40 @@ async def _clean_namespace_after_run():
         await drop_namespace(get_settings())
     except Exception:  # noqa: BLE001 - cleanup is best effort; unit-only runs have no stack
         pass
+
+
+def pytest_runtest_logreport(report):
+    """Say a failure the moment it happens (the summary comes only at the end, and a run cut short shows none)."""
+    if report.failed:
+        import sys
+
+        lines = str(report.longrepr).strip().splitlines()
+        sys.__stderr__.write(f"\nFAILED {report.nodeid} ({report.when}): {' | '.join(lines[-3:])[:600]}\n")
+        sys.__stderr__.flush()
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _no_task_outlives_the_run(request):
+    """At the end every task still running (a service a test left started) is cancelled and must end: one that
+    lives through ``cancel()`` would hang the loop's teardown for ever, so it is named with its stack and the run
+    fails (exit 3) instead of hanging."""
+    import asyncio
+    import sys
+
+    yield
+    me = asyncio.current_task()
+    left = [task for task in asyncio.all_tasks() if task is not me and not task.done()]
+    for task in left:
+        task.cancel()
+    if not left:
+        return
+    _, alive = await asyncio.wait(left, timeout=30)
+    if alive:
+        # pytest captures file descriptor 2 during teardown, and os._exit would drop what it holds
+        request.config.pluginmanager.getplugin("capturemanager").suspend_global_capture(in_=False)
+        for task in alive:
+            sys.stderr.write(f"\na task lived through cancel(): {task!r}\n")
+            task.print_stack(file=sys.stderr)
+        sys.stderr.write(f"\n{len(alive)} task(s) outlived the run; failing it instead of hanging (exit 3)\n")
+        sys.stderr.flush()
+        os._exit(3)

@@ -29,6 +29,7 @@ from pymongo.errors import OperationFailure, PyMongoError
 from services.kernel.logging import get_logger
 from services.kernel.projection import ProjectionRunner
 from services.kernel.settings import Settings
+from services.kernel.timeouts import within
 from services.kernel.topics import ensure_topics
 
 log = get_logger(__name__)
@@ -97,7 +98,7 @@ class PartitionWorkers(ConsumerRebalanceListener):
         for tp in partitions:
             task = self.workers.pop(tp)
             try:
-                await asyncio.wait_for(asyncio.shield(task), timeout=REVOKE_GRACE_SECONDS)
+                await within(REVOKE_GRACE_SECONDS, asyncio.shield(task))
             except asyncio.TimeoutError:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)

@@ -29,6 +29,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.write_concern import WriteConcern
 
 from services.kernel.logging import get_logger
+from services.kernel.timeouts import within
 
 log = get_logger(__name__)
 
@@ -214,14 +215,14 @@ class LeasedRelay:
     async def _flush(self) -> None:
         """Records already handed to the producer reach the broker before a successor can start publishing."""
         try:
-            await asyncio.wait_for(self.relay.producer.flush(), timeout=self.lease.guard)
+            await within(self.lease.guard, self.relay.producer.flush())
         except Exception as error:  # noqa: BLE001 - a successor's copies are dropped by version anyway
             log.warning("relay flush on step-down failed", context=self.relay.context, error=repr(error))
 
     async def _attempt(self, operation) -> bool:
         """A lease call that reports False rather than raising while MongoDB is unreachable."""
         try:
-            return await asyncio.wait_for(operation(), timeout=max(self.renew_seconds, 1.0))
+            return await within(max(self.renew_seconds, 1.0), operation())
         except asyncio.CancelledError:
             raise
         except Exception as error:  # noqa: BLE001 - the held() clock decides when an unrenewed term ends
@@ -230,7 +231,7 @@ class LeasedRelay:
 
     async def _release(self) -> None:
         try:
-            await asyncio.shield(asyncio.wait_for(self.lease.release(), timeout=5))
+            await asyncio.shield(within(5, self.lease.release()))
         except Exception as error:  # noqa: BLE001 - best effort: the TTL ends the term anyway
             log.warning("relay lease release failed", context=self.relay.context, error=repr(error))
 

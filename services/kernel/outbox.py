@@ -28,6 +28,7 @@ from services.kernel.eventstore import EventStore
 from services.kernel.logging import get_logger
 from services.kernel.metrics import EVENTS_RELAYED, RELAY_LAG_EVENTS, RELAY_LAG_SECONDS
 from services.kernel.parking import DEFAULT_MAX_REQUEST_BYTES, RELAY_PARKED, ParkingLot, stored_record
+from services.kernel.timeouts import within
 
 log = get_logger(__name__)
 
@@ -175,7 +176,7 @@ class OutboxRelay:
                     backoff = 0.1
                     if len(documents) < self.batch_size and not in_flight:
                         try:
-                            await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll_seconds)
+                            await within(self.idle_poll_seconds, self._wake.wait())
                         except asyncio.TimeoutError:
                             pass
                 except asyncio.CancelledError:

@@ -22,6 +22,7 @@ from services.kernel.outbox import OutboxRelay
 from services.kernel.parking import TopicLimit
 from services.kernel.projection import Projection, ProjectionRunner, physical_name
 from services.kernel.settings import Settings
+from services.kernel.timeouts import within
 from services.kernel.topics import ensure_topics, project_topics
 
 log = get_logger(__name__)
@@ -142,12 +143,12 @@ class Runtime:
         """Check both dependencies answer now; used by /readyz."""
         checks: dict[str, str] = {}
         try:
-            await asyncio.wait_for(self.client.admin.command("ping"), timeout=2)
+            await within(2, self.client.admin.command("ping"))
             checks["mongodb"] = "ok"
         except Exception as error:  # noqa: BLE001 - readiness reports, it does not crash
             checks["mongodb"] = f"unreachable: {error!r}"
         try:
-            await asyncio.wait_for(self.producer.client.fetch_all_metadata(), timeout=2)
+            await within(2, self.producer.client.fetch_all_metadata())
             checks["kafka"] = "ok"
         except Exception as error:  # noqa: BLE001
             checks["kafka"] = f"unreachable: {error!r}"
