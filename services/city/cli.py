@@ -27,6 +27,8 @@ def register(commands) -> None:
     load.add_argument("--concurrency", type=int, default=16, help="commands in flight")
     load.add_argument("--quiet", action="store_true", help="no progress bar")
     load.add_argument("--retry-rejected", action="store_true", help="send again what was refused last time")
+    load.add_argument("--until", default=None, help="stop after this phase (communities, roads, doorplates, "
+                      "buildings, persons, homes, rentals, links, follow_ups, closing)")
     load.set_defaults(func=cmd_load)
     demo = actions.add_parser("demo", help="load a small demo town into the running services (starts them if none "
                               "answers); `make demo`")
@@ -55,7 +57,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         print(f"{args.directory}: no manifest.json (run `ybss city generate --out {args.directory}` first)",
               file=sys.stderr)
         return 2
-    report = asyncio.run(load(args.directory, HttpTransport(), args.concurrency, not args.quiet, args.retry_rejected))
+    report = asyncio.run(load(args.directory, HttpTransport(), args.concurrency, not args.quiet, args.retry_rejected,
+                              args.until))
     print(json.dumps(report.as_dict(), ensure_ascii=False))
     return 1 if report.rejected else 0
 

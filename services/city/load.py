@@ -22,7 +22,7 @@ from typing import Any
 
 from contracts.address_codes import room_code
 from contracts.buildings import Room
-from services.city.kinds import KINDS
+from services.city.kinds import KINDS, PHASES
 from services.city.transport import Answer, Transport
 from services.city.writer import read_chunk
 from services.kernel.progress import Progress
@@ -115,8 +115,11 @@ def needs_mark(record: dict) -> bool:
 
 class Loader:
     def __init__(self, directory: Path, transport: Transport, concurrency: int = 16, show_progress: bool = True,
-                 retry_rejected: bool = False) -> None:
+                 retry_rejected: bool = False, until: str | None = None) -> None:
         self.directory, self.transport, self.concurrency = directory, transport, concurrency
+        if until is not None and until not in PHASES:
+            raise ValueError(f"until: one of {', '.join(PHASES)}, got {until!r}")
+        self.until = until
         self.manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
         self.log = ProgressLog(directory / PROGRESS_FILE)
         if retry_rejected:
@@ -148,6 +151,8 @@ class Loader:
         bar = Progress("city load", total) if self.show_progress else None
         try:
             for name in self.manifest["files"]:
+                if self.until and PHASES.index(name.split("-")[1]) > PHASES.index(self.until):
+                    break
                 records = read_chunk(self.directory / name)
                 self.report.records += len(records)
                 todo = [r for r in records if not self.log.done(r["id"])]
@@ -267,8 +272,9 @@ class Loader:
 
 
 async def load(directory: Path, transport: Transport, concurrency: int = 16, show_progress: bool = True,
-               retry_rejected: bool = False) -> Report:
+               retry_rejected: bool = False, until: str | None = None) -> Report:
+    """Load ``directory`` (through the phase ``until`` when given: the rest on a later run)."""
     try:
-        return await Loader(directory, transport, concurrency, show_progress, retry_rejected).run()
+        return await Loader(directory, transport, concurrency, show_progress, retry_rejected, until).run()
     finally:
         await transport.close()
