@@ -40,6 +40,8 @@ HEADER_SAMPLE = 200
 ROWS_PER_CHUNK = 500
 FILE_CHUNK = 1 << 16
 XLSX_MAX_ROWS = 1_048_576  # a worksheet's limit: the list goes on in the next sheet
+XLSX_MAX_TEXT = 32_767  # a cell's limit
+CUT = "…(截断)"
 MORE = "more"
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -131,30 +133,46 @@ async def csv_body(rows: AsyncIterator[dict[str, Any]], columns: Columns, sample
         yield csv_lines(pending)
 
 
+class Sheets:
+    """Rows written to an XlsxWriter workbook, a new worksheet (header again) each XLSX_MAX_ROWS rows."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook, name: str, header: list[str]) -> None:
+        self.workbook, self.name, self.header = workbook, name, header
+        self.sheet, self.row, self.count = None, XLSX_MAX_ROWS, 0
+
+    def write(self, cells: list[Any]) -> None:
+        if self.row >= XLSX_MAX_ROWS:
+            self.count += 1
+            self.sheet = self.workbook.add_worksheet(self.name if self.count == 1 else f"{self.name}{self.count}")
+            self.sheet.write_row(0, 0, self.header)
+            self.row = 1
+        self.sheet.write_row(self.row, 0, [xlsx_cell(value) for value in cells])
+        self.row += 1
+
+
+def xlsx_cell(value: Any) -> Any:
+    """A cell XlsxWriter writes as it is (it would skip, not cut, a string over Excel's 32,767 characters)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and len(value) > XLSX_MAX_TEXT:
+        return value[:XLSX_MAX_TEXT - len(CUT)] + CUT
+    return value
+
+
 async def write_xlsx(path: str, rows: AsyncIterator[dict[str, Any]], columns: Columns, sample: list[dict[str, Any]],
                      more: bool, sheet: str) -> None:
     workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
-                                          "strings_to_formulas": False, "strings_to_urls": False})
+                                          "strings_to_formulas": False, "strings_to_urls": False,
+                                          "nan_inf_to_errors": True})
     try:
-        state = {"sheet": None, "row": XLSX_MAX_ROWS, "sheets": 0}
-
-        def write(cells: list[Any]) -> None:
-            if state["row"] >= XLSX_MAX_ROWS:
-                state["sheets"] += 1
-                state["sheet"] = workbook.add_worksheet(sheet if state["sheets"] == 1 else f"{sheet}{state['sheets']}")
-                state["sheet"].write_row(0, 0, columns.names)
-                state["row"] = 1
-            state["sheet"].write_row(state["row"], 0, ["" if value is None else value for value in cells])
-            state["row"] += 1
-
+        sheets = Sheets(workbook, sheet, columns.names)
         if not sample:
-            write_header_only = workbook.add_worksheet(sheet)
-            write_header_only.write_row(0, 0, columns.names)
+            sheets.write([])
         for row in sample:
-            write(columns.cells(row))
+            sheets.write(columns.cells(row))
         if more:
             async for row in rows:
-                write(columns.cells(row))
+                sheets.write(columns.cells(row))
     finally:
         await asyncio.to_thread(workbook.close)
 

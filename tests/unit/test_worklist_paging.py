@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from services.kernel.errors import DomainRuleViolation
-from services.kernel.exports import Columns, csv_cell, csv_lines, flatten
+from services.kernel.exports import Columns, csv_cell, csv_lines, flatten, xlsx_cell
 from services.kernel.paging import Position, decode_cursor, encode_cursor, keyset_after
 
 
@@ -56,3 +56,8 @@ def test_a_csv_cell_is_never_a_formula():
     assert csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and csv_cell("+86138") == "'+86138"
     assert csv_cell(None) == "" and csv_cell(5) == 5
     assert csv_lines([["a", None, 1]]) == b"a,,1\r\n"
+
+
+def test_an_xlsx_cell_over_excels_limit_is_cut_and_says_so():
+    cut = xlsx_cell("字" * 40_000)
+    assert len(cut) == 32_767 and cut.endswith("…(截断)") and xlsx_cell(None) == "" and xlsx_cell(3) == 3
