@@ -4,6 +4,8 @@ correction line (更正), and that month's change is against the figures as publ
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -12,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 
 from contracts.envelope import Actor, EventEnvelope
 from contracts.topics import events_topic
+from services.audit.report.model import month_bounds
 from tests.integration.audit_helpers import archived_history, audit_service, headers
 
 pytestmark = pytest.mark.integration
@@ -49,6 +52,19 @@ async def publish(settings, envelope: EventEnvelope) -> None:
 audit = pytest.fixture(scope="module", name="audit")(audit_service)
 
 
+async def counted(audit, supervisor, month: str, persons: int) -> None:
+    """Wait until the quality figures (kept as events arrive) count ``persons`` at the month's end."""
+    end, _ = month_bounds(month)
+    deadline = time.monotonic() + 90
+    while True:
+        answer = (await audit.get("/v1/audit/quality", headers=supervisor,
+                                  params={"division_code": TOWN, "as_of": end.isoformat()})).json()
+        if answer.get("persons_total") == persons or time.monotonic() > deadline:
+            assert answer.get("persons_total") == persons, answer
+            return
+        await asyncio.sleep(0.5)
+
+
 async def test_a_closed_month_is_frozen_and_a_late_event_is_a_correction_in_the_next_report(audit, settings):
     supervisor = headers(settings)
     tag = uuid.uuid4().hex[:8]
@@ -57,6 +73,7 @@ async def test_a_closed_month_is_frozen_and_a_late_event_is_a_correction_in_the_
     first = registration(tag, "A", mid_month)
     await publish(settings, first)
     await archived_history(audit, supervisor, first.stream_id, 1)
+    await counted(audit, supervisor, month, 1)
 
     async def report(of: str, **params) -> dict:
         answer = await audit.get(f"/v1/audit/reports/monthly/{of}", headers=supervisor,
@@ -70,6 +87,7 @@ async def test_a_closed_month_is_frozen_and_a_late_event_is_a_correction_in_the_
     late = registration(tag, "B", mid_month + timedelta(days=5))  # recorded in that month, archived only now
     await publish(settings, late)
     await archived_history(audit, supervisor, late.stream_id, 1)
+    await counted(audit, supervisor, month, 2)  # the month's figures now say 2; its published report says 1
 
     assert await report(month) == published  # the published month does not change
     nxt = await report(following)

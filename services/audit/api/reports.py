@@ -16,7 +16,7 @@ from services.audit.config import audit_settings
 from services.audit.report import frozen, html, xlsx
 from services.audit.report.model import month_bounds
 from services.audit.report.monthly import monthly_report
-from services.audit.views import quality as quality_view
+from services.audit.views.quality import Figures, quality_figures
 from services.kernel.deps import runtime
 from services.kernel.runtime import Runtime
 
@@ -47,8 +47,10 @@ async def monthly(
         raise ParameterRuleViolation("path", "month", "report.future_month", f"{month} has not started yet",
                                      f"{month} 尚未开始")
 
-    async def quality(division: str | None, as_of: datetime) -> dict:
-        return await quality_view.quality(archive, division, as_of)
+    figures = Figures.of(rt)
+
+    async def quality(division: str | None, as_of: datetime) -> dict:  # the incremental figures, as GET /quality
+        return await quality_figures(figures, archive, division, as_of)
 
     report = await monthly_report(quality, frozen.reports(rt), month, scope, moment)
     name = re.sub(r"[^\w.-]", "_", f"report-{month}-{scope or 'all'}")
