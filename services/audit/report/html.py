@@ -84,7 +84,7 @@ def page(report: dict[str, Any]) -> str:
              f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>",
              f"<p>{escape(report.get('as_of_text') or '')}；{escape(report.get('previous_text') or '')}{escape(frozen)}</p>"]
     labels = report.get("target_labels", {})
-    targets = "".join(f"<tr><td>{escape(labels.get(k, k))}</td><td class=n>≥ {_fmt(v)}</td></tr>"
+    targets = "".join(f"<tr><td>{escape(labels.get(k, k))}</td><td class=n>≥ {v:.0%}</td></tr>"
                       for k, v in report["targets"].items())
     parts.append(f"<section><h2>目标</h2><p>排名按各项比率对目标的达标程度（比率 ÷ 目标，最高 100%，取平均），"
                  f"未达标的比率标红。</p><table><tr><th>指标</th><th>目标</th></tr>{targets}</table></section>")
