@@ -17,6 +17,7 @@ worklist was taken at).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from collections import Counter
@@ -238,25 +239,36 @@ class Worklist:
         return counted
 
     async def page(self, cursor: str | None, limit: int = PAGE_DEFAULT, total: int | None = None) -> dict[str, Any]:
-        """``{total, items, next_cursor}`` (next_cursor None on the last page); ``total`` when already counted."""
+        """``{total, items, next_cursor}`` (next_cursor None on the last page); ``total`` when already counted.
+        The count runs beside the page's own read (two queries in flight, not one after the other)."""
         start = self.decode(cursor)
         exact_each_time = total is not None or all(segment.one_per_document for segment in self.segments)
-        if total is None:
-            carried = start.total if start is not None else None
-            total = carried if carried is not None else await self.total()
+        carried = start.total if start is not None else None
+        counting = None if total is not None or carried is not None else asyncio.ensure_future(self.total())
+        try:
+            items, last, more = await self._items_after(start, limit)
+        except BaseException:
+            if counting is not None:
+                counting.cancel()
+            raise
+        counted = total if total is not None else carried if carried is not None else await counting
+        next_cursor = None
+        if more and last is not None:
+            next_cursor = encode_cursor(Position(last.segment, last.keys, last.index,
+                                                 None if exact_each_time else counted))
+        return {**self.extra, "total": counted, "items": items, "next_cursor": next_cursor}
+
+    async def _items_after(self, start: Position | None, limit: int) -> tuple[list[dict], Position | None, bool]:
+        """Up to ``limit`` items after ``start``, the last one's position, and whether any item follows."""
         items: list[dict] = []
         last: Position | None = None
-        next_cursor: str | None = None
         async with aclosing(self.walk(start, chunk=min(limit + 1, self.chunk))) as walked:
             async for position, item in walked:
                 if len(items) >= limit:
-                    assert last is not None
-                    carried = None if exact_each_time else total
-                    next_cursor = encode_cursor(Position(last.segment, last.keys, last.index, carried))
-                    break
+                    return items, last, True
                 items.append(item)
                 last = position
-        return {**self.extra, "total": total, "items": items, "next_cursor": next_cursor}
+        return items, last, False
 
 
 async def _walked(worklist: Worklist) -> int:
