@@ -73,3 +73,15 @@ def test_the_overdue_rule_is_one_rule_day_by_day():
         assert overdue_for_inspection(unit, cycles, day) == bool(inspections_due(unit, cycles, day)) == (due < day)
     assert earliest_due({**unit, "status": "suspended"}, cycles) is None
     assert not overdue_for_inspection({**unit, "status": "suspended"}, cycles, date(2027, 1, 1))
+
+
+def test_a_month_closes_at_its_last_beijing_instant_plus_the_grace():
+    """Events of the month's last minutes still reach the archive and the figures: the month is published after
+    YBSS_AUDIT_REPORT_FREEZE_GRACE_MINUTES (default 60), not at midnight."""
+    from datetime import datetime, timezone
+
+    from services.audit.report.monthly import closed
+
+    assert not closed("2026-11", datetime(2026, 11, 30, 16, 30, tzinfo=timezone.utc))  # 00:30 on 1 December
+    assert closed("2026-11", datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc))
+    assert not closed("2026-12", datetime(2026, 12, 3, tzinfo=timezone.utc))
