@@ -85,3 +85,46 @@ def test_a_month_closes_at_its_last_beijing_instant_plus_the_grace():
     assert not closed("2026-11", datetime(2026, 11, 30, 16, 30, tzinfo=timezone.utc))  # 00:30 on 1 December
     assert closed("2026-11", datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc))
     assert not closed("2026-12", datetime(2026, 12, 3, tzinfo=timezone.utc))
+
+
+class Reports:
+    """Just enough of the monthly_reports collection."""
+
+    def __init__(self):
+        self.documents = {}
+
+    async def find_one(self, query):
+        return self.documents.get(query["_id"])
+
+    async def insert_one(self, document):
+        self.documents[document["_id"]] = document
+
+    async def replace_one(self, query, document, upsert=False):
+        self.documents[query["_id"]] = {**document, "_id": query["_id"]}
+
+
+def test_the_running_month_asks_for_one_quality_answer_and_shows_last_months_corrections():
+    import asyncio
+    from datetime import datetime, timedelta, timezone
+
+    from services.audit.report.monthly import RECHECK, monthly_report
+
+    asked, persons = [], {"2026-11": 10}
+
+    async def quality(scope, as_of):
+        asked.append(as_of)
+        month = "2026-11" if as_of.month == 11 else "now"  # November's end, or today
+        return figures(as_of.isoformat(), **{"532503001": township("文澜街道", persons.get(month, 12), None)})
+
+    store, now = Reports(), datetime(2026, 12, 3, 4, 0, tzinfo=timezone.utc)
+    asyncio.run(monthly_report(quality, store, "2026-11", "532503", now))  # November published: 10 persons
+    persons["2026-11"] = 11  # a November event reaches the figures late
+    asked.clear()
+    report = asyncio.run(monthly_report(quality, store, "2026-12", "532503", now))
+    assert len(asked) == 2 and report["corrections"][0]["difference"] == 1  # now, and November rechecked
+    asked.clear()
+    again = asyncio.run(monthly_report(quality, store, "2026-12", "532503", now + RECHECK / 2))
+    assert len(asked) == 1 and again["corrections"] == report["corrections"]  # the recheck is kept a while
+    asked.clear()
+    asyncio.run(monthly_report(quality, store, "2026-12", "532503", now + RECHECK + timedelta(seconds=1)))
+    assert len(asked) == 2

@@ -7,8 +7,8 @@ to the month is not written here but shown in the next month's report (model.cor
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Awaitable, Callable
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
@@ -48,3 +48,17 @@ async def publish(collection: AsyncCollection, month: str, scope: str | None, re
     except DuplicateKeyError:
         return await published(collection, month, scope) or document
     return document
+
+
+async def rechecked(collection: AsyncCollection, month: str, scope: str | None, now: datetime,
+                    max_age: timedelta | None, figures: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+    """A published month's figures as they stand now, recomputed unless a recheck younger than ``max_age`` is kept
+    (a document of its own beside the published one, which is never touched)."""
+    key_of = key(month, scope) + "|recheck"
+    if max_age is not None:
+        kept = await collection.find_one({"_id": key_of})
+        if kept is not None and now - kept["at"] < max_age:
+            return kept["figures"]
+    current = kept_figures(await figures())
+    await collection.replace_one({"_id": key_of}, {"at": now, "figures": current}, upsert=True)
+    return current
