@@ -195,6 +195,10 @@ async def test_rental_lifecycle_group_rental_and_unchecked_rentals(address_clien
     unchecked = await house_client.get("/v1/houses/unchecked-rentals", params={"as_of": "2026-11-20"},
                                        headers=supervisor)
     assert rental["rental_id"] in [r["rental_id"] for r in unchecked.json()["items"]]
+    exported = await house_client.get("/v1/houses/unchecked-rentals", params={"as_of": "2026-11-20", "format": "csv"},
+                                      headers=supervisor)  # the whole worklist as a file, one row per rental
+    assert exported.status_code == 200 and exported.text.splitlines()[0].lstrip("\ufeff").startswith("house_id,")
+    assert sum(rental["rental_id"] in line for line in exported.text.splitlines()) == 1
     checked = await house_client.post(f"/v1/houses/{house['house_id']}/checks", headers=police_headers, json={
         "checked_on": "2026-11-03", "anyone_home": True, "remark": "租客信息与登记一致"})
     assert checked.status_code == 201, checked.text
