@@ -8,7 +8,10 @@ in a fresh namespace on the real Kafka and MongoDB-compatible server, and per ru
    sends) POSTed to /v1/ingest/{agency}/batches in batches of ``--batch`` (at most 10,000); the clock stops
    when every batch is answered AND every projection above has checkpointed every accepted person.
 2. **HTTP route** — ``--api-persons`` POST /v1/persons from 50 clients (closed loop), same stop rule.
-3. **Raw baseline, same run** — the person events this run stored, read back and written again with
+3. **Registry path alone** (``--registry``, in this process, no Kafka): the person registry's ingest applier on the
+   real database, ``--registry`` creates answered one by one (16 at a time, as the consumer did) and then in bulk
+   (``services.kernel.ingest_batch.apply_many``, 200 at a time) — the step this path batches, measured alone.
+4. **Raw baseline, same run** — the person events this run stored, read back and written again with
    ``insert_many`` (1,000 per call) into a scratch collection: the same documents, no rules, no consumers.
 
 Reports the medians of ``--runs`` runs and each rate as a ratio of the raw baseline; writes
@@ -22,6 +25,7 @@ import asyncio
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -37,7 +41,7 @@ os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (serv
 import httpx  # noqa: E402
 
 from bench.common import machine  # noqa: E402
-from bench.ingest_import import free_port, spawn, wait_ready  # noqa: E402
+from bench.ingest_import import free_port, wait_ready  # noqa: E402
 from contracts.identity import check_character  # noqa: E402
 from services.ingest.config import agencies  # noqa: E402
 from services.kernel.auth import mint_token  # noqa: E402
@@ -54,6 +58,13 @@ SERVICES = ("person", "ingest", "house", "unit", "audit")
 READ_MODELS = (("person", "person-registry"), ("person", "person-whereabouts"), ("person", "person-watch"),
                ("house", "house-occupants"), ("unit", "unit-persons"), ("audit", "audit-archive"))
 EPOCH = date(1930, 1, 1)
+
+
+def spawn(module: str, port: int, logs: Path | None) -> subprocess.Popen:
+    """A service as its own process; its log in ``logs`` when given (else dropped)."""
+    out = open(logs / f"{module}.log", "w") if logs else subprocess.DEVNULL
+    return subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env={**os.environ, "YBSS_PORT": str(port)},
+                            stdout=out, stderr=subprocess.STDOUT)
 
 
 def citizen(i: int) -> tuple[str, date, str]:
@@ -181,9 +192,79 @@ async def one_run(args, run_index: int, clients: dict, models: ReadModels, base_
                                 "records_per_s": round(posted["accepted"] / wall, 1)}
         base_count += posted["accepted"]
         print(json.dumps(result["http_route"]), flush=True)
+    if args.registry:
+        result["registry_path"] = await registry_path(mongo, settings, args.registry, 10_000_000 + run_index * 100_000)
+        print(json.dumps(result["registry_path"]), flush=True)
     result["raw_insert_many"] = await raw_baseline(mongo, settings)
     print(json.dumps(result["raw_insert_many"]), flush=True)
     return result, base_count
+
+
+async def registry_path(mongo, settings, count: int, offset: int) -> dict:
+    """The registry's answer to ``count`` agency creates: IngestApplier.apply one by one vs apply_many in bulk."""
+    from contracts.ingest import IngestCommand, IngestRecord, content_hash
+    from services.kernel.claims import MongoClaims
+    from services.kernel.eventstore import EventStore
+    from services.kernel.ingest import IngestApplier
+    from services.kernel.ingest_batch import apply_many
+    from services.person.application import PersonService
+    from services.person.ingest import HANDLERS
+
+    from pymongo import AsyncMongoClient, monitoring
+
+    class Trips(monitoring.CommandListener):
+        """Database round trips: what the bulk path saves, whatever the machine's load."""
+        count = 0
+
+        def started(self, event) -> None:
+            Trips.count += 1
+
+        def succeeded(self, event) -> None:
+            pass
+
+        def failed(self, event) -> None:
+            pass
+
+    mongo = AsyncMongoClient(settings.mongodb_uri, tz_aware=True, event_listeners=[Trips()])
+    db = mongo[settings.database_name("registrybench")]  # no relay or consumer reads it: the registry step alone
+    store = EventStore(mongo, db)
+    await store.ensure_indexes()
+    applier = IngestApplier("person", db, MongoClaims(db), {"person": HANDLERS[0]},
+                            PersonService(store, MongoClaims(db), addresses=None))
+    run = uuid.uuid4().hex[:6]
+
+    def commands(low: int) -> list:
+        made = []
+        for i in range(low, low + count):
+            raw = agency_record(i, run)
+            record = IngestRecord.model_validate(raw)
+            made.append(IngestCommand(agency=AGENCY, jurisdiction="532503", record=record,
+                                      content_hash=content_hash(record)))
+        return made
+
+    result = {}
+    one_by_one, gate = commands(offset), asyncio.Semaphore(16)
+
+    async def apply(command) -> str:
+        async with gate:
+            return (await applier.apply(command)).status
+
+    started, Trips.count = time.perf_counter(), 0
+    statuses = await asyncio.gather(*(apply(command) for command in one_by_one))
+    seconds = time.perf_counter() - started
+    result["one_by_one"] = {"accepted": statuses.count("accepted"), "seconds": round(seconds, 2),
+                            "records_per_s": round(count / seconds, 1), "round_trips_per_record": Trips.count / count}
+    bulk, accepted = commands(offset + count), 0
+    started, Trips.count = time.perf_counter(), 0
+    for low in range(0, count, 200):
+        answers = await apply_many(applier, bulk[low:low + 200])
+        accepted += sum(reply.status == "accepted" for reply in answers.values())
+    seconds = time.perf_counter() - started
+    result["bulk"] = {"accepted": accepted, "seconds": round(seconds, 2), "records_per_s": round(count / seconds, 1),
+                      "round_trips_per_record": Trips.count / count}
+    await mongo.close()
+    result["speedup"] = round(result["bulk"]["records_per_s"] / result["one_by_one"]["records_per_s"], 1)
+    return result
 
 
 def median_of(runs: list[dict], part: str) -> float | None:
@@ -196,7 +277,10 @@ async def main(args) -> dict:
     result: dict = {"namespace": settings.namespace, "machine": machine(), "persons_per_run": args.persons,
                     "batch": args.batch, "api_persons_per_run": args.api_persons, "runs": []}
     ports = {name: free_port() for name in SERVICES}
-    processes = [spawn(f"services.{name}", port) for name, port in ports.items()]
+    logs = Path(args.logs) if args.logs else None
+    if logs:
+        logs.mkdir(parents=True, exist_ok=True)
+    processes = [spawn(f"services.{name}", port, logs) for name, port in ports.items()]
     agency_token = mint_token(AGENCY, "agency", agencies()[AGENCY].jurisdiction, settings, channel="agency")
     police_token = mint_token("bench-police", "police", "532503", settings)
     mongo = mongo_client(settings)
@@ -226,6 +310,13 @@ async def main(args) -> dict:
             await drop_namespace(settings)
         await mongo.close()
     raw = median_of(result["runs"], "raw_insert_many")
+    for part in ("registry_path",):
+        values = [run[part] for run in result["runs"] if part in run]
+        if values:
+            for way in ("one_by_one", "bulk"):
+                rate = round(statistics.median(value[way]["records_per_s"] for value in values), 1)
+                result[f"registry_{way}_records_per_s_median"] = rate
+                result[f"registry_{way}_ratio_to_raw_insert_many"] = round(rate / raw, 3) if raw else None
     for part in ("agency_batches", "http_route"):
         rate = median_of(result["runs"], part)
         result[f"{part}_records_per_s_median"] = rate
@@ -242,7 +333,9 @@ if __name__ == "__main__":
     parser.add_argument("--batch", type=int, default=10_000, help="records per agency batch (at most 10,000)")
     parser.add_argument("--api-persons", type=int, default=1_000, help="persons per run through POST /v1/persons")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--registry", type=int, default=2_000, help="creates per run through the registry path alone")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds a run may take")
     parser.add_argument("--keep", action="store_true", help="keep the namespace's topics and databases")
+    parser.add_argument("--logs", help="a folder for the services' logs (dropped otherwise)")
     summary = asyncio.run(main(parser.parse_args()))
     print(json.dumps({key: value for key, value in summary.items() if key != "runs"}, ensure_ascii=False, indent=2))
