@@ -41,6 +41,9 @@ class _Cursor:
     def __init__(self, documents: list[dict]) -> None:
         self._documents = documents
 
+    def hint(self, index: Any) -> "_Cursor":
+        return self
+
     def __aiter__(self):
         async def iterate():
             for document in self._documents:
@@ -71,6 +74,10 @@ class FakeCollection:
 
     def find(self, query: dict, *args: Any, **kwargs: Any) -> _Cursor:
         return _Cursor([copy.deepcopy(d) for d in self._candidates(query) if _matches(d, query)])
+
+    async def insert_one(self, document: dict, **kwargs: Any) -> None:
+        assert document["_id"] not in self.documents, f"duplicate key {document['_id']}"
+        self.documents[document["_id"]] = copy.deepcopy(document)
 
     async def update_one(self, query: dict, update: dict, upsert: bool = False, **kwargs: Any) -> None:
         document = self.documents.get(query["_id"])
@@ -109,6 +116,10 @@ class FakeFigures:
     @property
     def counters(self) -> FakeCollection:
         return self.collections["counters"]
+
+    @property
+    def pending(self) -> FakeCollection:
+        return self.collections["pending"]
 
     @property
     def records(self) -> FakeCollection:

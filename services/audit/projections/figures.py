@@ -8,8 +8,11 @@ anyway: the same timeline gives the same steps), a gap is never applied, a failu
 Per event: the stream's record is folded one step (its ``evolve``), its facts on the event's Beijing day go into
 its timeline, and its day steps are recomputed (domain.daybook) — with every record whose figures depend on
 it when it is an address (a person at a door plate retired, a room on a late building, a road whose community
-arrives after its plates). The difference of old and new steps is added to the counters: one document per
-(scope, child, day) and per (scope, child, month), ``m.<metric>`` each.
+arrives after its plates). The difference of old and new steps is stored as the event's *pending* document
+(an insert: partitions applied in concurrent transactions never conflict over it); the compactor (a background
+task of the audit service, services/audit/compactor.py) folds pending documents into the counters — one
+document per (scope, child, day) and per (scope, child, month), ``m.<metric>`` each — and readers add what is
+still pending, so an answer never waits for it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 
 from contracts.contexts import names
 from services.audit.domain.daybook import (Addresses, Key, decode, difference, encode, group_steps, record_day,
@@ -31,6 +34,10 @@ NAME = "audit-figures"
 RECORDS = "records"  #: one per stream: folded state, timeline, steps, the addresses it depends on
 GROUPS = "groups"  #: one per duplicate key: its members' timelines and steps
 COUNTERS = "counters"  #: (scope, child, day) and (scope, child, month) sums of steps' changes
+PENDING = "pending"  #: each event's changes until the compactor folds them into the counters
+LINKS = "links"  #: one per address code records depend on, written by both sides (see ``touch``)
+BY_CODE = [("code", ASCENDING)]  #: (no hints: a rebuild builds these indexes after its load)
+BY_REF = [("refs", ASCENDING)]
 MAX_CHAIN = 6  #: room → door plate → road → ... → community: how far an address's hierarchy is followed
 
 
@@ -66,9 +73,21 @@ def add(totals: dict[tuple[str, Key], Counter], changes: dict[tuple[str, Key], C
         totals.setdefault(where, Counter()).update(delta)
 
 
+async def touch(tx: ProjectionTx, codes: list[str]) -> None:
+    """Write skew guard: a record reading an address and that address's event looking for the records on it run in
+    concurrent transactions (different partitions); neither sees the other's uncommitted write, so the record
+    could stay computed without the address forever. Both write the address's link document, so the two
+    transactions conflict and the runner retries the loser against the committed state (as the address replica
+    does with a road's document)."""
+    links = tx.collection(LINKS)
+    for code in codes:
+        await links.update_one({"_id": code}, {"$inc": {"n": 1}}, upsert=True, session=tx.session)
+
+
 async def recompute(tx: ProjectionTx, documents: list[dict[str, Any]], known: dict[str, list],
-                    totals: dict[tuple[str, Key], Counter]) -> None:
-    """New steps for these records; their changes into ``totals``; their groups brought along."""
+                    totals: dict[tuple[str, Key], Counter], own: dict[str, Any]) -> None:
+    """New steps for these records; their changes into ``totals``; their groups brought along when a membership
+    changed. ``own``: the fields of the first record (the event's) written with its steps, in one update."""
     direct = {address_of(d["kind"], entry[1]) for d in documents for entry in d["timeline"]}
     addresses = await load_addresses(tx, {c for c in direct if c}, known)
     groups_touched: dict[str, dict[str, list]] = defaultdict(dict)
@@ -80,10 +99,16 @@ async def recompute(tx: ProjectionTx, documents: list[dict[str, Any]], known: di
             refs = referenced(document["kind"], document["timeline"], addresses)
         new, memberships = steps(document["kind"], document["timeline"], document["collector"], addresses, refs)
         add(totals, difference(decode(document.get("steps")), new))
+        stored = {group: [[day, [list(k) for k in keys] if keys else None] for day, keys in timeline]
+                  for group, timeline in memberships.items()}
         for group in {*document.get("groups", []), *memberships}:
-            groups_touched[group][document["_id"]] = [[day, keys] for day, keys in memberships.get(group, [])]
-        await records.update_one({"_id": document["_id"]}, {"$set": {
-            "steps": encode(new), "refs": refs, "groups": sorted(memberships)}}, session=tx.session)
+            if (document.get("memberships") or {}).get(group) != stored.get(group):
+                groups_touched[group][document["_id"]] = stored.get(group, [])
+        await touch(tx, refs)
+        fields = {"steps": encode(new), "refs": refs, "groups": sorted(memberships), "memberships": stored}
+        await records.update_one({"_id": document["_id"]}, {"$set": {**fields, **(own if document is documents[0]
+                                                                                  else {})}},
+                                 upsert=True, session=tx.session)
     await regroup(tx, groups_touched, totals)
 
 
@@ -103,19 +128,45 @@ async def regroup(tx: ProjectionTx, touched: dict[str, dict[str, list]],
                                 upsert=True, session=tx.session)
 
 
-async def write_counters(tx: ProjectionTx, totals: dict[tuple[str, Key], Counter]) -> None:
-    counters = tx.collection(COUNTERS)
-    merged: dict[tuple[str, str, str, str | None], Counter] = defaultdict(Counter)
-    for (day, (scope, child)), delta in totals.items():
-        merged[(scope, child, day[:7], day)].update(delta)
-        merged[(scope, child, day[:7], None)].update(delta)
-    for (scope, child, month, day), delta in sorted(merged.items(), key=lambda item: str(item[0])):
-        increments = {f"m.{metric_field(metric)}": int(n) for metric, n in delta.items() if n}
-        if increments:
-            await counters.update_one(
-                {"_id": f"{scope}|{child}|{day or month}"},
-                {"$inc": increments, "$setOnInsert": {"scope": scope, "child": child, "month": month, "day": day}},
-                upsert=True, session=tx.session)
+async def write_pending(tx: ProjectionTx, totals: dict[tuple[str, Key], Counter]) -> None:
+    """The event's changes as one new document: an insert never conflicts with another partition's transaction,
+    where an increment of the province's counter by every partition at once would (the compactor folds them)."""
+    deltas = [[scope, child, day, sorted((metric, int(n)) for metric, n in delta.items() if n)]
+              for (day, (scope, child)), delta in sorted(totals.items()) if any(delta.values())]
+    if deltas:
+        await tx.collection(PENDING).insert_one(
+            {"_id": str(tx.envelope.event_id), "scopes": sorted({d[0] for d in deltas}), "deltas": deltas},
+            session=tx.session)
+
+
+def counter_increments(pending: list[dict[str, Any]]) -> dict[str, tuple[dict[str, Any], dict[str, int]]]:
+    """{counter _id: (its identity, increments)} of pending documents: each change counts on its day and month."""
+    merged: dict[str, tuple[dict[str, Any], Counter]] = {}
+    for document in pending:
+        for scope, child, day, pairs in document["deltas"]:
+            for period, identity in ((day, {"day": day}), (day[:7], {"day": None})):
+                key = f"{scope}|{child}|{period}"
+                if key not in merged:
+                    merged[key] = ({"scope": scope, "child": child, "month": day[:7], **identity}, Counter())
+                merged[key][1].update(dict(pairs))
+    return {key: (identity, {f"m.{metric_field(m)}": n for m, n in delta.items() if n})
+            for key, (identity, delta) in merged.items()}
+
+
+async def compact(counters, pending, limit: int = 2000) -> int:
+    """Fold up to ``limit`` pending documents into the counters and remove them, in one transaction (the only
+    writer of counters, so it conflicts with no partition); returns how many were folded."""
+    batch = [document async for document in pending.find({}, {"deltas": 1}).sort("_id", 1).limit(limit)]
+    if not batch:
+        return 0
+    operations = [UpdateOne({"_id": key}, {"$inc": increments, "$setOnInsert": identity}, upsert=True)
+                  for key, (identity, increments) in counter_increments(batch).items() if increments]
+    async with pending.database.client.start_session() as session:
+        async with await session.start_transaction():
+            if operations:
+                await counters.bulk_write(operations, ordered=False, session=session)
+            await pending.delete_many({"_id": {"$in": [document["_id"] for document in batch]}}, session=session)
+    return len(batch)
 
 
 async def count_event(tx: ProjectionTx) -> None:
@@ -135,20 +186,23 @@ async def count_event(tx: ProjectionTx) -> None:
         document["timeline"], local_day(envelope.recorded_at).isoformat(), record_facts, division or ""))
     own = {"state": state, "division": division, "timeline": document["timeline"], "kind": document["kind"],
            "collector": document["collector"], "version": envelope.version}
+    known: dict[str, list] = {}
     if envelope.stream_type in ADDRESS_TYPES and record_facts.get("code"):
         own["code"] = record_facts["code"]
-    await records.update_one({"_id": envelope.stream_id}, {"$set": own}, upsert=True, session=tx.session)
+        known[own["code"]] = document["timeline"]  # itself, as it is now (written below with its steps)
     targets = [document]
     if own.get("code"):  # everything hanging on this address, or under it
+        await touch(tx, [own["code"]])
         targets += [d async for d in records.find({"refs": own["code"], "_id": {"$ne": envelope.stream_id}},
                                                   {"state": 0}, session=tx.session)]
     totals: dict[tuple[str, Key], Counter] = {}
-    await recompute(tx, targets, {}, totals)
-    await write_counters(tx, totals)
+    await recompute(tx, targets, known, totals, own)
+    await write_pending(tx, totals)
 
 
-figures = Projection(NAME, sources=list(names()), collections=[RECORDS, GROUPS, COUNTERS])
+figures = Projection(NAME, sources=list(names()), collections=[RECORDS, GROUPS, COUNTERS, PENDING, LINKS])
 figures.handlers = _EveryEventType(count_event)
-figures.index(RECORDS, [("code", ASCENDING)], sparse=True)
-figures.index(RECORDS, [("refs", ASCENDING)])
+figures.index(RECORDS, BY_CODE)
+figures.index(RECORDS, BY_REF)
 figures.index(COUNTERS, [("scope", ASCENDING), ("month", ASCENDING), ("day", ASCENDING)])
+figures.index(PENDING, [("scopes", ASCENDING)])

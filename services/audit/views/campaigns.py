@@ -13,7 +13,8 @@ from services.audit.domain.history import state_of
 from services.audit.domain.rectification import correcting_event
 from services.audit.domain.metrics import address_lookup, community_of, facts
 from services.audit.domain.sampling import Candidate
-from services.audit.views.archive import records_as_of, stream
+from services.audit.views.archive import stream
+from services.audit.views.audit_streams import audit_streams
 from services.audit.views.records import records
 from services.kernel.errors import ConcurrencyConflict
 from services.kernel.logging import get_logger
@@ -45,7 +46,7 @@ async def candidates(archive: AsyncCollection, division_code: str, entity_types:
 async def campaigns_as_of(archive: AsyncCollection, as_of: datetime, division_code: str | None = None
                           ) -> list[dict[str, Any]]:
     """Every campaign's folded state as of a time (campaigns are archived like any other stream)."""
-    grouped = await records_as_of(archive, as_of, None, ["Campaign"])
+    grouped = await audit_streams(archive, "Campaign", as_of)
     states = [state_of(documents)[1] for documents in grouped.values()]
     if not division_code:
         return states

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.read_concern import ReadConcern
 
 from contracts import divisions
 
@@ -22,8 +23,8 @@ from services.audit.domain.daybook import WHOLE, at
 from services.audit.domain.history import state_of
 from services.audit.domain.metrics import (DUPLICATE_METRICS, ENTITY_OF, address_lookup, by_collector, finish,
                                            local_day, sub_division, tally)
-from services.audit.projections.figures import COUNTERS, NAME, RECORDS, metric_name
-from services.audit.views.archive import records_as_of
+from services.audit.projections.figures import COUNTERS, NAME, PENDING, RECORDS, metric_name
+from services.audit.views.audit_streams import audit_streams
 from services.audit.views.campaigns import campaigns_as_of
 from services.audit.views.records import records
 from services.kernel.runtime import Runtime
@@ -41,19 +42,20 @@ class Figures:
 
     counters: AsyncCollection
     records: AsyncCollection
+    pending: AsyncCollection
 
     @classmethod
     def of(cls, rt: Runtime) -> "Figures":
-        return cls(rt.read_model(NAME, COUNTERS), rt.read_model(NAME, RECORDS))
+        return cls(rt.read_model(NAME, COUNTERS), rt.read_model(NAME, RECORDS), rt.read_model(NAME, PENDING))
 
 
 async def baselines(archive: AsyncCollection, as_of: datetime, division_code: str | None) -> dict[str, dict[str, int]]:
     """{division: {metric: baseline}} as of the time, for divisions inside ``division_code``."""
-    grouped = await records_as_of(archive, as_of, division_code, ["CollectionBaseline"])
     table: dict[str, dict[str, int]] = defaultdict(dict)
-    for documents in grouped.values():
+    for documents in (await audit_streams(archive, "CollectionBaseline", as_of)).values():
         _, state = state_of(documents)
-        table[state["division_code"]][state["metric"]] = state["value"]
+        if state.get("division_code", "").startswith(division_code or ""):
+            table[state["division_code"]][state["metric"]] = state["value"]
     return dict(table)
 
 
@@ -64,14 +66,20 @@ def with_rates(values: dict[str, Any], baseline: dict[str, int]) -> dict[str, An
     return {**values, **rates, "baselines": baseline}
 
 
-async def counted(counters: AsyncCollection, scope: str, as_of: datetime) -> dict[str, Counter]:
-    """{child: summed counters} of a scope up to as_of's day: whole months before it, then its month's days."""
+async def counted(counters: AsyncCollection, pending: AsyncCollection, scope: str,
+                  as_of: datetime, session: Any = None) -> dict[str, Counter]:
+    """{child: summed counters} of a scope up to as_of's day: whole months before it, then its month's days, and
+    the changes the compactor has not folded in yet."""
     day = local_day(as_of).isoformat()
     query = {"scope": scope, "$or": [{"month": {"$lt": day[:7]}, "day": None},
                                      {"month": day[:7], "day": {"$lte": day}}]}
     children: dict[str, Counter] = defaultdict(Counter)
-    async for document in counters.find(query, {"child": 1, "m": 1}):
+    async for document in counters.find(query, {"child": 1, "m": 1}, session=session):
         children[document["child"]].update({metric_name(k): v for k, v in document.get("m", {}).items()})
+    async for document in pending.find({"scopes": scope}, {"deltas": 1}, session=session):
+        for delta_scope, child, delta_day, pairs in document["deltas"]:
+            if delta_scope == scope and delta_day <= day:
+                children[child].update(dict(pairs))
     return {child: +counter for child, counter in children.items() if +counter}
 
 
@@ -89,7 +97,10 @@ async def quality_figures(figures: Figures, archive: AsyncCollection, division_c
                           as_of: datetime) -> dict[str, Any]:
     """Everything a supervisor is judged on, for the division and each sub-division and collector."""
     scope = division_code or ""
-    children = await counted(figures.counters, scope, as_of)
+    # one snapshot for both reads: a compaction committing between them would move changes out of sight
+    async with figures.counters.database.client.start_session() as session:
+        async with await session.start_transaction(read_concern=ReadConcern("snapshot")):
+            children = await counted(figures.counters, figures.pending, scope, as_of, session)
     communities = [c for c in [*children, scope] if len(c) > 12]
     day = local_day(as_of).isoformat()
     places = {d["code"]: (entry[1].get("name") if (entry := at(d.get("timeline"), day)) else None)

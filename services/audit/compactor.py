@@ -1,0 +1,33 @@
+"""The figures' compactor: a background task of the audit service folding pending changes into the counters.
+
+Partitions write each event's changes as a document of its own (services/audit/projections/figures.py), so
+concurrent transactions never increment the same province or county counter; this task is the counters' only
+writer. Readers add what is still pending, so its pace changes how much a read sums, never what it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from pymongo.errors import PyMongoError
+
+from services.audit.projections.figures import COUNTERS, NAME, PENDING, compact
+from services.kernel.logging import get_logger
+from services.kernel.runtime import Runtime
+
+log = get_logger(__name__)
+IDLE_SECONDS = 0.5  #: pause when nothing is pending
+
+
+async def figures_compactor(rt: Runtime) -> None:
+    """Compact for as long as the service runs, on the live generation (a rebuild swaps it)."""
+    while True:
+        try:
+            folded = await compact(rt.read_model(NAME, COUNTERS), rt.read_model(NAME, PENDING))
+        except asyncio.CancelledError:
+            raise
+        except (PyMongoError, KeyError) as error:  # a conflict with another replica's compactor, an outage
+            log.info("figures compaction postponed", error=repr(error))
+            folded = 0
+        if not folded:
+            await asyncio.sleep(IDLE_SECONDS)
