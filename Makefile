@@ -64,6 +64,8 @@ bench: up
 	$(PY) bench/run.py
 	$(PY) bench/buildings.py
 	@test -f bench/parser_f1.py && $(PY) bench/parser_f1.py || true
+	@# A city of 50,000 persons (≈140,000 records): through today's HTTP commands at ≈10-20 records/s here that is
+	@# hours, not minutes, until the bulk initial-load path replaces the loader's transport (bench/README.md).
 	YBSS_BENCH_CITY_PERSONS=$${YBSS_BENCH_CITY_PERSONS:-50000} $(PY) bench/city.py
 
 # The real city (480,000 persons; YBSS_BENCH_CITY_PERSONS sets another size): generated, loaded through the

@@ -31,6 +31,7 @@ PROGRESS_FILE = "progress.jsonl"
 #: How long a record refused as "not visible yet" is sent again: another context's replica can lag minutes behind
 #: a load on a busy machine (a house naming its owner waits for the house service's copy of the person).
 RETRY_SECONDS = float(os.environ.get("YBSS_CITY_RETRY_SECONDS", "900"))
+NOT_FOUND_SECONDS = 120.0
 
 
 class Unresolved(Exception):
@@ -222,10 +223,12 @@ class Loader:
         return None
 
     async def _send(self, service: str, path: str, body: dict, role: str) -> Answer:
-        deadline, pause = time.monotonic() + RETRY_SECONDS, 0.25
+        started, pause = time.monotonic(), 0.25
         while True:
             answer = await self.transport.send(service, path, body, role)
-            if not answer.transient or time.monotonic() > deadline:
+            # a 404 of the record itself is given two minutes; a replica catching up (422) or 503, the full budget
+            budget = min(RETRY_SECONDS, NOT_FOUND_SECONDS) if answer.status == 404 else RETRY_SECONDS
+            if not answer.transient or time.monotonic() - started > budget:
                 return answer
             self.report.retries += 1
             await asyncio.sleep(pause)

@@ -3,6 +3,10 @@ kernel or the ingest gate) can replace the registries' HTTP commands without tou
 
 ``HttpTransport`` sends each record as the registry's own command (the same validation as any caller), as the
 development tokens of a county police officer and supervisor (local mode), or the tokens given.
+
+A bulk path fits the same interface: the loader keeps ``concurrency`` sends in flight, so a transport that
+gathers the concurrent ``send`` calls of one route into one batched request (and answers each call from its
+item of the batch) turns them into batches of that size without any change to the loader or its progress file.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ def forget(directory: Path, prefixes: tuple[str, ...]) -> int:
 @pytest.mark.timeout(1800)  # four registries in one process on a shared 2-core machine: a few minutes per load
 async def test_a_town_loads_to_its_truth_even_after_lost_answers_and_loading_again_changes_nothing(
         clients, settings, tmp_path: Path):
-    manifest = generate(tmp_path, persons=300, seed=11)
+    manifest = generate(tmp_path, persons=300, seed=11)  # ≈900 records
     truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
 
     # Crashes mid-load: the registries applied records whose answers never reached the progress file (persons,
