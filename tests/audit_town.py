@@ -93,7 +93,9 @@ def build(persons: int = 60, seed: int = 7, tag: str | None = None, county: str 
         stream = f"doorplate-{code}"
         day = r.randint(0, 4)
         town.add("Doorplate", stream, "DoorplateRegistered", DoorplateRegistered(
-            code=code, division_code=township, place_code=road, place_name="生成路", number=number,
+            # the road's own name, as the registry writes it: a plate naming its road otherwise would make every
+            # address replica depend on which of the two events it applied first (rebuild ≠ live)
+            code=code, division_code=township, place_code=road, place_name=f"生成路{road[-1]}", number=number,
             location={"type": "Point", "coordinates": [103.4, 23.4]} if n % 2 else None).model_dump(mode="json"),
             town.when(day), township)
         plates.append(code)
