@@ -102,9 +102,13 @@ async def main() -> dict:
     result: dict = {"persons": PERSONS, "namespace": settings.namespace, "concurrency": CONCURRENCY,
                     "machine": machine()}
     ports = {name: free_port() for name in SERVICES}
+    logs = Path(tempfile.gettempdir()) / f"ybss-{settings.namespace}-logs"  # kept: why a run stalled
+    logs.mkdir(exist_ok=True)
+    result["service_logs"] = str(logs)
     processes = {name: subprocess.Popen([sys.executable, "-m", f"services.{name}"], cwd=ROOT,
-                                        env={**os.environ, "YBSS_PORT": str(port)}, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL) for name, port in ports.items()}
+                                        env={**os.environ, "YBSS_PORT": str(port)},
+                                        stdout=open(logs / f"{name}.log", "ab"), stderr=subprocess.STDOUT)
+                 for name, port in ports.items()}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     directory = Path(tempfile.mkdtemp(prefix="ybss-city-"))
     try:
