@@ -68,25 +68,22 @@ def forget(directory: Path, prefixes: tuple[str, ...]) -> int:
     return len(lines) - len(kept)
 
 
-@pytest.mark.timeout(1800)  # four registries in one process on a shared 2-core machine: a few minutes per load
-async def test_a_town_loads_to_its_truth_even_after_lost_answers_and_loading_again_changes_nothing(
+@pytest.mark.timeout(1800)  # four registries in one process on a shared 2-core machine: minutes when it is busy
+async def test_a_town_loads_to_its_truth_after_lost_answers_and_loading_again_changes_nothing(
         clients, settings, tmp_path: Path):
+    """One town per namespace (two towns would share road names, so plates and houses): loaded through the
+    phase of links, then a crash that lost the answers of houses, units, tenants and employees the registries had
+    applied; the next run sends them again and each registry's duplicate rule names what it made (Kind.already,
+    Kind.done), so the town ends equal to its truth, and a further run sends nothing."""
     manifest = generate(tmp_path, persons=300, seed=11)  # ≈900 records
     truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
 
-    # Crashes mid-load: the registries applied records whose answers never reached the progress file (persons,
-    # houses, the legacy duplicate; then units, rentals, checks, tenants, employees, key persons). The next run
-    # sends them again, and each is recognised (its duplicate rule, or looked up) instead of applied twice.
-    first = await load(tmp_path, transport(clients, settings), concurrency=8, show_progress=False, until="homes")
+    first = await load(tmp_path, transport(clients, settings), concurrency=8, show_progress=False, until="links")
     assert first.rejected == 0, first.rejections
-    assert forget(tmp_path, ("p", "h", "q")) > 0
-    second = await load(tmp_path, transport(clients, settings), concurrency=8, show_progress=False, until="links")
-    assert second.rejected == 0, second.rejections
-    assert forget(tmp_path, ("u", "l", "k", "t", "e")) > 0
+    assert forget(tmp_path, ("h", "u", "t", "e")) > 0
     report = await load(tmp_path, transport(clients, settings), concurrency=8, show_progress=False)
     assert report.rejected == 0, report.rejections
     assert await figures_equal_truth(settings, truth) == []
 
     again = await load(tmp_path, transport(clients, settings), concurrency=8, show_progress=False)
     assert (again.sent, again.skipped, again.rejected) == (0, manifest["total"], 0)
-    assert await figures_equal_truth(settings, truth, deadline_s=10) == []
