@@ -91,13 +91,15 @@ class MongoLease:
         self._valid_until = sent + self.ttl.total_seconds() - self.guard
 
     async def acquire(self) -> bool:
-        """Take the lease if nobody holds it or its term is over; a new term gets the next fencing token."""
+        """Take the lease if nobody holds it, its term is over, or it is this holder's own: an acquire whose answer
+        was lost (a timeout under load) took the lease without learning its token, and waiting for that term to
+        run out would only lose the next answer the same way. A new term gets the next fencing token."""
         await self.collection.update_one(
             {"_id": self.name}, {"$setOnInsert": {"holder": None, "token": 0, "expires_at": _NEVER}}, upsert=True)
         sent = time.monotonic()
         now = await self._server_now()
         document = await self.collection.find_one_and_update(
-            {"_id": self.name, "$or": [{"expires_at": {"$lt": now}}, {"holder": None}]},
+            {"_id": self.name, "$or": [{"expires_at": {"$lt": now}}, {"holder": None}, {"holder": self.holder}]},
             {"$set": {"holder": self.holder, "expires_at": now + self.ttl, "acquired_at": now}, "$inc": {"token": 1}},
             return_document=ReturnDocument.AFTER,
         )
@@ -178,7 +180,8 @@ class LeasedRelay:
         """Campaign, lead while the lease holds, step down when it does not, campaign again; until cancelled."""
         try:
             while True:
-                if await self._attempt(self.lease.acquire):
+                # slow is fine: the term is measured from before the call, so a late answer only shortens it
+                if await self._attempt(self.lease.acquire, self.lease.ttl.total_seconds()):
                     log.info("relay lease acquired", context=self.relay.context, holder=self.lease.holder,
                              term=self.lease.token)
                     RELAY_LEADER.labels(self.relay.context).set(1)
@@ -200,7 +203,8 @@ class LeasedRelay:
                 done, _ = await asyncio.wait({relay_task}, timeout=max(0.0, timeout))
                 if done:
                     return  # run() only ends by raising: logged below, then the loop campaigns again
-                if not await self._attempt(self.lease.renew) and self.lease.token is None:
+                if not await self._attempt(self.lease.renew, max(self.renew_seconds, self.lease.remaining())) \
+                        and self.lease.token is None:
                     return  # another holder has the lease
         finally:
             relay_task.cancel()
@@ -219,10 +223,13 @@ class LeasedRelay:
         except Exception as error:  # noqa: BLE001 - a successor's copies are dropped by version anyway
             log.warning("relay flush on step-down failed", context=self.relay.context, error=repr(error))
 
-    async def _attempt(self, operation) -> bool:
-        """A lease call that reports False rather than raising while MongoDB is unreachable."""
+    async def _attempt(self, operation, seconds: float) -> bool:
+        """A lease call that reports False rather than raising while MongoDB is unreachable or too slow.
+
+        Under load a lease call can take seconds: cutting it at the renew interval (as before) lost the lease
+        and then every acquire, so a context's relay stopped publishing for as long as the load lasted."""
         try:
-            return await within(max(self.renew_seconds, 1.0), operation())
+            return await within(max(seconds, 1.0), operation())
         except asyncio.CancelledError:
             raise
         except Exception as error:  # noqa: BLE001 - the held() clock decides when an unrenewed term ends

@@ -49,6 +49,22 @@ async def test_lease_is_held_by_one_holder_and_passes_on_with_a_higher_token(set
     await client.close()
 
 
+async def test_an_acquire_whose_answer_was_lost_is_taken_again_by_the_same_holder_not_after_the_term(settings):
+    """Under load an acquire can take the lease and still time out for its caller: the holder must not then wait
+    for its own unknown term to end (the next acquire would time out the same way, and the relay never ran)."""
+    client = mongo_client(settings)
+    db = client[settings.database_name(f"lease{uuid.uuid4().hex[:6]}")]
+    lease = MongoLease.for_database(db, "relay", ttl_seconds=60.0, holder="pod-a")
+    other = MongoLease.for_database(db, "relay", ttl_seconds=60.0, holder="pod-b")
+    assert await lease.acquire()
+    lease.token = None  # the answer never arrived: the term is in MongoDB, unknown to its holder
+    assert await lease.acquire() and lease.held(), "its own lease is taken again at once"
+    assert lease.token == 2, "as a new term: whatever the lost term sent is fenced off by the token"
+    assert not await other.acquire(), "another holder still waits for the term to end"
+    await client.drop_database(db.name)
+    await client.close()
+
+
 def start_relay(settings, context: str) -> subprocess.Popen:
     env = {**os.environ, "YBSS_NAMESPACE": settings.namespace, "YBSS_RELAY_LEASE_TTL_SECONDS": str(TTL),
            "YBSS_RELAY_LEASE_RENEW_SECONDS": str(RENEW)}
