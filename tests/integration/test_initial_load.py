@@ -76,6 +76,11 @@ async def test_a_batch_is_answered_per_record_as_single_registrations_are_and_re
 
     assert status["accepted"] == 300 - len(wrong) and status["rejected"] == len(wrong), status
     refused = {row["record_id"]: row["reasons"] for row in status["rejected_records"]}
+    # records 60 and 61 share a number: they travel on different partitions, so either may be the one refused
+    pair = [records[60]["record_id"], records[61]["record_id"]]
+    assert sum(record in refused for record in pair) == 1, (pair, sorted(refused))
+    if pair[0] in refused:
+        records[60], records[61] = records[61], records[60]
     for index, fields in wrong.items():
         single = await stack["person"].post("/v1/persons", json=fields, headers=POLICE)
         assert single.status_code in (409, 422), single.text
