@@ -14,6 +14,7 @@ comparison or rollback.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,9 @@ class RebuildReport:
     events_per_second: float = 0.0
     round_trips: int = 0
 
+
+#: tries of a batch that conflicted with another partition's transaction before the rebuild gives up
+MAX_CONFLICT_RETRIES = 60
 
 async def rebuild(settings: Settings, context: str, projection: Projection, swap: bool = True,
                   show_progress: bool = False, limits: BatchLimits = REPLAY_LIMITS) -> RebuildReport:
@@ -127,10 +131,12 @@ async def _drain_partition(consumer: AIOKafkaConsumer, runner: ProjectionRunner,
         try:
             settled = await runner.apply_batch(pending)
         except Exception as error:  # noqa: BLE001 - a transient conflict is retried with the same records
-            if not is_infrastructure(error) or failures >= 10:
+            # partitions replayed together conflict on shared documents (a projection's group or link documents);
+            # on a loaded machine ten tries were not always enough: retry longer, jittered, so they fall apart
+            if not is_infrastructure(error) or failures >= MAX_CONFLICT_RETRIES:
                 raise
             failures += 1
-            await asyncio.sleep(0.2 * failures)
+            await asyncio.sleep(min(2.0, 0.1 * failures) * random.uniform(0.5, 1.5))
             continue
         failures = 0
         pending = pending[settled:]
