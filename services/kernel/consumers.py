@@ -93,18 +93,22 @@ class PartitionWorkers(ConsumerRebalanceListener):
                     self._work(tp), name=f"projection-{self.runner.projection.name}-{tp.topic}-{tp.partition}")
 
     async def _stop_workers(self, partitions: list[TopicPartition]) -> None:
+        """Every worker is told at once and waited for together: the grace is one grace, not one per partition
+        (a service's stop on a loaded machine took 5 s times its partitions, past its orchestrator's patience)."""
         for tp in partitions:
             self._stopping[tp].set()
-        for tp in partitions:
-            task = self.workers.pop(tp)
-            try:
-                await within(REVOKE_GRACE_SECONDS, asyncio.shield(task))
-            except asyncio.TimeoutError:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-            except Exception:  # noqa: BLE001 - a crashed worker was already logged
-                pass
-            self._stopping.pop(tp, None)
+        await asyncio.gather(*(self._stop_worker(tp) for tp in partitions))
+
+    async def _stop_worker(self, tp: TopicPartition) -> None:
+        task = self.workers.pop(tp)
+        try:
+            await within(REVOKE_GRACE_SECONDS, asyncio.shield(task))
+        except asyncio.TimeoutError:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        except Exception:  # noqa: BLE001 - a crashed worker was already logged
+            pass
+        self._stopping.pop(tp, None)
 
     async def _work(self, tp: TopicPartition) -> None:
         """Poll this partition, settle a prefix of what is pending, commit it, repeat."""

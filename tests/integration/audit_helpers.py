@@ -19,7 +19,7 @@ async def running_audit():
     from services.audit.app import build_app
 
     app = build_app()
-    manager = LifespanManager(app, startup_timeout=60, shutdown_timeout=30)
+    manager = LifespanManager(app, startup_timeout=60, shutdown_timeout=120)
     await manager.__aenter__()
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://audit")
     client.fastapi = app

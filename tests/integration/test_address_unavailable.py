@@ -97,7 +97,7 @@ async def outage_and_recovery(private_server, settings, police_headers):
     # groups, take partitions from the session's services and apply their events to the private database.
     app = create_app(SPEC, settings.model_copy(update={"mongodb_uri": private_server.uri,
                                                        "namespace": f"{settings.namespace}_outage"}))
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=120) as manager:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://address") as client:
             road = unique_name()
 

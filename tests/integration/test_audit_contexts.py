@@ -35,7 +35,7 @@ async def service(name: str):
     import importlib
 
     app = importlib.import_module(f"services.{name}.app").build_app()
-    manager = LifespanManager(app, startup_timeout=60, shutdown_timeout=30)
+    manager = LifespanManager(app, startup_timeout=60, shutdown_timeout=120)
     await manager.__aenter__()
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url=f"http://{name}")
     client.fastapi = app

@@ -42,7 +42,7 @@ async def person():
     from services.person.app import build_app
 
     app = build_app()
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=120) as manager:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://person") as client:
             yield client
 

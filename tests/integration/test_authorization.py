@@ -79,7 +79,7 @@ async def apps():
             if only and context.name not in only:
                 continue
             app = importlib.import_module(f"{context.module}.app").build_app()
-            manager = await stack.enter_async_context(LifespanManager(app, startup_timeout=90, shutdown_timeout=30))
+            manager = await stack.enter_async_context(LifespanManager(app, startup_timeout=90, shutdown_timeout=120))
             client = await stack.enter_async_context(
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url=f"http://{context.name}"))
             client.fastapi = app

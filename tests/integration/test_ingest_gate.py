@@ -46,7 +46,7 @@ COLLECTOR = bearer("GC-0001", "collector", "532503001")
 
 async def started(stack: AsyncExitStack, module: str, name: str) -> httpx.AsyncClient:
     app = __import__(f"services.{module}.app", fromlist=["build_app"]).build_app()
-    manager = await stack.enter_async_context(LifespanManager(app, startup_timeout=60, shutdown_timeout=30))
+    manager = await stack.enter_async_context(LifespanManager(app, startup_timeout=60, shutdown_timeout=120))
     client = await stack.enter_async_context(httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app),
                                                                base_url=f"http://{name}"))
     client.fastapi = app

@@ -47,7 +47,7 @@ async def services():
         clients = {}
         for name in sorted({service for service, _path, _params in LISTS}):
             app = __import__(f"services.{name}.app", fromlist=["build_app"]).build_app()
-            manager = await exits.enter_async_context(LifespanManager(app, startup_timeout=60, shutdown_timeout=30))
+            manager = await exits.enter_async_context(LifespanManager(app, startup_timeout=60, shutdown_timeout=120))
             clients[name] = await exits.enter_async_context(httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=manager.app), base_url=f"http://{name}", timeout=60))
         yield clients

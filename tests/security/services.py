@@ -26,7 +26,7 @@ async def running(*contexts: str):
         clients = {}
         for name in contexts:
             app = importlib.import_module(f"services.{name}.app").build_app()
-            manager = await stack.enter_async_context(LifespanManager(app, startup_timeout=90, shutdown_timeout=30))
+            manager = await stack.enter_async_context(LifespanManager(app, startup_timeout=90, shutdown_timeout=120))
             client = await stack.enter_async_context(
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url=f"http://{name}"))
             client.fastapi = app
