@@ -26,10 +26,12 @@ async def audit():
 
 
 async def until_total(client, auth, params: dict, total: int, timeout: float = 60) -> dict:
+    """Poll until the page holds ``total`` entries: the count and the page are two reads, so an entry archived
+    between them can make the total right while the page still lacks it."""
     deadline = time.monotonic() + timeout
     while True:
         page = (await client.get("/v1/audit/access", params=params, headers=auth)).json()
-        if page.get("total") == total or time.monotonic() > deadline:
+        if (page.get("total") == total and len(page.get("items", [])) == total) or time.monotonic() > deadline:
             return page
         await asyncio.sleep(0.2)
 

@@ -45,21 +45,11 @@ async def person_client():
     from services.person.app import build_app
 
     app = build_app()
-    try:
-        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=120) as manager:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app),
-                                         base_url="http://person") as client:
-                client.fastapi = app
-                yield client
-    except TimeoutError:
-        # Known and open (issue 22's closing note): after a whole loaded run this session-long service's stop
-        # sometimes outlasts 120 s. Said here, not failed: the session's end still cancels what it left running
-        # and fails the run if any of it is stuck for good (tests/conftest.py).
-        import asyncio
-        import sys
-
-        running = sorted(task.get_name() for task in asyncio.all_tasks() if not task.done())
-        sys.__stderr__.write(f"\nperson service stop outlasted 120 s; tasks still running: {running}\n")
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=120) as manager:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app),
+                                     base_url="http://person") as client:
+            client.fastapi = app
+            yield client
 
 
 def fresh_id(born: date | None = None, sex: str = "female", region: str = "532503") -> str:
