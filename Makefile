@@ -51,7 +51,7 @@ demo: up
 # The suite on an already running stack. pytest's exit 5 ("no tests ran") is a failure, said in words: make turns
 # every failing status into its own 2, so CI could not tell it apart otherwise.
 pytest: venv
-	@$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); status=$$?; \
+	@$(PY) -m pytest -q -p no:cacheprovider --durations=15 $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (exit 5); that is a failure" >&2; fi; \
 	exit $$status
 

@@ -1,4 +1,4 @@
-"""A generated town of 300 persons loaded into the real stack through the registries' own commands: every figure
+"""A generated town of 100 persons loaded into the real stack through the registries' own commands: every figure
 the registries hold equals the town's ground truth, loading again sends nothing, and answers lost in a crash
 (the progress file cut back) are found again without a second record."""
 
@@ -97,7 +97,7 @@ async def test_a_town_loads_to_its_truth_after_lost_answers_and_loading_again_ch
     phase of links, then a crash that lost the answers of houses, units, tenants and employees the registries had
     applied; the next run sends them again and each registry's duplicate rule names what it made (Kind.already,
     Kind.done), so the town ends equal to its truth, and a further run sends nothing."""
-    manifest = generate(tmp_path, persons=300, seed=11)  # ≈900 records
+    manifest = generate(tmp_path, persons=100, seed=11)  # ≈330 records, every planted problem at least once
     truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
 
     first = await load(tmp_path, transport(clients, own_settings), concurrency=8, show_progress=False, until="links")
