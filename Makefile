@@ -26,19 +26,19 @@ install: venv
 
 up: venv
 	$(STACK) up
-	$(PY) -m services.kernel.cli topics
-	$(PY) -m services.kernel.cli dev-keys
+	$(PY) -m services.kernel.operations.cli topics
+	$(PY) -m services.kernel.operations.cli dev-keys
 
 down:
-	-@test -x $(PY) && $(PY) -m services.kernel.cli stop || true
+	-@test -x $(PY) && $(PY) -m services.kernel.operations.cli stop || true
 	$(STACK) down
 
 status:
 	$(STACK) status
-	-@test -x $(PY) && $(PY) -m services.kernel.cli status || true
+	-@test -x $(PY) && $(PY) -m services.kernel.operations.cli status || true
 
 run: up
-	$(PY) -m services.kernel.cli run --stop-stack
+	$(PY) -m services.kernel.operations.cli run --stop-stack
 
 test: up
 	@$(MAKE) --no-print-directory pytest
@@ -46,7 +46,7 @@ test: up
 # A populated platform to look around in: a demo town of 2,000 persons loaded into the services `make run` started
 # in another terminal (or started here in the background; `make down` stops them). Again: nothing is added.
 demo: up
-	$(PY) -m services.kernel.cli city demo
+	$(PY) -m services.kernel.operations.cli city demo
 
 # The suite on an already running stack. pytest's exit 5 ("no tests ran") is a failure, said in words: make turns
 # every failing status into its own 2, so CI could not tell it apart otherwise.

@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 
 from bench import common
-from services.kernel.auth import mint_token
-from services.kernel.eventstore import EventStore
-from services.kernel.runtime import mongo_client
+from services.kernel.web.auth import mint_token
+from services.kernel.eventsourcing.eventstore import EventStore
+from services.kernel.messaging.runtime import mongo_client
 
 PORT = 18001
 OPEN_LOOP_SECONDS = 10
@@ -70,7 +70,7 @@ async def measure_api(settings, seconds: int, clients: int, port: int = PORT, se
     consumers = None
     if separate:  # the API process serves routes and the relay; a second process applies the projections
         env["YBSS_PROJECTION_CONSUMERS"] = "separate"
-        consumers = subprocess.Popen([sys.executable, "-m", "services.kernel.cli", "consume", "--context", "address"],
+        consumers = subprocess.Popen([sys.executable, "-m", "services.kernel.operations.cli", "consume", "--context", "address"],
                                      env={k: v for k, v in env.items() if k != "YBSS_PROJECTION_CONSUMERS"},
                                      stdout=log, stderr=subprocess.STDOUT, cwd=root)
     server = subprocess.Popen([sys.executable, "-m", "services.address"], env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -27,9 +27,9 @@ import bson
 from bench.common import RESULTS, ROOT
 from contracts.access import ACCESS_STREAM_TYPE
 from contracts.envelope import Actor, EventEnvelope
-from services.kernel.projection import BatchLimits, ProjectionRunner, physical_name
-from services.kernel.runtime import mongo_client
-from services.kernel.settings import get_settings
+from services.kernel.messaging.projection import BatchLimits, ProjectionRunner, physical_name
+from services.kernel.messaging.runtime import mongo_client
+from services.kernel.base.settings import get_settings
 
 TOWN = "532503001"
 POLICE = Actor(id="PC-0001", role="police", organisation_code="532503001", channel="app", client_ip="10.20.30.40")

@@ -22,8 +22,8 @@ from bench.common import RESULTS, machine, percentile
 from services.audit.archive import EVENTS, archive as archive_projection, archived
 from services.audit.projections.figures import COUNTERS, PENDING, RECORDS, compact, figures as figures_projection
 from services.audit.views.quality import Figures, quality_figures, refolded
-from services.kernel.runtime import mongo_client
-from services.kernel.settings import get_settings
+from services.kernel.messaging.runtime import mongo_client
+from services.kernel.base.settings import get_settings
 from tests.audit_town import build
 from tests.unit.figures_fakes import FakeFigures
 

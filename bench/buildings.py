@@ -23,15 +23,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("YBSS_NAMESPACE", f"bench{uuid.uuid4().hex[:8]}")
 os.environ.setdefault("YBSS_LOG_LEVEL", "WARNING")
-os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (services.kernel.devkeys)
+os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (services.kernel.base.devkeys)
 
 import httpx  # noqa: E402
 from asgi_lifespan import LifespanManager  # noqa: E402
 
 from services.address.app import build_app  # noqa: E402
-from services.kernel.auth import mint_token  # noqa: E402
-from services.kernel.namespaces import drop_namespace  # noqa: E402
-from services.kernel.settings import get_settings  # noqa: E402
+from services.kernel.web.auth import mint_token  # noqa: E402
+from services.kernel.operations.namespaces import drop_namespace  # noqa: E402
+from services.kernel.base.settings import get_settings  # noqa: E402
 
 SPEC = {"units": 20, "floors": 150, "rooms_per_floor": 999, "underground_floors": 10,
         "underground_rooms_per_floor": 999, "shop_fronts": 999}

@@ -49,8 +49,8 @@ from services.city.load import load  # noqa: E402
 from services.city.transport import HttpTransport, local_token  # noqa: E402
 from services.city.verify import differences, registry_figures  # noqa: E402
 from services.city.writer import read_chunk  # noqa: E402
-from services.kernel.runtime import mongo_client  # noqa: E402
-from services.kernel.settings import get_settings  # noqa: E402
+from services.kernel.messaging.runtime import mongo_client  # noqa: E402
+from services.kernel.base.settings import get_settings  # noqa: E402
 
 SERVICES = ("address", "person", "house", "unit", "audit")
 PERSONS = int(os.environ.get("YBSS_BENCH_CITY_PERSONS", "480000"))

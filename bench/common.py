@@ -13,7 +13,7 @@ from pathlib import Path
 
 from contracts.envelope import Actor, EventEnvelope
 from contracts.events import DomainEvent
-from services.kernel.projection import Projection, ProjectionTx
+from services.kernel.messaging.projection import Projection, ProjectionTx
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"

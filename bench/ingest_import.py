@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("YBSS_NAMESPACE", f"bench{uuid.uuid4().hex[:8]}")
 os.environ.setdefault("YBSS_LOG_LEVEL", "WARNING")
-os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (services.kernel.devkeys)
+os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (services.kernel.base.devkeys)
 
 import httpx  # noqa: E402
 
@@ -40,9 +40,9 @@ from contracts.identity import check_character  # noqa: E402
 from services.ingest.config import agencies  # noqa: E402
 from services.ingest.imports import admitted  # noqa: E402
 from services.ingest.sheets import columns, read_rows, template  # noqa: E402
-from services.kernel.auth import mint_token  # noqa: E402
-from services.kernel.namespaces import drop_namespace  # noqa: E402
-from services.kernel.settings import get_settings  # noqa: E402
+from services.kernel.web.auth import mint_token  # noqa: E402
+from services.kernel.operations.namespaces import drop_namespace  # noqa: E402
+from services.kernel.base.settings import get_settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 AGENCY = "mz-civil-affairs"

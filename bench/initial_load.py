@@ -10,7 +10,7 @@ in a fresh namespace on the real Kafka and MongoDB-compatible server, and per ru
 2. **HTTP route** — ``--api-persons`` POST /v1/persons from 50 clients (closed loop), same stop rule.
 3. **Registry path alone** (``--registry``, in this process, no Kafka): the person registry's ingest applier on the
    real database, ``--registry`` creates answered one by one (16 at a time, as the consumer did) and then in bulk
-   (``services.kernel.ingest_batch.apply_many``, 200 at a time) — the step this path batches, measured alone.
+   (``services.agency.ingest_batch.apply_many``, 200 at a time) — the step this path batches, measured alone.
 4. **Raw baseline, same run** — the person events this run stored, read back and written again with
    ``insert_many`` (1,000 per call) into a scratch collection: the same documents, no rules, no consumers.
 
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("YBSS_NAMESPACE", f"bench{uuid.uuid4().hex[:8]}")
 os.environ.setdefault("YBSS_LOG_LEVEL", "WARNING")
-os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (services.kernel.devkeys)
+os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (services.kernel.base.devkeys)
 
 import httpx  # noqa: E402
 
@@ -44,12 +44,12 @@ from bench.common import machine  # noqa: E402
 from bench.ingest_import import free_port, wait_ready  # noqa: E402
 from contracts.identity import check_character  # noqa: E402
 from services.ingest.config import agencies  # noqa: E402
-from services.kernel.auth import mint_token  # noqa: E402
-from services.kernel.generations import active_generation  # noqa: E402
-from services.kernel.namespaces import drop_namespace  # noqa: E402
-from services.kernel.projection import physical_name  # noqa: E402
-from services.kernel.runtime import mongo_client  # noqa: E402
-from services.kernel.settings import get_settings  # noqa: E402
+from services.kernel.web.auth import mint_token  # noqa: E402
+from services.kernel.messaging.generations import active_generation  # noqa: E402
+from services.kernel.operations.namespaces import drop_namespace  # noqa: E402
+from services.kernel.messaging.projection import physical_name  # noqa: E402
+from services.kernel.messaging.runtime import mongo_client  # noqa: E402
+from services.kernel.base.settings import get_settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 AGENCY = "mz-civil-affairs"
@@ -203,10 +203,10 @@ async def one_run(args, run_index: int, clients: dict, models: ReadModels, base_
 async def registry_path(mongo, settings, count: int, offset: int) -> dict:
     """The registry's answer to ``count`` agency creates: IngestApplier.apply one by one vs apply_many in bulk."""
     from contracts.ingest import IngestCommand, IngestRecord, content_hash
-    from services.kernel.claims import MongoClaims
-    from services.kernel.eventstore import EventStore
-    from services.kernel.ingest import IngestApplier
-    from services.kernel.ingest_batch import apply_many
+    from services.kernel.eventsourcing.claims import MongoClaims
+    from services.kernel.eventsourcing.eventstore import EventStore
+    from services.agency.ingest import IngestApplier
+    from services.agency.ingest_batch import apply_many
     from services.person.application import PersonService
     from services.person.ingest import HANDLERS
 

@@ -37,18 +37,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("YBSS_NAMESPACE", f"bench{uuid.uuid4().hex[:8]}")
 os.environ.setdefault("YBSS_LOG_LEVEL", "WARNING")
-os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (services.kernel.devkeys)
+os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (services.kernel.base.devkeys)
 
 import httpx  # noqa: E402
 
 from contracts import divisions  # noqa: E402
 from contracts.identity import check_character  # noqa: E402
-from services.kernel.auth import mint_token  # noqa: E402
-from services.kernel.generations import active_generation  # noqa: E402
-from services.kernel.namespaces import drop_namespace  # noqa: E402
-from services.kernel.projection import physical_name  # noqa: E402
-from services.kernel.runtime import mongo_client  # noqa: E402
-from services.kernel.settings import get_settings  # noqa: E402
+from services.kernel.web.auth import mint_token  # noqa: E402
+from services.kernel.messaging.generations import active_generation  # noqa: E402
+from services.kernel.operations.namespaces import drop_namespace  # noqa: E402
+from services.kernel.messaging.projection import physical_name  # noqa: E402
+from services.kernel.messaging.runtime import mongo_client  # noqa: E402
+from services.kernel.base.settings import get_settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 COUNTIES = sorted(code for code in divisions.registry().codes() if len(code) == 6)

@@ -24,7 +24,7 @@ os.environ.setdefault("YBSS_ENVIRONMENT", "local")
 from bench.common import RESULTS, percentile  # noqa: E402
 from services.audit.report import frozen  # noqa: E402
 from services.audit.report.model import COLUMNS, build  # noqa: E402
-from services.kernel.auth import mint_token  # noqa: E402
+from services.kernel.web.auth import mint_token  # noqa: E402
 
 SCOPES = {"5325": 13, "532503": 14, "532503001": 40}  #: scope → sub-divisions in its breakdown
 MONTH = "2026-10"

@@ -37,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("YBSS_NAMESPACE", f"bench{uuid.uuid4().hex[:8]}")
 os.environ.setdefault("YBSS_LOG_LEVEL", "WARNING")
-os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (services.kernel.devkeys)
+os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (services.kernel.base.devkeys)
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # noqa: E402
 from aiokafka.partitioner import DefaultPartitioner  # noqa: E402
@@ -45,14 +45,14 @@ from pymongo import ASCENDING, InsertOne, UpdateOne  # noqa: E402
 
 from bench import common  # noqa: E402
 from contracts.topics import events_topic  # noqa: E402
-from services.kernel.eventstore import EventStore, envelope_to_document  # noqa: E402
-from services.kernel.logging import configure_logging  # noqa: E402
-from services.kernel.namespaces import drop_namespace  # noqa: E402
-from services.kernel.outbox import OutboxRelay  # noqa: E402
-from services.kernel.rebuild import rebuild  # noqa: E402
-from services.kernel.runtime import kafka_producer, mongo_client  # noqa: E402
-from services.kernel.settings import get_settings  # noqa: E402
-from services.kernel.topics import ensure_topics  # noqa: E402
+from services.kernel.eventsourcing.eventstore import EventStore, envelope_to_document  # noqa: E402
+from services.kernel.base.logging import configure_logging  # noqa: E402
+from services.kernel.operations.namespaces import drop_namespace  # noqa: E402
+from services.kernel.messaging.outbox import OutboxRelay  # noqa: E402
+from services.kernel.operations.rebuild import rebuild  # noqa: E402
+from services.kernel.messaging.runtime import kafka_producer, mongo_client  # noqa: E402
+from services.kernel.base.settings import get_settings  # noqa: E402
+from services.kernel.messaging.topics import ensure_topics  # noqa: E402
 
 STEP_SECONDS = 30
 STREAMS = 4000

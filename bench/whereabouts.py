@@ -33,18 +33,18 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("YBSS_NAMESPACE", f"bench{uuid.uuid4().hex[:8]}")
 os.environ.setdefault("YBSS_LOG_LEVEL", "WARNING")
-os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (services.kernel.devkeys)
+os.environ.setdefault("YBSS_ENVIRONMENT", "local")  # the development keys (services.kernel.base.devkeys)
 
 import httpx  # noqa: E402
 
 from person_api import citizen_id, closed_loop, free_port, percentile, save, stop, wait_ready  # noqa: E402
-from services.kernel.auth import mint_token  # noqa: E402
-from services.kernel.generations import active_generation  # noqa: E402
-from services.kernel.namespaces import drop_namespace  # noqa: E402
-from services.kernel.projection import physical_name  # noqa: E402
-from services.kernel.replicas.address import lookup_address  # noqa: E402
-from services.kernel.runtime import mongo_client  # noqa: E402
-from services.kernel.settings import get_settings  # noqa: E402
+from services.kernel.web.auth import mint_token  # noqa: E402
+from services.kernel.messaging.generations import active_generation  # noqa: E402
+from services.kernel.operations.namespaces import drop_namespace  # noqa: E402
+from services.kernel.messaging.projection import physical_name  # noqa: E402
+from services.replicas.address import lookup_address  # noqa: E402
+from services.kernel.messaging.runtime import mongo_client  # noqa: E402
+from services.kernel.base.settings import get_settings  # noqa: E402
 from services.person.projections import ADDRESSES  # noqa: E402
 from services.person.views.whereabouts import derive  # noqa: E402
 from services.person.whereabouts import WHEREABOUTS  # noqa: E402

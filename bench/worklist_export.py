@@ -3,7 +3,7 @@
 In a fresh namespace on the real MongoDB-compatible server, ``--rows`` (default 100,000) synthetic person records
 of one township are written to a collection, and then, in this process:
 
-1. **csv** — services.kernel.exports.export of a one-segment worklist (the deadlines list's shape: the record in
+1. **csv** — services.kernel.web.exports.export of a one-segment worklist (the deadlines list's shape: the record in
    its public shape), masked for a collector as the route does, the streamed body written to a file;
 2. **xlsx** — the same through XlsxWriter in constant_memory mode, the file streamed back;
 3. **pages** — every page of 1,000 followed by its cursor (keyset: the last page costs what the first does);
@@ -36,13 +36,13 @@ os.environ.setdefault("YBSS_LOG_LEVEL", "WARNING")
 os.environ.setdefault("YBSS_ENVIRONMENT", "local")
 
 from bench.common import machine  # noqa: E402
-from services.kernel.exports import export  # noqa: E402
-from services.kernel.masking import Viewer  # noqa: E402
-from services.kernel.namespaces import drop_namespace  # noqa: E402
-from services.kernel.paging import Segment, Worklist, one_each  # noqa: E402
-from services.kernel.reads import public  # noqa: E402
-from services.kernel.runtime import mongo_client  # noqa: E402
-from services.kernel.settings import get_settings  # noqa: E402
+from services.kernel.web.exports import export  # noqa: E402
+from services.kernel.base.masking import Viewer  # noqa: E402
+from services.kernel.operations.namespaces import drop_namespace  # noqa: E402
+from services.kernel.web.paging import Segment, Worklist, one_each  # noqa: E402
+from services.kernel.web.reads import public  # noqa: E402
+from services.kernel.messaging.runtime import mongo_client  # noqa: E402
+from services.kernel.base.settings import get_settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 TOWNSHIP = "532503001"

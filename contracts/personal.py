@@ -2,7 +2,7 @@
 numbers, which carry a person's residence, and which say who is a key person (重点人员).
 
 Every output path (responses, SSE alerts, audit diffs, the audit log, error messages, xlsx error workbooks, log
-lines) masks by this classification through services.kernel.masking, so a new field is protected by naming it
+lines) masks by this classification through services.kernel.base.masking, so a new field is protected by naming it
 here, not by remembering every route. Keys are matched wherever they occur in a record, at any depth; ``name`` is
 a personal name only on a person (a record with ``person_id``, a person stream) or a party (an owner, lessor,
 security or legal representative that is not a unit), never on a unit, road or division.

@@ -12,8 +12,8 @@ CONTEXTS="${CONTEXTS:-$(.venv/bin/python -c 'from contracts.contexts import name
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; done
-  .venv/bin/python -c "import asyncio; from services.kernel.namespaces import drop_namespace; \
-from services.kernel.settings import get_settings; asyncio.run(drop_namespace(get_settings()))" || true
+  .venv/bin/python -c "import asyncio; from services.kernel.operations.namespaces import drop_namespace; \
+from services.kernel.base.settings import get_settings; asyncio.run(drop_namespace(get_settings()))" || true
 }
 trap cleanup EXIT
 TOKEN=$(.venv/bin/ybss token --role admin --org 532503)

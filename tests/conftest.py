@@ -13,7 +13,7 @@ from pathlib import Path
 NAMESPACE = os.environ.setdefault("YBSS_NAMESPACE", f"t{uuid.uuid4().hex[:10]}")
 os.environ.setdefault("YBSS_LOG_LEVEL", "INFO")
 # Tests run in local mode: services verify with the development JWKS and mint_token signs with the development
-# key (deploy/local/.work/keys, made by the first run or `make up`; services.kernel.devkeys). Service processes
+# key (deploy/local/.work/keys, made by the first run or `make up`; services.kernel.base.devkeys). Service processes
 # the e2e tests start inherit this.
 os.environ.setdefault("YBSS_ENVIRONMENT", "local")
 # A ceiling, not an expectation: reads normally catch up in milliseconds, but a consumer-group rebalance
@@ -22,7 +22,7 @@ os.environ.setdefault("YBSS_READ_WAIT_TIMEOUT_SECONDS", "30")
 
 import pytest  # noqa: E402
 
-from services.kernel.settings import get_settings  # noqa: E402
+from services.kernel.base.settings import get_settings  # noqa: E402
 
 
 TESTS = Path(__file__).resolve().parent
@@ -53,7 +53,7 @@ async def _clean_namespace_after_run():
     if os.environ.get("YBSS_KEEP_TEST_DATA"):
         return
     try:
-        from services.kernel.namespaces import drop_namespace
+        from services.kernel.operations.namespaces import drop_namespace
 
         await drop_namespace(get_settings())
     except Exception:  # noqa: BLE001 - cleanup is best effort; unit-only runs have no stack

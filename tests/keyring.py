@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
-from services.kernel.settings import Settings
+from services.kernel.base.settings import Settings
 
 
 def new_key(kind: str = "EdDSA"):

@@ -72,7 +72,7 @@ def owned_topics(context: ContextSpec) -> list[tuple[str, str]]:
             + [(dead_letter_topic(projection, NAMESPACE), "dead-letter") for projection in context.projections])
 
 
-# --- agency ingestion (services/ingest, services/kernel/ingest.py) ---------------------------------------------
+# --- agency ingestion (services/ingest, services/agency/ingest.py) ---------------------------------------------
 INGEST = "ingest"  #: the gate's context
 HANDOFF = "ingest"  #: a registry's extra topic <ns>.<context>.ingest: accepted records the gate hands to it
 
@@ -155,8 +155,8 @@ def kafka_user(context: ContextSpec) -> dict:
     acls += [acl("group", f"{NAMESPACE}.{projection}.", ["Read"], "prefix") for projection in context.projections]
     groups = {INGEST: ["ingest-gate", "ingest-batches"]}.get(context.name, [f"{context.name}-ingest"]
                                                              if context in registries() else [])
-    acls += [acl("group", f"{NAMESPACE}.{group}", ["Read"]) for group in groups]  # services/kernel/ingest.py
-    # Listing topics at start (services.kernel.topics) needs Describe; without it every topic looks missing.
+    acls += [acl("group", f"{NAMESPACE}.{group}", ["Read"]) for group in groups]  # services/agency/ingest.py
+    # Listing topics at start (services.kernel.messaging.topics) needs Describe; without it every topic looks missing.
     acls.append(acl("topic", f"{NAMESPACE}.", ["Describe", "DescribeConfigs"], "prefix"))
     return {
         "apiVersion": "kafka.strimzi.io/v1",
@@ -175,7 +175,7 @@ def database(context: str) -> str:
 def mongo_users_patch() -> list[dict]:
     """JSON patch adding one user per context to the PerconaServerMongoDB: readWrite on its own database, read on
     the databases of the contexts it consumes: a redrive (``ybss dlt redrive``) re-reads parked events from their
-    source context's event store (services/kernel/deadletters.py), never writes there."""
+    source context's event store (services/kernel/messaging/deadletters.py), never writes there."""
     users = [{
         "name": f"ybss-{context.name}", "db": "admin",
         "passwordSecretRef": {"name": MONGO_USERS_SECRET, "key": context.name},

@@ -7,7 +7,7 @@ from services.address.api import places as api_places
 from services.address.api import quality as api_quality
 from services.address.api import text as api_text
 from services.address.projections import registry
-from services.kernel.app import ServiceSpec, create_app
+from services.kernel.web.app import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
     context="address",

@@ -1,7 +1,7 @@
 """Application service of the address registry: its own rules on top of the kernel's load-decide-append.
 
 Rules that span streams (one road of a name under a parent, one door plate of a number on a road) are kept
-with write-side claims (services.kernel.claims), never by reading eventually-consistent read models.
+with write-side claims (services.kernel.eventsourcing.claims), never by reading eventually-consistent read models.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from contracts.buildings import BuildingSpec, BuildingSpecError, RoomNumbering
 from services.address.domain.codes import address_code
 from services.address.domain.normalize import clean
 from services.address.domain.numbering import DoorNumber, DoorNumberError, parse_door_number
-from services.kernel.aggregate import CommandContext
-from services.kernel.application import Accepted, Application
-from services.kernel.errors import DomainRuleViolation, Forbidden, StateConflict
-from services.kernel.ports import ClaimsPort, EventStorePort
+from services.kernel.eventsourcing.aggregate import CommandContext
+from services.kernel.eventsourcing.application import Accepted, Application
+from services.kernel.base.errors import DomainRuleViolation, Forbidden, StateConflict
+from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
 
 class AddressAccepted(Accepted):
     """A command's answer: the address code it concerns, its stream and the new version."""

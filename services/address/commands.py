@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 from contracts.bounds import MAX_CODE, Alias
 from contracts.geo import CoordinateInput
 from services.address.domain.normalize import clean
-from services.kernel.application import Versioned
+from services.kernel.eventsourcing.application import Versioned
 
 
 def _names_something(value: str) -> str:

@@ -16,7 +16,7 @@ from contracts.address import (
 from contracts.buildings import SUMMARY_FIELDS
 from services.address.domain.codes import standard_name
 from services.address.domain.numbering import DoorNumberError, door_key
-from services.kernel.projection import Projection, ProjectionTx
+from services.kernel.messaging.projection import Projection, ProjectionTx
 
 registry = Projection("address-registry", sources=["address"], collections=["places", "doorplates", "road_locks"])
 registry.index("places", [("division_code", ASCENDING), ("name", ASCENDING)])

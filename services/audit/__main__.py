@@ -1,6 +1,6 @@
 """``python -m services.audit``."""
 
 from services.audit.app import SPEC
-from services.kernel.serve import serve
+from services.kernel.operations.serve import serve
 
 serve(SPEC)

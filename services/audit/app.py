@@ -10,7 +10,7 @@ from services.audit.compactor import figures_compactor
 from services.audit.projections.figures import figures
 from services.audit.rectifier import rectifier
 from services.audit.retention import access_retention
-from services.kernel.app import ServiceSpec, create_app
+from services.kernel.web.app import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
     context="audit", title="ybss audit service 审计与督导", port=8005,

@@ -18,8 +18,8 @@ from services.audit.config import audit_settings
 from services.audit.domain.assignment import InspectorRef
 from services.audit.domain.campaign import Campaign, campaign_stream
 from services.audit.domain.sampling import Candidate
-from services.kernel.aggregate import CommandContext
-from services.kernel.application import Accepted, Application
+from services.kernel.eventsourcing.aggregate import CommandContext
+from services.kernel.eventsourcing.application import Accepted, Application
 
 RECTIFIER = Actor(id="audit-rectifier", role="system", organisation_code="000000")
 

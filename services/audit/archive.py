@@ -23,7 +23,7 @@ from contracts.access import ACCESS_STREAM_TYPE
 from contracts.contexts import names
 from contracts.envelope import EventEnvelope, utc_now
 from services.audit.config import audit_settings
-from services.kernel.projection import Handler, Projection, ProjectionTx
+from services.kernel.messaging.projection import Handler, Projection, ProjectionTx
 
 NAME = "audit-archive"
 EVENTS = "events"  #: logical collection of archived envelopes

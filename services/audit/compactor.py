@@ -12,8 +12,8 @@ import asyncio
 from pymongo.errors import PyMongoError
 
 from services.audit.projections.figures import COUNTERS, NAME, PENDING, compact
-from services.kernel.logging import get_logger
-from services.kernel.runtime import Runtime
+from services.kernel.base.logging import get_logger
+from services.kernel.messaging.runtime import Runtime
 
 log = get_logger(__name__)
 IDLE_SECONDS = 0.5  #: pause when nothing is pending

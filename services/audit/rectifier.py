@@ -13,8 +13,8 @@ from services.audit.application import AuditApplication
 from services.audit.config import audit_settings
 from services.audit.views.archive import events
 from services.audit.views.campaigns import sweep
-from services.kernel.logging import get_logger
-from services.kernel.runtime import Runtime
+from services.kernel.base.logging import get_logger
+from services.kernel.messaging.runtime import Runtime
 
 log = get_logger(__name__)
 

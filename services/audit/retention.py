@@ -16,10 +16,10 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 from services.audit.archive import ACCESS, NAME, RETENTION_INDEX, retention_seconds
-from services.kernel.access_log import streams_before
-from services.kernel.logging import get_logger
-from services.kernel.ttl import ensure_ttl
-from services.kernel.runtime import Runtime
+from services.kernel.eventsourcing.access_log import streams_before
+from services.kernel.base.logging import get_logger
+from services.kernel.eventsourcing.ttl import ensure_ttl
+from services.kernel.messaging.runtime import Runtime
 
 log = get_logger(__name__)
 CHECK_SECONDS = 300.0

@@ -37,7 +37,7 @@ def ensure_services(state_dir: Path, wait_s: float = 120) -> bool:
     if not any(answering(port) for port in ports.values()):
         (state_dir / "logs").mkdir(parents=True, exist_ok=True)
         log = open(state_dir / "logs" / "demo-run.log", "ab")
-        subprocess.Popen([sys.executable, "-m", "services.kernel.cli", "run", "--state-dir", str(state_dir)],
+        subprocess.Popen([sys.executable, "-m", "services.kernel.operations.cli", "run", "--state-dir", str(state_dir)],
                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         print(f"starting the services in the background (log {state_dir / 'logs' / 'demo-run.log'}; "
               "`make down` stops them)", file=sys.stderr)

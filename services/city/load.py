@@ -25,7 +25,7 @@ from contracts.buildings import Room
 from services.city.kinds import KINDS, PHASES
 from services.city.transport import Answer, Transport
 from services.city.writer import read_chunk
-from services.kernel.progress import Progress
+from services.kernel.operations.progress import Progress
 
 PROGRESS_FILE = "progress.jsonl"
 #: How long a record refused as "not visible yet" is sent again: another context's replica can lag minutes behind

@@ -60,8 +60,8 @@ class Transport(Protocol):
 
 
 def local_token(role: str, org: str = "532503", sub: str | None = None) -> str:
-    from services.kernel.auth import mint_token
-    from services.kernel.settings import get_settings
+    from services.kernel.web.auth import mint_token
+    from services.kernel.base.settings import get_settings
 
     settings = get_settings()
     if settings.environment != "local":

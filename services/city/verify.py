@@ -12,8 +12,8 @@ from typing import Any
 
 from contracts import special_trades
 from services.city.truth import COUNTY, PREFECTURE, Truth
-from services.kernel.generations import active_generation
-from services.kernel.projection import physical_name
+from services.kernel.messaging.generations import active_generation
+from services.kernel.messaging.projection import physical_name
 
 PLATE_CODE_LENGTH = 24
 

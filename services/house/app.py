@@ -7,7 +7,7 @@ from services.house.api import quality as api_quality
 from services.house.occupants import occupants
 from services.house.parties import units
 from services.house.projections import addresses, registry
-from services.kernel.app import ServiceSpec, create_app
+from services.kernel.web.app import ServiceSpec, create_app
 from services.house.ingest import consume_ingest
 
 SPEC = ServiceSpec(
@@ -15,7 +15,7 @@ SPEC = ServiceSpec(
     description="Actual houses at standard addresses: rentals, tenants, daily checks, group rentals.",
     routers=[api_occupants.router, api_quality.router, api_rentals.router, api_houses.router],  # the lists' fixed paths before /{house_id}
     projections=[registry, addresses, occupants, units],
-    background=[consume_ingest],  # agency records (services.kernel.ingest)
+    background=[consume_ingest],  # agency records (services.agency.ingest)
 )
 
 

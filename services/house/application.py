@@ -17,13 +17,13 @@ from services.house.commands import (
 )
 from services.house.domain.house import AddressFacts, House, RentalTerms, house_stream
 from contracts.calendar import china_today
-from services.kernel.aggregate import CommandContext
-from services.kernel.application import Accepted, Application
-from services.kernel.errors import StateConflict
-from services.kernel.ids import new_id
-from services.kernel.ports import ClaimsPort, EventStorePort
-from services.kernel.replicas.address import AddressPort
-from services.kernel.replicas.links import PersonPort, UnitPort, check_parties
+from services.kernel.eventsourcing.aggregate import CommandContext
+from services.kernel.eventsourcing.application import Accepted, Application
+from services.kernel.base.errors import StateConflict
+from services.kernel.eventsourcing.ids import new_id
+from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
+from services.replicas.address import AddressPort
+from services.replicas.links import PersonPort, UnitPort, check_parties
 
 class HouseAccepted(Accepted):
     """A house command's answer: the house, its stream and new version, and what it got wrong but was kept."""

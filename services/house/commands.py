@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.house import HouseUse, ManagementLevel, PropertyNature
 from contracts.parties import PartyRef
-from services.kernel.application import Versioned
+from services.kernel.eventsourcing.application import Versioned
 
 ADDRESS_EXAMPLE = "53250300150903414862553101020120037"  #: 天马路18号1栋2单元1203室 (a generated room)
 OWNER_EXAMPLE = {"person_id": "P0192f1a2b3c4d5e6"}

@@ -1,14 +1,14 @@
 """Agency records of houses (社会化采集 实有房屋) as this registry's own commands.
 
 create → 登记 (RegisterHouse); update → 补录纠错 (nature, area, rooms) and 用途变更 when ``use`` changes; a house
-is not cancelled by an agency. Started as a background task of the house service by services.kernel.ingest."""
+is not cancelled by an agency. Started as a background task of the house service by services.agency.ingest."""
 
 from __future__ import annotations
 
 from services.house.api.deps import service_for
 from services.house.commands import ChangeUse, CorrectHouse, RegisterHouse
-from services.kernel.errors import DomainRuleViolation
-from services.kernel.ingest import Applied, EntityHandler, ingest_consumer, reject
+from services.kernel.base.errors import DomainRuleViolation
+from services.agency.ingest import Applied, EntityHandler, ingest_consumer, reject
 
 CORRECTED = ("property_nature", "area", "rooms")
 

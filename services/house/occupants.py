@@ -3,7 +3,7 @@ key-person records), joined at read time with the house registry by address code
 
 from __future__ import annotations
 
-from services.kernel.replicas.person import person_replica
+from services.replicas.person import person_replica
 
 OCCUPANTS = "house-occupants"
 

@@ -1,5 +1,5 @@
 """Read models of the house service: the house registry (fed by ybss.house.events) and its own replica of
-the address registry (fed by ybss.address.events, services.kernel.replicas.address).
+the address registry (fed by ybss.address.events, services.replicas.address).
 
 The registry document of a house *is* the fold of its stream through each event's ``evolve`` (contracts/
 house.py): the same state the aggregate decides on and the audit service shows, so the three cannot drift.
@@ -14,8 +14,8 @@ from contracts.house import (
     HouseChecked, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged, RentalEnded, RentalStarted,
     TenantMovedIn, TenantMovedOut,
 )
-from services.kernel.projection import Projection, ProjectionTx
-from services.kernel.replicas.address import address_replica
+from services.kernel.messaging.projection import Projection, ProjectionTx
+from services.replicas.address import address_replica
 
 HOUSES = "houses"
 

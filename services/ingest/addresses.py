@@ -20,8 +20,8 @@ from prometheus_client import Counter
 
 from contracts.ingest import AddressLink, IngestCommand
 from services.ingest.config import Agency, ingest_settings
-from services.kernel.auth import mint_service_token
-from services.kernel.logging import get_logger
+from services.kernel.web.auth import mint_service_token
+from services.kernel.base.logging import get_logger
 
 log = get_logger(__name__)
 REVIEWS = "address_reviews"

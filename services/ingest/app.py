@@ -3,7 +3,7 @@
 from services.ingest.api import batches, reviews, sheets
 from services.ingest.consumers import batches as batch_status
 from services.ingest.consumers import gate
-from services.kernel.app import ServiceSpec, create_app
+from services.kernel.web.app import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
     context="ingest",

@@ -19,7 +19,7 @@ from contracts.ingest import IngestRecord, Reason, agency_topic
 from services.ingest.config import Agency
 from services.ingest.consumers import BATCH_RECORDS
 from services.ingest.headers import BATCHES
-from services.kernel.ingest import INGEST_REJECTS
+from services.agency.ingest import INGEST_REJECTS
 
 BATCH_ROWS = "batch_rows"  #: the cells of a spreadsheet's rows, for the error workbook
 

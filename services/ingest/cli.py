@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from services.kernel.progress import Progress
+from services.kernel.operations.progress import Progress
 
 
 def register(commands) -> None:
@@ -38,8 +38,8 @@ def token_for(agency: str, given: str | None) -> str:
     if given:
         return given
     from services.ingest.config import agencies
-    from services.kernel.auth import mint_token
-    from services.kernel.settings import get_settings
+    from services.kernel.web.auth import mint_token
+    from services.kernel.base.settings import get_settings
 
     settings = get_settings()
     if settings.environment != "local":

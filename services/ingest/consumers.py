@@ -25,9 +25,9 @@ from services.ingest import addresses
 from services.ingest.config import agencies, ingest_settings
 from services.ingest.gate import check, parse, unknown_agency
 from services.ingest.headers import BatchOwners
-from services.kernel.ingest import INGEST_REJECTS, keep_running
-from services.kernel.logging import get_logger
-from services.kernel.topics import ensure_topics
+from services.agency.ingest import INGEST_REJECTS, keep_running
+from services.kernel.base.logging import get_logger
+from services.kernel.messaging.topics import ensure_topics
 
 log = get_logger(__name__)
 BATCH_RECORDS = "batch_records"

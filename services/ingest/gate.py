@@ -2,7 +2,7 @@
 
 Pure: known agency, well-formed record, known entity type it may publish, only fields it may publish, only
 its own jurisdiction. The registry that owns the entity type checks the record against its own rules after
-this (services.kernel.ingest); what is checked here is what only the gate knows (the agency's permissions).
+this (services.agency.ingest); what is checked here is what only the gate knows (the agency's permissions).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from contracts.ingest import OWNERS, IngestRecord, Reason
 from services.ingest.config import Agency
-from services.kernel.ingest import reasons_of
+from services.agency.ingest import reasons_of
 
 #: record fields that name where a record lies (its division, its address code begins with the division)
 LOCATING_FIELDS = ("division_code", "address_code")

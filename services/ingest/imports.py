@@ -12,7 +12,7 @@ from services.ingest.consumers import BATCH_RECORDS
 from services.ingest.gate import check, parse
 from services.ingest.sheet_bounds import MAX_IMPORT_ROWS
 from services.ingest.sheets import Row, columns, read_rows, template
-from services.kernel.masking import FULL, Visibility, scrub_text
+from services.kernel.base.masking import FULL, Visibility, scrub_text
 
 
 def _read(data: bytes, entity_type: str) -> tuple[list, list[Row]]:
@@ -58,7 +58,7 @@ def reason_text(reasons: list[dict]) -> str:
 async def error_workbook(db, batch: dict, permitted: list[str] | None, seen: Visibility = FULL) -> bytes:
     """The rejected rows of a spreadsheet batch, as sent, with a 错误原因 column. The rows are the agency's own
     (returned whole so they can be fixed and imported again); a reason may quote someone else's record, so the
-    reasons are masked as ``seen`` requires (services.kernel.masking)."""
+    reasons are masked as ``seen`` requires (services.kernel.base.masking)."""
     rejected = [doc async for doc in db[BATCH_RECORDS].find({"batch_id": batch["_id"], "status": "rejected"}).sort("row", 1)]
     cells = {doc["row"]: doc["cells"] async for doc in db[BATCH_ROWS].find(
         {"batch_id": batch["_id"], "row": {"$in": [doc["row"] for doc in rejected]}})}

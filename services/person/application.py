@@ -18,13 +18,13 @@ from contracts.identity import DocumentType, Identity, guess_number
 from contracts.person import KeyPersonListingApplied, LogicError, PersonRegistered
 from contracts.person_codes import ethnicity_code
 from contracts.phone import PhoneError, normalize_phone
-from services.kernel.aggregate import CommandContext
-from services.kernel.application import Accepted, Application
-from services.kernel.claims import PENDING
-from services.kernel.ids import new_id
-from services.kernel.errors import DomainRuleViolation, StateConflict
-from services.kernel.ports import ClaimsPort, EventStorePort
-from services.kernel.replicas.address import ReplicaAddress
+from services.kernel.eventsourcing.aggregate import CommandContext
+from services.kernel.eventsourcing.application import Accepted, Application
+from services.kernel.eventsourcing.claims import PENDING
+from services.kernel.eventsourcing.ids import new_id
+from services.kernel.base.errors import DomainRuleViolation, StateConflict
+from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
+from services.replicas.address import ReplicaAddress
 from services.person.commands import (
     ApplyKeyPersonListing, ApplyKeyPersonRelease, CancelPerson, ChangeCategory, CorrectPerson, Decide, MergePerson,
     MoveIn, MoveOut, PersonFields, RenewMigrantRegistration, RequestKeyPersonRecategorization,

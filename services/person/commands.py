@@ -18,7 +18,7 @@ from contracts.person import (
     CancellationReason, Employer, ForeignerDetails, HouseholdRegistration, LodgerDetails, MigrantDetails,
     RegisteredDetails, UnregisteredDetails,
 )
-from services.kernel.application import Versioned
+from services.kernel.eventsourcing.application import Versioned
 
 Text = Annotated[str, Field(max_length=64)]
 

@@ -2,13 +2,13 @@
 
 create → 登记 (RegisterPerson, one body per category); update → 更正 of the base fields the record carries
 (the fields that did not change are left alone); cancel → 注销 (CancelPerson). Started as a background task
-of the person service by services.kernel.ingest."""
+of the person service by services.agency.ingest."""
 
 from __future__ import annotations
 
 from pydantic import ValidationError
 
-from services.kernel.ingest import Applied, EntityHandler, ingest_consumer, reject
+from services.agency.ingest import Applied, EntityHandler, ingest_consumer, reject
 from services.person.api.deps import service_for
 from services.person.commands import CancelPerson, CorrectPerson, RegisterPerson
 from services.person.domain.person import CORRECTABLE

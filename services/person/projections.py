@@ -3,7 +3,7 @@
 - ``person-registry``: ``persons`` (one document per person: base record, category, residences, corrections,
   deadline facts) and ``key_persons`` (the 列管 records). Each handler runs in the runner's transaction with
   the stream checkpoint, so a replay or duplicate never applies twice.
-- ``person-addresses``: the service's replica of the address registry (services.kernel.replicas.address), used
+- ``person-addresses``: the service's replica of the address registry (services.replicas.address), used
   to check residence addresses and to show their *current* names (a renamed road, a merged plate).
 
 Dates that deadline lists query are stored as ISO strings (``YYYY-MM-DD``), which sort as dates.
@@ -23,8 +23,8 @@ from contracts.person import (
     PersonRegistered, ResidenceEnded, ResidenceRegistered,
 )
 from contracts.events import event_class
-from services.kernel.projection import Projection, ProjectionTx
-from services.kernel.replicas.address import address_replica
+from services.kernel.messaging.projection import Projection, ProjectionTx
+from services.replicas.address import address_replica
 from services.person.domain.deadlines import DeadlineFacts, registered_late
 
 REGISTRY = "person-registry"

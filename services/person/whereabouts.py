@@ -32,13 +32,13 @@ from contracts.unit import (
     EmployeeHired, EmployeeLeft, SpecialTradeAdded, SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected,
     UnitRegistered, UnitReopened, UnitSuspended,
 )
-from services.kernel.projection import Projection, ProjectionTx
+from services.kernel.messaging.projection import Projection, ProjectionTx
 
 WHEREABOUTS = "person-whereabouts"
 
 whereabouts = Projection(WHEREABOUTS, sources=["person", "house", "unit"],
                          collections=["whereabouts", "wa_houses", "wa_units"])
-#: a person's events read its document first: the batch's are read in one query (services.kernel.projection)
+#: a person's events read its document first: the batch's are read in one query (services.kernel.messaging.projection)
 whereabouts.prefetch("whereabouts", lambda event: event.payload.get("person_id") if event.stream_type == "Person" else None)
 whereabouts.index("whereabouts", [("person.document_number", ASCENDING)])
 whereabouts.index("whereabouts", [("logic_errors.rule", ASCENDING), ("person.division_code", ASCENDING)])

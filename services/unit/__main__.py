@@ -1,4 +1,4 @@
 from services.unit.app import SPEC
-from services.kernel.serve import serve
+from services.kernel.operations.serve import serve
 
 serve(SPEC)

@@ -1,6 +1,6 @@
 """Wiring of the unit service (实有单位): its routes and read models."""
 
-from services.kernel.app import ServiceSpec, create_app
+from services.kernel.web.app import ServiceSpec, create_app
 from services.unit.ingest import consume_ingest
 from services.unit.api import staff as api_staff
 from services.unit.api import employees as api_employees
@@ -16,7 +16,7 @@ SPEC = ServiceSpec(
                 "employees, inspections and rectifications.",
     routers=[api_supervision.router, api_staff.router, api_employees.router, api_coverage.router, api_units.router],  # fixed paths before /{unit_id}
     projections=[registry, addresses, persons],
-    background=[consume_ingest],  # agency records (services.kernel.ingest)
+    background=[consume_ingest],  # agency records (services.agency.ingest)
 )
 
 

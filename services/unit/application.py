@@ -13,13 +13,13 @@ from pydantic import Field
 
 from contracts.calendar import china_today
 from contracts.parties import PartyRef
-from services.kernel.aggregate import CommandContext
-from services.kernel.application import Accepted, Application
-from services.kernel.errors import StateConflict
-from services.kernel.ids import new_id
-from services.kernel.ports import ClaimsPort, EventStorePort
-from services.kernel.replicas.address import AddressPort
-from services.kernel.replicas.links import PersonPort, check_parties
+from services.kernel.eventsourcing.aggregate import CommandContext
+from services.kernel.eventsourcing.application import Accepted, Application
+from services.kernel.base.errors import StateConflict
+from services.kernel.eventsourcing.ids import new_id
+from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
+from services.replicas.address import AddressPort
+from services.replicas.links import PersonPort, check_parties
 from services.unit.commands import (
     AddLicence, AddSpecialTrade, ChangeStatus, CorrectUnit, FollowUp, Hire, Inspect, Leave, RecordUscc, RegisterUnit, RemoveSpecialTrade,
 )

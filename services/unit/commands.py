@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.bounds import Alias, Code
 from contracts.parties import PartyRef
 from contracts.unit import Licence, UnitType
-from services.kernel.application import Versioned
+from services.kernel.eventsourcing.application import Versioned
 
 ADDRESS_EXAMPLE = "532503001509034148625531"  #: 蒙自市文澜街道天马路18号 (a door plate)
 LICENCE_EXAMPLE = {"kind": "营业执照", "number": "91532503MA6K0001X1", "valid_from": "2020-05-01", "valid_until": None,

@@ -1,11 +1,11 @@
 """Agency records of units (社会化采集 实有单位, e.g. 市场监管 registrations) as this registry's own commands.
 
 create → 登记 (RegisterUnit); update → 补录纠错 (CorrectUnit, only the fields given); cancel → 关闭 (``on``, the
-date, defaults to today). Started as a background task of the unit service by services.kernel.ingest."""
+date, defaults to today). Started as a background task of the unit service by services.agency.ingest."""
 
 from __future__ import annotations
 
-from services.kernel.ingest import Applied, EntityHandler, ingest_consumer
+from services.agency.ingest import Applied, EntityHandler, ingest_consumer
 from services.unit.api.deps import service_for
 from services.unit.commands import ChangeStatus, CorrectUnit, RegisterUnit
 

@@ -3,7 +3,7 @@ records), joined at read time with the unit registry's employees by person id.""
 
 from __future__ import annotations
 
-from services.kernel.replicas.person import person_replica
+from services.replicas.person import person_replica
 
 UNIT_PERSONS = "unit-persons"
 

@@ -1,5 +1,5 @@
 """Read models of the unit service: the unit registry (fed by ybss.unit.events) and its own replica of the
-address registry (fed by ybss.address.events, services.kernel.replicas.address).
+address registry (fed by ybss.address.events, services.replicas.address).
 
 The registry document of a unit *is* the fold of its stream through each event's ``evolve`` (contracts/
 unit.py): the same state the aggregate decides on and the audit service shows, so the three cannot drift.
@@ -14,8 +14,8 @@ from contracts.unit import (
     EmployeeHired, EmployeeLeft, LicenceAdded, RectificationFollowedUp, SpecialTradeAdded, SpecialTradeRemoved,
     UnitClosed, UnitDetailsCorrected, UnitInspected, UnitRegistered, UnitReopened, UnitSuspended, UsccRecorded,
 )
-from services.kernel.projection import Projection, ProjectionTx
-from services.kernel.replicas.address import address_replica
+from services.kernel.messaging.projection import Projection, ProjectionTx
+from services.replicas.address import address_replica
 
 UNITS = "units"
 

@@ -107,10 +107,10 @@ def test_the_tests_run_with_the_locked_versions():
 
 def test_the_entry_point_reaches_every_context_and_the_cli():
     entrypoint = (K8S / "entrypoint.sh").read_text()
-    assert 'exec python -m "services.$1"' in entrypoint and "exec python -m services.kernel.cli" in entrypoint
+    assert 'exec python -m "services.$1"' in entrypoint and "exec python -m services.kernel.operations.cli" in entrypoint
     for context in CONTEXTS:
         assert importlib.util.find_spec(f"services.{context.name}.__main__"), context.name
-    assert callable(importlib.import_module("services.kernel.cli").main)
+    assert callable(importlib.import_module("services.kernel.operations.cli").main)
 
 
 def test_the_pipeline_sets_the_image_by_digest_in_the_overlay(k8s_tools, tmp_path):

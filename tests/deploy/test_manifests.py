@@ -93,9 +93,9 @@ def test_the_config_names_only_settings_the_services_read(production):
     field of one of the settings classes (or one serve.py reads)."""
     from services.address.config import AddressSettings
     from services.ingest.config import IngestSettings
-    from services.kernel.settings import Settings
+    from services.kernel.base.settings import Settings
 
-    known = {"YBSS_HOST", "YBSS_PORT", "YBSS_GRACEFUL_SHUTDOWN_SECONDS"}  # services/kernel/serve.py
+    known = {"YBSS_HOST", "YBSS_PORT", "YBSS_GRACEFUL_SHUTDOWN_SECONDS"}  # services/kernel/operations/serve.py
     for settings in (Settings, IngestSettings, AddressSettings):
         prefix = settings.model_config.get("env_prefix", "")
         known |= {f"{prefix}{name}".upper() for name in settings.model_fields}
@@ -105,7 +105,7 @@ def test_the_config_names_only_settings_the_services_read(production):
 
 
 def test_the_services_read_the_kafka_credentials_the_manifests_give_them(production):
-    from services.kernel.settings import Settings
+    from services.kernel.base.settings import Settings
 
     read = {f"YBSS_{name.upper()}" for name in Settings.model_fields}
     read |= {field.validation_alias for field in Settings.model_fields.values() if field.validation_alias}

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from contracts.contexts import CONTEXTS
-from services.kernel.settings import LOCAL_DEV_JWT_SECRET
+from services.kernel.base.settings import LOCAL_DEV_JWT_SECRET
 from tests.deploy.objects import config_map, containers, env, named, of_kind, pod_spec, selects
 
 REPO = Path(__file__).resolve().parents[2]
@@ -148,7 +148,7 @@ def test_prometheus_scrapes_every_service_and_alerts_on_lag_dead_letters_and_err
 
 def test_one_relay_lease_per_context(production):
     """Every replica of a context competes for the same lease; no two Deployments serve one context."""
-    from services.kernel.lease import relay_lease_name
+    from services.kernel.messaging.lease import relay_lease_name
 
     config = config_map(production)
     ttl, renew = float(config["YBSS_RELAY_LEASE_TTL_SECONDS"]), float(config["YBSS_RELAY_LEASE_RENEW_SECONDS"])
@@ -214,8 +214,8 @@ def test_the_image_is_multi_stage_and_runs_as_a_numeric_non_root_user():
 def test_a_stopping_pod_closes_its_sse_streams_before_it_is_killed(production):
     """preStop sleep, then uvicorn's graceful shutdown (open SSE streams closed after it), inside the grace period."""
     from contracts.contexts import context
-    from services.kernel.app import ServiceSpec
-    from services.kernel.serve import uvicorn_options
+    from services.kernel.web.app import ServiceSpec
+    from services.kernel.operations.serve import uvicorn_options
 
     for name, deployment in named(production, "Deployment").items():
         container = containers(deployment)[0]
@@ -238,7 +238,7 @@ def test_the_gateway_serves_every_context_over_tls_with_the_services_own_limits(
     timeout, and the gateway's body limit equal to the largest body the service itself takes (413 either way)."""
     from services.ingest.api.batches import MAX_BATCH_BODY_BYTES
     from services.ingest.api.sheets import MAX_UPLOAD_BYTES
-    from services.kernel.settings import Settings
+    from services.kernel.base.settings import Settings
 
     (gateway,) = of_kind(production, "Gateway")
     assert gateway["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from services.kernel.namespaces import drop_namespace
+from services.kernel.operations.namespaces import drop_namespace
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from services.kernel.auth import mint_token
+from services.kernel.web.auth import mint_token
 from tests.e2e.test_service_process import free_port
 
 pytestmark = pytest.mark.integration

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.kernel.auth import mint_token
+from services.kernel.web.auth import mint_token
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import time
 import httpx
 from asgi_lifespan import LifespanManager
 
-from services.kernel.auth import mint_token
+from services.kernel.web.auth import mint_token
 
 
 def headers(settings, role: str = "supervisor", org: str = "532503", sub: str = "SV-0001") -> dict:

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from services.kernel.auth import mint_token
+from services.kernel.web.auth import mint_token
 
 
 @pytest.fixture(scope="session")

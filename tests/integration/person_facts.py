@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaProducer
 from contracts.envelope import Actor, EventEnvelope
 from contracts.person import PersonCancelled, PersonRegistered
 from contracts.topics import events_topic
-from services.kernel.replicas.person import PERSONS
+from services.replicas.person import PERSONS
 from tests.integration.views_story import registered
 
 ACTOR = Actor(id="PC-FACTS", role="police", organisation_code="532503")

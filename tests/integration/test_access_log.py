@@ -8,7 +8,7 @@ import json
 from aiokafka import AIOKafkaConsumer
 
 from contracts.topics import access_log_topic
-from services.kernel.auth import mint_token
+from services.kernel.web.auth import mint_token
 from tests.integration.address_helpers import TOWNSHIP
 from tests.integration.conftest import unique_name
 

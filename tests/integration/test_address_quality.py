@@ -9,7 +9,7 @@ from fastapi import Depends
 from services.address.config import AddressSettings, address_settings
 from services.address.api.deps import service
 from services.address.application import AddressService
-from services.kernel.deps import runtime
+from services.kernel.web.deps import runtime
 from tests.integration.address_helpers import CENTRE, TOWNSHIP, read_doorplate, register_doorplate
 from tests.integration.conftest import unique_name
 

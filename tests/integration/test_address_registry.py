@@ -9,8 +9,8 @@ from fastapi import Depends
 from services.address.config import AddressSettings
 from services.address.api.deps import service
 from services.address.application import AddressService
-from services.kernel.auth import mint_token
-from services.kernel.deps import runtime
+from services.kernel.web.auth import mint_token
+from services.kernel.web.deps import runtime
 from tests.integration.address_helpers import TOWNSHIP, read_doorplate, register_doorplate, register_place
 from tests.integration.conftest import unique_name
 
@@ -207,7 +207,7 @@ async def test_a_claim_left_by_a_crashed_request_does_not_block_the_road_forever
     from datetime import datetime, timedelta, timezone
 
     from services.address.domain.normalize import clean
-    from services.kernel.claims import PENDING
+    from services.kernel.eventsourcing.claims import PENDING
 
     road = unique_name()
     rt = address_client.fastapi.state.runtime

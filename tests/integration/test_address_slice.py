@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.integration.conftest import unique_name
 
-from services.kernel.auth import mint_token
+from services.kernel.web.auth import mint_token
 
 
 async def test_registered_doorplate_appears_in_the_read_model(address_client, police_headers):

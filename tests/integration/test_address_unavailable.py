@@ -20,7 +20,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from services.address.app import SPEC
-from services.kernel.app import create_app
+from services.kernel.web.app import create_app
 from tests.integration.address_helpers import TOWNSHIP
 from tests.integration.conftest import unique_name
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from contracts.envelope import Actor
-from services.kernel.aggregate import CommandContext
+from services.kernel.eventsourcing.aggregate import CommandContext
 from tests.integration.audit_helpers import headers, running_audit
 
 pytestmark = pytest.mark.integration

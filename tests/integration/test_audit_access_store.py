@@ -18,7 +18,7 @@ from contracts.topics import access_log_topic
 from services.audit.archive import ACCESS, EVENTS, NAME, RETENTION_INDEX
 from services.audit.config import audit_settings
 from services.audit.retention import ensure_retention, forget_access_checkpoints
-from services.kernel.access_log import PUBLISHED_TTL_INDEX
+from services.kernel.eventsourcing.access_log import PUBLISHED_TTL_INDEX
 from tests.integration.audit_helpers import audit_service, headers
 
 pytestmark = pytest.mark.integration

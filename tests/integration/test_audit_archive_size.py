@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.audit.views.archive import records_as_of
-from services.kernel.runtime import mongo_client
+from services.kernel.messaging.runtime import mongo_client
 
 pytestmark = pytest.mark.integration
 TOWN, ELSEWHERE = "532503101", "532503102"

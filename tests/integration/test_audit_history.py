@@ -13,7 +13,7 @@ from contracts.events import registered_event_types
 from services.address.api.deps import service as address_service
 from services.address.application import AddressService
 from services.address.config import AddressSettings
-from services.kernel.deps import runtime
+from services.kernel.web.deps import runtime
 from tests.integration.address_helpers import TOWNSHIP, read_doorplate, register_doorplate, register_place
 from tests.integration.audit_helpers import archived_history, contained, headers, running_audit
 from tests.integration.conftest import unique_name

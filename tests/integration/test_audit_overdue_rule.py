@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from contracts.calendar import china_today
-from services.kernel.auth import mint_token
+from services.kernel.web.auth import mint_token
 from tests.integration.address_helpers import register_doorplate
 from tests.integration.audit_helpers import audit_service
 from tests.integration.conftest import unique_name
@@ -23,7 +23,7 @@ audit = pytest.fixture(scope="module", name="audit")(audit_service)
 
 
 async def known_plate(address_client, unit_client, headers) -> str:  # noqa: F811 - the fixture's name
-    from services.kernel.replicas.address import lookup_address
+    from services.replicas.address import lookup_address
     from services.unit.projections import addresses
 
     plate = await register_doorplate(address_client, headers, unique_name(), "3", division_code=TOWN)

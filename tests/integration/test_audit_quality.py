@@ -22,7 +22,7 @@ from contracts.person import PersonCancelled, ResidenceRegistered
 from contracts.topics import events_topic
 from contracts.unit import SpecialTradeAdded, UnitClosed
 from services.audit.archive import archive
-from services.kernel.rebuild import rebuild
+from services.kernel.operations.rebuild import rebuild
 from services.audit.projections.figures import figures
 from tests.integration.audit_helpers import archived_history, headers, running_audit
 from tests.integration.figures_helpers import figures_caught_up

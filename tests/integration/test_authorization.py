@@ -1,6 +1,6 @@
 """Authorization over every route of every service: who may call it (role) and which records (jurisdiction).
 
-The role table is generic: every route of every context must declare its permission (services.kernel.authz),
+The role table is generic: every route of every context must declare its permission (services.kernel.web.authz),
 and for each role (the five user roles and a service's own identity) the route answers 403 exactly when the role
 is not among the declared ones (admin always passes). Jurisdiction is checked on real records: inside the caller's
 division the record is read and changed, outside it is refused with 403 naming both divisions, and lists are
@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.sse import EventSourceResponse
 
 from contracts.contexts import CONTEXTS
-from services.kernel.auth import ROLES, SERVICE_ROLE, mint_service_token, mint_token
+from services.kernel.web.auth import ROLES, SERVICE_ROLE, mint_service_token, mint_token
 from tests.integration.address_helpers import TOWNSHIP
 from tests.integration.conftest import unique_name
 
@@ -37,7 +37,7 @@ def headers(role: str, org: str = "532503", sub: str = "T-1", ttl_seconds: int |
 
 
 def declared_permission(route: APIRoute) -> tuple[str, tuple[str, ...]] | None:
-    """The (action, roles) a route declares through services.kernel.authz.allow, wherever it sits."""
+    """The (action, roles) a route declares through services.kernel.web.authz.allow, wherever it sits."""
     stack = [route.dependant]
     while stack:
         dependant = stack.pop()
@@ -90,7 +90,7 @@ async def apps():
 async def test_every_route_of_every_service_declares_who_may_call_it(apps):
     missing = [f"{name} {sorted(route.methods)} {route.path}" for name, client in apps.items()
                for route in api_routes(client.fastapi) if declared_permission(route) is None]
-    assert not missing, "routes without a declared permission (services.kernel.authz.allow): " + "; ".join(missing)
+    assert not missing, "routes without a declared permission (services.kernel.web.authz.allow): " + "; ".join(missing)
 
 
 async def test_each_role_is_refused_exactly_where_the_table_says(apps):

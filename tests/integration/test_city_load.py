@@ -19,8 +19,8 @@ from services.city.generate import generate
 from services.city.load import PROGRESS_FILE, load
 from services.city.transport import HttpTransport
 from services.city.verify import differences, registry_figures
-from services.kernel.auth import mint_token
-from services.kernel.runtime import mongo_client
+from services.kernel.web.auth import mint_token
+from services.kernel.messaging.runtime import mongo_client
 
 SERVICES = ("address", "person", "house", "unit")
 
@@ -31,8 +31,8 @@ async def own_settings():
     records in 532503 (other tests' towns and persons) would count in them."""
     import os
 
-    from services.kernel.namespaces import drop_namespace
-    from services.kernel.settings import get_settings
+    from services.kernel.operations.namespaces import drop_namespace
+    from services.kernel.base.settings import get_settings
 
     shared = os.environ["YBSS_NAMESPACE"]
     os.environ["YBSS_NAMESPACE"] = f"{shared}city"

@@ -16,11 +16,11 @@ from aiokafka import AIOKafkaProducer
 from contracts.envelope import Actor, EventEnvelope
 from contracts.events import DomainEvent
 from contracts.topics import events_topic
-from services.kernel.deadletters import list_parked, redrive
-from services.kernel.eventstore import envelope_to_document
-from services.kernel.projection import Projection, ProjectionTx, physical_name
-from services.kernel.rebuild import rebuild
-from services.kernel.runtime import Runtime, mongo_client
+from services.kernel.messaging.deadletters import list_parked, redrive
+from services.kernel.eventsourcing.eventstore import envelope_to_document
+from services.kernel.messaging.projection import Projection, ProjectionTx, physical_name
+from services.kernel.operations.rebuild import rebuild
+from services.kernel.messaging.runtime import Runtime, mongo_client
 
 ACTOR = Actor(id="PC-1", role="police", organisation_code="532503")
 CONTEXT = "redrivetest"
@@ -128,9 +128,9 @@ async def test_poison_parks_its_stream_and_a_redrive_after_the_fix_resumes_it(se
 def test_the_dlt_commands_answer_for_a_real_projection(settings):
     # a namespace of its own: other tests publish hand-made events onto the shared run's topics on purpose
     env = {**os.environ, "YBSS_NAMESPACE": f"{settings.namespace}_dlt"}  # dropped with the run's namespace
-    listed = subprocess.run([sys.executable, "-m", "services.kernel.cli", "dlt", "list", "--context", "address",
+    listed = subprocess.run([sys.executable, "-m", "services.kernel.operations.cli", "dlt", "list", "--context", "address",
                              "--projection", "address-registry"], capture_output=True, text=True, env=env, timeout=60)
     assert listed.returncode == 0 and "nothing parked for address-registry" in listed.stderr
-    redriven = subprocess.run([sys.executable, "-m", "services.kernel.cli", "dlt", "redrive", "--context", "address",
+    redriven = subprocess.run([sys.executable, "-m", "services.kernel.operations.cli", "dlt", "redrive", "--context", "address",
                                "--projection", "address-registry"], capture_output=True, text=True, env=env, timeout=60)
     assert redriven.returncode == 0 and '"still_parked": {}' in redriven.stdout

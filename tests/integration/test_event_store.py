@@ -8,9 +8,9 @@ import uuid
 import pytest
 
 from contracts.envelope import Actor, EventEnvelope
-from services.kernel.errors import ConcurrencyConflict
-from services.kernel.eventstore import EventStore
-from services.kernel.runtime import mongo_client
+from services.kernel.base.errors import ConcurrencyConflict
+from services.kernel.eventsourcing.eventstore import EventStore
+from services.kernel.messaging.runtime import mongo_client
 
 ACTOR = Actor(id="PC-1", role="police", organisation_code="532503")
 

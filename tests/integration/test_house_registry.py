@@ -10,9 +10,9 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from services.house.projections import addresses, registry
-from services.kernel.auth import mint_token
-from services.kernel.rebuild import rebuild
-from services.kernel.replicas.address import lookup_address
+from services.kernel.web.auth import mint_token
+from services.kernel.operations.rebuild import rebuild
+from services.replicas.address import lookup_address
 from tests.integration.address_helpers import TOWNSHIP, read_doorplate, register_doorplate
 from services.house.occupants import OCCUPANTS
 from tests.integration.conftest import unique_name

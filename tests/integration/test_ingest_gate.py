@@ -22,9 +22,9 @@ from asgi_lifespan import LifespanManager
 from contracts.identity import check_character
 from contracts.ingest import agency_topic, replies_topic
 from services.ingest import addresses as ingest_addresses
-from services.kernel.auth import mint_token
-from services.kernel.replicas.address import lookup_address
-from services.kernel.topics import ensure_topics
+from services.kernel.web.auth import mint_token
+from services.replicas.address import lookup_address
+from services.kernel.messaging.topics import ensure_topics
 from tests.integration.address_helpers import read_doorplate, register_doorplate
 from tests.integration.conftest import unique_name
 

@@ -11,8 +11,8 @@ from contextlib import AsyncExitStack
 
 import pytest
 
-from services.kernel.projection import physical_name
-from services.kernel.generations import active_generation
+from services.kernel.messaging.projection import physical_name
+from services.kernel.messaging.generations import active_generation
 from tests.integration.test_ingest_gate import CIVIL, POLICE, bearer, person_fields, record_id, started
 
 pytestmark = pytest.mark.integration

@@ -13,9 +13,9 @@ from aiokafka import AIOKafkaConsumer
 
 from contracts.envelope import Actor, EventEnvelope
 from contracts.topics import events_topic
-from services.kernel.eventstore import EventStore
-from services.kernel.runtime import mongo_client
-from services.kernel.topics import ensure_topics
+from services.kernel.eventsourcing.eventstore import EventStore
+from services.kernel.messaging.runtime import mongo_client
+from services.kernel.messaging.topics import ensure_topics
 
 ACTOR = Actor(id="PC-1", role="police", organisation_code="532503")
 CONTEXT = "relaytest"
@@ -42,7 +42,7 @@ async def read_topic(settings, topic: str, expected: int, timeout: float = 60) -
 
 def start_relay(settings, batch_size: int) -> subprocess.Popen:
     env = {**os.environ, "YBSS_NAMESPACE": settings.namespace}
-    return subprocess.Popen([sys.executable, "-m", "services.kernel.cli", "relay", "--context", CONTEXT,
+    return subprocess.Popen([sys.executable, "-m", "services.kernel.operations.cli", "relay", "--context", CONTEXT,
                              "--batch-size", str(batch_size)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -1,4 +1,4 @@
-"""The address replica (services/kernel/replicas/address.py) fed by the real address service's events.
+"""The address replica (services/replicas/address.py) fed by the real address service's events.
 
 It must follow what the address registry does without calling it: a renamed road shows its new name on the
 door plates under it, a merged plate answers with its survivor, a retired plate is refused.
@@ -11,9 +11,9 @@ import uuid
 
 import pytest
 
-from services.kernel.errors import DomainRuleViolation
-from services.kernel.replicas.address import address_replica, lookup_address, require_usable_address
-from services.kernel.runtime import Runtime
+from services.kernel.base.errors import DomainRuleViolation
+from services.replicas.address import address_replica, lookup_address, require_usable_address
+from services.kernel.messaging.runtime import Runtime
 from tests.integration.address_helpers import TOWNSHIP, read_doorplate, register_doorplate
 from tests.integration.conftest import unique_name
 

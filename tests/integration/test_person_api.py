@@ -16,7 +16,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from contracts.identity import check_character
-from services.kernel.auth import mint_token
+from services.kernel.web.auth import mint_token
 from services.person.api.examples import REGISTRATIONS
 from tests.integration.address_helpers import read_doorplate, register_doorplate
 from tests.integration.conftest import unique_name
@@ -28,7 +28,7 @@ CHINA = timezone(timedelta(hours=8))
 
 
 def headers(role: str, org: str = TOWNSHIP, sub: str | None = None) -> dict:
-    from services.kernel.settings import get_settings
+    from services.kernel.base.settings import get_settings
 
     return {"Authorization": "Bearer " + mint_token(sub or f"{role}-1", role, org, get_settings())}
 
@@ -232,7 +232,7 @@ async def test_another_jurisdiction_cannot_read_and_does_not_find(person_client)
 
 # residence on the address replica ---------------------------------------------------------------------------
 async def known_to_replica(person_client, code: str, check=lambda a: a is not None):
-    from services.kernel.replicas.address import lookup_address
+    from services.replicas.address import lookup_address
     from services.person.views.persons import replica
 
     rt = person_client.fastapi.state.runtime

@@ -3,7 +3,7 @@ equals the live model."""
 
 from __future__ import annotations
 
-from services.kernel.rebuild import rebuild
+from services.kernel.operations.rebuild import rebuild
 from services.person.projections import addresses, registry
 from tests.integration.address_helpers import read_doorplate, register_doorplate
 from tests.integration.conftest import unique_name

@@ -10,9 +10,9 @@ import uuid
 import pytest
 
 from contracts.envelope import Actor, EventEnvelope
-from services.kernel.projection import ProjectionRunner, physical_name
-from services.kernel.replicas.address import address_replica, lookup_address
-from services.kernel.runtime import mongo_client
+from services.kernel.messaging.projection import ProjectionRunner, physical_name
+from services.replicas.address import address_replica, lookup_address
+from services.kernel.messaging.runtime import mongo_client
 
 pytestmark = pytest.mark.integration
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from contracts.envelope import Actor, EventEnvelope
 from contracts.events import DomainEvent
-from services.kernel.metrics import PROJECTION_BATCHES
-from services.kernel.projection import Projection, ProjectionRunner, ProjectionTx
-from services.kernel.runtime import mongo_client
+from services.kernel.base.metrics import PROJECTION_BATCHES
+from services.kernel.messaging.projection import Projection, ProjectionRunner, ProjectionTx
+from services.kernel.messaging.runtime import mongo_client
 
 ACTOR = Actor(id="PC-1", role="police", organisation_code="532503")
 

@@ -12,8 +12,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from contracts.envelope import Actor, EventEnvelope
 from contracts.events import DomainEvent
 from contracts.topics import events_topic
-from services.kernel.projection import Projection, ProjectionTx
-from services.kernel.runtime import Runtime
+from services.kernel.messaging.projection import Projection, ProjectionTx
+from services.kernel.messaging.runtime import Runtime
 
 ACTOR = Actor(id="PC-1", role="police", organisation_code="532503")
 CONTEXT = "projtest"
@@ -163,7 +163,7 @@ async def test_an_infrastructure_failure_rewinds_instead_of_skipping_or_dead_let
         assert outages[first] == 3, "the failing message was retried, not skipped"
         mine = [item for item in applied_order if item[0] in (first, second)]
         assert mine == [(first, 1), (second, 1), (first, 2)], "partition order is kept through the rewind"
-        from services.kernel.metrics import DEAD_LETTERS
+        from services.kernel.base.metrics import DEAD_LETTERS
 
         assert DEAD_LETTERS.labels("test-flaky", "failed")._value.get() == 0, "an outage is never dead-lettered"
     finally:

@@ -8,9 +8,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from services.address.projections import registry
-from services.kernel.generations import active_generation
-from services.kernel.projection import physical_name
-from services.kernel.rebuild import rebuild
+from services.kernel.messaging.generations import active_generation
+from services.kernel.messaging.projection import physical_name
+from services.kernel.operations.rebuild import rebuild
 from tests.integration.address_helpers import read_doorplate, register_doorplate
 from tests.integration.conftest import unique_name
 

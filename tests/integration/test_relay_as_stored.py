@@ -10,11 +10,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from contracts.envelope import Actor, EventEnvelope
 from contracts.events import DomainEvent, upcaster
 from contracts.topics import events_topic
-from services.kernel.eventstore import EventStore
-from services.kernel.outbox import OutboxRelay
-from services.kernel.projection import decode
-from services.kernel.runtime import kafka_producer, mongo_client
-from services.kernel.topics import ensure_topics
+from services.kernel.eventsourcing.eventstore import EventStore
+from services.kernel.messaging.outbox import OutboxRelay
+from services.kernel.messaging.projection import decode
+from services.kernel.messaging.runtime import kafka_producer, mongo_client
+from services.kernel.messaging.topics import ensure_topics
 
 CONTEXT = "upcasttest"
 

@@ -15,10 +15,10 @@ from aiokafka import AIOKafkaConsumer
 
 from contracts.envelope import Actor, EventEnvelope
 from contracts.topics import events_topic
-from services.kernel.eventstore import EventStore
-from services.kernel.lease import TERM_HEADER, MongoLease, relay_lease_name
-from services.kernel.runtime import mongo_client
-from services.kernel.topics import ensure_topics
+from services.kernel.eventsourcing.eventstore import EventStore
+from services.kernel.messaging.lease import TERM_HEADER, MongoLease, relay_lease_name
+from services.kernel.messaging.runtime import mongo_client
+from services.kernel.messaging.topics import ensure_topics
 
 ACTOR = Actor(id="PC-1", role="police", organisation_code="532503")
 TTL, RENEW = 3.0, 0.5
@@ -68,7 +68,7 @@ async def test_an_acquire_whose_answer_was_lost_is_taken_again_by_the_same_holde
 def start_relay(settings, context: str) -> subprocess.Popen:
     env = {**os.environ, "YBSS_NAMESPACE": settings.namespace, "YBSS_RELAY_LEASE_TTL_SECONDS": str(TTL),
            "YBSS_RELAY_LEASE_RENEW_SECONDS": str(RENEW)}
-    return subprocess.Popen([sys.executable, "-m", "services.kernel.cli", "relay", "--context", context,
+    return subprocess.Popen([sys.executable, "-m", "services.kernel.operations.cli", "relay", "--context", context,
                              "--batch-size", "20"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -191,9 +191,9 @@ async def _all_published(store: EventStore) -> bool:
 
 
 async def test_a_leader_that_loses_its_lease_stops_publishing_and_campaigns_again(settings):
-    from services.kernel.lease import LeasedRelay
-    from services.kernel.outbox import OutboxRelay
-    from services.kernel.runtime import kafka_producer
+    from services.kernel.messaging.lease import LeasedRelay
+    from services.kernel.messaging.outbox import OutboxRelay
+    from services.kernel.messaging.runtime import kafka_producer
 
     context, topic, client, db, store = await fresh_context(settings, "leaseloss")
     producer = kafka_producer(settings)

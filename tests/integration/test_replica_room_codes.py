@@ -11,9 +11,9 @@ import pytest
 
 from contracts.address_codes import room_code
 from contracts.buildings import BuildingSpec, iter_rooms
-from services.kernel.errors import DomainRuleViolation
-from services.kernel.replicas.address import address_replica, lookup_address, require_usable_address
-from services.kernel.runtime import Runtime
+from services.kernel.base.errors import DomainRuleViolation
+from services.replicas.address import address_replica, lookup_address, require_usable_address
+from services.kernel.messaging.runtime import Runtime
 from tests.integration.address_helpers import TOWNSHIP, register_doorplate
 from tests.integration.conftest import unique_name
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from services.kernel.topics import ensure_topics, project_topics
+from services.kernel.messaging.topics import ensure_topics, project_topics
 
 
 async def test_event_topics_have_six_partitions_and_are_kept_forever(settings):

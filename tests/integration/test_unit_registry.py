@@ -12,9 +12,9 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from contracts import uscc
-from services.kernel.auth import mint_token
-from services.kernel.rebuild import rebuild
-from services.kernel.replicas.address import lookup_address
+from services.kernel.web.auth import mint_token
+from services.kernel.operations.rebuild import rebuild
+from services.replicas.address import lookup_address
 from services.unit.commands import RegisterUnit
 from services.unit.persons import UNIT_PERSONS
 from services.unit.projections import addresses, registry

@@ -10,8 +10,8 @@ import asyncio
 import pytest
 
 from services.house.occupants import occupants
-from services.kernel.rebuild import rebuild
-from services.kernel.replicas.address import lookup_address
+from services.kernel.operations.rebuild import rebuild
+from services.replicas.address import lookup_address
 from services.person.whereabouts import whereabouts
 from services.unit.persons import persons as unit_persons
 from tests.integration.address_helpers import read_doorplate, register_doorplate

@@ -10,7 +10,7 @@ import pytest
 
 from services.house.occupants import occupants
 from services.house.views.occupants import occupants_of
-from services.kernel.replicas.person import is_key_person
+from services.replicas.person import is_key_person
 from services.person.views.whereabouts import derive
 from services.person.whereabouts import whereabouts
 from services.unit.persons import persons as unit_persons

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.kernel.paging import Segment, Worklist, counts_per_division, one_each
-from services.kernel.runtime import mongo_client
-from services.kernel.settings import get_settings
+from services.kernel.web.paging import Segment, Worklist, counts_per_division, one_each
+from services.kernel.messaging.runtime import mongo_client
+from services.kernel.base.settings import get_settings
 
 DOCUMENTS = 1500
 

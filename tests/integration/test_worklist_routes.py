@@ -11,7 +11,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from openpyxl import load_workbook
 
-from services.kernel.auth import mint_token
+from services.kernel.web.auth import mint_token
 
 SUPERVISOR = {"Authorization": "Bearer " + mint_token("SV-0117", "supervisor", "532503")}
 LISTS = [

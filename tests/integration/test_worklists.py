@@ -19,7 +19,7 @@ from asgi_lifespan import LifespanManager
 from openpyxl import load_workbook
 
 from services.ingest.addresses import REVIEWS
-from services.kernel.auth import mint_token
+from services.kernel.web.auth import mint_token
 
 TOWNSHIP = "532503001"
 SUPERVISOR = {"Authorization": "Bearer " + mint_token("SV-0017", "supervisor", TOWNSHIP)}

@@ -9,7 +9,7 @@ import importlib
 import httpx
 from asgi_lifespan import LifespanManager
 
-from services.kernel.auth import mint_token
+from services.kernel.web.auth import mint_token
 
 MENGZI, GEJIU = "532503", "532502"  #: 蒙自市 and its neighbour 个旧市 (another county of 红河州)
 MENGZI_TOWNSHIP, GEJIU_TOWNSHIP = "532503001", "532502001"

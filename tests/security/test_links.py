@@ -3,7 +3,7 @@
 As found: ``POST /v1/units/{id}/employees`` and ``POST /v1/houses/{h}/rentals/{r}/tenants`` accepted any
 ``person_id`` (a made-up one, a cancelled person); registering a known ID number answered 409 naming the existing
 person's id in any jurisdiction, handing a neighbouring county's police the key to the record. Each test fails on
-the code as it was and passes once the class is closed (services.kernel.replicas.links, PersonService._duplicate).
+the code as it was and passes once the class is closed (services.replicas.links, PersonService._duplicate).
 """
 
 from __future__ import annotations

@@ -124,7 +124,7 @@ async def seeded(apps):  # noqa: F811 - the fixture imported above
     await ok(person, "POST", f"/v1/key-persons/{ids['kp']}/approve", as_=SUPERVISOR, remark="同意列管")
 
     async def known(client, replica: str, code: str) -> bool:
-        from services.kernel.replicas.address import lookup_address
+        from services.replicas.address import lookup_address
 
         return await lookup_address(client.fastapi.state.runtime.read_model(replica, replica), code) is not None
 

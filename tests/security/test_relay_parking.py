@@ -22,9 +22,9 @@ from prometheus_client import REGISTRY
 from contracts.envelope import Actor, EventEnvelope
 from contracts.events import DomainEvent
 from contracts.topics import events_topic
-from services.kernel.projection import Projection, ProjectionTx
-from services.kernel.runtime import Runtime
-from services.kernel.topics import KEEP_FOREVER
+from services.kernel.messaging.projection import Projection, ProjectionTx
+from services.kernel.messaging.runtime import Runtime
+from services.kernel.messaging.topics import KEEP_FOREVER
 
 ACTOR = Actor(id="PC-1", role="police", organisation_code="532503")
 CONTEXT = "relaypark"
@@ -142,7 +142,7 @@ async def test_an_event_too_large_for_kafka_is_parked_and_the_rest_keeps_flowing
 async def run_cli(*argv: str, expect: int = 0) -> list[dict]:
     """``ybss ...`` as an operator runs it (another process, same namespace); its JSON lines."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.kernel.cli", *argv, env={**os.environ},
+        sys.executable, "-m", "services.kernel.operations.cli", *argv, env={**os.environ},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await process.communicate()
     assert process.returncode == expect, err.decode()[-2000:]

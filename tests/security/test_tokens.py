@@ -15,10 +15,10 @@ import httpx
 import jwt
 import pytest
 
-from services.kernel.auth import mint_service_token, mint_token
-from services.kernel.devkeys import USER_KEY, ensure_dev_keys, service_key_name
-from services.kernel.keys import KeySourceError, load_private_key
-from services.kernel.settings import LOCAL_DEV_JWT_SECRET, Settings, get_settings
+from services.kernel.web.auth import mint_service_token, mint_token
+from services.kernel.base.devkeys import USER_KEY, ensure_dev_keys, service_key_name
+from services.kernel.base.keys import KeySourceError, load_private_key
+from services.kernel.base.settings import LOCAL_DEV_JWT_SECRET, Settings, get_settings
 from tests.integration.test_person_api import person_client  # noqa: F401 - the fixture
 from tests.integration.test_watch_alerts import person_server  # noqa: F401 - the fixture
 

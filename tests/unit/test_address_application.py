@@ -16,10 +16,10 @@ from services.address.commands import (
     RetireDoorplate, RetirePlace, Review,
 )
 from services.address.config import AddressSettings
-from services.kernel.aggregate import CommandContext
-from services.kernel.authz import Caller, Scope
-from services.kernel.errors import DomainRuleViolation, Forbidden, NotFound, StateConflict
-from services.kernel.memory import InMemoryClaims, InMemoryEventStore
+from services.kernel.eventsourcing.aggregate import CommandContext
+from services.kernel.web.authz import Caller, Scope
+from services.kernel.base.errors import DomainRuleViolation, Forbidden, NotFound, StateConflict
+from services.kernel.eventsourcing.memory import InMemoryClaims, InMemoryEventStore
 
 TOWNSHIP = "532503001"  # 文澜街道, 蒙自市
 POLICE = Actor(id="PC-1", role="police", organisation_code="532503")
@@ -156,7 +156,7 @@ async def test_generating_a_building_twice_is_refused_naming_the_building(svc):
 async def test_a_stale_expected_version_and_an_unknown_code(svc):
     accepted = await plate(svc)
     await svc.renumber(accepted.code, Renumber(number="19"), context())
-    from services.kernel.errors import ConcurrencyConflict
+    from services.kernel.base.errors import ConcurrencyConflict
 
     with pytest.raises(ConcurrencyConflict) as stale:
         await svc.retire_doorplate(accepted.code, RetireDoorplate(reason="拆迁", expected_version=1), context())

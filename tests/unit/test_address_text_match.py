@@ -14,7 +14,7 @@ from services.address.api.text import (
     scope_codes, score_variants,
 )
 from services.address.text.components import extract_components
-from services.kernel.errors import DomainRuleViolation
+from services.kernel.base.errors import DomainRuleViolation
 
 FULL = "云南省红河州蒙自市文澜街道天马路18号"
 
@@ -134,7 +134,7 @@ async def test_parse_route_maps_chunks_and_a_missing_model_to_503(monkeypatch):
     text = " 蒙自市天马路18号"
     traced = []
 
-    class Caller:  # the route's caller (services.kernel.authz), which leaves the access-log trace
+    class Caller:  # the route's caller (services.kernel.web.authz), which leaves the access-log trace
         async def accessed(self, record_type, record_id, **fields):
             traced.append((record_type, fields["lookup"]["text"], fields["result_count"]))
 

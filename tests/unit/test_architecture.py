@@ -16,7 +16,7 @@ from contracts.contexts import names
 
 ROOT = Path(__file__).resolve().parents[2]
 IO_MODULES = ("pymongo", "motor", "aiokafka", "faststream", "prometheus_client", "fastapi", "starlette", "httpx")
-PURE_KERNEL = ("services.kernel.aggregate", "services.kernel.errors")
+PURE_KERNEL = ("services.kernel.eventsourcing.aggregate", "services.kernel.base.errors")
 CONTEXTS = sorted(names())
 
 

@@ -1,4 +1,4 @@
-"""PyMongo's pool lock survives a connection wait cancelled twice (services.kernel.asyncio_fixes).
+"""PyMongo's pool lock survives a connection wait cancelled twice (services.kernel.base.asyncio_fixes).
 
 With Python 3.11's own ``wait_for`` the sequence below leaves the pool lock held by a task that has ended: every
 later checkout of that pool waits for ever and cannot be cancelled (a service's stop hung on it at the end of
@@ -14,7 +14,7 @@ import sys
 import pytest
 from pymongo.lock import _async_create_condition, _async_create_lock
 
-from services.kernel import asyncio_fixes
+from services.kernel.base import asyncio_fixes
 
 
 async def twice_cancelled_connection_wait(wait_for) -> tuple[bool, str | None]:

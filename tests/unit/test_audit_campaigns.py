@@ -14,9 +14,9 @@ from services.audit.commands import Inspect, InspectorIn, OpenCampaign
 from services.audit.domain.accuracy import accuracy_by_division, overall
 from services.audit.domain.rectification import correcting_event, is_overdue
 from services.audit.domain.sampling import Candidate
-from services.kernel.aggregate import CommandContext
-from services.kernel.errors import DomainRuleViolation, Forbidden, StateConflict
-from services.kernel.memory import InMemoryClaims, InMemoryEventStore
+from services.kernel.eventsourcing.aggregate import CommandContext
+from services.kernel.base.errors import DomainRuleViolation, Forbidden, StateConflict
+from services.kernel.eventsourcing.memory import InMemoryClaims, InMemoryEventStore
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 SUPERVISOR = CommandContext(actor=Actor(id="SV-1", role="supervisor", organisation_code="532503"), correlation_id="c")

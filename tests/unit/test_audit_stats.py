@@ -10,7 +10,7 @@ import pytest
 from services.audit.domain.assignment import InspectorRef, assign, overlaps
 from services.audit.domain.sampling import Candidate, allocate, draw
 from services.audit.domain.wilson import wilson
-from services.kernel.errors import DomainRuleViolation
+from services.kernel.base.errors import DomainRuleViolation
 
 
 def population() -> list[Candidate]:

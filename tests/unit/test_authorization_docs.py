@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from contracts.contexts import CONTEXTS
-from services.kernel.authz import ACTIONS
+from services.kernel.web.authz import ACTIONS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "AUTHORIZATION.md"
 COLUMNS = ("collector", "police", "supervisor", "agency", "admin", "service")  # admin is implied, never declared

@@ -6,8 +6,8 @@ import httpx
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 
-from services.kernel.body_limit import BodyLimit, body_limit
-from services.kernel.http import install_error_handlers, install_middleware
+from services.kernel.web.body_limit import BodyLimit, body_limit
+from services.kernel.web.http import install_error_handlers, install_middleware
 
 LIMIT = 4096
 
@@ -17,7 +17,7 @@ class Note(BaseModel):
 
 
 def app() -> FastAPI:
-    application = FastAPI()  # as services.kernel.app.create_app builds every service
+    application = FastAPI()  # as services.kernel.web.app.create_app builds every service
     application.add_middleware(BodyLimit, default_bytes=LIMIT)
     install_middleware(application, "test")
     install_error_handlers(application)

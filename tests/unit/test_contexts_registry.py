@@ -7,9 +7,9 @@ import importlib
 import pytest
 
 from contracts.contexts import CONTEXTS, context
-from services.kernel import launcher
-from services.kernel.settings import Settings
-from services.kernel.topics import project_topics
+from services.kernel.operations import launcher
+from services.kernel.base.settings import Settings
+from services.kernel.messaging.topics import project_topics
 
 
 @pytest.mark.parametrize("spec", CONTEXTS, ids=lambda spec: spec.name)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from contracts.envelope import Actor
-from services.kernel.aggregate import CommandContext
-from services.kernel.errors import Forbidden, StateConflict
-from services.kernel.ingest import reasons_of
+from services.kernel.eventsourcing.aggregate import CommandContext
+from services.kernel.base.errors import Forbidden, StateConflict
+from services.agency.ingest import reasons_of
 from tests.unit.test_person_application import CTX, body, service
 
 

@@ -7,8 +7,8 @@ import io
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.kernel.eventstore import GroupCommit
-from services.kernel.progress import Progress
+from services.kernel.eventsourcing.eventstore import GroupCommit
+from services.kernel.operations.progress import Progress
 
 
 class FakeEvents:

@@ -9,11 +9,11 @@ import pytest
 from contracts.envelope import Actor
 from services.house.application import HouseService, address_claim
 from services.house.commands import AddTenant, RegisterHouse, StartRental
-from services.kernel.aggregate import CommandContext
-from services.kernel.errors import DomainRuleViolation, Forbidden, StateConflict
-from services.kernel.memory import InMemoryClaims, InMemoryEventStore
-from services.kernel.replicas.address import ReplicaAddress
-from services.kernel.replicas.links import LinkedPerson
+from services.kernel.eventsourcing.aggregate import CommandContext
+from services.kernel.base.errors import DomainRuleViolation, Forbidden, StateConflict
+from services.kernel.eventsourcing.memory import InMemoryClaims, InMemoryEventStore
+from services.replicas.address import ReplicaAddress
+from services.replicas.links import LinkedPerson
 from services.unit.application import UnitService, uscc_claim
 from services.unit.commands import Hire, RegisterUnit
 
@@ -46,7 +46,7 @@ CANCELLED = {"P-dead"}
 
 
 async def persons(person_id: str, field: str) -> LinkedPerson:
-    """The person replica's answer (services.kernel.replicas.links.linkable_person) as a dict."""
+    """The person replica's answer (services.replicas.links.linkable_person) as a dict."""
     if person_id in CANCELLED:
         raise DomainRuleViolation(field, "person.cancelled", f"person {person_id} is cancelled")
     if person_id not in PERSONS:

@@ -10,7 +10,7 @@ from contracts.house import HouseRegistered, RentalEnded, RentalStarted, TenantM
 from contracts.parties import PartyRef
 from services.house.domain.house import AddressFacts, House, RentalTerms
 from services.house.domain.supervision import GroupRentalRule, unchecked_rentals
-from services.kernel.errors import DomainRuleViolation, NotFound, StateConflict
+from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict
 
 TODAY = date(2026, 11, 20)
 ROOM = AddressFacts(code="532503001620000000000017", kind="room", full_name="蒙自市文澜街道天马路18号3栋2单元1203室",

@@ -11,10 +11,10 @@ from pymongo.errors import DuplicateKeyError
 from contracts.ingest import IngestCommand, IngestRecord, content_hash
 from services.house import ingest as house_ingest
 from services.house.application import HouseService
-from services.kernel.eventstore import EVENTS
-from services.kernel.ingest import RECORDS, REPLIES, IngestApplier
-from services.kernel.memory import InMemoryClaims, InMemoryEventStore
-from services.kernel.replicas.address import ReplicaAddress
+from services.kernel.eventsourcing.eventstore import EVENTS
+from services.agency.ingest import RECORDS, REPLIES, IngestApplier
+from services.kernel.eventsourcing.memory import InMemoryClaims, InMemoryEventStore
+from services.replicas.address import ReplicaAddress
 from tests.unit.test_house_application import ADDRESSES, ROOM, addresses, persons
 
 
@@ -129,7 +129,7 @@ async def test_a_record_whose_handler_keeps_crashing_is_answered_not_retried_for
     import asyncio
     from types import SimpleNamespace
 
-    from services.kernel import ingest as kernel_ingest
+    from services.agency import ingest as kernel_ingest
 
     applier, store, claims, _ = world
 

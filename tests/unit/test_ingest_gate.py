@@ -11,8 +11,8 @@ from contracts.ingest import IngestRecord, content_hash
 from services.ingest.asyncapi import OUT, render
 from services.ingest.config import Agency, agencies
 from services.ingest.gate import check, duplicates, parse
-from services.kernel.errors import DomainRuleViolation, Forbidden, StateConflict
-from services.kernel.ingest import agency_context, reasons_of
+from services.kernel.base.errors import DomainRuleViolation, Forbidden, StateConflict
+from services.agency.ingest import agency_context, reasons_of
 from services.person.commands import RegisterPerson
 
 HOUSING = Agency(id="mz-housing", name="蒙自市住建局", jurisdiction="532503",

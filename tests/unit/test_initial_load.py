@@ -11,10 +11,10 @@ from pymongo.errors import DuplicateKeyError
 
 from contracts.identity import check_character
 from contracts.ingest import IngestCommand, IngestRecord, content_hash
-from services.kernel.claims import PENDING
-from services.kernel.ingest import APPLIED, RECORDS, REPLIES, IngestApplier, agency_context
-from services.kernel.ingest_batch import apply_many
-from services.kernel.memory import InMemoryClaims, InMemoryEventStore
+from services.kernel.eventsourcing.claims import PENDING
+from services.agency.ingest import APPLIED, RECORDS, REPLIES, IngestApplier, agency_context
+from services.agency.ingest_batch import apply_many
+from services.kernel.eventsourcing.memory import InMemoryClaims, InMemoryEventStore
 from services.person import ingest as person_ingest
 from services.person.application import PersonAccepted, PersonService
 from services.person.commands import RegisterPerson

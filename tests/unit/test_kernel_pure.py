@@ -7,9 +7,9 @@ from fastapi import HTTPException
 
 from contracts.envelope import Actor, EventEnvelope, new_event_id
 from contracts.events import DomainEvent, upcast, upcaster
-from services.kernel.aggregate import Aggregate, applies
-from services.kernel.auth import decode_token, mint_token
-from services.kernel.settings import Settings
+from services.kernel.eventsourcing.aggregate import Aggregate, applies
+from services.kernel.web.auth import decode_token, mint_token
+from services.kernel.base.settings import Settings
 
 ACTOR = Actor(id="PC-1", role="police", organisation_code="532503")
 
@@ -89,7 +89,7 @@ async def test_an_unexpected_error_answers_json_with_the_correlation_id():
     import httpx
     from fastapi import FastAPI
 
-    from services.kernel.http import install_error_handlers, install_middleware
+    from services.kernel.web.http import install_error_handlers, install_middleware
 
     app = FastAPI()
     install_middleware(app, "test")
@@ -110,7 +110,7 @@ def test_a_write_conflict_is_infrastructure_however_the_server_reports_it():
     """Retried by rewinding, never counted towards a dead letter (which would park the stream)."""
     from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
-    from services.kernel.projection import is_infrastructure
+    from services.kernel.messaging.projection import is_infrastructure
 
     assert is_infrastructure(OperationFailure("write conflict", code=112))
     labelled = OperationFailure("conflict", code=999, details={"errorLabels": ["TransientTransactionError"]})
@@ -122,8 +122,8 @@ def test_a_write_conflict_is_infrastructure_however_the_server_reports_it():
 
 def test_live_batch_limits_come_from_the_settings(monkeypatch):
     """YBSS_PROJECTION_BATCH_* size a live transaction; a rebuild passes its own, larger limits."""
-    from services.kernel.projection import BatchLimits, Projection, ProjectionRunner
-    from services.kernel.settings import Settings
+    from services.kernel.messaging.projection import BatchLimits, Projection, ProjectionRunner
+    from services.kernel.base.settings import Settings
 
     monkeypatch.setenv("YBSS_PROJECTION_BATCH_MAX_EVENTS", "50")
     monkeypatch.setenv("YBSS_PROJECTION_BATCH_MAX_SECONDS", "1.5")

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from fastapi import HTTPException
 
-from services.kernel.app import InsecureConfiguration, ServiceSpec, create_app
-from services.kernel.auth import decode_token, mint_token
-from services.kernel.authz import Scope, allow
-from services.kernel.settings import Settings
+from services.kernel.web.app import InsecureConfiguration, ServiceSpec, create_app
+from services.kernel.web.auth import decode_token, mint_token
+from services.kernel.web.authz import Scope, allow
+from services.kernel.base.settings import Settings
 from contracts.envelope import Actor
 
 
 def test_outside_local_mode_the_development_keys_are_refused_with_the_reason():
-    from services.kernel.devkeys import JWKS, ensure_dev_keys
+    from services.kernel.base.devkeys import JWKS, ensure_dev_keys
 
     settings = Settings(environment="production", jwt_jwks_file=str(ensure_dev_keys() / JWKS))
     with pytest.raises(InsecureConfiguration) as refused:

@@ -14,7 +14,7 @@ from pymongo.errors import AutoReconnect, NetworkTimeout, ServerSelectionTimeout
 
 from contracts.contexts import CONTEXTS
 from services.address.commands import RegisterPlace
-from services.kernel.http import UNREACHABLE, install_error_handlers
+from services.kernel.web.http import UNREACHABLE, install_error_handlers
 
 FAILURES = [
     (ServerSelectionTimeoutError("127.0.0.1:27017: connection refused"), "mongodb"),

@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 
 from services.house.commands import AddTenant, ChangeOwner, RegisterHouse, StartRental
-from services.kernel.errors import DomainRuleViolation, Forbidden, NotCaughtUp, NotFound
-from services.kernel.replicas.links import linkable_person
+from services.kernel.base.errors import DomainRuleViolation, Forbidden, NotCaughtUp, NotFound
+from services.replicas.links import linkable_person
 from services.unit.commands import CorrectUnit, Hire, RegisterUnit
 from tests.unit.test_house_application import CTX, ROOM, house_service, ports, unit_service  # noqa: F401
 

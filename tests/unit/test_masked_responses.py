@@ -1,4 +1,4 @@
-"""The masking middleware (services.kernel.masked_responses) on a bare app, no stack: a /v1 JSON answer is masked
+"""The masking middleware (services.kernel.web.masked_responses) on a bare app, no stack: a /v1 JSON answer is masked
 for the caller the route's permission left on the request (as a nobody when none did), with its length
 rewritten; other paths and other content types pass untouched."""
 
@@ -10,8 +10,8 @@ import httpx
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
-from services.kernel.authz import Scope
-from services.kernel.masked_responses import MaskingMiddleware
+from services.kernel.web.authz import Scope
+from services.kernel.web.masked_responses import MaskingMiddleware
 
 ID, PHONE = "53250319900101123X", "+8613800138000"
 RECORD = {"house_id": "H-1", "division_code": "532503001",
@@ -19,7 +19,7 @@ RECORD = {"house_id": "H-1", "division_code": "532503001",
 
 
 def as_caller(request: Request) -> None:
-    """What services.kernel.authz.allow leaves on the request, for the role in the X-Role header."""
+    """What services.kernel.web.authz.allow leaves on the request, for the role in the X-Role header."""
     role = request.headers.get("X-Role")
     if role:
         request.state.caller = SimpleNamespace(actor=SimpleNamespace(role=role), scope=Scope("532503"))

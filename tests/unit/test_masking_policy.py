@@ -1,10 +1,10 @@
-"""The masking policy (services.kernel.masking) over the classification in contracts.personal (pure): any depth,
+"""The masking policy (services.kernel.base.masking) over the classification in contracts.personal (pure): any depth,
 parties, audit diffs, records of another jurisdiction, key-person flags, free text, log lines."""
 
 from __future__ import annotations
 
-from services.kernel.logging import mask_personal_fields
-from services.kernel.masking import Viewer, mask_document, mask_tree, scrub_text, visibility
+from services.kernel.base.logging import mask_personal_fields
+from services.kernel.base.masking import Viewer, mask_document, mask_tree, scrub_text, visibility
 
 ID, PHONE = "53250319900101123X", "+8613800138000"
 MENGZI = lambda division: division.startswith("532503")  # noqa: E731 - a jurisdiction: 蒙自市
@@ -96,8 +96,8 @@ def test_log_lines_carry_no_whole_personal_value():
 
 
 def test_an_ingest_refusal_quoting_a_number_reaches_the_agency_masked():
-    from services.kernel.errors import DomainRuleViolation
-    from services.kernel.ingest import reasons_of
+    from services.kernel.base.errors import DomainRuleViolation
+    from services.agency.ingest import reasons_of
 
     reason, = reasons_of(DomainRuleViolation("document_number", "person.duplicate",
                                              f"{ID} is already registered", f"{ID} 已登记"))

@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 import pytest
 
 from contracts.envelope import Actor
-from services.kernel.aggregate import CommandContext
-from services.kernel.errors import DomainRuleViolation, Forbidden, StateConflict
-from services.kernel.memory import InMemoryClaims, InMemoryEventStore
-from services.kernel.replicas.address import ReplicaAddress
+from services.kernel.eventsourcing.aggregate import CommandContext
+from services.kernel.base.errors import DomainRuleViolation, Forbidden, StateConflict
+from services.kernel.eventsourcing.memory import InMemoryClaims, InMemoryEventStore
+from services.replicas.address import ReplicaAddress
 from services.person.application import PersonService
 from services.person.commands import (
     ApplyKeyPersonListing, CorrectPerson, Decide, MergePerson, MoveIn, RegisterPerson,

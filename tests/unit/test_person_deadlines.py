@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from services.person.domain.deadlines import DeadlineFacts, Flag, flags
-from services.kernel.masking import mask_id, mask_name, mask_person, mask_phone, visibility
+from services.kernel.base.masking import mask_id, mask_name, mask_person, mask_phone, visibility
 
 UTC = timezone.utc
 REGISTERED = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 from contracts.person_codes import ethnicities, ethnicity_code, key_person_categories
 from contracts.person import CategoryDetails, PersonRegistered
 from contracts.phone import PhoneError, normalize_phone
-from services.kernel.errors import DomainRuleViolation, StateConflict
+from services.kernel.base.errors import DomainRuleViolation, StateConflict
 from services.person.domain.categories import check_details
 from services.person.domain.identity import checked_identity
 from services.person.domain.person import Person

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from contracts.person import KeyPersonListingApplied, KeyPersonState
-from services.kernel.errors import DomainRuleViolation, StateConflict
+from services.kernel.base.errors import DomainRuleViolation, StateConflict
 from services.person.domain.key_person import KeyPerson
 
 

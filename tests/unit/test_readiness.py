@@ -1,6 +1,6 @@
-"""/readyz means "can serve": MongoDB gates it, Kafka is only reported (services/kernel/readiness.py)."""
+"""/readyz means "can serve": MongoDB gates it, Kafka is only reported (services/kernel/web/readiness.py)."""
 
-from services.kernel.readiness import readiness
+from services.kernel.web.readiness import readiness
 
 
 def test_kafka_down_keeps_the_pod_in_rotation_and_says_so():

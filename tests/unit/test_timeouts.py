@@ -1,4 +1,4 @@
-"""A forever-loop waiting with a timeout must end when cancelled (services.kernel.timeouts).
+"""A forever-loop waiting with a timeout must end when cancelled (services.kernel.base.timeouts).
 
 With Python 3.11's ``asyncio.wait_for`` a loop waiting on an event that keeps being set (the outbox relay's
 wake-up, set by every append) survives ``cancel()`` nearly every time: the test session's loop teardown then
@@ -11,7 +11,7 @@ import asyncio
 import re
 from pathlib import Path
 
-from services.kernel.timeouts import within
+from services.kernel.base.timeouts import within
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 
@@ -60,4 +60,4 @@ def test_no_service_code_uses_asyncio_wait_for():
     found = [f"{path.relative_to(SERVICES.parent)}:{number}" for path in SERVICES.rglob("*.py")
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if re.search(r"\basyncio\.wait_for\(|^from asyncio import .*\bwait_for\b", line)]
-    assert not found, f"use services.kernel.timeouts.within (3.11's wait_for can lose a cancellation): {found}"
+    assert not found, f"use services.kernel.base.timeouts.within (3.11's wait_for can lose a cancellation): {found}"

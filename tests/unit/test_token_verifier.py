@@ -1,4 +1,4 @@
-"""The bearer-token verifier (services.kernel.auth, keys): public keys from a JWKS file or URL, rotation by kid,
+"""The bearer-token verifier (services.kernel.web.auth, keys): public keys from a JWKS file or URL, rotation by kid,
 the required claims, the lifetime cap, the org against the division table, service identities, and the refusal
 to start outside local mode without real keys."""
 
@@ -10,10 +10,10 @@ import jwt
 import pytest
 from fastapi import HTTPException
 
-from services.kernel import keys as key_module
-from services.kernel.auth import decode_token, mint_service_token, mint_token
-from services.kernel.keys import KeySet, KeySourceError
-from services.kernel.settings import Settings
+from services.kernel.base import keys as key_module
+from services.kernel.web.auth import decode_token, mint_service_token, mint_token
+from services.kernel.base.keys import KeySet, KeySourceError
+from services.kernel.base.settings import Settings
 from tests.keyring import Keyring, public_jwk
 
 
@@ -140,7 +140,7 @@ def test_a_jwks_key_with_an_algorithm_we_refuse_is_a_configuration_error(tmp_pat
 
 
 def test_outside_local_mode_the_reasons_to_refuse_are_named(ring, tmp_path):
-    from services.kernel.devkeys import JWKS, ensure_dev_keys
+    from services.kernel.base.devkeys import JWKS, ensure_dev_keys
 
     assert any("no JWKS" in reason for reason in Settings(environment="production").insecure_reasons("person"))
     development = Settings(environment="production", jwt_jwks_file=str(ensure_dev_keys() / JWKS))
@@ -153,8 +153,8 @@ def test_outside_local_mode_the_reasons_to_refuse_are_named(ring, tmp_path):
 
 
 def test_development_keys_are_made_once_and_marked_as_such(tmp_path):
-    from services.kernel.devkeys import JWKS, ensure_dev_keys
-    from services.kernel.keys import is_development_kid
+    from services.kernel.base.devkeys import JWKS, ensure_dev_keys
+    from services.kernel.base.keys import is_development_kid
 
     made = ensure_dev_keys(tmp_path / "keys")
     first = (made / JWKS).read_text()
@@ -167,7 +167,7 @@ def test_development_keys_are_made_once_and_marked_as_such(tmp_path):
 async def test_a_jwks_url_is_fetched_off_the_event_loop(ring, monkeypatch):
     import threading
 
-    from services.kernel.auth import _fetch_keys_off_loop
+    from services.kernel.web.auth import _fetch_keys_off_loop
 
     threads = []
 

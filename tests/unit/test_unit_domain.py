@@ -9,7 +9,7 @@ import pytest
 from contracts.parties import PartyRef
 from contracts.uscc import check_character
 from contracts.unit import Licence, UnitRegistered
-from services.kernel.errors import DomainRuleViolation, NotFound, StateConflict
+from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict
 from services.unit.domain.supervision import inspection_cycles, inspections_due, overdue_rectifications
 from services.unit.domain.unit import Unit, UnitIdentity
 

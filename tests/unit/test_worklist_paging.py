@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from services.kernel.errors import DomainRuleViolation
-from services.kernel.exports import Columns, csv_cell, csv_lines, flatten, xlsx_cell
-from services.kernel.paging import Position, decode_cursor, encode_cursor, keyset_after
+from services.kernel.base.errors import DomainRuleViolation
+from services.kernel.web.exports import Columns, csv_cell, csv_lines, flatten, xlsx_cell
+from services.kernel.web.paging import Position, decode_cursor, encode_cursor, keyset_after
 
 
 def test_a_cursor_round_trips_its_position_with_types_kept():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pymongo import InsertOne, UpdateOne
 
-from services.kernel.writebuffer import BufferedCollection, WriteBuffer
+from services.kernel.messaging.writebuffer import BufferedCollection, WriteBuffer
 
 
 class FakeCollection:

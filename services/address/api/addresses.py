@@ -11,10 +11,10 @@ from services.address.domain import geo
 from services.address.domain.aggregates import doorplate_stream, place_stream
 from services.address.views import addresses as views
 from services.address.views.reads import collection, public
-from services.kernel.authz import READERS, Allowed
-from services.kernel.deps import runtime
-from services.kernel.errors import DomainRuleViolation
-from services.kernel.runtime import Runtime
+from services.kernel.web.authz import READERS, Allowed
+from services.kernel.web.deps import runtime
+from services.kernel.base.errors import DomainRuleViolation
+from services.kernel.messaging.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["addresses and map 标准地址与地图"])
 Rt = Annotated[Runtime, Depends(runtime)]

@@ -8,8 +8,8 @@ from fastapi import Depends
 
 from services.address.application import AddressService
 from services.address.config import address_settings
-from services.kernel.deps import runtime
-from services.kernel.runtime import Runtime
+from services.kernel.web.deps import runtime
+from services.kernel.messaging.runtime import Runtime
 
 
 def service(rt: Annotated[Runtime, Depends(runtime)]) -> AddressService:

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query
 
 from contracts import divisions
 from contracts.divisions import Division
-from services.kernel.authz import READERS, allow
-from services.kernel.errors import NotFound
+from services.kernel.web.authz import READERS, allow
+from services.kernel.base.errors import NotFound
 
 router = APIRouter(prefix="/v1/divisions", tags=["divisions 行政区划"], dependencies=[Depends(allow("division.read", *READERS))])
 

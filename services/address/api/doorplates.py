@@ -17,12 +17,12 @@ from services.address.domain.aggregates import doorplate_stream
 from services.address.views import doorplates as views
 from services.address.views.reads import MinVersion, caught_up, public
 from contracts.rooms import count_plate_rooms, plate_rooms
-from services.kernel.authz import READERS, Allowed
-from services.kernel.deps import runtime
-from services.kernel.exports import FILE_RESPONSES, Format, answer
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit, Position, decode_cursor, encode_cursor
-from services.kernel.errors import DomainRuleViolation, NotFound
-from services.kernel.runtime import Runtime
+from services.kernel.web.authz import READERS, Allowed
+from services.kernel.web.deps import runtime
+from services.kernel.web.exports import FILE_RESPONSES, Format, answer
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Position, decode_cursor, encode_cursor
+from services.kernel.base.errors import DomainRuleViolation, NotFound
+from services.kernel.messaging.runtime import Runtime
 
 router = APIRouter(prefix="/v1/doorplates", tags=["door plates 门楼牌"])
 Service = Annotated[AddressService, Depends(service)]

@@ -13,12 +13,12 @@ from services.address.commands import RegisterPlace, RenamePlace, RetirePlace, S
 from services.address.domain.aggregates import place_stream
 from services.address.views import places as views
 from services.address.views.reads import MinVersion, caught_up, public
-from services.kernel.exports import FILE_RESPONSES, Format, answer
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
-from services.kernel.authz import READERS, Allowed
-from services.kernel.deps import runtime
-from services.kernel.errors import NotFound
-from services.kernel.runtime import Runtime
+from services.kernel.web.exports import FILE_RESPONSES, Format, answer
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
+from services.kernel.web.authz import READERS, Allowed
+from services.kernel.web.deps import runtime
+from services.kernel.base.errors import NotFound
+from services.kernel.messaging.runtime import Runtime
 
 router = APIRouter(prefix="/v1/places", tags=["places 地址要素"])
 Service = Annotated[AddressService, Depends(service)]

@@ -21,10 +21,10 @@ from services.address.config import AddressSettings, address_settings
 from services.address.domain.numbering import NumberingRule
 from services.address.views.quality import PlateInput, RoadQualityReport, road_quality_report
 from services.address.views.reads import collection
-from services.kernel.authz import Allowed
-from services.kernel.deps import runtime
-from services.kernel.errors import DomainRuleViolation, NotFound
-from services.kernel.runtime import Runtime
+from services.kernel.web.authz import Allowed
+from services.kernel.web.deps import runtime
+from services.kernel.base.errors import DomainRuleViolation, NotFound
+from services.kernel.messaging.runtime import Runtime
 
 router = APIRouter(prefix="/v1/quality", tags=["quality 门牌质量"])
 QualityReader = Allowed("address.quality", "police", "supervisor")

@@ -25,9 +25,9 @@ from services.address.text.ranking import (  # noqa: F401
     room_components, score_variants,
 )
 from services.address.domain.normalize import split_division
-from services.kernel.authz import READERS, allow
-from services.kernel.deps import runtime
-from services.kernel.runtime import Runtime
+from services.kernel.web.authz import READERS, allow
+from services.kernel.web.deps import runtime
+from services.kernel.messaging.runtime import Runtime
 
 router = APIRouter(prefix="/v1/addresses", tags=["free-text addresses 地址解析与匹配"],
                    dependencies=[Depends(allow("address.text", *READERS, "service"))])  # service: ingest's matcher

@@ -24,8 +24,8 @@ from contracts.address import (
 )
 from contracts.geo import GeoPoint
 from contracts.buildings import BuildingSpec
-from services.kernel.aggregate import Aggregate, applies
-from services.kernel.errors import DomainRuleViolation, StateConflict
+from services.kernel.eventsourcing.aggregate import Aggregate, applies
+from services.kernel.base.errors import DomainRuleViolation, StateConflict
 
 APPROVAL_LEVELS = ("none", "police_station", "district", "city")
 

@@ -41,8 +41,8 @@ from services.address.domain.normalize import basic, clean, split_division
 from services.address.domain.numbering import DoorNumber, DoorNumberError, parse_door_number
 from services.address.views.reads import collection
 from contracts.rooms import plate_rooms
-from services.kernel.errors import DomainRuleViolation
-from services.kernel.runtime import Runtime
+from services.kernel.base.errors import DomainRuleViolation
+from services.kernel.messaging.runtime import Runtime
 
 SCOPE_SCAN = 2000  # places fetched (names only) when a scope is small enough to compare every name
 PLACE_HITS = 200  # places returned by a name-filtered lookup

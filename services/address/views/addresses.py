@@ -5,8 +5,8 @@ from __future__ import annotations
 from services.address.domain import geo
 from services.address.views.reads import collection, public
 from contracts.rooms import doorplate_of_room, room_by_code
-from services.kernel.errors import NotFound
-from services.kernel.runtime import Runtime
+from services.kernel.base.errors import NotFound
+from services.kernel.messaging.runtime import Runtime
 
 
 async def resolve(rt: Runtime, code: str) -> tuple[str, dict]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from services.address.views.reads import collection, public
-from services.kernel.paging import Segment, Worklist, one_each
-from services.kernel.runtime import Runtime
+from services.kernel.web.paging import Segment, Worklist, one_each
+from services.kernel.messaging.runtime import Runtime
 
 MAX_REDIRECTS = 10
 

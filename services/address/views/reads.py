@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from services.address.projections import registry
-from services.kernel import reads
-from services.kernel.reads import MinVersion, public  # noqa: F401 - the address views' vocabulary
-from services.kernel.runtime import Runtime
+from services.kernel.web import reads
+from services.kernel.web.reads import MinVersion, public  # noqa: F401 - the address views' vocabulary
+from services.kernel.messaging.runtime import Runtime
 
 
 def collection(rt: Runtime, logical: str):
@@ -14,5 +14,5 @@ def collection(rt: Runtime, logical: str):
 
 async def caught_up(rt: Runtime, stream_id: str, min_version: int, caller) -> None:
     """Wait until the address registry has applied ``min_version`` of ``stream_id`` (read your own write), once
-    the caller's jurisdiction covers the record (services.kernel.reads.caught_up)."""
+    the caller's jurisdiction covers the record (services.kernel.web.reads.caught_up)."""
     await reads.caught_up(rt, registry.name, stream_id, min_version, caller=caller)

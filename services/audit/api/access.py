@@ -16,10 +16,10 @@ from services.audit.archive import ACCESS, NAME
 from services.audit.config import audit_settings
 from services.audit.domain.access_rules import AccessRules, flags
 from services.audit.domain.history import entry
-from services.kernel.deps import runtime
-from services.kernel.exports import FILE_RESPONSES, Format, answer
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist, offset_page, one_each
-from services.kernel.runtime import Runtime
+from services.kernel.web.deps import runtime
+from services.kernel.web.exports import FILE_RESPONSES, Format, answer
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist, offset_page, one_each
+from services.kernel.messaging.runtime import Runtime
 
 router = APIRouter(prefix="/v1/audit/access", tags=["access log 查询留痕"])
 

@@ -17,12 +17,12 @@ from services.audit.domain.history import state_of
 from services.audit.domain.rectification import task_view
 from services.audit.views.archive import stream
 from services.audit.views.campaigns import campaigns_as_of, candidates, sweep
-from services.kernel.application import Accepted
-from services.kernel.deps import runtime
-from services.kernel.errors import DomainRuleViolation
-from services.kernel.exports import FILE_RESPONSES, Format, answer
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit, Listed, Worklist
-from services.kernel.runtime import Runtime
+from services.kernel.eventsourcing.application import Accepted
+from services.kernel.web.deps import runtime
+from services.kernel.base.errors import DomainRuleViolation
+from services.kernel.web.exports import FILE_RESPONSES, Format, answer
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Listed, Worklist
+from services.kernel.messaging.runtime import Runtime
 
 router = APIRouter(prefix="/v1/audit", tags=["campaigns 检查与整改"])
 CampaignId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="检查活动编号", examples=["3f2a9c0d1e4b5a67"])]

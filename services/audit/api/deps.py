@@ -9,10 +9,10 @@ from fastapi import Depends, Query
 from pymongo.asynchronous.collection import AsyncCollection
 
 from services.audit.views.archive import events
-from services.kernel.authz import Caller, allow
-from services.kernel.deps import runtime
-from services.kernel.errors import DomainRuleViolation
-from services.kernel.runtime import Runtime
+from services.kernel.web.authz import Caller, allow
+from services.kernel.web.deps import runtime
+from services.kernel.base.errors import DomainRuleViolation
+from services.kernel.messaging.runtime import Runtime
 
 #: Supervisors (督导) read the audit of their jurisdiction; admins everything; other roles get 403.
 AuditReader = Annotated[Caller, Depends(allow("audit.read", "supervisor"))]

@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field
 from services.audit.api.deps import Archive, AsOf, AuditReader, ParameterRuleViolation, utc
 from services.audit.domain.history import entry, history, state_of
 from services.audit.views.archive import current_division, log_query, stream
-from services.kernel.access_trace import asked, returned
-from services.kernel.errors import NotFound
-from services.kernel.exports import FILE_RESPONSES, Format, export
-from services.kernel.masked_responses import viewer_for
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist, offset_page
+from services.kernel.web.access_trace import asked, returned
+from services.kernel.base.errors import NotFound
+from services.kernel.web.exports import FILE_RESPONSES, Format, export
+from services.kernel.web.masked_responses import viewer_for
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist, offset_page
 
 router = APIRouter(prefix="/v1/audit", tags=["audit 审计"])
 

@@ -12,10 +12,10 @@ from services.audit.api.campaigns import App
 from services.audit.api.deps import Archive, AsOf, AuditReader, CampaignOpener, now, utc
 from services.audit.domain.baseline import Baseline, baseline_stream
 from services.audit.views.quality import RATE_OF, Figures, quality_figures
-from services.kernel.application import Accepted
-from services.kernel.deps import runtime
-from services.kernel.runtime import Runtime
-from services.kernel.errors import DomainRuleViolation
+from services.kernel.eventsourcing.application import Accepted
+from services.kernel.web.deps import runtime
+from services.kernel.messaging.runtime import Runtime
+from services.kernel.base.errors import DomainRuleViolation
 
 router = APIRouter(prefix="/v1/audit", tags=["quality 质量指标"])
 

@@ -17,8 +17,8 @@ from services.audit.report import frozen, html, xlsx
 from services.audit.report.model import month_bounds
 from services.audit.report.monthly import monthly_report
 from services.audit.views.quality import Figures, quality_figures
-from services.kernel.deps import runtime
-from services.kernel.runtime import Runtime
+from services.kernel.web.deps import runtime
+from services.kernel.messaging.runtime import Runtime
 
 router = APIRouter(prefix="/v1/audit/reports", tags=["reports 每月通报"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

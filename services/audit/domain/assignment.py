@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.kernel.errors import DomainRuleViolation
+from services.kernel.base.errors import DomainRuleViolation
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contracts.audit import CollectionBaselineSet
-from services.kernel.aggregate import Aggregate, applies
+from services.kernel.eventsourcing.aggregate import Aggregate, applies
 
 
 def baseline_stream(division_code: str, metric: str) -> str:

@@ -16,8 +16,8 @@ from contracts.audit import (
 from contracts.events import DomainEvent
 from services.audit.domain.assignment import InspectorRef, assign
 from services.audit.domain.sampling import Candidate, draw
-from services.kernel.aggregate import Aggregate, applies
-from services.kernel.errors import DomainRuleViolation, Forbidden, StateConflict
+from services.kernel.eventsourcing.aggregate import Aggregate, applies
+from services.kernel.base.errors import DomainRuleViolation, Forbidden, StateConflict
 
 
 def campaign_stream(campaign_id: str) -> str:

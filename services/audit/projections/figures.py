@@ -28,7 +28,7 @@ from services.audit.domain.daybook import (Addresses, Key, decode, difference, e
 from services.audit.domain.fold import evolve
 from services.audit.domain.metrics import ADDRESS_TYPES, ENTITY_OF, address_of, facts, local_day
 from services.audit.archive import _EveryEventType  # every event type reaches the handler, as in the archive
-from services.kernel.projection import Projection, ProjectionTx
+from services.kernel.messaging.projection import Projection, ProjectionTx
 
 NAME = "audit-figures"
 RECORDS = "records"  #: one per stream: folded state, timeline, steps, the addresses it depends on

@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from services.kernel.runtime import Runtime
+from services.kernel.messaging.runtime import Runtime
 
 COLLECTION = "monthly_reports"
 #: what the next month needs of this one's figures (the collectors and notes stay in the report only)

@@ -10,7 +10,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.access import ACCESS_STREAM_TYPE
 from services.audit.archive import EVENTS, NAME
-from services.kernel.runtime import Runtime
+from services.kernel.messaging.runtime import Runtime
 
 
 def events(rt: Runtime) -> AsyncCollection:

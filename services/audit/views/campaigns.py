@@ -16,8 +16,8 @@ from services.audit.domain.sampling import Candidate
 from services.audit.views.archive import stream
 from services.audit.views.audit_streams import audit_streams
 from services.audit.views.records import records
-from services.kernel.errors import ConcurrencyConflict
-from services.kernel.logging import get_logger
+from services.kernel.base.errors import ConcurrencyConflict
+from services.kernel.base.logging import get_logger
 
 log = get_logger(__name__)
 

@@ -27,7 +27,7 @@ from services.audit.projections.figures import COUNTERS, NAME, PENDING, RECORDS,
 from services.audit.views.audit_streams import audit_streams
 from services.audit.views.campaigns import campaigns_as_of
 from services.audit.views.records import records
-from services.kernel.runtime import Runtime
+from services.kernel.messaging.runtime import Runtime
 
 RATE_OF = {"persons_total": "persons_collection_rate", "houses_total": "houses_collection_rate",
            "units_total": "units_collection_rate", "doorplates_total": "doorplates_collection_rate"}

@@ -10,12 +10,12 @@ from fastapi import Depends
 from services.house.application import HouseService
 from services.house.config import house_settings
 from services.house.views.houses import address_replica
-from services.kernel.deps import runtime
-from services.kernel.replicas.address import ReplicaAddress, require_usable_address
-from services.kernel.replicas.links import replica_persons, replica_units
+from services.kernel.web.deps import runtime
+from services.replicas.address import ReplicaAddress, require_usable_address
+from services.replicas.links import replica_persons, replica_units
 from services.house.occupants import OCCUPANTS
 from services.house.parties import HOUSE_UNITS
-from services.kernel.runtime import Runtime
+from services.kernel.messaging.runtime import Runtime
 
 
 def service_for(rt: Runtime) -> HouseService:

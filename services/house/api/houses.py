@@ -13,12 +13,12 @@ from services.house.domain.house import house_stream
 from services.house.domain.supervision import GroupRentalRule
 from services.house.projections import registry
 from services.house.views import houses as views
-from services.kernel.authz import READERS, Allowed
-from services.kernel.deps import runtime
-from services.kernel.exports import FILE_RESPONSES, Format, answer
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
-from services.kernel.reads import MinVersion, caught_up
-from services.kernel.runtime import Runtime
+from services.kernel.web.authz import READERS, Allowed
+from services.kernel.web.deps import runtime
+from services.kernel.web.exports import FILE_RESPONSES, Format, answer
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
+from services.kernel.web.reads import MinVersion, caught_up
+from services.kernel.messaging.runtime import Runtime
 
 router = APIRouter(prefix="/v1/houses", tags=["houses 实有房屋"])
 Service = Annotated[HouseService, Depends(service)]

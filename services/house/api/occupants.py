@@ -15,12 +15,12 @@ from services.house.occupants import OCCUPANTS
 from services.house.projections import registry
 from services.house.views import occupants as views
 from services.house.views.houses import house_document
-from services.kernel.authz import Allowed
-from services.kernel.deps import runtime
-from services.kernel.access_trace import returned
-from services.kernel.reads import After, MinVersion, caught_up, caught_up_after
-from services.kernel.replicas.person import person_locator
-from services.kernel.runtime import Runtime
+from services.kernel.web.authz import Allowed
+from services.kernel.web.deps import runtime
+from services.kernel.web.access_trace import returned
+from services.kernel.web.reads import After, MinVersion, caught_up, caught_up_after
+from services.replicas.person import person_locator
+from services.kernel.messaging.runtime import Runtime
 
 router = APIRouter(prefix="/v1/houses", tags=["occupants 以房管人"])
 Rt = Annotated[Runtime, Depends(runtime)]

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from services.house.views import quality as views
-from services.kernel.authz import Allowed
-from services.kernel.exports import FILE_RESPONSES, Format, export
-from services.kernel.masked_responses import viewer_for
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
-from services.kernel.reads import After, caught_up_after, registry_locator
+from services.kernel.web.authz import Allowed
+from services.kernel.web.exports import FILE_RESPONSES, Format, export
+from services.kernel.web.masked_responses import viewer_for
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
+from services.kernel.web.reads import After, caught_up_after, registry_locator
 from services.house.projections import HOUSES, registry
-from services.kernel.deps import runtime
-from services.kernel.runtime import Runtime
+from services.kernel.web.deps import runtime
+from services.kernel.messaging.runtime import Runtime
 
 router = APIRouter(prefix="/v1/houses", tags=["quality 数据质量"])
 Rt = Annotated[Runtime, Depends(runtime)]

@@ -13,11 +13,11 @@ from services.house.application import HouseAccepted, HouseService
 from services.house.commands import AddTenant, EndRental, RecordCheck, StartRental, TenantMoveOut
 from services.house.domain.supervision import GroupRentalRule
 from services.house.views import houses as views
-from services.kernel.authz import Allowed
-from services.kernel.exports import FILE_RESPONSES, Format, answer
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
-from services.kernel.deps import runtime
-from services.kernel.runtime import Runtime
+from services.kernel.web.authz import Allowed
+from services.kernel.web.exports import FILE_RESPONSES, Format, answer
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
+from services.kernel.web.deps import runtime
+from services.kernel.messaging.runtime import Runtime
 
 router = APIRouter(prefix="/v1/houses", tags=["rentals 出租房屋"])
 Service = Annotated[HouseService, Depends(service)]

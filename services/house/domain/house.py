@@ -17,8 +17,8 @@ from contracts.house import (
     RentalEnded, RentalStarted, TenantMovedIn, TenantMovedOut,
 )
 from contracts.parties import PartyRef
-from services.kernel.aggregate import Aggregate
-from services.kernel.errors import DomainRuleViolation, NotFound, StateConflict
+from services.kernel.eventsourcing.aggregate import Aggregate
+from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict
 
 
 def house_stream(house_id: str) -> str:

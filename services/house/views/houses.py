@@ -13,12 +13,12 @@ from typing import Any
 from services.house.domain.house import logic_errors
 from services.house.domain.supervision import GroupRentalRule, month_start, unchecked_rentals
 from services.house.projections import HOUSES, addresses, registry
-from services.kernel.errors import NotFound
-from services.kernel.paging import Segment, Worklist
-from services.kernel.reads import public
-from services.kernel.replicas.address import address_states as replica_states
-from services.kernel.replicas.address import same_address_codes
-from services.kernel.runtime import Runtime
+from services.kernel.base.errors import NotFound
+from services.kernel.web.paging import Segment, Worklist
+from services.kernel.web.reads import public
+from services.replicas.address import address_states as replica_states
+from services.replicas.address import same_address_codes
+from services.kernel.messaging.runtime import Runtime
 
 
 def houses(rt: Runtime):

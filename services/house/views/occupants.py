@@ -12,8 +12,8 @@ from typing import Any
 
 from services.house.occupants import OCCUPANTS
 from services.house.projections import HOUSES, registry
-from services.kernel.replicas.person import PERSONS, is_key_person
-from services.kernel.runtime import Runtime
+from services.replicas.person import PERSONS, is_key_person
+from services.kernel.messaging.runtime import Runtime
 
 PERSON_FIELDS = ("name", "category", "status", "division_code", "moved_in", "residence_type")
 LIMIT = 2000

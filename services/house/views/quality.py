@@ -12,9 +12,9 @@ from typing import Any
 from contracts.house import LETTING_USES
 from services.house.domain.house import current_tenants, logic_errors
 from services.house.projections import HOUSES, addresses, registry
-from services.kernel.coverage import coverage_answer
-from services.kernel.paging import Segment, Worklist, counts_per_division
-from services.kernel.runtime import Runtime
+from services.replicas.coverage import coverage_answer
+from services.kernel.web.paging import Segment, Worklist, counts_per_division
+from services.kernel.messaging.runtime import Runtime
 
 
 def houses(rt: Runtime):

@@ -19,11 +19,11 @@ from services.ingest.config import MAX_BATCH, agencies
 from services.ingest.gate import check, duplicates, parse
 from services.ingest.batches import submit
 from services.ingest.views.batches import batch_status
-from services.kernel.authz import Allowed, Caller
-from services.kernel.body_limit import body_limit
-from services.kernel.deps import runtime
-from services.kernel.errors import DomainRuleViolation, Forbidden, NotFound
-from services.kernel.ingest import INGEST_REJECTS
+from services.kernel.web.authz import Allowed, Caller
+from services.kernel.web.body_limit import body_limit
+from services.kernel.web.deps import runtime
+from services.kernel.base.errors import DomainRuleViolation, Forbidden, NotFound
+from services.agency.ingest import INGEST_REJECTS
 
 router = APIRouter(prefix="/v1/ingest", tags=["ingest 社会化采集"])
 MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024  #: 10,000 records of a few KB each

@@ -17,11 +17,11 @@ from contracts.ingest import AddressLink, IngestCommand
 from services.ingest.addresses import REVIEWS
 from services.ingest.config import ingest_settings
 from services.ingest.consumers import Forwarder
-from services.kernel.authz import Allowed
-from services.kernel.deps import runtime
-from services.kernel.errors import NotFound, StateConflict
-from services.kernel.exports import FILE_RESPONSES, Format, answer
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist, one_each
+from services.kernel.web.authz import Allowed
+from services.kernel.web.deps import runtime
+from services.kernel.base.errors import NotFound, StateConflict
+from services.kernel.web.exports import FILE_RESPONSES, Format, answer
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist, one_each
 
 router = APIRouter(prefix="/v1/ingest/reviews", tags=["address review 地址治理"])
 REVIEWERS = ("collector", "supervisor")

@@ -13,11 +13,11 @@ from services.ingest.batches import BATCHES
 from services.ingest.imports import MAX_IMPORT_ROWS, TooManyRows, error_workbook, import_sheet
 from services.ingest.sheet_bounds import SheetBoundsError
 from services.ingest.sheets import SheetError, template
-from services.kernel.authz import READERS, Allowed
-from services.kernel.body_limit import body_limit
-from services.kernel.deps import runtime
-from services.kernel.errors import DomainRuleViolation, NotFound
-from services.kernel.masking import visibility
+from services.kernel.web.authz import READERS, Allowed
+from services.kernel.web.body_limit import body_limit
+from services.kernel.web.deps import runtime
+from services.kernel.base.errors import DomainRuleViolation, NotFound
+from services.kernel.base.masking import visibility
 
 router = APIRouter(prefix="/v1/ingest", tags=["spreadsheets 采集表"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

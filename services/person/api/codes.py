@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from contracts.person_codes import ethnicities, key_person_categories
-from services.kernel.authz import READERS, Allowed
+from services.kernel.web.authz import READERS, Allowed
 
 router = APIRouter(prefix="/v1", tags=["code tables 代码表"])
 

@@ -9,10 +9,10 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from services.kernel.deps import runtime
-from services.kernel.errors import DomainRuleViolation
-from services.kernel.replicas.address import require_usable_address
-from services.kernel.runtime import Runtime
+from services.kernel.web.deps import runtime
+from services.kernel.base.errors import DomainRuleViolation
+from services.replicas.address import require_usable_address
+from services.kernel.messaging.runtime import Runtime
 from services.person.application import PersonService
 from services.person.views.persons import replica
 

@@ -7,11 +7,11 @@ from typing import Literal
 
 from fastapi import APIRouter, status
 
-from services.kernel.authz import Allowed
-from services.kernel.errors import NotFound
-from services.kernel.exports import FILE_RESPONSES, Format, answer
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
-from services.kernel.reads import MinVersion, caught_up, public
+from services.kernel.web.authz import Allowed
+from services.kernel.base.errors import NotFound
+from services.kernel.web.exports import FILE_RESPONSES, Format, answer
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
+from services.kernel.web.reads import MinVersion, caught_up, public
 from services.person.api.deps import Rt, Service
 from services.person.application import KeyPersonAccepted
 from services.person.commands import (

@@ -1,7 +1,7 @@
 """Routes for persons (实有人口): register, read (following merges), look up, residences, changes, deadlines.
 
 Every response masks ID numbers, phones and names as the caller's role and jurisdiction require
-(services.kernel.masking, by the classification in contracts.personal); every read of one person and every
+(services.kernel.base.masking, by the classification in contracts.personal); every read of one person and every
 lookup by ID number, name or phone leaves an access-log entry (查询留痕).
 """
 
@@ -12,13 +12,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, status
 
-from services.kernel.access_trace import asked, returned
-from services.kernel.authz import Allowed, Caller
-from services.kernel.errors import NotFound
-from services.kernel.exports import FILE_RESPONSES, Format, answer
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist
-from services.kernel.masking import mask_id, mask_name, mask_person, mask_phone, visibility
-from services.kernel.reads import MinVersion, caught_up, public
+from services.kernel.web.access_trace import asked, returned
+from services.kernel.web.authz import Allowed, Caller
+from services.kernel.base.errors import NotFound
+from services.kernel.web.exports import FILE_RESPONSES, Format, answer
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist
+from services.kernel.base.masking import mask_id, mask_name, mask_person, mask_phone, visibility
+from services.kernel.web.reads import MinVersion, caught_up, public
 from services.person.api.deps import Rt, Service
 from services.person.api.examples import REGISTRATIONS
 from services.person.application import PersonAccepted

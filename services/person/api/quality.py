@@ -8,11 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from contracts.calendar import CHINA
-from services.kernel.authz import Allowed
-from services.kernel.exports import FILE_RESPONSES, Format, export
-from services.kernel.masked_responses import viewer_for
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
-from services.kernel.reads import After, caught_up_after
+from services.kernel.web.authz import Allowed
+from services.kernel.web.exports import FILE_RESPONSES, Format, export
+from services.kernel.web.masked_responses import viewer_for
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
+from services.kernel.web.reads import After, caught_up_after
 from services.person.api.deps import Rt
 from services.person.views import logic_errors as views
 from services.person.views.whereabouts import locator

@@ -15,14 +15,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.kernel.auth import token_expires_at
-from services.kernel.access_trace import asked, returned
-from services.kernel.authz import Allowed
-from services.kernel.errors import NotFound
-from services.kernel.exports import FILE_RESPONSES, Format, answer
-from services.kernel.masked_responses import viewer_for
-from services.kernel.masking import mask_tree
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
+from services.kernel.web.auth import token_expires_at
+from services.kernel.web.access_trace import asked, returned
+from services.kernel.web.authz import Allowed
+from services.kernel.base.errors import NotFound
+from services.kernel.web.exports import FILE_RESPONSES, Format, answer
+from services.kernel.web.masked_responses import viewer_for
+from services.kernel.base.masking import mask_tree
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.person.api.deps import Rt
 from services.person.views import watch as views
 from services.person.watch.alerts import handle

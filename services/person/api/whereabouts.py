@@ -12,10 +12,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.kernel.authz import Allowed, Caller
-from services.kernel.errors import NotFound
-from services.kernel.masking import mask_id, visibility
-from services.kernel.reads import After, MinVersion, caught_up, caught_up_after
+from services.kernel.web.authz import Allowed, Caller
+from services.kernel.base.errors import NotFound
+from services.kernel.base.masking import mask_id, visibility
+from services.kernel.web.reads import After, MinVersion, caught_up, caught_up_after
 from services.person.api.deps import Rt
 from services.person.domain.person import person_stream
 from services.person.views import whereabouts as views

@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 from contracts.person import (
     ForeignerDetails, LodgerDetails, MigrantDetails, MigrantResidenceType, RegisteredDetails,
 )
-from services.kernel.errors import DomainRuleViolation
+from services.kernel.base.errors import DomainRuleViolation
 
 
 def _not_after_today(field: str, value: date | None, today: date, what_zh: str) -> None:

@@ -11,7 +11,7 @@ from datetime import date
 
 from contracts.identity import Identity, IdentityError, validate_document
 from contracts.person import LogicError
-from services.kernel.errors import DomainRuleViolation
+from services.kernel.base.errors import DomainRuleViolation
 
 
 def checked_identity(document_type: str, document_number: str, nationality: str | None, sex: str,

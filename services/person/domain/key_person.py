@@ -18,8 +18,8 @@ from contracts.person import (
     KeyPersonReleaseRejected, KeyPersonRequestRejected, KeyPersonState, KeyPersonTransferRequested,
     KeyPersonTransferred,
 )
-from services.kernel.aggregate import Aggregate, applies
-from services.kernel.errors import DomainRuleViolation, StateConflict
+from services.kernel.eventsourcing.aggregate import Aggregate, applies
+from services.kernel.base.errors import DomainRuleViolation, StateConflict
 
 PENDING_ZH = {"transfer": "转递申请", "recategorization": "转类申请"}
 

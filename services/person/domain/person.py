@@ -15,8 +15,8 @@ from contracts.person import (
     PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceEnded,
     ResidenceRegistered,
 )
-from services.kernel.aggregate import Aggregate, applies
-from services.kernel.errors import DomainRuleViolation, StateConflict
+from services.kernel.eventsourcing.aggregate import Aggregate, applies
+from services.kernel.base.errors import DomainRuleViolation, StateConflict
 
 #: 暂住登记 is valid this long unless the registration says otherwise; renewal extends it.
 MIGRANT_REGISTRATION_TERM = timedelta(days=365)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Callable
 
-from services.kernel.paging import Segment, Worklist, one_each
-from services.kernel.runtime import Runtime
+from services.kernel.web.paging import Segment, Worklist, one_each
+from services.kernel.messaging.runtime import Runtime
 from services.person.domain.deadlines import PERMIT_WARNING_DAYS, Flag, local_date
 from services.person.views.persons import persons
 

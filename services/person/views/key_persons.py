@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from services.kernel.paging import Segment, Worklist, one_each
-from services.kernel.reads import public
-from services.kernel.runtime import Runtime
+from services.kernel.web.paging import Segment, Worklist, one_each
+from services.kernel.web.reads import public
+from services.kernel.messaging.runtime import Runtime
 from services.person.projections import REGISTRY
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.kernel.coverage import coverage_answer
-from services.kernel.paging import Rows, Segment, Worklist, counts_per_division, one_each
-from services.kernel.runtime import Runtime
+from services.replicas.coverage import coverage_answer
+from services.kernel.web.paging import Rows, Segment, Worklist, counts_per_division, one_each
+from services.kernel.messaging.runtime import Runtime
 from services.person.projections import ADDRESSES
 from services.person.whereabouts import WHEREABOUTS
 

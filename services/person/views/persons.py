@@ -9,10 +9,10 @@ from datetime import date, datetime
 
 from contracts.identity import guess_number, normalize_number
 from contracts.phone import PhoneError, normalize_phone
-from services.kernel import reads
-from services.kernel.errors import DomainRuleViolation
-from services.kernel.replicas.address import lookup_address
-from services.kernel.runtime import Runtime
+from services.kernel.web import reads
+from services.kernel.base.errors import DomainRuleViolation
+from services.replicas.address import lookup_address
+from services.kernel.messaging.runtime import Runtime
 from services.person.domain.deadlines import DeadlineFacts, Flag, flags
 from services.person.domain.person import person_stream
 from services.person.projections import ADDRESSES, REGISTRY

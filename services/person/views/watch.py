@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from services.kernel.paging import Segment, Worklist, one_each
-from services.kernel.runtime import Runtime
+from services.kernel.web.paging import Segment, Worklist, one_each
+from services.kernel.messaging.runtime import Runtime
 from services.person.views.whereabouts import derive
 from services.person.watch.alerts import ALERTS
 from services.person.watch.folds import ACTIVE_STATES

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.kernel.replicas.address import lookup_address
-from services.kernel.runtime import Runtime
+from services.replicas.address import lookup_address
+from services.kernel.messaging.runtime import Runtime
 from services.person.projections import ADDRESSES
 from services.person.whereabouts import WHEREABOUTS
 
@@ -28,7 +28,7 @@ LOCATED = {"person": ("whereabouts", "person.division_code"), "house": ("wa_hous
 
 def locator(rt: Runtime):
     """Where an ``after=`` token's record lies, as this view knows it: (known, division_code); the kernel refuses
-    a token outside the caller's jurisdiction (services.kernel.reads.caught_up_after)."""
+    a token outside the caller's jurisdiction (services.kernel.web.reads.caught_up_after)."""
 
     async def locate(stream_id: str) -> tuple[bool, str | None]:
         kind, _, identifier = stream_id.partition("-")

@@ -24,12 +24,12 @@ from contracts.watch import (
     KeyPersonAlertAcknowledged, KeyPersonAlertRaised, KeyPersonAlertReinstated, KeyPersonAlertResolved,
     KeyPersonAlertWithdrawn,
 )
-from services.kernel.errors import NotFound, StateConflict
-from services.kernel.eventstore import EventStore, envelope_to_document
-from services.kernel.lease import LeasedRelay
-from services.kernel.outbox import OutboxRelay
-from services.kernel.parking import TopicLimit
-from services.kernel.runtime import Runtime
+from services.kernel.base.errors import NotFound, StateConflict
+from services.kernel.eventsourcing.eventstore import EventStore, envelope_to_document
+from services.kernel.messaging.lease import LeasedRelay
+from services.kernel.messaging.outbox import OutboxRelay
+from services.kernel.messaging.parking import TopicLimit
+from services.kernel.messaging.runtime import Runtime
 from services.person.watch.folds import moment, qualifying
 from services.person.watch.rules import Rule
 

@@ -32,8 +32,8 @@ from contracts.person import (
 from contracts.unit import (
     EmployeeHired, EmployeeLeft, SpecialTradeAdded, SpecialTradeRemoved, UnitDetailsCorrected, UnitRegistered,
 )
-from services.kernel.generations import active_generation
-from services.kernel.projection import Projection, ProjectionTx
+from services.kernel.messaging.generations import active_generation
+from services.kernel.messaging.projection import Projection, ProjectionTx
 from services.person.watch import alerts
 from services.person.watch.folds import fold_listing, stamp, watched_in, with_event
 from services.person.watch.rules import configured

@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from services.kernel.authz import Allowed
-from services.kernel.coverage import coverage_answer
-from services.kernel.deps import runtime
-from services.kernel.exports import FILE_RESPONSES, Format
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
-from services.kernel.runtime import Runtime
+from services.kernel.web.authz import Allowed
+from services.replicas.coverage import coverage_answer
+from services.kernel.web.deps import runtime
+from services.kernel.web.exports import FILE_RESPONSES, Format
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
+from services.kernel.messaging.runtime import Runtime
 from services.unit.projections import UNITS, addresses, registry
 
 router = APIRouter(prefix="/v1/units", tags=["quality 数据质量"])

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from services.kernel.deps import runtime
-from services.kernel.replicas.address import ReplicaAddress, require_usable_address
-from services.kernel.replicas.links import replica_persons
+from services.kernel.web.deps import runtime
+from services.replicas.address import ReplicaAddress, require_usable_address
+from services.replicas.links import replica_persons
 from services.unit.persons import UNIT_PERSONS
-from services.kernel.runtime import Runtime
+from services.kernel.messaging.runtime import Runtime
 from services.unit.application import UnitService
 from services.unit.config import unit_settings
 from services.unit.views.units import address_replica

@@ -10,12 +10,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from services.kernel.authz import Allowed
-from services.kernel.deps import runtime
-from services.kernel.access_trace import returned
-from services.kernel.reads import After, MinVersion, caught_up, caught_up_after
-from services.kernel.replicas.person import person_locator
-from services.kernel.runtime import Runtime
+from services.kernel.web.authz import Allowed
+from services.kernel.web.deps import runtime
+from services.kernel.web.access_trace import returned
+from services.kernel.web.reads import After, MinVersion, caught_up, caught_up_after
+from services.replicas.person import person_locator
+from services.kernel.messaging.runtime import Runtime
 from services.unit.domain.unit import unit_stream
 from services.unit.persons import UNIT_PERSONS
 from services.unit.projections import registry

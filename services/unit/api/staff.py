@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from services.kernel.authz import READERS, Allowed
-from services.kernel.deps import runtime
-from services.kernel.exports import FILE_RESPONSES, Format, answer
-from services.kernel.paging import PAGE_DEFAULT, CursorParam, Limit
-from services.kernel.runtime import Runtime
+from services.kernel.web.authz import READERS, Allowed
+from services.kernel.web.deps import runtime
+from services.kernel.web.exports import FILE_RESPONSES, Format, answer
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
+from services.kernel.messaging.runtime import Runtime
 from services.unit.api.deps import service
 from services.unit.application import UnitAccepted, UnitService
 from services.unit.commands import Hire, Leave

@@ -20,8 +20,8 @@ from contracts.unit import (
     SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected, UnitInspected, UnitRegistered, UnitReopened, UnitSuspended,
     UsccRecorded,
 )
-from services.kernel.aggregate import Aggregate
-from services.kernel.errors import DomainRuleViolation, NotFound, StateConflict
+from services.kernel.eventsourcing.aggregate import Aggregate
+from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict
 
 #: USCC kind (characters 1–2) → the unit type it implies; a different declared type is a warning
 USCC_KIND_TYPES = {"91": "enterprise", "92": "individual_business", "93": "cooperative", "11": "government",

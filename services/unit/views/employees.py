@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.kernel.replicas.address import address_states
-from services.kernel.replicas.person import PERSONS, is_key_person
-from services.kernel.runtime import Runtime
+from services.replicas.address import address_states
+from services.replicas.person import PERSONS, is_key_person
+from services.kernel.messaging.runtime import Runtime
 from services.unit.persons import UNIT_PERSONS
 from services.unit.projections import addresses
 
@@ -21,7 +21,7 @@ def employees_of(unit: dict, records: dict[str, dict]) -> dict[str, list[dict[st
     for employment in unit.get("employees", []):
         record = records.get(employment["person_id"]) or {}
         # the person's own division: an employee registered in another jurisdiction is shown masked, without
-        # residence or key-person status (services.kernel.masking judges each record by its division_code)
+        # residence or key-person status (services.kernel.base.masking judges each record by its division_code)
         entry = {**employment, "name": record.get("name"), "division_code": record.get("division_code"),
                  "category": record.get("category"),
                  "person_status": record.get("status"), "key_person": is_key_person(record),

@@ -12,12 +12,12 @@ from typing import Any, Mapping
 
 from contracts import special_trades
 from contracts.uscc import normalize
-from services.kernel.errors import NotFound
-from services.kernel.paging import Segment, Worklist
-from services.kernel.reads import public
-from services.kernel.replicas.address import address_states as replica_states
-from services.kernel.replicas.address import same_address_codes
-from services.kernel.runtime import Runtime
+from services.kernel.base.errors import NotFound
+from services.kernel.web.paging import Segment, Worklist
+from services.kernel.web.reads import public
+from services.replicas.address import address_states as replica_states
+from services.replicas.address import same_address_codes
+from services.kernel.messaging.runtime import Runtime
 from services.unit.domain.supervision import expired_licences, inspections_due, overdue_rectifications
 from services.unit.projections import UNITS, addresses, registry
 

@@ -1,6 +1,0 @@
-"""Replicas: small read models of *another* context's facts, built from its published events.
-
-A context that must check another context's records (the person and house services need to know an address
-exists and is in use) keeps its own replica instead of calling that service (ARCHITECTURE.md, "The flow").
-Each replica here depends on ``contracts`` only, so any context can own one under its own projection name.
-"""
