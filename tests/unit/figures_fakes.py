@@ -98,6 +98,63 @@ class FakeCollection:
             document[head][tail] = document[head].get(tail, 0) + n
 
 
+class _Defaulting(dict):
+    """Physical collection names (``records__g1``) → the fake collections, made on first use."""
+
+    def __init__(self, known: dict, collections: dict) -> None:
+        super().__init__(known)
+        self._collections = collections
+
+    def __missing__(self, name: str) -> FakeCollection:
+        return self._collections[name.rsplit("__g", 1)[0]]
+
+
+class _HeldWrites:
+    """The runner's write buffer, in memory: writes queued until ``flush``; any read flushes first, except a
+    read by ``_id`` of a document read ahead and not written since."""
+
+    def __init__(self, collections: dict[str, FakeCollection]) -> None:
+        self.collections = collections
+        self.queued: list[tuple[str, str, tuple, dict]] = []
+        self.read: dict[str, dict[Any, dict | None]] = {}  #: read ahead, by logical collection and _id
+
+    def ahead(self, physical: str, key: Any) -> tuple[bool, dict | None]:
+        """As WriteBuffer.ahead: (True, a copy) when read ahead and not written since."""
+        known = self.read.get(physical.rsplit("__g", 1)[0], {})
+        return (True, copy.deepcopy(known[key])) if key in known else (False, None)
+
+    def collection(self, name: str) -> "_Held":
+        return _Held(self, name)
+
+    async def flush(self) -> None:
+        queued, self.queued = self.queued, []
+        for name, method, args, kwargs in queued:
+            await getattr(self.collections[name], method)(*args, **kwargs)
+
+
+class _Held:
+    def __init__(self, buffer: _HeldWrites, name: str) -> None:
+        self.buffer, self.name = buffer, name
+
+    def _queue(self, method: str, *args: Any, **kwargs: Any) -> None:
+        self.buffer.queued.append((self.name, method, copy.deepcopy(args), kwargs))
+        if args and isinstance(args[0], dict) and "_id" in args[0]:
+            self.buffer.read.get(self.name, {}).pop(args[0]["_id"], None)
+
+    async def insert_one(self, document: dict, **kwargs: Any) -> None:
+        self._queue("insert_one", document, **kwargs)
+
+    async def update_one(self, query: dict, update: dict, upsert: bool = False, **kwargs: Any) -> None:
+        self._queue("update_one", query, update, upsert=upsert)
+
+    async def find_one(self, query: dict, *args: Any, **kwargs: Any) -> dict | None:
+        hit, document = self.buffer.ahead(self.name, query["_id"]) if list(query) == ["_id"] else (False, None)
+        if hit:
+            return document
+        await self.buffer.flush()
+        return await self.buffer.collections[self.name].find_one(query)
+
+
 class FakeFigures:
     """The projection's collections, fed one envelope at a time behind a per-stream checkpoint (as the runner)."""
 
@@ -112,6 +169,26 @@ class FakeFigures:
         await count_event(tx)
         self.checkpoints[envelope.stream_id] = envelope.version
         return True
+
+    async def feed_batch(self, envelopes: list[EventEnvelope]) -> None:
+        """Envelopes applied as the runner applies a poll: one shared memory, the batch's records read ahead,
+        every write held back until the batch ends (a read that is not read ahead sends them first)."""
+        from services.audit.projections.figures import RECORDS, figures
+
+        buffer = _HeldWrites(self.collections)
+        for logical, document_id in figures.prefetches:
+            ids = {key for envelope in envelopes if (key := document_id(envelope)) is not None}
+            buffer.read[logical] = {key: await self.collections[logical].find_one({"_id": key}) for key in ids}
+        assert RECORDS in buffer.read
+        db = {f"{name}__g1": collection for name, collection in self.collections.items()}
+        for envelope in envelopes:
+            if envelope.version <= self.checkpoints.get(envelope.stream_id, 0):
+                continue
+            tx = SimpleNamespace(envelope=envelope, session=None, buffer=buffer, db=_Defaulting(db, self.collections),
+                                 generation=1, collection=buffer.collection)
+            await count_event(tx)
+            self.checkpoints[envelope.stream_id] = envelope.version
+        await buffer.flush()
 
     @property
     def counters(self) -> FakeCollection:

@@ -64,6 +64,31 @@ async def test_every_figure_equals_the_refold_on_every_day_and_level(seed):
     assert october["migrants_registration_expired"] > 0 and october["unit_rectifications_overdue"] > 0
 
 
+@pytest.mark.parametrize("seed", [4, 5])
+async def test_applied_in_batches_the_figures_equal_those_applied_one_by_one(seed):
+    """A poll's events share one memory and their writes are sent at the batch's end (as the runner applies
+    them): every counter ends as when each event is applied alone, whatever the batch sizes."""
+    import random
+
+    town = build(persons=60, seed=seed)
+    arrivals = interleave(town.events, seed)
+    alone, batched = FakeFigures(), FakeFigures()
+    for envelope in arrivals:
+        await alone.feed(envelope)
+    rng, start = random.Random(seed), 0
+    while start < len(arrivals):
+        size = rng.choice([1, 7, 50, 400])
+        await batched.feed_batch(arrivals[start:start + size])
+        start += size
+    for offset in range(-1, DAYS + 40, 9):
+        day = START.date() + timedelta(days=offset)
+        for scope in SCOPES:
+            assert await incremental(batched, day, scope) == await incremental(alone, day, scope), (day, scope)
+    assert batched.records.documents.keys() == alone.records.documents.keys()
+    for stream_id, document in alone.records.documents.items():
+        assert batched.records.documents[stream_id]["steps"] == document["steps"], stream_id
+
+
 async def test_a_redelivered_event_counts_once_even_past_the_checkpoint():
     town = build(persons=10, seed=3)
     figures = FakeFigures()

@@ -13,6 +13,9 @@ arrives after its plates). The difference of old and new steps is stored as the 
 task of the audit service, services/audit/compactor.py) folds pending documents into the counters — one
 document per (scope, child, day) and per (scope, child, month), ``m.<metric>`` each — and readers add what is
 still pending, so an answer never waits for it.
+
+Reads and writes go through the batch's memory (figures_batch.py): a poll's events share what was read, the
+batch's records are read ahead in one query, and the writes are sent once at the batch's end.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from contracts.contexts import names
 from services.audit.domain.daybook import (Addresses, Key, decode, difference, encode, group_steps, record_day,
                                            referenced, steps)
 from services.audit.domain.fold import evolve
-from services.audit.domain.metrics import ADDRESS_TYPES, ENTITY_OF, address_of, facts, local_day
+from services.audit.domain.metrics import ADDRESS_TYPES, ENTITY_OF, address_of, duplicate_key, facts, local_day
 from services.audit.archive import _EveryEventType  # every event type reaches the handler, as in the archive
+from services.audit.projections.figures_batch import Batch, batch_of
 from services.kernel.messaging.projection import Projection, ProjectionTx
 
 NAME = "audit-figures"
@@ -50,19 +54,16 @@ def metric_name(field: str) -> str:
     return field.replace("\uff0e", ".").replace("\uff04", "$")
 
 
-async def load_addresses(tx: ProjectionTx, codes: set[str], known: dict[str, list]) -> Addresses:
+async def load_addresses(batch: Batch, codes: set[str], known: dict[str, list]) -> Addresses:
     """Address timelines for ``codes`` and the hierarchy above them (into ``known``)."""
     from contracts.rooms import doorplate_of_room, is_room_code
 
-    records = tx.collection(RECORDS)
     wanted = {doorplate_of_room(c) if is_room_code(c) else c for c in codes if c} - known.keys() - {None}
     for _ in range(MAX_CHAIN):
         if not wanted:
             break
-        found = {doc["code"]: doc["timeline"] async for doc in records.find(
-            {"code": {"$in": sorted(wanted)}}, {"code": 1, "timeline": 1}, session=tx.session)}
-        for code in wanted:
-            known[code] = found.get(code, [])
+        found = await batch.timelines(wanted)
+        known.update(found)
         wanted = {up for timeline in found.values() if timeline
                   for up in (timeline[-1][1].get("place_code"), timeline[-1][1].get("parent_code")) if up} - known.keys()
     return Addresses({code: timeline for code, timeline in known.items() if timeline})
@@ -73,29 +74,28 @@ def add(totals: dict[tuple[str, Key], Counter], changes: dict[tuple[str, Key], C
         totals.setdefault(where, Counter()).update(delta)
 
 
-async def touch(tx: ProjectionTx, codes: list[str]) -> None:
+async def touch(batch: Batch, codes: list[str]) -> None:
     """Write skew guard: a record reading an address and that address's event looking for the records on it run in
     concurrent transactions (different partitions); neither sees the other's uncommitted write, so the record
     could stay computed without the address forever. Both write the address's link document, so the two
     transactions conflict and the runner retries the loser against the committed state (as the address replica
     does with a road's document)."""
-    links = tx.collection(LINKS)
+    links = batch.writer(LINKS)
     for code in codes:
-        await links.update_one({"_id": code}, {"$inc": {"n": 1}}, upsert=True, session=tx.session)
+        await links.update_one({"_id": code}, {"$inc": {"n": 1}}, upsert=True, session=batch.session)
 
 
-async def recompute(tx: ProjectionTx, documents: list[dict[str, Any]], known: dict[str, list],
+async def recompute(batch: Batch, documents: list[dict[str, Any]], known: dict[str, list],
                     totals: dict[tuple[str, Key], Counter], own: dict[str, Any]) -> None:
     """New steps for these records; their changes into ``totals``; their groups brought along when a membership
     changed. ``own``: the fields of the first record (the event's) written with its steps, in one update."""
     direct = {address_of(d["kind"], entry[1]) for d in documents for entry in d["timeline"]}
-    addresses = await load_addresses(tx, {c for c in direct if c}, known)
+    addresses = await load_addresses(batch, {c for c in direct if c}, known)
     groups_touched: dict[str, dict[str, list]] = defaultdict(dict)
-    records = tx.collection(RECORDS)
     for document in documents:
         refs = referenced(document["kind"], document["timeline"], addresses)
         if set(refs) - known.keys():
-            addresses = await load_addresses(tx, set(refs), known)
+            addresses = await load_addresses(batch, set(refs), known)
             refs = referenced(document["kind"], document["timeline"], addresses)
         new, memberships = steps(document["kind"], document["timeline"], document["collector"], addresses, refs)
         add(totals, difference(decode(document.get("steps")), new))
@@ -104,28 +104,24 @@ async def recompute(tx: ProjectionTx, documents: list[dict[str, Any]], known: di
         for group in {*document.get("groups", []), *memberships}:
             if (document.get("memberships") or {}).get(group) != stored.get(group):
                 groups_touched[group][document["_id"]] = stored.get(group, [])
-        await touch(tx, refs)
+        await touch(batch, refs)
         fields = {"steps": encode(new), "refs": refs, "groups": sorted(memberships), "memberships": stored}
-        await records.update_one({"_id": document["_id"]}, {"$set": {**fields, **(own if document is documents[0]
-                                                                                  else {})}},
-                                 upsert=True, session=tx.session)
-    await regroup(tx, groups_touched, totals)
+        await batch.set_record(document["_id"], {**fields, **(own if document is documents[0] else {})})
+    await regroup(batch, groups_touched, totals)
 
 
-async def regroup(tx: ProjectionTx, touched: dict[str, dict[str, list]],
+async def regroup(batch: Batch, touched: dict[str, dict[str, list]],
                   totals: dict[tuple[str, Key], Counter]) -> None:
     """Duplicate groups whose members changed: new steps, their changes into ``totals``."""
-    groups = tx.collection(GROUPS)
     for group, changed in touched.items():
-        document = await groups.find_one({"_id": group}, session=tx.session) or {"members": {}}
+        document = await batch.group(group) or {"members": {}}
         members = {**document["members"], **changed}
         members = {stream: timeline for stream, timeline in members.items() if timeline}
         as_keys = {stream: [(day, [tuple(k) for k in keys] if keys else None) for day, keys in timeline]
                    for stream, timeline in members.items()}
         new = group_steps(group, as_keys)
         add(totals, difference(decode(document.get("steps")), new))
-        await groups.update_one({"_id": group}, {"$set": {"members": members, "steps": encode(new)}},
-                                upsert=True, session=tx.session)
+        await batch.set_group(group, {"members": members, "steps": encode(new)})
 
 
 async def write_pending(tx: ProjectionTx, totals: dict[tuple[str, Key], Counter]) -> None:
@@ -169,12 +165,13 @@ async def compact(counters, pending, limit: int = 2000) -> int:
     return len(batch)
 
 
-async def count_event(tx: ProjectionTx) -> None:
+async def count_event(tx: ProjectionTx, batch: Batch | None = None) -> None:
+    """One event into the figures; ``batch``: the memory to read and write through (default: its batch's)."""
     envelope = tx.envelope
     if envelope.stream_type not in ENTITY_OF:
         return  # campaigns, baselines, access reads: not figures of records
-    records = tx.collection(RECORDS)
-    document = await records.find_one({"_id": envelope.stream_id}, session=tx.session) or {
+    batch = batch or batch_of(tx)
+    document = await batch.record(envelope.stream_id) or {
         "_id": envelope.stream_id, "kind": envelope.stream_type, "state": {}, "timeline": [], "division": None,
         "collector": envelope.actor.id, "version": 0}
     if envelope.version <= document.get("version", 0):
@@ -192,16 +189,26 @@ async def count_event(tx: ProjectionTx) -> None:
         known[own["code"]] = document["timeline"]  # itself, as it is now (written below with its steps)
     targets = [document]
     if own.get("code"):  # everything hanging on this address, or under it
-        await touch(tx, [own["code"]])
-        targets += [d async for d in records.find({"refs": own["code"], "_id": {"$ne": envelope.stream_id}},
-                                                  {"state": 0}, session=tx.session)]
+        await touch(batch, [own["code"]])
+        targets += await batch.referring(own["code"], envelope.stream_id)
     totals: dict[tuple[str, Key], Counter] = {}
-    await recompute(tx, targets, known, totals, own)
+    await recompute(batch, targets, known, totals, own)
     await write_pending(tx, totals)
 
 
 figures = Projection(NAME, sources=list(names()), collections=[RECORDS, GROUPS, COUNTERS, PENDING, LINKS])
 figures.handlers = _EveryEventType(count_event)
+def joined_group(envelope) -> str | None:
+    """The duplicate group a record's first event puts it in (read ahead for the batch; later events rarely
+    change a membership, and one that does reads its group)."""
+    if envelope.version != 1 or envelope.stream_type not in ENTITY_OF:
+        return None
+    return duplicate_key(envelope.stream_type, facts(envelope.stream_type, evolve({}, envelope.event_type,
+                                                                                  envelope.payload)))
+
+
+figures.prefetch(RECORDS, lambda event: event.stream_id if event.stream_type in ENTITY_OF else None)
+figures.prefetch(GROUPS, joined_group)
 figures.index(RECORDS, BY_CODE)
 figures.index(RECORDS, BY_REF)
 figures.index(COUNTERS, [("scope", ASCENDING), ("month", ASCENDING), ("day", ASCENDING)])
