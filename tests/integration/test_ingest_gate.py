@@ -350,6 +350,24 @@ async def test_http_batch_answers_at_once_and_shows_progress(stack):
     supervisor = await stack["ingest"].get(batch["status_url"], headers=bearer("SV-1", "supervisor"))
     assert supervisor.status_code == 200 and supervisor.json()["accepted"] == 19
 
+    # every record, page by page (issue 17: a worklist, no cap), and the rejected ones alone as CSV
+    pages, cursor = [], None
+    while True:
+        page = (await stack["ingest"].get(f"{batch['status_url']}/records", headers=headers,
+                                          params={"limit": 7, **({"cursor": cursor} if cursor else {})})).json()
+        pages.append(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(pages) == 3 and all(page["total"] == 20 for page in pages)
+    assert [row["row"] for page in pages for row in page["items"]] == list(range(20))
+    rejected = await stack["ingest"].get(f"{batch['status_url']}/records", headers=headers,
+                                         params={"status": "rejected", "format": "csv"})
+    assert rejected.status_code == 200 and records[3]["record_id"] in rejected.text
+    assert len(rejected.text.strip().splitlines()) == 2  # the header and the one rejected row
+    refused = await stack["ingest"].get(f"{batch['status_url']}/records", headers=bearer(MARKET, "agency"))
+    assert refused.status_code == 403
+
 
 async def test_http_batch_refusals(stack):
     ingest, headers = stack["ingest"], bearer(CIVIL, "agency")

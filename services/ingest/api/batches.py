@@ -8,7 +8,7 @@ status below is built from those answers.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, status
 from fastapi.responses import JSONResponse
@@ -17,11 +17,13 @@ from pydantic import BaseModel, Field
 from contracts.ingest import HOUSE_EXAMPLE, PERSON_EXAMPLE
 from services.ingest.config import MAX_BATCH, agencies
 from services.ingest.gate import check, duplicates, parse
-from services.ingest.batches import submit
-from services.ingest.views.batches import batch_status
+from services.ingest.batches import BATCHES, submit
+from services.ingest.views.batches import batch_records, batch_status
 from services.kernel.web.authz import Allowed, Caller
 from services.kernel.web.body_limit import body_limit
 from services.kernel.web.deps import runtime
+from services.kernel.web.exports import FILE_RESPONSES, Format, answer
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.base.errors import DomainRuleViolation, Forbidden, NotFound
 from services.agency.ingest import INGEST_REJECTS
 
@@ -104,16 +106,37 @@ async def submit_batch(agency: str, request: Request,
     return await submit(runtime(request), configured, list(enumerate(records)), "http", caller.actor.id)
 
 
+def may_read_batch(caller: Caller, agency_id: str) -> None:
+    """An agency its own batches; a supervisor those of agencies inside their jurisdiction."""
+    own_agency(caller, agency_id)
+    if caller.actor.role != "agency":
+        caller.require_within(agencies()[agency_id].jurisdiction if agency_id in agencies() else None, "batch")
+
+
 @router.get("/batches/{batch_id}", summary="Batch progress 批次进度: accepted, rejected with reasons, awaiting review")
 async def get_batch(batch_id: str, request: Request,
                     caller: Allowed("ingest.batch.read", "agency", "supervisor"),
-                    limit: Annotated[int, Query(ge=1, le=MAX_BATCH, description="records listed per status")] = 1000
+                    limit: Annotated[int, Query(ge=1, le=MAX_BATCH, description="records listed per status (the "
+                                                "first ones; every one: /batches/{batch_id}/records)")] = 1000
                     ) -> dict:
     found = await batch_status(runtime(request).db, batch_id, limit)
     if found is None:
         raise NotFound("batch", batch_id)
-    own_agency(caller, found["agency"])
-    if caller.actor.role != "agency":
-        caller.require_within(agencies()[found["agency"]].jurisdiction if found["agency"] in agencies() else None,
-                              "batch")
+    may_read_batch(caller, found["agency"])
     return found
+
+
+@router.get("/batches/{batch_id}/records", summary="A batch's records 批次记录 (one status or all, in row order; "
+                                                   "paged, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
+async def get_batch_records(batch_id: str, request: Request,
+                            caller: Allowed("ingest.batch.read", "agency", "supervisor"),
+                            status_: Annotated[Literal["accepted", "rejected", "review"] | None,
+                                               Query(alias="status", description="only records with this answer")] = None,
+                            cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json"):
+    db = runtime(request).db
+    batch = await db[BATCHES].find_one({"_id": batch_id}, {"agency": 1})
+    if batch is None:
+        raise NotFound("batch", batch_id)
+    may_read_batch(caller, batch["agency"])
+    found = await answer(batch_records(db, batch_id, status_), format, cursor, limit, caller, f"batch-{batch_id}")
+    return {"batch_id": batch_id, **found} if isinstance(found, dict) else found

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from services.ingest.batches import BATCHES
 from services.ingest.consumers import BATCH_RECORDS
+from services.kernel.web.paging import Segment, Worklist, one_each
 
 
 async def batch_status(db, batch_id: str, limit: int) -> dict | None:
@@ -34,3 +35,10 @@ async def batch_status(db, batch_id: str, limit: int) -> dict | None:
 def _row(doc: dict) -> dict:
     return {key: doc.get(key) for key in ("record_id", "row", "status", "entity_type", "entity_id", "version",
                                           "reasons", "address_link")}
+
+
+def batch_records(db, batch_id: str, status: str | None) -> Worklist:
+    """批次记录: a batch's records (one status, or all) in row order, as a worklist an agency fixes its rejected
+    rows from, however large the batch (the status route lists only the first ``limit`` of each)."""
+    query = {"batch_id": batch_id, **({"status": status} if status else {})}
+    return Worklist.of(Segment(db[BATCH_RECORDS], query, one_each(_row), sort=(("row", 1), ("_id", 1))))
