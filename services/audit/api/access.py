@@ -18,7 +18,8 @@ from services.audit.domain.access_rules import AccessRules, flags
 from services.audit.domain.history import entry
 from services.kernel.web.deps import runtime
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
-from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist, offset_page, one_each
+from services.kernel.web.paging import (PAGE_DEFAULT, CursorParam, Limit, Listed, Segment, Worklist, offset_page,
+                                       one_each)
 from services.kernel.messaging.runtime import Runtime
 
 router = APIRouter(prefix="/v1/audit/access", tags=["access log 查询留痕"])
@@ -80,13 +81,17 @@ async def access_log(
     return await answer(worklist, format, cursor, limit, caller, "access-log")
 
 
-@router.get("/flags", summary="可疑查询: readers flagged by the rules (many persons outside their jurisdiction, at night)")
+@router.get("/flags", summary="可疑查询: readers flagged by the rules (many persons outside their jurisdiction, at night; "
+                               "paged, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
 async def access_flags(
     caller: AuditReader, store: AccessStore, as_of: AsOf = None,
     window_hours: Annotated[int | None, Query(ge=1, le=24 * 92, description="default YBSS_AUDIT_ACCESS_WINDOW_HOURS")] = None,
     outside_persons: Annotated[int | None, Query(ge=1, le=10**6, description="default YBSS_AUDIT_ACCESS_OUTSIDE_PERSONS")] = None,
     night_reads: Annotated[int | None, Query(ge=1, le=10**6, description="default YBSS_AUDIT_ACCESS_NIGHT_READS")] = None,
+    cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json",
 ) -> dict:
+    """The flags in rank order (rule, then most persons first), ``rank`` their place; ``flags`` is the page, as
+    ``items``. A later page is of the same list when asked with the first page's ``as_of``."""
     settings = audit_settings()
     rules = AccessRules(
         window_hours=window_hours or settings.access_window_hours,
@@ -99,4 +104,7 @@ async def access_flags(
     if scope := scope_filter(caller):
         query = {"$and": [query, scope]}
     accesses = [document async for document in store.find(query)]
-    return {"as_of": moment.isoformat(), "rules": rules.__dict__, "flags": flags(accesses, rules, moment)}
+    ranked = [{**flag, "rank": f"{number:06d}"} for number, flag in enumerate(flags(accesses, rules, moment), start=1)]
+    worklist = Worklist((Listed(ranked, "rank"),), extra={"as_of": moment.isoformat(), "rules": rules.__dict__})
+    found = await answer(worklist, format, cursor, limit, caller, "access-flags")
+    return {**found, "flags": found["items"]} if isinstance(found, dict) else found
