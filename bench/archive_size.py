@@ -27,7 +27,9 @@ import bson
 from bench.common import RESULTS, ROOT
 from contracts.access import ACCESS_STREAM_TYPE
 from contracts.envelope import Actor, EventEnvelope
-from services.kernel.messaging.projection import BatchLimits, ProjectionRunner, physical_name
+from services.kernel.messaging.batching import BatchLimits
+from services.kernel.messaging.projection import physical_name
+from services.kernel.messaging.projection_runner import ProjectionRunner
 from services.kernel.messaging.runtime import mongo_client
 from services.kernel.base.settings import get_settings
 

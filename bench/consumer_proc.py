@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import common  # noqa: E402
 from services.kernel.messaging.consumers import ProjectionConsumers  # noqa: E402
 from services.kernel.base.logging import configure_logging  # noqa: E402
-from services.kernel.messaging.projection import ProjectionRunner  # noqa: E402
+from services.kernel.messaging.projection_runner import ProjectionRunner  # noqa: E402
 from services.kernel.messaging.runtime import kafka_producer, mongo_client  # noqa: E402
 from services.kernel.base.settings import get_settings  # noqa: E402
 

@@ -45,6 +45,17 @@ MOVES |= {
     "ingest_batch": "services.agency.ingest_batch",
 }
 
+_M = "services.kernel.messaging"
+#: names that left a module when ProjectionRunner was split (issue 21, step 2): (old module, name) → new module
+SYMBOLS: dict[tuple[str, str], str] = {
+    (f"{_M}.projection", "ProjectionRunner"): f"{_M}.projection_runner",
+    (f"{_M}.projection", "BatchLimits"): f"{_M}.batching",
+    **{(f"{_M}.projection", name): f"{_M}.failures"
+       for name in ("is_infrastructure", "VersionGap", "BatchFallback", "INFRASTRUCTURE_LABELS", "RETRYABLE_CODES")},
+    **{(f"{_M}.projection", name): f"{_M}.decoding" for name in ("decode", "Undecodable")},
+    **{(f"{_M}.deadletters", name): f"{_M}.redrive" for name in ("list_parked", "redrive", "RedriveReport")},
+}
+
 DEFAULT_GLOBS = ("*.py", "*.md", "Makefile", "pyproject.toml", "deploy/**", ".ci/*", "scripts/*")
 
 
@@ -59,29 +70,64 @@ def active_moves() -> dict[str, str]:
             if _module_file(new).exists() and not _module_file(f"services.kernel.{old}").exists()}
 
 
-def rewrite(text: str, moves: dict[str, str]) -> str:
-    """``text`` with every old kernel path replaced by its new one; a text with none comes back unchanged."""
-    if not moves:
-        return text
-    names = "|".join(sorted(map(re.escape, moves), key=len, reverse=True))
+def _defines(dotted: str, name: str) -> bool:
+    path = _module_file(dotted)
+    return path.is_file() and re.search(rf"(?m)^(class|def|async def) {name}\b|^{name}\b *[:=]",
+                                        path.read_text(encoding="utf-8")) is not None
 
-    def from_import(match: re.Match) -> str:
+
+def active_symbols() -> dict[tuple[str, str], str]:
+    """The symbol moves already made: the new module defines the name and the old one no longer does."""
+    return {(old, name): new for (old, name), new in SYMBOLS.items()
+            if _defines(new, name) and not _defines(old, name)}
+
+
+def _split_from(module: str, resolve, text: str) -> str:
+    """``from <module> import a, b as c`` split into one statement per module each name now lives in."""
+
+    def one(match: re.Match) -> str:
         indent, body, trailing = match.group(1), match.group(2), match.group(3)
-        inner = body.strip().strip("()")
-        items = [item.strip() for item in inner.replace("\n", " ").split(",") if item.strip()]
+        items = [item.strip() for item in body.strip().strip("()").replace("\n", " ").split(",") if item.strip()]
         groups: dict[str, list[str]] = {}
         for item in items:
             name = item.split(" as ")[0].strip()
-            new = moves.get(name)
-            package, _, leaf = new.rpartition(".") if new else ("services.kernel", "", name)
+            package, leaf = resolve(name)
             groups.setdefault(package, []).append(item if leaf == name else f"{leaf} as {name}")
-        lines = [f"{indent}from {package} import {', '.join(group)}" for package, group in groups.items()]
+        lines = [f"{indent}from {package} import {', '.join(group)}" for package, group in sorted(groups.items())]
         return "\n".join(lines) + trailing
 
-    text = re.sub(r"(?m)^([ \t]*)from services\.kernel import (\([^)]*\)|[^\n#]*?)([ \t]*)(?=#|$)", from_import, text)
+    pattern = rf"(?m)^([ \t]*)from {re.escape(module)} import (\([^)]*\)|[^\n#(]*?)([ \t]*)(?=#|$)"
+    return re.sub(pattern, one, text)
+
+
+def rewrite_symbols(text: str, symbols: dict[tuple[str, str], str]) -> str:
+    for old in {module for module, _ in symbols}:
+        if old not in text:
+            continue
+        text = _split_from(old, lambda name, old=old: (symbols.get((old, name), old), name), text)
+        names = "|".join(re.escape(name) for module, name in symbols if module == old)
+        text = re.sub(rf"{re.escape(old)}\.({names})(?!\w)", lambda m, old=old: f"{symbols[(old, m.group(1))]}.{m.group(1)}",
+                      text)
+    return text
+
+
+def rewrite(text: str, moves: dict[str, str], symbols: dict[tuple[str, str], str] | None = None) -> str:
+    """``text`` with every old kernel path replaced by its new one; a text with none comes back unchanged."""
+    if not moves:
+        return rewrite_symbols(text, symbols or {})
+    names = "|".join(sorted(map(re.escape, moves), key=len, reverse=True))
+
+    def resolve(name: str) -> tuple[str, str]:
+        new = moves.get(name)
+        if not new:
+            return "services.kernel", name
+        package, _, leaf = new.rpartition(".")
+        return package, leaf
+
+    text = _split_from("services.kernel", resolve, text)
     text = re.sub(rf"services\.kernel\.({names})(?![\w])", lambda m: moves[m.group(1)], text)
     text = re.sub(rf"services/kernel/({names})(?![\w])", lambda m: moves[m.group(1)].replace(".", "/"), text)
-    return text
+    return rewrite_symbols(text, symbols or {})
 
 
 def default_files() -> list[Path]:
@@ -91,7 +137,7 @@ def default_files() -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
-    moves = active_moves()
+    moves, symbols = active_moves(), active_symbols()
     files = [Path(arg).resolve() for arg in argv] if argv else default_files()
     changed = 0
     for path in files:
@@ -99,7 +145,7 @@ def main(argv: list[str]) -> int:
             text = path.read_text(encoding="utf-8")
         except (UnicodeDecodeError, FileNotFoundError):
             continue
-        new = rewrite(text, moves)
+        new = rewrite(text, moves, symbols)
         if new != text:
             path.write_text(new, encoding="utf-8")
             changed += 1

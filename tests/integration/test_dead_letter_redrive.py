@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaProducer
 from contracts.envelope import Actor, EventEnvelope
 from contracts.events import DomainEvent
 from contracts.topics import events_topic
-from services.kernel.messaging.deadletters import list_parked, redrive
+from services.kernel.messaging.redrive import list_parked, redrive
 from services.kernel.eventsourcing.eventstore import envelope_to_document
 from services.kernel.messaging.projection import Projection, ProjectionTx, physical_name
 from services.kernel.operations.rebuild import rebuild

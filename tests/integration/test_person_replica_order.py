@@ -10,7 +10,8 @@ import uuid
 import pytest
 
 from contracts.envelope import Actor, EventEnvelope
-from services.kernel.messaging.projection import ProjectionRunner, physical_name
+from services.kernel.messaging.projection import physical_name
+from services.kernel.messaging.projection_runner import ProjectionRunner
 from services.replicas.address import address_replica, lookup_address
 from services.kernel.messaging.runtime import mongo_client
 

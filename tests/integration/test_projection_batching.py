@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from contracts.envelope import Actor, EventEnvelope
 from contracts.events import DomainEvent
 from services.kernel.base.metrics import PROJECTION_BATCHES
-from services.kernel.messaging.projection import Projection, ProjectionRunner, ProjectionTx
+from services.kernel.messaging.projection import Projection, ProjectionTx
+from services.kernel.messaging.projection_runner import ProjectionRunner
 from services.kernel.messaging.runtime import mongo_client
 
 ACTOR = Actor(id="PC-1", role="police", organisation_code="532503")

@@ -12,7 +12,7 @@ from contracts.events import DomainEvent, upcaster
 from contracts.topics import events_topic
 from services.kernel.eventsourcing.eventstore import EventStore
 from services.kernel.messaging.outbox import OutboxRelay
-from services.kernel.messaging.projection import decode
+from services.kernel.messaging.decoding import decode
 from services.kernel.messaging.runtime import kafka_producer, mongo_client
 from services.kernel.messaging.topics import ensure_topics
 

@@ -14,7 +14,9 @@ from datetime import datetime, timedelta, timezone
 from pymongo import AsyncMongoClient
 
 from contracts.envelope import Actor, EventEnvelope
-from services.kernel.messaging.projection import ProjectionRunner, is_infrastructure, physical_name
+from services.kernel.messaging.failures import is_infrastructure
+from services.kernel.messaging.projection import physical_name
+from services.kernel.messaging.projection_runner import ProjectionRunner
 
 TOWNSHIP = "532503001"
 ACTOR = Actor(id="PC-0001", role="police", organisation_code="532503")

@@ -110,7 +110,7 @@ def test_a_write_conflict_is_infrastructure_however_the_server_reports_it():
     """Retried by rewinding, never counted towards a dead letter (which would park the stream)."""
     from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
-    from services.kernel.messaging.projection import is_infrastructure
+    from services.kernel.messaging.failures import is_infrastructure
 
     assert is_infrastructure(OperationFailure("write conflict", code=112))
     labelled = OperationFailure("conflict", code=999, details={"errorLabels": ["TransientTransactionError"]})
@@ -122,7 +122,9 @@ def test_a_write_conflict_is_infrastructure_however_the_server_reports_it():
 
 def test_live_batch_limits_come_from_the_settings(monkeypatch):
     """YBSS_PROJECTION_BATCH_* size a live transaction; a rebuild passes its own, larger limits."""
-    from services.kernel.messaging.projection import BatchLimits, Projection, ProjectionRunner
+    from services.kernel.messaging.batching import BatchLimits
+    from services.kernel.messaging.projection import Projection
+    from services.kernel.messaging.projection_runner import ProjectionRunner
     from services.kernel.base.settings import Settings
 
     monkeypatch.setenv("YBSS_PROJECTION_BATCH_MAX_EVENTS", "50")

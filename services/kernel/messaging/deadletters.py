@@ -1,39 +1,35 @@
-"""Parked events: a dead-lettered event and everything behind it on its stream, kept until a redrive.
+"""Dead letters and parked events (死信与停放): an event no retry could apply goes to the projection's
+dead-letter topic with why, and its stream is *parked* with it: the events behind it wait here, in order,
+instead of each becoming a dead letter.
 
-Today's rule "never apply an event after a gap" is kept, but a gap no longer freezes a stream for good.
-When an event is dead-lettered (handler failed every retry, or its predecessor never arrived) it is parked
-here with its original bytes, source offset and reason, and its stream's checkpoint is marked ``parked``.
-Later events of that stream are parked behind it (reason ``behind``) instead of each becoming a dead letter.
-``ybss dlt list`` shows them; ``ybss dlt redrive`` re-applies a stream's parked events in version order once
-the cause is fixed (a missing predecessor is fetched from the source context's event store, the log of
-record), and un-parks the stream when nothing is left, so the live consumer resumes it.
-
-The park and the un-park both write the stream's checkpoint document inside a transaction, so a live
-consumer parking a new event and a redrive finishing the stream conflict instead of losing that event.
+Today's rule "never apply an event after a gap" is kept, but a gap no longer freezes a stream for good:
+``ybss dlt list`` shows what is parked and ``ybss dlt redrive`` (services.kernel.messaging.redrive) re-applies
+it once the cause is fixed. The park writes the stream's checkpoint inside a transaction, so a live consumer
+parking a new event and a redrive finishing the stream conflict instead of losing that event.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from aiokafka import AIOKafkaProducer
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import OperationFailure
+from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.envelope import EventEnvelope
 from services.kernel.base.logging import get_logger
-from services.kernel.base.metrics import PARKED_EVENTS, REDRIVEN_EVENTS
-
-if TYPE_CHECKING:
-    from services.kernel.messaging.projection import ProjectionRunner
+from services.kernel.base.metrics import DEAD_LETTERS, PARKED_EVENTS, PROJECTION_OUTCOMES
+from services.kernel.messaging.checkpoints import Checkpoints
 
 log = get_logger(__name__)
 
+Headers = list[tuple[str, bytes]]
 
-def _document(envelope: EventEnvelope | None, value: bytes | None, key: bytes | None,
-              headers: list[tuple[str, bytes]] | None, source: dict | None, reason: str,
-              error: BaseException | None) -> dict[str, Any]:
+
+def _document(envelope: EventEnvelope | None, value: bytes | None, key: bytes | None, headers: Headers | None,
+              source: dict | None, reason: str, error: BaseException | None) -> dict[str, Any]:
     source = source or {}
     return {
         "stream_id": envelope.stream_id if envelope else None,
@@ -58,125 +54,50 @@ def _parked_id(envelope: EventEnvelope | None, source: dict | None) -> str:
     return f"undecodable:{source.get('topic')}/{source.get('partition')}/{source.get('offset')}"
 
 
-async def park_in_transaction(runner: "ProjectionRunner", session: AsyncClientSession | None,
-                              envelope: EventEnvelope | None, value: bytes | None, key: bytes | None,
-                              headers: list[tuple[str, bytes]] | None, source: dict | None, reason: str,
-                              error: BaseException | None) -> None:
-    """Record the event as parked (first reason wins on redelivery) and mark its stream parked."""
-    document = _document(envelope, value, key, headers, source, reason, error)
-    await runner.parked.update_one({"_id": _parked_id(envelope, source)}, {"$setOnInsert": document},
-                                   upsert=True, session=session)
-    if envelope is not None:
-        runner.forget([envelope.stream_id])
-        await runner.checkpoints.update_one({"_id": envelope.stream_id}, {"$set": {"parked": True}}, upsert=True,
-                                            session=session)
-        if runner.memory is not None:
-            runner.memory.setdefault(envelope.stream_id, {})["parked"] = True
-    PARKED_EVENTS.labels(runner.projection.name, reason).inc()
+class DeadLetters:
+    """One projection generation's dead-letter topic and parking lot."""
 
+    def __init__(self, projection: str, client: AsyncMongoClient, producer: AIOKafkaProducer, topic: str,
+                 parked: AsyncCollection, checkpoints: Checkpoints) -> None:
+        self.projection = projection
+        self.client = client
+        self.producer = producer
+        self.topic = topic
+        self.parked = parked
+        self.checkpoints = checkpoints
 
-async def park(runner: "ProjectionRunner", envelope: EventEnvelope | None, value: bytes | None, key: bytes | None,
-               headers: list[tuple[str, bytes]] | None, source: dict | None, reason: str,
-               error: BaseException | None) -> None:
-    async with runner.client.start_session() as session:
-        async with await session.start_transaction():
-            await park_in_transaction(runner, session, envelope, value, key, headers, source, reason, error)
+    async def park_in_transaction(self, session: AsyncClientSession | None, envelope: EventEnvelope | None,
+                                  value: bytes | None, key: bytes | None, headers: Headers | None,
+                                  source: dict | None, reason: str, error: BaseException | None) -> None:
+        """Record the event as parked (first reason wins on redelivery) and mark its stream parked."""
+        document = _document(envelope, value, key, headers, source, reason, error)
+        await self.parked.update_one({"_id": _parked_id(envelope, source)}, {"$setOnInsert": document},
+                                     upsert=True, session=session)
+        if envelope is not None:
+            await self.checkpoints.mark_parked(envelope.stream_id, session)
+        PARKED_EVENTS.labels(self.projection, reason).inc()
 
-
-async def list_parked(runner: "ProjectionRunner", limit: int = 1000) -> list[dict[str, Any]]:
-    """What is parked and why, in stream order (undecodable messages last)."""
-    cursor = runner.parked.find({}, {"value": 0, "key": 0, "headers": 0}).sort([("stream_id", 1), ("version", 1)])
-    documents = [document async for document in cursor.limit(limit)]
-    return sorted(documents, key=lambda d: (d["stream_id"] is None, d["stream_id"] or "", d["version"] or 0))
-
-
-@dataclass
-class RedriveReport:
-    projection: str
-    generation: int
-    applied: int = 0
-    duplicates: int = 0
-    filled_from_store: int = 0
-    resumed_streams: list[str] = field(default_factory=list)
-    still_parked: dict[str, str] = field(default_factory=dict)
-
-
-async def redrive(runner: "ProjectionRunner", streams: list[str] | None = None) -> RedriveReport:
-    """Re-apply parked events stream by stream, in version order; un-park each stream that empties."""
-    report = RedriveReport(runner.projection.name, runner.generation)
-    if streams is None:
-        streams = sorted(s for s in await runner.parked.distinct("stream_id") if s is not None)
-    for stream in streams:
-        await _redrive_stream(runner, stream, report)
-    return report
-
-
-async def _redrive_stream(runner: "ProjectionRunner", stream: str, report: RedriveReport) -> None:
-    from services.kernel.messaging.projection import VersionGap, decode
-
-    for _ in range(100):  # a live consumer may park more behind us while we work: go round until empty
-        documents = [d async for d in runner.parked.find({"stream_id": stream}).sort("version", 1)]
-        for document in documents:
-            envelope = decode(document["value"])
-            try:
-                outcome = await _apply_filling_gaps(runner, envelope, report)
-            except (VersionGap, Exception) as error:  # noqa: BLE001 - the cause is not fixed yet: keep it parked
-                if isinstance(error, OperationFailure) and error.has_error_label("TransientTransactionError"):
-                    break
-                await runner.parked.update_one({"_id": document["_id"]}, {
-                    "$set": {"error": repr(error)[:4000], "last_redrive_at": datetime.now(timezone.utc)},
-                    "$inc": {"attempts": 1}})
-                report.still_parked[stream] = repr(error)[:200]
-                return
-            report.applied += outcome == "applied"
-            report.duplicates += outcome == "duplicate"
-            REDRIVEN_EVENTS.labels(runner.projection.name).inc()
-            await runner.parked.delete_one({"_id": document["_id"]})
-        if await _release(runner, stream):
-            report.resumed_streams.append(stream)
-            log.info("stream redriven and resumed", projection=runner.projection.name, stream_id=stream)
-            return
-    report.still_parked[stream] = "still receiving parked events; run redrive again"
-
-
-async def _apply_filling_gaps(runner: "ProjectionRunner", envelope: EventEnvelope, report: RedriveReport) -> str:
-    """Apply ``envelope``; a predecessor that never reached the topic is read from the source event store."""
-    from services.kernel.messaging.projection import VersionGap
-
-    try:
-        return await runner._apply_once(envelope, redrive=True)  # noqa: SLF001 - the runner's own path
-    except VersionGap:
-        applied = await runner.applied_version(envelope.stream_id)
-        for missing in range(applied + 1, envelope.version):
-            predecessor = await _from_event_store(runner, envelope.stream_id, missing)
-            if predecessor is None:
-                raise
-            await runner._apply_once(predecessor, redrive=True)  # noqa: SLF001
-            report.filled_from_store += 1
-        return await runner._apply_once(envelope, redrive=True)  # noqa: SLF001
-
-
-async def _from_event_store(runner: "ProjectionRunner", stream: str, version: int) -> EventEnvelope | None:
-    from services.kernel.eventsourcing.eventstore import document_to_envelope
-
-    for source in runner.projection.sources:
-        events = runner.client[f"{runner.namespace}_{source}"]["events"]
-        document = await events.find_one({"stream_id": stream, "version": version})
-        if document is not None:
-            return document_to_envelope(document)
-    return None
-
-
-async def _release(runner: "ProjectionRunner", stream: str) -> bool:
-    """Un-park the stream if nothing of it is parked, atomically with that check."""
-    try:
-        async with runner.client.start_session() as session:
+    async def park(self, envelope: EventEnvelope | None, value: bytes | None, key: bytes | None,
+                   headers: Headers | None, source: dict | None, reason: str, error: BaseException | None) -> None:
+        async with self.client.start_session() as session:
             async with await session.start_transaction():
-                if await runner.parked.count_documents({"stream_id": stream}, session=session):
-                    return False
-                await runner.checkpoints.update_one({"_id": stream}, {"$unset": {"parked": ""}}, session=session)
-                return True
-    except OperationFailure as error:
-        if error.has_error_label("TransientTransactionError"):
-            return False
-        raise
+                await self.park_in_transaction(session, envelope, value, key, headers, source, reason, error)
+
+    async def send(self, value: bytes, key: bytes | None, headers: Headers, topic: str, partition: int, offset: int,
+                   reason: str, error: BaseException | None, envelope: EventEnvelope | None = None) -> None:
+        """Publish the original bytes with where they came from and why (acks=all), then park its stream."""
+        extra = [
+            ("dlt_reason", reason.encode()),
+            ("dlt_error", repr(error).encode()[:4000]),
+            ("dlt_projection", self.projection.encode()),
+            ("dlt_source_topic", topic.encode()),
+            ("dlt_source_partition", str(partition).encode()),
+            ("dlt_source_offset", str(offset).encode()),
+        ]
+        await self.producer.send_and_wait(self.topic, value=value, key=key, headers=list(headers or []) + extra)
+        await self.park(envelope, value, key, headers, {"topic": topic, "partition": partition, "offset": offset},
+                        reason, error)
+        DEAD_LETTERS.labels(self.projection, reason).inc()
+        PROJECTION_OUTCOMES.labels(self.projection, "dead_lettered").inc()
+        log.error("event dead-lettered", reason=reason, error=repr(error), topic=topic, partition=partition,
+                  offset=offset, dead_letter_topic=self.topic)

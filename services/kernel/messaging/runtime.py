@@ -20,7 +20,8 @@ from services.kernel.base.logging import get_logger
 from services.kernel.messaging.lease import LeasedRelay
 from services.kernel.messaging.outbox import OutboxRelay
 from services.kernel.messaging.parking import TopicLimit
-from services.kernel.messaging.projection import Projection, ProjectionRunner, physical_name
+from services.kernel.messaging.projection import Projection, physical_name
+from services.kernel.messaging.projection_runner import ProjectionRunner
 from services.kernel.base.settings import Settings
 from services.kernel.base.timeouts import within
 from services.kernel.messaging.topics import ensure_topics, project_topics

@@ -115,9 +115,9 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 def cmd_dlt(args: argparse.Namespace) -> int:
     """What a projection has parked behind dead letters, and re-applying it once the cause is fixed."""
-    from services.kernel.messaging.deadletters import list_parked, redrive
+    from services.kernel.messaging.redrive import list_parked, redrive
     from services.kernel.messaging.generations import active_generation
-    from services.kernel.messaging.projection import ProjectionRunner
+    from services.kernel.messaging.projection_runner import ProjectionRunner
     from services.kernel.messaging.runtime import mongo_client
 
     settings = get_settings()

@@ -24,7 +24,10 @@ from aiokafka.structs import OffsetAndMetadata
 
 from services.kernel.messaging.generations import active_generation, swap_generation
 from services.kernel.operations.progress import Progress
-from services.kernel.messaging.projection import BatchLimits, Projection, ProjectionRunner, is_infrastructure, physical_name
+from services.kernel.messaging.batching import BatchLimits
+from services.kernel.messaging.failures import is_infrastructure
+from services.kernel.messaging.projection import Projection, physical_name
+from services.kernel.messaging.projection_runner import ProjectionRunner
 from services.kernel.messaging.runtime import kafka_producer, mongo_client
 from services.kernel.base.settings import Settings
 
