@@ -22,6 +22,11 @@ HOUSE_USES: dict[str, str] = {"self_occupied": "自住", "rented": "出租", "bu
 #: Uses under which letting the house is what the record says (others + an active rental = a logic error).
 LETTING_USES = frozenset({"rented", "group_rental", "dormitory"})
 
+
+def let_against_its_use(use: str | None, let: bool) -> bool:
+    """逻辑错误 a supervisor is judged on: the house is let (an active rental) while its use says it is not."""
+    return let and use not in LETTING_USES
+
 PropertyNature = Literal["commercial", "private", "public", "collective", "unit", "resettlement", "other"]
 #: 房屋性质: 商品房, 私房, 公房, 集体, 单位自管, 安置房, 其他
 PROPERTY_NATURES: dict[str, str] = {"commercial": "商品房", "private": "私房", "public": "公房", "collective": "集体",

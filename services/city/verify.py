@@ -10,32 +10,19 @@ from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
-from contracts import special_trades
+from contracts.inspections import inspection_cycles, overdue_for_inspection
 from services.city.truth import COUNTY, PREFECTURE, Truth
 from services.kernel.messaging.generations import active_generation
 from services.kernel.messaging.projection import physical_name
 
 PLATE_CODE_LENGTH = 24
+CYCLES = inspection_cycles()  #: 超期未检查 by the registries' rule with the shipped cycles, as the city was generated
 
 
 async def _documents(client, settings, context: str, projection: str, collection: str, query: dict | None = None):
     db = client[settings.database_name(context)]
     generation = await active_generation(db, projection)
     return [doc async for doc in db[physical_name(collection, generation)].find(query or {})]
-
-
-def _overdue(unit: dict, as_of: date) -> bool:
-    """超期未检查, the unit service's rule (services/unit/domain/supervision.py): per trade, the last inspection on
-    or after the trade's start, else its start, plus the trade's cycle, before ``as_of``; open units only."""
-    if unit.get("status", "open") != "open":
-        return False
-    for trade in unit.get("special_trades", []):
-        known = special_trades.get(trade["trade"])
-        inspected = [i["inspected_on"] for i in unit.get("inspections", []) if i["inspected_on"] >= trade["since"]]
-        last = date.fromisoformat(max(inspected, default=trade["since"]))
-        if known and (as_of - last).days > known.inspection_cycle_days:
-            return True
-    return False
 
 
 async def registry_figures(client, settings, as_of: date) -> dict[str, dict[str, Any]]:
@@ -96,7 +83,7 @@ async def registry_figures(client, settings, as_of: date) -> dict[str, dict[str,
         truth.add(division, "units_total")
         truth.add(division, "units_linked", int(linked(unit.get("address_code"))))
         truth.add(division, "units_special_trade", int(bool(unit.get("special_trades"))))
-        truth.add(division, "special_trade_inspections_overdue", int(_overdue(unit, as_of)))
+        truth.add(division, "special_trade_inspections_overdue", int(overdue_for_inspection(unit, CYCLES, as_of)))
         truth.add(division, "employees_current", sum(1 for e in unit.get("employees", []) if not e.get("left")))
     return truth.divisions()
 

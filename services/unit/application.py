@@ -55,7 +55,8 @@ class UnitService(Application):
 
     @staticmethod
     def accepted(unit: Unit, **extra) -> UnitAccepted:
-        return UnitAccepted(unit_id=unit.unit_id, stream_id=unit.id, version=unit.version, **extra)
+        return UnitAccepted(unit_id=unit.unit_id, stream_id=unit.id, version=unit.version, warnings=unit.warnings,
+                            **extra)
 
     async def register(self, command: RegisterUnit, ctx: CommandContext) -> UnitAccepted:
         address = await self.addresses(command.address_code, "address_code")
@@ -67,13 +68,13 @@ class UnitService(Application):
                                                          ("security_person", command.security_person)]))
         identity = UnitIdentity(**fields, address_code=address.code, address_name=address.full_name,
                                 division_code=address.division_code or "")
-        unit, warnings = Unit.register(new_id("U"), identity, self.today())  # refuses bad codes before claiming
+        unit = Unit.register(new_id("U"), identity, self.today())  # refuses bad codes before claiming
         if unit.state["uscc"] is None:
             await self.save(unit, ctx)
         else:
             unit = await self.register_claimed(uscc_claim(unit.state["uscc"]), lambda: self.save(unit, ctx),
                                                lambda u: u.unit_id, duplicate_unit(unit.state["uscc"]))
-        return self.accepted(unit, address_code=address.code, warnings=warnings)
+        return self.accepted(unit, address_code=address.code)
 
     async def _change(self, unit_id: str, expected_version: int | None, action, ctx: CommandContext,
                       **extra) -> UnitAccepted:
@@ -91,14 +92,14 @@ class UnitService(Application):
     async def record_uscc(self, unit_id: str, command: RecordUscc, ctx: CommandContext) -> UnitAccepted:
         """The new code is claimed before the write and the old one released after it (one unit per USCC)."""
         unit = await self.load(Unit, unit_stream(unit_id), unit_id, command.expected_version, ctx)
-        warnings = unit.record_uscc(command.uscc, command.reason)  # refuses a bad code before any claim
+        unit.record_uscc(command.uscc, command.reason)  # refuses a bad code before any claim
         new, old = unit.state["uscc"], unit.pending[-1].previous
 
         async def write() -> Unit:
             return await self.save(unit, ctx)
 
         await self.move_key(uscc_claim(old) if old else None, uscc_claim(new), unit_id, write, duplicate_unit(new))
-        return self.accepted(unit, warnings=warnings)
+        return self.accepted(unit)
 
     async def suspend(self, unit_id: str, command: ChangeStatus, ctx: CommandContext) -> UnitAccepted:
         return await self._change(unit_id, command.expected_version,

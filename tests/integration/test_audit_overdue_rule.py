@@ -35,9 +35,6 @@ async def known_plate(address_client, unit_client, headers) -> str:  # noqa: F81
     raise AssertionError("the unit service's address replica never saw the door plate")
 
 
-@pytest.mark.xfail(strict=False, reason="the audit's figures (services/audit/domain/metrics.py, the quality owner's) "
-                   "still compute their own overdue rule: a suspended unit counts there; to pass, their unit facts "
-                   "take contracts.inspections.earliest_due")
 async def test_the_report_and_the_worklist_count_the_same_overdue_units(address_client, unit_client, audit,  # noqa: F811
                                                                           settings):
     police = {"Authorization": "Bearer " + mint_token("PC-0003", "police", TOWN, settings)}

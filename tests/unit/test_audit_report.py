@@ -37,7 +37,7 @@ def town() -> list[Record]:
                                      "checks": [{"checked_on": "2026-10-05"}]}, "532503001", "PC-1"),
         Record("house-2", "House", {"address_code": "B", "use": "self_occupied", "rentals": []}, "532503002", "PC-2"),
         Record("unit-1", "Unit", {"status": "open", "address_code": "A", "opened_on": "2026-01-01",
-                                  "special_trades": [{"trade": "hotel"}]}, "532503001", "PC-2"),
+                                  "special_trades": [{"trade": "hotel", "since": "2026-01-01"}]}, "532503001", "PC-2"),
         Record("unit-2", "Unit", {"status": "closed"}, "532503001", "PC-2"),
     ]
 

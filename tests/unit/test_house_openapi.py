@@ -60,7 +60,6 @@ def test_the_unit_registration_example_is_complete_and_valid():
     fields = command.model_dump(exclude={"address_code"}) | {
         "legal_representative": command.legal_representative, "security_person": command.security_person,
         "licences": command.licences}
-    unit, warnings = Unit.register("U1", UnitIdentity(**fields, address_code=command.address_code,
-                                                      address_name="天马路18号", division_code="532503001"),
-                                   date(2026, 11, 20))
-    assert unit.state["uscc"] == example["uscc"] and unit.state["industry_code"] == "H61" and warnings == []
+    unit = Unit.register("U1", UnitIdentity(**fields, address_code=command.address_code, address_name="天马路18号",
+                                            division_code="532503001"), date(2026, 11, 20))
+    assert unit.state["uscc"] == example["uscc"] and unit.state["industry_code"] == "H61" and unit.warnings == []

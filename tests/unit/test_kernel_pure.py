@@ -33,6 +33,32 @@ class Counter(Aggregate):
         self.total += event.by
 
 
+class CounterReset(DomainEvent):
+    pass
+
+
+class CounterCleared(DomainEvent):
+    pass
+
+
+class ResettableCounter(Counter):
+    @applies(CounterReset, CounterCleared)
+    def _reset(self, event: DomainEvent) -> None:
+        self.total = 0
+
+
+def test_one_applier_takes_several_event_types_and_an_event_without_one_is_refused():
+    counter = ResettableCounter("c-1")
+    counter.increment(2)
+    counter.record(CounterReset())
+    assert counter.total == 0
+    counter.increment(1)
+    counter.record(CounterCleared())
+    assert counter.total == 0 and len(counter.pending) == 4
+    with pytest.raises(TypeError, match="no applier for CounterReset"):
+        Counter("c-2").apply(CounterReset())
+
+
 def test_event_ids_are_time_ordered():
     ids = [new_event_id() for _ in range(200)]
     assert [str(i) for i in ids] == sorted(str(i) for i in ids)

@@ -25,8 +25,7 @@ def identity(**changes) -> UnitIdentity:
 
 
 def unit(**changes) -> Unit:
-    registered, _ = Unit.register("U1", identity(**changes), TODAY)
-    return registered
+    return Unit.register("U1", identity(**changes), TODAY)
 
 
 def replay(aggregate: Unit) -> Unit:
@@ -37,17 +36,17 @@ def replay(aggregate: Unit) -> Unit:
 
 
 def test_registration_normalises_codes_and_owns_the_division():
-    u, warnings = Unit.register("U1", identity(uscc="91110108551385082q", industry_code="h61"), TODAY)
+    u = Unit.register("U1", identity(uscc="91110108551385082q", industry_code="h61"), TODAY)
     event = u.pending[0]
     assert isinstance(event, UnitRegistered)
     assert (event.uscc, event.industry_code, u.division_code, u.status) == (
         "91110108551385082Q", "H61", "532503001", "open")
-    assert warnings == []
+    assert u.warnings == []
 
 
 def test_a_unit_without_uscc_is_allowed_and_flagged():
-    u, warnings = Unit.register("U1", identity(uscc=None, unit_type="individual_business"), TODAY)
-    assert u.state["uscc"] is None and warnings[0].startswith("unit.no_uscc")
+    u = Unit.register("U1", identity(uscc=None, unit_type="individual_business"), TODAY)
+    assert u.state["uscc"] is None and u.warnings[0].startswith("unit.no_uscc")
 
 
 def test_identity_refusals_name_field_and_rule():
@@ -65,7 +64,7 @@ def test_identity_refusals_name_field_and_rule():
 
 
 def test_unit_type_contradicting_the_uscc_is_a_warning():
-    _, warnings = Unit.register("U1", identity(unit_type="individual_business"), TODAY)
+    warnings = Unit.register("U1", identity(unit_type="individual_business"), TODAY).warnings
     assert any(w.startswith("unit.type_vs_uscc") for w in warnings)
 
 
@@ -183,7 +182,7 @@ def test_corrections_change_only_what_is_given_and_recheck_codes():
 
 
 def test_a_unit_without_uscc_records_one_later():
-    u, _ = Unit.register("U1", identity(uscc=None, unit_type="individual_business"), TODAY)
+    u = Unit.register("U1", identity(uscc=None, unit_type="individual_business"), TODAY)
     u.record_uscc("92532503MA6K00017" + check_character("92532503MA6K00017"))
     assert u.state["uscc"].startswith("92532503") and u.pending[-1].previous is None
     with pytest.raises(DomainRuleViolation) as refused:

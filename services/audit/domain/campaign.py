@@ -36,29 +36,14 @@ class Campaign(Aggregate):
         self.state: dict[str, Any] = {}
         self.division_code = ""
 
-    def _fold(self, event: DomainEvent) -> None:
-        self.state = event.evolve(self.state)
-
     @applies(CampaignOpened)
     def _opened(self, event: CampaignOpened) -> None:
-        self._fold(event)
+        self._evolved(event)
         self.division_code = event.division_code
 
-    @applies(CampaignSampleDrawn)
-    def _drawn(self, event: CampaignSampleDrawn) -> None:
-        self._fold(event)
-
-    @applies(CampaignRecordInspected)
-    def _inspected(self, event: CampaignRecordInspected) -> None:
-        self._fold(event)
-
-    @applies(CampaignRectificationOpened)
-    def _task_opened(self, event: CampaignRectificationOpened) -> None:
-        self._fold(event)
-
-    @applies(CampaignRectificationClosed)
-    def _task_closed(self, event: CampaignRectificationClosed) -> None:
-        self._fold(event)
+    @applies(CampaignSampleDrawn, CampaignRecordInspected, CampaignRectificationOpened, CampaignRectificationClosed)
+    def _evolved(self, event: DomainEvent) -> None:
+        self.state = event.evolve(self.state)
 
     # commands ----------------------------------------------------------------------------------------
     @classmethod

@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
-from contracts import special_trades
+from contracts.house import let_against_its_use
+from contracts.inspections import earliest_due, inspection_cycles
 from contracts.rooms import doorplate_of_room, is_room_code, room_by_code
+from services.audit.config import audit_settings
 
 INACTIVE = frozenset({"retired", "merged", "cancelled", "closed"})
 EXPIRY_WARNING_DAYS = 30  #: a residence permit expiring within this many days is in the backlog
 ENTITY_OF = {"Place": "address", "Doorplate": "address", "Person": "person", "KeyPerson": "person",
              "House": "house", "Unit": "unit"}
 ADDRESS_TYPES = frozenset({"Place", "Doorplate"})
-LETTING_USES = frozenset({"rented", "group_rental", "dormitory"})
 COMMUNITY_TYPES = frozenset({"31", "32", "33", "34"})  #: 社区, 居委会, 村委会, 村民小组
 CHINA = timezone(timedelta(hours=8))  #: calendar days are Beijing days (docs/DECISIONS.md)
 #: figures that are not a sum over sub-divisions (a duplicate pair may straddle two of them)
@@ -74,16 +75,11 @@ def residence_of(state: dict[str, Any]) -> str | None:
     return state.get("current_address_code", state.get("address_code"))
 
 
-def _last_inspected(state: dict[str, Any]) -> str | None:
-    since = [d for d in (_day(x.get("since")) for x in state.get("special_trades", [])) if d]
-    last = _day(state.get("last_inspected_on")) or (min(since) if since else None) or _day(state.get("opened_on"))
-    return last.isoformat() if last else None
-
-
-def _inspection_cycle(state: dict[str, Any]) -> int | None:
-    cycles = [t.inspection_cycle_days for t in (special_trades.get(x.get("trade"))
-                                                for x in state.get("special_trades", [])) if t is not None]
-    return min(cycles) if cycles else None
+def _inspection_due(state: dict[str, Any]) -> str | None:
+    """超期未检查 is the unit registry's rule (contracts.inspections, the cycles the deployment configures): the
+    unit is overdue on a day exactly when this date lies before it."""
+    due = earliest_due(state, inspection_cycles(audit_settings().inspection_cycle_days))
+    return due.isoformat() if due else None
 
 
 def facts(stream_type: str, state: dict[str, Any]) -> dict[str, Any]:
@@ -112,7 +108,7 @@ def facts(stream_type: str, state: dict[str, Any]) -> dict[str, Any]:
     if stream_type == "Unit":
         return {**common, "unit_type": state.get("unit_type"), "address_code": state.get("address_code"),
                 "trades": [x.get("trade") for x in state.get("special_trades", [])],
-                "inspection_cycle": _inspection_cycle(state), "last_inspected": _last_inspected(state),
+                "inspection_due": _inspection_due(state),
                 "rectification_deadlines": [i.get("rectification_deadline") for i in state.get("inspections", [])
                                             if i.get("rectification_required") and i.get("rectified") is not True]}
     return common
@@ -209,17 +205,15 @@ def _person_counts(f: dict[str, Any], active: bool, linked: bool, day: date) -> 
 def _house_counts(f: dict[str, Any], linked: bool, day: date) -> Counter:
     rented = bool(f.get("rented"))
     return Counter({"houses_total": 1, f"houses_by_use:{f.get('use') or 'unknown'}": 1, "houses_rented": rented,
-                    "houses_linked": linked, "houses_logic_errors": rented and f.get("use") not in LETTING_USES,
+                    "houses_linked": linked, "houses_logic_errors": let_against_its_use(f.get("use"), rented),
                     "rentals_not_checked_this_month": rented and day.isoformat()[:7] not in f.get("checked_months", [])})
 
 
 def _unit_counts(f: dict[str, Any], linked: bool, day: date) -> Counter:
     trades = f.get("trades") or []
-    last, cycle = _day(f.get("last_inspected")), f.get("inspection_cycle")
     counts = Counter({"units_total": 1, f"units_by_type:{f.get('unit_type') or 'unknown'}": 1,
                       "units_special_trade": bool(trades), "units_linked": linked,
-                      "special_trade_inspections_overdue": bool(trades) and cycle is not None
-                      and (last is None or (day - last).days > cycle),
+                      "special_trade_inspections_overdue": (_day(f.get("inspection_due")) or date.max) < day,
                       "unit_rectifications_overdue": sum((_day(d) or date.max) < day
                                                          for d in f.get("rectification_deadlines", []))})
     counts.update(f"units_by_trade:{trade}" for trade in trades)
@@ -255,9 +249,7 @@ def change_days(stream_type: str, record_facts: dict[str, Any]) -> set[date]:
             first = date.fromisoformat(month + "-01")
             days |= {first, (first + timedelta(days=32)).replace(day=1)}
     elif stream_type == "Unit":
-        if (last := _day(record_facts.get("last_inspected"))) and record_facts.get("inspection_cycle") is not None:
-            days.add(last + timedelta(days=record_facts["inspection_cycle"] + 1))
-        for deadline in record_facts.get("rectification_deadlines", []):
+        for deadline in [record_facts.get("inspection_due"), *record_facts.get("rectification_deadlines", [])]:
             days |= after(deadline)
     return days
 

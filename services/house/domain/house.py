@@ -1,8 +1,9 @@
 """The house aggregate (实有房屋): one house at one standard address, its rentals, tenants and checks. Pure.
 
-State is the published fold of the stream (each event's ``evolve``, declared in contracts/house.py), so the
-aggregate decides on exactly what the read model and the audit trail show. Command methods check the rules
-and record events; a house let while its use says otherwise is reported as a warning, never refused.
+State is the published fold of the stream (each event's ``evolve``, declared in contracts/house.py and applied
+by the ``@applies`` methods), so the aggregate decides on exactly what the read model and the audit trail show.
+Command methods check the rules and record events; a house let while its use says otherwise is reported as a
+warning, never refused.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from typing import Any
 
 from contracts.events import DomainEvent
 from contracts.house import (
-    HOUSE_USES, LETTING_USES, HouseChecked, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged,
-    RentalEnded, RentalStarted, TenantMovedIn, TenantMovedOut,
+    HOUSE_USES, HouseChecked, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged,
+    HouseRegistered, HouseUseChanged, RentalEnded, RentalStarted, TenantMovedIn, TenantMovedOut, let_against_its_use,
 )
 from contracts.parties import PartyRef
-from services.kernel.eventsourcing.aggregate import Aggregate
+from services.kernel.eventsourcing.aggregate import Aggregate, applies
 from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict
 
 
@@ -64,10 +65,15 @@ class House(Aggregate):
         super().__init__(stream_id)
         self.state: dict[str, Any] = {}
 
-    def apply(self, event: DomainEvent) -> None:
+    @applies(HouseRegistered)
+    def _registered(self, event: HouseRegistered) -> None:
+        self._evolved(event)
+        self.division_code = event.division_code
+
+    @applies(HouseDetailsCorrected, HouseUseChanged, HouseOwnerChanged, HouseKeyStatusSet, RentalStarted,
+             TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked)
+    def _evolved(self, event: DomainEvent) -> None:
         self.state = event.evolve(self.state)
-        if isinstance(event, HouseRegistered):
-            self.division_code = event.division_code
 
     @property
     def house_id(self) -> str:
@@ -218,7 +224,7 @@ LOGIC_ERRORS = {
 def logic_errors(state: dict[str, Any]) -> list[dict[str, str]]:
     """逻辑错误 a supervisor is judged on: a house let (or with tenants) while its use says it is not let."""
     active = [r for r in state.get("rentals", []) if r["status"] == "active"]
-    if not active or state.get("use") in LETTING_USES:
+    if not let_against_its_use(state.get("use"), bool(active)):
         return []
     tenants = sum(len(current_tenants(r)) for r in active)
     rule = "house.tenant_not_rented" if tenants else "house.let_not_rented"

@@ -17,11 +17,11 @@ from services.kernel.base.errors import Forbidden
 E = TypeVar("E", bound=DomainEvent)
 
 
-def applies(event_type: type[E]) -> Callable[[Callable[[Any, E], None]], Callable[[Any, E], None]]:
-    """Mark an aggregate method as the state change for one event type."""
+def applies(*event_types: type[E]) -> Callable[[Callable[[Any, E], None]], Callable[[Any, E], None]]:
+    """Mark an aggregate method as the state change for one or more event types."""
 
     def mark(method: Callable[[Any, E], None]) -> Callable[[Any, E], None]:
-        method._applies_to = event_type  # type: ignore[attr-defined]
+        method._applies_to = event_types  # type: ignore[attr-defined]
         return method
 
     return mark
@@ -38,8 +38,7 @@ class Aggregate:
         cls._appliers = {}
         for base in reversed(cls.__mro__):
             for member in vars(base).values():
-                target = getattr(member, "_applies_to", None)
-                if target is not None:
+                for target in getattr(member, "_applies_to", ()):
                     cls._appliers[target] = member
 
     def __init__(self, stream_id: str) -> None:

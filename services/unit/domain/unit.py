@@ -1,8 +1,10 @@
 """The unit aggregate (实有单位): identity, status, licences, special trades, employees, inspections. Pure.
 
-State is the published fold of the stream (each event's ``evolve`` in contracts/unit.py), the same record the
-read model and the audit trail show. Identity rules (USCC, GB/T 4754 industry) come from contracts/, so an
-agency validating before it publishes applies exactly the rules the service applies.
+State is the published fold of the stream (each event's ``evolve`` in contracts/unit.py, applied by the
+``@applies`` methods), the same record the read model and the audit trail show. What a command accepts but
+finds worth a look (no USCC, the code's check) goes to ``warnings``, never refused. Identity rules (USCC,
+GB/T 4754 industry) come from contracts/, so an agency validating before it publishes applies exactly the rules
+the service applies.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from contracts.unit import (
     SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected, UnitInspected, UnitRegistered, UnitReopened, UnitSuspended,
     UsccRecorded,
 )
-from services.kernel.eventsourcing.aggregate import Aggregate
+from services.kernel.eventsourcing.aggregate import Aggregate, applies
 from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict
 
 #: USCC kind (characters 1–2) → the unit type it implies; a different declared type is a warning
@@ -84,11 +86,18 @@ class Unit(Aggregate):
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)
         self.state: dict[str, Any] = {}
+        self.warnings: list[str] = []  #: accepted, but worth a look (answered with the command)
 
-    def apply(self, event: DomainEvent) -> None:
+    @applies(UnitRegistered)
+    def _registered(self, event: UnitRegistered) -> None:
+        self._evolved(event)
+        self.division_code = event.division_code
+
+    @applies(UnitDetailsCorrected, UsccRecorded, UnitSuspended, UnitClosed, UnitReopened, LicenceAdded,
+             SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft, UnitInspected,
+             RectificationFollowedUp)
+    def _evolved(self, event: DomainEvent) -> None:
         self.state = event.evolve(self.state)
-        if isinstance(event, UnitRegistered):
-            self.division_code = event.division_code
 
     @property
     def unit_id(self) -> str:
@@ -100,8 +109,8 @@ class Unit(Aggregate):
 
     # registration --------------------------------------------------------------------------------------
     @classmethod
-    def register(cls, unit_id: str, identity: UnitIdentity, today: date) -> tuple["Unit", list[str]]:
-        """The new unit and its warnings (no USCC, the embedded organisation code's check, type vs USCC)."""
+    def register(cls, unit_id: str, identity: UnitIdentity, today: date) -> "Unit":
+        """The new unit, with its warnings (no USCC, the embedded organisation code's check, type vs USCC)."""
         name = identity.name.strip()
         if not name:
             raise DomainRuleViolation("name", "required", "name must not be empty", "单位名称不能为空")
@@ -129,7 +138,8 @@ class Unit(Aggregate):
             legal_representative=identity.legal_representative, security_person=identity.security_person,
             phone=identity.phone, business_scope=identity.business_scope, opened_on=identity.opened_on,
             area=identity.area, capacity=identity.capacity, licences=identity.licences))
-        return unit, warnings
+        unit.warnings = warnings
+        return unit
 
     # corrections ---------------------------------------------------------------------------------------
     def correct(self, reason: str, **changes: Any) -> None:
@@ -148,14 +158,14 @@ class Unit(Aggregate):
             changes["aliases"] = [alias.strip() for alias in changes["aliases"] if alias.strip()]
         self.record(UnitDetailsCorrected(unit_id=self.unit_id, reason=reason, **changes))
 
-    def record_uscc(self, text: str, reason: str = "") -> list[str]:
-        """Record (or correct) the unit's USCC; answers the code's warnings. The caller holds its claim."""
+    def record_uscc(self, text: str, reason: str = "") -> None:
+        """Record (or correct) the unit's USCC, keeping the code's warnings. The caller holds its claim."""
         parsed = checked(uscc.parse, text, "uscc")
         if parsed.code == self.state.get("uscc"):
             raise DomainRuleViolation("uscc", "uscc.unchanged", "the unit already has this code", "单位已是该代码")
         self.record(UsccRecorded(unit_id=self.unit_id, uscc=parsed.code, previous=self.state.get("uscc"),
                                  reason=reason))
-        return list(parsed.warnings)
+        self.warnings.extend(parsed.warnings)
 
     # status: open → suspended → closed, reopen ---------------------------------------------------------
     def suspend(self, on: date, today: date, reason: str = "") -> None:
