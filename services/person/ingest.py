@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from services.agency.ingest import Applied, EntityHandler, ingest_consumer, reject
-from services.person.api.deps import service_for
+from services.person.bootstrap import for_runtime
 from services.person.commands import CancelPerson, CorrectPerson, RegisterPerson
 from services.person.domain.person import CORRECTABLE
 
@@ -55,4 +55,4 @@ async def cancel(svc, person_id: str, fields: dict, ctx) -> Applied:
 
 
 HANDLERS = [EntityHandler("person", "person-", create, update, cancel, create_many=create_many)]
-consume_ingest = ingest_consumer("person", HANDLERS, service_for)
+consume_ingest = ingest_consumer("person", HANDLERS, for_runtime)

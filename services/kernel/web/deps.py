@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Awaitable, Callable
+from typing import Annotated, Awaitable, Callable
 
 from fastapi import Depends, Request
 
@@ -12,11 +12,21 @@ from contracts.envelope import Actor
 from services.kernel.eventsourcing.aggregate import CommandContext
 from services.kernel.web.auth import current_actor
 from services.kernel.base.errors import NotCaughtUp
+from services.kernel.messaging.read_models import LiveReadModels, ReadModels
 from services.kernel.messaging.runtime import Runtime
 
 
 def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
+
+
+def read_models(request: Request) -> ReadModels:
+    """The running service's read-model port: what read routes and views are handed instead of the Runtime."""
+    return LiveReadModels(request.app.state.runtime)
+
+
+#: what a route declares to be handed the read-model port (each context's bootstrap re-exports it)
+Reads = Annotated[ReadModels, Depends(read_models)]
 
 
 def command_context(request: Request, actor: Actor = Depends(current_actor)) -> CommandContext:

@@ -8,6 +8,7 @@ from fastapi import Query
 
 from services.kernel.web.deps import wait_for_version
 from services.kernel.base.errors import DomainRuleViolation, NotFound
+from services.kernel.messaging.read_models import ReadModels, read_side
 from services.kernel.messaging.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ MinVersion = Annotated[int, Query(ge=0, le=10**12, description="wait until the r
                                                               "version (the `version` a command returned): read your own write")]
 
 
-async def caught_up(rt: Runtime, projection: str, stream_id: str, min_version: int, kind: str | None = None,
+async def caught_up(rt: Runtime | ReadModels, projection: str, stream_id: str, min_version: int, kind: str | None = None,
                     identifier: str | None = None, *, caller: Caller | None) -> None:
     """Wait for ``projection`` to reach ``min_version`` of ``stream_id``, unless that version was never written
     (404 for a stream never written, 422 for a version ahead of the stream: waiting could not help).
@@ -27,20 +28,20 @@ async def caught_up(rt: Runtime, projection: str, stream_id: str, min_version: i
     None is for a service's own waits on what is stored (a merge's survivor), never a caller's token."""
     if not min_version:
         return
-    stored = await rt.store.current_version(stream_id)
+    reads = read_side(rt)
+    stored = await reads.store.current_version(stream_id)
     default_kind, _, default_id = stream_id.partition("-")
     if stored == 0:
         raise NotFound(kind or default_kind, identifier or default_id)
     if caller is not None:
-        last = await rt.store.read_stream(stream_id, stored - 1)
+        last = await reads.store.read_stream(stream_id, stored - 1)
         caller.require_within(last[-1].division_code if last else None, kind or default_kind)
     if stored < min_version:
         raise DomainRuleViolation("min_version", "min_version.ahead",
                                   f"{stream_id} is at version {stored}; version {min_version} was never written",
                                   f"{stream_id} 当前版本为 {stored}，不存在版本 {min_version}")
-    runner = rt.runners[projection]
-    await wait_for_version(stream_id, min_version, lambda: runner.applied_version(stream_id),
-                           rt.settings.read_wait_timeout_seconds)
+    await wait_for_version(stream_id, min_version, lambda: reads.applied_version(projection, stream_id),
+                           reads.read_wait_seconds)
 
 
 def public(document: dict | None, id_field: str = "code") -> dict | None:
@@ -65,7 +66,7 @@ After = Annotated[list[str], Query(description="read your writes on other stream
 Locate = Callable[[str], Awaitable[tuple[bool, str | None]]]
 
 
-async def caught_up_after(rt: Runtime, projection: str, tokens: list[str], *, caller: Caller,
+async def caught_up_after(rt: Runtime | ReadModels, projection: str, tokens: list[str], *, caller: Caller,
                           locate: Locate) -> None:
     """Wait until ``projection`` has applied every ``<stream_id>:<version>`` token (422 for a malformed one).
 
@@ -82,15 +83,15 @@ async def caught_up_after(rt: Runtime, projection: str, tokens: list[str], *, ca
         known, division = await locate(stream_id)
         if known:
             caller.require_within(division, stream_id.partition("-")[0])
-        runner = rt.runners[projection]
-        await wait_for_version(stream_id, int(version), lambda stream=stream_id: runner.applied_version(stream),
-                               rt.settings.read_wait_timeout_seconds)
+        reads = read_side(rt)
+        await wait_for_version(stream_id, int(version), lambda stream=stream_id: reads.applied_version(projection, stream),
+                               reads.read_wait_seconds)
         if not known:
             known, division = await locate(stream_id)
             caller.require_within(division if known else None, stream_id.partition("-")[0])
 
 
-def registry_locator(rt: Runtime, projection: str, collection: str, kind: str) -> Locate:
+def registry_locator(rt: Runtime | ReadModels, projection: str, collection: str, kind: str) -> Locate:
     """A ``Locate`` for a registry read model keyed by record id (``<kind>-<id>`` streams, ``division_code``)."""
 
     async def locate(stream_id: str) -> tuple[bool, str | None]:

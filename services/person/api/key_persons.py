@@ -12,7 +12,7 @@ from services.kernel.base.errors import NotFound
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.web.reads import MinVersion, caught_up, public
-from services.person.api.deps import Rt, Service
+from services.person.bootstrap import Reads, Service
 from services.person.application import KeyPersonAccepted
 from services.person.commands import (
     ApplyKeyPersonListing, ApplyKeyPersonRelease, Decide, RequestKeyPersonRecategorization, RequestKeyPersonTransfer,
@@ -33,11 +33,11 @@ async def apply_listing(command: ApplyKeyPersonListing, svc: Service,
 
 
 @router.get("/{key_person_id}", summary="Read a key-person record 查询重点人员 (state, pending request, every step)")
-async def get_key_person(key_person_id: str, rt: Rt, caller: Allowed("key_person.read", "police", "supervisor"),
+async def get_key_person(key_person_id: str, reads: Reads, caller: Allowed("key_person.read", "police", "supervisor"),
                          min_version: MinVersion = 0) -> dict:
-    await caught_up(rt, REGISTRY, key_person_stream(key_person_id), min_version, "key person", key_person_id,
+    await caught_up(reads, REGISTRY, key_person_stream(key_person_id), min_version, "key person", key_person_id,
                     caller=caller)
-    document = await key_person_by_id(rt, key_person_id)
+    document = await key_person_by_id(reads, key_person_id)
     if document is None:
         raise NotFound("key person", key_person_id)
     caller.require_within(document["division_code"], "key person")
@@ -47,10 +47,10 @@ async def get_key_person(key_person_id: str, rt: Rt, caller: Allowed("key_person
 
 @router.get("", summary="List key persons 重点人员列表 (your jurisdiction; paged, or the whole list as csv/xlsx)",
             responses=FILE_RESPONSES)
-async def list_(rt: Rt, caller: Allowed("key_person.read", "police", "supervisor"), state: State | None = None,
+async def list_(reads: Reads, caller: Allowed("key_person.read", "police", "supervisor"), state: State | None = None,
                 person_id: str | None = None, category_code: str | None = None, cursor: CursorParam = None,
                 limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
-    worklist = list_key_persons(rt, caller.scope_query("division_code"), state, person_id, category_code)
+    worklist = list_key_persons(reads, caller.scope_query("division_code"), state, person_id, category_code)
     return await answer(worklist, format, cursor, limit, caller, "key-persons", logged_as="key_person")  # 查询留痕
 
 

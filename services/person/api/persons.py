@@ -19,7 +19,7 @@ from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist
 from services.kernel.base.masking import mask_id, mask_name, mask_person, mask_phone, visibility
 from services.kernel.web.reads import MinVersion, caught_up, public
-from services.person.api.deps import Rt, Service
+from services.person.bootstrap import Reads, Service
 from services.person.api.examples import REGISTRATIONS
 from services.person.application import PersonAccepted
 from services.person.commands import (
@@ -85,35 +85,35 @@ async def register_person(
 @router.get("/deadlines", summary="Persons with a deadline flag 期限预警 (in your jurisdiction; paged, or the whole "
                                   "list as csv/xlsx)", responses=FILE_RESPONSES)
 async def list_deadlines(
-    rt: Rt, caller: Allowed("person.deadlines", "police", "supervisor"),
+    reads: Reads, caller: Allowed("person.deadlines", "police", "supervisor"),
     flag: Annotated[Flag, Query(description="which deadline: " + ", ".join(f"{f} {FLAG_NAMES_ZH[f]}" for f in Flag))],
     as_of: AsOf = None, cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json",
 ) -> dict:
     moment = _as_of(as_of)
-    worklist = deadline_views.with_flag(rt, flag, moment, caller.scope_query("division_code"),
+    worklist = deadline_views.with_flag(reads, flag, moment, caller.scope_query("division_code"),
                                         lambda document: shown(caller, document, flags=deadline_flags(document, moment)))
     found = await answer(worklist, format, cursor, limit, caller, f"deadlines-{flag}", logged_as="person")
     return {"flag": flag, "flag_zh": FLAG_NAMES_ZH[flag], "as_of": moment, **found} if isinstance(found, dict) else found
 
 
 @router.get("/{person_id}", summary="Read a person 查询实有人口 (a merged record answers with its survivor)")
-async def get_person(person_id: str, rt: Rt, caller: Allowed("person.read", *READ_ROLES), min_version: MinVersion = 0,
+async def get_person(person_id: str, reads: Reads, caller: Allowed("person.read", *READ_ROLES), min_version: MinVersion = 0,
                      follow: Annotated[bool, Query(description="follow a merged record to its survivor")] = True,
                      as_of: AsOf = None) -> dict:
-    await caught_up(rt, REGISTRY, person_stream(person_id), min_version, "person", person_id, caller=caller)
-    document, redirected_from = await person_by_id(rt, person_id, follow)
+    await caught_up(reads, REGISTRY, person_stream(person_id), min_version, "person", person_id, caller=caller)
+    document, redirected_from = await person_by_id(reads, person_id, follow)
     if document is None:
         raise NotFound("person", person_id)
     caller.require_within(document["division_code"], "person")
     await caller.accessed("person", document["_id"], document["division_code"])
     return shown(caller, document, redirected_from=redirected_from, flags=deadline_flags(document, _as_of(as_of)),
-                 current_address=await current_address(rt, document))
+                 current_address=await current_address(reads, document))
 
 
 @router.get("", summary="Look up persons 查询人员 (by ID number, last 6+ characters, name or phone, or a category; "
                          "paged, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
 async def lookup_persons(
-    rt: Rt, caller: Allowed("person.lookup", *READ_ROLES),
+    reads: Reads, caller: Allowed("person.lookup", *READ_ROLES),
     id_number: Annotated[str | None, Query(max_length=40, description="证件号码 (normalised; 15-digit accepted)",
                                            examples=["53250319900307122X"])] = None,
     id_number_suffix: Annotated[str | None, Query(min_length=1, max_length=40,
@@ -134,10 +134,10 @@ async def lookup_persons(
     moment = _as_of(as_of)
 
     async def rows(documents: list[dict]) -> list[list[dict]]:
-        return [[shown(caller, d, flags=deadline_flags(d, moment), current_address=await current_address(rt, d))]
+        return [[shown(caller, d, flags=deadline_flags(d, moment), current_address=await current_address(reads, d))]
                 for d in documents]
 
-    worklist = Worklist.of(Segment(persons(rt), query, rows))
+    worklist = Worklist.of(Segment(persons(reads), query, rows))
     found = await answer(worklist, format, cursor, limit, caller, "persons")
     items = found["items"] if isinstance(found, dict) else []
     one = items[0] if len(items) == 1 and (not isinstance(found, dict) or found["total"] == 1) else None
@@ -164,15 +164,15 @@ async def move_out(person_id: str, command: MoveOut, svc: Service,
 
 
 @router.get("/{person_id}/residences", summary="Residences 居住地历史 (current and past, with current address names)")
-async def list_residences(person_id: str, rt: Rt, caller: Allowed("person.read", *READ_ROLES),
+async def list_residences(person_id: str, reads: Reads, caller: Allowed("person.read", *READ_ROLES),
                           min_version: MinVersion = 0) -> dict:
-    await caught_up(rt, REGISTRY, person_stream(person_id), min_version, "person", person_id, caller=caller)
-    document, redirected_from = await person_by_id(rt, person_id)
+    await caught_up(reads, REGISTRY, person_stream(person_id), min_version, "person", person_id, caller=caller)
+    document, redirected_from = await person_by_id(reads, person_id)
     if document is None:
         raise NotFound("person", person_id)
     caller.require_within(document["division_code"], "person")
     await caller.accessed("person", document["_id"], document["division_code"])
-    items = await residences(rt, document)
+    items = await residences(reads, document)
     return {"person_id": document["_id"], "redirected_from": redirected_from, "count": len(items), "items": items}
 
 

@@ -23,9 +23,8 @@ from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.masked_responses import viewer_for
 from services.kernel.base.masking import mask_tree
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
-from services.person.api.deps import Rt
+from services.person.bootstrap import AlertHandling, Alerts, Reads
 from services.person.views import watch as views
-from services.person.watch.alerts import handle
 
 router = APIRouter(prefix="/v1/watch", tags=["key-person watch 重点人员动态管控"])
 READ = ("police", "supervisor")
@@ -54,9 +53,9 @@ class Resolve(BaseModel):
 @router.get("/key-persons", summary="Watch list 重点人员动态管控 (listed key persons of your jurisdiction: residence, "
                                     "employers, recent events; paged, or the whole list as csv/xlsx)",
             responses=FILE_RESPONSES)
-async def watch_list(rt: Rt, caller: Allowed("watch.read", *READ), cursor: CursorParam = None,
+async def watch_list(reads: Reads, caller: Allowed("watch.read", *READ), cursor: CursorParam = None,
                      limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
-    return await answer(views.watch_list(rt, caller.scope_query("watched_in")), format, cursor, limit, caller,
+    return await answer(views.watch_list(reads, caller.scope_query("watched_in")), format, cursor, limit, caller,
                         "watch-key-persons", logged_as="key_person", named=lambda items: returned(
                             {"_id": item["person_id"], "division_code": next(
                                 (k["division_code"] for k in item["key_persons"]), None)} for item in items))
@@ -64,18 +63,18 @@ async def watch_list(rt: Rt, caller: Allowed("watch.read", *READ), cursor: Curso
 
 @router.get("/alerts", summary="Alerts 预警列表 (your jurisdiction; filters: since, rule, state, person; newest first, "
                                "paged, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
-async def list_alerts(rt: Rt, caller: Allowed("watch.read", *READ), since: Since = None, rule: Rule = None,
+async def list_alerts(listed: Alerts, caller: Allowed("watch.read", *READ), since: Since = None, rule: Rule = None,
                       state: State = None,
                       person_id: Annotated[str | None, Query(max_length=64, description="实有人口 person id")] = None,
                       cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
     query = views.alert_query(caller.scope_query("division_code"), since, rule, state, person_id)
-    return await answer(views.alerts(rt, query), format, cursor, limit, caller, "watch-alerts",
+    return await answer(views.alerts(listed, query), format, cursor, limit, caller, "watch-alerts",
                         logged_as="key_person_alert")
 
 
 @router.get("/alerts/stream", response_class=EventSourceResponse,
             summary="Live alerts 预警实时推送 (Server-Sent Events, your jurisdiction)")
-async def stream_alerts(request: Request, rt: Rt, caller: Allowed("watch.read", *READ),
+async def stream_alerts(request: Request, listed: Alerts, caller: Allowed("watch.read", *READ),
                         since: Since = None) -> AsyncIterator[ServerSentEvent]:
     """Each new alert once, as ``event: alert`` with the alert as JSON and its id; a comment keeps the line open.
     The stream lives no longer than the caller's token: at its ``exp`` a final ``event: end`` says why."""
@@ -88,7 +87,7 @@ async def stream_alerts(request: Request, rt: Rt, caller: Allowed("watch.read", 
             yield ServerSentEvent(event="end", data={"reason": "token_expired", "detail": "bearer token has expired: "
                                   "reconnect with a fresh token (令牌已过期，请重新连接)"})
             return
-        fresh = await views.new_alerts(rt, scope, mark, seen)
+        fresh = await views.new_alerts(listed, scope, mark, seen)
         if fresh:  # each delivery leaves its trace (查询留痕), as a list read would
             await caller.accessed("key_person_alert", None, lookup=asked(caller), result_count=len(fresh),
                                   records=returned(fresh, "person_id"))
@@ -108,8 +107,8 @@ async def stream_alerts(request: Request, rt: Rt, caller: Allowed("watch.read", 
 
 
 @router.get("/alerts/{alert_id}", summary="Read an alert 查看预警 (the person, the rule, the causing event)")
-async def get_alert(alert_id: str, rt: Rt, caller: Allowed("watch.read", *READ)) -> dict:
-    alert = await views.alert(rt, alert_id)
+async def get_alert(alert_id: str, listed: Alerts, caller: Allowed("watch.read", *READ)) -> dict:
+    alert = await views.alert(listed, alert_id)
     if alert is None:
         raise NotFound("alert", alert_id)
     caller.require_within(alert["division_code"], "alert")
@@ -118,10 +117,10 @@ async def get_alert(alert_id: str, rt: Rt, caller: Allowed("watch.read", *READ))
 
 
 @router.post("/alerts/{alert_id}/acknowledge", summary="Acknowledge an alert 签收预警 (responsible police)")
-async def acknowledge(alert_id: str, body: Acknowledge, rt: Rt, caller: Allowed("watch.handle", "police")) -> dict:
-    return views.shown(await handle(rt, alert_id, "acknowledge", body.remark, caller))
+async def acknowledge(alert_id: str, body: Acknowledge, handle: AlertHandling, caller: Allowed("watch.handle", "police")) -> dict:
+    return views.shown(await handle(alert_id, "acknowledge", body.remark, caller))
 
 
 @router.post("/alerts/{alert_id}/resolve", summary="Resolve an alert 处置预警 (responsible police)")
-async def resolve(alert_id: str, body: Resolve, rt: Rt, caller: Allowed("watch.handle", "police")) -> dict:
-    return views.shown(await handle(rt, alert_id, "resolve", body.outcome, caller))
+async def resolve(alert_id: str, body: Resolve, handle: AlertHandling, caller: Allowed("watch.handle", "police")) -> dict:
+    return views.shown(await handle(alert_id, "resolve", body.outcome, caller))

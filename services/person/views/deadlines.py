@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from services.kernel.web.paging import Segment, Worklist, one_each
-from services.kernel.messaging.runtime import Runtime
+from services.kernel.messaging.read_models import ReadModels
 from services.person.domain.deadlines import PERMIT_WARNING_DAYS, Flag, local_date
 from services.person.views.persons import persons
 
@@ -28,6 +28,6 @@ def flag_filter(flag: Flag, as_of: datetime) -> dict:
     }[flag]
 
 
-def with_flag(rt: Runtime, flag: Flag, as_of: datetime, scope: dict, shape: Callable[[dict], dict]) -> Worklist:
+def with_flag(reads: ReadModels, flag: Flag, as_of: datetime, scope: dict, shape: Callable[[dict], dict]) -> Worklist:
     """The persons with ``flag`` inside ``scope``, in id order, each shown by ``shape``."""
-    return Worklist.of(Segment(persons(rt), {**flag_filter(flag, as_of), **scope}, one_each(shape)))
+    return Worklist.of(Segment(persons(reads), {**flag_filter(flag, as_of), **scope}, one_each(shape)))

@@ -14,8 +14,8 @@ from typing import Any
 
 from services.replicas.coverage import coverage_answer
 from services.kernel.web.paging import Rows, Segment, Worklist, counts_per_division, one_each
-from services.kernel.messaging.runtime import Runtime
-from services.person.projections import ADDRESSES
+from services.kernel.messaging.read_models import ReadModels
+from services.person.addresses import replica
 from services.person.whereabouts import WHEREABOUTS
 
 STORED = ("person.identity_mismatch", "unit.employee_cancelled")
@@ -36,10 +36,10 @@ def _stored(rule: str) -> Rows:
     return rows
 
 
-async def logic_error_list(rt: Runtime, scope: dict, rules: tuple[str, ...], as_of: date) -> Worklist:
+async def logic_error_list(reads: ReadModels, scope: dict, rules: tuple[str, ...], as_of: date) -> Worklist:
     """The errors of ``rules`` inside ``scope`` (a filter on ``person.division_code``), rule after rule, with the
     records involved. Every retired address code is read (a city retires few; no cap)."""
-    documents, replica = rt.read_model(WHEREABOUTS, "whereabouts"), rt.read_model(ADDRESSES, ADDRESSES)
+    documents, addresses = reads.read_model(WHEREABOUTS, "whereabouts"), replica(reads)
     segments = []
     for rule in rules:
         if rule in STORED:
@@ -52,7 +52,7 @@ async def logic_error_list(rt: Runtime, scope: dict, rules: tuple[str, ...], as_
                 "person.migrant_expired", document,
                 registration_valid_until=document["person"]["registration_valid_until"]))))
         else:
-            retired = [doc["_id"] async for doc in replica.find({"status": "retired"}, {"_id": 1})]
+            retired = [doc["_id"] async for doc in addresses.find({"status": "retired"}, {"_id": 1})]
             query = {"person.current_address_code": {"$in": retired}, "person.status": "active", **scope}
             segments.append(Segment(documents, query, one_each(lambda document: _item(
                 "person.resident_at_retired_address", document,
@@ -60,10 +60,10 @@ async def logic_error_list(rt: Runtime, scope: dict, rules: tuple[str, ...], as_
     return Worklist.of(*segments)
 
 
-async def logic_errors(rt: Runtime, scope: dict, rules: tuple[str, ...], as_of: date, cursor: str | None,
+async def logic_errors(reads: ReadModels, scope: dict, rules: tuple[str, ...], as_of: date, cursor: str | None,
                        limit: int) -> dict[str, Any]:
     """One page of the errors, with the exact counts per division and rule of the whole list."""
-    worklist = await logic_error_list(rt, scope, rules, as_of)
+    worklist = await logic_error_list(reads, scope, rules, as_of)
     total, per_division = await counts_per_division(worklist)
     return {"as_of": as_of.isoformat(), "per_division": per_division,
             **await worklist.page(cursor, limit, total=total)}
@@ -78,8 +78,8 @@ def _covered_record(document: dict) -> dict[str, Any]:
             "address_code": document["person"]["current_address_code"]}
 
 
-async def coverage(rt: Runtime, scope: dict, fmt: str, cursor: str | None, limit: int, caller):
+async def coverage(reads: ReadModels, scope: dict, fmt: str, cursor: str | None, limit: int, caller):
     """Active persons whose current residence is not at a valid standard address (unknown, retired, merged)."""
-    return await coverage_answer(rt.read_model(WHEREABOUTS, "whereabouts"), {**COVERAGE_QUERY, **scope},
-                                 COVERAGE_FIELDS, _covered_record, rt.read_model(ADDRESSES, ADDRESSES), fmt, cursor,
+    return await coverage_answer(reads.read_model(WHEREABOUTS, "whereabouts"), {**COVERAGE_QUERY, **scope},
+                                 COVERAGE_FIELDS, _covered_record, replica(reads), fmt, cursor,
                                  limit, caller, "person-address-coverage")

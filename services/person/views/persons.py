@@ -9,13 +9,13 @@ from datetime import date, datetime
 
 from contracts.identity import guess_number, normalize_number
 from contracts.phone import PhoneError, normalize_phone
-from services.kernel.web import reads
+from services.kernel.web.reads import caught_up
 from services.kernel.base.errors import DomainRuleViolation
-from services.replicas.address import lookup_address
-from services.kernel.messaging.runtime import Runtime
+from services.kernel.messaging.read_models import ReadModels
 from services.person.domain.deadlines import DeadlineFacts, Flag, flags
 from services.person.domain.person import person_stream
-from services.person.projections import ADDRESSES, REGISTRY
+from services.person.addresses import PersonAddresses, replica
+from services.person.projections import REGISTRY
 
 
 class QueryRuleViolation(DomainRuleViolation):
@@ -29,24 +29,20 @@ MAX_REDIRECTS = 8
 MIN_SUFFIX = 6
 
 
-def persons(rt: Runtime):
-    return rt.read_model(REGISTRY, "persons")
+def persons(reads: ReadModels):
+    return reads.read_model(REGISTRY, "persons")
 
 
-def replica(rt: Runtime):
-    return rt.read_model(ADDRESSES, ADDRESSES)
-
-
-async def person_by_id(rt: Runtime, person_id: str, follow: bool = True) -> tuple[dict | None, str | None]:
+async def person_by_id(reads: ReadModels, person_id: str, follow: bool = True) -> tuple[dict | None, str | None]:
     """The person, or the survivor a merged record redirects to (and the id asked for, when redirected)."""
-    collection = persons(rt)
+    collection = persons(reads)
     document = await collection.find_one({"_id": person_id})
     hops = 0
     while follow and document is not None and document.get("redirect_to") and hops < MAX_REDIRECTS:
         target = document["redirect_to"]
         # the survivor's stream may sit on a partition the read model has not reached yet: wait for what is stored
-        stored = await rt.store.current_version(person_stream(target))
-        await reads.caught_up(rt, REGISTRY, person_stream(target), stored, "person", target,
+        stored = await reads.store.current_version(person_stream(target))
+        await caught_up(reads, REGISTRY, person_stream(target), stored, "person", target,
                               caller=None)  # what is stored, not a caller's token: the route checks the survivor
         survivor = await collection.find_one({"_id": target})
         if survivor is None:
@@ -94,23 +90,23 @@ def lookup_query(scope: dict, *, id_number: str | None = None, id_number_suffix:
     return query
 
 
-async def current_address(rt: Runtime, document: dict) -> dict | None:
+async def current_address(reads: ReadModels, document: dict) -> dict | None:
     """Where the person lives now (查人知住), as the address registry names it today."""
     code = document.get("current_address_code")
     if not code:
         return None
-    address = await lookup_address(replica(rt), code)
+    address = await PersonAddresses(reads).lookup(code)
     residence = next((r for r in reversed(document.get("residences") or []) if r.get("moved_out") is None), {})
     return {"code": address.code if address else code, "moved_in": residence.get("moved_in"),
             "full_name": (address.full_name if address else None) or residence.get("address_name"),
             "status": address.status if address else "unknown"}
 
 
-async def residences(rt: Runtime, document: dict) -> list[dict]:
+async def residences(reads: ReadModels, document: dict) -> list[dict]:
     """Current and past residences, newest first, each with the address as the registry knows it now."""
-    answer = []
+    answer, addresses = [], PersonAddresses(reads)
     for residence in reversed(document.get("residences") or []):
-        address = await lookup_address(replica(rt), residence["address_code"])
+        address = await addresses.lookup(residence["address_code"])
         current = residence.copy()
         current["current"] = residence.get("moved_out") is None
         current["address"] = None if address is None else {

@@ -7,9 +7,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from services.kernel.web.paging import Segment, Worklist, one_each
-from services.kernel.messaging.runtime import Runtime
+from services.kernel.messaging.read_models import ReadModel, ReadModels
 from services.person.views.whereabouts import derive
-from services.person.watch.alerts import ALERTS
 from services.person.watch.folds import ACTIVE_STATES
 from services.person.watch.projection import WATCH
 from services.person.whereabouts import WHEREABOUTS
@@ -17,14 +16,14 @@ from services.person.whereabouts import WHEREABOUTS
 RECENT_SHOWN = 10
 
 
-def watch_list(rt: Runtime, scope: dict) -> Worklist:
+def watch_list(reads: ReadModels, scope: dict) -> Worklist:
     """Every 已列管 key person watched inside the caller's jurisdiction, with where they live and work now."""
     async def rows(documents: list[dict]) -> list[list[dict[str, Any]]]:
-        places = {document["_id"]: document for document in await rt.read_model(WHEREABOUTS, "whereabouts").find(
+        places = {document["_id"]: document for document in await reads.read_model(WHEREABOUTS, "whereabouts").find(
             {"_id": {"$in": [document["_id"] for document in documents]}}).to_list(None)}
         return [[watched(document, places.get(document["_id"]))] for document in documents]
 
-    return Worklist.of(Segment(rt.read_model(WATCH, "watch"), scope, rows))
+    return Worklist.of(Segment(reads.read_model(WATCH, "watch"), scope, rows))
 
 
 def watched(document: dict, place: dict | None) -> dict[str, Any]:
@@ -59,13 +58,14 @@ def shown(alert: dict) -> dict[str, Any]:
     return alert
 
 
-def alerts(rt: Runtime, query: dict) -> Worklist:
-    """Alerts newest first (raised_at, then id: a keyset on the alerts' raised_at index)."""
-    return Worklist.of(Segment(rt.db[ALERTS], query, one_each(shown), sort=(("raised_at", -1), ("_id", 1))))
+def alerts(listed: ReadModel, query: dict) -> Worklist:
+    """Alerts newest first (raised_at, then id: a keyset on the alerts' raised_at index); ``listed``: the
+    alerts' list (``watch_alerts``, outside the projections' generations)."""
+    return Worklist.of(Segment(listed, query, one_each(shown), sort=(("raised_at", -1), ("_id", 1))))
 
 
-async def alert(rt: Runtime, alert_id: str) -> dict | None:
-    document = await rt.db[ALERTS].find_one({"_id": alert_id})
+async def alert(listed: ReadModel, alert_id: str) -> dict | None:
+    document = await listed.find_one({"_id": alert_id})
     return shown(document) if document else None
 
 
@@ -73,10 +73,10 @@ async def alert(rt: Runtime, alert_id: str) -> dict | None:
 COMMIT_SLACK = timedelta(seconds=5)
 
 
-async def new_alerts(rt: Runtime, scope: dict, since: datetime, seen: set[str]) -> list[dict[str, Any]]:
+async def new_alerts(listed: ReadModel, scope: dict, since: datetime, seen: set[str]) -> list[dict[str, Any]]:
     """Alerts raised since ``since - COMMIT_SLACK`` not yet in ``seen``, oldest first (the SSE poll)."""
     query = {**scope, "raised_at": {"$gte": since - COMMIT_SLACK}}
-    found = [shown(document) async for document in rt.db[ALERTS].find(query).sort("raised_at", 1).limit(500)]
+    found = [shown(document) async for document in listed.find(query).sort("raised_at", 1).limit(500)]
     return [item for item in found if item["alert_id"] not in seen]
 
 

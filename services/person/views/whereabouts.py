@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.replicas.address import lookup_address
-from services.kernel.messaging.runtime import Runtime
-from services.person.projections import ADDRESSES
+from services.kernel.messaging.read_models import ReadModels
+from services.person.addresses import PersonAddresses
 from services.person.whereabouts import WHEREABOUTS
 
 
-def documents(rt: Runtime):
-    return rt.read_model(WHEREABOUTS, "whereabouts")
+def documents(reads: ReadModels):
+    return reads.read_model(WHEREABOUTS, "whereabouts")
 
 
 MAX_REDIRECTS = 8
@@ -26,7 +25,7 @@ LOCATED = {"person": ("whereabouts", "person.division_code"), "house": ("wa_hous
            "unit": ("wa_units", "division_code")}
 
 
-def locator(rt: Runtime):
+def locator(reads: ReadModels):
     """Where an ``after=`` token's record lies, as this view knows it: (known, division_code); the kernel refuses
     a token outside the caller's jurisdiction (services.kernel.web.reads.caught_up_after)."""
 
@@ -35,7 +34,7 @@ def locator(rt: Runtime):
         if kind not in LOCATED:
             return False, None
         collection, field = LOCATED[kind]
-        document = await rt.read_model(WHEREABOUTS, collection).find_one({"_id": identifier}, {field: 1})
+        document = await reads.read_model(WHEREABOUTS, collection).find_one({"_id": identifier}, {field: 1})
         value = document
         for part in field.split("."):
             value = (value or {}).get(part)
@@ -44,15 +43,15 @@ def locator(rt: Runtime):
     return locate
 
 
-async def whereabouts_document(rt: Runtime, person_id: str | None = None,
+async def whereabouts_document(reads: ReadModels, person_id: str | None = None,
                                document_number: str | None = None) -> dict | None:
     """One lookup: by id, or by document number (indexed); a merged duplicate answers with its survivor."""
     query = ({"_id": person_id} if person_id
              else {"person.document_number": document_number, "person.status": {"$ne": "merged"}})
-    document = await documents(rt).find_one(query)
+    document = await documents(reads).find_one(query)
     hops = 0
     while document and (document.get("person") or {}).get("redirect_to") and hops < MAX_REDIRECTS:
-        survivor = await documents(rt).find_one({"_id": document["person"]["redirect_to"]})
+        survivor = await documents(reads).find_one({"_id": document["person"]["redirect_to"]})
         if survivor is None:
             break
         document, hops = survivor, hops + 1
@@ -145,11 +144,11 @@ def history(residences: list[dict], houses: list[dict], units: list[dict]) -> li
                                                                                  item.get("unit_id") or "")))
 
 
-async def with_current_names(rt: Runtime, answer: dict) -> dict:
+async def with_current_names(reads: ReadModels, answer: dict) -> dict:
     """The residence's standard full name as the address registry says it now (a rename shows)."""
     residence = answer.get("residence")
     if residence and residence.get("address_code"):
-        address = await lookup_address(rt.read_model(ADDRESSES, ADDRESSES), residence["address_code"])
+        address = await PersonAddresses(reads).lookup(residence["address_code"])
         if address is not None:
             residence["full_name"] = address.full_name or residence["full_name"]
             residence["address_status"] = address.status
