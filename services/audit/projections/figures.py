@@ -189,26 +189,40 @@ async def count_event(tx: ProjectionTx, batch: Batch | None = None) -> None:
         known[own["code"]] = document["timeline"]  # itself, as it is now (written below with its steps)
     targets = [document]
     if own.get("code"):  # everything hanging on this address, or under it
+        referred = batch.maybe_referred(LINKS, own["code"])  # (before this event's own touch below)
         await touch(batch, [own["code"]])
-        targets += await batch.referring(own["code"], envelope.stream_id)
+        if referred:
+            targets += await batch.referring(own["code"], envelope.stream_id)
     totals: dict[tuple[str, Key], Counter] = {}
     await recompute(batch, targets, known, totals, own)
     await write_pending(tx, totals)
 
 
-figures = Projection(NAME, sources=list(names()), collections=[RECORDS, GROUPS, COUNTERS, PENDING, LINKS])
-figures.handlers = _EveryEventType(count_event)
+def first_facts(envelope) -> dict[str, Any]:
+    """A record's facts after this event alone: all of them for its first event, some for a later one."""
+    return facts(envelope.stream_type, evolve({}, envelope.event_type, envelope.payload))
+
+
 def joined_group(envelope) -> str | None:
     """The duplicate group a record's first event puts it in (read ahead for the batch; later events rarely
     change a membership, and one that does reads its group)."""
     if envelope.version != 1 or envelope.stream_type not in ENTITY_OF:
         return None
-    return duplicate_key(envelope.stream_type, facts(envelope.stream_type, evolve({}, envelope.event_type,
-                                                                                  envelope.payload)))
+    return duplicate_key(envelope.stream_type, first_facts(envelope))
 
 
+def address_link(envelope) -> str | None:
+    """An address event's code, whose link document (read ahead) tells whether any record depends on it yet."""
+    if envelope.stream_type not in ADDRESS_TYPES:
+        return None
+    return first_facts(envelope).get("code") or envelope.payload.get("code")
+
+
+figures = Projection(NAME, sources=list(names()), collections=[RECORDS, GROUPS, COUNTERS, PENDING, LINKS])
+figures.handlers = _EveryEventType(count_event)
 figures.prefetch(RECORDS, lambda event: event.stream_id if event.stream_type in ENTITY_OF else None)
 figures.prefetch(GROUPS, joined_group)
+figures.prefetch(LINKS, address_link)
 figures.index(RECORDS, BY_CODE)
 figures.index(RECORDS, BY_REF)
 figures.index(COUNTERS, [("scope", ASCENDING), ("month", ASCENDING), ("day", ASCENDING)])

@@ -5,8 +5,9 @@ a read through the buffered collections first sends every queued write, so an ev
 addresses and its duplicate group cost 3–5 round trips (53 events/s). Here the batch keeps every document it read
 or wrote — records by id and by address code, groups — and reads the database *without* flushing, overlaying
 what it holds: a document this batch wrote is taken from memory, so a read never needs the queued writes sent.
-Records of the batch's streams and the duplicate groups its registrations join are read ahead in one query each
-(the kernel's ``Projection.prefetch``), an address hierarchy once per batch, and the writes go out once, at the
+Records of the batch's streams, the duplicate groups its registrations join and its addresses' link documents
+are read ahead in one query each (the kernel's ``Projection.prefetch``; an address nothing depends on yet needs
+no search for the records on it), an address hierarchy once per batch, and the writes go out once, at the
 batch's end.
 
 A batch's memory lives as long as its write buffer (a new transaction, a retry or the one-event-at-a-time replay
@@ -98,6 +99,16 @@ class Batch:
             if stream_id != exclude and code in (document.get("refs") or []):
                 result[stream_id] = document
         return list(result.values())
+
+    def maybe_referred(self, links: str, code: str) -> bool:
+        """False only when certainly no record depends on address ``code``: its link document (every record
+        naming the code writes it, figures.touch) was read ahead as missing and nothing in this batch wrote it
+        since (a write drops the read-ahead entry). A concurrent partition's record writes it too, so the two
+        transactions conflict and the loser is retried against the committed state."""
+        if self._ahead is None:
+            return True
+        hit, document = self._ahead(links, code)
+        return not hit or document is not None
 
     async def group(self, name: str) -> dict[str, Any] | None:
         """A duplicate group: this batch's copy, else read ahead for the batch, else read (None: no such group)."""
