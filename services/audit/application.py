@@ -1,7 +1,9 @@
 """Application service of the audit context: campaigns opened, inspected and rectified through the kernel.
 
 Sampling needs the records as they were (the archive, read by the caller and handed in as candidates); the
-decisions are the Campaign aggregate's; appending is the kernel's.
+decisions are the Campaign aggregate's; appending is the kernel's. The rectifier's sweep reads the archive
+through ``ArchivePort`` (services.audit.views.archive.ArchivedStreams, over the live archive or an in-memory one); the
+composition root (services.audit.bootstrap) hands it in.
 """
 
 from __future__ import annotations
@@ -9,17 +11,26 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
-from contracts.audit import CampaignOpened
+from pymongo.errors import PyMongoError
+
+from contracts.audit import CampaignOpened, CollectionBaselineSet
 from contracts.envelope import Actor
 from services.audit.commands import Inspect, OpenCampaign
 from services.audit.config import audit_settings
 from services.audit.domain.assignment import InspectorRef
+from services.audit.domain.baseline import Baseline, baseline_stream
 from services.audit.domain.campaign import Campaign, campaign_stream
+from services.audit.domain.rectification import correcting_event
 from services.audit.domain.sampling import Candidate
 from services.kernel.eventsourcing.aggregate import CommandContext
 from services.kernel.eventsourcing.application import Accepted, Application
+from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
+from services.kernel.base.errors import ConcurrencyConflict
+from services.kernel.base.logging import get_logger
+
+log = get_logger(__name__)
 
 RECTIFIER = Actor(id="audit-rectifier", role="system", organisation_code="000000")
 
@@ -29,7 +40,19 @@ class CampaignAccepted(Accepted):
     items: list[dict[str, Any]] = []
 
 
+class ArchivePort(Protocol):
+    """What the sweep reads of the archive: one stream's archived events, and which campaigns exist."""
+
+    async def stream(self, stream_id: str) -> list[dict[str, Any]]: ...
+
+    async def campaign_ids(self) -> list[str]: ...
+
+
 class AuditApplication(Application):
+    def __init__(self, store: EventStorePort, claims: ClaimsPort, archive: ArchivePort | None = None) -> None:
+        super().__init__(store, claims)
+        self.archive = archive
+
     async def open_campaign(self, command: OpenCampaign, candidates: list[Candidate], stream_types: dict[str, str],
                             sampled_as_of: datetime, ctx: CommandContext) -> CampaignAccepted:
         ctx.require_within(command.division_code)
@@ -70,3 +93,30 @@ class AuditApplication(Application):
         ctx = CommandContext(actor=RECTIFIER, correlation_id=closing["correlation_id"], causation_id=closing["_id"])
         await self.change(Campaign, campaign_stream(campaign_id), campaign_id, None, decide, ctx)
         return bool(closed and closed[0])
+
+    async def sweep(self, campaign_ids: list[str] | None = None) -> int:
+        """Close every open rectification task whose field a later event changed (整改自动销号); returns closures."""
+        if campaign_ids is None:
+            campaign_ids = await self.archive.campaign_ids()
+        closed = 0
+        for campaign_id in campaign_ids:
+            try:
+                campaign = await self.campaign(campaign_id)
+                for task in campaign.open_tasks():
+                    found = correcting_event(task, await self.archive.stream(task["stream_id"]))
+                    if found is not None:
+                        closed += await self.close_task(campaign_id, task["task_id"], found[0], found[1])
+            except ConcurrencyConflict:
+                continue  # an inspection was recorded meanwhile; the next sweep sees it
+            except PyMongoError as error:
+                log.warning("rectification sweep failed", campaign_id=campaign_id, error=repr(error))
+        return closed
+
+    async def set_baseline(self, baseline_set: CollectionBaselineSet, ctx: CommandContext) -> Accepted:
+        """采集率基数: a division's baseline for a metric, replacing the one before (inside the caller's area)."""
+        ctx.require_within(baseline_set.division_code)
+        stream_id = baseline_stream(baseline_set.division_code, baseline_set.metric)
+        baseline = await self.find(Baseline, stream_id) or Baseline(stream_id)
+        baseline.set(baseline_set)
+        await self.save(baseline, ctx)
+        return Accepted(stream_id=stream_id, version=baseline.version)

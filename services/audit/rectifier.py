@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
-from services.audit.application import AuditApplication
+from services.audit.bootstrap import for_runtime
 from services.audit.config import audit_settings
-from services.audit.views.archive import events
-from services.audit.views.campaigns import sweep
 from services.kernel.base.logging import get_logger
 from services.kernel.messaging.runtime import Runtime
 
@@ -22,10 +20,11 @@ log = get_logger(__name__)
 async def rectifier(rt: Runtime) -> None:
     """Sweep for as long as the service runs (a ServiceSpec background task)."""
     interval = audit_settings().rectification_sweep_seconds
+    application = for_runtime(rt)
     while True:
         await asyncio.sleep(interval)
         try:
-            closed = await sweep(AuditApplication(rt.store, rt.claims), events(rt))
+            closed = await application.sweep()
             if closed:
                 log.info("rectification tasks closed by correcting events", closed=closed)
         except asyncio.CancelledError:

@@ -10,7 +10,7 @@ from fastapi import Depends
 
 from contracts.address import __name__ as address_module
 from contracts.events import registered_event_types
-from services.address.api.deps import service as address_service
+from services.address.bootstrap import service as address_service
 from services.address.application import AddressService
 from services.address.config import AddressSettings
 from services.kernel.web.deps import runtime

@@ -8,29 +8,18 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from pymongo.asynchronous.collection import AsyncCollection
+from fastapi import APIRouter, Query
 
 from services.audit.api.deps import AsOf, AuditReader, now, utc
-from services.audit.archive import ACCESS, NAME
+from services.audit.bootstrap import AccessStore
 from services.audit.config import audit_settings
 from services.audit.domain.access_rules import AccessRules, flags
 from services.audit.domain.history import entry
-from services.kernel.web.deps import runtime
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import (PAGE_DEFAULT, CursorParam, Limit, Listed, Segment, Worklist, offset_page,
                                        one_each)
-from services.kernel.messaging.runtime import Runtime
 
 router = APIRouter(prefix="/v1/audit/access", tags=["access log 查询留痕"])
-
-
-def access_store(rt: Annotated[Runtime, Depends(runtime)]) -> AsyncCollection:
-    """The live generation of the access store (a rebuild swaps it with the archive)."""
-    return rt.read_model(NAME, ACCESS)
-
-
-AccessStore = Annotated[AsyncCollection, Depends(access_store)]
 
 
 def scope_filter(caller) -> dict[str, Any]:

@@ -5,35 +5,27 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 
 from services.audit.api.deps import Archive, AsOf, AuditReader, CampaignOpener, Inspector, now, utc
-from services.audit.application import AuditApplication, CampaignAccepted
+from services.audit.application import CampaignAccepted
+from services.audit.bootstrap import App
 from services.audit.commands import Inspect, OpenCampaign
 from services.audit.domain.accuracy import accuracy_by_division, overall
 from services.audit.domain.fold import flatten
 from services.audit.domain.history import state_of
 from services.audit.domain.rectification import task_view
 from services.audit.views.archive import stream
-from services.audit.views.campaigns import campaigns_as_of, candidates, sweep
+from services.audit.views.campaigns import campaigns_as_of, candidates
 from services.kernel.eventsourcing.application import Accepted
-from services.kernel.web.deps import runtime
 from services.kernel.base.errors import DomainRuleViolation
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Listed, Worklist
-from services.kernel.messaging.runtime import Runtime
 
 router = APIRouter(prefix="/v1/audit", tags=["campaigns 检查与整改"])
 CampaignId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="检查活动编号", examples=["3f2a9c0d1e4b5a67"])]
 Division = Annotated[str | None, Query(pattern=r"^\d{2,12}$", description="区划 (prefix)", examples=["532503"])]
-
-
-def application(rt: Annotated[Runtime, Depends(runtime)]) -> AuditApplication:
-    return AuditApplication(rt.store, rt.claims)
-
-
-App = Annotated[AuditApplication, Depends(application)]
 
 
 class CampaignView(BaseModel):
@@ -69,7 +61,7 @@ async def get_campaign(campaign_id: CampaignId, caller: AuditReader, archive: Ar
                        as_of: AsOf = None) -> dict:
     campaign = await app.campaign(campaign_id)
     caller.require_within(campaign.division_code, "campaign")
-    if await sweep(app, archive, [campaign_id]):  # a correction archived since the rectifier last looked
+    if await app.sweep([campaign_id]):  # a correction archived since the rectifier last looked
         campaign = await app.campaign(campaign_id)
     moment = utc(as_of) or now()
     tasks = [task_view(task, moment) for task in campaign.state.get("rectifications", {}).values()]
@@ -100,7 +92,7 @@ async def rectifications(caller: AuditReader, archive: Archive, app: App, divisi
                          format: Format = "json") -> dict:
     moment = utc(as_of) or now()
     if as_of is None:
-        await sweep(app, archive)
+        await app.sweep()
     scope = division_code or caller.scope.prefix or ""
     tasks = [task_view(task, moment) for campaign in await campaigns_as_of(archive, moment, scope or None)
              for task in campaign.get("rectifications", {}).values()

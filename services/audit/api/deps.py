@@ -6,13 +6,10 @@ from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import Depends, Query
-from pymongo.asynchronous.collection import AsyncCollection
 
-from services.audit.views.archive import events
+from services.audit.bootstrap import Archive  # noqa: F401 - the routes' archive, built by the composition root
 from services.kernel.web.authz import Caller, allow
-from services.kernel.web.deps import runtime
 from services.kernel.base.errors import DomainRuleViolation
-from services.kernel.messaging.runtime import Runtime
 
 #: Supervisors (督导) read the audit of their jurisdiction; admins everything; other roles get 403.
 AuditReader = Annotated[Caller, Depends(allow("audit.read", "supervisor"))]
@@ -20,12 +17,6 @@ AuditReader = Annotated[Caller, Depends(allow("audit.read", "supervisor"))]
 CampaignOpener = Annotated[Caller, Depends(allow("audit.campaign.open", "supervisor"))]
 Inspector = Annotated[Caller, Depends(allow("audit.campaign.inspect", "police", "supervisor"))]
 
-
-def archive(rt: Annotated[Runtime, Depends(runtime)]) -> AsyncCollection:
-    return events(rt)
-
-
-Archive = Annotated[AsyncCollection, Depends(archive)]
 
 AsOf = Annotated[datetime | None, Query(description="ISO 8601 time (UTC if no offset): the answer as it was then "
                                                     "(截至时间), by recorded_at", examples=["2026-10-31T23:59:59+08:00"])]

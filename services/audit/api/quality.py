@@ -4,27 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.audit import CollectionBaselineSet
-from services.audit.api.campaigns import App
 from services.audit.api.deps import Archive, AsOf, AuditReader, CampaignOpener, now, utc
-from services.audit.domain.baseline import Baseline, baseline_stream
-from services.audit.views.quality import RATE_OF, Figures, quality_figures
+from services.audit.bootstrap import App, LiveFigures
+from services.audit.views.quality import RATE_OF, quality_figures
 from services.kernel.eventsourcing.application import Accepted
-from services.kernel.web.deps import runtime
-from services.kernel.messaging.runtime import Runtime
 from services.kernel.base.errors import DomainRuleViolation
 
 router = APIRouter(prefix="/v1/audit", tags=["quality 质量指标"])
-
-
-def figures(rt: Annotated[Runtime, Depends(runtime)]) -> Figures:
-    return Figures.of(rt)
-
-
-LiveFigures = Annotated[Figures, Depends(figures)]
 
 
 class QualityView(BaseModel):
@@ -77,9 +67,4 @@ async def set_baseline(command: SetBaseline, caller: CampaignOpener, app: App) -
     if command.metric not in RATE_OF:
         raise DomainRuleViolation("metric", "baseline.unknown_metric", f"metric must be one of {sorted(RATE_OF)}",
                                   f"指标须为 {sorted(RATE_OF)} 之一")
-    caller.context.require_within(command.division_code)
-    stream_id = baseline_stream(command.division_code, command.metric)
-    baseline = await app.find(Baseline, stream_id) or Baseline(stream_id)
-    baseline.set(CollectionBaselineSet(**command.model_dump()))
-    await app.save(baseline, caller.context)
-    return Accepted(stream_id=stream_id, version=baseline.version)
+    return await app.set_baseline(CollectionBaselineSet(**command.model_dump()), caller.context)

@@ -8,17 +8,16 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from services.audit.api.deps import Archive, AuditReader, ParameterRuleViolation, now
+from services.audit.bootstrap import LiveFigures, Reports
 from services.audit.config import audit_settings
 from services.audit.report import frozen, html, xlsx
 from services.audit.report.model import month_bounds
 from services.audit.report.monthly import monthly_report
-from services.audit.views.quality import Figures, quality_figures
-from services.kernel.web.deps import runtime
-from services.kernel.messaging.runtime import Runtime
+from services.audit.views.quality import quality_figures
 
 router = APIRouter(prefix="/v1/audit/reports", tags=["reports 每月通报"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,7 +31,7 @@ EXAMPLE = {"month": "2026-10", "division_code": "532503", "name": "蒙自市", "
             "(format=json|xlsx|html)",
             responses={200: {"content": {"application/json": {"example": EXAMPLE}, XLSX: {}, "text/html": {}}}})
 async def monthly(
-    caller: AuditReader, archive: Archive, rt: Annotated[Runtime, Depends(runtime)],
+    caller: AuditReader, archive: Archive, figures: LiveFigures, published: Reports,
     month: Annotated[str, Path(pattern=r"^(199\d|20\d\d)-(0[1-9]|1[0-2])$", description="YYYY-MM (1990-2099)",
                                examples=["2026-10"])],
     division_code: Annotated[str | None, Query(pattern=r"^\d{2,24}$", examples=["532503"])] = None,
@@ -47,12 +46,10 @@ async def monthly(
         raise ParameterRuleViolation("path", "month", "report.future_month", f"{month} has not started yet",
                                      f"{month} 尚未开始")
 
-    figures = Figures.of(rt)
-
     async def quality(division: str | None, as_of: datetime) -> dict:  # the incremental figures, as GET /quality
         return await quality_figures(figures, archive, division, as_of)
 
-    report = await monthly_report(quality, frozen.reports(rt), month, scope, moment)
+    report = await monthly_report(quality, published, month, scope, moment)
     name = re.sub(r"[^\w.-]", "_", f"report-{month}-{scope or 'all'}")
     if format == "xlsx":
         return Response(xlsx.workbook(report), media_type=XLSX,

@@ -13,16 +13,10 @@ from typing import Any, Awaitable, Callable
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from services.kernel.messaging.runtime import Runtime
 
 COLLECTION = "monthly_reports"
 #: what the next month needs of this one's figures (the collectors and notes stay in the report only)
 KEPT = ("division_code", "name", "as_of", "accuracy", "by_sub_division")
-
-
-def reports(rt: Runtime) -> AsyncCollection:
-    """Not a projection: what was published stays as published, whatever a rebuild of the archive does."""
-    return rt.db[COLLECTION]
 
 
 def key(month: str, scope: str | None) -> str:

@@ -10,12 +10,25 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.access import ACCESS_STREAM_TYPE
 from services.audit.archive import EVENTS, NAME
-from services.kernel.messaging.runtime import Runtime
+from services.kernel.messaging.read_models import ReadModels
 
 
-def events(rt: Runtime) -> AsyncCollection:
+def events(reads: ReadModels) -> AsyncCollection:
     """The live generation of the archive (a rebuild swaps it)."""
-    return rt.read_model(NAME, EVENTS)
+    return reads.read_model(NAME, EVENTS)
+
+
+class ArchivedStreams:
+    """The audit application's archive port (services.audit.application.ArchivePort) over the archive."""
+
+    def __init__(self, archive: AsyncCollection) -> None:
+        self.archive = archive
+
+    async def stream(self, stream_id: str) -> list[dict[str, Any]]:
+        return await stream(self.archive, stream_id)
+
+    async def campaign_ids(self) -> list[str]:
+        return [s.removeprefix("campaign-") for s in await self.archive.distinct("stream_id", {"stream_type": "Campaign"})]
 
 
 async def stream(collection: AsyncCollection, stream_id: str, as_of: datetime | None = None,

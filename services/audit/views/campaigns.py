@@ -1,4 +1,4 @@
-"""Campaign-side reads over the archive: sampling candidates, campaigns as of a time, the rectifier's sweep."""
+"""Campaign-side reads over the archive: sampling candidates, campaigns as of a time."""
 
 from __future__ import annotations
 
@@ -6,20 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import PyMongoError
 
-from services.audit.application import AuditApplication
 from services.audit.domain.history import state_of
-from services.audit.domain.rectification import correcting_event
 from services.audit.domain.metrics import address_lookup, community_of, facts
 from services.audit.domain.sampling import Candidate
-from services.audit.views.archive import stream
 from services.audit.views.audit_streams import audit_streams
 from services.audit.views.records import records
-from services.kernel.base.errors import ConcurrencyConflict
-from services.kernel.base.logging import get_logger
-
-log = get_logger(__name__)
 
 ADDRESS_TYPES = ("Place", "Doorplate")  #: read to place records in their community
 TOWNSHIP_DIGITS = 9
@@ -52,22 +44,3 @@ async def campaigns_as_of(archive: AsyncCollection, as_of: datetime, division_co
         return states
     return [s for s in states if s.get("division_code", "").startswith(division_code)
             or division_code.startswith(s.get("division_code", "-"))]
-
-
-async def sweep(app: AuditApplication, archive: AsyncCollection, campaign_ids: list[str] | None = None) -> int:
-    """Close every open rectification task whose field a later event changed (整改自动销号); returns closures."""
-    if campaign_ids is None:
-        campaign_ids = [s.removeprefix("campaign-") for s in await archive.distinct("stream_id", {"stream_type": "Campaign"})]
-    closed = 0
-    for campaign_id in campaign_ids:
-        try:
-            campaign = await app.campaign(campaign_id)
-            for task in campaign.open_tasks():
-                found = correcting_event(task, await stream(archive, task["stream_id"]))
-                if found is not None:
-                    closed += await app.close_task(campaign_id, task["task_id"], found[0], found[1])
-        except ConcurrencyConflict:
-            continue  # an inspection was recorded meanwhile; the next sweep sees it
-        except PyMongoError as error:
-            log.warning("rectification sweep failed", campaign_id=campaign_id, error=repr(error))
-    return closed

@@ -27,7 +27,7 @@ from services.audit.projections.figures import COUNTERS, NAME, PENDING, RECORDS,
 from services.audit.views.audit_streams import audit_streams
 from services.audit.views.campaigns import campaigns_as_of
 from services.audit.views.records import records
-from services.kernel.messaging.runtime import Runtime
+from services.kernel.messaging.read_models import ReadModels
 
 RATE_OF = {"persons_total": "persons_collection_rate", "houses_total": "houses_collection_rate",
            "units_total": "units_collection_rate", "doorplates_total": "doorplates_collection_rate"}
@@ -45,8 +45,8 @@ class Figures:
     pending: AsyncCollection
 
     @classmethod
-    def of(cls, rt: Runtime) -> "Figures":
-        return cls(rt.read_model(NAME, COUNTERS), rt.read_model(NAME, RECORDS), rt.read_model(NAME, PENDING))
+    def of(cls, reads: ReadModels) -> "Figures":
+        return cls(reads.read_model(NAME, COUNTERS), reads.read_model(NAME, RECORDS), reads.read_model(NAME, PENDING))
 
 
 async def baselines(archive: AsyncCollection, as_of: datetime, division_code: str | None) -> dict[str, dict[str, int]]:
