@@ -10,6 +10,7 @@ from contracts import divisions
 from contracts.divisions import Division
 from services.kernel.web.authz import READERS, allow
 from services.kernel.base.errors import NotFound
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Listed, Worklist
 
 router = APIRouter(prefix="/v1/divisions", tags=["divisions 行政区划"], dependencies=[Depends(allow("division.read", *READERS))])
 
@@ -36,18 +37,27 @@ async def get_division(code: str) -> dict:
     }
 
 
-@router.get("/{code}/children", summary="Divisions directly below 下级行政区划")
-async def list_children(code: str, include_retired: bool = False) -> dict:
+async def paged(items: list[dict], key: str, cursor: str | None, limit: int) -> dict:
+    """A list route's answer (``total``, ``items``, ``next_cursor``), ``count`` (the whole list) kept beside."""
+    page = await Worklist.of(Listed(items, key)).page(cursor, limit)
+    return {**page, "count": page["total"]}
+
+
+@router.get("/{code}/children", summary="Divisions directly below 下级行政区划 (paged)")
+async def list_children(code: str, include_retired: bool = False, cursor: CursorParam = None,
+                        limit: Limit = PAGE_DEFAULT) -> dict:
     if divisions.get(code) is None:
         raise NotFound("division", code)
     items = [shape(child) for child in divisions.children(code, include_retired=include_retired)]
-    return {"items": items, "count": len(items)}
+    return await paged(items, "code", cursor, limit)
 
 
-@router.get("", summary="Find divisions by name 按名称查找行政区划")
+@router.get("", summary="Find divisions by name 按名称查找行政区划 (best match first; paged)")
 async def find_divisions(
     name: Annotated[str, Query(min_length=1, max_length=32, description="full or short name", examples=["蒙自"])],
     within: Annotated[str | None, Query(description="restrict to divisions under this code", examples=["5325"])] = None,
+    cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT,
 ) -> dict:
-    items = [shape(division) for division in divisions.registry().find_by_name(name, within=within)]
-    return {"items": items, "count": len(items)}
+    found = divisions.registry().find_by_name(name, within=within)
+    items = [{**shape(division), "rank": f"{number:06d}"} for number, division in enumerate(found, start=1)]
+    return await paged(items, "rank", cursor, limit)
