@@ -36,14 +36,11 @@ class Campaign(Aggregate):
         self.state: dict[str, Any] = {}
         self.division_code = ""
 
-    @applies(CampaignOpened)
-    def _opened(self, event: CampaignOpened) -> None:
-        self._evolved(event)
-        self.division_code = event.division_code
-
-    @applies(CampaignSampleDrawn, CampaignRecordInspected, CampaignRectificationOpened, CampaignRectificationClosed)
+    @applies(CampaignOpened, CampaignSampleDrawn, CampaignRecordInspected, CampaignRectificationOpened,
+             CampaignRectificationClosed)
     def _evolved(self, event: DomainEvent) -> None:
         self.state = event.evolve(self.state)
+        self.division_code = self.state["division_code"]
 
     # commands ----------------------------------------------------------------------------------------
     @classmethod

@@ -65,15 +65,11 @@ class House(Aggregate):
         super().__init__(stream_id)
         self.state: dict[str, Any] = {}
 
-    @applies(HouseRegistered)
-    def _registered(self, event: HouseRegistered) -> None:
-        self._evolved(event)
-        self.division_code = event.division_code
-
-    @applies(HouseDetailsCorrected, HouseUseChanged, HouseOwnerChanged, HouseKeyStatusSet, RentalStarted,
-             TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked)
+    @applies(HouseRegistered, HouseDetailsCorrected, HouseUseChanged, HouseOwnerChanged, HouseKeyStatusSet,
+             RentalStarted, TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked)
     def _evolved(self, event: DomainEvent) -> None:
         self.state = event.evolve(self.state)
+        self.division_code = self.state["division_code"]
 
     @property
     def house_id(self) -> str:

@@ -1,10 +1,9 @@
 """The unit aggregate (实有单位): identity, status, licences, special trades, employees, inspections. Pure.
 
-State is the published fold of the stream (each event's ``evolve`` in contracts/unit.py, applied by the
-``@applies`` methods), the same record the read model and the audit trail show. What a command accepts but
-finds worth a look (no USCC, the code's check) goes to ``warnings``, never refused. Identity rules (USCC,
-GB/T 4754 industry) come from contracts/, so an agency validating before it publishes applies exactly the rules
-the service applies.
+State is the published fold of the stream (each event's ``evolve`` in contracts/unit.py, applied by ``@applies``),
+the same record the read model and the audit trail show; what is accepted but worth a look goes to ``warnings``.
+Identity rules (USCC, GB/T 4754 industry) come from contracts/, so an agency validating before it publishes
+applies exactly the rules the service applies.
 """
 
 from __future__ import annotations
@@ -88,16 +87,12 @@ class Unit(Aggregate):
         self.state: dict[str, Any] = {}
         self.warnings: list[str] = []  #: accepted, but worth a look (answered with the command)
 
-    @applies(UnitRegistered)
-    def _registered(self, event: UnitRegistered) -> None:
-        self._evolved(event)
-        self.division_code = event.division_code
-
-    @applies(UnitDetailsCorrected, UsccRecorded, UnitSuspended, UnitClosed, UnitReopened, LicenceAdded,
-             SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft, UnitInspected,
+    @applies(UnitRegistered, UnitDetailsCorrected, UsccRecorded, UnitSuspended, UnitClosed, UnitReopened,
+             LicenceAdded, SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft, UnitInspected,
              RectificationFollowedUp)
     def _evolved(self, event: DomainEvent) -> None:
         self.state = event.evolve(self.state)
+        self.division_code = self.state["division_code"]
 
     @property
     def unit_id(self) -> str:
