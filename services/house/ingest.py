@@ -5,7 +5,7 @@ is not cancelled by an agency. Started as a background task of the house service
 
 from __future__ import annotations
 
-from services.house.api.deps import service_for
+from services.house.bootstrap import for_runtime
 from services.house.commands import ChangeUse, CorrectHouse, RegisterHouse
 from services.kernel.base.errors import DomainRuleViolation
 from services.agency.ingest import Applied, EntityHandler, ingest_consumer, reject
@@ -50,4 +50,4 @@ async def update(svc, house_id: str, fields: dict, ctx) -> Applied:
 
 
 HANDLERS = [EntityHandler("house", "house-", create, update)]
-consume_ingest = ingest_consumer("house", HANDLERS, service_for)
+consume_ingest = ingest_consumer("house", HANDLERS, for_runtime)

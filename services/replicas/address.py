@@ -264,3 +264,13 @@ async def require_usable_address(collection: AsyncCollection, code: str, field: 
         raise DomainRuleViolation(field, "address.retired", f"standard address {address.code} is {address.status}",
                                   f"标准地址 {address.code} 已注销")
     return address
+
+
+def replica_address_port(replica: Callable[[], AsyncCollection]) -> AddressPort:
+    """The address port of a context whose commands take the replica as it is now (no wait): house, unit.
+    ``replica`` gives the live generation's collection at each call (a rebuild swaps it)."""
+
+    async def usable(code: str, field: str) -> ReplicaAddress:
+        return await require_usable_address(replica(), code, field)
+
+    return usable

@@ -6,7 +6,7 @@ date, defaults to today). Started as a background task of the unit service by se
 from __future__ import annotations
 
 from services.agency.ingest import Applied, EntityHandler, ingest_consumer
-from services.unit.api.deps import service_for
+from services.unit.bootstrap import for_runtime
 from services.unit.commands import ChangeStatus, CorrectUnit, RegisterUnit
 
 
@@ -31,4 +31,4 @@ async def cancel(svc, unit_id: str, fields: dict, ctx) -> Applied:
 
 
 HANDLERS = [EntityHandler("unit", "unit-", create, update, cancel)]
-consume_ingest = ingest_consumer("unit", HANDLERS, service_for)
+consume_ingest = ingest_consumer("unit", HANDLERS, for_runtime)

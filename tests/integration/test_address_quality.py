@@ -7,7 +7,7 @@ import pytest
 from fastapi import Depends
 
 from services.address.config import AddressSettings, address_settings
-from services.address.api.deps import service
+from services.address.bootstrap import service
 from services.address.application import AddressService
 from services.kernel.web.deps import runtime
 from tests.integration.address_helpers import CENTRE, TOWNSHIP, read_doorplate, register_doorplate

@@ -7,7 +7,7 @@ import asyncio
 from fastapi import Depends
 
 from services.address.config import AddressSettings
-from services.address.api.deps import service
+from services.address.bootstrap import service
 from services.address.application import AddressService
 from services.kernel.web.auth import mint_token
 from services.kernel.web.deps import runtime

@@ -5,28 +5,23 @@ from __future__ import annotations
 from itertools import islice
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
 from services.address.commands import (
     AddAlias, GenerateBuilding, MergeDoorplate, Reject, Relocate, RegisterDoorplate, Renumber, RetireDoorplate, Review,
 )
-from services.address.api.deps import service
 from services.address.application import AddressAccepted as Accepted
-from services.address.application import AddressService
 from services.address.domain.aggregates import doorplate_stream
 from services.address.views import doorplates as views
 from services.address.views.reads import MinVersion, caught_up, public
 from contracts.rooms import count_plate_rooms, plate_rooms
 from services.kernel.web.authz import READERS, Allowed
-from services.kernel.web.deps import runtime
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Position, decode_cursor, encode_cursor
 from services.kernel.base.errors import DomainRuleViolation, NotFound
-from services.kernel.messaging.runtime import Runtime
+from services.address.bootstrap import Reads, Service
 
 router = APIRouter(prefix="/v1/doorplates", tags=["door plates 门楼牌"])
-Service = Annotated[AddressService, Depends(service)]
-Rt = Annotated[Runtime, Depends(runtime)]
 
 
 class BuildingAccepted(Accepted):
@@ -43,18 +38,18 @@ async def register_doorplate(command: RegisterDoorplate, svc: Service,
 
 @router.get("/{code}", summary="Read a door plate 查询门楼牌 (a merged plate answers with its survivor)")
 async def get_doorplate(
-    code: str, rt: Rt, caller: Allowed("address.read", *READERS), min_version: MinVersion = 0,
+    code: str, reads: Reads, caller: Allowed("address.read", *READERS), min_version: MinVersion = 0,
     follow: Annotated[bool, Query(description="follow a merged plate to the one that replaced it")] = True,
 ) -> dict:
-    await caught_up(rt, doorplate_stream(code), min_version, caller)
-    document = await views.doorplate(rt, code)
+    await caught_up(reads, doorplate_stream(code), min_version, caller)
+    document = await views.doorplate(reads, code)
     if document is None:
         raise NotFound("doorplate", code)
     caller.require_within(document["division_code"], "door plate")
     await caller.accessed("doorplate", code, document["division_code"])
     if not follow:
         return public(document)
-    survivor = await views.follow_merges(rt, document)
+    survivor = await views.follow_merges(reads, document)
     if survivor["code"] != code:  # merged into a plate of another jurisdiction: shown only to who may read it
         caller.require_within(survivor["division_code"], "door plate")
         await caller.accessed("doorplate", survivor["code"], survivor["division_code"])
@@ -64,7 +59,7 @@ async def get_doorplate(
 @router.get("", summary="List door plates on a road 按街路巷列出门楼牌 (paged, or the whole list as csv/xlsx)",
             responses=FILE_RESPONSES)
 async def list_doorplates(
-    rt: Rt,
+    reads: Reads,
     caller: Allowed("address.read", *READERS),
     place_code: Annotated[str | None, Query(description="road or compound code")] = None,
     road_name: Annotated[str | None, Query(min_length=1, description="街路巷名称")] = None,
@@ -75,20 +70,20 @@ async def list_doorplates(
     if not (place_code or road_name or division_code):
         raise DomainRuleViolation("place_code", "required", "give place_code, road_name or division_code",
                                   "须提供 place_code、road_name 或 division_code")
-    worklist = views.doorplates_on(rt, caller.scope_query(), place_code, road_name, division_code, include_retired)
+    worklist = views.doorplates_on(reads, caller.scope_query(), place_code, road_name, division_code, include_retired)
     return await answer(worklist, format, cursor, limit, caller, "doorplates")
 
 
 @router.get("/{code}/rooms", summary="Rooms generated under a door plate 层户 (paged: follow next_cursor, or offset)")
 async def list_rooms(
-    code: str, rt: Rt, caller: Allowed("address.read", *READERS),
+    code: str, reads: Reads, caller: Allowed("address.read", *READERS),
     building_seq: Annotated[int | None, Query(ge=1, le=99)] = None,
     unit: Annotated[int | None, Query(ge=1, le=20, description="单元")] = None,
     floor: Annotated[int | None, Query(ge=-10, le=200, description="楼层 (negative underground)")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500, offset: Annotated[int, Query(ge=0, le=3_200_000)] = 0,
     cursor: CursorParam = None,
 ) -> dict:
-    plate = await views.doorplate(rt, code, {"full_name": 1, "buildings": 1, "division_code": 1})
+    plate = await views.doorplate(reads, code, {"full_name": 1, "buildings": 1, "division_code": 1})
     if plate is None:
         raise NotFound("doorplate", code)
     caller.require_within(plate["division_code"], "door plate")

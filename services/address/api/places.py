@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
-from services.address.api.deps import service
 from services.address.application import AddressAccepted as Accepted
-from services.address.application import AddressService
 from services.address.commands import RegisterPlace, RenamePlace, RetirePlace, SetNumberingRule
 from services.address.domain.aggregates import place_stream
 from services.address.views import places as views
@@ -16,13 +14,10 @@ from services.address.views.reads import MinVersion, caught_up, public
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.web.authz import READERS, Allowed
-from services.kernel.web.deps import runtime
 from services.kernel.base.errors import NotFound
-from services.kernel.messaging.runtime import Runtime
+from services.address.bootstrap import Reads, Service
 
 router = APIRouter(prefix="/v1/places", tags=["places 地址要素"])
-Service = Annotated[AddressService, Depends(service)]
-Rt = Annotated[Runtime, Depends(runtime)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted,
@@ -33,9 +28,9 @@ async def register_place(command: RegisterPlace, svc: Service,
 
 
 @router.get("/{code}", summary="Read a place 查询地址要素")
-async def get_place(code: str, rt: Rt, caller: Allowed("address.read", *READERS), min_version: MinVersion = 0) -> dict:
-    await caught_up(rt, place_stream(code), min_version, caller)
-    place = await views.place(rt, code)
+async def get_place(code: str, reads: Reads, caller: Allowed("address.read", *READERS), min_version: MinVersion = 0) -> dict:
+    await caught_up(reads, place_stream(code), min_version, caller)
+    place = await views.place(reads, code)
     if place is None:
         raise NotFound("place", code)
     caller.require_within(place["division_code"], "place")
@@ -46,7 +41,7 @@ async def get_place(code: str, rt: Rt, caller: Allowed("address.read", *READERS)
 @router.get("", summary="List places 列出地址要素 (by name; paged, or the whole list as csv/xlsx)",
             responses=FILE_RESPONSES)
 async def list_places(
-    rt: Rt,
+    reads: Reads,
     caller: Allowed("address.read", *READERS),
     division_code: Annotated[str | None, Query(description="township or county code")] = None,
     parent_code: Annotated[str | None, Query()] = None,
@@ -54,7 +49,7 @@ async def list_places(
     name: Annotated[str | None, Query(description="exact name")] = None,
     cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json",
 ) -> dict:
-    worklist = views.places(rt, caller.scope_query(), division_code=division_code, parent_code=parent_code,
+    worklist = views.places(reads, caller.scope_query(), division_code=division_code, parent_code=parent_code,
                             element_type=element_type, name=name)
     return await answer(worklist, format, cursor, limit, caller, "places")
 

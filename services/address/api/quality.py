@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from contracts import divisions
@@ -22,13 +22,11 @@ from services.address.domain.numbering import NumberingRule
 from services.address.views.quality import PlateInput, RoadQualityReport, road_quality_report
 from services.address.views.reads import collection
 from services.kernel.web.authz import Allowed
-from services.kernel.web.deps import runtime
 from services.kernel.base.errors import DomainRuleViolation, NotFound
-from services.kernel.messaging.runtime import Runtime
+from services.address.bootstrap import Reads
 
 router = APIRouter(prefix="/v1/quality", tags=["quality 门牌质量"])
 QualityReader = Allowed("address.quality", "police", "supervisor")
-Rt = Annotated[Runtime, Depends(runtime)]
 
 PLACE_TYPES = ["41", "42", "43", "44"]  # 街路巷, 小区, 单位院, 自然村: what door plates hang under
 PLATE_FIELDS = {key: 1 for key in ("place_code", "door_number", "side", "location", "approval_state", "status")}
@@ -119,13 +117,13 @@ class TownshipReport(BaseModel):
 
 # routes ------------------------------------------------------------------------------------------------
 @router.get("/roads/{place_code}", response_model=RoadReport, summary="Quality of one road's door plates 街路巷门牌质量")
-async def road_report(place_code: Annotated[str, Path(examples=["532503001410000000000000"])], rt: Rt,
+async def road_report(place_code: Annotated[str, Path(examples=["532503001410000000000000"])], reads: Reads,
                       caller: QualityReader) -> RoadReport:
-    place = await collection(rt, "places").find_one({"_id": place_code})
+    place = await collection(reads, "places").find_one({"_id": place_code})
     if place is None:
         raise NotFound("place", place_code)
     caller.require_within(place["division_code"], "road")
-    plates = [plate async for plate in collection(rt, "doorplates").find(
+    plates = [plate async for plate in collection(reads, "doorplates").find(
         {"place_code": place_code, "status": {"$in": REPORTED_STATUSES}}, PLATE_FIELDS)]
     report, rule = report_for(place, plates, address_settings())
     return RoadReport(place_code=place_code, road=place["name"], division_code=place["division_code"], rule=rule,
@@ -137,7 +135,7 @@ async def road_report(place_code: Annotated[str, Path(examples=["532503001410000
 
 @router.get("/townships/{division_code}", response_model=TownshipReport,
             summary="Quality of every road of a township 乡镇街道门牌质量汇总")
-async def township_report(division_code: Annotated[str, Path(examples=["532503001"])], rt: Rt,
+async def township_report(division_code: Annotated[str, Path(examples=["532503001"])], reads: Reads,
                           caller: QualityReader) -> TownshipReport:
     division = divisions.get(division_code)
     if division is None:
@@ -148,11 +146,11 @@ async def township_report(division_code: Annotated[str, Path(examples=["53250300
     caller.require_within(division.code, "division")
     codes = [division.code] + ([child.code for child in divisions.children(division.code, include_retired=True)]
                                if division.level == "county" else [])
-    places = [place async for place in collection(rt, "places").find(
+    places = [place async for place in collection(reads, "places").find(
         {"division_code": {"$in": codes}, "element_type": {"$in": PLACE_TYPES}},
         {"name": 1, "division_code": 1, "element_type": 1, "status": 1, "numbering_rule": 1})]
     by_place: dict[str, list[dict]] = defaultdict(list)
-    async for plate in collection(rt, "doorplates").find(
+    async for plate in collection(reads, "doorplates").find(
             {"division_code": {"$in": codes}, "status": {"$in": REPORTED_STATUSES}}, PLATE_FIELDS):
         by_place[plate["place_code"]].append(plate)
     settings = address_settings()

@@ -26,12 +26,10 @@ from services.address.text.ranking import (  # noqa: F401
 )
 from services.address.domain.normalize import split_division
 from services.kernel.web.authz import READERS, allow
-from services.kernel.web.deps import runtime
-from services.kernel.messaging.runtime import Runtime
+from services.address.bootstrap import Reads
 
 router = APIRouter(prefix="/v1/addresses", tags=["free-text addresses 地址解析与匹配"],
                    dependencies=[Depends(allow("address.text", *READERS, "service"))])  # service: ingest's matcher
-Rt = Annotated[Runtime, Depends(runtime)]
 
 MAX_TEXT = 200
 TOWNSHIP_DIGITS = 9  #: a standard address code begins with its township's division code
@@ -112,13 +110,13 @@ async def parse_address(request: ParseRequest, http: Request) -> ParseResponse:
 
 @router.post("/match", response_model=MatchResponse, summary="Rank standard addresses for a free text 地址匹配",
              responses={503: {"description": "the parser model is not installed"}})
-async def match_address(request: MatchRequest, rt: Rt, http: Request) -> MatchResponse:
+async def match_address(request: MatchRequest, reads: Reads, http: Request) -> MatchResponse:
     """Scoped to the caller's jurisdiction (a wider ``division_code`` is narrowed to it, a disjoint one refused,
     candidates outside it never returned) and logged (查询留痕: the text and how many candidates came back)."""
     caller = http.state.caller
     requested = within_jurisdiction(caller, resolve_scope(request.division_code, "division_code"))
     try:
-        found = await match_text(rt, request.text, requested)  # the text is read by the parser
+        found = await match_text(reads, request.text, requested)  # the text is read by the parser
     except (FileNotFoundError, ImportError) as error:
         raise HTTPException(503, detail=f"address parser unavailable: {error} / 地址解析模型不可用",
                             headers={"Retry-After": "60"}) from None

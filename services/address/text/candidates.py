@@ -42,7 +42,7 @@ from services.address.domain.numbering import DoorNumber, DoorNumberError, parse
 from services.address.views.reads import collection
 from contracts.rooms import plate_rooms
 from services.kernel.base.errors import DomainRuleViolation
-from services.kernel.messaging.runtime import Runtime
+from services.kernel.messaging.read_models import ReadModels
 
 SCOPE_SCAN = 2000  # places fetched (names only) when a scope is small enough to compare every name
 PLACE_HITS = 200  # places returned by a name-filtered lookup
@@ -147,7 +147,7 @@ class Matches:
     ranked: list[Ranked]
 
 
-async def match_text(rt: Runtime, text: str, requested: str | None) -> Matches:
+async def match_text(reads: ReadModels, text: str, requested: str | None) -> Matches:
     """Gather the roads, plates and rooms a text may name and rank them (``requested``: a resolved scope)."""
     await asyncio.to_thread(parse_chunks, text)  # the parser is CPU-bound: off the event loop (then cached)
     query = read_address(text, requested)
@@ -156,10 +156,10 @@ async def match_text(rt: Runtime, text: str, requested: str | None) -> Matches:
     scope = named if named and (not requested or named.startswith(requested)) else requested
     within = searched_divisions(requested, scope, named_divisions(text, requested))
     names = [name for name in (query.road, query.compound) if name]
-    roads = await find_roads(rt, names, within) if names else []
-    plates = await find_plates(rt, roads, door_of(query))
+    roads = await find_roads(reads, names, within) if names else []
+    plates = await find_plates(reads, roads, door_of(query))
     if within or not roads:
-        plates.update(await find_alias_plates(rt, text, scope, within))
+        plates.update(await find_alias_plates(reads, text, scope, within))
 
     scorer, by_road = Scorer(text, requested), {road.code: road for road in roads}
     readings = {code: plate_readings(plate, by_road.get(plate["place_code"])) for code, plate in plates.items()}
@@ -176,9 +176,9 @@ async def match_text(rt: Runtime, text: str, requested: str | None) -> Matches:
 
 
 # bounded lookups --------------------------------------------------------------------------------------
-async def find_roads(rt: Runtime, query_names: list[str], within: tuple[str, ...] = ()) -> list[RoadMatch]:
+async def find_roads(reads: ReadModels, query_names: list[str], within: tuple[str, ...] = ()) -> list[RoadMatch]:
     """Roads and compounds near the query names: every name in a small scope, else a name-filtered lookup."""
-    places = collection(rt, "places")
+    places = collection(reads, "places")
     fields = {"name": 1, "aliases": 1, "former_names": 1}
     base: dict = {"element_type": {"$in": PLACE_TYPES}}
     if within:
@@ -197,11 +197,11 @@ async def find_roads(rt: Runtime, query_names: list[str], within: tuple[str, ...
     return rank_roads(query_names, found)
 
 
-async def find_plates(rt: Runtime, roads: list[RoadMatch], door: DoorNumber | None) -> dict[str, dict]:
+async def find_plates(reads: ReadModels, roads: list[RoadMatch], door: DoorNumber | None) -> dict[str, dict]:
     """Plates in use on the matched roads: the query's number (now, formerly, or absorbed) first."""
     if not roads:
         return {}
-    plates = collection(rt, "doorplates")
+    plates = collection(reads, "doorplates")
     on_roads = {"place_code": {"$in": [road.code for road in roads]}, **USABLE}
     found: dict[str, dict] = {}
     if door is not None:
@@ -216,14 +216,14 @@ async def find_plates(rt: Runtime, roads: list[RoadMatch], door: DoorNumber | No
     return found
 
 
-async def find_alias_plates(rt: Runtime, text: str, scope: str | None, within: tuple[str, ...] = ()) -> dict[str, dict]:
+async def find_alias_plates(reads: ReadModels, text: str, scope: str | None, within: tuple[str, ...] = ()) -> dict[str, dict]:
     """Plates whose alias (别名) is exactly the text, as typed or normalised."""
     values = sorted({text.strip(), basic(text), clean(text), split_division(text, scope)[1]})
     query: dict = {"aliases": {"$in": values}, **USABLE}
     if within:
         query["division_code"] = {"$in": scope_codes(*within)}
     return {plate["_id"]: plate async for plate in
-            collection(rt, "doorplates").find(query, PLATE_FIELDS).limit(ALIAS_HITS)}
+            collection(reads, "doorplates").find(query, PLATE_FIELDS).limit(ALIAS_HITS)}
 
 
 def find_rooms(plates: list[dict], narrowed: dict) -> list[dict]:

@@ -6,21 +6,21 @@ from services.address.domain import geo
 from services.address.views.reads import collection, public
 from contracts.rooms import doorplate_of_room, room_by_code
 from services.kernel.base.errors import NotFound
-from services.kernel.messaging.runtime import Runtime
+from services.kernel.messaging.read_models import ReadModels
 
 
-async def resolve(rt: Runtime, code: str) -> tuple[str, dict]:
+async def resolve(reads: ReadModels, code: str) -> tuple[str, dict]:
     """(kind, document) for a place, door plate or room code (a room is read from its plate's buildings)."""
     plate_code = doorplate_of_room(code)
     if plate_code is not None:
-        plate = await collection(rt, "doorplates").find_one({"_id": plate_code})
+        plate = await collection(reads, "doorplates").find_one({"_id": plate_code})
         room = room_by_code(plate, code) if plate is not None else None
         if room is not None:
             room["_id"] = room.pop("code")
             return "room", room
         raise NotFound("address", code)
     for kind, logical in (("doorplate", "doorplates"), ("place", "places")):
-        document = await collection(rt, logical).find_one({"_id": code})
+        document = await collection(reads, logical).find_one({"_id": code})
         if document is not None:
             return kind, document
     raise NotFound("address", code)
@@ -32,9 +32,9 @@ def located(document: dict) -> dict:
     return item
 
 
-async def near(rt: Runtime, scope: dict, x: float, y: float, radius_m: float, limit: int) -> list[dict]:
+async def near(reads: ReadModels, scope: dict, x: float, y: float, radius_m: float, limit: int) -> list[dict]:
     """In-use door plates within ``radius_m`` of a WGS-84 point, nearest first, with their distance."""
-    cursor = collection(rt, "doorplates").find({
+    cursor = collection(reads, "doorplates").find({
         "status": "in_use",
         "location": {"$near": {"$geometry": {"type": "Point", "coordinates": [x, y]}, "$maxDistance": radius_m}},
         **scope,
@@ -49,11 +49,11 @@ async def near(rt: Runtime, scope: dict, x: float, y: float, radius_m: float, li
     return items
 
 
-async def within(rt: Runtime, scope: dict, west: float, south: float, east: float, north: float,
+async def within(reads: ReadModels, scope: dict, west: float, south: float, east: float, north: float,
                  limit: int) -> list[dict]:
     """In-use door plates inside a WGS-84 bounding box."""
     polygon = {"type": "Polygon", "coordinates": [[[west, south], [east, south], [east, north], [west, north],
                                                    [west, south]]]}
-    cursor = collection(rt, "doorplates").find(
+    cursor = collection(reads, "doorplates").find(
         {"status": "in_use", "location": {"$geoWithin": {"$geometry": polygon}}, **scope}).limit(limit)
     return [located(document) async for document in cursor]

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
-from services.house.api.deps import rules, service
-from services.house.application import HouseAccepted, HouseService
+from services.house.application import HouseAccepted
 from services.house.commands import ChangeOwner, ChangeUse, CorrectHouse, RegisterHouse, SetKeyStatus
 from services.house.domain.house import house_stream
-from services.house.domain.supervision import GroupRentalRule
 from services.house.projections import registry
 from services.house.views import houses as views
 from services.kernel.web.authz import READERS, Allowed
-from services.kernel.web.deps import runtime
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.web.reads import MinVersion, caught_up
-from services.kernel.messaging.runtime import Runtime
+from services.house.bootstrap import Reads, Rule, Service
 
 router = APIRouter(prefix="/v1/houses", tags=["houses 实有房屋"])
-Service = Annotated[HouseService, Depends(service)]
-Rt = Annotated[Runtime, Depends(runtime)]
-Rule = Annotated[GroupRentalRule, Depends(rules)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=HouseAccepted,
@@ -38,16 +32,16 @@ async def register_house(command: RegisterHouse, svc: Service,
 @router.get("", summary="Look up houses by address or tenant 按地址或承租人查询房屋 (查人知住; neither: the houses in your "
                          "jurisdiction; paged, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
 async def list_houses(
-    rt: Rt, rule: Rule, caller: Allowed("house.read", *READERS),
+    reads: Reads, rule: Rule, caller: Allowed("house.read", *READERS),
     address_code: Annotated[str | None, Query(max_length=40, description="标准地址编码 (a merged code finds its "
                                                                          "survivor's house)")] = None,
     tenant: Annotated[str | None, Query(max_length=64, description="person id of a tenant (承租人)")] = None,
     current_only: Annotated[bool, Query(description="with tenant: only where the person lives now")] = True,
     cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json",
 ) -> dict:
-    query = await views.house_query(rt, caller.scope_query("division_code"), (address_code or "").strip() or None,
+    query = await views.house_query(reads, caller.scope_query("division_code"), (address_code or "").strip() or None,
                                     (tenant or "").strip() or None, current_only)
-    worklist = views.house_list(rt, query, rule)
+    worklist = views.house_list(reads, query, rule)
     found = await answer(worklist, format, cursor, limit, caller, "houses")
     await caller.accessed("house", None, lookup={"address_code": address_code or "", "tenant": tenant or ""},
                           result_count=len(found["items"]) if isinstance(found, dict) else await worklist.total())
@@ -55,13 +49,13 @@ async def list_houses(
 
 
 @router.get("/{house_id}", summary="Read a house with its rentals, tenants and checks 查询房屋")
-async def get_house(house_id: str, rt: Rt, rule: Rule, caller: Allowed("house.read", *READERS),
+async def get_house(house_id: str, reads: Reads, rule: Rule, caller: Allowed("house.read", *READERS),
                     min_version: MinVersion = 0) -> dict:
-    await caught_up(rt, registry.name, house_stream(house_id), min_version, "house", house_id, caller=caller)
-    document = await views.house_document(rt, house_id)
+    await caught_up(reads, registry.name, house_stream(house_id), min_version, "house", house_id, caller=caller)
+    document = await views.house_document(reads, house_id)
     caller.require_within(document["division_code"], "house")
     await caller.accessed("house", house_id, document["division_code"])
-    return (await views.present_many(rt, [document], rule))[0]
+    return (await views.present_many(reads, [document], rule))[0]
 
 
 @router.post("/{house_id}/corrections", response_model=HouseAccepted, summary="Correct the house's facts 补录纠错")

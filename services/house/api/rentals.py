@@ -5,43 +5,37 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
-from services.house.api.deps import rules, service
 from contracts.calendar import china_today
-from services.house.application import HouseAccepted, HouseService
+from services.house.application import HouseAccepted
 from services.house.commands import AddTenant, EndRental, RecordCheck, StartRental, TenantMoveOut
-from services.house.domain.supervision import GroupRentalRule
 from services.house.views import houses as views
 from services.kernel.web.authz import Allowed
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
-from services.kernel.web.deps import runtime
-from services.kernel.messaging.runtime import Runtime
+from services.house.bootstrap import Reads, Rule, Service
 
 router = APIRouter(prefix="/v1/houses", tags=["rentals 出租房屋"])
-Service = Annotated[HouseService, Depends(service)]
-Rt = Annotated[Runtime, Depends(runtime)]
-Rule = Annotated[GroupRentalRule, Depends(rules)]
 AsOf = Annotated[date | None, Query(description="the day the list is taken on (default: today, Beijing time)")]
 SUPERVISING = ("police", "supervisor")
 
 
 @router.get("/unchecked-rentals", summary="Rentals not checked this month 本月未检查的出租房屋 (paged, or the whole list "
                                           "as csv/xlsx)", responses=FILE_RESPONSES)
-async def unchecked_rentals(rt: Rt, caller: Allowed("house.supervise", *SUPERVISING), as_of: AsOf = None,
+async def unchecked_rentals(reads: Reads, caller: Allowed("house.supervise", *SUPERVISING), as_of: AsOf = None,
                             cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
     day = as_of or china_today()
-    found = await answer(views.unchecked_this_month(rt, day, caller.scope_query("division_code")), format, cursor,
+    found = await answer(views.unchecked_this_month(reads, day, caller.scope_query("division_code")), format, cursor,
                          limit, caller, f"unchecked-rentals-{day:%Y-%m}")
     return {"as_of": day.isoformat(), "month": day.strftime("%Y-%m"), **found} if isinstance(found, dict) else found
 
 
 @router.get("/group-rentals", summary="Group rentals under the configured rule 群租房屋 (paged, or the whole list as "
                                       "csv/xlsx)", responses=FILE_RESPONSES)
-async def group_rentals(rt: Rt, rule: Rule, caller: Allowed("house.supervise", *SUPERVISING),
+async def group_rentals(reads: Reads, rule: Rule, caller: Allowed("house.supervise", *SUPERVISING),
                         cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
-    found = await answer(views.group_rentals(rt, rule, caller.scope_query("division_code")), format, cursor, limit,
+    found = await answer(views.group_rentals(reads, rule, caller.scope_query("division_code")), format, cursor, limit,
                          caller, "group-rentals")
     if not isinstance(found, dict):
         return found

@@ -18,27 +18,27 @@ from services.kernel.web.paging import Segment, Worklist
 from services.kernel.web.reads import public
 from services.replicas.address import address_states as replica_states
 from services.replicas.address import same_address_codes
-from services.kernel.messaging.runtime import Runtime
+from services.kernel.messaging.read_models import ReadModels
 
 
-def houses(rt: Runtime):
-    return rt.read_model(registry.name, HOUSES)
+def houses(reads: ReadModels):
+    return reads.read_model(registry.name, HOUSES)
 
 
-def address_replica(rt: Runtime):
-    return rt.read_model(addresses.name, addresses.name)
+def address_replica(reads: ReadModels):
+    return reads.read_model(addresses.name, addresses.name)
 
 
-async def house_document(rt: Runtime, house_id: str) -> dict[str, Any]:
-    document = await houses(rt).find_one({"_id": house_id})
+async def house_document(reads: ReadModels, house_id: str) -> dict[str, Any]:
+    document = await houses(reads).find_one({"_id": house_id})
     if document is None:
         raise NotFound("house", house_id)
     return document
 
 
-async def address_states(rt: Runtime, documents: list[dict[str, Any]]) -> dict[str, dict]:
+async def address_states(reads: ReadModels, documents: list[dict[str, Any]]) -> dict[str, dict]:
     """What the address replica says now about the houses' addresses (renamed, merged, retired)."""
-    return await replica_states(address_replica(rt), [d["address_code"] for d in documents if d.get("address_code")])
+    return await replica_states(address_replica(reads), [d["address_code"] for d in documents if d.get("address_code")])
 
 
 def present(document: dict[str, Any], rule: GroupRentalRule, addresses_now: dict[str, dict] | None = None
@@ -64,29 +64,29 @@ def present(document: dict[str, Any], rule: GroupRentalRule, addresses_now: dict
     return house
 
 
-async def present_many(rt: Runtime, documents: list[dict[str, Any]], rule: GroupRentalRule) -> list[dict[str, Any]]:
-    states = await address_states(rt, documents)
+async def present_many(reads: ReadModels, documents: list[dict[str, Any]], rule: GroupRentalRule) -> list[dict[str, Any]]:
+    states = await address_states(reads, documents)
     return [present(document, rule, states) for document in documents]
 
 
-async def house_query(rt: Runtime, scope: dict, address_code: str | None = None, tenant: str | None = None,
+async def house_query(reads: ReadModels, scope: dict, address_code: str | None = None, tenant: str | None = None,
                       current_only: bool = True) -> dict:
     """Houses at ``address_code`` (a merged address: at its survivor, where the house now counts), or where
     ``tenant`` rents (now, or ever: 查人知住), or every house, inside ``scope``."""
     if address_code:
-        return {"address_code": {"$in": await same_address_codes(address_replica(rt), address_code)}, **scope}
+        return {"address_code": {"$in": await same_address_codes(address_replica(reads), address_code)}, **scope}
     if tenant:
         match = {"person_id": tenant, "moved_out": None} if current_only else {"person_id": tenant}
         return {"rentals": {"$elemMatch": {"tenants": {"$elemMatch": match}}}, **scope}
     return dict(scope)
 
 
-def house_list(rt: Runtime, query: dict, rule: GroupRentalRule) -> Worklist:
+def house_list(reads: ReadModels, query: dict, rule: GroupRentalRule) -> Worklist:
     """Houses matching ``query`` in id order, shown as :func:`present` shows them."""
     async def rows(documents: list[dict]) -> list[list[dict[str, Any]]]:
-        return [[house] for house in await present_many(rt, documents, rule)]
+        return [[house] for house in await present_many(reads, documents, rule)]
 
-    return Worklist.of(Segment(houses(rt), query, rows))
+    return Worklist.of(Segment(houses(reads), query, rows))
 
 
 def _unchecked_rows(document: dict[str, Any], as_of: date) -> list[dict[str, Any]]:
@@ -98,7 +98,7 @@ def _unchecked_rows(document: dict[str, Any], as_of: date) -> list[dict[str, Any
             for rental in unchecked_rentals(document, as_of)]
 
 
-def unchecked_this_month(rt: Runtime, as_of: date, scope: dict) -> Worklist:
+def unchecked_this_month(reads: ReadModels, as_of: date, scope: dict) -> Worklist:
     """本月未检查的出租房屋 as of ``as_of``: one row per rental, with its house and address, in house id order."""
     first, day = month_start(as_of).isoformat(), as_of.isoformat()
     query = {"rentals": {"$elemMatch": {"start": {"$lte": day},
@@ -108,14 +108,14 @@ def unchecked_this_month(rt: Runtime, as_of: date, scope: dict) -> Worklist:
     async def rows(documents: list[dict]) -> list[list[dict[str, Any]]]:
         return [_unchecked_rows(document, as_of) for document in documents]
 
-    return Worklist.of(Segment(houses(rt), query, rows, one_per_document=False))
+    return Worklist.of(Segment(houses(reads), query, rows, one_per_document=False))
 
 
-def group_rentals(rt: Runtime, rule: GroupRentalRule, scope: dict) -> Worklist:
+def group_rentals(reads: ReadModels, rule: GroupRentalRule, scope: dict) -> Worklist:
     """群租 under the configured rule: houses with an active rental the rule flags, in house id order."""
     async def rows(documents: list[dict]) -> list[list[dict[str, Any]]]:
         flagged = [document for document in documents if rule.flags(document)]
-        shown = {house["house_id"]: house for house in await present_many(rt, flagged, rule)}
+        shown = {house["house_id"]: house for house in await present_many(reads, flagged, rule)}
         return [[shown[document["_id"]]] if document["_id"] in shown else [] for document in documents]
 
-    return Worklist.of(Segment(houses(rt), {"rentals.status": "active", **scope}, rows, one_per_document=False))
+    return Worklist.of(Segment(houses(reads), {"rentals.status": "active", **scope}, rows, one_per_document=False))

@@ -13,18 +13,18 @@ from typing import Any
 from services.house.occupants import OCCUPANTS
 from services.house.projections import HOUSES, registry
 from services.replicas.person import PERSONS, is_key_person
-from services.kernel.messaging.runtime import Runtime
+from services.kernel.messaging.read_models import ReadModels
 
 PERSON_FIELDS = ("name", "category", "status", "division_code", "moved_in", "residence_type")
 LIMIT = 2000
 
 
-def persons(rt: Runtime):
-    return rt.read_model(OCCUPANTS, PERSONS)
+def persons(reads: ReadModels):
+    return reads.read_model(OCCUPANTS, PERSONS)
 
 
-def houses(rt: Runtime):
-    return rt.read_model(registry.name, HOUSES)
+def houses(reads: ReadModels):
+    return reads.read_model(registry.name, HOUSES)
 
 
 def _person(document: dict | None, person_id: str) -> dict[str, Any]:
@@ -60,19 +60,19 @@ def occupants_of(house: dict, residents: list[dict], tenant_records: dict[str, d
     }
 
 
-async def house_occupants(rt: Runtime, house: dict) -> dict[str, Any]:
-    residents = await persons(rt).find({"address_code": house.get("address_code"), "status": "active"}).to_list(LIMIT)
+async def house_occupants(reads: ReadModels, house: dict) -> dict[str, Any]:
+    residents = await persons(reads).find({"address_code": house.get("address_code"), "status": "active"}).to_list(LIMIT)
     tenant_ids = [tenant["person_id"] for rental in house.get("rentals", []) for tenant in rental.get("tenants", [])]
     records = {document["_id"]: document
-               for document in await persons(rt).find({"_id": {"$in": tenant_ids}}).to_list(LIMIT)}
+               for document in await persons(reads).find({"_id": {"$in": tenant_ids}}).to_list(LIMIT)}
     return occupants_of(house, residents, records)
 
 
-async def address_occupants(rt: Runtime, address_code: str, scope: dict) -> dict[str, Any]:
+async def address_occupants(reads: ReadModels, address_code: str, scope: dict) -> dict[str, Any]:
     """Everyone living at an address or under it (a door plate's rooms, a building's rooms): counts per address."""
     under = {"$regex": f"^{address_code}"}
-    residents = await persons(rt).find({"address_code": under, "status": "active", **scope}).to_list(LIMIT)
-    found = await houses(rt).find({"address_code": under, **scope}).to_list(LIMIT)
+    residents = await persons(reads).find({"address_code": under, "status": "active", **scope}).to_list(LIMIT)
+    found = await houses(reads).find({"address_code": under, **scope}).to_list(LIMIT)
     per_address: dict[str, dict[str, Any]] = {}
     for document in residents:
         entry = per_address.setdefault(document["address_code"], {"address_code": document["address_code"],

@@ -14,11 +14,11 @@ from services.house.domain.house import current_tenants, logic_errors
 from services.house.projections import HOUSES, addresses, registry
 from services.replicas.coverage import coverage_answer
 from services.kernel.web.paging import Segment, Worklist, counts_per_division
-from services.kernel.messaging.runtime import Runtime
+from services.kernel.messaging.read_models import ReadModels
 
 
-def houses(rt: Runtime):
-    return rt.read_model(registry.name, HOUSES)
+def houses(reads: ReadModels):
+    return reads.read_model(registry.name, HOUSES)
 
 
 def _errors(document: dict) -> list[dict[str, Any]]:
@@ -32,18 +32,18 @@ def _errors(document: dict) -> list[dict[str, Any]]:
             for error in logic_errors(state)]
 
 
-def logic_error_list(rt: Runtime, scope: dict) -> Worklist:
+def logic_error_list(reads: ReadModels, scope: dict) -> Worklist:
     """Houses let while their use says otherwise, one item per error, in house id order."""
     async def rows(documents: list[dict]) -> list[list[dict[str, Any]]]:
         return [_errors(document) for document in documents]
 
     query = {"rentals.status": "active", "use": {"$nin": sorted(LETTING_USES)}, **scope}
-    return Worklist.of(Segment(houses(rt), query, rows, one_per_document=False))
+    return Worklist.of(Segment(houses(reads), query, rows, one_per_document=False))
 
 
-async def house_logic_errors(rt: Runtime, scope: dict, cursor: str | None, limit: int) -> dict[str, Any]:
+async def house_logic_errors(reads: ReadModels, scope: dict, cursor: str | None, limit: int) -> dict[str, Any]:
     """One page of the errors, with the exact counts per division and rule of the whole list."""
-    worklist = logic_error_list(rt, scope)
+    worklist = logic_error_list(reads, scope)
     total, per_division = await counts_per_division(worklist)
     return {"per_division": per_division, **await worklist.page(cursor, limit, total=total)}
 
@@ -53,8 +53,8 @@ def _covered_record(document: dict) -> dict[str, Any]:
             "address_code": document.get("address_code")}
 
 
-async def coverage(rt: Runtime, scope: dict, fmt: str, cursor: str | None, limit: int, caller):
+async def coverage(reads: ReadModels, scope: dict, fmt: str, cursor: str | None, limit: int, caller):
     """Houses not at a valid standard address (unknown, retired, merged)."""
-    return await coverage_answer(houses(rt), scope, {"division_code": 1, "address_code": 1}, _covered_record,
-                                 rt.read_model(addresses.name, addresses.name), fmt, cursor, limit, caller,
+    return await coverage_answer(houses(reads), scope, {"division_code": 1, "address_code": 1}, _covered_record,
+                                 reads.read_model(addresses.name, addresses.name), fmt, cursor, limit, caller,
                                  "house-address-coverage")

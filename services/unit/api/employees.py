@@ -7,40 +7,36 @@ list (``cursor``/``limit``, ``format=csv|xlsx``): a unit's employees are never c
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from services.kernel.web.authz import Allowed
-from services.kernel.web.deps import runtime
 from services.kernel.web.access_trace import returned
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.web.reads import After, MinVersion, caught_up, caught_up_after
 from services.replicas.person import person_locator
-from services.kernel.messaging.runtime import Runtime
 from services.unit.domain.unit import unit_stream
 from services.unit.persons import UNIT_PERSONS
 from services.unit.projections import registry
 from services.unit.views.employees import employee_list
 from services.unit.views.units import unit_document
+from services.unit.bootstrap import Reads
 
 router = APIRouter(prefix="/v1/units", tags=["employees 从业人员"])
-Rt = Annotated[Runtime, Depends(runtime)]
 
 
 @router.get("/{unit_id}/employees", summary="以业管人 A unit's employees 单位从业人员 (current, then past, with residences; "
             "paged, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
-async def employees(unit_id: str, rt: Rt, caller: Allowed("unit.employees_read", "collector", "police", "supervisor"), min_version: MinVersion = 0,
+async def employees(unit_id: str, reads: Reads, caller: Allowed("unit.employees_read", "collector", "police", "supervisor"), min_version: MinVersion = 0,
                     after: After = [],  # noqa: B006 - FastAPI copies defaults
                     cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
     """``items`` is the page (current employees first, then past ones); ``current`` and ``past`` split the same
     page as before paging; ``count_current`` counts every current employee, ``total`` every employment."""
-    await caught_up(rt, registry.name, unit_stream(unit_id), min_version, "unit", unit_id, caller=caller)
-    await caught_up_after(rt, UNIT_PERSONS, after, caller=caller, locate=person_locator(rt, UNIT_PERSONS))
-    unit = await unit_document(rt, unit_id)
+    await caught_up(reads, registry.name, unit_stream(unit_id), min_version, "unit", unit_id, caller=caller)
+    await caught_up_after(reads, UNIT_PERSONS, after, caller=caller, locate=person_locator(reads, UNIT_PERSONS))
+    unit = await unit_document(reads, unit_id)
     caller.require_within(unit["division_code"], "unit")
-    worklist = employee_list(rt, unit)
+    worklist = employee_list(reads, unit)
     found = await answer(worklist, format, cursor, limit, caller, "employees")
     if not isinstance(found, dict):  # the whole list as a file
         await caller.accessed("unit_employees", unit_id, unit["division_code"], result_count=await worklist.total(),

@@ -5,24 +5,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
 from contracts import industry, special_trades
 from services.kernel.web.authz import READERS, Allowed
-from services.kernel.web.deps import runtime
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
-from services.kernel.messaging.runtime import Runtime
-from services.unit.api.deps import cycles, service
 from contracts.calendar import china_today
-from services.unit.application import UnitAccepted, UnitService
+from services.unit.application import UnitAccepted
 from services.unit.commands import AddSpecialTrade, FollowUp, Inspect, RemoveSpecialTrade
 from services.unit.views import units as views
+from services.unit.bootstrap import Cycles, Reads, Service
 
 router = APIRouter(tags=["special trades and inspections 特种行业与检查"])
-Service = Annotated[UnitService, Depends(service)]
-Rt = Annotated[Runtime, Depends(runtime)]
-Cycles = Annotated[dict, Depends(cycles)]
 AsOf = Annotated[date | None, Query(description="the day the list is taken on (default: today, Beijing time)")]
 SUPERVISING = ("police", "supervisor")
 
@@ -43,22 +38,22 @@ async def industry_table(caller: Allowed("unit.codes", *READERS)) -> dict:
 
 @router.get("/v1/units/inspections-due", summary="Special-trade units overdue for inspection 超期未检查的特种行业单位 "
                                                  "(paged, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
-async def inspections_due(rt: Rt, cyc: Cycles, caller: Allowed("unit.supervise", *SUPERVISING), as_of: AsOf = None,
+async def inspections_due(reads: Reads, cyc: Cycles, caller: Allowed("unit.supervise", *SUPERVISING), as_of: AsOf = None,
                           trade: Annotated[str | None, Query(max_length=40, description="one trade only")] = None,
                           cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
     day = as_of or china_today()
-    found = await answer(views.due_for_inspection(rt, cyc, day, caller.scope_query("division_code"), trade), format,
+    found = await answer(views.due_for_inspection(reads, cyc, day, caller.scope_query("division_code"), trade), format,
                          cursor, limit, caller, "inspections-due")
     return {"as_of": day.isoformat(), **found} if isinstance(found, dict) else found
 
 
 @router.get("/v1/units/rectifications-overdue", summary="Overdue rectifications 整改逾期 (paged, or the whole list as "
                                                         "csv/xlsx)", responses=FILE_RESPONSES)
-async def rectifications_overdue(rt: Rt, caller: Allowed("unit.supervise", *SUPERVISING), as_of: AsOf = None,
+async def rectifications_overdue(reads: Reads, caller: Allowed("unit.supervise", *SUPERVISING), as_of: AsOf = None,
                                  cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT,
                                  format: Format = "json") -> dict:
     day = as_of or china_today()
-    found = await answer(views.rectifications_overdue(rt, day, caller.scope_query("division_code")), format, cursor,
+    found = await answer(views.rectifications_overdue(reads, day, caller.scope_query("division_code")), format, cursor,
                          limit, caller, "rectifications-overdue")
     return {"as_of": day.isoformat(), **found} if isinstance(found, dict) else found
 

@@ -5,26 +5,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
 from services.kernel.web.authz import READERS, Allowed
-from services.kernel.web.deps import runtime
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.web.reads import MinVersion, caught_up
-from services.kernel.messaging.runtime import Runtime
-from services.unit.api.deps import cycles, service
 from contracts.calendar import china_today
-from services.unit.application import UnitAccepted, UnitService
+from services.unit.application import UnitAccepted
 from services.unit.commands import AddLicence, ChangeStatus, CorrectUnit, RecordUscc, RegisterUnit
 from services.unit.domain.unit import unit_stream
 from services.unit.projections import registry
 from services.unit.views import units as views
+from services.unit.bootstrap import Cycles, Reads, Service
 
 router = APIRouter(prefix="/v1/units", tags=["units 实有单位"])
-Service = Annotated[UnitService, Depends(service)]
-Rt = Annotated[Runtime, Depends(runtime)]
-Cycles = Annotated[dict, Depends(cycles)]
 AsOf = Annotated[date | None, Query(description="the day overdue flags are judged on (default: today, Beijing time)")]
 WRITERS = ("collector", "police")
 
@@ -40,30 +35,30 @@ async def register_unit(command: RegisterUnit, svc: Service, caller: Allowed("un
 @router.get("", summary="Look up units by USCC, address or name 按统一社会信用代码、地址或名称查询单位 (paged, or the whole "
                          "list as csv/xlsx)", responses=FILE_RESPONSES)
 async def list_units(
-    rt: Rt, cyc: Cycles, caller: Allowed("unit.read", *READERS),
+    reads: Reads, cyc: Cycles, caller: Allowed("unit.read", *READERS),
     uscc: Annotated[str | None, Query(max_length=40, description="统一社会信用代码")] = None,
     address_code: Annotated[str | None, Query(max_length=40, description="标准地址编码 (merged: its survivor's)")] = None,
     name: Annotated[str | None, Query(min_length=1, max_length=100, description="名称或别名 (exact)")] = None,
     without_uscc: Annotated[bool, Query(description="only units registered without a USCC (无照/未登记, flagged)")] = False,
     as_of: AsOf = None, cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json",
 ) -> dict:
-    query = await views.lookup_query(rt, caller.scope_query("division_code"), uscc=(uscc or "").strip() or None,
+    query = await views.lookup_query(reads, caller.scope_query("division_code"), uscc=(uscc or "").strip() or None,
                                      address_code=(address_code or "").strip() or None,
                                      name=(name or "").strip() or None, without_uscc=without_uscc)
     day = as_of or china_today()
-    worklist = views.unit_list(rt, query, lambda documents: views.present_many(rt, documents, cyc, day))
+    worklist = views.unit_list(reads, query, lambda documents: views.present_many(reads, documents, cyc, day))
     # every list, 查询留痕 (units name no persons of their own: the entry says what was asked and how many came back)
     return await answer(worklist, format, cursor, limit, caller, "units", logged_as="unit", named=lambda items: [])
 
 
 @router.get("/{unit_id}", summary="Read a unit with its trades, employees and inspections 查询单位")
-async def get_unit(unit_id: str, rt: Rt, cyc: Cycles, caller: Allowed("unit.read", *READERS),
+async def get_unit(unit_id: str, reads: Reads, cyc: Cycles, caller: Allowed("unit.read", *READERS),
                    min_version: MinVersion = 0, as_of: AsOf = None) -> dict:
-    await caught_up(rt, registry.name, unit_stream(unit_id), min_version, "unit", unit_id, caller=caller)
-    document = await views.unit_document(rt, unit_id)
+    await caught_up(reads, registry.name, unit_stream(unit_id), min_version, "unit", unit_id, caller=caller)
+    document = await views.unit_document(reads, unit_id)
     caller.require_within(document["division_code"], "unit")
     await caller.accessed("unit", unit_id, document["division_code"])
-    return (await views.present_many(rt, [document], cyc, as_of or china_today()))[0]
+    return (await views.present_many(reads, [document], cyc, as_of or china_today()))[0]
 
 
 @router.post("/{unit_id}/corrections", response_model=UnitAccepted, summary="Correct the unit's facts 补录纠错")

@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable
 
 from services.replicas.address import address_states
 from services.replicas.person import PERSONS, is_key_person
-from services.kernel.messaging.runtime import Runtime
+from services.kernel.messaging.read_models import ReadModels
 from services.kernel.web.paging import CHUNK, Listed, Worklist
 from services.unit.persons import UNIT_PERSONS
 from services.unit.projections import addresses
@@ -51,12 +51,12 @@ def numbered(unit: dict) -> list[dict[str, Any]]:
             for index, employment in enumerate(unit.get("employees", []), start=1)]
 
 
-def employee_list(rt: Runtime, unit: dict) -> Worklist:
+def employee_list(reads: ReadModels, unit: dict) -> Worklist:
     """以业管人 as a worklist: the current employees, then the past ones, each in stream order."""
     employments = numbered(unit)
 
     async def join(chunk: list[dict]) -> list[dict]:
-        shaped = await with_residences(rt, {"employees": chunk})
+        shaped = await with_residences(reads, {"employees": chunk})
         by_number = {entry["employment_no"]: entry for group in shaped.values() for entry in group}
         return [by_number[employment["employment_no"]] for employment in chunk]
 
@@ -64,16 +64,16 @@ def employee_list(rt: Runtime, unit: dict) -> Worklist:
                        Employments([e for e in employments if e.get("left")], join))
 
 
-async def with_residences(rt: Runtime, unit: dict) -> dict[str, list[dict[str, Any]]]:
+async def with_residences(reads: ReadModels, unit: dict) -> dict[str, list[dict[str, Any]]]:
     """The unit's employments joined with their persons' records and residences, a chunk of ids at a time."""
     ids = list({employment["person_id"] for employment in unit.get("employees", [])})
     records: dict[str, dict] = {}
     for start in range(0, len(ids), CHUNK):
-        async for document in rt.read_model(UNIT_PERSONS, PERSONS).find({"_id": {"$in": ids[start:start + CHUNK]}}):
+        async for document in reads.read_model(UNIT_PERSONS, PERSONS).find({"_id": {"$in": ids[start:start + CHUNK]}}):
             records[document["_id"]] = document
     shaped = employees_of(unit, records)
     codes = [entry["residence"]["address_code"] for group in shaped.values() for entry in group if entry["residence"]]
-    names = await address_states(rt.read_model(addresses.name, addresses.name), codes) if codes else {}
+    names = await address_states(reads.read_model(addresses.name, addresses.name), codes) if codes else {}
     for group in shaped.values():
         for entry in group:
             if entry["residence"]:

@@ -17,29 +17,29 @@ from services.kernel.web.paging import Segment, Worklist
 from services.kernel.web.reads import public
 from services.replicas.address import address_states as replica_states
 from services.replicas.address import same_address_codes
-from services.kernel.messaging.runtime import Runtime
+from services.kernel.messaging.read_models import ReadModels
 from services.unit.domain.supervision import expired_licences, inspections_due, overdue_rectifications
 from services.unit.projections import UNITS, addresses, registry
 
 
-def units(rt: Runtime):
-    return rt.read_model(registry.name, UNITS)
+def units(reads: ReadModels):
+    return reads.read_model(registry.name, UNITS)
 
 
-def address_replica(rt: Runtime):
-    return rt.read_model(addresses.name, addresses.name)
+def address_replica(reads: ReadModels):
+    return reads.read_model(addresses.name, addresses.name)
 
 
-async def unit_document(rt: Runtime, unit_id: str) -> dict[str, Any]:
-    document = await units(rt).find_one({"_id": unit_id})
+async def unit_document(reads: ReadModels, unit_id: str) -> dict[str, Any]:
+    document = await units(reads).find_one({"_id": unit_id})
     if document is None:
         raise NotFound("unit", unit_id)
     return document
 
 
-async def address_states(rt: Runtime, documents: list[dict[str, Any]]) -> dict[str, dict]:
+async def address_states(reads: ReadModels, documents: list[dict[str, Any]]) -> dict[str, dict]:
     """What the address replica says now about the units' addresses (renamed, merged, retired)."""
-    return await replica_states(address_replica(rt), [d["address_code"] for d in documents if d.get("address_code")])
+    return await replica_states(address_replica(reads), [d["address_code"] for d in documents if d.get("address_code")])
 
 
 def present(document: dict[str, Any], cycles: Mapping[str, int], as_of: date,
@@ -63,21 +63,21 @@ def present(document: dict[str, Any], cycles: Mapping[str, int], as_of: date,
     return unit
 
 
-async def present_many(rt: Runtime, documents: list[dict[str, Any]], cycles: Mapping[str, int],
+async def present_many(reads: ReadModels, documents: list[dict[str, Any]], cycles: Mapping[str, int],
                        as_of: date) -> list[dict[str, Any]]:
-    states = await address_states(rt, documents)
+    states = await address_states(reads, documents)
     return [present(document, cycles, as_of, states) for document in documents]
 
 
-def unit_list(rt: Runtime, query: dict, shape) -> Worklist:
+def unit_list(reads: ReadModels, query: dict, shape) -> Worklist:
     """Units matching ``query`` in id order, each shown by ``shape`` (a chunk of documents → one item each)."""
     async def rows(documents: list[dict]) -> list[list[dict[str, Any]]]:
         return [[item] for item in await shape(documents)]
 
-    return Worklist.of(Segment(units(rt), query, rows))
+    return Worklist.of(Segment(units(reads), query, rows))
 
 
-async def lookup_query(rt: Runtime, scope: dict, uscc: str | None = None, address_code: str | None = None,
+async def lookup_query(reads: ReadModels, scope: dict, uscc: str | None = None, address_code: str | None = None,
                        name: str | None = None, without_uscc: bool = False) -> dict:
     """Units by USCC (normalised), address (a merged code finds its survivor's units and the survivor those of the
     plates merged into it), exact name or alias, or those registered without a USCC; within ``scope``."""
@@ -87,13 +87,13 @@ async def lookup_query(rt: Runtime, scope: dict, uscc: str | None = None, addres
     if without_uscc:
         query["uscc"] = None
     if address_code:
-        query["address_code"] = {"$in": await same_address_codes(address_replica(rt), address_code)}
+        query["address_code"] = {"$in": await same_address_codes(address_replica(reads), address_code)}
     if name:
         query["$or"] = [{"name": name}, {"aliases": name}]
     return query
 
 
-def employers_of(rt: Runtime, person_id: str, scope: dict, current_only: bool) -> Worklist:
+def employers_of(reads: ReadModels, person_id: str, scope: dict, current_only: bool) -> Worklist:
     """以业管人: the units the person works (or worked) for, one row per employment."""
     employee = {"person_id": person_id, "left": None} if current_only else {"person_id": person_id}
 
@@ -107,10 +107,10 @@ def employers_of(rt: Runtime, person_id: str, scope: dict, current_only: bool) -
         return [employments(document) for document in documents]
 
     query = {"employees": {"$elemMatch": employee}, **scope}
-    return Worklist.of(Segment(units(rt), query, rows, one_per_document=False))
+    return Worklist.of(Segment(units(reads), query, rows, one_per_document=False))
 
 
-def due_for_inspection(rt: Runtime, cycles: Mapping[str, int], as_of: date, scope: dict,
+def due_for_inspection(reads: ReadModels, cycles: Mapping[str, int], as_of: date, scope: dict,
                        trade: str | None) -> Worklist:
     """超期未检查的特种行业单位 as of ``as_of``: one row per overdue trade, in unit id order."""
     query: dict = {"status": "open", "special_trades.0": {"$exists": True}, **scope}
@@ -123,10 +123,10 @@ def due_for_inspection(rt: Runtime, cycles: Mapping[str, int], as_of: date, scop
                  for due in inspections_due(document, cycles, as_of) if trade is None or due["trade"] == trade]
                 for document in documents]
 
-    return Worklist.of(Segment(units(rt), query, rows, one_per_document=False))
+    return Worklist.of(Segment(units(reads), query, rows, one_per_document=False))
 
 
-def rectifications_overdue(rt: Runtime, as_of: date, scope: dict) -> Worklist:
+def rectifications_overdue(reads: ReadModels, as_of: date, scope: dict) -> Worklist:
     """整改逾期: rectifications whose deadline passed before ``as_of`` unconfirmed, one row each, in unit id order."""
     query = {"inspections": {"$elemMatch": {"rectification_required": True, "rectified": {"$ne": True},
                                             "rectification_deadline": {"$lt": as_of.isoformat()}}}, **scope}
@@ -135,4 +135,4 @@ def rectifications_overdue(rt: Runtime, as_of: date, scope: dict) -> Worklist:
         return [[{"unit_id": document["_id"], "name": document["name"], "division_code": document["division_code"],
                   **late} for late in overdue_rectifications(document, as_of)] for document in documents]
 
-    return Worklist.of(Segment(units(rt), query, rows, one_per_document=False))
+    return Worklist.of(Segment(units(reads), query, rows, one_per_document=False))
