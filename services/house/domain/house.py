@@ -19,7 +19,7 @@ from contracts.house import (
 )
 from contracts.parties import PartyRef
 from services.kernel.eventsourcing.aggregate import Aggregate, applies
-from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict
+from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict, not_after
 
 
 def house_stream(house_id: str) -> str:
@@ -49,13 +49,6 @@ class RentalTerms:
     monthly_rent: float | None = None
     end: date | None = None
     responsibility_letter_signed: date | None = None
-
-
-def not_after(field: str, day: date | None, limit: date, what_zh: str) -> None:
-    """A date of something that has happened may not lie after ``limit`` (today, usually)."""
-    if day is not None and day > limit:
-        raise DomainRuleViolation(field, "date.future", f"{field} {day} is after {limit}",
-                                  f"{what_zh}（{day}）不能晚于 {limit}")
 
 
 class House(Aggregate):

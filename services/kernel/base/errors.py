@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 
 QUERY_FIELDS = {"min_version", "cursor"}  # rule violations about query parameters, located as FastAPI locates them
 
@@ -23,6 +24,13 @@ class DomainRuleViolation(Exception):
         if self.message_zh:
             detail["msg_zh"] = self.message_zh
         return detail
+
+
+def not_after(field: str, day: date | None, limit: date, what_zh: str) -> None:
+    """A date of something that has happened may not lie after ``limit`` (today, usually): 422 ``date.future``."""
+    if day is not None and day > limit:
+        raise DomainRuleViolation(field, "date.future", f"{field} {day} is after {limit}",
+                                  f"{what_zh}（{day}）不能晚于 {limit}")
 
 
 class NotFound(Exception):

@@ -22,7 +22,7 @@ from contracts.unit import (
     UsccRecorded,
 )
 from services.kernel.eventsourcing.aggregate import Aggregate, applies
-from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict
+from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict, not_after
 
 #: USCC kind (characters 1–2) → the unit type it implies; a different declared type is a warning
 USCC_KIND_TYPES = {"91": "enterprise", "92": "individual_business", "93": "cooperative", "11": "government",
@@ -49,12 +49,6 @@ def check_licence(licence: Licence, field_name: str) -> None:
         raise DomainRuleViolation(f"{field_name}.valid_until", "licence.end_before_start",
                                   f"licence ends {licence.valid_until}, before it starts {licence.valid_from}",
                                   "证照有效期止不能早于有效期起")
-
-
-def not_after(field_name: str, day: date | None, limit: date, what_zh: str) -> None:
-    if day is not None and day > limit:
-        raise DomainRuleViolation(field_name, "date.future", f"{field_name} {day} is after {limit}",
-                                  f"{what_zh}（{day}）不能晚于 {limit}")
 
 
 @dataclass(frozen=True)
