@@ -13,3 +13,8 @@ CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 def china_today() -> date:
     return datetime.now(CHINA).date()
+
+
+def local_date(moment: datetime) -> date:
+    """The city's calendar day of a moment (a naive moment is UTC)."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(CHINA).date()

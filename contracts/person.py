@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import DomainEvent
+from contracts.person_record import evolve_event
 
 
 class Category(StrEnum):
@@ -203,9 +204,7 @@ class PersonRegistered(DomainEvent):
     logic_errors: list[LogicError] = Field(default_factory=list, description="逻辑错误 found at registration")
     division_code: str = Field(description="管辖地: township (or county) of the jurisdiction owning the record")
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, **self.model_dump(mode="json"), "status": "active", "redirect_to": None, "residences": [],
-                "current_address_code": None, "merged_from": []}
+    evolve = evolve_event
 
 
 class PersonCategoryChanged(DomainEvent):
@@ -217,9 +216,7 @@ class PersonCategoryChanged(DomainEvent):
     details: CategoryDetails
     reason: str = ""
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        dumped = self.model_dump(mode="json")
-        return {**state, "category": dumped["category"], "details": dumped["details"]}
+    evolve = evolve_event
 
 
 class PersonCorrected(DomainEvent):
@@ -231,8 +228,7 @@ class PersonCorrected(DomainEvent):
     reason_code: str = Field(description="更正原因代码")
     remark: str = ""
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, **self.changes}
+    evolve = evolve_event
 
 
 class ResidenceRegistered(DomainEvent):
@@ -250,14 +246,7 @@ class ResidenceRegistered(DomainEvent):
     division_code: str | None = Field(default=None, description="township of the address: the person's record now "
                                       "belongs to this jurisdiction (管辖地 follows the residence)")
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        residences = [dict(r) for r in state.get("residences", [])]
-        for residence in residences:
-            if residence.get("moved_out") is None:
-                residence["moved_out"] = self.moved_in.isoformat()
-        residences.append({**self.model_dump(mode="json", exclude={"person_id"}), "moved_out": None})
-        moved = {"division_code": self.division_code} if self.division_code else {}
-        return {**state, "residences": residences, "current_address_code": self.address_code, **moved}
+    evolve = evolve_event
 
 
 class ResidenceEnded(DomainEvent):
@@ -268,12 +257,7 @@ class ResidenceEnded(DomainEvent):
     moved_out: date
     reason: str = ""
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        residences = [dict(r) for r in state.get("residences", [])]
-        for residence in residences:
-            if residence.get("moved_out") is None:
-                residence["moved_out"] = self.moved_out.isoformat()
-        return {**state, "residences": residences, "current_address_code": None}
+    evolve = evolve_event
 
 
 class MigrantRegistrationRenewed(DomainEvent):
@@ -282,8 +266,7 @@ class MigrantRegistrationRenewed(DomainEvent):
     person_id: str
     valid_until: date
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "details": {**state.get("details", {}), "registration_valid_until": self.valid_until.isoformat()}}
+    evolve = evolve_event
 
 
 class PersonCancelled(DomainEvent):
@@ -294,8 +277,7 @@ class PersonCancelled(DomainEvent):
     cancelled_on: date
     remark: str = ""
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "status": "cancelled", "cancellation": self.model_dump(mode="json", exclude={"person_id"})}
+    evolve = evolve_event
 
 
 class PersonMergedInto(DomainEvent):
@@ -305,8 +287,7 @@ class PersonMergedInto(DomainEvent):
     survivor_id: str
     reason: str = ""
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "status": "merged", "redirect_to": self.survivor_id}
+    evolve = evolve_event
 
 
 class DuplicatePersonAbsorbed(DomainEvent):
@@ -315,8 +296,7 @@ class DuplicatePersonAbsorbed(DomainEvent):
     person_id: str
     duplicate_id: str
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "merged_from": [*state.get("merged_from", []), self.duplicate_id]}
+    evolve = evolve_event
 
 
 # 重点人员 --------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Awaitable, Callable, Sequence
 
 
 from contracts import divisions
+from contracts.calendar import local_date
 from contracts.identity import DocumentType, Identity, guess_number
 from contracts.person import KeyPersonListingApplied, LogicError, PersonRegistered
 from contracts.person_codes import ethnicity_code
@@ -31,7 +32,6 @@ from services.person.commands import (
     RequestKeyPersonTransfer, split_registration,
 )
 from services.person.domain.categories import check_details
-from services.person.domain.deadlines import local_date
 from services.person.domain.identity import checked_identity
 from services.person.domain.key_person import KeyPerson, key_person_stream
 from services.person.domain.person import Person, person_stream

@@ -23,6 +23,7 @@ from contracts.house import (
     HouseChecked, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged,
     RentalEnded, RentalStarted, TenantMovedIn, TenantMovedOut,
 )
+from contracts import person_record
 from contracts.identity import IdentityError, validate_document
 from contracts.person import (
     MigrantRegistrationRenewed, PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceEnded,
@@ -46,46 +47,18 @@ whereabouts.index("whereabouts", [("person.current_address_code", ASCENDING)])
 whereabouts.index("whereabouts", [("person.registration_valid_until", ASCENDING), ("person.category", ASCENDING)])
 
 PERSON_FIELDS = ("name", "document_type", "document_number", "sex", "birth_date", "category", "division_code")
+KEPT = ("status", "residences", "redirect_to", "current_address_code")
 
 
 # ---------------------------------------------------------------------------------------------- pure folds
-def fold_person(section: dict | None, event_type: str, payload: dict, occurred_at: Any) -> dict:
-    """The person's own facts after one of its events (residences with dates, status)."""
-    person = dict(section or {})
-    if event_type == "PersonRegistered":
-        return {**{key: payload.get(key) for key in PERSON_FIELDS}, "status": "active", "residences": [],
-                "redirect_to": None, "current_address_code": None,
-                "registration_valid_until": (payload.get("details") or {}).get("registration_valid_until")}
-    residences = [dict(entry) for entry in person.get("residences", [])]
-    if event_type == "ResidenceRegistered":
-        for entry in residences:
-            if entry.get("moved_out") is None:
-                entry["moved_out"] = payload["moved_in"]
-        residences.append({key: payload.get(key) for key in (
-            "address_code", "address_name", "moved_in", "reason", "residence_type", "owner_name", "lessor_name")}
-            | {"moved_out": None})
-        if payload.get("division_code"):
-            person["division_code"] = payload["division_code"]
-        person["current_address_code"] = payload["address_code"]
-    elif event_type == "ResidenceEnded":
-        for entry in residences:
-            if entry.get("moved_out") is None:
-                entry["moved_out"] = payload["moved_out"]
-        person["current_address_code"] = None
-    elif event_type == "MigrantRegistrationRenewed":
-        person["registration_valid_until"] = payload["valid_until"]
-    elif event_type == "PersonCancelled":
-        person["status"] = "cancelled"
-        person["cancelled_on"] = payload["cancelled_on"]
-    elif event_type == "PersonMergedInto":
-        person["status"], person["redirect_to"] = "merged", payload["survivor_id"]
-    elif event_type == "PersonCategoryChanged":
-        person["category"] = payload["category"]
-        person["registration_valid_until"] = (payload.get("details") or {}).get("registration_valid_until")
-    elif event_type == "PersonCorrected":
-        person.update({key: value for key, value in payload["changes"].items() if key in PERSON_FIELDS})
-    person["residences"] = residences
-    return person
+def fold_person(section: dict | None, event_type: str, payload: dict, occurred_at: Any = None) -> dict:
+    """The person's own facts after one of its events: the person record's transition (contracts.person_record),
+    of which the section keeps the identity, status, residences and the migrant registration's term."""
+    person = person_record.evolve(section or {}, event_type, payload)
+    term = (person.get("details") or {}).get("registration_valid_until")
+    return {**{key: person.get(key) for key in PERSON_FIELDS + KEPT}, "details": {"registration_valid_until": term},
+            "registration_valid_until": term,
+            "cancelled_on": (person.get("cancellation") or {}).get("cancelled_on", person.get("cancelled_on"))}
 
 
 def house_slices(house_id: str, state: dict) -> dict[str, dict]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pymongo import ASCENDING
 
+from contracts import person_record
 from contracts.events import event_class
 from contracts.person import (
     KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected, KeyPersonRecategorized, KeyPersonReleaseApplied,
@@ -25,6 +26,21 @@ PERSONS = "persons"
 KEY_PERSONS = "key_person_owners"
 BASE_FIELDS = ("name", "document_type", "document_number", "sex", "birth_date", "category", "division_code")
 KEY_FIELDS = ("state", "category_code", "division_code", "responsible_unit", "responsible_officer")
+RESIDENCE_FIELDS = ("address_code", "address_name", "moved_in", "moved_out", "residence_type")
+PERSON_EVENTS = (PersonRegistered, ResidenceRegistered, ResidenceEnded, PersonCancelled, PersonMergedInto,
+                 PersonCategoryChanged, PersonCorrected)
+
+
+def replica_record(stored: dict, event_type: str, payload: dict, occurred_at=None) -> dict:
+    """What the replica keeps of a person after one of its events: the person record's transition
+    (contracts.person_record), with the current residence's address, date and kind at the top for queries."""
+    person = person_record.evolve({key: value for key, value in stored.items() if key != "_id"}, event_type, payload)
+    current = person_record.open_residence(person) or {}
+    return {**{key: person.get(key) for key in BASE_FIELDS + ("status", "redirect_to")},
+            "residences": [{key: entry.get(key) for key in RESIDENCE_FIELDS} for entry in person.get("residences", [])],
+            **{key: current.get(key) for key in ("address_code", "moved_in", "residence_type")},
+            "cancelled_on": (person.get("cancellation") or {}).get("cancelled_on", person.get("cancelled_on")),
+            "registered_at": person.get("registered_at") or occurred_at}
 
 
 def person_replica(name: str) -> Projection:
@@ -36,44 +52,13 @@ def person_replica(name: str) -> Projection:
     async def update(tx: ProjectionTx, person_id: str, change: dict) -> None:
         await tx.collection(PERSONS).update_one({"_id": person_id}, change, upsert=True, session=tx.session)
 
-    @projection.handles(PersonRegistered)
-    async def registered(tx: ProjectionTx) -> None:
+    @projection.handles(*PERSON_EVENTS)
+    async def person_event(tx: ProjectionTx) -> None:
         payload = tx.envelope.payload
-        await update(tx, payload["person_id"], {"$set": {
-            **{key: payload.get(key) for key in BASE_FIELDS}, "status": "active", "address_code": None,
-            "residences": [], "registered_at": tx.envelope.occurred_at}})
-
-    @projection.handles(ResidenceRegistered, ResidenceEnded)
-    async def residence(tx: ProjectionTx) -> None:
-        payload, persons = tx.envelope.payload, tx.collection(PERSONS)
-        stored = await persons.find_one({"_id": payload["person_id"]}, {"residences": 1}, session=tx.session) or {}
-        residences = [dict(entry) for entry in stored.get("residences", [])]
-        ends = payload.get("moved_in") or payload.get("moved_out")
-        for entry in residences:
-            if entry.get("moved_out") is None:
-                entry["moved_out"] = ends
-        change: dict = {"address_code": None, "moved_in": None, "residence_type": None}
-        if tx.envelope.event_type == "ResidenceRegistered":
-            residences.append({"address_code": payload["address_code"], "address_name": payload.get("address_name"),
-                               "moved_in": payload["moved_in"], "moved_out": None,
-                               "residence_type": payload.get("residence_type")})
-            change = {"address_code": payload["address_code"], "moved_in": payload["moved_in"],
-                      "residence_type": payload.get("residence_type")}
-            if payload.get("division_code"):
-                change["division_code"] = payload["division_code"]
-        await update(tx, payload["person_id"], {"$set": {**change, "residences": residences}})
-
-    @projection.handles(PersonCancelled, PersonMergedInto, PersonCategoryChanged, PersonCorrected)
-    async def changed(tx: ProjectionTx) -> None:
-        payload = tx.envelope.payload
-        change = {
-            "PersonCancelled": lambda: {"status": "cancelled", "cancelled_on": payload.get("cancelled_on")},
-            "PersonMergedInto": lambda: {"status": "merged", "redirect_to": payload.get("survivor_id")},
-            "PersonCategoryChanged": lambda: {"category": payload["category"]},
-            "PersonCorrected": lambda: {key: value for key, value in payload["changes"].items() if key in BASE_FIELDS},
-        }[tx.envelope.event_type]()
-        if change:
-            await update(tx, payload["person_id"], {"$set": change})
+        stored = await tx.collection(PERSONS).find_one({"_id": payload["person_id"]}, {"key_persons": 0},
+                                                       session=tx.session) or {}
+        await update(tx, payload["person_id"], {"$set": replica_record(stored, tx.envelope.event_type, payload,
+                                                                       tx.envelope.occurred_at)})
 
     @projection.handles(KeyPersonListingApplied)
     async def key_person_applied(tx: ProjectionTx) -> None:

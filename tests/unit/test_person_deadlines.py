@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from services.person.domain.deadlines import DeadlineFacts, Flag, flags
+from contracts.person_deadlines import DeadlineFacts, Flag, flags
 from services.kernel.base.masking import mask_id, mask_name, mask_person, mask_phone, visibility
 
 UTC = timezone.utc

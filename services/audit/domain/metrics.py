@@ -12,21 +12,21 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable
 
+from contracts.calendar import CHINA, local_date as local_day  # noqa: F401 - CHINA: calendar days are Beijing days
 from contracts.house import let_against_its_use
 from contracts.inspections import earliest_due, inspection_cycles
+from contracts.person_deadlines import PERMIT_WARNING_DAYS, past, permit_expiring
 from contracts.rooms import doorplate_of_room, is_room_code, room_by_code
 from services.audit.config import audit_settings
 
 INACTIVE = frozenset({"retired", "merged", "cancelled", "closed"})
-EXPIRY_WARNING_DAYS = 30  #: a residence permit expiring within this many days is in the backlog
 ENTITY_OF = {"Place": "address", "Doorplate": "address", "Person": "person", "KeyPerson": "person",
              "House": "house", "Unit": "unit"}
 ADDRESS_TYPES = frozenset({"Place", "Doorplate"})
 COMMUNITY_TYPES = frozenset({"31", "32", "33", "34"})  #: 社区, 居委会, 村委会, 村民小组
-CHINA = timezone(timedelta(hours=8))  #: calendar days are Beijing days (docs/DECISIONS.md)
 #: figures that are not a sum over sub-divisions (a duplicate pair may straddle two of them)
 DUPLICATE_METRICS = ("persons_duplicates_open", "doorplates_duplicates_open")
 #: per-value breakdowns, kept flat as ``<metric>:<value>`` while counting
@@ -50,11 +50,6 @@ class Record:
     @property
     def active(self) -> bool:
         return self.state.get("status") not in INACTIVE
-
-
-def local_day(moment: datetime) -> date:
-    """The Beijing calendar day of a moment (a naive time is UTC)."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(CHINA).date()
 
 
 def _day(value: Any) -> date | None:
@@ -189,15 +184,14 @@ def _person_counts(f: dict[str, Any], active: bool, linked: bool, day: date) -> 
     if not active:
         return counts
     category = f.get("category")
-    permit = _day(f.get("residence_permit_expiry"))
     counts.update({
         "persons_total": 1, f"persons_by_category:{category or 'unknown'}": 1, "persons_linked": linked,
         "persons_phone_collected": bool(f.get("phone")), "persons_logic_errors": bool(f.get("logic_errors")),
-        "migrants_registration_expired": category == "migrant"
-        and (_day(f.get("registration_valid_until")) or date.max) < day,
-        "residence_permits_expiring": category == "migrant" and permit is not None
-        and 0 <= (permit - day).days <= EXPIRY_WARNING_DAYS,
-        "foreigners_overstaying": category == "foreigner" and (_day(f.get("permitted_stay_until")) or date.max) < day,
+        # the person registry's deadline rules (contracts.person_deadlines), counted
+        "migrants_registration_expired": category == "migrant" and past(_day(f.get("registration_valid_until")), day),
+        "residence_permits_expiring": category == "migrant"
+        and permit_expiring(_day(f.get("residence_permit_expiry")), day),
+        "foreigners_overstaying": category == "foreigner" and past(_day(f.get("permitted_stay_until")), day),
     })
     return counts
 
@@ -243,7 +237,7 @@ def change_days(stream_type: str, record_facts: dict[str, Any]) -> set[date]:
     if stream_type == "Person":
         days |= after(record_facts.get("registration_valid_until")) | after(record_facts.get("permitted_stay_until"))
         if permit := _day(record_facts.get("residence_permit_expiry")):
-            days |= {permit - timedelta(days=EXPIRY_WARNING_DAYS)} | after(permit.isoformat())
+            days |= {permit - timedelta(days=PERMIT_WARNING_DAYS)} | after(permit.isoformat())
     elif stream_type == "House":
         for month in record_facts.get("checked_months", []):
             first = date.fromisoformat(month + "-01")

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, status
 
+from contracts.person_deadlines import FLAG_NAMES_ZH, Flag
 from services.kernel.web.access_trace import asked, returned
 from services.kernel.web.authz import Allowed, Caller
 from services.kernel.base.errors import NotFound
@@ -25,7 +26,6 @@ from services.person.application import PersonAccepted
 from services.person.commands import (
     CancelPerson, ChangeCategory, CorrectPerson, MergePerson, MoveIn, MoveOut, RegisterPerson, RenewMigrantRegistration,
 )
-from services.person.domain.deadlines import FLAG_NAMES_ZH, Flag
 from services.person.domain.person import person_stream
 from services.person.projections import REGISTRY
 from services.person.views import deadlines as deadline_views

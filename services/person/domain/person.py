@@ -1,8 +1,9 @@
 """The person (实有人口) aggregate: one stream per person, ``person-<person_id>``. Pure: no I/O.
 
-State changes only in the ``@applies`` methods, for commands and replays alike. A change of category is an
-event (a migrant who settles becomes 常住), not an edit; corrections keep the old value; a cancelled or merged
-record refuses further changes (409 naming its status).
+State changes only in the ``@applies`` method, for commands and replays alike, by the person record's one
+transition per event (contracts.person_record): the aggregate holds the record every reader folds. A change of
+category is an event (a migrant who settles becomes 常住), not an edit; corrections keep the old value; a
+cancelled or merged record refuses further changes (409 naming its status).
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from pydantic import TypeAdapter
+
+from contracts.events import DomainEvent
 from contracts.person import (
-    Category, CancellationReason, DuplicatePersonAbsorbed, MigrantDetails, MigrantRegistrationRenewed,
+    Category, CategoryDetails, CancellationReason, DuplicatePersonAbsorbed, MigrantDetails, MigrantRegistrationRenewed,
     PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceEnded,
     ResidenceRegistered,
 )
+from contracts.person_record import open_residence
 from services.kernel.eventsourcing.aggregate import Aggregate, applies
 from services.kernel.base.errors import DomainRuleViolation, StateConflict
 
@@ -28,6 +33,7 @@ CORRECTABLE = ("name", "former_names", "sex", "birth_date", "ethnicity", "phone"
                "legacy_number")
 
 STATUS_ZH = {"active": "有效", "cancelled": "已注销", "merged": "已合并"}
+DETAILS: TypeAdapter = TypeAdapter(CategoryDetails)
 
 
 def person_stream(person_id: str) -> str:
@@ -40,13 +46,7 @@ class Person(Aggregate):
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)
         self.person_id = stream_id.removeprefix("person-")
-        self.status = "active"
-        self.category: Category | None = None
-        self.details: Any = None
-        self.fields: dict[str, Any] = {}
-        self.birth_date: date | None = None
-        self.current_residence: dict | None = None
-        self.redirect_to: str | None = None
+        self.state: dict[str, Any] = {}  #: the person record, JSON values (contracts.person_record)
 
     # commands ----------------------------------------------------------------------------------------
     @classmethod
@@ -165,46 +165,41 @@ class Person(Aggregate):
                                 f"该人员记录{STATUS_ZH[self.status]}")
 
     # state -------------------------------------------------------------------------------------------
-    @applies(PersonRegistered)
-    def _registered(self, event: PersonRegistered) -> None:
-        self.fields = event.model_dump(exclude={"details", "category"})
-        self.category, self.details = event.category, event.details
-        self.birth_date = event.birth_date
-        self.division_code = event.division_code
+    @applies(PersonRegistered, PersonCategoryChanged, PersonCorrected, ResidenceRegistered, ResidenceEnded,
+             MigrantRegistrationRenewed, PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed)
+    def _evolve(self, event: DomainEvent) -> None:
+        """The person record's one transition per event (contracts.person_record), as every reader folds it; the
+        jurisdiction where the person lives owns the record (市内迁移 hands it over)."""
+        self.state = event.evolve(self.state)
+        self.division_code = self.state.get("division_code")
 
-    @applies(PersonCategoryChanged)
-    def _category_changed(self, event: PersonCategoryChanged) -> None:
-        self.category, self.details = event.category, event.details
+    @property
+    def status(self) -> str:
+        return self.state.get("status", "active")
 
-    @applies(PersonCorrected)
-    def _corrected(self, event: PersonCorrected) -> None:
-        self.fields.update(event.changes)
-        if "birth_date" in event.changes:
-            value = event.changes["birth_date"]
-            self.birth_date = value if isinstance(value, date) else date.fromisoformat(value)
+    @property
+    def redirect_to(self) -> str | None:
+        return self.state.get("redirect_to")
 
-    @applies(ResidenceRegistered)
-    def _moved_in(self, event: ResidenceRegistered) -> None:
-        self.current_residence = {"address_code": event.address_code, "moved_in": event.moved_in}
-        if event.division_code:  # the jurisdiction where the person lives owns the record (市内迁移 hands it over)
-            self.division_code = event.division_code
+    @property
+    def category(self) -> Category | None:
+        return Category(self.state["category"]) if self.state.get("category") else None
 
-    @applies(ResidenceEnded)
-    def _moved_out(self, event: ResidenceEnded) -> None:
-        self.current_residence = None
+    @property
+    def details(self) -> Any:
+        return DETAILS.validate_python(self.state["details"]) if self.state.get("details") else None
 
-    @applies(MigrantRegistrationRenewed)
-    def _renewed(self, event: MigrantRegistrationRenewed) -> None:
-        self.details = self.details.model_copy(update={"registration_valid_until": event.valid_until})
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The base record's fields (JSON values, as published)."""
+        return {key: value for key, value in self.state.items() if key not in ("details", "category")}
 
-    @applies(PersonCancelled)
-    def _cancelled(self, event: PersonCancelled) -> None:
-        self.status = "cancelled"
+    @property
+    def birth_date(self) -> date | None:
+        return date.fromisoformat(self.state["birth_date"]) if self.state.get("birth_date") else None
 
-    @applies(PersonMergedInto)
-    def _merged(self, event: PersonMergedInto) -> None:
-        self.status, self.redirect_to = "merged", event.survivor_id
-
-    @applies(DuplicatePersonAbsorbed)
-    def _absorbed(self, event: DuplicatePersonAbsorbed) -> None:
-        self.fields.setdefault("merged_from", []).append(event.duplicate_id)
+    @property
+    def current_residence(self) -> dict | None:
+        current = open_residence(self.state)
+        return None if current is None else {"address_code": current["address_code"],
+                                             "moved_in": date.fromisoformat(current["moved_in"])}

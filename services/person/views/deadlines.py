@@ -1,14 +1,15 @@
 """Deadline lists a supervisor queries for their jurisdiction (期限预警): one MongoDB filter per flag, built
-from the same thresholds as the record's own flags (services.person.domain.deadlines), against ``as_of``."""
+from the same thresholds as the record's own flags (contracts.person_deadlines), against ``as_of``."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Callable
 
+from contracts.calendar import local_date
+from contracts.person_deadlines import PERMIT_WARNING_DAYS, Flag
 from services.kernel.web.paging import Segment, Worklist, one_each
 from services.kernel.messaging.read_models import ReadModels
-from services.person.domain.deadlines import PERMIT_WARNING_DAYS, Flag, local_date
 from services.person.views.persons import persons
 
 

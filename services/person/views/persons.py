@@ -9,10 +9,10 @@ from datetime import date, datetime
 
 from contracts.identity import guess_number, normalize_number
 from contracts.phone import PhoneError, normalize_phone
+from contracts.person_deadlines import DeadlineFacts, Flag, flags
 from services.kernel.web.reads import caught_up
 from services.kernel.base.errors import DomainRuleViolation
 from services.kernel.messaging.read_models import ReadModels
-from services.person.domain.deadlines import DeadlineFacts, Flag, flags
 from services.person.domain.person import person_stream
 from services.person.addresses import PersonAddresses, replica
 from services.person.projections import REGISTRY

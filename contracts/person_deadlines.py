@@ -1,30 +1,26 @@
-"""Deadline flags (期限预警) of a person record, computed against a clock the caller sets (``as_of``).
+"""Deadline rules (期限预警) of a person record, computed against a clock the caller sets (``as_of``).
 
 DOMAIN.md and the issue: a migrant renting must be registered within 3 days of moving in; a residence permit
 (居住证) expiring within 30 days or expired; a foreigner outside a hotel must be registered within 24 hours of
 arrival; a foreigner past the permitted stay; a migrant registration past its term, neither renewed nor
 cancelled. Only active records carry flags (a cancelled or merged person is nobody's deadline).
 
-The facts are plain values taken from the read model, so the same function flags one record and the views
-build their list queries from the same thresholds.
+The facts are plain values taken from the read model, so the same function flags one record, the views
+build their list queries from the same thresholds and the audit's quality figures (services.audit.domain.metrics)
+count with the same rules: defined once, in the published language, because two contexts need them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from contracts.calendar import CHINA
+from contracts.calendar import local_date
 
 MIGRANT_REGISTRATION_DAYS = 3
 PERMIT_WARNING_DAYS = 30
 FOREIGNER_REGISTRATION_HOURS = 24
-
-
-def local_date(moment: datetime) -> date:
-    """The city's calendar day of a moment (contracts.calendar: +08:00 all year)."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(CHINA).date()
 
 
 class Flag(StrEnum):
@@ -68,6 +64,21 @@ def registered_late(facts: DeadlineFacts) -> bool:
     return False
 
 
+def permit_expired(expiry: date | None, today: date) -> bool:
+    """居住证已过期: expired before today."""
+    return expiry is not None and expiry < today
+
+
+def permit_expiring(expiry: date | None, today: date) -> bool:
+    """居住证30日内到期: expires today or within PERMIT_WARNING_DAYS after it."""
+    return expiry is not None and today <= expiry <= today + timedelta(days=PERMIT_WARNING_DAYS)
+
+
+def past(until: date | None, today: date) -> bool:
+    """A term (暂住登记有效期, 停留有效期) that ended before today."""
+    return until is not None and until < today
+
+
 def flags(facts: DeadlineFacts, as_of: datetime) -> list[Flag]:
     if facts.status != "active":
         return []
@@ -76,17 +87,15 @@ def flags(facts: DeadlineFacts, as_of: datetime) -> list[Flag]:
     if facts.category == "migrant":
         if registered_late(facts):
             found.append(Flag.migrant_registered_late)
-        expiry = facts.residence_permit_expiry
-        if expiry is not None:
-            if expiry < today:
-                found.append(Flag.residence_permit_expired)
-            elif expiry <= today + timedelta(days=PERMIT_WARNING_DAYS):
-                found.append(Flag.residence_permit_expiring)
-        if facts.registration_valid_until is not None and facts.registration_valid_until < today:
+        if permit_expired(facts.residence_permit_expiry, today):
+            found.append(Flag.residence_permit_expired)
+        elif permit_expiring(facts.residence_permit_expiry, today):
+            found.append(Flag.residence_permit_expiring)
+        if past(facts.registration_valid_until, today):
             found.append(Flag.migrant_registration_overdue)
     elif facts.category == "foreigner":
         if registered_late(facts):
             found.append(Flag.foreigner_registered_late)
-        if facts.permitted_stay_until is not None and facts.permitted_stay_until < today:
+        if past(facts.permitted_stay_until, today):
             found.append(Flag.foreigner_overstay)
     return found

@@ -1,0 +1,97 @@
+"""How each event of a person's stream changes the person record (实有人口记录): one pure function per event.
+
+The one definition every reader folds with (issue 21): the events' ``evolve`` (so the audit's fold), the person
+aggregate, the registry projection, 查人知住 and the other contexts' person replicas. Plain JSON values in and
+out (dates as ``YYYY-MM-DD``), so a consumer passes a stored document or a bare payload alike; each consumer
+keeps of the record what it shows and adds only its own bookkeeping (who and when, histories).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+Record = dict[str, Any]
+
+
+def _without_id(payload: dict) -> dict:
+    return {key: value for key, value in payload.items() if key != "person_id"}
+
+
+def _close_open(residences: list[dict], day: str | None, reason: str | None = None) -> list[dict]:
+    """The open residence (if any) ends on ``day``: 入住 elsewhere, 迁出 or 注销."""
+    return [{**entry, "moved_out": day, "move_out_reason": reason} if entry.get("moved_out") is None else dict(entry)
+            for entry in residences]
+
+
+def registered(state: Record, payload: dict) -> Record:
+    return {**state, **payload, "status": "active", "redirect_to": None, "residences": [],
+            "current_address_code": None, "merged_from": []}
+
+
+def category_changed(state: Record, payload: dict) -> Record:
+    return {**state, "category": payload["category"], "details": payload["details"]}
+
+
+def corrected(state: Record, payload: dict) -> Record:
+    return {**state, **payload["changes"]}
+
+
+def residence_registered(state: Record, payload: dict) -> Record:
+    """入住 / 市内迁移: the open residence ends the day the new one begins; the address's township owns the record."""
+    entry = {**_without_id(payload), "moved_out": None, "move_out_reason": None}
+    moved = {"division_code": payload["division_code"]} if payload.get("division_code") else {}
+    return {**state, "residences": [*_close_open(state.get("residences", []), payload["moved_in"]), entry],
+            "current_address_code": payload["address_code"], **moved}
+
+
+def residence_ended(state: Record, payload: dict) -> Record:
+    """迁出 / 离开: the open residence ends, with the reason given."""
+    return {**state, "residences": _close_open(state.get("residences", []), payload["moved_out"], payload.get("reason")),
+            "current_address_code": None}
+
+
+def registration_renewed(state: Record, payload: dict) -> Record:
+    """暂住登记续期."""
+    return {**state, "details": {**(state.get("details") or {}), "registration_valid_until": payload["valid_until"]}}
+
+
+def cancelled(state: Record, payload: dict) -> Record:
+    return {**state, "status": "cancelled", "cancellation": _without_id(payload)}
+
+
+def merged_into(state: Record, payload: dict) -> Record:
+    return {**state, "status": "merged", "redirect_to": payload["survivor_id"]}
+
+
+def absorbed(state: Record, payload: dict) -> Record:
+    return {**state, "merged_from": [*state.get("merged_from", []), payload["duplicate_id"]]}
+
+
+TRANSITIONS: dict[str, Callable[[Record, dict], Record]] = {
+    "PersonRegistered": registered, "PersonCategoryChanged": category_changed, "PersonCorrected": corrected,
+    "ResidenceRegistered": residence_registered, "ResidenceEnded": residence_ended,
+    "MigrantRegistrationRenewed": registration_renewed, "PersonCancelled": cancelled,
+    "PersonMergedInto": merged_into, "DuplicatePersonAbsorbed": absorbed,
+}
+
+
+def evolve(state: Record, event_type: str, payload: dict) -> Record:
+    """The record after one event of the person's stream (an event of another kind changes nothing)."""
+    transition = TRANSITIONS.get(event_type)
+    return transition(state, payload) if transition else state
+
+
+def evolve_event(event: Any, state: Record) -> Record:
+    """``DomainEvent.evolve`` of every person event (contracts.person): the same transition."""
+    return evolve(state, type(event).__name__, event.model_dump(mode="json"))
+
+
+def fold(events: Iterable[tuple[str, dict]], state: Record | None = None) -> Record:
+    for event_type, payload in events:
+        state = evolve(state or {}, event_type, payload)
+    return state or {}
+
+
+def open_residence(state: Record) -> dict | None:
+    """The residence not ended yet (where the person lives now), or None."""
+    return next((entry for entry in reversed(state.get("residences") or []) if entry.get("moved_out") is None), None)

@@ -1,0 +1,133 @@
+"""One transition, one place (issue 21): every reader of a person's stream folds it with contracts.person_record.
+
+The aggregate, the audit's fold (the events' ``evolve``), the registry projection, 查人知住 and the other contexts'
+replica each keep their own slice of the record; for one stream of events each slice equals the shared fold,
+and a change to the shared transition shows in every one of them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+from pydantic import TypeAdapter
+
+from contracts import person_record
+from contracts.person import CategoryDetails, PersonRegistered
+from services.audit.domain.fold import fold as audit_fold
+from services.person.domain.person import Person
+from services.person.projections import registry_record
+from services.person.whereabouts import fold_person
+from services.replicas.person import RESIDENCE_FIELDS, replica_record
+
+TODAY = date(2026, 11, 27)
+AT = datetime(2026, 11, 27, 8, 0, tzinfo=timezone.utc)
+DETAILS = TypeAdapter(CategoryDetails)
+STAMP = ("at", "by", "event")
+
+
+def a_life() -> list:
+    """A migrant moves in, moves within the city (another township), renews, settles, is corrected, leaves and is
+    cancelled: every kind of step of a person's stream, as the aggregate records them."""
+    person = Person.register(PersonRegistered(
+        person_id="P-1", document_type="resident_id", document_number="11010519491231002X", name="张丽", sex="female",
+        birth_date=date(1949, 12, 31), category="migrant", division_code="532503001",
+        details=DETAILS.validate_python({"category": "migrant", "residence_reason": "work", "arrival_date": "2026-01-02",
+                                         "origin": "四川省广安市", "residence_type": "rental", "owner_name": "王强",
+                                         "residence_permit_number": "53250320260001",
+                                         "residence_permit_expiry": "2026-12-20"})), TODAY)
+    person.move_in("A", date(2026, 1, 3), "务工", TODAY, residence_type="rental", owner_name="王强")
+    person.move_in("B", date(2026, 3, 1), "市内迁移", TODAY, division_code="532503002", address_name="某路2号")
+    person.renew_migrant_registration(date(2028, 1, 1), TODAY)
+    person.move_out(date(2026, 5, 1), "返乡", TODAY)
+    person.move_in("C", date(2026, 6, 1), "务工", TODAY)
+    person.change_category(DETAILS.validate_python({"category": "registered", "household_number": "532503001234",
+                                                    "relation_to_head": "户主", "lives_at_registered_address": True}),
+                           "落户", TODAY)
+    person.correct({"name": "张莉"}, "01", "")
+    person.cancel("moved_away", date(2026, 11, 1), "", TODAY)
+    return person.pending
+
+
+def fold_each(events, step):
+    state = None
+    for event in events:
+        state = step(state, event)
+    return state
+
+
+def envelope(event, version: int) -> SimpleNamespace:
+    return SimpleNamespace(event_type=event.event_type(), payload=event.model_dump(mode="json"), version=version,
+                           occurred_at=AT, actor=SimpleNamespace(id="PC-1"))
+
+
+def unstamped(entry: dict) -> dict:
+    return {key: value for key, value in entry.items() if key not in STAMP}
+
+
+def consumers(events) -> dict:
+    """What each reader holds after the events."""
+    typed = [(event.event_type(), event.model_dump(mode="json")) for event in events]
+    aggregate = Person("person-P-1")
+    for event in events:
+        aggregate.apply(event)
+    return {
+        "shared": person_record.fold(typed),
+        "audit": audit_fold(typed),
+        "aggregate": aggregate.state,
+        "registry": fold_each(list(enumerate(events, 1)), lambda doc, e: registry_record(doc, envelope(e[1], e[0]))),
+        "whereabouts": fold_each(typed, lambda section, e: fold_person(section, *e)),
+        "replica": fold_each(typed, lambda doc, e: replica_record(doc or {}, *e, AT)),
+    }
+
+
+def test_every_reader_holds_the_shared_fold_of_a_persons_stream():
+    held = consumers(a_life())
+    shared = held["shared"]
+    assert [(r["address_code"], r["moved_in"], r["moved_out"], r["move_out_reason"]) for r in shared["residences"]] == [
+        ("A", "2026-01-03", "2026-03-01", None), ("B", "2026-03-01", "2026-05-01", "返乡"),
+        ("C", "2026-06-01", "2026-11-01", "注销: moved_away")]
+    assert shared["status"] == "cancelled" and shared["division_code"] == "532503002" and shared["name"] == "张莉"
+    assert held["audit"] == shared and held["aggregate"] == shared
+
+    registry = held["registry"]
+    assert {key: registry[key] for key in shared if key not in ("person_id", "residences", "cancellation")} == \
+        {key: value for key, value in shared.items() if key not in ("person_id", "residences", "cancellation")}
+    assert [unstamped(entry) for entry in registry["residences"]] == shared["residences"]
+    assert unstamped(registry["cancellation"]) == shared["cancellation"]
+    assert registry["deadline"]["registration_valid_until"] == shared["details"].get("registration_valid_until")
+
+    kept = [{key: entry.get(key) for key in RESIDENCE_FIELDS} for entry in shared["residences"]]
+    for section in (held["whereabouts"], held["replica"]):
+        assert [{key: entry.get(key) for key in RESIDENCE_FIELDS} for entry in section["residences"]] == kept
+        assert (section["status"], section["division_code"], section["name"], section["category"],
+                section["cancelled_on"]) == ("cancelled", "532503002", "张莉", "registered", "2026-11-01")
+    assert held["whereabouts"]["current_address_code"] == held["replica"]["address_code"] is None
+
+
+def test_a_change_to_the_shared_residence_transition_shows_in_every_reader(monkeypatch):
+    """Not five copies that happen to agree: each reader takes its residences from the one transition."""
+    original = person_record.residence_registered
+
+    def probed(state, payload):
+        return original(state, {**payload, "address_code": "PROBE-" + payload["address_code"]})
+
+    monkeypatch.setitem(person_record.TRANSITIONS, "ResidenceRegistered", probed)
+    held = consumers(a_life())
+    for name, state in held.items():
+        assert [r["address_code"] for r in state["residences"]] == ["PROBE-A", "PROBE-B", "PROBE-C"], name
+
+
+@pytest.mark.parametrize("expiry, flagged", [("2026-11-26", False), ("2026-11-27", True), ("2026-12-27", True),
+                                             ("2026-12-28", False)])
+def test_the_permit_warning_is_one_rule_for_the_flags_and_the_audit_figures(expiry, flagged):
+    from contracts.person_deadlines import DeadlineFacts, Flag, flags
+    from services.audit.domain.metrics import counts
+    as_of = datetime(2026, 11, 27, 4, 0, tzinfo=timezone.utc)
+    facts = DeadlineFacts(category="migrant", status="active", registered_at=as_of,
+                          residence_permit_expiry=date.fromisoformat(expiry))
+    figures = counts("Person", {"status": "active", "category": "migrant", "residence_permit_expiry": expiry},
+                     False, as_of.date())
+    assert (Flag.residence_permit_expiring in flags(facts, as_of)) is flagged
+    assert bool(figures["residence_permits_expiring"]) is flagged
