@@ -68,3 +68,20 @@ async def test_radius_query_returns_nearest_first_and_box_query_returns_inside(a
     bad = await address_client.get("/v1/map/within", params={"west": east, "south": south, "east": west,
                                                              "north": north}, headers=police_headers)
     assert bad.status_code == 422 and bad.json()["detail"][0]["type"] == "bbox.order"
+
+    # no hidden cap (issue 17): the box is walked page by page with its total; near says how many it left out
+    walked, cursor = [], None
+    while True:
+        page = (await address_client.get("/v1/map/within", headers=police_headers, params={
+            "west": west, "south": south, "east": east, "north": north, "limit": 1,
+            **({"cursor": cursor} if cursor else {})})).json()
+        assert page["total"] == box["total"] and page["count"] == len(page["items"]) <= 1
+        walked += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [item["code"] for item in walked] == sorted(item["code"] for item in box["items"])
+    assert len(walked) == box["total"] >= 3
+    nearest = (await address_client.get("/v1/map/near", params={"lng": origin[0], "lat": origin[1], "radius_m": 500,
+                                                                "limit": 1}, headers=police_headers)).json()
+    assert nearest["count"] == 1 and nearest["total"] == near["total"] == len(near["items"]) >= 3

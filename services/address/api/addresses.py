@@ -13,6 +13,8 @@ from services.address.views import addresses as views
 from services.address.views.reads import collection, public
 from services.kernel.web.authz import READERS, Allowed
 from services.kernel.base.errors import DomainRuleViolation
+from services.kernel.web.exports import FILE_RESPONSES, Format, answer
+from services.kernel.web.paging import CursorParam
 from services.address.bootstrap import Reads
 
 router = APIRouter(prefix="/v1", tags=["addresses and map 标准地址与地图"])
@@ -68,23 +70,30 @@ async def near(
     system: CoordinateSystem = CoordinateSystem.wgs84,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict:
+    """The nearest ``limit`` door plates; ``total`` says how many lie within the radius (narrow it, or ask
+    /v1/map/within for all of an area, page by page)."""
     x, y = _wgs84(lng, lat, system)
     items = await views.near(reads, caller.scope_query(), x, y, radius_m, limit)
-    return {"center": [x, y], "radius_m": radius_m, "items": items, "count": len(items)}
+    total = await views.count_near(reads, caller.scope_query(), x, y, radius_m)
+    return {"center": [x, y], "radius_m": radius_m, "items": items, "count": len(items),
+            "total": max(total, len(items))}
 
 
-@router.get("/map/within", summary="Door plates inside a bounding box 框选地址")
+@router.get("/map/within", summary="Door plates inside a bounding box 框选地址 (paged, or the whole box as csv/xlsx)",
+            responses=FILE_RESPONSES)
 async def within(
     reads: Reads,
     caller: Reader,
     west: Annotated[float, Query(ge=-180, le=180)], south: Annotated[float, Query(ge=-90, le=90)],
     east: Annotated[float, Query(ge=-180, le=180)], north: Annotated[float, Query(ge=-90, le=90)],
     system: CoordinateSystem = CoordinateSystem.wgs84,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    limit: Annotated[int, Query(ge=1, le=5000, description="door plates per page (follow `next_cursor`)")] = 1000,
+    cursor: CursorParam = None, format: Format = "json",
 ) -> dict:
     if west >= east or south >= north:
         raise DomainRuleViolation("west", "bbox.order", "need west < east and south < north", "须满足 西<东 且 南<北")
     w, s = _wgs84(west, south, system, "west")
     e, n = _wgs84(east, north, system, "east")
-    items = await views.within(reads, caller.scope_query(), w, s, e, n, limit)
-    return {"bbox": [w, s, e, n], "items": items, "count": len(items)}
+    found = await answer(views.within(reads, caller.scope_query(), w, s, e, n), format, cursor, limit, caller,
+                         "doorplates-within")
+    return {"bbox": [w, s, e, n], **found, "count": len(found["items"])} if isinstance(found, dict) else found

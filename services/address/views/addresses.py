@@ -7,6 +7,9 @@ from services.address.views.reads import collection, public
 from contracts.rooms import doorplate_of_room, room_by_code
 from services.kernel.base.errors import NotFound
 from services.kernel.messaging.read_models import ReadModels
+from services.kernel.web.paging import Segment, Worklist, one_each
+
+EARTH_RADIUS_M = 6_378_100  #: the radius $centerSphere takes distances in (radians of it)
 
 
 async def resolve(reads: ReadModels, code: str) -> tuple[str, dict]:
@@ -49,11 +52,20 @@ async def near(reads: ReadModels, scope: dict, x: float, y: float, radius_m: flo
     return items
 
 
-async def within(reads: ReadModels, scope: dict, west: float, south: float, east: float, north: float,
-                 limit: int) -> list[dict]:
-    """In-use door plates inside a WGS-84 bounding box."""
-    polygon = {"type": "Polygon", "coordinates": [[[west, south], [east, south], [east, north], [west, north],
-                                                   [west, south]]]}
-    cursor = collection(reads, "doorplates").find(
-        {"status": "in_use", "location": {"$geoWithin": {"$geometry": polygon}}, **scope}).limit(limit)
-    return [located(document) async for document in cursor]
+def box(west: float, south: float, east: float, north: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[west, south], [east, south], [east, north], [west, north],
+                                                [west, south]]]}
+
+
+def within(reads: ReadModels, scope: dict, west: float, south: float, east: float, north: float) -> Worklist:
+    """In-use door plates inside a WGS-84 bounding box, as a worklist (code order, a cursor, the box's total):
+    a box holding more than a page is walked, never cut off."""
+    query = {"status": "in_use", "location": {"$geoWithin": {"$geometry": box(west, south, east, north)}}, **scope}
+    return Worklist.of(Segment(collection(reads, "doorplates"), query, one_each(located)))
+
+
+async def count_near(reads: ReadModels, scope: dict, x: float, y: float, radius_m: float) -> int:
+    """How many in-use door plates lie within ``radius_m`` (the nearest ``limit`` of them are listed)."""
+    circle = {"$centerSphere": [[x, y], radius_m / EARTH_RADIUS_M]}
+    return await collection(reads, "doorplates").count_documents(
+        {"status": "in_use", "location": {"$geoWithin": circle}, **scope})
