@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request, status
+from fastapi import APIRouter, Body, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -21,11 +21,11 @@ from services.ingest.batches import BATCHES, submit
 from services.ingest.views.batches import batch_records, batch_status
 from services.kernel.web.authz import Allowed, Caller
 from services.kernel.web.body_limit import body_limit
-from services.kernel.web.deps import runtime
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.base.errors import DomainRuleViolation, Forbidden, NotFound
 from services.agency.ingest import INGEST_REJECTS
+from services.ingest.bootstrap import Gate
 
 router = APIRouter(prefix="/v1/ingest", tags=["ingest 社会化采集"])
 MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024  #: 10,000 records of a few KB each
@@ -86,7 +86,7 @@ def gate_errors(agency, raw_records: list) -> tuple[list, list[dict]]:
              responses={413: {"description": "more than 10,000 records"},
                         422: {"description": "a record breaks a gate rule (record index and field named)"}})
 @body_limit(MAX_BATCH_BODY_BYTES)
-async def submit_batch(agency: str, request: Request,
+async def submit_batch(agency: str, gate: Gate,
                        body: Annotated[BatchSubmission, Body(openapi_examples={"person": {
                            "summary": "民政局报送常住人口", "value": {"records": [PERSON_EXAMPLE]}}, "house": {
                            "summary": "住建局报送房屋（地址为文本）", "value": {"records": [HOUSE_EXAMPLE]}}})],
@@ -103,7 +103,7 @@ async def submit_batch(agency: str, request: Request,
         for detail in details:
             INGEST_REJECTS.labels(configured.id, detail["type"]).inc()
         return JSONResponse(status_code=422, content={"detail": details})
-    return await submit(runtime(request), configured, list(enumerate(records)), "http", caller.actor.id)
+    return await submit(gate, configured, list(enumerate(records)), "http", caller.actor.id)
 
 
 def may_read_batch(caller: Caller, agency_id: str) -> None:
@@ -114,12 +114,12 @@ def may_read_batch(caller: Caller, agency_id: str) -> None:
 
 
 @router.get("/batches/{batch_id}", summary="Batch progress 批次进度: accepted, rejected with reasons, awaiting review")
-async def get_batch(batch_id: str, request: Request,
+async def get_batch(batch_id: str, gate: Gate,
                     caller: Allowed("ingest.batch.read", "agency", "supervisor"),
                     limit: Annotated[int, Query(ge=1, le=MAX_BATCH, description="records listed per status (the "
                                                 "first ones; every one: /batches/{batch_id}/records)")] = 1000
                     ) -> dict:
-    found = await batch_status(runtime(request).db, batch_id, limit)
+    found = await batch_status(gate.db, batch_id, limit)
     if found is None:
         raise NotFound("batch", batch_id)
     may_read_batch(caller, found["agency"])
@@ -128,12 +128,12 @@ async def get_batch(batch_id: str, request: Request,
 
 @router.get("/batches/{batch_id}/records", summary="A batch's records 批次记录 (one status or all, in row order; "
                                                    "paged, or the whole list as csv/xlsx)", responses=FILE_RESPONSES)
-async def get_batch_records(batch_id: str, request: Request,
+async def get_batch_records(batch_id: str, gate: Gate,
                             caller: Allowed("ingest.batch.read", "agency", "supervisor"),
                             status_: Annotated[Literal["accepted", "rejected", "review"] | None,
                                                Query(alias="status", description="only records with this answer")] = None,
                             cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json"):
-    db = runtime(request).db
+    db = gate.db
     batch = await db[BATCHES].find_one({"_id": batch_id}, {"agency": 1})
     if batch is None:
         raise NotFound("batch", batch_id)

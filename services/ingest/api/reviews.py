@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from contracts.ingest import AddressLink, IngestCommand
@@ -18,10 +18,10 @@ from services.ingest.addresses import REVIEWS
 from services.ingest.config import ingest_settings
 from services.ingest.consumers import Forwarder
 from services.kernel.web.authz import Allowed
-from services.kernel.web.deps import runtime
 from services.kernel.base.errors import NotFound, StateConflict
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist, one_each
+from services.ingest.bootstrap import Gate
 
 router = APIRouter(prefix="/v1/ingest/reviews", tags=["address review 地址治理"])
 REVIEWERS = ("collector", "supervisor")
@@ -57,10 +57,10 @@ def visible(caller) -> dict:
 
 @router.get("", summary="Open address reviews 地址治理待办 (oldest first, with their age; paged, or the whole list as "
                          "csv/xlsx)", responses=FILE_RESPONSES)
-async def list_reviews(request: Request, caller: Allowed("ingest.review.read", *REVIEWERS),
+async def list_reviews(gate: Gate, caller: Allowed("ingest.review.read", *REVIEWERS),
                        state: Annotated[str, Query(pattern="^(open|resolved)$")] = "open",
                        cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json") -> dict:
-    db = runtime(request).db
+    db = gate.db
     query = {"state": state, **visible(caller)}
     now = datetime.now(timezone.utc)
     worklist = Worklist.of(Segment(db[REVIEWS], query, one_each(lambda doc: _item(doc, now)),
@@ -74,10 +74,9 @@ async def list_reviews(request: Request, caller: Allowed("ingest.review.read", *
 
 @router.post("/{review_id}/resolve", summary="Pick the standard address 人工确认地址 (the record then proceeds)",
              responses={409: {"description": "the item was resolved already"}})
-async def resolve_review(review_id: str, body: Resolve, request: Request,
+async def resolve_review(review_id: str, body: Resolve, gate: Gate,
                          caller: Allowed("ingest.review.resolve", *REVIEWERS)) -> dict:
-    rt = runtime(request)
-    doc = await rt.db[REVIEWS].find_one({"_id": review_id})
+    doc = await gate.db[REVIEWS].find_one({"_id": review_id})
     if doc is None:
         raise NotFound("review", review_id)
     caller.require_within(body.address_code[:9], "address")
@@ -86,10 +85,10 @@ async def resolve_review(review_id: str, body: Resolve, request: Request,
     command = IngestCommand.model_validate(doc["command"]).model_copy(update={"address_link": AddressLink(
         address_code=body.address_code, score=None, text=doc["text"], decided_by=caller.actor.id,
         reason=f"collector {caller.actor.id}: {body.remark or '人工确认'}")})
-    await (await Forwarder(rt).forward(command))
+    await (await Forwarder(gate).forward(command))
     resolution = {"address_code": body.address_code, "by": caller.actor.id, "remark": body.remark,
                   "at": datetime.now(timezone.utc)}
-    await rt.db[REVIEWS].update_one({"_id": review_id, "state": "open"},
+    await gate.db[REVIEWS].update_one({"_id": review_id, "state": "open"},
                                     {"$set": {"state": "resolved", "resolution": resolution}})
     return {"review_id": review_id, "state": "resolved", "address_code": body.address_code,
             "record_id": doc["record_id"], "agency": doc["agency"]}

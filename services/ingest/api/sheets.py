@@ -15,9 +15,9 @@ from services.ingest.sheet_bounds import SheetBoundsError
 from services.ingest.sheets import SheetError, template
 from services.kernel.web.authz import READERS, Allowed
 from services.kernel.web.body_limit import body_limit
-from services.kernel.web.deps import runtime
 from services.kernel.base.errors import DomainRuleViolation, NotFound
 from services.kernel.base.masking import visibility
+from services.ingest.bootstrap import Gate
 
 router = APIRouter(prefix="/v1/ingest", tags=["spreadsheets 采集表"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,14 +46,14 @@ async def get_template(entity_type: EntityType, caller: Allowed("ingest.template
                                         "the sheet is loaded)"},
                         422: {"description": "not a 采集表 of this entity type, or wider than one (the rule is named)"}})
 @body_limit(MAX_UPLOAD_BYTES)
-async def import_workbook(agency: str, request: Request, caller: Allowed("ingest.submit", "agency"),
+async def import_workbook(agency: str, request: Request, gate: Gate, caller: Allowed("ingest.submit", "agency"),
                           entity_type: Annotated[EntityType, Query(description="人员 person / 房屋 house / 单位 unit")],
                           file_name: Annotated[str, Query(max_length=200, description="原文件名")] = "upload.xlsx"):
     configured = known_agency(agency)
     own_agency(caller, agency)
     data = await request.body()  # over MAX_UPLOAD_BYTES is refused (413) while it streams in (body_limit)
     try:
-        accepted = await import_sheet(runtime(request), configured, entity_type, data, file_name, caller.actor.id)
+        accepted = await import_sheet(gate, configured, entity_type, data, file_name, caller.actor.id)
     except SheetError as error:
         raise DomainRuleViolation("file", error.rule, error.message, error.message_zh) from None
     except SheetBoundsError as error:
@@ -68,8 +68,8 @@ async def import_workbook(agency: str, request: Request, caller: Allowed("ingest
 
 @router.get("/batches/{batch_id}/errors.xlsx", summary="Download the error workbook 下载错误工作簿 (rejected rows, fix and re-import)",
             response_class=Response, responses={200: {"content": {XLSX: {}}}})
-async def get_errors(batch_id: str, request: Request, caller: Allowed("ingest.batch.read", "agency", "supervisor")):
-    db = runtime(request).db
+async def get_errors(batch_id: str, gate: Gate, caller: Allowed("ingest.batch.read", "agency", "supervisor")):
+    db = gate.db
     batch = await db[BATCHES].find_one({"_id": batch_id})
     if batch is None:
         raise NotFound("batch", batch_id)
