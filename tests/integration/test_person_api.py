@@ -302,6 +302,12 @@ async def test_residence_follows_rename_merge_and_retirement(person_client, addr
     newest, previous = await residences(person_client, again.json())
     assert newest["current"] and newest["address_code"] == second_home["code"]
     assert previous["moved_out"] == "2026-06-01" and not previous["current"]
+    path = f"/v1/persons/{person['person_id']}/residences"  # paged like every list (issue 17): newest first
+    first = (await person_client.get(path, params={"limit": 1}, headers=POLICE)).json()
+    rest = (await person_client.get(path, params={"limit": 1, "cursor": first["next_cursor"]}, headers=POLICE)).json()
+    assert first["total"] == rest["total"] == first["count"] == 2 and rest["next_cursor"] is None
+    assert [first["items"][0]["address_code"], rest["items"][0]["address_code"]] == [
+        newest["address_code"], previous["address_code"]]
 
 
 # deadlines --------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from contracts import divisions
 from contracts.divisions import Division
 from services.kernel.web.authz import READERS, allow
 from services.kernel.base.errors import NotFound
-from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Listed, Worklist
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Listed, Worklist, in_order
 
 router = APIRouter(prefix="/v1/divisions", tags=["divisions 行政区划"], dependencies=[Depends(allow("division.read", *READERS))])
 
@@ -37,9 +37,9 @@ async def get_division(code: str) -> dict:
     }
 
 
-async def paged(items: list[dict], key: str, cursor: str | None, limit: int) -> dict:
+async def paged(listed: Listed, cursor: str | None, limit: int) -> dict:
     """A list route's answer (``total``, ``items``, ``next_cursor``), ``count`` (the whole list) kept beside."""
-    page = await Worklist.of(Listed(items, key)).page(cursor, limit)
+    page = await Worklist.of(listed).page(cursor, limit)
     return {**page, "count": page["total"]}
 
 
@@ -49,7 +49,7 @@ async def list_children(code: str, include_retired: bool = False, cursor: Cursor
     if divisions.get(code) is None:
         raise NotFound("division", code)
     items = [shape(child) for child in divisions.children(code, include_retired=include_retired)]
-    return await paged(items, "code", cursor, limit)
+    return await paged(Listed(items, "code"), cursor, limit)
 
 
 @router.get("", summary="Find divisions by name 按名称查找行政区划 (best match first; paged)")
@@ -59,5 +59,4 @@ async def find_divisions(
     cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT,
 ) -> dict:
     found = divisions.registry().find_by_name(name, within=within)
-    items = [{**shape(division), "rank": f"{number:06d}"} for number, division in enumerate(found, start=1)]
-    return await paged(items, "rank", cursor, limit)
+    return await paged(in_order([shape(division) for division in found]), cursor, limit)

@@ -16,8 +16,8 @@ from services.audit.config import audit_settings
 from services.audit.domain.access_rules import AccessRules, flags
 from services.audit.domain.history import entry
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
-from services.kernel.web.paging import (PAGE_DEFAULT, CursorParam, Limit, Listed, Segment, Worklist, offset_page,
-                                       one_each)
+from services.kernel.web.paging import (PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist, in_order,
+                                       offset_page, one_each)
 
 router = APIRouter(prefix="/v1/audit/access", tags=["access log 查询留痕"])
 
@@ -93,7 +93,7 @@ async def access_flags(
     if scope := scope_filter(caller):
         query = {"$and": [query, scope]}
     accesses = [document async for document in store.find(query)]
-    ranked = [{**flag, "rank": f"{number:06d}"} for number, flag in enumerate(flags(accesses, rules, moment), start=1)]
-    worklist = Worklist((Listed(ranked, "rank"),), extra={"as_of": moment.isoformat(), "rules": rules.__dict__})
+    worklist = Worklist((in_order(flags(accesses, rules, moment)),),
+                        extra={"as_of": moment.isoformat(), "rules": rules.__dict__})
     found = await answer(worklist, format, cursor, limit, caller, "access-flags")
     return {**found, "flags": found["items"]} if isinstance(found, dict) else found

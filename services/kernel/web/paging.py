@@ -118,6 +118,12 @@ class Listed:
         return len(self.items)
 
 
+def in_order(items: list[dict], key: str = "rank") -> Listed:
+    """A list already in the order it is read (best match first, newest first, ranked), paged in that order:
+    each item gets its place as ``key`` (zero-padded, so the key's order is the list's)."""
+    return Listed([{**item, key: f"{number:06d}"} for number, item in enumerate(items, start=1)], key)
+
+
 @dataclass(frozen=True)
 class Position:
     """Where an item lies: its segment, its document's sort-key values, its place among that document's items."""

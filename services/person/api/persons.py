@@ -17,7 +17,7 @@ from services.kernel.web.access_trace import asked, returned
 from services.kernel.web.authz import Allowed, Caller
 from services.kernel.base.errors import NotFound
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
-from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist, in_order
 from services.kernel.base.masking import mask_id, mask_name, mask_person, mask_phone, visibility
 from services.kernel.web.reads import MinVersion, caught_up, public
 from services.person.bootstrap import Reads, Service
@@ -163,17 +163,18 @@ async def move_out(person_id: str, command: MoveOut, svc: Service,
     return await svc.move_out(person_id, command, caller.context)
 
 
-@router.get("/{person_id}/residences", summary="Residences 居住地历史 (current and past, with current address names)")
+@router.get("/{person_id}/residences", summary="Residences 居住地历史 (current and past, newest first, with current "
+                                               "address names; paged)")
 async def list_residences(person_id: str, reads: Reads, caller: Allowed("person.read", *READ_ROLES),
-                          min_version: MinVersion = 0) -> dict:
+                          min_version: MinVersion = 0, cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT) -> dict:
     await caught_up(reads, REGISTRY, person_stream(person_id), min_version, "person", person_id, caller=caller)
     document, redirected_from = await person_by_id(reads, person_id)
     if document is None:
         raise NotFound("person", person_id)
     caller.require_within(document["division_code"], "person")
     await caller.accessed("person", document["_id"], document["division_code"])
-    items = await residences(reads, document)
-    return {"person_id": document["_id"], "redirected_from": redirected_from, "count": len(items), "items": items}
+    page = await Worklist.of(in_order(await residences(reads, document))).page(cursor, limit)
+    return {"person_id": document["_id"], "redirected_from": redirected_from, "count": page["total"], **page}
 
 
 @router.post("/{person_id}/category", response_model=PersonAccepted, summary="Change category 业务类型变更")
