@@ -38,6 +38,7 @@ LISTS = [
     # narrowed: unfiltered, these two are the whole suite's archive (an export of it took 29 s of the suite)
     ("audit", "/v1/audit/log", {"event_type": "DoorplateRetired"}),
     ("audit", "/v1/audit/access", {"actor_id": "SV-0117"}),
+    ("audit", "/v1/audit/access/flags", {"outside_persons": 1}),
     ("ingest", "/v1/ingest/reviews", {}),
 ]
 
