@@ -5,11 +5,18 @@ address port's retry rule, without a database."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 
 import pytest
 
+from contracts.envelope import Actor
 from services.kernel.base.errors import DomainRuleViolation
+from services.kernel.eventsourcing.aggregate import CommandContext
+from services.kernel.eventsourcing.memory import InMemoryClaims, InMemoryEventStore
 from services.kernel.messaging.memory_reads import InMemoryReadModels
+from services.person.bootstrap import application
+from services.person.commands import MoveIn, RegisterPerson
+from services.person.projections import registry
 from services.person.addresses import PersonAddresses, replica
 from services.person.views.persons import current_address, person_by_id, persons, residences
 from services.person.views.whereabouts import with_current_names
@@ -17,14 +24,22 @@ from services.person.views.whereabouts import with_current_names
 PLATE = "532503001500000000000001"
 OTHER = "532503001500000000000002"
 RENAMED = "云南省红河州蒙自市文澜街道天马路18号"
+NOW = datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc)
+CTX = CommandContext(actor=Actor(id="PC-1", role="police", organisation_code="532503001"), correlation_id="t")
 
 
-async def seeded() -> InMemoryReadModels:
-    reads = InMemoryReadModels()
+async def seeded_with(store: InMemoryEventStore) -> InMemoryReadModels:
+    """The address replica as the address registry published it (a road renamed since)."""
+    reads = InMemoryReadModels(store)
     await replica(reads).insert_many([
         {"_id": PLATE, "kind": "doorplate", "status": "in_use", "full_name": RENAMED, "division_code": "532503001"},
         {"_id": OTHER, "kind": "doorplate", "status": "retired", "full_name": "…银河路2号", "division_code": "532503001"},
     ])
+    return reads
+
+
+async def seeded() -> InMemoryReadModels:
+    reads = await seeded_with(InMemoryEventStore())
     await persons(reads).insert_many([
         {"_id": "P1", "status": "merged", "redirect_to": "P2", "division_code": "532503001"},
         {"_id": "P2", "status": "active", "division_code": "532503001", "current_address_code": PLATE,
@@ -101,3 +116,24 @@ async def test_the_address_port_answers_unknown_once_the_wait_is_over():
     with pytest.raises(DomainRuleViolation) as refused:
         await addresses("532503001599999999999999", field="residence.address_code")
     assert (refused.value.field, refused.value.rule) == ("residence.address_code", "address.unknown")
+
+
+async def test_a_registration_and_a_move_in_read_back_through_the_registry_projection():
+    """Command → events → the registry projection → the view, all in memory: the person reads back living at
+    the address as the registry names it today."""
+    store = InMemoryEventStore()
+    reads = await seeded_with(store)
+    svc = application(store, InMemoryClaims(), reads, clock=lambda: NOW)
+    person = await svc.register(RegisterPerson.model_validate({
+        "category": "unregistered", "reason_not_registered": "超生未落户", "document_number": "11010519491231002x",
+        "name": "张丽", "sex": "female", "birth_date": "1949-12-31", "phone": "13800138000", "ethnicity": "汉族",
+    }).root, CTX)
+    await svc.move_in(person.person_id, MoveIn(address_code=PLATE, moved_in="2026-11-20", reason="务工"), CTX)
+
+    await reads.apply(registry, store.log)
+    document, _ = await person_by_id(reads, person.person_id)
+    assert (document["name"], document["_version"]) == ("张丽", 2)
+    assert await current_address(reads, document) == {
+        "code": PLATE, "moved_in": "2026-11-20", "full_name": RENAMED, "status": "in_use"}
+    [shown] = await residences(reads, document)
+    assert shown["current"] and shown["address"]["full_name"] == RENAMED

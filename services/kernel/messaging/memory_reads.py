@@ -2,17 +2,21 @@
 
 Queries are answered by mongomock (MongoDB's query language in memory), wrapped in PyMongo's async shapes
 (``find`` gives a cursor to ``async for``; ``aggregate`` is awaited), so a view or a projection runs unchanged
-and a test asserts what the user would see, without a database. Every projection is caught up unless a test
-holds it back (``lag``), so read-your-writes answers as it would once the events have arrived.
+and a test asserts what the user would see, without a database. ``apply`` hands events to a projection's
+handlers as the runner would (the same collections the views read). Every projection is caught up unless a
+test holds it back (``lag``), so read-your-writes answers as it would once the events have arrived.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Iterable
 
 import mongomock
 
+from contracts.envelope import EventEnvelope
 from services.kernel.eventsourcing.memory import InMemoryEventStore
+from services.kernel.messaging.projection import Projection
 
 
 class InMemoryCursor:
@@ -69,6 +73,19 @@ class InMemoryReadModel:
         return call
 
 
+@dataclass
+class InMemoryProjectionTx:
+    """What a projection's handler gets (services.kernel.messaging.projection.ProjectionTx), in memory."""
+
+    envelope: EventEnvelope
+    reads: InMemoryReadModels
+    projection: str
+    session: None = None
+
+    def collection(self, logical_name: str) -> InMemoryReadModel:
+        return self.reads.read_model(self.projection, logical_name)
+
+
 class InMemoryReadModels:
     """The read side of one context in memory: collections by (projection, logical name), an event store."""
 
@@ -84,3 +101,10 @@ class InMemoryReadModels:
 
     async def applied_version(self, projection: str, stream_id: str) -> int:
         return max(0, await self.store.current_version(stream_id) - self.lag.get(stream_id, 0))
+
+    async def apply(self, projection: Projection, envelopes: Iterable[EventEnvelope]) -> None:
+        """Each event to the projection's handler for its type, in order (events it does not handle pass by)."""
+        for envelope in envelopes:
+            handler = projection.handlers.get(envelope.event_type)
+            if handler is not None:
+                await handler(InMemoryProjectionTx(envelope, self, projection.name))  # type: ignore[arg-type]

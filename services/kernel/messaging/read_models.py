@@ -62,10 +62,3 @@ class LiveReadModels:
 
     async def applied_version(self, projection: str, stream_id: str) -> int:
         return await self._runtime.runners[projection].applied_version(stream_id)
-
-
-def read_side(source: Runtime | ReadModels) -> ReadModels:
-    """The read-model port of ``source``: a Runtime (callers not yet handed the port) is narrowed to its read side."""
-    from services.kernel.messaging.runtime import Runtime
-
-    return LiveReadModels(source) if isinstance(source, Runtime) else source

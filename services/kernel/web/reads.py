@@ -8,8 +8,7 @@ from fastapi import Query
 
 from services.kernel.web.deps import wait_for_version
 from services.kernel.base.errors import DomainRuleViolation, NotFound
-from services.kernel.messaging.read_models import ReadModels, read_side
-from services.kernel.messaging.runtime import Runtime
+from services.kernel.messaging.read_models import ReadModels
 
 if TYPE_CHECKING:
     from services.kernel.web.authz import Caller
@@ -18,7 +17,7 @@ MinVersion = Annotated[int, Query(ge=0, le=10**12, description="wait until the r
                                                               "version (the `version` a command returned): read your own write")]
 
 
-async def caught_up(rt: Runtime | ReadModels, projection: str, stream_id: str, min_version: int, kind: str | None = None,
+async def caught_up(reads: ReadModels, projection: str, stream_id: str, min_version: int, kind: str | None = None,
                     identifier: str | None = None, *, caller: Caller | None) -> None:
     """Wait for ``projection`` to reach ``min_version`` of ``stream_id``, unless that version was never written
     (404 for a stream never written, 422 for a version ahead of the stream: waiting could not help).
@@ -28,7 +27,6 @@ async def caught_up(rt: Runtime | ReadModels, projection: str, stream_id: str, m
     None is for a service's own waits on what is stored (a merge's survivor), never a caller's token."""
     if not min_version:
         return
-    reads = read_side(rt)
     stored = await reads.store.current_version(stream_id)
     default_kind, _, default_id = stream_id.partition("-")
     if stored == 0:
@@ -66,7 +64,7 @@ After = Annotated[list[str], Query(description="read your writes on other stream
 Locate = Callable[[str], Awaitable[tuple[bool, str | None]]]
 
 
-async def caught_up_after(rt: Runtime | ReadModels, projection: str, tokens: list[str], *, caller: Caller,
+async def caught_up_after(reads: ReadModels, projection: str, tokens: list[str], *, caller: Caller,
                           locate: Locate) -> None:
     """Wait until ``projection`` has applied every ``<stream_id>:<version>`` token (422 for a malformed one).
 
@@ -83,7 +81,6 @@ async def caught_up_after(rt: Runtime | ReadModels, projection: str, tokens: lis
         known, division = await locate(stream_id)
         if known:
             caller.require_within(division, stream_id.partition("-")[0])
-        reads = read_side(rt)
         await wait_for_version(stream_id, int(version), lambda stream=stream_id: reads.applied_version(projection, stream),
                                reads.read_wait_seconds)
         if not known:
@@ -91,14 +88,14 @@ async def caught_up_after(rt: Runtime | ReadModels, projection: str, tokens: lis
             caller.require_within(division if known else None, stream_id.partition("-")[0])
 
 
-def registry_locator(rt: Runtime | ReadModels, projection: str, collection: str, kind: str) -> Locate:
+def registry_locator(reads: ReadModels, projection: str, collection: str, kind: str) -> Locate:
     """A ``Locate`` for a registry read model keyed by record id (``<kind>-<id>`` streams, ``division_code``)."""
 
     async def locate(stream_id: str) -> tuple[bool, str | None]:
         stream_kind, _, identifier = stream_id.partition("-")
         if stream_kind != kind:
             return False, None
-        document = await rt.read_model(projection, collection).find_one({"_id": identifier}, {"division_code": 1})
+        document = await reads.read_model(projection, collection).find_one({"_id": identifier}, {"division_code": 1})
         return document is not None, (document or {}).get("division_code")
 
     return locate
