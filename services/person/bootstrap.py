@@ -8,6 +8,7 @@ the dependencies below, never the Runtime.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Callable
 
 from fastapi import Depends
@@ -41,10 +42,7 @@ def _alerts(rt: Annotated[Runtime, Depends(runtime)]) -> AsyncCollection:
 
 
 def _alert_handling(rt: Annotated[Runtime, Depends(runtime)]) -> Callable:
-    async def handling(identifier: str, step: str, text: str, caller) -> dict:
-        return await handle(rt, identifier, step, text, caller)
-
-    return handling
+    return partial(handle, rt.db)
 
 
 #: what a route declares to be handed the application service

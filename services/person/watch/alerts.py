@@ -115,10 +115,11 @@ async def reconcile(db: AsyncDatabase, session: AsyncClientSession, person_id: s
                           current["correlation_id"], current["cause_event_id"], current["division_code"])
 
 
-async def handle(rt: Runtime, identifier: str, step: str, text: str, caller) -> dict:
+async def handle(db: AsyncDatabase, identifier: str, step: str, text: str, caller) -> dict:
     """签收 (``acknowledge``) or 处置 (``resolve``) an alert: its event appended to the alert's stream and the list
-    document moved on, in one transaction; 409 naming the state when the step does not apply."""
-    alerts = rt.db[ALERTS]
+    document moved on, in one transaction; 409 naming the state when the step does not apply. ``db``: the person
+    service's database (the alerts live outside the projections' generations)."""
+    alerts = db[ALERTS]
     alert = await alerts.find_one({"_id": identifier})
     if alert is None:
         raise NotFound("alert", identifier)
@@ -131,7 +132,7 @@ async def handle(rt: Runtime, identifier: str, step: str, text: str, caller) -> 
              else KeyPersonAlertResolved(alert_id=identifier, outcome=text))
     actor, now = caller.actor, datetime.now(timezone.utc)
     state = event.evolve({})["state"]
-    async with rt.client.start_session() as session:
+    async with db.client.start_session() as session:
         async with await session.start_transaction():
             changed = await alerts.update_one(
                 {"_id": identifier, "version": alert["version"]},
@@ -141,7 +142,7 @@ async def handle(rt: Runtime, identifier: str, step: str, text: str, caller) -> 
             if changed.matched_count != 1:
                 raise StateConflict(f"alert.{step}", f"alert {identifier} changed meanwhile; read it again",
                                     f"预警 {identifier} 已被他人处理，请刷新")
-            await _record(rt.db, session, identifier, alert["version"] + 1, event, actor,
+            await _record(db, session, identifier, alert["version"] + 1, event, actor,
                           caller.context.correlation_id, alert["cause_event_id"], alert["division_code"])
     return await alerts.find_one({"_id": identifier})
 
