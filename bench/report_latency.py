@@ -51,7 +51,7 @@ async def main(requests: int) -> dict:
     results = {}
     async with LifespanManager(app, startup_timeout=120) as manager:
         runtime = app.state.runtime
-        store = frozen.reports(runtime)
+        store = runtime.db[frozen.COLLECTION]  # published reports, as services.audit.bootstrap hands them to routes
         for scope, children in SCOPES.items():
             current = figures(scope, children, "2026-10-31T15:59:59.999999+00:00")
             report = build(MONTH, scope, current, figures(scope, children, "2026-09-30T15:59:59.999999+00:00"))
