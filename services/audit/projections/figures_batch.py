@@ -22,21 +22,35 @@ from typing import Any, Callable
 
 from services.kernel.messaging.projection import ProjectionTx, physical_name
 
-_BATCHES: "weakref.WeakKeyDictionary[Any, Batch]" = weakref.WeakKeyDictionary()
+class Held:
+    """What one batch read and wrote. Holds nothing of the transaction (no session, no buffer), so it lives exactly
+    as long as the batch's write buffer it is kept for."""
 
-
-class Batch:
-    """Records and groups of one batch: what the database said at the batch's start, overlaid with its writes."""
-
-    def __init__(self, tx: ProjectionTx, reader: Callable[[str], Any], buffer: Any = None) -> None:
-        self.session = tx.session
-        self._ahead = (lambda name, key: buffer.ahead(physical_name(name, tx.generation), key)) if buffer else None
-        self._writer = tx.collection  # buffered: sent at the batch's end
-        self._reader = reader  # unbuffered: sees what was sent, never sends what is queued
+    def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}  #: written (or read whole) in this batch, by _id
         self.by_code: dict[str, str] = {}  #: address code → _id of a record held in ``records``
         self.seen_codes: dict[str, list] = {}  #: address code → timeline as read from the database ([]: none)
         self.groups: dict[str, dict[str, Any] | None] = {}  #: by name (None: read, not there)
+        self.collections: dict[str, Any] = {}  #: unbuffered collections by logical name
+
+
+#: write buffer → its batch's Held (weak: a buffer ends with its transaction, and Held refers to no buffer)
+_BATCHES: "weakref.WeakKeyDictionary[Any, Held]" = weakref.WeakKeyDictionary()
+
+
+class Batch:
+    """One event's view of its batch: records and groups as the database had them at the batch's start, overlaid
+    with the batch's writes (``Held``), read without flushing and written through the buffer."""
+
+    def __init__(self, tx: ProjectionTx, reader: Callable[[str], Any], buffer: Any = None,
+                 held: Held | None = None) -> None:
+        self.session = tx.session
+        self._ahead = (lambda name, key: buffer.ahead(physical_name(name, tx.generation), key)) if buffer else None
+        self._writer = tx.collection  # buffered: sent at the batch's end
+        self._reader = reader  # unbuffered: sees what was sent, never sends what is queued
+        held = held or Held()
+        self.records, self.by_code, self.seen_codes, self.groups = (held.records, held.by_code, held.seen_codes,
+                                                                    held.groups)
 
     def writer(self, name: str) -> Any:
         return self._writer(name)
@@ -125,18 +139,17 @@ class Batch:
 
 
 def batch_of(tx: ProjectionTx) -> Batch:
-    """The memory of ``tx``'s batch (one per write buffer), or a fresh one for an event applied alone."""
+    """``tx``'s view of its batch (one memory per write buffer), or a memory of its own for an event applied alone."""
     buffer = getattr(tx, "buffer", None)
     if buffer is None:
         return Batch(tx, tx.collection)
-    batch = _BATCHES.get(buffer)
-    if batch is None:
-        named: dict[str, Any] = {}
+    held = _BATCHES.get(buffer)
+    if held is None:
+        held = _BATCHES[buffer] = Held()
 
-        def reader(name: str) -> Any:
-            if name not in named:
-                named[name] = tx.db[physical_name(name, tx.generation)]
-            return named[name]
+    def reader(name: str) -> Any:
+        if name not in held.collections:
+            held.collections[name] = tx.db[physical_name(name, tx.generation)]
+        return held.collections[name]
 
-        batch = _BATCHES[buffer] = Batch(tx, reader, buffer)
-    return batch
+    return Batch(tx, reader, buffer, held)
