@@ -46,7 +46,7 @@ MOVES |= {
 }
 
 _M = "services.kernel.messaging"
-#: names that left a module when ProjectionRunner was split (issue 21, step 2): (old module, name) → new module
+#: names that left a module when it was split (issue 21, step 2: ProjectionRunner, the agency's consumer): (old module, name) → new module
 SYMBOLS: dict[tuple[str, str], str] = {
     (f"{_M}.projection", "ProjectionRunner"): f"{_M}.projection_runner",
     (f"{_M}.projection", "BatchLimits"): f"{_M}.batching",
@@ -54,6 +54,9 @@ SYMBOLS: dict[tuple[str, str], str] = {
        for name in ("is_infrastructure", "VersionGap", "BatchFallback", "INFRASTRUCTURE_LABELS", "RETRYABLE_CODES")},
     **{(f"{_M}.projection", name): f"{_M}.decoding" for name in ("decode", "Undecodable")},
     **{(f"{_M}.deadletters", name): f"{_M}.redrive" for name in ("list_parked", "redrive", "RedriveReport")},
+    **{("services.agency.ingest", name): "services.agency.consumer"
+       for name in ("ReplyPublisher", "ingest_consumer", "keep_running", "POLL_MS", "RETRY_SECONDS",
+                    "RECORDS_IN_FLIGHT", "BULK_RECORDS", "MAX_CRASHES")},
 }
 
 DEFAULT_GLOBS = ("*.py", "*.md", "Makefile", "pyproject.toml", "deploy/**", ".ci/*", "scripts/*")

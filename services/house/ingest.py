@@ -8,7 +8,8 @@ from __future__ import annotations
 from services.house.bootstrap import for_runtime
 from services.house.commands import ChangeUse, CorrectHouse, RegisterHouse
 from services.kernel.base.errors import DomainRuleViolation
-from services.agency.ingest import Applied, EntityHandler, ingest_consumer, reject
+from services.agency.consumer import ingest_consumer
+from services.agency.ingest import Applied, EntityHandler, reject
 
 CORRECTED = ("property_nature", "area", "rooms")
 

@@ -25,7 +25,8 @@ from services.ingest import addresses
 from services.ingest.config import agencies, ingest_settings
 from services.ingest.gate import check, parse, unknown_agency
 from services.ingest.headers import BatchOwners
-from services.agency.ingest import INGEST_REJECTS, keep_running
+from services.agency.consumer import keep_running
+from services.agency.ingest import INGEST_REJECTS
 from services.kernel.base.logging import get_logger
 from services.kernel.messaging.topics import ensure_topics
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from services.agency.ingest import Applied, EntityHandler, ingest_consumer, reject
+from services.agency.consumer import ingest_consumer
+from services.agency.ingest import Applied, EntityHandler, reject
 from services.person.bootstrap import for_runtime
 from services.person.commands import CancelPerson, CorrectPerson, RegisterPerson
 from services.person.domain.person import CORRECTABLE

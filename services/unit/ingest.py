@@ -5,7 +5,8 @@ date, defaults to today). Started as a background task of the unit service by se
 
 from __future__ import annotations
 
-from services.agency.ingest import Applied, EntityHandler, ingest_consumer
+from services.agency.consumer import ingest_consumer
+from services.agency.ingest import Applied, EntityHandler
 from services.unit.bootstrap import for_runtime
 from services.unit.commands import ChangeStatus, CorrectUnit, RegisterUnit
 

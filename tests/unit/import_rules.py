@@ -134,3 +134,44 @@ def context_inward(module: str, names: list[str], contexts: list[str]) -> list[s
         if (forbidden is None and target != "domain") or (forbidden is not None and target in forbidden):
             bad.append(name)
     return bad
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import each other, directly or round a circle (Tarjan's strongly connected
+    components of more than one module); ``graph`` maps a module to the modules it imports."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for target in graph.get(module, ()):
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def import_graph(sources: dict[str, tuple[str, bool]]) -> dict[str, set[str]]:
+    """module → the modules among ``sources`` (module → (text, is_package)) it imports."""
+    graph = {}
+    for module, (text, is_package) in sources.items():
+        graph[module] = {name for name in imported(text, module, is_package) if name in sources and name != module}
+    return graph

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.import_rules import (
-    context_inward, imported, io_in_pure_code, kernel_outward, kernel_upward, other_context,
+    context_inward, cycles, import_graph, imported, io_in_pure_code, kernel_outward, kernel_upward, other_context,
 )
 
 CONTEXTS = ["address", "house", "person", "unit"]
@@ -137,3 +137,22 @@ def test_a_kernel_layer_importing_a_higher_one_is_caught(module, source):
 ])
 def test_a_kernel_layer_importing_a_lower_one_or_itself_is_fine(module, source):
     assert not kernel_upward(module, names(source, module))
+
+
+# ------------------------------------------------------------------ no circle
+
+
+def test_a_circle_through_a_function_level_import_is_caught():
+    graph = import_graph({
+        "services.kernel.messaging.projection": ("def later():\n    from .deadletters import park", False),
+        "services.kernel.messaging.deadletters": ("from services.kernel.messaging import projection", False),
+        "services.kernel.messaging.topics": ("from services.kernel.base.settings import Settings", False),
+    })
+    assert cycles(graph) == [["services.kernel.messaging.deadletters", "services.kernel.messaging.projection"]]
+
+
+def test_a_longer_circle_is_caught_and_a_chain_is_not():
+    chain = {"a.x": ("import a.y", False), "a.y": ("import a.z", False), "a.z": ("", False)}
+    assert not cycles(import_graph(chain))
+    circle = {**chain, "a.z": ("import importlib\nimportlib.import_module('a.x')", False)}
+    assert cycles(import_graph(circle)) == [["a.x", "a.y", "a.z"]]

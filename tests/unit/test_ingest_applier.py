@@ -129,7 +129,7 @@ async def test_a_record_whose_handler_keeps_crashing_is_answered_not_retried_for
     import asyncio
     from types import SimpleNamespace
 
-    from services.agency import ingest as kernel_ingest
+    from services.agency import consumer
 
     applier, store, claims, _ = world
 
@@ -150,11 +150,11 @@ async def test_a_record_whose_handler_keeps_crashing_is_answered_not_retried_for
                               offset=41)
     key = command(record_id="ZJ-defect").claim_key
     outcomes = []
-    for _ in range(kernel_ingest.MAX_CRASHES):
-        outcomes.append(await kernel_ingest._settle_one(message, applier, Publisher(), "house", []))
+    for _ in range(consumer.MAX_CRASHES):
+        outcomes.append(await consumer._settle_one(message, applier, Publisher(), "house", []))
         if await claims.owner_of(key):
             claims.age(key, 600)  # the crashed attempt's claim, long abandoned: the next delivery may take it over
-    assert outcomes == [False] * (kernel_ingest.MAX_CRASHES - 1) + [True], "retried, then answered"
+    assert outcomes == [False] * (consumer.MAX_CRASHES - 1) + [True], "retried, then answered"
     [reply] = answers
     assert reply.status == "rejected" and reply.record_id == "ZJ-defect"
     assert [(reason.rule, bool(reason.msg_zh)) for reason in reply.reasons] == [("registry.defect", True)]
