@@ -27,15 +27,15 @@ from pymongo.errors import DuplicateKeyError
 
 from contracts.envelope import Actor, Channel
 from contracts.ingest import IngestCommand, IngestReply, Reason
-from services.kernel.eventsourcing.aggregate import CommandContext
-from services.kernel.web.authz import Scope, describe
-from services.kernel.eventsourcing.claims import PENDING
-from services.kernel.eventsourcing.eventstore import EVENTS
 from services.kernel.base.errors import (
     ConcurrencyConflict, DomainRuleViolation, Forbidden, NotFound, StateConflict,
 )
 from services.kernel.base.logging import get_logger
 from services.kernel.base.masking import scrub_text, visibility
+from services.kernel.eventsourcing.aggregate import CommandContext
+from services.kernel.eventsourcing.claims import PENDING
+from services.kernel.eventsourcing.eventstore import EVENTS
+from services.kernel.web.authz import Scope, describe
 
 log = get_logger(__name__)
 

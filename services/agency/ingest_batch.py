@@ -28,10 +28,10 @@ from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 from contracts.ingest import IngestCommand, IngestReply
-from services.kernel.eventsourcing.claims import PENDING
 from services.agency.ingest import (
     APPLIED, INGEST_RECORDS, RECORDS, REPLIES, Applied, IngestApplier, reasons_of,
 )
+from services.kernel.eventsourcing.claims import PENDING
 
 
 def batchable(applier: IngestApplier, commands: list[IngestCommand]) -> list[int]:

@@ -23,8 +23,8 @@ from typing import Awaitable, Callable, Iterable
 from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.parties import PartyRef
-from services.kernel.web.deps import wait_for_version
 from services.kernel.base.errors import DomainRuleViolation, NotCaughtUp
+from services.kernel.web.deps import wait_for_version
 from services.replicas.person import PERSONS
 from services.replicas.unit import UNITS
 

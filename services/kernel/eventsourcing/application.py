@@ -12,9 +12,9 @@ from typing import Awaitable, Callable, Sequence, TypeVar
 
 from pydantic import BaseModel, Field
 
+from services.kernel.base.errors import ConcurrencyConflict, NotFound, StateConflict
 from services.kernel.eventsourcing.aggregate import Aggregate, CommandContext
 from services.kernel.eventsourcing.claims import ClaimProtocol
-from services.kernel.base.errors import ConcurrencyConflict, NotFound, StateConflict
 from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
 from services.kernel.eventsourcing.repository import Repository
 

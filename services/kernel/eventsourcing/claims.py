@@ -26,8 +26,8 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.kernel.eventsourcing.ports import ClaimsPort
 from services.kernel.base.errors import ClaimInProgress
+from services.kernel.eventsourcing.ports import ClaimsPort
 
 A = TypeVar("A")
 R = TypeVar("R")

@@ -27,9 +27,9 @@ from aiokafka.structs import OffsetAndMetadata
 from pymongo.errors import OperationFailure, PyMongoError
 
 from services.kernel.base.logging import get_logger
-from services.kernel.messaging.projection_runner import ProjectionRunner
 from services.kernel.base.settings import Settings
 from services.kernel.base.timeouts import within
+from services.kernel.messaging.projection_runner import ProjectionRunner
 from services.kernel.messaging.topics import ensure_topics
 
 log = get_logger(__name__)

@@ -24,11 +24,11 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError
 from pymongo.errors import PyMongoError
 
-from services.kernel.eventsourcing.eventstore import EventStore
 from services.kernel.base.logging import get_logger
 from services.kernel.base.metrics import EVENTS_RELAYED, RELAY_LAG_EVENTS, RELAY_LAG_SECONDS
-from services.kernel.messaging.parking import DEFAULT_MAX_REQUEST_BYTES, RELAY_PARKED, ParkingLot, stored_record
 from services.kernel.base.timeouts import within
+from services.kernel.eventsourcing.eventstore import EventStore
+from services.kernel.messaging.parking import DEFAULT_MAX_REQUEST_BYTES, RELAY_PARKED, ParkingLot, stored_record
 
 log = get_logger(__name__)
 

@@ -23,8 +23,8 @@ from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from prometheus_client import Counter, Gauge
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.kernel.eventsourcing.eventstore import document_to_envelope
 from services.kernel.base.logging import get_logger
+from services.kernel.eventsourcing.eventstore import document_to_envelope
 
 log = get_logger(__name__)
 

@@ -11,19 +11,19 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.topics import access_log_topic, events_topic
+from services.kernel.base.logging import get_logger
+from services.kernel.base.settings import Settings
+from services.kernel.base.timeouts import within
 from services.kernel.eventsourcing.access_log import ACCESS_COLLECTION, AccessLog
 from services.kernel.eventsourcing.claims import MongoClaims
-from services.kernel.messaging.consumers import ProjectionConsumers, subscribe
 from services.kernel.eventsourcing.eventstore import EventStore
+from services.kernel.messaging.consumers import ProjectionConsumers, subscribe
 from services.kernel.messaging.generations import active_generation
-from services.kernel.base.logging import get_logger
 from services.kernel.messaging.lease import LeasedRelay
 from services.kernel.messaging.outbox import OutboxRelay
 from services.kernel.messaging.parking import TopicLimit
 from services.kernel.messaging.projection import Projection, physical_name
 from services.kernel.messaging.projection_runner import ProjectionRunner
-from services.kernel.base.settings import Settings
-from services.kernel.base.timeouts import within
 from services.kernel.messaging.topics import ensure_topics, project_topics
 
 log = get_logger(__name__)

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from contracts.contexts import names as context_names
-from services.kernel.operations import parking_cli
 from services.kernel.base.settings import get_settings
+from services.kernel.operations import parking_cli
 
 
 def cmd_token(args: argparse.Namespace) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from services.kernel.messaging.runtime import mongo_client
 from services.kernel.base.settings import Settings
+from services.kernel.messaging.runtime import mongo_client
 
 
 async def drop_namespace(settings: Settings) -> None:

@@ -22,14 +22,14 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 
-from services.kernel.messaging.generations import active_generation, swap_generation
-from services.kernel.operations.progress import Progress
+from services.kernel.base.settings import Settings
 from services.kernel.messaging.batching import BatchLimits
 from services.kernel.messaging.failures import is_infrastructure
+from services.kernel.messaging.generations import active_generation, swap_generation
 from services.kernel.messaging.projection import Projection, physical_name
 from services.kernel.messaging.projection_runner import ProjectionRunner
 from services.kernel.messaging.runtime import kafka_producer, mongo_client
-from services.kernel.base.settings import Settings
+from services.kernel.operations.progress import Progress
 
 # A replay transaction: thousands of events, still far inside the server's cache and 10 s lifetime.
 REPLAY_LIMITS = BatchLimits(max_events=5000, max_bytes=16 * 1024 * 1024, max_seconds=4.0)

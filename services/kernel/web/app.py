@@ -12,14 +12,14 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from contracts.contexts import context as context_spec
+from services.kernel.base.logging import configure_logging, get_logger
+from services.kernel.base.settings import Settings, get_settings
+from services.kernel.messaging.projection import Projection
+from services.kernel.messaging.runtime import Runtime
 from services.kernel.web.body_limit import BodyLimit
 from services.kernel.web.http import install_error_handlers, install_middleware
-from services.kernel.base.logging import configure_logging, get_logger
 from services.kernel.web.masked_responses import MaskingMiddleware
-from services.kernel.messaging.projection import Projection
 from services.kernel.web.readiness import readiness
-from services.kernel.messaging.runtime import Runtime
-from services.kernel.base.settings import Settings, get_settings
 
 log = get_logger(__name__)
 

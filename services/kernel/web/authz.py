@@ -24,9 +24,9 @@ from fastapi import Depends, Request
 
 from contracts import divisions
 from contracts.envelope import Actor
+from services.kernel.base.errors import Forbidden
 from services.kernel.eventsourcing.aggregate import CommandContext
 from services.kernel.web.auth import current_actor
-from services.kernel.base.errors import Forbidden
 
 UNRESTRICTED_ROLES = frozenset({"admin"})
 

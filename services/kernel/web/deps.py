@@ -9,11 +9,11 @@ from typing import Annotated, Awaitable, Callable
 from fastapi import Depends, Request
 
 from contracts.envelope import Actor
-from services.kernel.eventsourcing.aggregate import CommandContext
-from services.kernel.web.auth import current_actor
 from services.kernel.base.errors import NotCaughtUp
+from services.kernel.eventsourcing.aggregate import CommandContext
 from services.kernel.messaging.read_models import LiveReadModels, ReadModels
 from services.kernel.messaging.runtime import Runtime
+from services.kernel.web.auth import current_actor
 
 
 def runtime(request: Request) -> Runtime:

@@ -29,9 +29,9 @@ from fastapi import Query
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
+from services.kernel.base.masking import Viewer, mask_tree
 from services.kernel.web.access_trace import asked, returned
 from services.kernel.web.masked_responses import viewer_for
-from services.kernel.base.masking import Viewer, mask_tree
 from services.kernel.web.paging import EXAMPLE_CURSOR, PAGE_DEFAULT, Worklist
 
 Format = Annotated[Literal["json", "csv", "xlsx"],

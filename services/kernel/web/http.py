@@ -15,12 +15,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure
 
-from services.kernel.web.access_trace import trace_refusal
 from services.kernel.base.errors import (
     ConcurrencyConflict, DomainRuleViolation, Forbidden, NotCaughtUp, NotFound, StateConflict,
 )
 from services.kernel.base.logging import get_logger
 from services.kernel.base.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from services.kernel.web.access_trace import trace_refusal
 
 CORRELATION_HEADER = "X-Correlation-ID"
 log = get_logger(__name__)

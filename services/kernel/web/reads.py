@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Annotated, Awaitable, Callable
 
 from fastapi import Query
 
-from services.kernel.web.deps import wait_for_version
 from services.kernel.base.errors import DomainRuleViolation, NotFound
 from services.kernel.messaging.read_models import ReadModels
+from services.kernel.web.deps import wait_for_version
 
 if TYPE_CHECKING:
     from services.kernel.web.authz import Caller
