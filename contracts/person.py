@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts import key_person_record
 from contracts.events import DomainEvent
 from contracts.person_record import evolve_event
 
@@ -325,8 +326,7 @@ class KeyPersonListingApplied(DomainEvent):
     control_level: str = Field(description="管控级别")
     division_code: str = Field(description="管辖地 (township or county)")
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, **self.model_dump(mode="json"), "state": KeyPersonState.applied.value, "pending": None}
+    evolve = key_person_record.evolve_event
 
 
 class _Decision(BaseModel):
@@ -339,15 +339,13 @@ class _Decision(BaseModel):
 class KeyPersonListed(DomainEvent, _Decision):
     """列管审批通过 → 已列管."""
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "state": KeyPersonState.listed.value}
+    evolve = key_person_record.evolve_event
 
 
 class KeyPersonListingRejected(DomainEvent, _Decision):
     """列管申请不通过."""
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "state": KeyPersonState.rejected.value}
+    evolve = key_person_record.evolve_event
 
 
 class KeyPersonReleaseApplied(DomainEvent):
@@ -356,22 +354,19 @@ class KeyPersonReleaseApplied(DomainEvent):
     key_person_id: str
     reason: str
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "state": KeyPersonState.release_applied.value, "release_reason": self.reason}
+    evolve = key_person_record.evolve_event
 
 
 class KeyPersonReleased(DomainEvent, _Decision):
     """撤管审批通过 → 已撤管."""
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "state": KeyPersonState.released.value}
+    evolve = key_person_record.evolve_event
 
 
 class KeyPersonReleaseRejected(DomainEvent, _Decision):
     """撤管申请不通过: stays 已列管."""
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "state": KeyPersonState.listed.value}
+    evolve = key_person_record.evolve_event
 
 
 class KeyPersonTransferRequested(DomainEvent):
@@ -383,8 +378,7 @@ class KeyPersonTransferRequested(DomainEvent):
     to_officer: str | None = None
     reason: str
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "pending": {"kind": "transfer", **self.model_dump(mode="json", exclude={"key_person_id"})}}
+    evolve = key_person_record.evolve_event
 
 
 class KeyPersonTransferred(DomainEvent, _Decision):
@@ -394,9 +388,7 @@ class KeyPersonTransferred(DomainEvent, _Decision):
     to_unit: str
     to_officer: str | None = None
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "division_code": self.to_division_code, "responsible_unit": self.to_unit,
-                "responsible_officer": self.to_officer or state.get("responsible_officer"), "pending": None}
+    evolve = key_person_record.evolve_event
 
 
 class KeyPersonRecategorizationRequested(DomainEvent):
@@ -406,9 +398,7 @@ class KeyPersonRecategorizationRequested(DomainEvent):
     to_category_code: str
     reason: str
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "pending": {"kind": "recategorization", "to_category_code": self.to_category_code,
-                                     "reason": self.reason}}
+    evolve = key_person_record.evolve_event
 
 
 class KeyPersonRecategorized(DomainEvent, _Decision):
@@ -416,8 +406,7 @@ class KeyPersonRecategorized(DomainEvent, _Decision):
 
     to_category_code: str
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "category_code": self.to_category_code, "pending": None}
+    evolve = key_person_record.evolve_event
 
 
 class KeyPersonRequestRejected(DomainEvent, _Decision):
@@ -425,8 +414,7 @@ class KeyPersonRequestRejected(DomainEvent, _Decision):
 
     request: Literal["transfer", "recategorization"]
 
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "pending": None}
+    evolve = key_person_record.evolve_event
 
 
 # the person context also publishes the key-person watch's alerts (ybss.person.alerts)

@@ -15,6 +15,7 @@ from pymongo import ASCENDING
 
 from contracts import person_record
 from contracts.events import event_class
+from contracts.key_person_record import ACTIVE_STATES
 from contracts.person import (
     KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected, KeyPersonRecategorized, KeyPersonReleaseApplied,
     KeyPersonReleased, KeyPersonReleaseRejected, KeyPersonTransferred, PersonCancelled, PersonCategoryChanged,
@@ -91,7 +92,7 @@ def person_replica(name: str) -> Projection:
 
 def is_key_person(document: dict | None) -> bool:
     """已列管 under any of the person's key-person records (a release pending still counts)."""
-    return any(record.get("state") in ("listed", "release_applied")
+    return any(record.get("state") in ACTIVE_STATES
                for record in ((document or {}).get("key_persons") or {}).values())
 
 

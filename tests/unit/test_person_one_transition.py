@@ -1,8 +1,10 @@
-"""One transition, one place (issue 21): every reader of a person's stream folds it with contracts.person_record.
+"""One transition, one place (issue 21): every reader of a person's (or key person's) stream folds it with
+contracts.person_record (contracts.key_person_record).
 
-The aggregate, the audit's fold (the events' ``evolve``), the registry projection, 查人知住 and the other contexts'
-replica each keep their own slice of the record; for one stream of events each slice equals the shared fold,
-and a change to the shared transition shows in every one of them.
+The aggregate, the audit's fold (the events' ``evolve``), the registry projection, 查人知住, the key-person watch
+and the other contexts' replica each keep their own slice of the record; for one stream of events each slice
+equals the shared fold, and a change to the shared transition shows in every one of them. The deadline rules
+are one too: the person flags and the audit's figures agree at the edges of the permit warning.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ from types import SimpleNamespace
 import pytest
 from pydantic import TypeAdapter
 
-from contracts import person_record
-from contracts.person import CategoryDetails, PersonRegistered
+from contracts import key_person_record, person_record
+from contracts.person import CategoryDetails, KeyPersonListingApplied, PersonRegistered
+from contracts.person_deadlines import DeadlineFacts, Flag, flags
 from services.audit.domain.fold import fold as audit_fold
+from services.audit.domain.metrics import counts
+from services.person.domain.key_person import KeyPerson
 from services.person.domain.person import Person
 from services.person.projections import registry_record
+from services.person.watch.folds import ATTRIBUTES, fold_listing
 from services.person.whereabouts import fold_person
 from services.replicas.person import RESIDENCE_FIELDS, replica_record
 
@@ -122,8 +128,6 @@ def test_a_change_to_the_shared_residence_transition_shows_in_every_reader(monke
 @pytest.mark.parametrize("expiry, flagged", [("2026-11-26", False), ("2026-11-27", True), ("2026-12-27", True),
                                              ("2026-12-28", False)])
 def test_the_permit_warning_is_one_rule_for_the_flags_and_the_audit_figures(expiry, flagged):
-    from contracts.person_deadlines import DeadlineFacts, Flag, flags
-    from services.audit.domain.metrics import counts
     as_of = datetime(2026, 11, 27, 4, 0, tzinfo=timezone.utc)
     facts = DeadlineFacts(category="migrant", status="active", registered_at=as_of,
                           residence_permit_expiry=date.fromisoformat(expiry))
@@ -131,3 +135,50 @@ def test_the_permit_warning_is_one_rule_for_the_flags_and_the_audit_figures(expi
                      False, as_of.date())
     assert (Flag.residence_permit_expiring in flags(facts, as_of)) is flagged
     assert bool(figures["residence_permits_expiring"]) is flagged
+
+
+def a_listing() -> list:
+    """A key person applied for, listed, transferred to another township, recategorised, released."""
+    key_person = KeyPerson.apply_for_listing(KeyPersonListingApplied(
+        key_person_id="K-1", person_id="P-1", category_code="04", problem="吸毒前科", responsible_unit="文澜派出所",
+        responsible_officer="PC-0001", control_level="2", division_code="532503001"))
+    key_person.approve("同意")
+    key_person.request_transfer("532503002", "雨过铺派出所", None, "迁居")
+    key_person.approve("同意转递")
+    key_person.request_recategorization("02", "转类")
+    key_person.approve("同意转类")
+    key_person.apply_for_release("已戒断")
+    key_person.approve("同意撤管")
+    return key_person.pending
+
+
+def key_person_readers(events) -> dict:
+    typed = [(event.event_type(), event.model_dump(mode="json")) for event in events]
+    aggregate = KeyPerson("keyperson-K-1")
+    shared, watch, contract = {}, None, {}
+    for step, (event, (event_type, payload)) in enumerate(zip(events, typed)):
+        aggregate.apply(event)
+        shared = key_person_record.evolve(shared, event_type, payload)
+        contract = event.evolve(contract)
+        watch = fold_listing(watch, event_type, payload, f"T{step}")
+    kept = ("state", *ATTRIBUTES)
+    return {"shared": shared, "aggregate": aggregate.listing, "contract": contract,
+            "watch": {key: watch[key] for key in kept}, "kept": kept, "periods": watch["periods"]}
+
+
+def test_every_reader_holds_the_shared_fold_of_a_key_persons_stream():
+    held = key_person_readers(a_listing())
+    assert held["aggregate"] == held["contract"] == held["shared"]
+    assert held["watch"] == {key: held["shared"].get(key) for key in held["kept"]}
+    assert held["shared"]["state"] == "released" and held["shared"]["division_code"] == "532503002"
+    assert [(p["division_code"], p["category_code"]) for p in held["periods"]] == [
+        ("532503001", "04"), ("532503002", "04"), ("532503002", "02")]
+
+
+def test_a_change_to_the_shared_transfer_shows_in_every_key_person_reader(monkeypatch):
+    original = key_person_record.transferred
+    monkeypatch.setitem(key_person_record.TRANSITIONS, "KeyPersonTransferred",
+                        lambda state, payload: {**original(state, payload), "responsible_unit": "PROBE"})
+    held = key_person_readers(a_listing())
+    assert {name: held[name]["responsible_unit"] for name in ("shared", "aggregate", "contract", "watch")} == \
+        dict.fromkeys(("shared", "aggregate", "contract", "watch"), "PROBE")

@@ -11,6 +11,7 @@ is refused with 409 naming the state.
 
 from __future__ import annotations
 
+from contracts.events import DomainEvent
 from contracts.person_codes import key_person_categories
 from contracts.person import (
     KEY_PERSON_STATES_ZH, KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected,
@@ -41,11 +42,7 @@ class KeyPerson(Aggregate):
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)
         self.key_person_id = stream_id.removeprefix("keyperson-")
-        self.state: KeyPersonState | None = None
-        self.category_code = ""
-        self.person_id = ""
-        self.pending_request: dict | None = None  #: 转递 / 转类 awaiting a decision
-        self.responsible_unit = ""
+        self.listing: dict = {}  #: the key-person record, JSON values, as its events' ``evolve`` declare it
 
     # commands ----------------------------------------------------------------------------------------
     @classmethod
@@ -133,48 +130,32 @@ class KeyPerson(Aggregate):
             raise self._illegal(action)
 
     # state -------------------------------------------------------------------------------------------
-    @applies(KeyPersonListingApplied)
-    def _applied(self, event: KeyPersonListingApplied) -> None:
-        self.state, self.category_code, self.person_id = KeyPersonState.applied, event.category_code, event.person_id
-        self.division_code, self.responsible_unit = event.division_code, event.responsible_unit
+    @applies(KeyPersonListingApplied, KeyPersonListed, KeyPersonListingRejected, KeyPersonReleaseApplied,
+             KeyPersonReleased, KeyPersonReleaseRejected, KeyPersonTransferRequested, KeyPersonTransferred,
+             KeyPersonRecategorizationRequested, KeyPersonRecategorized, KeyPersonRequestRejected)
+    def _evolve(self, event: DomainEvent) -> None:
+        """The key-person record's transition as the contract declares it (the registry and the replicas fold
+        with the same ``evolve``); a transfer hands the record to the receiving jurisdiction."""
+        self.listing = event.evolve(self.listing)
+        self.division_code = self.listing.get("division_code")
 
-    @applies(KeyPersonListed)
-    def _listed(self, event: KeyPersonListed) -> None:
-        self.state = KeyPersonState.listed
+    @property
+    def state(self) -> KeyPersonState | None:
+        return KeyPersonState(self.listing["state"]) if self.listing.get("state") else None
 
-    @applies(KeyPersonListingRejected)
-    def _listing_rejected(self, event: KeyPersonListingRejected) -> None:
-        self.state = KeyPersonState.rejected
+    @property
+    def pending_request(self) -> dict | None:
+        """转递 / 转类 awaiting a decision."""
+        return self.listing.get("pending")
 
-    @applies(KeyPersonReleaseApplied)
-    def _release_applied(self, event: KeyPersonReleaseApplied) -> None:
-        self.state = KeyPersonState.release_applied
+    @property
+    def category_code(self) -> str:
+        return self.listing.get("category_code", "")
 
-    @applies(KeyPersonReleased)
-    def _released(self, event: KeyPersonReleased) -> None:
-        self.state = KeyPersonState.released
+    @property
+    def person_id(self) -> str:
+        return self.listing.get("person_id", "")
 
-    @applies(KeyPersonReleaseRejected)
-    def _release_rejected(self, event: KeyPersonReleaseRejected) -> None:
-        self.state = KeyPersonState.listed
-
-    @applies(KeyPersonTransferRequested)
-    def _transfer_requested(self, event: KeyPersonTransferRequested) -> None:
-        self.pending_request = {"kind": "transfer", "to_division_code": event.to_division_code, "to_unit": event.to_unit,
-                        "to_officer": event.to_officer}
-
-    @applies(KeyPersonTransferred)
-    def _transferred(self, event: KeyPersonTransferred) -> None:
-        self.division_code, self.responsible_unit, self.pending_request = event.to_division_code, event.to_unit, None
-
-    @applies(KeyPersonRecategorizationRequested)
-    def _recategorization_requested(self, event: KeyPersonRecategorizationRequested) -> None:
-        self.pending_request = {"kind": "recategorization", "to_category_code": event.to_category_code}
-
-    @applies(KeyPersonRecategorized)
-    def _recategorized(self, event: KeyPersonRecategorized) -> None:
-        self.category_code, self.pending_request = event.to_category_code, None
-
-    @applies(KeyPersonRequestRejected)
-    def _request_rejected(self, event: KeyPersonRequestRejected) -> None:
-        self.pending_request = None
+    @property
+    def responsible_unit(self) -> str:
+        return self.listing.get("responsible_unit", "")

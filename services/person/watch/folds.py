@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from contracts import key_person_record
+from contracts.key_person_record import ACTIVE_STATES
 from services.person.watch.rules import Rule, match
 
 RECENT_EVENTS = 50  #: events kept per person (the watch shows the latest; a late listing is checked against them)
-ACTIVE_STATES = ("listed", "release_applied")  #: 已列管 (a release pending still counts)
 STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 ATTRIBUTES = ("category_code", "division_code", "responsible_unit", "responsible_officer")
+NEW_SPAN = ("KeyPersonTransferred", "KeyPersonRecategorized")  #: a listed span ends and the next begins
 
 
 def stamp(when: datetime) -> str:
@@ -24,46 +26,20 @@ def moment(text: str) -> datetime:
 
 
 def fold_listing(listing: dict | None, event_type: str, payload: dict, at: str) -> dict:
-    """A key-person record after one of its events; ``periods`` are the spans it was 已列管, with the category,
-    jurisdiction and responsible unit of each span (a transfer or recategorisation starts a new span)."""
-    listing = dict(listing or {})
-    periods = [dict(period) for period in listing.get("periods", [])]
-
-    def close() -> bool:
-        closed = False
-        for period in periods:
-            if period["to"] is None:
-                period["to"], closed = at, True
-        return closed
-
-    def open_() -> None:
-        periods.append({"from": at, "to": None, **{key: listing.get(key) for key in ATTRIBUTES}})
-
-    if event_type == "KeyPersonListingApplied":
-        listing = {"key_person_id": payload["key_person_id"], "person_id": payload["person_id"], "state": "applied",
-                   **{key: payload.get(key) for key in ATTRIBUTES}}
-    elif event_type == "KeyPersonListed":
-        listing["state"] = "listed"
-        open_()
-    elif event_type == "KeyPersonListingRejected":
-        listing["state"] = "rejected"
-    elif event_type == "KeyPersonReleaseApplied":
-        listing["state"] = "release_applied"
-    elif event_type == "KeyPersonReleaseRejected":
-        listing["state"] = "listed"
-    elif event_type == "KeyPersonReleased":
-        listing["state"] = "released"
-        close()
-    elif event_type in ("KeyPersonTransferred", "KeyPersonRecategorized"):
-        if event_type == "KeyPersonTransferred":
-            listing.update(division_code=payload["to_division_code"], responsible_unit=payload["to_unit"],
-                           responsible_officer=payload.get("to_officer") or listing.get("responsible_officer"))
-        else:
-            listing["category_code"] = payload["to_category_code"]
-        if close():
-            open_()
-    listing["periods"] = periods
-    return listing
+    """A key-person record after one of its events (its transition: contracts.key_person_record); ``periods`` are
+    the spans it was 已列管, with the category, jurisdiction and responsible unit of each span (a transfer or
+    recategorisation starts a new span)."""
+    before = dict(listing or {})
+    after = key_person_record.evolve(before, event_type, payload)
+    periods = [dict(period) for period in before.get("periods", [])]
+    open_ = [period for period in periods if period["to"] is None]
+    if open_ and (after.get("state") not in ACTIVE_STATES or event_type in NEW_SPAN):
+        for period in open_:
+            period["to"] = at
+    if after.get("state") in ACTIVE_STATES and all(period["to"] is not None for period in periods):
+        periods.append({"from": at, "to": None, **{key: after.get(key) for key in ATTRIBUTES}})
+    return {**{key: after.get(key) for key in ("key_person_id", "person_id", "state", *ATTRIBUTES)},
+            "periods": periods}
 
 
 def watched_in(listings: dict[str, dict]) -> list[str]:
