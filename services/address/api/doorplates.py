@@ -16,6 +16,7 @@ from services.address.views import doorplates as views
 from services.address.views.reads import MinVersion, caught_up, public
 from contracts.rooms import count_plate_rooms, plate_rooms
 from services.kernel.web.authz import READERS, Allowed
+from services.kernel.web.commands import CommandRoutes
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Position, decode_cursor, encode_cursor
 from services.kernel.base.errors import DomainRuleViolation, NotFound
@@ -28,12 +29,11 @@ class BuildingAccepted(Accepted):
     room_count: int
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted, summary="Register a door plate 登记门楼牌",
-             responses={409: {"description": "this number is already registered on the road"}})
-async def register_doorplate(command: RegisterDoorplate, svc: Service,
-                             caller: Allowed("doorplate.register", "collector", "police", "supervisor", "agency")
-                             ) -> Accepted:
-    return await svc.register_doorplate(command, caller.context)
+commands = CommandRoutes(router, Service, Accepted)
+commands.post("", RegisterDoorplate, "register_doorplate",
+              Allowed("doorplate.register", "collector", "police", "supervisor", "agency"),
+              status_code=status.HTTP_201_CREATED, summary="Register a door plate 登记门楼牌",
+              responses={409: {"description": "this number is already registered on the road"}})
 
 
 @router.get("/{code}", summary="Read a door plate 查询门楼牌 (a merged plate answers with its survivor)")
@@ -99,46 +99,21 @@ async def list_rooms(
     return {"items": items, "count": len(items), "total": total, "next_cursor": next_cursor}
 
 
-@router.post("/{code}/approve", response_model=Accepted, summary="Approve 审核通过")
-async def approve(code: str, command: Review, svc: Service,
-                  caller: Allowed("doorplate.approve", "police", "supervisor")) -> Accepted:
-    return await svc.review(code, command, caller.context)
-
-
-@router.post("/{code}/reject", response_model=Accepted, summary="Reject 驳回")
-async def reject(code: str, command: Reject, svc: Service,
-                 caller: Allowed("doorplate.reject", "police", "supervisor")) -> Accepted:
-    return await svc.review(code, command, caller.context)
-
-
-@router.post("/{code}/renumber", response_model=Accepted, summary="Renumber 门牌号变更")
-async def renumber(code: str, command: Renumber, svc: Service,
-                   caller: Allowed("doorplate.renumber", "police", "supervisor")) -> Accepted:
-    return await svc.renumber(code, command, caller.context)
-
-
-@router.put("/{code}/location", response_model=Accepted, summary="Set the position 坐标 (WGS-84, GCJ-02 or BD-09 in)")
-async def relocate(code: str, command: Relocate, svc: Service,
-                   caller: Allowed("doorplate.relocate", "collector", "police", "supervisor")) -> Accepted:
-    return await svc.relocate(code, command, caller.context)
-
-
-@router.post("/{code}/aliases", response_model=Accepted, summary="Add an alias 别名")
-async def add_alias(code: str, command: AddAlias, svc: Service,
-                    caller: Allowed("doorplate.alias", "collector", "police", "supervisor")) -> Accepted:
-    return await svc.add_alias(code, command, caller.context)
-
-
-@router.post("/{code}/retire", response_model=Accepted, summary="Retire 注销 (拆迁 ...)")
-async def retire(code: str, command: RetireDoorplate, svc: Service,
-                 caller: Allowed("doorplate.retire", "police", "supervisor")) -> Accepted:
-    return await svc.retire_doorplate(code, command, caller.context)
-
-
-@router.post("/{code}/merge", response_model=Accepted, summary="Merge this duplicate into a survivor 重复门牌合并")
-async def merge(code: str, command: MergeDoorplate, svc: Service,
-                caller: Allowed("doorplate.merge", "police", "supervisor")) -> Accepted:
-    return await svc.merge(code, command, caller.context)
+commands.post("/{code}/approve", Review, "review", Allowed("doorplate.approve", "police", "supervisor"),
+              summary="Approve 审核通过", name="approve")
+commands.post("/{code}/reject", Reject, "review", Allowed("doorplate.reject", "police", "supervisor"),
+              summary="Reject 驳回", name="reject")
+commands.post("/{code}/renumber", Renumber, "renumber", Allowed("doorplate.renumber", "police", "supervisor"),
+              summary="Renumber 门牌号变更")
+commands.put("/{code}/location", Relocate, "relocate",
+             Allowed("doorplate.relocate", "collector", "police", "supervisor"),
+             summary="Set the position 坐标 (WGS-84, GCJ-02 or BD-09 in)")
+commands.post("/{code}/aliases", AddAlias, "add_alias", Allowed("doorplate.alias", "collector", "police", "supervisor"),
+              summary="Add an alias 别名")
+commands.post("/{code}/retire", RetireDoorplate, "retire_doorplate", Allowed("doorplate.retire", "police", "supervisor"),
+              summary="Retire 注销 (拆迁 ...)", name="retire")
+commands.post("/{code}/merge", MergeDoorplate, "merge", Allowed("doorplate.merge", "police", "supervisor"),
+              summary="Merge this duplicate into a survivor 重复门牌合并")
 
 
 @router.post("/{code}/buildings", status_code=status.HTTP_201_CREATED, response_model=BuildingAccepted,

@@ -14,17 +14,17 @@ from services.address.views.reads import MinVersion, caught_up, public
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.web.authz import READERS, Allowed
+from services.kernel.web.commands import CommandRoutes
 from services.kernel.base.errors import NotFound
 from services.address.bootstrap import Reads, Service
 
 router = APIRouter(prefix="/v1/places", tags=["places 地址要素"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted,
-             summary="Register a place 登记街路巷/小区/社区等", responses={409: {"description": "already registered"}})
-async def register_place(command: RegisterPlace, svc: Service,
-                         caller: Allowed("place.register", "collector", "police", "supervisor")) -> Accepted:
-    return await svc.register_place(command, caller.context)
+commands = CommandRoutes(router, Service, Accepted)
+commands.post("", RegisterPlace, "register_place", Allowed("place.register", "collector", "police", "supervisor"),
+              status_code=status.HTTP_201_CREATED, summary="Register a place 登记街路巷/小区/社区等",
+              responses={409: {"description": "already registered"}})
 
 
 @router.get("/{code}", summary="Read a place 查询地址要素")
@@ -54,19 +54,9 @@ async def list_places(
     return await answer(worklist, format, cursor, limit, caller, "places")
 
 
-@router.post("/{code}/rename", response_model=Accepted, summary="Rename 更名 (every full name under it follows)")
-async def rename_place(code: str, command: RenamePlace, svc: Service,
-                       caller: Allowed("place.rename", "police", "supervisor")) -> Accepted:
-    return await svc.rename_place(code, command, caller.context)
-
-
-@router.put("/{code}/numbering-rule", response_model=Accepted, summary="Set the numbering rule 编号规则 (单双号)")
-async def set_numbering_rule(code: str, command: SetNumberingRule, svc: Service,
-                             caller: Allowed("place.numbering_rule", "police", "supervisor")) -> Accepted:
-    return await svc.set_numbering_rule(code, command, caller.context)
-
-
-@router.post("/{code}/retire", response_model=Accepted, summary="Retire 撤销")
-async def retire_place(code: str, command: RetirePlace, svc: Service,
-                       caller: Allowed("place.retire", "police", "supervisor")) -> Accepted:
-    return await svc.retire_place(code, command, caller.context)
+commands.post("/{code}/rename", RenamePlace, "rename_place", Allowed("place.rename", "police", "supervisor"),
+              summary="Rename 更名 (every full name under it follows)")
+commands.put("/{code}/numbering-rule", SetNumberingRule, "set_numbering_rule",
+             Allowed("place.numbering_rule", "police", "supervisor"), summary="Set the numbering rule 编号规则 (单双号)")
+commands.post("/{code}/retire", RetirePlace, "retire_place", Allowed("place.retire", "police", "supervisor"),
+              summary="Retire 撤销")
