@@ -2,10 +2,12 @@
 
 ``services/kernel/`` was one folder of ~50 modules; it is now in layers (base ← eventsourcing ← messaging ←
 web ← operations), and the cross-context replicas and the agency-record applier left it for packages of
-their own. Every spelling of an old path is rewritten: ``services.kernel.messaging.projection`` (imports, ``-m``,
-``mock.patch`` strings, entry points), ``from services.kernel import outbox, runtime`` (split per package) and
-``services/kernel/messaging/projection.py`` (paths in docs and comments). A new path never matches an old one, so a
-second run changes nothing.
+their own. Every spelling of an old path ``services.kernel.<module>`` is rewritten to its layer's
+``services.kernel.<layer>.<module>``: imports, ``-m`` and entry points, ``mock.patch`` strings,
+``from services.kernel import <a>, <b>`` (split per package) and ``services/kernel/<module>.py`` (paths in docs
+and comments); so are the names that left a module when it was split (``ProjectionRunner`` imported from the
+projection module now comes from ``projection_runner``). A new path never matches an old one, so a second run
+changes nothing; a statement with nothing moved is left as written.
 
 An entry is applied only once its new module exists and its old one is gone, so a module still waiting to be
 moved (another engineer's new file) keeps its path until it moves.
@@ -59,6 +61,8 @@ SYMBOLS: dict[tuple[str, str], str] = {
                     "RECORDS_IN_FLIGHT", "BULK_RECORDS", "MAX_CRASHES")},
 }
 
+#: files that spell old paths on purpose (this script and its test)
+EXCLUDED = ("scripts/kernel_imports.py", "tests/unit/test_kernel_imports.py")
 DEFAULT_GLOBS = ("*.py", "*.md", "Makefile", "pyproject.toml", "deploy/**", ".ci/*", "scripts/*")
 
 
@@ -96,6 +100,9 @@ def _split_from(module: str, resolve, text: str) -> str:
             name = item.split(" as ")[0].strip()
             package, leaf = resolve(name)
             groups.setdefault(package, []).append(item if leaf == name else f"{leaf} as {name}")
+        if list(groups) == [module] and all(item.split(" as ")[0].strip() == resolve(item.split(" as ")[0].strip())[1]
+                                            for item in items):
+            return match.group(0)  # nothing of it moved: leave the statement as written
         lines = [f"{indent}from {package} import {', '.join(group)}" for package, group in sorted(groups.items())]
         return "\n".join(lines) + trailing
 
@@ -134,9 +141,17 @@ def rewrite(text: str, moves: dict[str, str], symbols: dict[tuple[str, str], str
 
 
 def default_files() -> list[Path]:
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", *DEFAULT_GLOBS],
-                            cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\n")
-    return [ROOT / name for name in listed if name and (ROOT / name).is_file()]
+    """The repository's files (tracked and new, as git sees them; outside a git checkout, every matching file
+    outside hidden folders)."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", *DEFAULT_GLOBS],
+                                cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\n")
+    except (OSError, subprocess.CalledProcessError):
+        found = {path for pattern in ("**/*.py", "**/*.md", "Makefile", "pyproject.toml", "deploy/**/*", ".ci/*",
+                                      "scripts/*") for path in ROOT.glob(pattern)}
+        listed = [str(path.relative_to(ROOT)) for path in found
+                  if not any(part.startswith(".") for part in path.relative_to(ROOT).parts if part != ".ci")]
+    return [ROOT / name for name in sorted(listed) if name and name not in EXCLUDED and (ROOT / name).is_file()]
 
 
 def main(argv: list[str]) -> int:
