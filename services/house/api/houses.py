@@ -12,6 +12,7 @@ from services.house.domain.house import house_stream
 from services.house.projections import registry
 from services.house.views import houses as views
 from services.kernel.web.authz import READERS, Allowed
+from services.kernel.web.commands import CommandRoutes
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.web.reads import MinVersion, caught_up
@@ -20,13 +21,12 @@ from services.house.bootstrap import Reads, Rule, Service
 router = APIRouter(prefix="/v1/houses", tags=["houses 实有房屋"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=HouseAccepted,
-             summary="Register a house at a standard address 登记实有房屋",
-             responses={409: {"description": "the address already has a house (named in the answer)"},
-                        422: {"description": "unknown or retired address, or a field breaking a rule"}})
-async def register_house(command: RegisterHouse, svc: Service,
-                         caller: Allowed("house.register", "collector", "police")) -> HouseAccepted:
-    return await svc.register(command, caller.context)
+commands = CommandRoutes(router, Service, HouseAccepted)
+commands.post("", RegisterHouse, "register", Allowed("house.register", "collector", "police"),
+              status_code=status.HTTP_201_CREATED, summary="Register a house at a standard address 登记实有房屋",
+              responses={409: {"description": "the address already has a house (named in the answer)"},
+                         422: {"description": "unknown or retired address, or a field breaking a rule"}},
+              name="register_house")
 
 
 @router.get("", summary="Look up houses by address or tenant 按地址或承租人查询房屋 (查人知住; neither: the houses in your "
@@ -58,26 +58,12 @@ async def get_house(house_id: str, reads: Reads, rule: Rule, caller: Allowed("ho
     return (await views.present_many(reads, [document], rule))[0]
 
 
-@router.post("/{house_id}/corrections", response_model=HouseAccepted, summary="Correct the house's facts 补录纠错")
-async def correct_house(house_id: str, command: CorrectHouse, svc: Service,
-                        caller: Allowed("house.change", "collector", "police")) -> HouseAccepted:
-    return await svc.correct(house_id, command, caller.context)
-
-
-@router.post("/{house_id}/use", response_model=HouseAccepted, summary="Change the house's use 变更房屋用途")
-async def change_use(house_id: str, command: ChangeUse, svc: Service,
-                     caller: Allowed("house.change", "collector", "police")) -> HouseAccepted:
-    return await svc.change_use(house_id, command, caller.context)
-
-
-@router.post("/{house_id}/owner", response_model=HouseAccepted, summary="Change the owner 变更产权人")
-async def change_owner(house_id: str, command: ChangeOwner, svc: Service,
-                       caller: Allowed("house.change", "collector", "police")) -> HouseAccepted:
-    return await svc.change_owner(house_id, command, caller.context)
-
-
-@router.post("/{house_id}/key-status", response_model=HouseAccepted,
-             summary="Set management level / key house 设置管理等级与重点房屋")
-async def set_key_status(house_id: str, command: SetKeyStatus, svc: Service,
-                         caller: Allowed("house.key_status", "police", "supervisor")) -> HouseAccepted:
-    return await svc.set_key_status(house_id, command, caller.context)
+commands.post("/{house_id}/corrections", CorrectHouse, "correct", Allowed("house.change", "collector", "police"),
+              summary="Correct the house's facts 补录纠错", name="correct_house")
+commands.post("/{house_id}/use", ChangeUse, "change_use", Allowed("house.change", "collector", "police"),
+              summary="Change the house's use 变更房屋用途")
+commands.post("/{house_id}/owner", ChangeOwner, "change_owner", Allowed("house.change", "collector", "police"),
+              summary="Change the owner 变更产权人")
+commands.post("/{house_id}/key-status", SetKeyStatus, "set_key_status",
+              Allowed("house.key_status", "police", "supervisor"),
+              summary="Set management level / key house 设置管理等级与重点房屋")

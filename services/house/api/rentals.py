@@ -12,6 +12,7 @@ from services.house.application import HouseAccepted
 from services.house.commands import AddTenant, EndRental, RecordCheck, StartRental, TenantMoveOut
 from services.house.views import houses as views
 from services.kernel.web.authz import Allowed
+from services.kernel.web.commands import CommandRoutes
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.house.bootstrap import Reads, Rule, Service
@@ -43,35 +44,16 @@ async def group_rentals(reads: Reads, rule: Rule, caller: Allowed("house.supervi
                      "min_area_per_tenant": rule.min_area_per_tenant}, **found}
 
 
-@router.post("/{house_id}/rentals", status_code=status.HTTP_201_CREATED, response_model=HouseAccepted,
-             summary="Register a rental 出租房屋登记 (a house whose use is not rented: logic error reported)")
-async def start_rental(house_id: str, command: StartRental, svc: Service,
-                       caller: Allowed("house.rental", "collector", "police")) -> HouseAccepted:
-    return await svc.start_rental(house_id, command, caller.context)
-
-
-@router.post("/{house_id}/rentals/{rental_id}/tenants", status_code=status.HTTP_201_CREATED,
-             response_model=HouseAccepted, summary="A tenant moves in 承租人入住")
-async def add_tenant(house_id: str, rental_id: str, command: AddTenant, svc: Service,
-                     caller: Allowed("house.rental", "collector", "police")) -> HouseAccepted:
-    return await svc.add_tenant(house_id, rental_id, command, caller.context)
-
-
-@router.post("/{house_id}/rentals/{rental_id}/tenants/{person_id}/move-out", response_model=HouseAccepted,
-             summary="A tenant moves out 承租人搬离")
-async def tenant_moves_out(house_id: str, rental_id: str, person_id: str, command: TenantMoveOut, svc: Service,
-                           caller: Allowed("house.rental", "collector", "police")) -> HouseAccepted:
-    return await svc.tenant_moves_out(house_id, rental_id, person_id, command, caller.context)
-
-
-@router.post("/{house_id}/rentals/{rental_id}/end", response_model=HouseAccepted, summary="End a rental 租赁终止")
-async def end_rental(house_id: str, rental_id: str, command: EndRental, svc: Service,
-                     caller: Allowed("house.rental", "collector", "police")) -> HouseAccepted:
-    return await svc.end_rental(house_id, rental_id, command, caller.context)
-
-
-@router.post("/{house_id}/checks", status_code=status.HTTP_201_CREATED, response_model=HouseAccepted,
-             summary="Record a daily check 日常检查")
-async def record_check(house_id: str, command: RecordCheck, svc: Service,
-                       caller: Allowed("house.check", "collector", "police")) -> HouseAccepted:
-    return await svc.record_check(house_id, command, caller.context)
+commands = CommandRoutes(router, Service, HouseAccepted)
+commands.post("/{house_id}/rentals", StartRental, "start_rental", Allowed("house.rental", "collector", "police"),
+              status_code=status.HTTP_201_CREATED,
+              summary="Register a rental 出租房屋登记 (a house whose use is not rented: logic error reported)")
+commands.post("/{house_id}/rentals/{rental_id}/tenants", AddTenant, "add_tenant",
+              Allowed("house.rental", "collector", "police"), status_code=status.HTTP_201_CREATED,
+              summary="A tenant moves in 承租人入住")
+commands.post("/{house_id}/rentals/{rental_id}/tenants/{person_id}/move-out", TenantMoveOut, "tenant_moves_out",
+              Allowed("house.rental", "collector", "police"), summary="A tenant moves out 承租人搬离")
+commands.post("/{house_id}/rentals/{rental_id}/end", EndRental, "end_rental",
+              Allowed("house.rental", "collector", "police"), summary="End a rental 租赁终止")
+commands.post("/{house_id}/checks", RecordCheck, "record_check", Allowed("house.check", "collector", "police"),
+              status_code=status.HTTP_201_CREATED, summary="Record a daily check 日常检查")
