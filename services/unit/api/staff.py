@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from services.kernel.web.authz import READERS, Allowed
+from services.kernel.web.commands import CommandRoutes
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.unit.application import UnitAccepted
@@ -30,15 +31,8 @@ async def employers(reads: Reads, caller: Allowed("unit.read", *READERS),
     return {"person_id": person_id, **found} if isinstance(found, dict) else found
 
 
-@router.post("/{unit_id}/employees", status_code=status.HTTP_201_CREATED, response_model=UnitAccepted,
-             summary="Hire an employee 从业人员入职")
-async def hire(unit_id: str, command: Hire, svc: Service,
-               caller: Allowed("unit.employees", "collector", "police")) -> UnitAccepted:
-    return await svc.hire(unit_id, command, caller.context)
-
-
-@router.post("/{unit_id}/employees/{person_id}/leave", response_model=UnitAccepted,
-             summary="An employee leaves 从业人员离职")
-async def leave(unit_id: str, person_id: str, command: Leave, svc: Service,
-                caller: Allowed("unit.employees", "collector", "police")) -> UnitAccepted:
-    return await svc.leave(unit_id, person_id, command, caller.context)
+commands = CommandRoutes(router, Service, UnitAccepted)
+commands.post("/{unit_id}/employees", Hire, "hire", Allowed("unit.employees", "collector", "police"),
+              status_code=status.HTTP_201_CREATED, summary="Hire an employee 从业人员入职")
+commands.post("/{unit_id}/employees/{person_id}/leave", Leave, "leave",
+              Allowed("unit.employees", "collector", "police"), summary="An employee leaves 从业人员离职")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 
 from contracts import industry, special_trades
 from services.kernel.web.authz import READERS, Allowed
+from services.kernel.web.commands import CommandRoutes
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from contracts.calendar import china_today
@@ -58,28 +59,13 @@ async def rectifications_overdue(reads: Reads, caller: Allowed("unit.supervise",
     return {"as_of": day.isoformat(), **found} if isinstance(found, dict) else found
 
 
-@router.post("/v1/units/{unit_id}/special-trades", response_model=UnitAccepted,
-             summary="The unit takes up a special trade 登记特种/重点行业")
-async def add_special_trade(unit_id: str, command: AddSpecialTrade, svc: Service,
-                            caller: Allowed("unit.special_trade", "police")) -> UnitAccepted:
-    return await svc.add_special_trade(unit_id, command, caller.context)
-
-
-@router.post("/v1/units/{unit_id}/special-trades/{trade}/remove", response_model=UnitAccepted,
-             summary="The unit gives up a special trade 取消特种/重点行业")
-async def remove_special_trade(unit_id: str, trade: str, command: RemoveSpecialTrade, svc: Service,
-                               caller: Allowed("unit.special_trade", "police")) -> UnitAccepted:
-    return await svc.remove_special_trade(unit_id, trade, command, caller.context)
-
-
-@router.post("/v1/units/{unit_id}/inspections", status_code=status.HTTP_201_CREATED, response_model=UnitAccepted,
-             summary="Record an inspection 单位检查 (with a rectification notice and deadline)")
-async def inspect(unit_id: str, command: Inspect, svc: Service, caller: Allowed("unit.inspect", "police")) -> UnitAccepted:
-    return await svc.inspect(unit_id, command, caller.context)
-
-
-@router.post("/v1/units/{unit_id}/inspections/{inspection_id}/follow-ups", response_model=UnitAccepted,
-             summary="Follow up a rectification 整改复查")
-async def follow_up(unit_id: str, inspection_id: str, command: FollowUp, svc: Service,
-                    caller: Allowed("unit.inspect", "police")) -> UnitAccepted:
-    return await svc.follow_up(unit_id, inspection_id, command, caller.context)
+commands = CommandRoutes(router, Service, UnitAccepted)
+commands.post("/v1/units/{unit_id}/special-trades", AddSpecialTrade, "add_special_trade",
+              Allowed("unit.special_trade", "police"), summary="The unit takes up a special trade 登记特种/重点行业")
+commands.post("/v1/units/{unit_id}/special-trades/{trade}/remove", RemoveSpecialTrade, "remove_special_trade",
+              Allowed("unit.special_trade", "police"), summary="The unit gives up a special trade 取消特种/重点行业")
+commands.post("/v1/units/{unit_id}/inspections", Inspect, "inspect", Allowed("unit.inspect", "police"),
+              status_code=status.HTTP_201_CREATED,
+              summary="Record an inspection 单位检查 (with a rectification notice and deadline)")
+commands.post("/v1/units/{unit_id}/inspections/{inspection_id}/follow-ups", FollowUp, "follow_up",
+              Allowed("unit.inspect", "police"), summary="Follow up a rectification 整改复查")

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from services.kernel.web.authz import READERS, Allowed
+from services.kernel.web.commands import CommandRoutes
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.web.reads import MinVersion, caught_up
@@ -24,12 +25,12 @@ AsOf = Annotated[date | None, Query(description="the day overdue flags are judge
 WRITERS = ("collector", "police")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=UnitAccepted,
-             summary="Register a unit at a standard address 登记实有单位",
-             responses={409: {"description": "the USCC is already registered (the unit is named in the answer)"},
-                        422: {"description": "USCC, industry, address or another field breaks a rule"}})
-async def register_unit(command: RegisterUnit, svc: Service, caller: Allowed("unit.register", *WRITERS)) -> UnitAccepted:
-    return await svc.register(command, caller.context)
+commands = CommandRoutes(router, Service, UnitAccepted)
+commands.post("", RegisterUnit, "register", Allowed("unit.register", *WRITERS), status_code=status.HTTP_201_CREATED,
+              summary="Register a unit at a standard address 登记实有单位",
+              responses={409: {"description": "the USCC is already registered (the unit is named in the answer)"},
+                         422: {"description": "USCC, industry, address or another field breaks a rule"}},
+              name="register_unit")
 
 
 @router.get("", summary="Look up units by USCC, address or name 按统一社会信用代码、地址或名称查询单位 (paged, or the whole "
@@ -61,38 +62,15 @@ async def get_unit(unit_id: str, reads: Reads, cyc: Cycles, caller: Allowed("uni
     return (await views.present_many(reads, [document], cyc, as_of or china_today()))[0]
 
 
-@router.post("/{unit_id}/corrections", response_model=UnitAccepted, summary="Correct the unit's facts 补录纠错")
-async def correct_unit(unit_id: str, command: CorrectUnit, svc: Service,
-                       caller: Allowed("unit.change", *WRITERS)) -> UnitAccepted:
-    return await svc.correct(unit_id, command, caller.context)
-
-
-@router.post("/{unit_id}/uscc", response_model=UnitAccepted, summary="Record or correct the USCC 登记/更正统一社会信用代码",
-             responses={409: {"description": "another unit holds this USCC (named in the answer)"}})
-async def record_uscc(unit_id: str, command: RecordUscc, svc: Service,
-                      caller: Allowed("unit.change", *WRITERS)) -> UnitAccepted:
-    return await svc.record_uscc(unit_id, command, caller.context)
-
-
-@router.post("/{unit_id}/suspend", response_model=UnitAccepted, summary="Suspend trading 停业")
-async def suspend(unit_id: str, command: ChangeStatus, svc: Service,
-                  caller: Allowed("unit.status", *WRITERS)) -> UnitAccepted:
-    return await svc.suspend(unit_id, command, caller.context)
-
-
-@router.post("/{unit_id}/close", response_model=UnitAccepted, summary="Close the unit 关闭/注销")
-async def close(unit_id: str, command: ChangeStatus, svc: Service,
-                caller: Allowed("unit.status", *WRITERS)) -> UnitAccepted:
-    return await svc.close(unit_id, command, caller.context)
-
-
-@router.post("/{unit_id}/reopen", response_model=UnitAccepted, summary="Reopen 复业")
-async def reopen(unit_id: str, command: ChangeStatus, svc: Service,
-                 caller: Allowed("unit.status", *WRITERS)) -> UnitAccepted:
-    return await svc.reopen(unit_id, command, caller.context)
-
-
-@router.post("/{unit_id}/licences", response_model=UnitAccepted, summary="Add or renew a licence 登记证照")
-async def add_licence(unit_id: str, command: AddLicence, svc: Service,
-                      caller: Allowed("unit.change", *WRITERS)) -> UnitAccepted:
-    return await svc.add_licence(unit_id, command, caller.context)
+commands.post("/{unit_id}/corrections", CorrectUnit, "correct", Allowed("unit.change", *WRITERS),
+              summary="Correct the unit's facts 补录纠错", name="correct_unit")
+commands.post("/{unit_id}/uscc", RecordUscc, "record_uscc", Allowed("unit.change", *WRITERS),
+              summary="Record or correct the USCC 登记/更正统一社会信用代码",
+              responses={409: {"description": "another unit holds this USCC (named in the answer)"}})
+commands.post("/{unit_id}/suspend", ChangeStatus, "suspend", Allowed("unit.status", *WRITERS),
+              summary="Suspend trading 停业")
+commands.post("/{unit_id}/close", ChangeStatus, "close", Allowed("unit.status", *WRITERS),
+              summary="Close the unit 关闭/注销")
+commands.post("/{unit_id}/reopen", ChangeStatus, "reopen", Allowed("unit.status", *WRITERS), summary="Reopen 复业")
+commands.post("/{unit_id}/licences", AddLicence, "add_licence", Allowed("unit.change", *WRITERS),
+              summary="Add or renew a licence 登记证照")
