@@ -110,8 +110,8 @@ commands.put("/{code}/location", Relocate, "relocate",
              summary="Set the position 坐标 (WGS-84, GCJ-02 or BD-09 in)")
 commands.post("/{code}/aliases", AddAlias, "add_alias", Allowed("doorplate.alias", "collector", "police", "supervisor"),
               summary="Add an alias 别名")
-commands.post("/{code}/retire", RetireDoorplate, "retire_doorplate", Allowed("doorplate.retire", "police", "supervisor"),
-              summary="Retire 注销 (拆迁 ...)", name="retire")
+commands.post("/{code}/retire", RetireDoorplate, "retire_doorplate",
+              Allowed("doorplate.retire", "police", "supervisor"), summary="Retire 注销 (拆迁 ...)", name="retire")
 commands.post("/{code}/merge", MergeDoorplate, "merge", Allowed("doorplate.merge", "police", "supervisor"),
               summary="Merge this duplicate into a survivor 重复门牌合并")
 

@@ -8,6 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, status
 
 from services.kernel.web.authz import Allowed
+from services.kernel.web.commands import CommandRoutes
 from services.kernel.base.errors import NotFound
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
@@ -25,11 +26,9 @@ router = APIRouter(prefix="/v1/key-persons", tags=["key persons 重点人员"])
 State = Literal["applied", "listed", "rejected", "release_applied", "released"]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=KeyPersonAccepted,
-             summary="Apply to list a key person 列管申请")
-async def apply_listing(command: ApplyKeyPersonListing, svc: Service,
-                        caller: Allowed("key_person.request", "police")) -> KeyPersonAccepted:
-    return await svc.apply_key_person_listing(command, caller.context)
+commands = CommandRoutes(router, Service, KeyPersonAccepted)
+commands.post("", ApplyKeyPersonListing, "apply_key_person_listing", Allowed("key_person.request", "police"),
+              status_code=status.HTTP_201_CREATED, summary="Apply to list a key person 列管申请", name="apply_listing")
 
 
 @router.get("/{key_person_id}", summary="Read a key-person record 查询重点人员 (state, pending request, every step)")
@@ -54,35 +53,15 @@ async def list_(reads: Reads, caller: Allowed("key_person.read", "police", "supe
     return await answer(worklist, format, cursor, limit, caller, "key-persons", logged_as="key_person")  # 查询留痕
 
 
-@router.post("/{key_person_id}/approve", response_model=KeyPersonAccepted,
-             summary="Approve the pending step 审批通过 (列管, 撤管, 转递 or 转类)")
-async def approve(key_person_id: str, command: Decide, svc: Service,
-                  caller: Allowed("key_person.decide", "supervisor")) -> KeyPersonAccepted:
-    return await svc.approve_key_person(key_person_id, command, caller.context)
-
-
-@router.post("/{key_person_id}/reject", response_model=KeyPersonAccepted,
-             summary="Reject the pending step with reasons 审批不通过")
-async def reject(key_person_id: str, command: Decide, svc: Service,
-                 caller: Allowed("key_person.decide", "supervisor")) -> KeyPersonAccepted:
-    return await svc.reject_key_person(key_person_id, command, caller.context)
-
-
-@router.post("/{key_person_id}/release", response_model=KeyPersonAccepted, summary="Apply for release 撤管申请")
-async def apply_release(key_person_id: str, command: ApplyKeyPersonRelease, svc: Service,
-                        caller: Allowed("key_person.request", "police")) -> KeyPersonAccepted:
-    return await svc.apply_key_person_release(key_person_id, command, caller.context)
-
-
-@router.post("/{key_person_id}/transfer", response_model=KeyPersonAccepted,
-             summary="Request a transfer 转递 (another unit or jurisdiction)")
-async def request_transfer(key_person_id: str, command: RequestKeyPersonTransfer, svc: Service,
-                           caller: Allowed("key_person.request", "police")) -> KeyPersonAccepted:
-    return await svc.request_key_person_transfer(key_person_id, command, caller.context)
-
-
-@router.post("/{key_person_id}/recategorize", response_model=KeyPersonAccepted,
-             summary="Request a change of category 转类")
-async def request_recategorization(key_person_id: str, command: RequestKeyPersonRecategorization, svc: Service,
-                                   caller: Allowed("key_person.request", "police")) -> KeyPersonAccepted:
-    return await svc.request_key_person_recategorization(key_person_id, command, caller.context)
+commands.post("/{key_person_id}/approve", Decide, "approve_key_person", Allowed("key_person.decide", "supervisor"),
+              summary="Approve the pending step 审批通过 (列管, 撤管, 转递 or 转类)", name="approve")
+commands.post("/{key_person_id}/reject", Decide, "reject_key_person", Allowed("key_person.decide", "supervisor"),
+              summary="Reject the pending step with reasons 审批不通过", name="reject")
+commands.post("/{key_person_id}/release", ApplyKeyPersonRelease, "apply_key_person_release",
+              Allowed("key_person.request", "police"), summary="Apply for release 撤管申请", name="apply_release")
+commands.post("/{key_person_id}/transfer", RequestKeyPersonTransfer, "request_key_person_transfer",
+              Allowed("key_person.request", "police"), summary="Request a transfer 转递 (another unit or jurisdiction)",
+              name="request_transfer")
+commands.post("/{key_person_id}/recategorize", RequestKeyPersonRecategorization, "request_key_person_recategorization",
+              Allowed("key_person.request", "police"), summary="Request a change of category 转类",
+              name="request_recategorization")

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body, Query, status
 from contracts.person_deadlines import FLAG_NAMES_ZH, Flag
 from services.kernel.web.access_trace import asked, returned
 from services.kernel.web.authz import Allowed, Caller
+from services.kernel.web.commands import CommandRoutes
 from services.kernel.base.errors import NotFound
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist, in_order
@@ -150,17 +151,11 @@ async def lookup_persons(
     return found
 
 
-@router.post("/{person_id}/residence", response_model=PersonAccepted,
-             summary="Move in 登记居住地 (人房关联: the previous residence ends that day)")
-async def move_in(person_id: str, command: MoveIn, svc: Service,
-                  caller: Allowed("person.residence", *CHANGE_ROLES)) -> PersonAccepted:
-    return await svc.move_in(person_id, command, caller.context)
-
-
-@router.post("/{person_id}/move-out", response_model=PersonAccepted, summary="Move out 迁出 (the residence ends)")
-async def move_out(person_id: str, command: MoveOut, svc: Service,
-                   caller: Allowed("person.residence", *CHANGE_ROLES)) -> PersonAccepted:
-    return await svc.move_out(person_id, command, caller.context)
+commands = CommandRoutes(router, Service, PersonAccepted)
+commands.post("/{person_id}/residence", MoveIn, "move_in", Allowed("person.residence", *CHANGE_ROLES),
+              summary="Move in 登记居住地 (人房关联: the previous residence ends that day)")
+commands.post("/{person_id}/move-out", MoveOut, "move_out", Allowed("person.residence", *CHANGE_ROLES),
+              summary="Move out 迁出 (the residence ends)")
 
 
 @router.get("/{person_id}/residences", summary="Residences 居住地历史 (current and past, newest first, with current "
@@ -177,33 +172,13 @@ async def list_residences(person_id: str, reads: Reads, caller: Allowed("person.
     return {"person_id": document["_id"], "redirected_from": redirected_from, "count": page["total"], **page}
 
 
-@router.post("/{person_id}/category", response_model=PersonAccepted, summary="Change category 业务类型变更")
-async def change_category(person_id: str, command: ChangeCategory, svc: Service,
-                          caller: Allowed("person.change_category", "police", "supervisor")) -> PersonAccepted:
-    return await svc.change_category(person_id, command, caller.context)
-
-
-@router.post("/{person_id}/corrections", response_model=PersonAccepted,
-             summary="Correct base fields 更正 (reason code and remark; old values kept)")
-async def correct(person_id: str, command: CorrectPerson, svc: Service,
-                  caller: Allowed("person.correct", *CHANGE_ROLES)) -> PersonAccepted:
-    return await svc.correct(person_id, command, caller.context)
-
-
-@router.post("/{person_id}/renewal", response_model=PersonAccepted, summary="Renew a migrant registration 暂住登记续期")
-async def renew(person_id: str, command: RenewMigrantRegistration, svc: Service,
-                caller: Allowed("person.renew", *CHANGE_ROLES)) -> PersonAccepted:
-    return await svc.renew(person_id, command, caller.context)
-
-
-@router.post("/{person_id}/cancel", response_model=PersonAccepted, summary="Cancel 注销 (death, missing, moved away ...)")
-async def cancel(person_id: str, command: CancelPerson, svc: Service,
-                 caller: Allowed("person.cancel", "police", "supervisor")) -> PersonAccepted:
-    return await svc.cancel(person_id, command, caller.context)
-
-
-@router.post("/{person_id}/merge", response_model=PersonAccepted,
-             summary="Merge a duplicate into its survivor 重复人员合并 (same document number)")
-async def merge(person_id: str, command: MergePerson, svc: Service,
-                caller: Allowed("person.merge", "police", "supervisor")) -> PersonAccepted:
-    return await svc.merge(person_id, command, caller.context)
+commands.post("/{person_id}/category", ChangeCategory, "change_category",
+              Allowed("person.change_category", "police", "supervisor"), summary="Change category 业务类型变更")
+commands.post("/{person_id}/corrections", CorrectPerson, "correct", Allowed("person.correct", *CHANGE_ROLES),
+              summary="Correct base fields 更正 (reason code and remark; old values kept)")
+commands.post("/{person_id}/renewal", RenewMigrantRegistration, "renew", Allowed("person.renew", *CHANGE_ROLES),
+              summary="Renew a migrant registration 暂住登记续期")
+commands.post("/{person_id}/cancel", CancelPerson, "cancel", Allowed("person.cancel", "police", "supervisor"),
+              summary="Cancel 注销 (death, missing, moved away ...)")
+commands.post("/{person_id}/merge", MergePerson, "merge", Allowed("person.merge", "police", "supervisor"),
+              summary="Merge a duplicate into its survivor 重复人员合并 (same document number)")
