@@ -54,6 +54,20 @@ class DeadlineFacts:
     arrived_at: datetime | None = None  #: foreigner: arrival at the accommodation
     permitted_stay_until: date | None = None
 
+    @classmethod
+    def of(cls, category: str, status: str, registered_at: datetime, details: dict) -> "DeadlineFacts":
+        """The facts of a stored record: its category's fields as published (ISO dates and times)."""
+        day, moment = (lambda key: _parsed(details.get(key), date)), (lambda key: _parsed(details.get(key), datetime))
+        return cls(category=category, status=status, registered_at=registered_at, arrival_date=day("arrival_date"),
+                   renting=bool(details.get("renting")), residence_permit_expiry=day("residence_permit_expiry"),
+                   registration_valid_until=day("registration_valid_until"),
+                   accommodation=details.get("accommodation"), arrived_at=moment("arrived_at"),
+                   permitted_stay_until=day("permitted_stay_until"))
+
+
+def _parsed(value, kind: type[date]):
+    return kind.fromisoformat(value) if isinstance(value, str) else value
+
 
 def registered_late(facts: DeadlineFacts) -> bool:
     """Late registration is a fact of the record, whatever the clock: fixed when it was registered."""

@@ -11,7 +11,7 @@ Dates that deadline lists query are stored as ISO strings (``YYYY-MM-DD``), whic
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from pymongo import ASCENDING
 
@@ -66,19 +66,8 @@ def deadline_fields(category: str, details: dict, registered_at: datetime | None
              "permitted_stay_until": details.get("permitted_stay_until")}
     if registered_at is None:
         return {**(before or {}), **dates}
-    facts = DeadlineFacts(
-        category=category, status="active", registered_at=registered_at,
-        arrival_date=_date(details.get("arrival_date")), renting=bool(details.get("renting")),
-        accommodation=details.get("accommodation"), arrived_at=_datetime(details.get("arrived_at")))
-    return {"category": category, "registered_late": registered_late(facts), **dates}
-
-
-def _date(value):
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _datetime(value):
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
+    late = registered_late(DeadlineFacts.of(category, "active", registered_at, details))
+    return {"category": category, "registered_late": late, **dates}
 
 
 def registry_record(stored: dict | None, envelope) -> dict:

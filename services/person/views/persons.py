@@ -5,7 +5,7 @@ or phone, residences with their addresses' *current* names (from the address rep
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 
 from contracts.identity import guess_number, normalize_number
 from contracts.phone import PhoneError, normalize_phone
@@ -117,19 +117,7 @@ async def residences(reads: ReadModels, document: dict) -> list[dict]:
     return answer
 
 
-def _day(value) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
 def deadline_flags(document: dict, as_of: datetime) -> list[Flag]:
-    details = document.get("details") or {}
-    arrived = details.get("arrived_at")
-    facts = DeadlineFacts(
-        category=document["category"], status=document["status"], registered_at=document["registered_at"],
-        arrival_date=_day(details.get("arrival_date")), renting=bool(details.get("renting")),
-        residence_permit_expiry=_day(details.get("residence_permit_expiry")),
-        registration_valid_until=_day(details.get("registration_valid_until")),
-        accommodation=details.get("accommodation"),
-        arrived_at=datetime.fromisoformat(arrived) if isinstance(arrived, str) else arrived,
-        permitted_stay_until=_day(details.get("permitted_stay_until")))
+    facts = DeadlineFacts.of(document["category"], document["status"], document["registered_at"],
+                             document.get("details") or {})
     return flags(facts, as_of)
