@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from contracts import inspections
 
 
 class AuditSettings(BaseSettings):
@@ -31,6 +33,12 @@ class AuditSettings(BaseSettings):
     inspection_cycle_days: dict[str, int] = Field(
         default_factory=dict, validation_alias=AliasChoices("YBSS_UNIT_INSPECTION_CYCLE_DAYS"),
         description="检查周期 overrides, the unit registry's own setting (one rule: contracts.inspections)")
+
+    @cached_property
+    def cycles(self) -> dict[str, int]:
+        """The inspection cycles the figures count 超期未检查 with (the shipped ones with these overrides); read
+        here and passed into the pure figures (services.audit.domain.metrics)."""
+        return inspections.inspection_cycles(self.inspection_cycle_days)
 
 
 @lru_cache

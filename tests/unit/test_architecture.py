@@ -26,11 +26,6 @@ CONTEXTS = sorted(names())
 
 #: known violations, each with its reason and who removes it; an entry that no longer matches fails the test
 ALLOWED: dict[tuple[str, str], str] = {
-    # B2's overdue-inspection rule (issue 21, in progress this session): audit's domain reads the deployment's
-    # inspection cycles from the environment (services.audit.config) inside facts(). Domain code takes
-    # configuration as an argument; remove these two entries once the cycles are passed in.
-    ("services.audit.domain.metrics", "services.audit.config"): "B2, issue 21: cycles to be passed in",
-    ("services.audit.domain.metrics", "services.audit.config.audit_settings"): "B2, issue 21: cycles to be passed in",
 }
 
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from contracts.calendar import CHINA, local_date as local_day  # noqa: F401 - CHINA: calendar days are Beijing days
 from contracts.house import let_against_its_use
 from contracts.inspections import earliest_due, inspection_cycles
 from contracts.person_deadlines import PERMIT_WARNING_DAYS, past, permit_expiring
 from contracts.rooms import doorplate_of_room, is_room_code, room_by_code
-from services.audit.config import audit_settings
 
 INACTIVE = frozenset({"retired", "merged", "cancelled", "closed"})
 ENTITY_OF = {"Place": "address", "Doorplate": "address", "Person": "person", "KeyPerson": "person",
@@ -32,6 +31,10 @@ DUPLICATE_METRICS = ("persons_duplicates_open", "doorplates_duplicates_open")
 #: per-value breakdowns, kept flat as ``<metric>:<value>`` while counting
 BREAKDOWNS = ("persons_by_category", "houses_by_use", "units_by_type", "units_by_trade")
 COLLECTOR = "collector"  #: ``collector:<id>:<stream type>`` while counting
+
+#: 检查周期: days between inspections per trade (contracts.inspections.inspection_cycles). The caller passes
+#: the deployment's (services.audit.config); None means the shipped defaults
+Cycles = Mapping[str, int]
 
 #: code → the address's facts (a door plate's or place's), None when the registry never published it
 AddressLookup = Callable[[str], "dict[str, Any] | None"]
@@ -70,15 +73,16 @@ def residence_of(state: dict[str, Any]) -> str | None:
     return state.get("current_address_code", state.get("address_code"))
 
 
-def _inspection_due(state: dict[str, Any]) -> str | None:
-    """超期未检查 is the unit registry's rule (contracts.inspections, the cycles the deployment configures): the
+def _inspection_due(state: dict[str, Any], cycles: Cycles | None) -> str | None:
+    """超期未检查 is the unit registry's rule (contracts.inspections, with the cycles the caller passes): the
     unit is overdue on a day exactly when this date lies before it."""
-    due = earliest_due(state, inspection_cycles(audit_settings().inspection_cycle_days))
+    due = earliest_due(state, inspection_cycles() if cycles is None else cycles)
     return due.isoformat() if due else None
 
 
-def facts(stream_type: str, state: dict[str, Any]) -> dict[str, Any]:
-    """What the figures read of a record, small enough to keep one per day of its life."""
+def facts(stream_type: str, state: dict[str, Any], cycles: Cycles | None = None) -> dict[str, Any]:
+    """What the figures read of a record, small enough to keep one per day of its life; ``cycles`` decide a
+    unit's inspection due date (only a unit's facts depend on them)."""
     common = {"status": state.get("status"), "community_code": state.get("community_code")}
     if stream_type == "Doorplate":
         return {**common, "code": state.get("code"), "place_code": state.get("place_code"),
@@ -103,7 +107,7 @@ def facts(stream_type: str, state: dict[str, Any]) -> dict[str, Any]:
     if stream_type == "Unit":
         return {**common, "unit_type": state.get("unit_type"), "address_code": state.get("address_code"),
                 "trades": [x.get("trade") for x in state.get("special_trades", [])],
-                "inspection_due": _inspection_due(state),
+                "inspection_due": _inspection_due(state, cycles),
                 "rectification_deadlines": [i.get("rectification_deadline") for i in state.get("inspections", [])
                                             if i.get("rectification_required") and i.get("rectified") is not True]}
     return common
@@ -306,12 +310,12 @@ def address_lookup(records: Iterable[Record]) -> AddressLookup:
     return table.get
 
 
-def tally(records: Iterable[Record], as_of: datetime, lookup: AddressLookup) -> Counter:
+def tally(records: Iterable[Record], as_of: datetime, lookup: AddressLookup, cycles: Cycles | None = None) -> Counter:
     """The re-fold: every record's contribution and every duplicate group's, summed (the reference the
     incremental figures are tested against)."""
     day, total, groups = local_day(as_of), Counter(), Counter()
     for record in records:
-        f = facts(record.stream_type, record.state)
+        f = facts(record.stream_type, record.state, cycles)
         total.update(counts(record.stream_type, f, address_in_use(address_of(record.stream_type, f), lookup), day))
         if key := duplicate_key(record.stream_type, f):
             groups[key] += 1
@@ -322,9 +326,11 @@ def tally(records: Iterable[Record], as_of: datetime, lookup: AddressLookup) -> 
     return total
 
 
-def metrics(records: list[Record], as_of: datetime, address_records: list[Record] | None = None) -> dict[str, Any]:
+def metrics(records: list[Record], as_of: datetime, address_records: list[Record] | None = None,
+            cycles: Cycles | None = None) -> dict[str, Any]:
     """Every metric over ``records``; ``address_records`` (default: the same) decide which addresses are in use."""
-    return finish(tally(records, as_of, address_lookup(address_records if address_records is not None else records)))
+    lookup = address_lookup(address_records if address_records is not None else records)
+    return finish(tally(records, as_of, lookup, cycles))
 
 
 def collectors(records: list[Record]) -> dict[str, dict[str, int]]:

@@ -31,6 +31,7 @@ from services.audit.domain.daybook import (Addresses, Key, decode, difference, e
 from services.audit.domain.fold import evolve
 from services.audit.domain.metrics import ADDRESS_TYPES, ENTITY_OF, address_of, duplicate_key, facts, local_day
 from services.audit.archive import _EveryEventType  # every event type reaches the handler, as in the archive
+from services.audit.config import audit_settings
 from services.audit.projections.figures_batch import Batch, batch_of
 from services.kernel.messaging.projection import Projection, ProjectionTx
 
@@ -178,7 +179,7 @@ async def count_event(tx: ProjectionTx, batch: Batch | None = None) -> None:
         return  # applied already (the runner's checkpoint drops redeliveries; this keeps the handler idempotent too)
     state = evolve(document["state"], envelope.event_type, envelope.payload)
     division = envelope.division_code or envelope.payload.get("division_code") or document["division"]
-    record_facts = facts(envelope.stream_type, state)
+    record_facts = facts(envelope.stream_type, state, audit_settings().cycles)  # the deployment's 检查周期
     document.update(state=state, division=division, timeline=record_day(
         document["timeline"], local_day(envelope.recorded_at).isoformat(), record_facts, division or ""))
     own = {"state": state, "division": division, "timeline": document["timeline"], "kind": document["kind"],

@@ -18,6 +18,7 @@ from pymongo.read_concern import ReadConcern
 
 from contracts import divisions
 
+from services.audit.config import audit_settings
 from services.audit.domain.accuracy import overall
 from services.audit.domain.daybook import WHOLE, at
 from services.audit.domain.history import state_of
@@ -142,8 +143,9 @@ async def refolded(archive: AsyncCollection, division_code: str | None, as_of: d
     for record in everything:
         groups[sub_division(record, scope, lookup)].append(record)
     places = {r.state.get("code"): r.state.get("name") for r in addresses if r.stream_type == "Place"}
-    children = {code: +tally(rs, as_of, lookup) for code, rs in groups.items()}
-    return await answer(archive, scope, as_of, tally(everything, as_of, lookup),
+    cycles = audit_settings().cycles  # the deployment's 检查周期, as the incremental figures count them
+    children = {code: +tally(rs, as_of, lookup, cycles) for code, rs in groups.items()}
+    return await answer(archive, scope, as_of, tally(everything, as_of, lookup, cycles),
                         {code: c for code, c in children.items() if c}, places)
 
 
