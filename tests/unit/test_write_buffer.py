@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
+from bson.codec_options import CodecOptions
 from pymongo import InsertOne, UpdateOne
 
 from services.kernel.messaging.writebuffer import BufferedCollection, WriteBuffer
@@ -48,3 +51,24 @@ async def test_writes_outside_the_session_go_straight_to_the_server():
     buffer.add(FakeCollection("x", log), InsertOne({}))
     buffer.add(FakeCollection("x", log), UpdateOne({}, {"$set": {}}))
     assert buffer.queued == 2 and await buffer.flush() == 1
+
+
+async def test_a_read_ahead_document_replaced_whole_is_answered_as_replaced_without_a_flush():
+    """A projection that reads, evolves and replaces a record (the person registry) reads its own write back from
+    memory, as the server would answer it; an update by _id still drops the entry (the next read flushes)."""
+    log: list = []
+    session = object()
+    buffer = WriteBuffer(session)
+    fake = FakeCollection("persons", log)
+    fake.codec_options = CodecOptions(tz_aware=True)
+    persons = BufferedCollection(fake, buffer)
+    buffer.read_ahead("persons", {"P1": {"_id": "P1", "v": 1}, "P2": None})
+    at = datetime(2026, 12, 3, 18, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8)))
+    await persons.replace_one({"_id": "P1"}, {"v": 2, "at": at, "steps": ("a",)}, session=session)
+    await persons.replace_one({"_id": "P2"}, {"v": 1}, upsert=True, session=session)
+    assert await persons.find_one({"_id": "P1"}, session=session) == {
+        "_id": "P1", "v": 2, "at": datetime(2026, 12, 3, 10, 0, 0, 123000, tzinfo=timezone.utc), "steps": ["a"]}
+    assert await persons.find_one({"_id": "P2"}, session=session) == {"_id": "P2", "v": 1} and log == []
+    await persons.update_one({"_id": "P1"}, {"$set": {"v": 3}}, session=session)
+    await persons.find_one({"_id": "P1"}, session=session)
+    assert [entry[0] for entry in log] == ["bulk", "find_one"]

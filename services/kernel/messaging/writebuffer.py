@@ -13,6 +13,7 @@ import copy
 from collections import defaultdict
 from typing import Any
 
+import bson
 from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
@@ -30,7 +31,8 @@ class WriteBuffer:
         self._collections: dict[str, AsyncCollection] = {}
         self.queued = 0
         #: documents read ahead for the batch (Projection.prefetch), per collection by _id; None = not there.
-        #: An entry is dropped as soon as a write may touch it, so a hit is what the server would answer.
+        #: An entry is dropped as soon as a write may touch it (a whole replacement by _id becomes the entry), so
+        #: a hit is what the server would answer.
         self._ahead: dict[str, dict[Any, dict | None]] = {}
 
     def read_ahead(self, collection: str, documents: dict[Any, dict | None]) -> None:
@@ -52,7 +54,12 @@ class WriteBuffer:
         if known:
             where = getattr(operation, "_filter", None) or getattr(operation, "_doc", None)
             if isinstance(where, dict) and "_id" in where and not isinstance(where["_id"], dict):
-                known.pop(where["_id"], None)
+                key = where["_id"]
+                if isinstance(operation, ReplaceOne) and key in known and (operation._upsert or known[key]):
+                    # what the server will answer: the replacement through BSON (ms-precision, tz as the client's)
+                    known[key] = bson.decode(bson.encode({**operation._doc, "_id": key}), collection.codec_options)
+                else:
+                    known.pop(key, None)
             else:  # a write by another filter may touch any document
                 known.clear()
 
