@@ -178,7 +178,7 @@ async def apply_interleaved(settings, context: str, projection, order: list[Even
         for envelope in lane:
             for attempt in range(50):
                 try:
-                    await runner._apply_once(envelope)
+                    await runner.apply_one(envelope)
                     break
                 except Exception as error:  # noqa: BLE001 - a write conflict is retried like the live consumer
                     if not is_infrastructure(error) or attempt == 49:
