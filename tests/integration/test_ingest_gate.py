@@ -19,7 +19,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from asgi_lifespan import LifespanManager
 
-from contracts.identity import check_character
+from tests.identities import unique_id_number
 from contracts.ingest import agency_topic, replies_topic
 from services.ingest import addresses as ingest_addresses
 from services.kernel.web.auth import mint_token
@@ -125,9 +125,7 @@ async def stack(settings):
 
 
 def fresh_id(born: date, sex: str = "female") -> str:
-    seq = random.randint(0, 499) * 2 + (1 if sex == "male" else 0)
-    first17 = f"532503{born:%Y%m%d}{seq:03d}"
-    return first17 + check_character(first17)
+    return unique_id_number(born, sex)
 
 
 def person_fields(**overrides) -> dict:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from contracts.identity import check_character
+from tests.identities import unique_id_number
 from services.kernel.web.auth import mint_token
 from services.person.api.examples import REGISTRATIONS
 from tests.integration.address_helpers import read_doorplate, register_doorplate
@@ -53,10 +53,7 @@ async def person_client():
 
 
 def fresh_id(born: date | None = None, sex: str = "female", region: str = "532503") -> str:
-    born = born or date(1960, 1, 1) + timedelta(days=random.randint(0, 20000))
-    seq = random.randint(0, 499) * 2 + (1 if sex == "male" else 0)
-    first17 = f"{region}{born:%Y%m%d}{seq:03d}"
-    return first17 + check_character(first17)
+    return unique_id_number(born, sex, region)
 
 
 def person_body(category: str = "unregistered", **overrides) -> dict:
