@@ -21,7 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from contracts.envelope import EventEnvelope
 from services.kernel.base.logging import get_logger
 from services.kernel.base.metrics import PROJECTION_OUTCOMES
-from services.kernel.messaging.checkpoints import Checkpoints, State
+from services.kernel.messaging.checkpoints import Checkpoints, State, standing
 from services.kernel.messaging.decoding import Undecodable, decode
 from services.kernel.messaging.failures import BatchFallback
 from services.kernel.messaging.projection import Projection, ProjectionTx, cached_collection, physical_name
@@ -104,16 +104,14 @@ class Batches:
                     if settled and time.perf_counter() > deadline:
                         break  # the rest waits for the next transaction
                     checkpoint = state.setdefault(envelope.stream_id, {})
-                    last = checkpoint.get("version", 0)
                     settled += 1
-                    if envelope.version <= last:
+                    where = standing(checkpoint, envelope.version)
+                    if where == "duplicate":
                         outcomes["duplicate"] += 1
                         continue
-                    if checkpoint.get("parked") or envelope.version != last + 1:
-                        raise BatchFallback(f"{envelope.stream_id} v{envelope.version}: gap or parked stream")
-                    handler = self.projection.handlers.get(envelope.event_type)
-                    if handler is not None:
-                        await handler(ProjectionTx(envelope, session, self.db, self.generation, buffer))
+                    if where != "next":
+                        raise BatchFallback(f"{envelope.stream_id} v{envelope.version}: {where}")
+                    await self.projection.apply(ProjectionTx(envelope, session, self.db, self.generation, buffer))
                     checkpoint["version"] = envelope.version
                     touched.add(envelope.stream_id)
                     outcomes["applied"] += 1

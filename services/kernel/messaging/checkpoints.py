@@ -9,7 +9,7 @@ applying twice. A rebuild owns its fresh generation alone: it keeps them in memo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -18,6 +18,19 @@ from pymongo.asynchronous.collection import AsyncCollection
 from services.kernel.messaging.writebuffer import WriteBuffer
 
 State = dict[str, dict[str, Any]]  #: stream id → its checkpoint document (``version``, ``parked``)
+Standing = Literal["duplicate", "parked", "gap", "next"]
+
+
+def standing(checkpoint: dict[str, Any], version: int, redrive: bool = False) -> Standing:
+    """Where an event stands against its stream's checkpoint, the one rule of the batch and the one-at-a-time
+    path: ``duplicate`` (applied already: dropped), ``parked`` (its stream waits behind a dead letter, unless
+    this is the redrive), ``gap`` (an earlier version is missing: never applied out of order) or ``next``."""
+    last = checkpoint.get("version", 0)
+    if version <= last:
+        return "duplicate"
+    if checkpoint.get("parked") and not redrive:
+        return "parked"
+    return "next" if version == last + 1 else "gap"
 
 
 class Checkpoints:

@@ -105,6 +105,4 @@ class InMemoryReadModels:
     async def apply(self, projection: Projection, envelopes: Iterable[EventEnvelope]) -> None:
         """Each event to the projection's handler for its type, in order (events it does not handle pass by)."""
         for envelope in envelopes:
-            handler = projection.handlers.get(envelope.event_type)
-            if handler is not None:
-                await handler(InMemoryProjectionTx(envelope, self, projection.name))  # type: ignore[arg-type]
+            await projection.apply(InMemoryProjectionTx(envelope, self, projection.name))  # type: ignore[arg-type]

@@ -90,6 +90,12 @@ class Projection:
 
         return register
 
+    async def apply(self, tx: ProjectionTx) -> None:
+        """The event to its handler (an event type this projection does not handle passes by)."""
+        handler = self.handlers.get(tx.envelope.event_type)
+        if handler is not None:
+            await handler(tx)
+
     def prefetch(self, collection: str, document_id: Callable[[EventEnvelope], Any]) -> None:
         """Read ``collection``'s documents ``document_id(event)`` (None: none) for a whole batch in one query
         before its handlers run, so a handler's ``find_one({"_id": ...})`` of each costs no round trip (a handler

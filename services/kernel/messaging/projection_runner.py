@@ -29,7 +29,7 @@ from services.kernel.base.logging import get_logger
 from services.kernel.base.metrics import PROJECTION_APPLY, PROJECTION_BATCH_SIZE, PROJECTION_BATCHES, PROJECTION_OUTCOMES
 from services.kernel.base.settings import Settings
 from services.kernel.messaging.batching import BatchLimits, Batches, take_run
-from services.kernel.messaging.checkpoints import Checkpoints
+from services.kernel.messaging.checkpoints import Checkpoints, standing
 from services.kernel.messaging.deadletters import DeadLetters, Headers
 from services.kernel.messaging.decoding import Undecodable, decode
 from services.kernel.messaging.failures import VersionGap, is_infrastructure
@@ -229,17 +229,16 @@ class ProjectionRunner:
                 state, trips = await checkpoints.load([envelope.stream_id], session)
                 checkpoint = state.setdefault(envelope.stream_id, {})
                 last = checkpoint.get("version", 0)
-                if envelope.version <= last:
+                where = standing(checkpoint, envelope.version, redrive)
+                if where == "duplicate":
                     return "duplicate"
-                if checkpoint.get("parked") and not redrive:
+                if where == "parked":
                     await self.dead_letters.park_in_transaction(session, envelope, value, key, headers, source,
                                                                 "behind", None)
                     return "parked"
-                if envelope.version != last + 1:
+                if where == "gap":
                     raise VersionGap(f"{envelope.stream_id}: got version {envelope.version}, last applied {last}")
-                handler = self.projection.handlers.get(envelope.event_type)
-                if handler is not None:
-                    await handler(ProjectionTx(envelope, session, self.db, self.generation, buffer))
+                await self.projection.apply(ProjectionTx(envelope, session, self.db, self.generation, buffer))
                 checkpoint["version"] = envelope.version
                 checkpoints.queue(buffer, state, {envelope.stream_id}, {envelope.stream_id: last})
                 trips += await buffer.flush()
