@@ -55,6 +55,19 @@ def registration_renewed(state: Record, payload: dict) -> Record:
     return {**state, "details": {**(state.get("details") or {}), "registration_valid_until": payload["valid_until"]}}
 
 
+def residence_permit_issued(state: Record, payload: dict) -> Record:
+    """居住证签发 / 换领: the permit's number and expiry replace the ones held (the deadline flags read them)."""
+    return {**state, "details": {**(state.get("details") or {}), "residence_permit_number": payload["permit_number"],
+                                 "residence_permit_expiry": payload["expires_on"]}}
+
+
+def stay_permit_changed(state: Record, payload: dict) -> Record:
+    """签证 / 停留期限变更: the new end of the permitted stay, and the visa's type and number when given."""
+    visa = {key: payload[key] for key in ("visa_type", "visa_number") if payload.get(key) is not None}
+    return {**state, "details": {**(state.get("details") or {}),
+                                 "permitted_stay_until": payload["permitted_stay_until"], **visa}}
+
+
 def cancelled(state: Record, payload: dict) -> Record:
     return {**state, "status": "cancelled", "cancellation": _without_id(payload)}
 
@@ -70,7 +83,8 @@ def absorbed(state: Record, payload: dict) -> Record:
 TRANSITIONS: dict[str, Callable[[Record, dict], Record]] = {
     "PersonRegistered": registered, "PersonCategoryChanged": category_changed, "PersonCorrected": corrected,
     "ResidenceRegistered": residence_registered, "ResidenceEnded": residence_ended,
-    "MigrantRegistrationRenewed": registration_renewed, "PersonCancelled": cancelled,
+    "MigrantRegistrationRenewed": registration_renewed, "ResidencePermitIssued": residence_permit_issued,
+    "StayPermitChanged": stay_permit_changed, "PersonCancelled": cancelled,
     "PersonMergedInto": merged_into, "DuplicatePersonAbsorbed": absorbed,
 }
 
@@ -95,3 +109,9 @@ def fold(events: Iterable[tuple[str, dict]], state: Record | None = None) -> Rec
 def open_residence(state: Record) -> dict | None:
     """The residence not ended yet (where the person lives now), or None."""
     return next((entry for entry in reversed(state.get("residences") or []) if entry.get("moved_out") is None), None)
+
+
+def person_id_of(envelope: Any) -> str | None:
+    """The person a Person stream's event is about, None for other streams: the key a projection's batch reads the
+    persons' documents ahead by (both person read models use it)."""
+    return envelope.payload.get("person_id") if envelope.stream_type == "Person" else None

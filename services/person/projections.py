@@ -22,7 +22,7 @@ from contracts.person import (
     KeyPersonRecategorizationRequested, KeyPersonRecategorized, KeyPersonReleaseApplied, KeyPersonReleased,
     KeyPersonReleaseRejected, KeyPersonRequestRejected, KeyPersonTransferRequested, KeyPersonTransferred,
     MigrantRegistrationRenewed, PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto,
-    PersonRegistered, ResidenceEnded, ResidenceRegistered,
+    PersonRegistered, ResidenceEnded, ResidencePermitIssued, ResidenceRegistered, StayPermitChanged,
 )
 from contracts.person_deadlines import DeadlineFacts, registered_late
 from services.kernel.messaging.projection import Projection, ProjectionTx
@@ -44,14 +44,15 @@ registry.index("persons", [("deadline.registration_valid_until", ASCENDING)])
 registry.index("persons", [("deadline.permitted_stay_until", ASCENDING)])
 registry.index("key_persons", [("person_id", ASCENDING)])
 #: a person's events read its document first: the batch's are read in one query
-registry.prefetch("persons", lambda event: event.payload.get("person_id") if event.stream_type == "Person" else None)
+registry.prefetch("persons", person_record.person_id_of)
 registry.index("key_persons", [("division_code", ASCENDING), ("state", ASCENDING)])
 
 addresses = address_replica(ADDRESSES)
 
 
 PERSON_EVENTS = (PersonRegistered, PersonCategoryChanged, PersonCorrected, ResidenceRegistered, ResidenceEnded,
-                 MigrantRegistrationRenewed, PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed)
+                 MigrantRegistrationRenewed, ResidencePermitIssued, StayPermitChanged, PersonCancelled,
+                 PersonMergedInto, DuplicatePersonAbsorbed)
 
 
 def _stamp(envelope) -> dict:

@@ -39,8 +39,8 @@ WHEREABOUTS = "person-whereabouts"
 
 whereabouts = Projection(WHEREABOUTS, sources=["person", "house", "unit"],
                          collections=["whereabouts", "wa_houses", "wa_units"])
-#: a person's events read its document first: the batch's are read in one query (services.kernel.messaging.projection)
-whereabouts.prefetch("whereabouts", lambda event: event.payload.get("person_id") if event.stream_type == "Person" else None)
+#: a person's events read its document first: the batch's are read in one query
+whereabouts.prefetch("whereabouts", person_record.person_id_of)
 whereabouts.index("whereabouts", [("person.document_number", ASCENDING)])
 whereabouts.index("whereabouts", [("logic_errors.rule", ASCENDING), ("person.division_code", ASCENDING)])
 whereabouts.index("whereabouts", [("person.current_address_code", ASCENDING)])

@@ -10,6 +10,7 @@ from datetime import datetime
 from contracts.identity import guess_number, normalize_number
 from contracts.phone import PhoneError, normalize_phone
 from contracts.person_deadlines import DeadlineFacts, Flag, flags
+from contracts.person_record import open_residence
 from services.kernel.web.reads import caught_up
 from services.kernel.base.errors import DomainRuleViolation
 from services.kernel.messaging.read_models import ReadModels
@@ -96,7 +97,7 @@ async def current_address(reads: ReadModels, document: dict) -> dict | None:
     if not code:
         return None
     address = await PersonAddresses(reads).lookup(code)
-    residence = next((r for r in reversed(document.get("residences") or []) if r.get("moved_out") is None), {})
+    residence = open_residence(document) or {}
     return {"code": address.code if address else code, "moved_in": residence.get("moved_in"),
             "full_name": (address.full_name if address else None) or residence.get("address_name"),
             "status": address.status if address else "unknown"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.person_record import open_residence
 from services.kernel.messaging.read_models import ReadModels
 from services.person.addresses import PersonAddresses
 from services.person.whereabouts import WHEREABOUTS
@@ -82,7 +83,7 @@ def derive(document: dict) -> dict[str, Any]:
     houses = list((document.get("houses") or {}).values())
     units = list((document.get("units") or {}).values())
     residences = person.get("residences", [])
-    current = next((entry for entry in reversed(residences) if _open(entry, "moved_out")), None)
+    current = open_residence(person)
     residence = None
     if current is not None:
         at = [house for house in houses if house.get("address_code") == current.get("address_code")]
