@@ -170,6 +170,18 @@ class RentalEnded(DomainEvent):
         return _with_rental(state, self.rental_id, end)
 
 
+class HouseDemolished(DomainEvent):
+    """拆除/灭失: the house is gone (demolished, collapsed, burnt down). Its rentals were ended with the same
+    reason by RentalEnded events just before; no new rental or tenant is accepted from now on."""
+
+    house_id: str
+    on: date = Field(description="拆除/灭失日期")
+    reason: str = Field(description="拆除/灭失原因 (e.g. 旧城改造拆除)")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "status": "demolished", "demolished_on": self.on.isoformat(), "demolished_reason": self.reason}
+
+
 class HouseChecked(DomainEvent):
     """日常检查 of the house (of a rental house, usually)."""
 

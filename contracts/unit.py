@@ -228,3 +228,20 @@ class RectificationFollowedUp(DomainEvent):
         inspections = [({**i, "follow_ups": [*i.get("follow_ups", []), follow_up], "rectified": self.rectified}
                         if i["inspection_id"] == self.inspection_id else i) for i in state.get("inspections", [])]
         return {**state, "inspections": inspections}
+
+
+class UnitRelocated(DomainEvent):
+    """迁址: the unit moves to another standard address; its jurisdiction (division) follows the new address, its
+    employees, licences, trades and inspection history stay with it."""
+
+    unit_id: str
+    address_code: str = Field(description="新标准地址编码 (a merged code's survivor)")
+    address_name: str | None = Field(default=None, description="新地址全称 at the move")
+    division_code: str = Field(description="township of the new address: the owning jurisdiction from now on")
+    previous_address_code: str = Field(description="原标准地址编码")
+    previous_division_code: str = Field(description="原归属辖区")
+    moved_on: date = Field(description="迁址日期")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "address_code": self.address_code, "address_name": self.address_name,
+                "division_code": self.division_code, "relocated_on": self.moved_on.isoformat()}

@@ -13,7 +13,7 @@ from typing import Callable
 from pydantic import Field
 
 from services.house.commands import (
-    AddTenant, ChangeOwner, ChangeUse, CorrectHouse, EndRental, RecordCheck, RegisterHouse, SetKeyStatus, StartRental, TenantMoveOut,
+    AddTenant, ChangeOwner, ChangeUse, CorrectHouse, Demolish, EndRental, RecordCheck, RegisterHouse, SetKeyStatus, StartRental, TenantMoveOut,
 )
 from services.house.domain.house import AddressFacts, House, RentalTerms, house_stream
 from contracts.calendar import china_today
@@ -136,3 +136,7 @@ class HouseService(Application):
         return await self._change(house_id, command.expected_version, lambda h: h.check(
             check_id, command.checked_on, command.checker or ctx.actor.id, command.anyone_home, self.today(),
             command.abnormal, command.abnormal_detail, command.remark), ctx, check_id=check_id)
+
+    async def demolish(self, house_id: str, command: Demolish, ctx: CommandContext) -> HouseAccepted:
+        return await self._change(house_id, command.expected_version,
+                                  lambda h: h.demolish(command.on, command.reason, self.today()), ctx)

@@ -108,3 +108,10 @@ class RecordCheck(Versioned):
     abnormal: bool = Field(default=False, description="是否发现异常", examples=[False])
     abnormal_detail: str = Field(default="", max_length=1000, description="异常情况", examples=[""])
     remark: str = Field(default="", max_length=1000, description="备注", examples=["租客信息与登记一致"])
+
+
+class Demolish(Versioned):
+    """拆除/灭失: the house is gone; its current rentals end with the same reason."""
+
+    on: date = Field(description="拆除/灭失日期 (not in the future)", examples=["2026-11-20"])
+    reason: str = Field(min_length=1, max_length=500, description="拆除/灭失原因", examples=["旧城改造征收拆除"])

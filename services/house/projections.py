@@ -10,7 +10,7 @@ from __future__ import annotations
 from pymongo import ASCENDING
 
 from contracts.house import (
-    HouseChecked, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged,
+    HouseChecked, HouseDemolished, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged,
     RentalEnded, RentalStarted, TenantMovedIn, TenantMovedOut,
 )
 from services.kernel.messaging.projection import Projection
@@ -28,4 +28,4 @@ registry.index(HOUSES, [("rentals.status", ASCENDING), ("division_code", ASCENDI
 addresses = address_replica("house-addresses")
 
 fold_records(registry, HOUSES, "house_id", HouseRegistered, HouseDetailsCorrected, HouseUseChanged, HouseOwnerChanged,
-             HouseKeyStatusSet, RentalStarted, TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked)
+             HouseKeyStatusSet, RentalStarted, TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked, HouseDemolished)

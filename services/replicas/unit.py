@@ -7,7 +7,9 @@ the unit's own stream in order. Employees, licences and inspections stay in the 
 
 from __future__ import annotations
 
-from contracts.unit import UnitClosed, UnitDetailsCorrected, UnitRegistered, UnitReopened, UnitSuspended
+from contracts.unit import (
+    UnitClosed, UnitDetailsCorrected, UnitRegistered, UnitRelocated, UnitReopened, UnitSuspended,
+)
 from services.kernel.messaging.projection import Projection, ProjectionTx
 
 UNITS = "units"
@@ -30,6 +32,10 @@ def unit_replica(name: str) -> Projection:
     @projection.handles(UnitSuspended, UnitClosed, UnitReopened)
     async def status(tx: ProjectionTx) -> None:
         await update(tx, tx.envelope.payload["unit_id"], {"status": STATUS_AFTER[tx.envelope.event_type]})
+
+    @projection.handles(UnitRelocated)
+    async def relocated(tx: ProjectionTx) -> None:  # 迁址: the unit's jurisdiction follows its new address
+        await update(tx, tx.envelope.payload["unit_id"], {"division_code": tx.envelope.payload["division_code"]})
 
     @projection.handles(UnitDetailsCorrected)
     async def renamed(tx: ProjectionTx) -> None:

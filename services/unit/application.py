@@ -21,7 +21,8 @@ from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
 from services.replicas.address import AddressPort
 from services.replicas.links import PersonPort, check_parties
 from services.unit.commands import (
-    AddLicence, AddSpecialTrade, ChangeStatus, CorrectUnit, FollowUp, Hire, Inspect, Leave, RecordUscc, RegisterUnit, RemoveSpecialTrade,
+    AddLicence, AddSpecialTrade, ChangeStatus, CorrectUnit, FollowUp, Hire, Inspect, Leave, RecordUscc, RegisterUnit,
+    Relocate, RemoveSpecialTrade,
 )
 from services.unit.domain.unit import Unit, UnitIdentity, unit_stream
 
@@ -148,3 +149,11 @@ class UnitService(Application):
             inspection_id, command.followed_up_on, command.inspector or ctx.actor.id, command.rectified, self.today(),
             command.result), ctx, inspection_id=inspection_id)
 
+    async def relocate(self, unit_id: str, command: Relocate, ctx: CommandContext) -> UnitAccepted:
+        """迁址: the caller writes the unit where it is (load) and where it goes (as at registration)."""
+        await self.load(Unit, unit_stream(unit_id), unit_id, None, ctx)  # 404 / 403 before telling of the address
+        address = await self.addresses(command.address_code, "address_code")
+        ctx.require_within(address.division_code)
+        return await self._change(unit_id, command.expected_version, lambda u: u.relocate(
+            address.code, address.full_name, address.division_code or "", command.moved_on, self.today()), ctx,
+            address_code=address.code)

@@ -133,3 +133,10 @@ class FollowUp(Versioned):
                                   examples=["PC-530001"])
     rectified: bool = Field(description="是否整改到位", examples=[True])
     result: str = Field(default="", max_length=2000, description="复查结果", examples=["已清理消防通道"])
+
+
+class Relocate(Versioned):
+    """迁址: the unit moves to another standard address (checked as at registration); its division follows."""
+
+    address_code: str = Field(min_length=6, max_length=40, description="新标准地址编码", examples=[ADDRESS_EXAMPLE])
+    moved_on: date = Field(description="迁址日期 (not in the future)", examples=["2026-11-01"])

@@ -11,7 +11,8 @@ from pymongo import ASCENDING
 
 from contracts.unit import (
     EmployeeHired, EmployeeLeft, LicenceAdded, RectificationFollowedUp, SpecialTradeAdded, SpecialTradeRemoved,
-    UnitClosed, UnitDetailsCorrected, UnitInspected, UnitRegistered, UnitReopened, UnitSuspended, UsccRecorded,
+    UnitClosed, UnitDetailsCorrected, UnitInspected, UnitRegistered, UnitRelocated, UnitReopened, UnitSuspended,
+    UsccRecorded,
 )
 from services.kernel.messaging.projection import Projection
 from services.kernel.messaging.record_fold import fold_records
@@ -31,4 +32,4 @@ addresses = address_replica("unit-addresses")
 
 fold_records(registry, UNITS, "unit_id", UnitRegistered, UnitDetailsCorrected, UsccRecorded, UnitSuspended, UnitClosed,
              UnitReopened, LicenceAdded, SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft,
-             UnitInspected, RectificationFollowedUp)
+             UnitInspected, RectificationFollowedUp, UnitRelocated)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from services.house.application import HouseAccepted
-from services.house.commands import ChangeOwner, ChangeUse, CorrectHouse, RegisterHouse, SetKeyStatus
+from services.house.commands import ChangeOwner, ChangeUse, CorrectHouse, Demolish, RegisterHouse, SetKeyStatus
 from services.house.domain.house import house_stream
 from services.house.projections import registry
 from services.house.views import houses as views
@@ -67,3 +67,6 @@ commands.post("/{house_id}/owner", ChangeOwner, "change_owner", Allowed("house.c
 commands.post("/{house_id}/key-status", SetKeyStatus, "set_key_status",
               Allowed("house.key_status", "police", "supervisor"),
               summary="Set management level / key house 设置管理等级与重点房屋")
+commands.post("/{house_id}/demolish", Demolish, "demolish", Allowed("house.demolish", "police", "supervisor"),
+              summary="The house is demolished or lost 房屋拆除/灭失 (its current rentals end with the reason)",
+              responses={409: {"description": "the house is already demolished (house.demolished)"}})

@@ -14,7 +14,7 @@ from typing import Any
 
 from contracts.events import DomainEvent
 from contracts.house import (
-    HOUSE_USES, HouseChecked, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged,
+    HOUSE_USES, HouseChecked, HouseDemolished, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged,
     HouseRegistered, HouseUseChanged, RentalEnded, RentalStarted, TenantMovedIn, TenantMovedOut, let_against_its_use,
 )
 from contracts.parties import PartyRef
@@ -59,7 +59,7 @@ class House(Aggregate):
         self.state: dict[str, Any] = {}
 
     @applies(HouseRegistered, HouseDetailsCorrected, HouseUseChanged, HouseOwnerChanged, HouseKeyStatusSet,
-             RentalStarted, TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked)
+             RentalStarted, TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked, HouseDemolished)
     def _evolved(self, event: DomainEvent) -> None:
         self.state = event.evolve(self.state)
         self.division_code = self.state["division_code"]
@@ -111,6 +111,7 @@ class House(Aggregate):
     # rentals -------------------------------------------------------------------------------------------
     def start_rental(self, rental_id: str, terms: RentalTerms, today: date) -> list[dict[str, str]]:
         """Register a rental; answers the logic errors it creates (reported, not refused)."""
+        self._require_standing("rental")
         if terms.end is not None and terms.end < terms.start:
             raise DomainRuleViolation("end", "rental.end_before_start", f"end {terms.end} is before start {terms.start}",
                                       "租赁截止日期不能早于起始日期")
@@ -133,6 +134,7 @@ class House(Aggregate):
         return self.logic_errors()
 
     def move_in(self, rental_id: str, person_id: str, moved_in: date, today: date) -> list[dict[str, str]]:
+        self._require_standing("tenant")
         rental = self._active_rental(rental_id)
         not_after("moved_in", moved_in, today, "入住日期")
         if moved_in < date.fromisoformat(rental["start"]):
@@ -167,6 +169,32 @@ class House(Aggregate):
             raise DomainRuleViolation("ended_on", "rental.end_before_start", f"ended {ended_on}, before {latest}",
                                       f"终止日期早于 {latest}（起租或最后入住）")
         self.record(RentalEnded(house_id=self.house_id, rental_id=rental_id, ended_on=ended_on, reason=reason))
+
+    # demolition (拆除/灭失) -----------------------------------------------------------------------------
+    def demolish(self, on: date, reason: str, today: date) -> None:
+        """The house is gone: every active rental ends on that day with the reason (its tenants move out), then
+        the house is recorded demolished. A rental or tenant that came after ``on`` cannot have been there."""
+        self._require_standing("demolition")
+        not_after("on", on, today, "拆除/灭失日期")
+        if not reason.strip():
+            raise DomainRuleViolation("reason", "required", "say why the house is gone", "须填写拆除/灭失原因")
+        for rental in self.active_rentals():
+            latest = max([rental["start"], *(t["moved_in"] for t in rental.get("tenants", []))])
+            if on < date.fromisoformat(latest):
+                raise DomainRuleViolation("on", "house.demolished_before_rental",
+                                          f"rental {rental['rental_id']} runs from {latest}, after {on}",
+                                          f"出租登记 {rental['rental_id']} 自 {latest} 起，晚于拆除/灭失日期")
+        for rental in self.active_rentals():
+            self.record(RentalEnded(house_id=self.house_id, rental_id=rental["rental_id"], ended_on=on,
+                                    reason=reason.strip()))
+        self.record(HouseDemolished(house_id=self.house_id, on=on, reason=reason.strip()))
+
+    def _require_standing(self, what: str) -> None:
+        """A demolished house takes no new rental, tenant or second demolition (409 naming the rule)."""
+        if self.state.get("status") == "demolished":
+            raise StateConflict("house.demolished", f"house {self.house_id} was demolished on "
+                                f"{self.state.get('demolished_on')}: no new {what}",
+                                f"房屋已于 {self.state.get('demolished_on')} 拆除/灭失，不能再登记")
 
     # daily checks --------------------------------------------------------------------------------------
     def check(self, check_id: str, checked_on: date, checker: str, anyone_home: bool, today: date,

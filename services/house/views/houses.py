@@ -45,6 +45,7 @@ def present(document: dict[str, Any], rule: GroupRentalRule, addresses_now: dict
             ) -> dict[str, Any]:
     """The API shape of a house: the record plus what the rules and the address registry say of it now."""
     house = public(document, "house_id")
+    house.setdefault("status", "active")  # in use (在用), until HouseDemolished says demolished (拆除/灭失)
     address = (addresses_now or {}).get(house.get("address_code"))
     errors = logic_errors(document)
     if address is not None:

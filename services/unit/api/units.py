@@ -14,7 +14,7 @@ from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.web.reads import MinVersion, caught_up
 from contracts.calendar import china_today
 from services.unit.application import UnitAccepted
-from services.unit.commands import AddLicence, ChangeStatus, CorrectUnit, RecordUscc, RegisterUnit
+from services.unit.commands import AddLicence, ChangeStatus, CorrectUnit, RecordUscc, RegisterUnit, Relocate
 from services.unit.domain.unit import unit_stream
 from services.unit.projections import registry
 from services.unit.views import units as views
@@ -74,3 +74,6 @@ commands.post("/{unit_id}/close", ChangeStatus, "close", Allowed("unit.status", 
 commands.post("/{unit_id}/reopen", ChangeStatus, "reopen", Allowed("unit.status", *WRITERS), summary="Reopen 复业")
 commands.post("/{unit_id}/licences", AddLicence, "add_licence", Allowed("unit.change", *WRITERS),
               summary="Add or renew a licence 登记证照")
+commands.post("/{unit_id}/relocate", Relocate, "relocate", Allowed("unit.relocate", "police", "supervisor"),
+              summary="Relocate the unit to another standard address 单位迁址 (its division follows the address)",
+              responses={422: {"description": "unknown or retired address_code, or a field breaking a rule"}})

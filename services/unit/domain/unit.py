@@ -18,8 +18,8 @@ from contracts.events import DomainEvent
 from contracts.parties import PartyRef
 from contracts.unit import (
     EmployeeHired, EmployeeLeft, Licence, LicenceAdded, RectificationFollowedUp, SpecialTradeAdded,
-    SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected, UnitInspected, UnitRegistered, UnitReopened, UnitSuspended,
-    UsccRecorded,
+    SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected, UnitInspected, UnitRegistered, UnitRelocated, UnitReopened,
+    UnitSuspended, UsccRecorded,
 )
 from services.kernel.eventsourcing.aggregate import Aggregate, applies
 from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict, not_after
@@ -83,7 +83,7 @@ class Unit(Aggregate):
 
     @applies(UnitRegistered, UnitDetailsCorrected, UsccRecorded, UnitSuspended, UnitClosed, UnitReopened,
              LicenceAdded, SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft, UnitInspected,
-             RectificationFollowedUp)
+             RectificationFollowedUp, UnitRelocated)
     def _evolved(self, event: DomainEvent) -> None:
         self.state = event.evolve(self.state)
         self.division_code = self.state["division_code"]
@@ -182,6 +182,24 @@ class Unit(Aggregate):
         if since and on < date.fromisoformat(since):
             raise DomainRuleViolation("on", "status.before_previous", f"{on} is before the last change {since}",
                                       f"日期早于上次状态变更 {since}")
+
+    # relocation (迁址) ----------------------------------------------------------------------------------
+    def relocate(self, address_code: str, address_name: str | None, division_code: str, moved_on: date,
+                 today: date) -> None:
+        """The unit moves to another standard address (already checked against the address replica); its
+        division follows the address, everything else (employees, trades, inspections) stays with the unit."""
+        self._require_not_closed()
+        not_after("moved_on", moved_on, today, "迁址日期")
+        if address_code == self.state["address_code"]:
+            raise DomainRuleViolation("address_code", "unit.same_address", f"the unit is already at {address_code}",
+                                      "单位已在该标准地址，无需迁址")
+        since = self.state.get("relocated_on") or self.state.get("opened_on")
+        if since and moved_on < date.fromisoformat(since):
+            raise DomainRuleViolation("moved_on", "unit.moved_before_previous", f"{moved_on} is before {since} (opened "
+                                      "or last moved)", f"迁址日期早于开业或上次迁址日期 {since}")
+        self.record(UnitRelocated(unit_id=self.unit_id, address_code=address_code, address_name=address_name,
+                                  division_code=division_code, previous_address_code=self.state["address_code"],
+                                  previous_division_code=self.state["division_code"], moved_on=moved_on))
 
     # licences and special trades -----------------------------------------------------------------------
     def add_licence(self, licence: Licence) -> None:
