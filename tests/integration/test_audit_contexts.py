@@ -51,13 +51,13 @@ async def house_and_unit():
         await manager.__aexit__(None, None, None)
 
 
-async def until_created(client, path: str, body: dict, police: dict, tries: int = 300) -> dict:
+async def until_created(client, path: str, body: dict, police: dict, tries: int = 600, expect: int = 201) -> dict:
     """POST until the service's address replica knows the new plate (it answers 422 until then)."""
     import asyncio
 
     for _ in range(tries):
         response = await client.post(path, json=body, headers=police)
-        if response.status_code == 201:
+        if response.status_code == expect:
             return response.json()
         assert response.status_code == 422, response.text
         await asyncio.sleep(0.1)
@@ -104,7 +104,8 @@ async def test_house_events_history_and_fold(address_client, house_and_unit, aud
     await step(house, f"{base}/rentals/{rental_id}/tenants/{tenant}/move-out", {"moved_out": "2026-10-20"},
                police_headers)
     await step(house, f"{base}/rentals/{rental_id}/end", {"ended_on": "2026-10-31", "reason": "到期"}, police_headers)
-    last = await step(house, f"{base}/checks", {"checked_on": "2026-11-03", "anyone_home": True}, police_headers, 201)
+    await step(house, f"{base}/checks", {"checked_on": "2026-11-03", "anyone_home": True}, police_headers, 201)
+    last = await step(house, f"{base}/demolish", {"on": "2026-11-20", "reason": "旧城改造拆除"}, police_headers)
     shown = (await house.get(base, params={"min_version": last["version"]}, headers=police_headers)).json()
     seen = await folded_equals_read_model(audit, headers(settings), f"house-{accepted['house_id']}", shown)
     assert event_types_of(contracts.house) - seen == set()
@@ -142,6 +143,9 @@ async def test_unit_events_history_and_fold(address_client, house_and_unit, audi
                police_headers)
     await step(unit, f"{base}/corrections", {"phone": "0873-1234567", "reason": "补录"}, police_headers)
     await step(unit, f"{base}/uscc", {"uscc": fresh_uscc(), "reason": "更正"}, police_headers)
+    moved_to = await register_doorplate(address_client, police_headers, unique_name(), "10")
+    await until_created(unit, f"{base}/relocate", {"address_code": moved_to["code"], "moved_on": "2026-11-15"},
+                        police_headers, expect=200)
     last = await step(unit, f"{base}/close", {"on": "2026-11-20", "reason": "歇业"}, police_headers)
     shown = (await unit.get(base, params={"min_version": last["version"]}, headers=police_headers)).json()
     seen = await folded_equals_read_model(audit, headers(settings), f"unit-{accepted['unit_id']}", shown)
