@@ -270,6 +270,29 @@ class MigrantRegistrationRenewed(DomainEvent):
     evolve = evolve_event
 
 
+class ResidencePermitIssued(DomainEvent):
+    """居住证签发 / 换领 after registration: the migrant's permit is now this one (its deadline flags follow)."""
+
+    person_id: str
+    permit_number: str = Field(description="居住证号码")
+    issued_on: date = Field(description="签发日期")
+    expires_on: date = Field(description="有效期至")
+
+    evolve = evolve_event
+
+
+class StayPermitChanged(DomainEvent):
+    """签证 / 停留期限变更 of a foreigner (延期, 换发): the permitted stay ends on ``permitted_stay_until`` now; a visa
+    type or number not given stays as it was."""
+
+    person_id: str
+    permitted_stay_until: date = Field(description="停留有效期至")
+    visa_type: str | None = Field(default=None, description="签证种类 (None: unchanged)")
+    visa_number: str | None = Field(default=None, description="签证号码 (None: unchanged)")
+
+    evolve = evolve_event
+
+
 class PersonCancelled(DomainEvent):
     """注销 with reason and date; the record stays, marked cancelled."""
 

@@ -57,8 +57,8 @@ def registration_renewed(state: Record, payload: dict) -> Record:
 
 def residence_permit_issued(state: Record, payload: dict) -> Record:
     """居住证签发 / 换领: the permit's number and expiry replace the ones held (the deadline flags read them)."""
-    return {**state, "details": {**(state.get("details") or {}), "residence_permit_number": payload["permit_number"],
-                                 "residence_permit_expiry": payload["expires_on"]}}
+    permit = {"residence_permit_number": payload["permit_number"], "residence_permit_expiry": payload["expires_on"]}
+    return {**state, "details": {**(state.get("details") or {}), **permit}}
 
 
 def stay_permit_changed(state: Record, payload: dict) -> Record:

@@ -27,9 +27,9 @@ from services.kernel.base.errors import DomainRuleViolation, StateConflict
 from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
 from services.replicas.address import ReplicaAddress
 from services.person.commands import (
-    ApplyKeyPersonListing, ApplyKeyPersonRelease, CancelPerson, ChangeCategory, CorrectPerson, Decide, MergePerson,
-    MoveIn, MoveOut, PersonFields, RenewMigrantRegistration, RequestKeyPersonRecategorization,
-    RequestKeyPersonTransfer, split_registration,
+    ApplyKeyPersonListing, ApplyKeyPersonRelease, CancelPerson, ChangeCategory, ChangeStay, CorrectPerson, Decide,
+    IssueResidencePermit, MergePerson, MoveIn, MoveOut, PersonFields, RenewMigrantRegistration,
+    RequestKeyPersonRecategorization, RequestKeyPersonTransfer, split_registration,
 )
 from services.person.domain.categories import check_details
 from services.person.domain.identity import checked_identity
@@ -329,6 +329,16 @@ class PersonService(Application):
         today = self.today()
         return await self._change(person_id, command.expected_version,
                                   lambda p: p.renew_migrant_registration(command.valid_until, today), ctx)
+
+    async def issue_residence_permit(self, person_id: str, command: IssueResidencePermit,
+                                     ctx: CommandContext) -> PersonAccepted:
+        today = self.today()
+        return await self._change(person_id, command.expected_version, lambda p: p.issue_residence_permit(
+            command.permit_number.strip(), command.issued_on, command.expires_on, today), ctx)
+
+    async def change_stay(self, person_id: str, command: ChangeStay, ctx: CommandContext) -> PersonAccepted:
+        return await self._change(person_id, command.expected_version, lambda p: p.change_stay(
+            command.permitted_stay_until, command.visa_type, command.visa_number), ctx)
 
     async def cancel(self, person_id: str, command: CancelPerson, ctx: CommandContext) -> PersonAccepted:
         today = self.today()

@@ -131,6 +131,31 @@ class RenewMigrantRegistration(Versioned):
     valid_until: date = Field(description="暂住登记新有效期", examples=["2027-11-27"])
 
 
+class IssueResidencePermit(Versioned):
+    """居住证签发 / 换领 of a migrant (流动人口), after registration: the permit replaces the one held."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "permit_number": "53250320260002", "issued_on": "2026-11-20", "expires_on": "2027-11-19",
+        "expected_version": 1}]})
+
+    permit_number: str = Field(min_length=1, max_length=32, description="居住证号码", examples=["53250320260002"])
+    issued_on: date = Field(description="签发日期 (not after today)", examples=["2026-11-20"])
+    expires_on: date = Field(description="有效期至 (after issued_on)", examples=["2027-11-19"])
+
+
+class ChangeStay(Versioned):
+    """签证 / 停留期限变更 of a foreigner (境外人员): a visa extended or a stay permit changed."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "permitted_stay_until": "2027-07-17", "visa_type": "Z", "visa_number": "V87654321", "expected_version": 1}]})
+
+    permitted_stay_until: date = Field(description="停留有效期至 (not before the entry date)", examples=["2027-07-17"])
+    visa_type: str | None = Field(default=None, min_length=1, max_length=16,
+                                  description="签证种类 (omitted: unchanged)", examples=["Z"])
+    visa_number: str | None = Field(default=None, min_length=1, max_length=32,
+                                    description="签证号码 (omitted: unchanged)", examples=["V87654321"])
+
+
 class CancelPerson(Versioned):
     """注销 with reason and date."""
 

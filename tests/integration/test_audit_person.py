@@ -84,6 +84,9 @@ async def test_person_events_history_and_fold(address_client, person, audit, set
     await call(person, f"/v1/persons/{pid}/corrections", {"changes": {"occupation": "厨师"}, "reason_code": "01",
                                                           "remark": "采集时录入错误"}, police)
     await call(person, f"/v1/persons/{pid}/renewal", {"valid_until": "2027-12-31"}, police)
+    await call(person, f"/v1/persons/{pid}/residence-permit", {"permit_number": "53250320260201",
+                                                               "issued_on": days_ago(3), "expires_on": "2027-12-31"},
+               police)
     await call(person, f"/v1/persons/{pid}/move-out", {"moved_out": days_ago(2), "reason": "搬家"}, police)
     await call(person, f"/v1/persons/{duplicate['person_id']}/merge", {"survivor_id": pid}, police)
     await call(person, f"/v1/persons/{pid}/category", {"details": {
@@ -93,7 +96,11 @@ async def test_person_events_history_and_fold(address_client, person, audit, set
                       police)
 
     seen, differences = set(), {}
-    for person_id, version in ((pid, last["version"]), (duplicate["person_id"], 2)):  # registered, merged
+    foreigner = await call(person, "/v1/persons", person_body("foreigner"), police, 201)
+    stayed = await call(person, f"/v1/persons/{foreigner['person_id']}/stay", {
+        "permitted_stay_until": "2027-07-17", "visa_type": "S1", "visa_number": "V20261203"}, police)
+    for person_id, version in ((pid, last["version"]), (duplicate["person_id"], 2),  # registered, merged
+                               (foreigner["person_id"], stayed["version"])):  # 签证延期
         params = {"follow": "false", "min_version": version}
         shown = (await person.get(f"/v1/persons/{person_id}", params=params, headers=supervisor)).json()
         types, problems = await compare(audit, supervisor, f"person-{person_id}", shown)

@@ -46,6 +46,7 @@ def a_life() -> list:
     person.move_in("A", date(2026, 1, 3), "务工", TODAY, residence_type="rental", owner_name="王强")
     person.move_in("B", date(2026, 3, 1), "市内迁移", TODAY, division_code="532503002", address_name="某路2号")
     person.renew_migrant_registration(date(2028, 1, 1), TODAY)
+    person.issue_residence_permit("53250320260002", date(2026, 11, 20), date(2027, 11, 19), TODAY)
     person.move_out(date(2026, 5, 1), "返乡", TODAY)
     person.move_in("C", date(2026, 6, 1), "务工", TODAY)
     person.change_category(DETAILS.validate_python({"category": "registered", "household_number": "532503001234",
@@ -70,6 +71,20 @@ def envelope(event, version: int) -> SimpleNamespace:
 
 def unstamped(entry: dict) -> dict:
     return {key: value for key, value in entry.items() if key not in STAMP}
+
+
+def a_foreigners_stay() -> list:
+    """A foreigner's visa is extended twice (签证延期), the second time with a new visa (换发)."""
+    person = Person.register(PersonRegistered(
+        person_id="P-1", document_type="passport", document_number="E12345678", nationality="LAO", name="宋蓬",
+        sex="female", birth_date=date(1985, 6, 15), category="foreigner", division_code="532503001",
+        details=DETAILS.validate_python({"category": "foreigner", "nationality": "LAO", "foreign_name": "SOMPHONE KEO",
+                                         "visa_type": "Z", "visa_number": "V12345678", "entry_date": "2026-01-18",
+                                         "permitted_stay_until": "2026-11-01", "accommodation": "hotel",
+                                         "arrived_at": "2026-01-19T10:00:00+08:00"})), TODAY)
+    person.change_stay(date(2027, 1, 17), None, None)
+    person.change_stay(date(2027, 7, 17), "S1", "V87654321")
+    return person.pending
 
 
 def consumers(events) -> dict:
@@ -110,6 +125,38 @@ def test_every_reader_holds_the_shared_fold_of_a_persons_stream():
         assert (section["status"], section["division_code"], section["name"], section["category"],
                 section["cancelled_on"]) == ("cancelled", "532503002", "张莉", "registered", "2026-11-01")
     assert held["whereabouts"]["current_address_code"] == held["replica"]["address_code"] is None
+    assert "residence_permit_number" not in shared["details"], "settled: the migrant's details are gone"
+    permit = person_record.fold([(e.event_type(), e.model_dump(mode="json")) for e in a_life()
+                                 if e.event_type() != "PersonCategoryChanged"])
+    assert (permit["details"]["residence_permit_number"], permit["details"]["residence_permit_expiry"]) == \
+        ("53250320260002", "2027-11-19")
+
+
+def test_every_reader_holds_the_shared_fold_of_a_foreigners_stay():
+    held = consumers(a_foreigners_stay())
+    shared = held["shared"]
+    assert {key: shared["details"][key] for key in ("permitted_stay_until", "visa_type", "visa_number")} == \
+        {"permitted_stay_until": "2027-07-17", "visa_type": "S1", "visa_number": "V87654321"}
+    assert held["audit"] == shared and held["aggregate"] == shared
+    assert held["registry"]["details"] == shared["details"]
+    assert held["registry"]["deadline"]["permitted_stay_until"] == "2027-07-17"
+
+
+@pytest.mark.parametrize("event_type, life, read", [
+    ("ResidencePermitIssued", lambda: [e for e in a_life() if e.event_type() != "PersonCategoryChanged"],
+     lambda state: state["details"]["residence_permit_expiry"]),
+    ("StayPermitChanged", a_foreigners_stay, lambda state: state["details"]["permitted_stay_until"]),
+])
+def test_a_change_to_a_shared_permit_transition_shows_in_every_reader_that_keeps_it(monkeypatch, event_type, life,
+                                                                                    read):
+    original = person_record.TRANSITIONS[event_type]
+    monkeypatch.setitem(person_record.TRANSITIONS, event_type, lambda state, payload: {
+        **original(state, payload), "details": {**original(state, payload)["details"],
+                                                "residence_permit_expiry": "PROBE", "permitted_stay_until": "PROBE"}})
+    held = consumers(life())
+    assert {name: read(held[name]) for name in ("shared", "audit", "aggregate", "registry")} == \
+        dict.fromkeys(("shared", "audit", "aggregate", "registry"), "PROBE")
+    assert "PROBE" in held["registry"]["deadline"].values()
 
 
 def test_a_change_to_the_shared_residence_transition_shows_in_every_reader(monkeypatch):

@@ -25,7 +25,8 @@ from services.person.bootstrap import Reads, Service
 from services.person.api.examples import REGISTRATIONS
 from services.person.application import PersonAccepted
 from services.person.commands import (
-    CancelPerson, ChangeCategory, CorrectPerson, MergePerson, MoveIn, MoveOut, RegisterPerson, RenewMigrantRegistration,
+    CancelPerson, ChangeCategory, ChangeStay, CorrectPerson, IssueResidencePermit, MergePerson, MoveIn, MoveOut,
+    RegisterPerson, RenewMigrantRegistration,
 )
 from services.person.domain.person import person_stream
 from services.person.projections import REGISTRY
@@ -178,6 +179,11 @@ commands.post("/{person_id}/corrections", CorrectPerson, "correct", Allowed("per
               summary="Correct base fields 更正 (reason code and remark; old values kept)")
 commands.post("/{person_id}/renewal", RenewMigrantRegistration, "renew", Allowed("person.renew", *CHANGE_ROLES),
               summary="Renew a migrant registration 暂住登记续期")
+commands.post("/{person_id}/residence-permit", IssueResidencePermit, "issue_residence_permit",
+              Allowed("person.residence_permit", *CHANGE_ROLES),
+              summary="Issue or renew a residence permit 居住证签发/换领 (migrants; the permit's deadline flags follow)")
+commands.post("/{person_id}/stay", ChangeStay, "change_stay", Allowed("person.stay", *CHANGE_ROLES),
+              summary="Change a foreigner's permitted stay 签证/停留期限变更 (the overstay flag follows)")
 commands.post("/{person_id}/cancel", CancelPerson, "cancel", Allowed("person.cancel", "police", "supervisor"),
               summary="Cancel 注销 (death, missing, moved away ...)")
 commands.post("/{person_id}/merge", MergePerson, "merge", Allowed("person.merge", "police", "supervisor"),

@@ -17,7 +17,7 @@ from contracts.events import DomainEvent
 from contracts.person import (
     Category, CategoryDetails, CancellationReason, DuplicatePersonAbsorbed, MigrantDetails, MigrantRegistrationRenewed,
     PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceEnded,
-    ResidenceRegistered,
+    ResidencePermitIssued, ResidenceRegistered, StayPermitChanged,
 )
 from contracts.person_record import open_residence
 from services.kernel.eventsourcing.aggregate import Aggregate, applies
@@ -130,6 +130,47 @@ class Person(Aggregate):
                                       "续期有效期须晚于今天")
         self.record(MigrantRegistrationRenewed(person_id=self.person_id, valid_until=valid_until))
 
+    def issue_residence_permit(self, permit_number: str, issued_on: date, expires_on: date, today: date) -> None:
+        """居住证签发 / 换领: only a migrant (流动人口) holds a residence permit."""
+        self._require_active()
+        self._require_category(Category.migrant, "residence_permit.not_migrant", "a residence permit (居住证) is "
+                               "issued to a migrant (流动人口) only", "仅流动人口可签发居住证")
+        if issued_on > today:
+            raise DomainRuleViolation("issued_on", "date.future", f"issued_on {issued_on} is after today",
+                                      "签发日期晚于今天")
+        if expires_on <= issued_on:
+            raise DomainRuleViolation("expires_on", "date.not_after_issue", "expires_on must be after issued_on",
+                                      "有效期至须晚于签发日期")
+        details = self.state.get("details") or {}
+        if (details.get("residence_permit_number"), details.get("residence_permit_expiry")) == \
+                (permit_number, expires_on.isoformat()):
+            raise DomainRuleViolation("permit_number", "residence_permit.unchanged",
+                                      "the person already holds this permit with this expiry", "居住证信息未变化")
+        self.record(ResidencePermitIssued(person_id=self.person_id, permit_number=permit_number, issued_on=issued_on,
+                                          expires_on=expires_on))
+
+    def change_stay(self, permitted_stay_until: date, visa_type: str | None, visa_number: str | None) -> None:
+        """签证 / 停留期限变更: only a foreigner (境外人员) has a permitted stay; it cannot end before entry."""
+        self._require_active()
+        self._require_category(Category.foreigner, "stay.not_foreigner", "a permitted stay (停留期限) is a "
+                               "foreigner's (境外人员) only", "仅境外人员有停留期限")
+        details = self.state.get("details") or {}
+        if details.get("entry_date") and permitted_stay_until < date.fromisoformat(details["entry_date"]):
+            raise DomainRuleViolation("permitted_stay_until", "date.before_entry",
+                                      f"permitted_stay_until is before the entry date ({details['entry_date']})",
+                                      "停留有效期早于入境日期")
+        changed = {"permitted_stay_until": permitted_stay_until.isoformat(), "visa_type": visa_type,
+                   "visa_number": visa_number}
+        if all(value is None or details.get(key) == value for key, value in changed.items()):
+            raise DomainRuleViolation("permitted_stay_until", "stay.unchanged", "nothing differs from the record",
+                                      "停留期限与签证信息未变化")
+        self.record(StayPermitChanged(person_id=self.person_id, permitted_stay_until=permitted_stay_until,
+                                      visa_type=visa_type, visa_number=visa_number))
+
+    def _require_category(self, category: Category, rule: str, message: str, message_zh: str) -> None:
+        if self.category != category:
+            raise DomainRuleViolation("category", rule, f"{message}; this person is {self.category}", message_zh)
+
     def cancel(self, reason: CancellationReason, cancelled_on: date, remark: str, today: date) -> None:
         self._require_active()
         if cancelled_on > today:
@@ -166,7 +207,8 @@ class Person(Aggregate):
 
     # state -------------------------------------------------------------------------------------------
     @applies(PersonRegistered, PersonCategoryChanged, PersonCorrected, ResidenceRegistered, ResidenceEnded,
-             MigrantRegistrationRenewed, PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed)
+             MigrantRegistrationRenewed, ResidencePermitIssued, StayPermitChanged, PersonCancelled, PersonMergedInto,
+             DuplicatePersonAbsorbed)
     def _evolve(self, event: DomainEvent) -> None:
         """The person record's one transition per event (contracts.person_record), as every reader folds it; the
         jurisdiction where the person lives owns the record (市内迁移 hands it over)."""
