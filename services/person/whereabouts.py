@@ -20,7 +20,7 @@ from pymongo import ASCENDING
 
 from contracts.events import event_class
 from contracts.house import (
-    HouseChecked, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged,
+    HouseChecked, HouseDemolished, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged,
     RentalEnded, RentalStarted, TenantMovedIn, TenantMovedOut,
 )
 from contracts import person_record
@@ -31,7 +31,7 @@ from contracts.person import (
 )
 from contracts.unit import (
     EmployeeHired, EmployeeLeft, SpecialTradeAdded, SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected,
-    UnitRegistered, UnitReopened, UnitSuspended,
+    UnitRegistered, UnitRelocated, UnitReopened, UnitSuspended,
 )
 from services.kernel.messaging.projection import Projection, ProjectionTx
 
@@ -174,7 +174,7 @@ async def _fold_source(tx: ProjectionTx, collection: str, id_field: str, slices,
 
 
 @whereabouts.handles(HouseRegistered, HouseDetailsCorrected, HouseUseChanged, HouseOwnerChanged, HouseKeyStatusSet,
-                     RentalStarted, TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked)
+                     RentalStarted, TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked, HouseDemolished)
 async def house_event(tx: ProjectionTx) -> None:
     if tx.envelope.event_type == "HouseChecked":
         return  # a check names nobody
@@ -182,6 +182,6 @@ async def house_event(tx: ProjectionTx) -> None:
 
 
 @whereabouts.handles(UnitRegistered, UnitDetailsCorrected, UnitSuspended, UnitClosed, UnitReopened,
-                     SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft)
+                     SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft, UnitRelocated)
 async def unit_event(tx: ProjectionTx) -> None:
     await _fold_source(tx, "wa_units", "unit_id", unit_slices, "units")
