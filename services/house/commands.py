@@ -113,5 +113,9 @@ class RecordCheck(Versioned):
 class Demolish(Versioned):
     """拆除/灭失: the house is gone; its current rentals end with the same reason."""
 
-    on: date = Field(description="拆除/灭失日期 (not in the future)", examples=["2026-11-20"])
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "on": "2026-11-20", "reason": "旧城改造征收拆除", "expected_version": 3}]})
+
+    on: date = Field(description="拆除/灭失日期 (not in the future, not before a current rental or tenant)",
+                     examples=["2026-11-20"])
     reason: str = Field(min_length=1, max_length=500, description="拆除/灭失原因", examples=["旧城改造征收拆除"])

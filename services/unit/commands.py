@@ -12,6 +12,7 @@ from contracts.unit import Licence, UnitType
 from services.kernel.eventsourcing.application import Versioned
 
 ADDRESS_EXAMPLE = "532503001509034148625531"  #: 蒙自市文澜街道天马路18号 (a door plate)
+NEW_ADDRESS_EXAMPLE = "532503002509034148625542"  #: 蒙自市雨过铺街道新安所路42号 (where a unit moves to)
 LICENCE_EXAMPLE = {"kind": "营业执照", "number": "91532503MA6K0001X1", "valid_from": "2020-05-01", "valid_until": None,
                    "issuer": "蒙自市市场监督管理局"}
 
@@ -138,5 +139,9 @@ class FollowUp(Versioned):
 class Relocate(Versioned):
     """迁址: the unit moves to another standard address (checked as at registration); its division follows."""
 
-    address_code: str = Field(min_length=6, max_length=40, description="新标准地址编码", examples=[ADDRESS_EXAMPLE])
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "address_code": NEW_ADDRESS_EXAMPLE, "moved_on": "2026-11-01", "expected_version": 3}]})
+
+    address_code: str = Field(min_length=6, max_length=40, description="新标准地址编码 (known, not retired; a merged "
+                              "code's survivor is used)", examples=[NEW_ADDRESS_EXAMPLE])
     moved_on: date = Field(description="迁址日期 (not in the future)", examples=["2026-11-01"])

@@ -12,8 +12,10 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from services.house.commands import Demolish
 from services.house.occupants import OCCUPANTS
 from services.kernel.web.auth import mint_token
+from services.unit.commands import Relocate
 from services.unit.persons import UNIT_PERSONS
 from tests.integration.address_helpers import TOWNSHIP, register_doorplate
 from tests.integration.conftest import unique_name
@@ -100,14 +102,15 @@ async def test_a_demolished_house_ends_its_rental_and_takes_no_new_one(address_c
                              headers=police_headers)
     assert stale.status_code == 409, stale.text
 
-    demolished = await posted(house, f"{base}/demolish", {"on": "2026-11-10", "reason": "旧城改造征收拆除",
-                                                          "expected_version": moved_in["version"]}, police_headers)
+    example = Demolish.model_json_schema()["examples"][0]  # the documented body, as it stands
+    assert example["expected_version"] == moved_in["version"]
+    demolished = await posted(house, f"{base}/demolish", example, police_headers)
     record = await read(house, base, demolished, police_headers)
     assert (record["status"], record["demolished_on"], record["demolished_reason"]) == (
-        "demolished", "2026-11-10", "旧城改造征收拆除")
+        "demolished", example["on"], example["reason"])
     ended = record["rentals"][0]
-    assert (ended["status"], ended["ended_on"], ended["end_reason"]) == ("ended", "2026-11-10", "旧城改造征收拆除")
-    assert ended["tenants"][0]["moved_out"] == "2026-11-10" and ended["current_tenants"] == 0
+    assert (ended["status"], ended["ended_on"], ended["end_reason"]) == ("ended", example["on"], example["reason"])
+    assert ended["tenants"][0]["moved_out"] == example["on"] and ended["current_tenants"] == 0
 
     again = await house.post(f"{base}/rentals", json={"lessor": {"name": "李四"}, "rooms_let": 1, "start": "2026-11-12",
                                                       "security_person": {"name": "李四"}}, headers=police_headers)
@@ -154,12 +157,12 @@ async def test_a_relocated_unit_keeps_its_staff_and_history_under_the_new_jurisd
                               headers=outsider())
     assert refused.status_code == 403 and refused.json()["record_division"] == TOWNSHIP
 
-    moved = await once_known(unit, f"{base}/relocate", {"address_code": there["code"], "moved_on": "2026-11-01"},
-                             police_headers, 200)
+    example = Relocate.model_json_schema()["examples"][0]  # the documented body, with a live plate
+    moved = await once_known(unit, f"{base}/relocate", {**example, "address_code": there["code"]}, police_headers, 200)
     assert moved["address_code"] == there["code"]
     record = await read(unit, base, moved, police_headers)
     assert (record["address_code"], record["division_code"], record["relocated_on"]) == (
-        there["code"], ELSEWHERE, "2026-11-01")
+        there["code"], ELSEWHERE, example["moved_on"])
     assert record["address_name"] and "42" in record["address_name"]
     assert [i["findings"] for i in record["inspections"]] == ["正常"], "the inspection history moved with it"
     staff = await unit.get(f"{base}/employees", params={"min_version": moved["version"]}, headers=police_headers)

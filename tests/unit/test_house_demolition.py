@@ -65,3 +65,16 @@ def test_a_house_never_let_is_simply_demolished():
     h = house()
     h.demolish(date(2026, 11, 1), "自然灾害灭失", TODAY)
     assert [type(e) for e in h.pending[1:]] == [HouseDemolished]
+
+
+def test_the_openapi_example_is_a_complete_demolition_the_domain_accepts():
+    from services.house.app import build_app
+    from tests.unit.test_house_openapi import registration_example
+    from services.house.commands import Demolish
+
+    example = registration_example(build_app, "/v1/houses/{house_id}/demolish")  # as the service documents it
+    command = Demolish.model_validate(example)
+    assert set(example) == set(Demolish.model_fields), "every field shown"
+    h = rented_house()
+    h.demolish(command.on, command.reason, TODAY)
+    assert replay(h).state["status"] == "demolished"

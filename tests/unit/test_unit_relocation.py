@@ -64,3 +64,17 @@ def test_whereabouts_show_an_employee_at_the_unit_s_new_address():
     u.relocate(ELSEWHERE, "新安所路42号", "532503002", date(2026, 11, 1), TODAY)
     employer = unit_slices("U1", replay(u).state)["P-clerk"]
     assert (employer["address_code"], employer["division_code"]) == (ELSEWHERE, "532503002")
+
+
+def test_the_openapi_example_is_a_complete_relocation_the_domain_accepts():
+    from services.unit.app import build_app
+    from tests.unit.test_house_openapi import registration_example
+    from services.unit.commands import Relocate
+
+    example = registration_example(build_app, "/v1/units/{unit_id}/relocate")  # as the service documents it
+    command = Relocate.model_validate(example)
+    assert set(example) == set(Relocate.model_fields), "every field shown"
+    u = staffed_unit()
+    assert u.version + len(u.pending) == command.expected_version, "the example's version is the story's"
+    u.relocate(command.address_code, None, "532503002", command.moved_on, TODAY)
+    assert replay(u).state["address_code"] == command.address_code
