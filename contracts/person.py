@@ -293,6 +293,20 @@ class StayPermitChanged(DomainEvent):
     evolve = evolve_event
 
 
+class MigrantSettled(DomainEvent):
+    """流动人口落户 (流动 → 常住): a migrant settles and is a registered resident (常住人口) from ``settled_on``; the
+    migrant's fields stay in the stream's history, the category history records the step."""
+
+    person_id: str
+    settled_on: date = Field(description="落户日期")
+    household_number: str = Field(description="户号")
+    relation_to_head: str = Field(description="与户主关系")
+    lives_at_registered_address: bool = Field(description="人户一致")
+    reason: str = Field(default="", description="落户原因 / 备注")
+
+    evolve = evolve_event
+
+
 class PersonCancelled(DomainEvent):
     """注销 with reason and date; the record stays, marked cancelled."""
 

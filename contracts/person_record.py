@@ -68,6 +68,13 @@ def stay_permit_changed(state: Record, payload: dict) -> Record:
                                  "permitted_stay_until": payload["permitted_stay_until"], **visa}}
 
 
+def migrant_settled(state: Record, payload: dict) -> Record:
+    """流动人口落户: the record is a registered resident's (常住人口) from the day they settled."""
+    details = {"category": "registered", "moved_in_on": payload["settled_on"], "move_in_reason": "落户",
+               **{key: payload[key] for key in ("household_number", "relation_to_head", "lives_at_registered_address")}}
+    return {**state, "category": "registered", "details": details}
+
+
 def cancelled(state: Record, payload: dict) -> Record:
     return {**state, "status": "cancelled", "cancellation": _without_id(payload)}
 
@@ -84,7 +91,7 @@ TRANSITIONS: dict[str, Callable[[Record, dict], Record]] = {
     "PersonRegistered": registered, "PersonCategoryChanged": category_changed, "PersonCorrected": corrected,
     "ResidenceRegistered": residence_registered, "ResidenceEnded": residence_ended,
     "MigrantRegistrationRenewed": registration_renewed, "ResidencePermitIssued": residence_permit_issued,
-    "StayPermitChanged": stay_permit_changed, "PersonCancelled": cancelled,
+    "StayPermitChanged": stay_permit_changed, "MigrantSettled": migrant_settled, "PersonCancelled": cancelled,
     "PersonMergedInto": merged_into, "DuplicatePersonAbsorbed": absorbed,
 }
 

@@ -29,7 +29,7 @@ from services.replicas.address import ReplicaAddress
 from services.person.commands import (
     ApplyKeyPersonListing, ApplyKeyPersonRelease, CancelPerson, ChangeCategory, ChangeStay, CorrectPerson, Decide,
     IssueResidencePermit, MergePerson, MoveIn, MoveOut, PersonFields, RenewMigrantRegistration,
-    RequestKeyPersonRecategorization, RequestKeyPersonTransfer, split_registration,
+    RequestKeyPersonRecategorization, RequestKeyPersonTransfer, SettleMigrant, split_registration,
 )
 from services.person.domain.categories import check_details
 from services.person.domain.identity import checked_identity
@@ -339,6 +339,12 @@ class PersonService(Application):
     async def change_stay(self, person_id: str, command: ChangeStay, ctx: CommandContext) -> PersonAccepted:
         return await self._change(person_id, command.expected_version, lambda p: p.change_stay(
             command.permitted_stay_until, command.visa_type, command.visa_number), ctx)
+
+    async def settle(self, person_id: str, command: SettleMigrant, ctx: CommandContext) -> PersonAccepted:
+        today = self.today()
+        return await self._change(person_id, command.expected_version, lambda p: p.settle(
+            command.settled_on, command.household_number.strip(), command.relation_to_head.strip(),
+            command.lives_at_registered_address, command.reason, today), ctx)
 
     async def cancel(self, person_id: str, command: CancelPerson, ctx: CommandContext) -> PersonAccepted:
         today = self.today()

@@ -156,6 +156,20 @@ class ChangeStay(Versioned):
                                     description="签证号码 (omitted: unchanged)", examples=["V87654321"])
 
 
+class SettleMigrant(Versioned):
+    """流动人口落户 (流动 → 常住): the migrant becomes a registered resident of this household."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "settled_on": "2026-11-25", "household_number": "532503001299", "relation_to_head": "户主",
+        "lives_at_registered_address": True, "reason": "购房落户", "expected_version": 1}]})
+
+    settled_on: date = Field(description="落户日期 (not after today, not before the arrival)", examples=["2026-11-25"])
+    household_number: str = Field(min_length=1, max_length=32, description="户号", examples=["532503001299"])
+    relation_to_head: str = Field(min_length=1, max_length=16, description="与户主关系", examples=["户主"])
+    lives_at_registered_address: bool = Field(default=True, description="人户一致", examples=[True])
+    reason: str = Field(default="", max_length=200, description="落户原因", examples=["购房落户"])
+
+
 class CancelPerson(Versioned):
     """注销 with reason and date."""
 

@@ -21,8 +21,8 @@ from contracts.person import (
     DuplicatePersonAbsorbed, KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected,
     KeyPersonRecategorizationRequested, KeyPersonRecategorized, KeyPersonReleaseApplied, KeyPersonReleased,
     KeyPersonReleaseRejected, KeyPersonRequestRejected, KeyPersonTransferRequested, KeyPersonTransferred,
-    MigrantRegistrationRenewed, PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto,
-    PersonRegistered, ResidenceEnded, ResidencePermitIssued, ResidenceRegistered, StayPermitChanged,
+    MigrantRegistrationRenewed, MigrantSettled, PersonCancelled, PersonCategoryChanged, PersonCorrected,
+    PersonMergedInto, PersonRegistered, ResidenceEnded, ResidencePermitIssued, ResidenceRegistered, StayPermitChanged,
 )
 from contracts.person_deadlines import DeadlineFacts, registered_late
 from services.kernel.messaging.projection import Projection, ProjectionTx
@@ -51,8 +51,8 @@ addresses = address_replica(ADDRESSES)
 
 
 PERSON_EVENTS = (PersonRegistered, PersonCategoryChanged, PersonCorrected, ResidenceRegistered, ResidenceEnded,
-                 MigrantRegistrationRenewed, ResidencePermitIssued, StayPermitChanged, PersonCancelled,
-                 PersonMergedInto, DuplicatePersonAbsorbed)
+                 MigrantRegistrationRenewed, ResidencePermitIssued, StayPermitChanged, MigrantSettled,
+                 PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed)
 
 
 def _stamp(envelope) -> dict:
@@ -83,6 +83,9 @@ def registry_record(stored: dict | None, envelope) -> dict:
     elif event_type == "PersonCategoryChanged":
         document["category_history"] = [*document["category_history"], {
             "from": payload["old_category"], "to": payload["category"], "reason": payload["reason"], **stamp}]
+    elif event_type == "MigrantSettled":  # 流动 → 常住, kept in the same history as any category change
+        document["category_history"] = [*document["category_history"], {
+            "from": "migrant", "to": "registered", "reason": payload["reason"] or "落户", **stamp}]
     elif event_type == "PersonCorrected":
         document["corrections"] = [*document["corrections"], {
             **{key: payload[key] for key in ("changes", "old_values", "reason_code", "remark")}, **stamp}]
@@ -90,7 +93,8 @@ def registry_record(stored: dict | None, envelope) -> dict:
         document["residences"][-1] = {**document["residences"][-1], **stamp}
     elif event_type == "PersonCancelled":
         document["cancellation"] = {**document["cancellation"], **stamp}
-    fixed_at = envelope.occurred_at if event_type in ("PersonRegistered", "PersonCategoryChanged") else None
+    fixed_at = envelope.occurred_at if event_type in ("PersonRegistered", "PersonCategoryChanged",
+                                                      "MigrantSettled") else None
     document.pop("person_id", None)
     return {**document, "_id": payload["person_id"], "_version": envelope.version,
             "document_number_reversed": document["document_number"][::-1],

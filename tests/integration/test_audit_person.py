@@ -99,8 +99,12 @@ async def test_person_events_history_and_fold(address_client, person, audit, set
     foreigner = await call(person, "/v1/persons", person_body("foreigner"), police, 201)
     stayed = await call(person, f"/v1/persons/{foreigner['person_id']}/stay", {
         "permitted_stay_until": "2027-07-17", "visa_type": "S1", "visa_number": "V20261203"}, police)
+    settler = await call(person, "/v1/persons", person_body("migrant", arrival_date=days_ago(30)), police, 201)
+    settled = await call(person, f"/v1/persons/{settler['person_id']}/settle", {
+        "settled_on": days_ago(1), "household_number": "532503009998", "relation_to_head": "户主"}, police)
     for person_id, version in ((pid, last["version"]), (duplicate["person_id"], 2),  # registered, merged
-                               (foreigner["person_id"], stayed["version"])):  # 签证延期
+                               (foreigner["person_id"], stayed["version"]),  # 签证延期
+                               (settler["person_id"], settled["version"])):  # 落户
         params = {"follow": "false", "min_version": version}
         shown = (await person.get(f"/v1/persons/{person_id}", params=params, headers=supervisor)).json()
         types, problems = await compare(audit, supervisor, f"person-{person_id}", shown)

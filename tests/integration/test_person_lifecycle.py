@@ -127,7 +127,8 @@ async def test_another_countys_police_and_an_agency_cannot_change_the_permit_or_
     today = datetime.now(CHINA).date()
     migrant = await register(person_client, person_body("migrant"))
     foreigner = await register(person_client, person_body("foreigner"))
-    permit = {"permit_number": "53250320260105", "issued_on": str(today), "expires_on": str(today + timedelta(days=365))}
+    permit = {"permit_number": "53250320260105", "issued_on": str(today),
+              "expires_on": str(today + timedelta(days=365))}
     elsewhere = await attempt(person_client, migrant, "residence-permit", permit, OTHER_COUNTY_POLICE)
     stay = await attempt(person_client, foreigner, "stay", {"permitted_stay_until": str(today + timedelta(days=365))},
                          OTHER_COUNTY_POLICE)
@@ -135,3 +136,28 @@ async def test_another_countys_police_and_an_agency_cannot_change_the_permit_or_
     agency = await attempt(person_client, migrant, "residence-permit", permit, headers("agency"))
     assert agency.status_code == 403, agency.text
     assert (await read(person_client, migrant))["details"]["residence_permit_number"] != "53250320260105"
+
+
+async def test_a_migrant_settles_keeping_the_history_and_losing_the_migrant_flags(person_client):
+    today = datetime.now(CHINA).date()
+    migrant = await register(person_client, person_body("migrant", arrival_date=str(today - timedelta(days=20)),
+                                                        residence_permit_expiry=str(today + timedelta(days=5))))
+    assert (await read(person_client, migrant))["flags"] == ["migrant_registered_late", "residence_permit_expiring"]
+    body = {"settled_on": str(today), "household_number": "532503001299", "relation_to_head": "户主",
+            "reason": "购房落户", "expected_version": migrant["version"]}
+    elsewhere = await attempt(person_client, migrant, "settle", body, OTHER_COUNTY_POLICE)
+    assert elsewhere.status_code in (403, 404), elsewhere.text
+    by_collector = await attempt(person_client, migrant, "settle", body, headers("collector"))
+    assert by_collector.status_code == 403, by_collector.text
+    early = await attempt(person_client, migrant, "settle", {**body, "settled_on": str(today - timedelta(days=30))})
+    assert early.status_code == 422 and early.json()["detail"][0]["loc"][-1] == "settled_on", early.text
+
+    settled = await post(person_client, f"/v1/persons/{migrant['person_id']}/settle", body)
+    record = await read(person_client, settled)
+    assert record["category"] == "registered" and record["details"]["household_number"] == "532503001299"
+    assert record["flags"] == []
+    assert [(step["from"], step["to"], step["reason"]) for step in record["category_history"]] == [
+        ("migrant", "registered", "购房落户")]
+    assert not await listed(person_client, "residence_permit_expiring", migrant["person_id"], present=False)
+    again = await attempt(person_client, migrant, "settle", {**body, "expected_version": None})
+    assert again.status_code == 422 and again.json()["detail"][0]["type"] == "settle.not_migrant", again.text

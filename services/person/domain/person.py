@@ -16,12 +16,13 @@ from pydantic import TypeAdapter
 from contracts.events import DomainEvent
 from contracts.person import (
     Category, CategoryDetails, CancellationReason, DuplicatePersonAbsorbed, MigrantDetails, MigrantRegistrationRenewed,
+    MigrantSettled,
     PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceEnded,
     ResidencePermitIssued, ResidenceRegistered, StayPermitChanged,
 )
 from contracts.person_record import open_residence
 from services.kernel.eventsourcing.aggregate import Aggregate, applies
-from services.kernel.base.errors import DomainRuleViolation, StateConflict
+from services.kernel.base.errors import DomainRuleViolation, StateConflict, not_after
 
 #: 暂住登记 is valid this long unless the registration says otherwise; renewal extends it.
 MIGRANT_REGISTRATION_TERM = timedelta(days=365)
@@ -135,9 +136,7 @@ class Person(Aggregate):
         self._require_active()
         self._require_category(Category.migrant, "residence_permit.not_migrant", "a residence permit (居住证) is "
                                "issued to a migrant (流动人口) only", "仅流动人口可签发居住证")
-        if issued_on > today:
-            raise DomainRuleViolation("issued_on", "date.future", f"issued_on {issued_on} is after today",
-                                      "签发日期晚于今天")
+        not_after("issued_on", issued_on, today, "签发日期")
         if expires_on <= issued_on:
             raise DomainRuleViolation("expires_on", "date.not_after_issue", "expires_on must be after issued_on",
                                       "有效期至须晚于签发日期")
@@ -166,6 +165,21 @@ class Person(Aggregate):
                                       "停留期限与签证信息未变化")
         self.record(StayPermitChanged(person_id=self.person_id, permitted_stay_until=permitted_stay_until,
                                       visa_type=visa_type, visa_number=visa_number))
+
+    def settle(self, settled_on: date, household_number: str, relation_to_head: str, lives_at_registered_address: bool,
+               reason: str, today: date) -> None:
+        """流动人口落户 (流动 → 常住): only a migrant settles, on a day between their arrival and today."""
+        self._require_active()
+        self._require_category(Category.migrant, "settle.not_migrant", "only a migrant (流动人口) settles as a "
+                               "registered resident", "仅流动人口可办理落户转为常住")
+        not_after("settled_on", settled_on, today, "落户日期")
+        arrival = (self.state.get("details") or {}).get("arrival_date")
+        if arrival and settled_on < date.fromisoformat(arrival):
+            raise DomainRuleViolation("settled_on", "date.before_arrival", f"settled_on is before the arrival "
+                                      f"({arrival})", "落户日期早于来本地日期")
+        self.record(MigrantSettled(person_id=self.person_id, settled_on=settled_on, household_number=household_number,
+                                   relation_to_head=relation_to_head,
+                                   lives_at_registered_address=lives_at_registered_address, reason=reason))
 
     def _require_category(self, category: Category, rule: str, message: str, message_zh: str) -> None:
         if self.category != category:
@@ -207,8 +221,8 @@ class Person(Aggregate):
 
     # state -------------------------------------------------------------------------------------------
     @applies(PersonRegistered, PersonCategoryChanged, PersonCorrected, ResidenceRegistered, ResidenceEnded,
-             MigrantRegistrationRenewed, ResidencePermitIssued, StayPermitChanged, PersonCancelled, PersonMergedInto,
-             DuplicatePersonAbsorbed)
+             MigrantRegistrationRenewed, ResidencePermitIssued, StayPermitChanged, MigrantSettled, PersonCancelled,
+             PersonMergedInto, DuplicatePersonAbsorbed)
     def _evolve(self, event: DomainEvent) -> None:
         """The person record's one transition per event (contracts.person_record), as every reader folds it; the
         jurisdiction where the person lives owns the record (市内迁移 hands it over)."""
