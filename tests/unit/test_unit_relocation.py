@@ -57,9 +57,11 @@ def test_a_closed_unit_is_not_relocated():
 
 def test_whereabouts_show_an_employee_at_the_unit_s_new_address():
     """查人知住 folds UnitRelocated too: the employer's address and division in a person's answer follow the move."""
+    from services.person.watch.projection import watch
     from services.person.whereabouts import unit_slices, whereabouts
 
     assert "UnitRelocated" in whereabouts.handlers and "HouseDemolished" in whereabouts.handlers
+    assert "UnitRelocated" in watch.handlers, "the key-person watch's copy of the unit follows the move too"
     u = staffed_unit()
     u.relocate(ELSEWHERE, "新安所路42号", "532503002", date(2026, 11, 1), TODAY)
     employer = unit_slices("U1", replay(u).state)["P-clerk"]

@@ -31,6 +31,7 @@ from contracts.person import (
 )
 from contracts.unit import (
     EmployeeHired, EmployeeLeft, SpecialTradeAdded, SpecialTradeRemoved, UnitDetailsCorrected, UnitRegistered,
+    UnitRelocated,
 )
 from services.kernel.messaging.generations import active_generation
 from services.kernel.messaging.projection import Projection, ProjectionTx
@@ -104,7 +105,7 @@ async def house_event(tx: ProjectionTx) -> None:
 
 
 @watch.handles(UnitRegistered, UnitDetailsCorrected, SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired,
-               EmployeeLeft)
+               EmployeeLeft, UnitRelocated)  # 迁址: a later alert names the unit's new address
 async def unit_event(tx: ProjectionTx) -> None:
     unit = await _fold(tx, "watch_units", "unit_id")
     if tx.envelope.event_type in SOURCES:
