@@ -307,6 +307,21 @@ class MigrantSettled(DomainEvent):
     evolve = evolve_event
 
 
+class ResidenceDetailsChanged(DomainEvent):
+    """居住事由 / 居住类型 / 房主或寄住户主变更 of the open residence from ``changed_on``: only the fields given change
+    (None: unchanged); the residence is the same one, its earlier values stay in the stream's history."""
+
+    person_id: str
+    address_code: str = Field(description="the open residence's 标准地址编码")
+    changed_on: date = Field(description="变更日期")
+    residence_reason: str | None = Field(default=None, description="居住事由 (None: unchanged)")
+    residence_type: str | None = Field(default=None, description="居住类型: own, rental, lodging, dormitory, other "
+                                       "(None: unchanged)")
+    host_person_id: str | None = Field(default=None, description="房主或寄住户主 (a registered person; None: unchanged)")
+
+    evolve = evolve_event
+
+
 class PersonCancelled(DomainEvent):
     """注销 with reason and date; the record stays, marked cancelled."""
 

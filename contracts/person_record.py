@@ -75,6 +75,16 @@ def migrant_settled(state: Record, payload: dict) -> Record:
     return {**state, "category": "registered", "details": details}
 
 
+def residence_details_changed(state: Record, payload: dict) -> Record:
+    """居住事由 / 居住类型 / 房主变更: the open residence keeps its address and dates; the fields given replace theirs."""
+    changes = {"reason": payload.get("residence_reason"), "residence_type": payload.get("residence_type"),
+               "host_person_id": payload.get("host_person_id")}
+    changes = {key: value for key, value in changes.items() if value is not None}
+    return {**state, "residences": [{**entry, **changes, "details_changed_on": payload["changed_on"]}
+                                    if entry.get("moved_out") is None else dict(entry)
+                                    for entry in state.get("residences", [])]}
+
+
 def cancelled(state: Record, payload: dict) -> Record:
     return {**state, "status": "cancelled", "cancellation": _without_id(payload)}
 
@@ -91,7 +101,8 @@ TRANSITIONS: dict[str, Callable[[Record, dict], Record]] = {
     "PersonRegistered": registered, "PersonCategoryChanged": category_changed, "PersonCorrected": corrected,
     "ResidenceRegistered": residence_registered, "ResidenceEnded": residence_ended,
     "MigrantRegistrationRenewed": registration_renewed, "ResidencePermitIssued": residence_permit_issued,
-    "StayPermitChanged": stay_permit_changed, "MigrantSettled": migrant_settled, "PersonCancelled": cancelled,
+    "StayPermitChanged": stay_permit_changed, "MigrantSettled": migrant_settled,
+    "ResidenceDetailsChanged": residence_details_changed, "PersonCancelled": cancelled,
     "PersonMergedInto": merged_into, "DuplicatePersonAbsorbed": absorbed,
 }
 

@@ -27,7 +27,8 @@ from services.kernel.base.errors import DomainRuleViolation, StateConflict
 from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
 from services.replicas.address import ReplicaAddress
 from services.person.commands import (
-    ApplyKeyPersonListing, ApplyKeyPersonRelease, CancelPerson, ChangeCategory, ChangeStay, CorrectPerson, Decide,
+    ApplyKeyPersonListing, ApplyKeyPersonRelease, CancelPerson, ChangeCategory, ChangeResidenceDetails, ChangeStay,
+    CorrectPerson, Decide,
     IssueResidencePermit, MergePerson, MoveIn, MoveOut, PersonFields, RenewMigrantRegistration,
     RequestKeyPersonRecategorization, RequestKeyPersonTransfer, SettleMigrant, split_registration,
 )
@@ -324,6 +325,25 @@ class PersonService(Application):
         today = self.today()
         return await self._change(person_id, command.expected_version,
                                   lambda p: p.move_out(command.moved_out, command.reason, today), ctx)
+
+    async def change_residence_details(self, person_id: str, command: ChangeResidenceDetails,
+                                       ctx: CommandContext) -> PersonAccepted:
+        """居住事由 / 居住类型 / 房主变更; a host named must be a registered, active person (422 on host_person_id)."""
+        if command.host_person_id is not None and command.host_person_id != person_id:
+            await self._require_host(command.host_person_id)
+        today = self.today()
+        return await self._change(person_id, command.expected_version, lambda p: p.change_residence_details(
+            command.changed_on, today, residence_reason=command.residence_reason,
+            residence_type=command.residence_type, host_person_id=command.host_person_id), ctx)
+
+    async def _require_host(self, host_person_id: str) -> None:
+        host = await self.find(Person, person_stream(host_person_id))
+        if host is None:
+            raise DomainRuleViolation("host_person_id", "person.unknown", f"no person {host_person_id} is registered",
+                                      "房主或寄住户主不存在")
+        if host.status != "active":
+            raise DomainRuleViolation("host_person_id", f"person.{host.status}", f"person {host_person_id} is "
+                                      f"{host.status}", "房主或寄住户主不是有效状态")
 
     async def renew(self, person_id: str, command: RenewMigrantRegistration, ctx: CommandContext) -> PersonAccepted:
         today = self.today()

@@ -156,6 +156,24 @@ class ChangeStay(Versioned):
                                     description="签证号码 (omitted: unchanged)", examples=["V87654321"])
 
 
+class ChangeResidenceDetails(Versioned):
+    """居住事由 / 居住类型 / 房主或寄住户主变更 of the open residence (the person stays at the same address): give at
+    least one field; one not given stays as it was."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "residence_reason": "经商", "residence_type": "lodging", "host_person_id": "P-0192f1a2b3c4",
+        "changed_on": "2026-11-25", "expected_version": 2}]})
+
+    residence_reason: str | None = Field(default=None, min_length=1, max_length=64,
+                                         description="居住事由 (omitted: unchanged)", examples=["经商"])
+    residence_type: Literal["own", "rental", "lodging", "dormitory", "other"] | None = Field(
+        default=None, description="居住类型: 自有 / 租赁 / 借住 / 单位宿舍 / 其他 (omitted: unchanged)", examples=["lodging"])
+    host_person_id: str | None = Field(default=None, min_length=1, max_length=40, description="房主或寄住户主: a "
+                                       "registered, active person (omitted: unchanged)", examples=["P-0192f1a2b3c4"])
+    changed_on: date = Field(description="变更日期 (not after today, not before the residence began)",
+                             examples=["2026-11-25"])
+
+
 class SettleMigrant(Versioned):
     """流动人口落户 (流动 → 常住): the migrant becomes a registered resident of this household."""
 

@@ -22,7 +22,8 @@ from contracts.person import (
     KeyPersonRecategorizationRequested, KeyPersonRecategorized, KeyPersonReleaseApplied, KeyPersonReleased,
     KeyPersonReleaseRejected, KeyPersonRequestRejected, KeyPersonTransferRequested, KeyPersonTransferred,
     MigrantRegistrationRenewed, MigrantSettled, PersonCancelled, PersonCategoryChanged, PersonCorrected,
-    PersonMergedInto, PersonRegistered, ResidenceEnded, ResidencePermitIssued, ResidenceRegistered, StayPermitChanged,
+    PersonMergedInto, PersonRegistered, ResidenceDetailsChanged, ResidenceEnded, ResidencePermitIssued,
+    ResidenceRegistered, StayPermitChanged,
 )
 from contracts.person_deadlines import DeadlineFacts, registered_late
 from services.kernel.messaging.projection import Projection, ProjectionTx
@@ -52,7 +53,7 @@ addresses = address_replica(ADDRESSES)
 
 PERSON_EVENTS = (PersonRegistered, PersonCategoryChanged, PersonCorrected, ResidenceRegistered, ResidenceEnded,
                  MigrantRegistrationRenewed, ResidencePermitIssued, StayPermitChanged, MigrantSettled,
-                 PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed)
+                 ResidenceDetailsChanged, PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed)
 
 
 def _stamp(envelope) -> dict:

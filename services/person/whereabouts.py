@@ -27,7 +27,7 @@ from contracts import person_record
 from contracts.identity import IdentityError, validate_document
 from contracts.person import (
     MigrantRegistrationRenewed, MigrantSettled, PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto,
-    PersonRegistered, ResidenceEnded, ResidenceRegistered,
+    PersonRegistered, ResidenceDetailsChanged, ResidenceEnded, ResidenceRegistered,
 )
 from contracts.unit import (
     EmployeeHired, EmployeeLeft, SpecialTradeAdded, SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected,
@@ -137,7 +137,8 @@ def logic_errors(document: dict) -> list[dict]:
 
 
 @whereabouts.handles(PersonRegistered, ResidenceRegistered, ResidenceEnded, PersonCancelled, PersonMergedInto,
-                     PersonCategoryChanged, PersonCorrected, MigrantRegistrationRenewed, MigrantSettled)
+                     PersonCategoryChanged, PersonCorrected, MigrantRegistrationRenewed, MigrantSettled,
+                     ResidenceDetailsChanged)
 async def person_event(tx: ProjectionTx) -> None:
     envelope, documents = tx.envelope, tx.collection("whereabouts")
     person_id = envelope.payload["person_id"]

@@ -20,7 +20,7 @@ from contracts.person import (
     KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected, KeyPersonRecategorized, KeyPersonReleaseApplied,
     KeyPersonReleased, KeyPersonReleaseRejected, KeyPersonTransferred, MigrantSettled, PersonCancelled,
     PersonCategoryChanged,
-    PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceEnded, ResidenceRegistered,
+    PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceDetailsChanged, ResidenceEnded, ResidenceRegistered,
 )
 from services.kernel.messaging.projection import Projection, ProjectionTx
 
@@ -30,7 +30,7 @@ BASE_FIELDS = ("name", "document_type", "document_number", "sex", "birth_date", 
 KEY_FIELDS = ("state", "category_code", "division_code", "responsible_unit", "responsible_officer")
 RESIDENCE_FIELDS = ("address_code", "address_name", "moved_in", "moved_out", "residence_type")
 PERSON_EVENTS = (PersonRegistered, ResidenceRegistered, ResidenceEnded, PersonCancelled, PersonMergedInto,
-                 PersonCategoryChanged, MigrantSettled, PersonCorrected)
+                 PersonCategoryChanged, MigrantSettled, PersonCorrected, ResidenceDetailsChanged)
 
 
 def replica_record(stored: dict, event_type: str, payload: dict, occurred_at=None) -> dict:

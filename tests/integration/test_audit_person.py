@@ -81,6 +81,8 @@ async def test_person_events_history_and_fold(address_client, person, audit, set
     pid = a["person_id"]
     plate = await register_doorplate(address_client, police, unique_name(), "9")
     await move_in(person, pid, plate["code"], police)
+    await call(person, f"/v1/persons/{pid}/residence-details", {  # 居住类型/房主变更: lodging with a host
+        "residence_type": "lodging", "host_person_id": duplicate["person_id"], "changed_on": days_ago(5)}, police)
     await call(person, f"/v1/persons/{pid}/corrections", {"changes": {"occupation": "厨师"}, "reason_code": "01",
                                                           "remark": "采集时录入错误"}, police)
     await call(person, f"/v1/persons/{pid}/renewal", {"valid_until": "2027-12-31"}, police)

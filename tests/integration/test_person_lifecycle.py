@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from tests.integration.address_helpers import register_doorplate
+from tests.integration.conftest import unique_name
 from tests.integration.test_person_api import (  # noqa: F401 - person_client: the person service, in-process
-    CHINA, POLICE, SUPERVISOR, headers, person_body, person_client, read, register,
+    CHINA, POLICE, SUPERVISOR, headers, person_body, person_client, read, register, residences,
 )
 
 pytestmark = pytest.mark.integration
@@ -161,3 +163,51 @@ async def test_a_migrant_settles_keeping_the_history_and_losing_the_migrant_flag
     assert not await listed(person_client, "residence_permit_expiring", migrant["person_id"], present=False)
     again = await attempt(person_client, migrant, "settle", {**body, "expected_version": None})
     assert again.status_code == 422 and again.json()["detail"][0]["type"] == "settle.not_migrant", again.text
+
+
+async def moved_in(client, person: dict, code: str, **fields) -> dict:
+    """入住 at a plate just registered: the person service's address replica may not know it yet (422 until it
+    does), so the move-in is retried within PATIENCE."""
+    deadline = asyncio.get_running_loop().time() + PATIENCE
+    while True:
+        response = await attempt(client, person, "residence", {"address_code": code, **fields})
+        if response.status_code != 422 or asyncio.get_running_loop().time() > deadline:
+            assert response.status_code == 200, response.text
+            return response.json()
+        await asyncio.sleep(0.5)
+
+
+async def test_a_residences_reason_type_and_host_change_by_their_own_event(person_client, address_client,
+                                                                        police_headers):
+    today = datetime.now(CHINA).date()
+    lodger = await register(person_client, person_body("migrant", arrival_date=str(today - timedelta(days=20))))
+    host = await register(person_client, person_body("registered"))
+    change = {"residence_type": "lodging", "host_person_id": host["person_id"], "residence_reason": "经商",
+              "changed_on": str(today - timedelta(days=2))}
+    nowhere = await attempt(person_client, lodger, "residence-details", change)
+    assert nowhere.status_code == 422 and nowhere.json()["detail"][0]["loc"][-1] == "residence", nowhere.text
+
+    plate = await register_doorplate(address_client, police_headers, unique_name(), "6")
+    home = await moved_in(person_client, lodger, plate["code"], moved_in=str(today - timedelta(days=10)),
+                          reason="务工", residence_type="rental", owner_name="王强")
+    unknown = await attempt(person_client, lodger, "residence-details", {**change, "host_person_id": "P-nobody"})
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"][-1] == "host_person_id", unknown.text
+    same = await attempt(person_client, lodger, "residence-details", {"residence_type": "rental",
+                                                                       "changed_on": str(today)})
+    assert same.status_code == 422 and same.json()["detail"][0]["loc"][-1] == "residence_type", same.text
+    early = await attempt(person_client, lodger, "residence-details",
+                          {**change, "changed_on": str(today - timedelta(days=11))})
+    assert early.status_code == 422 and early.json()["detail"][0]["loc"][-1] == "changed_on", early.text
+    elsewhere = await attempt(person_client, lodger, "residence-details", change, OTHER_COUNTY_POLICE)
+    assert elsewhere.status_code in (403, 404), elsewhere.text
+    agency = await attempt(person_client, lodger, "residence-details", change, headers("agency"))
+    assert agency.status_code == 403, agency.text
+
+    changed = await post(person_client, f"/v1/persons/{lodger['person_id']}/residence-details",
+                         {**change, "expected_version": home["version"]})
+    assert changed["version"] == home["version"] + 1, "one event of its own"
+    [current] = await residences(person_client, changed)
+    assert current["current"] and current["address_code"] == plate["code"]
+    assert (current["moved_in"], current["reason"], current["residence_type"], current["host_person_id"],
+            current["owner_name"], current["details_changed_on"]) == (
+        str(today - timedelta(days=10)), "经商", "lodging", host["person_id"], "王强", change["changed_on"])

@@ -172,6 +172,46 @@ def test_a_change_to_the_shared_residence_transition_shows_in_every_reader(monke
         assert [r["address_code"] for r in state["residences"]] == ["PROBE-A", "PROBE-B", "PROBE-C"], name
 
 
+def a_residence_changed() -> list:
+    """A migrant moves in renting, then lodges with a host (居住类型 and 房主 changed), then works there (居住事由)."""
+    person = Person.register(PersonRegistered(
+        person_id="P-1", document_type="resident_id", document_number="11010519491231002X", name="张丽", sex="female",
+        birth_date=date(1949, 12, 31), category="migrant", division_code="532503001",
+        details=DETAILS.validate_python({"category": "migrant", "residence_reason": "work", "arrival_date": "2026-01-02",
+                                         "origin": "四川省广安市", "residence_type": "rental"})), TODAY)
+    person.move_in("A", date(2026, 1, 3), "务工", TODAY, residence_type="rental", owner_name="王强")
+    person.change_residence_details(date(2026, 6, 1), TODAY, residence_type="lodging", host_person_id="P-2")
+    person.change_residence_details(date(2026, 9, 1), TODAY, residence_reason="经商")
+    return person.pending
+
+
+def test_every_reader_holds_the_shared_fold_of_a_residence_details_change():
+    held = consumers(a_residence_changed())
+    shared = held["shared"]
+    (residence,) = shared["residences"]
+    assert (residence["address_code"], residence["moved_in"], residence["reason"], residence["residence_type"],
+            residence["host_person_id"], residence["owner_name"], residence["details_changed_on"]) == \
+        ("A", "2026-01-03", "经商", "lodging", "P-2", "王强", "2026-09-01")
+    assert held["audit"] == shared and held["aggregate"] == shared
+    assert [unstamped(entry) for entry in held["registry"]["residences"]] == shared["residences"]
+    kept = [{key: entry.get(key) for key in RESIDENCE_FIELDS} for entry in shared["residences"]]
+    for section in (held["whereabouts"], held["replica"]):
+        assert [{key: entry.get(key) for key in RESIDENCE_FIELDS} for entry in section["residences"]] == kept
+    assert held["replica"]["residence_type"] == "lodging", "the house and unit replicas see the new type"
+
+
+def test_a_change_to_the_residence_details_transition_shows_in_every_reader(monkeypatch):
+    original = person_record.residence_details_changed
+
+    def probed(state, payload):
+        return original(state, {**payload, "residence_type": "PROBE"})
+
+    monkeypatch.setitem(person_record.TRANSITIONS, "ResidenceDetailsChanged", probed)
+    held = consumers(a_residence_changed())
+    for name, state in held.items():
+        assert [r["residence_type"] for r in state["residences"]] == ["PROBE"], name
+
+
 @pytest.mark.parametrize("expiry, flagged", [("2026-11-26", False), ("2026-11-27", True), ("2026-12-27", True),
                                              ("2026-12-28", False)])
 def test_the_permit_warning_is_one_rule_for_the_flags_and_the_audit_figures(expiry, flagged):

@@ -25,7 +25,8 @@ from services.person.bootstrap import Reads, Service
 from services.person.api.examples import REGISTRATIONS
 from services.person.application import PersonAccepted
 from services.person.commands import (
-    CancelPerson, ChangeCategory, ChangeStay, CorrectPerson, IssueResidencePermit, MergePerson, MoveIn, MoveOut,
+    CancelPerson, ChangeCategory, ChangeResidenceDetails, ChangeStay, CorrectPerson, IssueResidencePermit, MergePerson,
+    MoveIn, MoveOut,
     RegisterPerson, RenewMigrantRegistration, SettleMigrant,
 )
 from services.person.domain.person import person_stream
@@ -157,6 +158,9 @@ commands.post("/{person_id}/residence", MoveIn, "move_in", Allowed("person.resid
               summary="Move in 登记居住地 (人房关联: the previous residence ends that day)")
 commands.post("/{person_id}/move-out", MoveOut, "move_out", Allowed("person.residence", *CHANGE_ROLES),
               summary="Move out 迁出 (the residence ends)")
+commands.post("/{person_id}/residence-details", ChangeResidenceDetails, "change_residence_details",
+              Allowed("person.residence_details", *CHANGE_ROLES),
+              summary="Change the open residence's details 居住事由/居住类型/房主或寄住户主变更 (same address)")
 
 
 @router.get("/{person_id}/residences", summary="Residences 居住地历史 (current and past, newest first, with current "

@@ -16,9 +16,8 @@ from pydantic import TypeAdapter
 from contracts.events import DomainEvent
 from contracts.person import (
     Category, CategoryDetails, CancellationReason, DuplicatePersonAbsorbed, MigrantDetails, MigrantRegistrationRenewed,
-    MigrantSettled,
-    PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceEnded,
-    ResidencePermitIssued, ResidenceRegistered, StayPermitChanged,
+    MigrantSettled, PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto, PersonRegistered,
+    ResidenceDetailsChanged, ResidenceEnded, ResidencePermitIssued, ResidenceRegistered, StayPermitChanged,
 )
 from contracts.person_record import open_residence
 from services.kernel.eventsourcing.aggregate import Aggregate, applies
@@ -121,6 +120,35 @@ class Person(Aggregate):
         self.record(ResidenceEnded(person_id=self.person_id, address_code=current["address_code"],
                                    moved_out=moved_out, reason=reason))
 
+    def change_residence_details(self, changed_on: date, today: date, **changes: str | None) -> None:
+        """居住事由 / 居住类型 / 房主或寄住户主变更 of the open residence: at least one of the fields given must differ
+        (``changes`` keys: residence_reason, residence_type, host_person_id; None: unchanged)."""
+        self._require_active()
+        current = self.current_residence
+        if current is None:
+            raise DomainRuleViolation("residence", "residence.none", "the person has no open residence to change",
+                                      "该人员当前无居住地")
+        not_after("changed_on", changed_on, today, "变更日期")
+        if changed_on < current["moved_in"]:
+            raise DomainRuleViolation("changed_on", "date.before_move_in", f"changed_on is before the residence "
+                                      f"began ({current['moved_in']})", "变更日期早于入住日期")
+        if changes.get("host_person_id") == self.person_id:
+            raise DomainRuleViolation("host_person_id", "host.self", "a person is not their own host",
+                                      "房主或寄住户主不能是本人")
+        given = {name: value for name, value in changes.items() if value is not None}
+        entry = open_residence(self.state) or {}
+        held = {"residence_reason": entry.get("reason"), "residence_type": entry.get("residence_type"),
+                "host_person_id": entry.get("host_person_id")}
+        if not given:
+            raise DomainRuleViolation("residence_reason", "residence_details.empty", "give at least one of "
+                                      "residence_reason, residence_type, host_person_id", "未填写变更内容")
+        if all(held[name] == value for name, value in given.items()):
+            name = next(iter(given))
+            raise DomainRuleViolation(name, "residence_details.unchanged", f"{name} is already {given[name]!r}",
+                                      "变更内容与当前居住信息相同")
+        self.record(ResidenceDetailsChanged(person_id=self.person_id, address_code=current["address_code"],
+                                            changed_on=changed_on, **given))
+
     def renew_migrant_registration(self, valid_until: date, today: date) -> None:
         self._require_active()
         if self.category != Category.migrant:
@@ -221,8 +249,8 @@ class Person(Aggregate):
 
     # state -------------------------------------------------------------------------------------------
     @applies(PersonRegistered, PersonCategoryChanged, PersonCorrected, ResidenceRegistered, ResidenceEnded,
-             MigrantRegistrationRenewed, ResidencePermitIssued, StayPermitChanged, MigrantSettled, PersonCancelled,
-             PersonMergedInto, DuplicatePersonAbsorbed)
+             MigrantRegistrationRenewed, ResidencePermitIssued, StayPermitChanged, MigrantSettled,
+             ResidenceDetailsChanged, PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed)
     def _evolve(self, event: DomainEvent) -> None:
         """The person record's one transition per event (contracts.person_record), as every reader folds it; the
         jurisdiction where the person lives owns the record (市内迁移 hands it over)."""
