@@ -8,13 +8,14 @@ from services.unit.api import coverage as api_coverage
 from services.unit.persons import persons
 from services.unit.api import supervision as api_supervision
 from services.unit.api import units as api_units
+from services.unit.api import sweeps as api_sweeps
 from services.unit.projections import addresses, registry
 
 SPEC = ServiceSpec(
     context="unit",
     description="Actual units at standard addresses: identity (USCC, GB/T 4754), status, special trades, "
                 "employees, inspections and rectifications.",
-    routers=[api_supervision.router, api_staff.router, api_employees.router, api_coverage.router, api_units.router],  # fixed paths before /{unit_id}
+    routers=[api_sweeps.router, api_supervision.router, api_staff.router, api_employees.router, api_coverage.router, api_units.router],  # fixed paths before /{unit_id}
     projections=[registry, addresses, persons],
     background=[consume_ingest],  # agency records (services.agency.ingest)
 )
