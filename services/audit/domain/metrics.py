@@ -30,6 +30,9 @@ COMMUNITY_TYPES = frozenset({"31", "32", "33", "34"})  #: 社区, 居委会, 村
 DUPLICATE_METRICS = ("persons_duplicates_open", "doorplates_duplicates_open")
 #: per-value breakdowns, kept flat as ``<metric>:<value>`` while counting
 BREAKDOWNS = ("persons_by_category", "houses_by_use", "units_by_type", "units_by_trade")
+#: 应采未采 a record shows on its own (the sweeps' per-record gaps: services/*/views/sweeps.py); a house with no
+#: resident and a door plate with no house join two registries and are not counted here
+UNCOLLECTED = ("uncollected_rentals_without_tenants", "uncollected_units_without_employees")
 COLLECTOR = "collector"  #: ``collector:<id>:<stream type>`` while counting
 
 #: 检查周期: days between inspections per trade (contracts.inspections.inspection_cycles). The caller passes
@@ -102,11 +105,15 @@ def facts(stream_type: str, state: dict[str, Any], cycles: Cycles | None = None)
     if stream_type == "House":
         return {**common, "use": state.get("use"), "address_code": state.get("address_code"),
                 "rented": any(x.get("status") == "active" for x in state.get("rentals", [])),
+                "rentals_without_tenants": sum(1 for x in state.get("rentals", []) if x.get("status") == "active"
+                                               and all(t.get("moved_out") for t in x.get("tenants", []))),
                 "checked_months": sorted({d.isoformat()[:7] for d in (_day(c.get("checked_on"))
                                                                        for c in state.get("checks", [])) if d})}
     if stream_type == "Unit":
         return {**common, "unit_type": state.get("unit_type"), "address_code": state.get("address_code"),
                 "trades": [x.get("trade") for x in state.get("special_trades", [])],
+                "without_employees": state.get("status") == "open"
+                and all(e.get("left") for e in state.get("employees", [])),
                 "inspection_due": _inspection_due(state, cycles),
                 "rectification_deadlines": [i.get("rectification_deadline") for i in state.get("inspections", [])
                                             if i.get("rectification_required") and i.get("rectified") is not True]}
@@ -204,13 +211,15 @@ def _house_counts(f: dict[str, Any], linked: bool, day: date) -> Counter:
     rented = bool(f.get("rented"))
     return Counter({"houses_total": 1, f"houses_by_use:{f.get('use') or 'unknown'}": 1, "houses_rented": rented,
                     "houses_linked": linked, "houses_logic_errors": let_against_its_use(f.get("use"), rented),
-                    "rentals_not_checked_this_month": rented and day.isoformat()[:7] not in f.get("checked_months", [])})
+                    "rentals_not_checked_this_month": rented and day.isoformat()[:7] not in f.get("checked_months", []),
+                    "uncollected_rentals_without_tenants": f.get("rentals_without_tenants", 0)})
 
 
 def _unit_counts(f: dict[str, Any], linked: bool, day: date) -> Counter:
     trades = f.get("trades") or []
     counts = Counter({"units_total": 1, f"units_by_type:{f.get('unit_type') or 'unknown'}": 1,
                       "units_special_trade": bool(trades), "units_linked": linked,
+                      "uncollected_units_without_employees": bool(f.get("without_employees")),
                       "special_trade_inspections_overdue": (_day(f.get("inspection_due")) or date.max) < day,
                       "unit_rectifications_overdue": sum((_day(d) or date.max) < day
                                                          for d in f.get("rectification_deadlines", []))})
@@ -280,7 +289,7 @@ def finish(total: Counter) -> dict[str, Any]:
         "persons_cancelled", "migrants_registration_expired", "residence_permits_expiring", "foreigners_overstaying",
         "houses_total", "houses_rented", "houses_linked", "houses_logic_errors", "rentals_not_checked_this_month",
         "units_total", "units_special_trade", "units_linked", "special_trade_inspections_overdue",
-        "unit_rectifications_overdue")}
+        "unit_rectifications_overdue", *UNCOLLECTED)}
     for breakdown in BREAKDOWNS:
         values[breakdown] = dict(sorted((key.split(":", 1)[1], n) for key, n in total.items()
                                         if key.startswith(breakdown + ":") and n))
