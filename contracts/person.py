@@ -307,6 +307,20 @@ class MigrantSettled(DomainEvent):
     evolve = evolve_event
 
 
+class HouseholdRegistered(DomainEvent):
+    """未落户人员落户 (未落户 → 常住): an unregistered person is entered in a household (户口) and is a registered
+    resident (常住人口) from ``registered_on``; the category history records the step, the stream keeps the rest."""
+
+    person_id: str
+    registered_on: date = Field(description="落户日期")
+    household_number: str = Field(description="户号")
+    relation_to_head: str = Field(description="与户主关系")
+    lives_at_registered_address: bool = Field(description="人户一致")
+    reason: str = Field(default="", description="落户原因 / 备注")
+
+    evolve = evolve_event
+
+
 class ResidenceDetailsChanged(DomainEvent):
     """居住事由 / 居住类型 / 房主或寄住户主变更 of the open residence from ``changed_on``: only the fields given change
     (None: unchanged); the residence is the same one, its earlier values stay in the stream's history."""

@@ -68,11 +68,21 @@ def stay_permit_changed(state: Record, payload: dict) -> Record:
                                  "permitted_stay_until": payload["permitted_stay_until"], **visa}}
 
 
-def migrant_settled(state: Record, payload: dict) -> Record:
-    """流动人口落户: the record is a registered resident's (常住人口) from the day they settled."""
-    details = {"category": "registered", "moved_in_on": payload["settled_on"], "move_in_reason": "落户",
+def _registered_resident(state: Record, payload: dict, day: str) -> Record:
+    """落户: the record is a registered resident's (常住人口) of the household given, from ``day``."""
+    details = {"category": "registered", "moved_in_on": day, "move_in_reason": "落户",
                **{key: payload[key] for key in ("household_number", "relation_to_head", "lives_at_registered_address")}}
     return {**state, "category": "registered", "details": details}
+
+
+def migrant_settled(state: Record, payload: dict) -> Record:
+    """流动人口落户 (流动 → 常住)."""
+    return _registered_resident(state, payload, payload["settled_on"])
+
+
+def household_registered(state: Record, payload: dict) -> Record:
+    """未落户人员落户 (未落户 → 常住)."""
+    return _registered_resident(state, payload, payload["registered_on"])
 
 
 def residence_details_changed(state: Record, payload: dict) -> Record:
@@ -102,7 +112,7 @@ TRANSITIONS: dict[str, Callable[[Record, dict], Record]] = {
     "ResidenceRegistered": residence_registered, "ResidenceEnded": residence_ended,
     "MigrantRegistrationRenewed": registration_renewed, "ResidencePermitIssued": residence_permit_issued,
     "StayPermitChanged": stay_permit_changed, "MigrantSettled": migrant_settled,
-    "ResidenceDetailsChanged": residence_details_changed, "PersonCancelled": cancelled,
+    "HouseholdRegistered": household_registered,    "ResidenceDetailsChanged": residence_details_changed, "PersonCancelled": cancelled,
     "PersonMergedInto": merged_into, "DuplicatePersonAbsorbed": absorbed,
 }
 

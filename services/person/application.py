@@ -29,7 +29,7 @@ from services.replicas.address import ReplicaAddress
 from services.person.commands import (
     ApplyKeyPersonListing, ApplyKeyPersonRelease, CancelPerson, ChangeCategory, ChangeResidenceDetails, ChangeStay,
     CorrectPerson, Decide,
-    IssueResidencePermit, MergePerson, MoveIn, MoveOut, PersonFields, RenewMigrantRegistration,
+    IssueResidencePermit, MergePerson, MoveIn, MoveOut, PersonFields, RegisterHousehold, RenewMigrantRegistration,
     RequestKeyPersonRecategorization, RequestKeyPersonTransfer, SettleMigrant, split_registration,
 )
 from services.person.domain.categories import check_details
@@ -364,6 +364,13 @@ class PersonService(Application):
         today = self.today()
         return await self._change(person_id, command.expected_version, lambda p: p.settle(
             command.settled_on, command.household_number.strip(), command.relation_to_head.strip(),
+            command.lives_at_registered_address, command.reason, today), ctx)
+
+    async def register_household(self, person_id: str, command: RegisterHousehold,
+                                 ctx: CommandContext) -> PersonAccepted:
+        today = self.today()
+        return await self._change(person_id, command.expected_version, lambda p: p.register_household(
+            command.registered_on, command.household_number.strip(), command.relation_to_head.strip(),
             command.lives_at_registered_address, command.reason, today), ctx)
 
     async def cancel(self, person_id: str, command: CancelPerson, ctx: CommandContext) -> PersonAccepted:

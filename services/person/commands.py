@@ -188,6 +188,21 @@ class SettleMigrant(Versioned):
     reason: str = Field(default="", max_length=200, description="落户原因", examples=["购房落户"])
 
 
+class RegisterHousehold(Versioned):
+    """未落户人员落户 (未落户 → 常住): the unregistered person is entered in this household (户口)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "household_number": "532503001288", "relation_to_head": "子", "registered_on": "2026-11-25",
+        "lives_at_registered_address": True, "reason": "补录户口", "expected_version": 1}]})
+
+    household_number: str = Field(min_length=1, max_length=32, description="户号", examples=["532503001288"])
+    relation_to_head: str = Field(min_length=1, max_length=16, description="与户主关系", examples=["子"])
+    registered_on: date = Field(description="落户日期 (not after today, not before the birth date)",
+                                examples=["2026-11-25"])
+    lives_at_registered_address: bool = Field(default=True, description="人户一致", examples=[True])
+    reason: str = Field(default="", max_length=200, description="落户原因", examples=["补录户口"])
+
+
 class CancelPerson(Versioned):
     """注销 with reason and date."""
 

@@ -18,7 +18,7 @@ from pymongo import ASCENDING
 from contracts import person_record
 from contracts.events import event_class
 from contracts.person import (
-    DuplicatePersonAbsorbed, KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected,
+    DuplicatePersonAbsorbed, HouseholdRegistered, KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected,
     KeyPersonRecategorizationRequested, KeyPersonRecategorized, KeyPersonReleaseApplied, KeyPersonReleased,
     KeyPersonReleaseRejected, KeyPersonRequestRejected, KeyPersonTransferRequested, KeyPersonTransferred,
     MigrantRegistrationRenewed, MigrantSettled, PersonCancelled, PersonCategoryChanged, PersonCorrected,
@@ -53,7 +53,7 @@ addresses = address_replica(ADDRESSES)
 
 PERSON_EVENTS = (PersonRegistered, PersonCategoryChanged, PersonCorrected, ResidenceRegistered, ResidenceEnded,
                  MigrantRegistrationRenewed, ResidencePermitIssued, StayPermitChanged, MigrantSettled,
-                 ResidenceDetailsChanged, PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed)
+                 HouseholdRegistered, ResidenceDetailsChanged, PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed)
 
 
 def _stamp(envelope) -> dict:
@@ -72,6 +72,10 @@ def deadline_fields(category: str, details: dict, registered_at: datetime | None
     return {"category": category, "registered_late": late, **dates}
 
 
+#: 落户 events and the category each leaves (the step's ``from`` in the category history)
+SETTLED_FROM = {"MigrantSettled": "migrant", "HouseholdRegistered": "unregistered"}
+
+
 def registry_record(stored: dict | None, envelope) -> dict:
     """The registry's document of a person after one of its events: the person record's transition
     (contracts.person_record), plus who and when of each step, corrections and category changes as history, the
@@ -84,9 +88,9 @@ def registry_record(stored: dict | None, envelope) -> dict:
     elif event_type == "PersonCategoryChanged":
         document["category_history"] = [*document["category_history"], {
             "from": payload["old_category"], "to": payload["category"], "reason": payload["reason"], **stamp}]
-    elif event_type == "MigrantSettled":  # 流动 → 常住, kept in the same history as any category change
+    elif event_type in SETTLED_FROM:  # 流动/未落户 → 常住, kept in the same history as any category change
         document["category_history"] = [*document["category_history"], {
-            "from": "migrant", "to": "registered", "reason": payload["reason"] or "落户", **stamp}]
+            "from": SETTLED_FROM[event_type], "to": "registered", "reason": payload["reason"] or "落户", **stamp}]
     elif event_type == "PersonCorrected":
         document["corrections"] = [*document["corrections"], {
             **{key: payload[key] for key in ("changes", "old_values", "reason_code", "remark")}, **stamp}]
@@ -95,7 +99,7 @@ def registry_record(stored: dict | None, envelope) -> dict:
     elif event_type == "PersonCancelled":
         document["cancellation"] = {**document["cancellation"], **stamp}
     fixed_at = envelope.occurred_at if event_type in ("PersonRegistered", "PersonCategoryChanged",
-                                                      "MigrantSettled") else None
+                                                      *SETTLED_FROM) else None
     document.pop("person_id", None)
     return {**document, "_id": payload["person_id"], "_version": envelope.version,
             "document_number_reversed": document["document_number"][::-1],

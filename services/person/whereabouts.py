@@ -26,8 +26,8 @@ from contracts.house import (
 from contracts import person_record
 from contracts.identity import IdentityError, validate_document
 from contracts.person import (
-    MigrantRegistrationRenewed, MigrantSettled, PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto,
-    PersonRegistered, ResidenceDetailsChanged, ResidenceEnded, ResidenceRegistered,
+    HouseholdRegistered, MigrantRegistrationRenewed, MigrantSettled, PersonCancelled, PersonCategoryChanged,
+    PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceDetailsChanged, ResidenceEnded, ResidenceRegistered,
 )
 from contracts.unit import (
     EmployeeHired, EmployeeLeft, SpecialTradeAdded, SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected,
@@ -138,7 +138,7 @@ def logic_errors(document: dict) -> list[dict]:
 
 @whereabouts.handles(PersonRegistered, ResidenceRegistered, ResidenceEnded, PersonCancelled, PersonMergedInto,
                      PersonCategoryChanged, PersonCorrected, MigrantRegistrationRenewed, MigrantSettled,
-                     ResidenceDetailsChanged)
+                     HouseholdRegistered, ResidenceDetailsChanged)
 async def person_event(tx: ProjectionTx) -> None:
     envelope, documents = tx.envelope, tx.collection("whereabouts")
     person_id = envelope.payload["person_id"]

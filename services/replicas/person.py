@@ -17,8 +17,8 @@ from contracts import person_record
 from contracts.events import event_class
 from contracts.key_person_record import ACTIVE_STATES
 from contracts.person import (
-    KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected, KeyPersonRecategorized, KeyPersonReleaseApplied,
-    KeyPersonReleased, KeyPersonReleaseRejected, KeyPersonTransferred, MigrantSettled, PersonCancelled,
+    HouseholdRegistered, KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected, KeyPersonRecategorized,
+    KeyPersonReleaseApplied, KeyPersonReleased, KeyPersonReleaseRejected, KeyPersonTransferred, MigrantSettled, PersonCancelled,
     PersonCategoryChanged,
     PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceDetailsChanged, ResidenceEnded, ResidenceRegistered,
 )
@@ -30,7 +30,8 @@ BASE_FIELDS = ("name", "document_type", "document_number", "sex", "birth_date", 
 KEY_FIELDS = ("state", "category_code", "division_code", "responsible_unit", "responsible_officer")
 RESIDENCE_FIELDS = ("address_code", "address_name", "moved_in", "moved_out", "residence_type")
 PERSON_EVENTS = (PersonRegistered, ResidenceRegistered, ResidenceEnded, PersonCancelled, PersonMergedInto,
-                 PersonCategoryChanged, MigrantSettled, PersonCorrected, ResidenceDetailsChanged)
+                 PersonCategoryChanged, MigrantSettled, HouseholdRegistered, PersonCorrected,
+                 ResidenceDetailsChanged)
 
 
 def replica_record(stored: dict, event_type: str, payload: dict, occurred_at=None) -> dict:

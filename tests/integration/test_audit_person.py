@@ -104,9 +104,13 @@ async def test_person_events_history_and_fold(address_client, person, audit, set
     settler = await call(person, "/v1/persons", person_body("migrant", arrival_date=days_ago(30)), police, 201)
     settled = await call(person, f"/v1/persons/{settler['person_id']}/settle", {
         "settled_on": days_ago(1), "household_number": "532503009998", "relation_to_head": "户主"}, police)
+    unregistered = await call(person, "/v1/persons", person_body("unregistered"), police, 201)
+    entered = await call(person, f"/v1/persons/{unregistered['person_id']}/register-household", {
+        "registered_on": days_ago(1), "household_number": "532503009997", "relation_to_head": "子"}, police)
     for person_id, version in ((pid, last["version"]), (duplicate["person_id"], 2),  # registered, merged
                                (foreigner["person_id"], stayed["version"]),  # 签证延期
-                               (settler["person_id"], settled["version"])):  # 落户
+                               (settler["person_id"], settled["version"]),  # 落户
+                               (unregistered["person_id"], entered["version"])):  # 未落户 → 常住
         params = {"follow": "false", "min_version": version}
         shown = (await person.get(f"/v1/persons/{person_id}", params=params, headers=supervisor)).json()
         types, problems = await compare(audit, supervisor, f"person-{person_id}", shown)

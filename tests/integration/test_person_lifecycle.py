@@ -211,3 +211,30 @@ async def test_a_residences_reason_type_and_host_change_by_their_own_event(perso
     assert (current["moved_in"], current["reason"], current["residence_type"], current["host_person_id"],
             current["owner_name"], current["details_changed_on"]) == (
         str(today - timedelta(days=10)), "经商", "lodging", host["person_id"], "王强", change["changed_on"])
+
+
+async def test_an_unregistered_person_is_entered_in_a_household_keeping_the_history(person_client):
+    today = datetime.now(CHINA).date()
+    unregistered = await register(person_client, person_body("unregistered"))
+    body = {"household_number": "532503001288", "relation_to_head": "子", "registered_on": str(today),
+            "reason": "补录户口", "expected_version": unregistered["version"]}
+    elsewhere = await attempt(person_client, unregistered, "register-household", body, OTHER_COUNTY_POLICE)
+    assert elsewhere.status_code in (403, 404), elsewhere.text
+    by_collector = await attempt(person_client, unregistered, "register-household", body, headers("collector"))
+    assert by_collector.status_code == 403, by_collector.text
+    future = await attempt(person_client, unregistered, "register-household",
+                           {**body, "registered_on": str(today + timedelta(days=1))})
+    assert future.status_code == 422 and future.json()["detail"][0]["loc"][-1] == "registered_on", future.text
+    empty = await attempt(person_client, unregistered, "register-household", {"registered_on": str(today)})
+    assert empty.status_code == 422 and {error["loc"][-1] for error in empty.json()["detail"]} >= {
+        "household_number", "relation_to_head"}, empty.text
+
+    entered = await post(person_client, f"/v1/persons/{unregistered['person_id']}/register-household", body)
+    record = await read(person_client, entered)
+    assert record["category"] == "registered" and record["details"]["household_number"] == "532503001288"
+    assert record["details"]["relation_to_head"] == "子" and record["details"]["moved_in_on"] == str(today)
+    assert [(step["from"], step["to"], step["reason"]) for step in record["category_history"]] == [
+        ("unregistered", "registered", "补录户口")]
+    again = await attempt(person_client, unregistered, "register-household", {**body, "expected_version": None})
+    assert again.status_code == 422 and again.json()["detail"][0]["type"] == "register_household.not_unregistered", \
+        again.text

@@ -212,6 +212,24 @@ def test_a_change_to_the_residence_details_transition_shows_in_every_reader(monk
         assert [r["residence_type"] for r in state["residences"]] == ["PROBE"], name
 
 
+@pytest.mark.parametrize("category, event_type, enter", [
+    ("migrant", "MigrantSettled", lambda p: p.settle(date(2026, 11, 25), "532503001299", "户主", True, "", TODAY)),
+    ("unregistered", "HouseholdRegistered",
+     lambda p: p.register_household(date(2026, 11, 25), "532503001288", "子", True, "", TODAY)),
+])
+def test_a_change_to_a_shared_settling_transition_shows_in_every_reader(monkeypatch, category, event_type, enter):
+    """落户 from either category (流动 / 未落户 → 常住): each reader takes the category from the one transition."""
+    from tests.unit.test_person_domain import registered
+
+    original = person_record.TRANSITIONS[event_type]
+    monkeypatch.setitem(person_record.TRANSITIONS, event_type,
+                        lambda state, payload: {**original(state, payload), "category": "PROBE"})
+    person = registered(category)
+    enter(person)
+    held = consumers(person.pending)
+    assert {name: state["category"] for name, state in held.items()} == dict.fromkeys(held, "PROBE")
+
+
 @pytest.mark.parametrize("expiry, flagged", [("2026-11-26", False), ("2026-11-27", True), ("2026-12-27", True),
                                              ("2026-12-28", False)])
 def test_the_permit_warning_is_one_rule_for_the_flags_and_the_audit_figures(expiry, flagged):

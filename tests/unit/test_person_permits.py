@@ -10,7 +10,7 @@ import pytest
 from contracts.person_deadlines import DeadlineFacts, Flag, flags
 from services.kernel.base.errors import DomainRuleViolation, StateConflict
 from services.person.app import build_app
-from services.person.commands import ChangeStay, IssueResidencePermit
+from services.person.commands import ChangeResidenceDetails, ChangeStay, IssueResidencePermit, RegisterHousehold
 from tests.unit.test_person_domain import registered
 
 TODAY = date(2026, 11, 27)
@@ -88,7 +88,9 @@ def test_a_cancelled_person_gets_no_permit():
 
 
 @pytest.mark.parametrize("path, command", [("/v1/persons/{person_id}/residence-permit", IssueResidencePermit),
-                                           ("/v1/persons/{person_id}/stay", ChangeStay)])
+                                           ("/v1/persons/{person_id}/stay", ChangeStay),
+                                           ("/v1/persons/{person_id}/residence-details", ChangeResidenceDetails),
+                                           ("/v1/persons/{person_id}/register-household", RegisterHousehold)])
 def test_the_openapi_example_is_complete_and_valid(path, command):
     spec = build_app().openapi()
     name = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]

@@ -26,8 +26,7 @@ from services.person.api.examples import REGISTRATIONS
 from services.person.application import PersonAccepted
 from services.person.commands import (
     CancelPerson, ChangeCategory, ChangeResidenceDetails, ChangeStay, CorrectPerson, IssueResidencePermit, MergePerson,
-    MoveIn, MoveOut,
-    RegisterPerson, RenewMigrantRegistration, SettleMigrant,
+    MoveIn, MoveOut, RegisterHousehold, RegisterPerson, RenewMigrantRegistration, SettleMigrant,
 )
 from services.person.domain.person import person_stream
 from services.person.projections import REGISTRY
@@ -190,6 +189,10 @@ commands.post("/{person_id}/stay", ChangeStay, "change_stay", Allowed("person.st
               summary="Change a foreigner's permitted stay 签证/停留期限变更 (the overstay flag follows)")
 commands.post("/{person_id}/settle", SettleMigrant, "settle", Allowed("person.settle", "police", "supervisor"),
               summary="A migrant settles 流动人口落户 (流动 → 常住; the category history keeps the step)")
+commands.post("/{person_id}/register-household", RegisterHousehold, "register_household",
+              Allowed("person.register_household", "police", "supervisor"),
+              summary="An unregistered person is entered in a household 未落户人员落户 (未落户 → 常住; the category "
+                      "history keeps the step)")
 commands.post("/{person_id}/cancel", CancelPerson, "cancel", Allowed("person.cancel", "police", "supervisor"),
               summary="Cancel 注销 (death, missing, moved away ...)")
 commands.post("/{person_id}/merge", MergePerson, "merge", Allowed("person.merge", "police", "supervisor"),

@@ -15,8 +15,8 @@ from pydantic import TypeAdapter
 
 from contracts.events import DomainEvent
 from contracts.person import (
-    Category, CategoryDetails, CancellationReason, DuplicatePersonAbsorbed, MigrantDetails, MigrantRegistrationRenewed,
-    MigrantSettled, PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto, PersonRegistered,
+    Category, CategoryDetails, CancellationReason, DuplicatePersonAbsorbed, HouseholdRegistered, MigrantDetails,
+    MigrantRegistrationRenewed, MigrantSettled, PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto, PersonRegistered,
     ResidenceDetailsChanged, ResidenceEnded, ResidencePermitIssued, ResidenceRegistered, StayPermitChanged,
 )
 from contracts.person_record import open_residence
@@ -209,6 +209,21 @@ class Person(Aggregate):
                                    relation_to_head=relation_to_head,
                                    lives_at_registered_address=lives_at_registered_address, reason=reason))
 
+    def register_household(self, registered_on: date, household_number: str, relation_to_head: str,
+                           lives_at_registered_address: bool, reason: str, today: date) -> None:
+        """未落户人员落户 (未落户 → 常住): only an unregistered person is entered in a household, on a day between
+        their birth and today."""
+        self._require_active()
+        self._require_category(Category.unregistered, "register_household.not_unregistered", "only an unregistered "
+                               "person (未落户人员) is entered in a household here", "仅未落户人员可办理落户")
+        not_after("registered_on", registered_on, today, "落户日期")
+        if self.birth_date and registered_on < self.birth_date:
+            raise DomainRuleViolation("registered_on", "date.before_birth", "registered_on is before the birth date",
+                                      "落户日期早于出生日期")
+        self.record(HouseholdRegistered(
+            person_id=self.person_id, registered_on=registered_on, household_number=household_number,
+            relation_to_head=relation_to_head, lives_at_registered_address=lives_at_registered_address, reason=reason))
+
     def _require_category(self, category: Category, rule: str, message: str, message_zh: str) -> None:
         if self.category != category:
             raise DomainRuleViolation("category", rule, f"{message}; this person is {self.category}", message_zh)
@@ -250,7 +265,7 @@ class Person(Aggregate):
     # state -------------------------------------------------------------------------------------------
     @applies(PersonRegistered, PersonCategoryChanged, PersonCorrected, ResidenceRegistered, ResidenceEnded,
              MigrantRegistrationRenewed, ResidencePermitIssued, StayPermitChanged, MigrantSettled,
-             ResidenceDetailsChanged, PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed)
+             HouseholdRegistered, ResidenceDetailsChanged, PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed)
     def _evolve(self, event: DomainEvent) -> None:
         """The person record's one transition per event (contracts.person_record), as every reader folds it; the
         jurisdiction where the person lives owns the record (市内迁移 hands it over)."""
