@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from contracts.address_codes import room_code
+from contracts.buildings import BuildingSpec, iter_rooms
 from contracts.envelope import Actor, EventEnvelope
 from contracts.person import PersonRegistered, ResidenceRegistered
 from contracts.topics import events_topic
@@ -79,7 +81,10 @@ async def test_each_sweep_holds_exactly_the_planted_gaps_and_a_filled_gap_drops_
     house, unit = services
     road = unique_name()
     plates = {n: (await register_doorplate(address_client, police_headers, road, n, division_code=TOWN))["code"]
-              for n in ("1", "2", "3", "4", "5")}
+              for n in ("1", "2", "3", "4", "5", "6")}
+    building = {"building": "1栋", "units": 1, "floors": 3, "rooms_per_floor": 2}  # plate 6 has rooms (生成层户)
+    await posted(address_client, f"/v1/doorplates/{plates['6']}/buildings", building, police_headers, 201)
+    room = room_code(plates["6"], 1, next(iter_rooms(BuildingSpec(units=1, floors=3, rooms_per_floor=2))))
 
     def registering(number: str, use: str) -> dict:
         return {"address_code": plates[number], "property_nature": "private", "use": use, "rooms": 3}
@@ -103,8 +108,10 @@ async def test_each_sweep_holds_exactly_the_planted_gaps_and_a_filled_gap_drops_
     await posted(unit, f"/v1/units/{staffed['unit_id']}/employees",
                  {"person_id": employee, "position": "店员", "hired": "2026-01-05"}, police_headers, 201)
 
-    bare = await listed(house, "/v1/sweeps/plates-without-house", "address_code", {plates["1"]})
-    assert bare[0]["next_step"] == "登记房屋" and bare[0]["division_code"] == TOWN
+    bare = await listed(house, "/v1/sweeps/plates-without-house", "address_code", {plates["1"], plates["6"]})
+    assert {item["address_code"]: item["next_step"] for item in bare} == {plates["1"]: "登记房屋",
+                                                                         plates["6"]: "按房间登记房屋"}
+    assert {item["division_code"] for item in bare} == {TOWN}
     vacant = await listed(house, "/v1/sweeps/houses-without-residents", "house_id", {empty["house_id"]})
     assert vacant[0]["next_step"] == "核实是否空置" and vacant[0]["address_code"] == plates["2"]
     assert lived_in["house_id"] != empty["house_id"]
@@ -125,4 +132,6 @@ async def test_each_sweep_holds_exactly_the_planted_gaps_and_a_filled_gap_drops_
                  {"person_id": newcomer, "moved_in": "2026-10-05"}, police_headers, 201)
     await listed(house, "/v1/sweeps/rentals-without-tenants", "rental_id", set())
     await posted(house, "/v1/houses", registering("1", "self_occupied"), police_headers, 201)
+    await once_known(house, "/v1/houses", {**registering("6", "self_occupied"), "address_code": room},
+                     police_headers, 201)  # one room's house fills the plate
     await listed(house, "/v1/sweeps/plates-without-house", "address_code", set())
