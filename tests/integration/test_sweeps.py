@@ -135,3 +135,7 @@ async def test_each_sweep_holds_exactly_the_planted_gaps_and_a_filled_gap_drops_
     await once_known(house, "/v1/houses", {**registering("6", "self_occupied"), "address_code": room},
                      police_headers, 201)  # one room's house fills the plate
     await listed(house, "/v1/sweeps/plates-without-house", "address_code", set())
+    hire = await linkable(settings, unit, UNIT_PERSONS, division=TOWN)
+    await posted(unit, f"/v1/units/{unstaffed['unit_id']}/employees",
+                 {"person_id": hire, "position": "店长", "hired": "2026-11-01"}, police_headers, 201)
+    await listed(unit, "/v1/sweeps/units-without-employees", "unit_id", set())
