@@ -19,3 +19,14 @@ async def within(seconds: float, awaitable: Awaitable[T]) -> T:
     """``await awaitable``, raising TimeoutError after ``seconds`` (cancelled from outside: CancelledError)."""
     async with asyncio.timeout(seconds):
         return await awaitable
+
+
+async def cancel_and_wait(task: asyncio.Task | None) -> None:
+    """Cancel a background task and wait until it has ended (a stop: its CancelledError is the expected end)."""
+    if task is None:
+        return
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass

@@ -29,7 +29,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.write_concern import WriteConcern
 
 from services.kernel.base.logging import get_logger
-from services.kernel.base.timeouts import within
+from services.kernel.base.timeouts import cancel_and_wait, within
 
 log = get_logger(__name__)
 
@@ -247,13 +247,8 @@ class LeasedRelay:
         self._task = asyncio.create_task(self.run(), name=f"relay-leader-{self.relay.context}")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.relay, name)

@@ -26,7 +26,7 @@ from pymongo.errors import PyMongoError
 
 from services.kernel.base.logging import get_logger
 from services.kernel.base.metrics import EVENTS_RELAYED, RELAY_LAG_EVENTS, RELAY_LAG_SECONDS
-from services.kernel.base.timeouts import within
+from services.kernel.base.timeouts import cancel_and_wait, within
 from services.kernel.eventsourcing.eventstore import EventStore
 from services.kernel.messaging.parking import DEFAULT_MAX_REQUEST_BYTES, RELAY_PARKED, ParkingLot, stored_record
 
@@ -197,10 +197,5 @@ class OutboxRelay:
         self._task = asyncio.create_task(self.run(), name=f"outbox-relay-{self.context}")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None

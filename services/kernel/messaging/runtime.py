@@ -13,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from contracts.topics import access_log_topic, events_topic
 from services.kernel.base.logging import get_logger
 from services.kernel.base.settings import Settings
-from services.kernel.base.timeouts import within
+from services.kernel.base.timeouts import cancel_and_wait, within
 from services.kernel.eventsourcing.access_log import ACCESS_COLLECTION, AccessLog
 from services.kernel.eventsourcing.claims import MongoClaims
 from services.kernel.eventsourcing.eventstore import EventStore
@@ -123,12 +123,7 @@ class Runtime:
         return self.db[physical_name(logical_name, self.runners[projection].generation)]
 
     async def stop(self) -> None:
-        if self._watcher:
-            self._watcher.cancel()
-            try:
-                await self._watcher
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._watcher)
         if self.broker:
             await self.broker.stop()
         if self.relay:
