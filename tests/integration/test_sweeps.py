@@ -1,5 +1,5 @@
 """Issue 18's sweeps (院不漏房、房不漏人) on the real stack: a small town planted in 观澜街道 (532503003, a township no
-other test writes to) with one gap of each kind beside its filled counterpart; each list holds exactly the planted
+other test writes to) with one gap of each kind (five sweeps) beside its filled counterpart; each list holds exactly the planted
 gaps of that division, says what to do next, and a gap filled (a tenant moves in) drops off its list.
 
 Every wait polls with a generous deadline: the house and unit services learn plates and persons from Kafka.
@@ -36,21 +36,14 @@ COLLECTOR = {"Authorization": "Bearer " + mint_token("CL-0018", "collector", "53
 NEIGHBOUR = {"Authorization": "Bearer " + mint_token("CL-0019", "collector", "532502")}  # 个旧市
 
 
-async def resident_at(settings, address_code: str) -> str:
-    """A person registered in the town whose current residence is ``address_code`` (on the real person topic)."""
-    person_id = f"P-{uuid.uuid4().hex[:12]}"
+async def published(settings, person_id: str, payloads: list[tuple[str, object]], first_version: int = 1) -> None:
+    """``payloads`` as the person's events from ``first_version`` on, on the real person topic."""
     now = datetime.now(timezone.utc)
     actor = Actor(id="PC-SWEEP", role="police", organisation_code="532503")
-    payloads = [("PersonRegistered", PersonRegistered.model_validate({
-                    **registered(f"53250{uuid.uuid4().int % 10**13:013d}", "清查住户"), "person_id": person_id,
-                    "division_code": TOWN})),
-                ("ResidenceRegistered", ResidenceRegistered(
-                    person_id=person_id, address_code=address_code, moved_in="2026-10-01", reason="自有住房",
-                    residence_type="own", division_code=TOWN))]
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
     await producer.start()
     try:
-        for version, (event_type, payload) in enumerate(payloads, start=1):
+        for version, (event_type, payload) in enumerate(payloads, start=first_version):
             event = EventEnvelope(event_type=event_type, stream_id=f"person-{person_id}", stream_type="Person",
                                   version=version, occurred_at=now, recorded_at=now, actor=actor,
                                   correlation_id=f"sweep-{person_id}", division_code=TOWN,
@@ -59,6 +52,22 @@ async def resident_at(settings, address_code: str) -> str:
                                          key=event.stream_id.encode(), headers=event.kafka_headers())
     finally:
         await producer.stop()
+
+
+def residence(person_id: str, address_code: str, moved_in: str = "2026-10-01") -> tuple[str, ResidenceRegistered]:
+    return ("ResidenceRegistered", ResidenceRegistered(
+        person_id=person_id, address_code=address_code, moved_in=moved_in, reason="自有住房", residence_type="own",
+        division_code=TOWN))
+
+
+async def resident_at(settings, address_code: str) -> str:
+    """A person registered in the town whose current residence is ``address_code`` (two events: versions 1, 2)."""
+    person_id = f"P-{uuid.uuid4().hex[:12]}"
+    await published(settings, person_id, [
+        ("PersonRegistered", PersonRegistered.model_validate({
+            **registered(f"53250{uuid.uuid4().int % 10**13:013d}", "清查住户"), "person_id": person_id,
+            "division_code": TOWN})),
+        residence(person_id, address_code)])
     return person_id
 
 
@@ -85,6 +94,7 @@ async def test_each_sweep_holds_exactly_the_planted_gaps_and_a_filled_gap_drops_
     building = {"building": "1栋", "units": 1, "floors": 3, "rooms_per_floor": 2}  # plate 6 has rooms (生成层户)
     await posted(address_client, f"/v1/doorplates/{plates['6']}/buildings", building, police_headers, 201)
     room = room_code(plates["6"], 1, next(iter_rooms(BuildingSpec(units=1, floors=3, rooms_per_floor=2))))
+    at_plate = await resident_at(settings, plates["6"])  # lives at the plate although the building has rooms
 
     def registering(number: str, use: str) -> dict:
         return {"address_code": plates[number], "property_nature": "private", "use": use, "rooms": 3}
@@ -118,6 +128,8 @@ async def test_each_sweep_holds_exactly_the_planted_gaps_and_a_filled_gap_drops_
     untenanted_rows = await listed(house, "/v1/sweeps/rentals-without-tenants", "rental_id",
                                    {open_rental["rental_id"]})
     assert untenanted_rows[0]["house_id"] == untenanted["house_id"] and untenanted_rows[0]["next_step"] == "登记承租人"
+    unroomed = await listed(house, "/v1/sweeps/residents-at-plates-with-rooms", "person_id", {at_plate})
+    assert unroomed[0]["address_code"] == plates["6"] and unroomed[0]["next_step"] == "选择房间更正居住地址"
     idle = await listed(unit, "/v1/sweeps/units-without-employees", "unit_id", {unstaffed["unit_id"]})
     assert idle[0]["next_step"] == "登记从业人员"
 
@@ -135,6 +147,8 @@ async def test_each_sweep_holds_exactly_the_planted_gaps_and_a_filled_gap_drops_
     await once_known(house, "/v1/houses", {**registering("6", "self_occupied"), "address_code": room},
                      police_headers, 201)  # one room's house fills the plate
     await listed(house, "/v1/sweeps/plates-without-house", "address_code", set())
+    await published(settings, at_plate, [residence(at_plate, room, "2026-11-01")], first_version=3)
+    await listed(house, "/v1/sweeps/residents-at-plates-with-rooms", "person_id", set())
     hire = await linkable(settings, unit, UNIT_PERSONS, division=TOWN)
     await posted(unit, f"/v1/units/{unstaffed['unit_id']}/employees",
                  {"person_id": hire, "position": "店长", "hired": "2026-11-01"}, police_headers, 201)

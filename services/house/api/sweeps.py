@@ -16,3 +16,6 @@ division_worklist(router, "/houses-without-residents", "Houses with no resident 
                   "the whole list as csv/xlsx)", "house.sweep", SWEEPING, views.houses_without_residents)
 division_worklist(router, "/rentals-without-tenants", "Active rentals with no current tenant 出租无承租人 (paged, or "
                   "the whole list as csv/xlsx)", "house.sweep", SWEEPING, views.rentals_without_tenants)
+division_worklist(router, "/residents-at-plates-with-rooms", "Residents recorded at a door plate whose building has "
+                  "rooms 人在门牌未到房 (a room should be chosen; paged, or the whole list as csv/xlsx)", "house.sweep",
+                  SWEEPING, views.residents_at_plates_with_rooms)

@@ -74,3 +74,23 @@ def rentals_without_tenants(reads: ReadModels, scope: dict) -> Worklist:
 
     query = {"rentals": {"$elemMatch": {"status": "active", **NO_CURRENT_TENANT}}, **scope}
     return Worklist.of(Segment(houses(reads), query, rows, one_per_document=False))
+
+
+def residents_at_plates_with_rooms(reads: ReadModels, scope: dict) -> Worklist:
+    """人在门牌未到房: persons whose current residence is a door plate whose building has rooms (生成层户), so the
+    residence should name the room; one row per person, listed under the plate's division."""
+    async def rows(plates: list[dict]) -> list[list[dict[str, Any]]]:
+        found = await persons(reads).find(
+            {"address_code": {"$in": [plate["_id"] for plate in plates]}, "status": "active"},
+            {"name": 1, "category": 1, "address_code": 1, "moved_in": 1}).to_list(None)
+        by_plate: dict[str, list[dict]] = {}
+        for person in sorted(found, key=lambda p: p["_id"]):
+            by_plate.setdefault(person["address_code"], []).append(person)
+        return [[{"person_id": person["_id"], "name": person.get("name"), "category": person.get("category"),
+                  "moved_in": person.get("moved_in"), "address_code": plate["_id"],
+                  "address_name": plate.get("full_name"), "division_code": plate.get("division_code"),
+                  "next_step": "选择房间更正居住地址"} for person in by_plate.get(plate["_id"], [])]
+                for plate in plates]
+
+    query = {"kind": "doorplate", "status": "in_use", "has_rooms": True, **scope}
+    return Worklist.of(Segment(address_replica(reads), query, rows, one_per_document=False))
