@@ -36,14 +36,16 @@ from contracts.unit import (
 from services.kernel.messaging.projection import Projection, ProjectionTx
 
 WHEREABOUTS = "person-whereabouts"
+HOUSES_FOLDED = "wa_houses"  #: each house folded from the house topic (also read by the address port: demolished houses)
 
 whereabouts = Projection(WHEREABOUTS, sources=["person", "house", "unit"],
-                         collections=["whereabouts", "wa_houses", "wa_units"])
+                         collections=["whereabouts", HOUSES_FOLDED, "wa_units"])
 #: a person's events read its document first: the batch's are read in one query
 whereabouts.prefetch("whereabouts", person_record.person_id_of)
 whereabouts.index("whereabouts", [("person.document_number", ASCENDING)])
 whereabouts.index("whereabouts", [("logic_errors.rule", ASCENDING), ("person.division_code", ASCENDING)])
 whereabouts.index("whereabouts", [("person.current_address_code", ASCENDING)])
+whereabouts.index(HOUSES_FOLDED, [("address_code", ASCENDING)])
 whereabouts.index("whereabouts", [("person.registration_valid_until", ASCENDING), ("person.category", ASCENDING)])
 
 PERSON_FIELDS = ("name", "document_type", "document_number", "sex", "birth_date", "category", "division_code")
@@ -179,7 +181,7 @@ async def _fold_source(tx: ProjectionTx, collection: str, id_field: str, slices,
 async def house_event(tx: ProjectionTx) -> None:
     if tx.envelope.event_type == "HouseChecked":
         return  # a check names nobody
-    await _fold_source(tx, "wa_houses", "house_id", house_slices, "houses")
+    await _fold_source(tx, HOUSES_FOLDED, "house_id", house_slices, "houses")
 
 
 @whereabouts.handles(UnitRegistered, UnitDetailsCorrected, UnitSuspended, UnitClosed, UnitReopened,

@@ -18,6 +18,7 @@ from services.person.bootstrap import application
 from services.person.commands import MoveIn, RegisterPerson
 from services.person.projections import registry
 from services.person.addresses import PersonAddresses, replica
+from services.person.whereabouts import HOUSES_FOLDED, WHEREABOUTS
 from services.person.views.persons import current_address, person_by_id, persons, residences
 from services.person.views.whereabouts import with_current_names
 
@@ -137,3 +138,14 @@ async def test_a_registration_and_a_move_in_read_back_through_the_registry_proje
         "code": PLATE, "moved_in": "2026-11-20", "full_name": RENAMED, "status": "in_use"}
     [shown] = await residences(reads, document)
     assert shown["current"] and shown["address"]["full_name"] == RENAMED
+
+
+async def test_the_address_port_refuses_a_residence_where_every_house_was_demolished():
+    reads = await seeded()
+    houses = reads.read_model(WHEREABOUTS, HOUSES_FOLDED)
+    await houses.insert_one({"_id": "H1", "address_code": PLATE, "status": "demolished", "demolished_on": "2026-11-10"})
+    with pytest.raises(DomainRuleViolation) as refused:
+        await PersonAddresses(reads, wait_seconds=0)(PLATE)
+    assert (refused.value.field, refused.value.rule) == ("address_code", "house.demolished")
+    await houses.insert_one({"_id": "H2", "address_code": PLATE, "status": "active"})  # rebuilt at the address
+    assert (await PersonAddresses(reads, wait_seconds=0)(PLATE)).code == PLATE
