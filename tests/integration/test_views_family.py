@@ -105,6 +105,11 @@ async def test_the_family_in_a_rented_flat_seen_from_every_view(address_client, 
     at_address = await get(house_client, "/v1/houses/occupants", address_code=code)
     assert [(entry["address_code"], entry["residents"], entry["house_id"], entry["tenants"])
             for entry in at_address["per_address"]] == [(code, 2, house["house_id"], 2)]
+    assert at_address["total"] == 2 and at_address["next_cursor"] is None
+    first = await get(house_client, "/v1/houses/occupants", address_code=code, limit=1)  # pages: nothing cut off
+    second = await get(house_client, "/v1/houses/occupants", address_code=code, limit=1, cursor=first["next_cursor"])
+    assert sorted(r["person_id"] for r in first["items"] + second["items"]) == sorted([ids["father"], ids["mother"]])
+    assert second["next_cursor"] is None and first["per_address"] == at_address["per_address"]
 
     # 查人知住 for the mother while the rental runs: the house, its rental and lessor
     mother = await get(person_client, f"/v1/persons/{ids['mother']}/whereabouts", min_version=moves["mother"]["version"],
@@ -158,7 +163,7 @@ async def test_the_family_in_a_rented_flat_seen_from_every_view(address_client, 
         refused = await get(client, path, as_=ELSEWHERE, expect=403)
         assert refused["record_division"] == "532503001" and refused["caller_scope"] == "532503002"
     elsewhere = await get(house_client, "/v1/houses/occupants", as_=ELSEWHERE, address_code=code)
-    assert elsewhere["residents"] == [] and elsewhere["per_address"] == []
+    assert elsewhere["items"] == [] and elsewhere["total"] == 0 and elsewhere["per_address"] == []
 
     # a malformed read-your-writes token names the parameter
     bad = await person_client.get(f"/v1/persons/{ids['father']}/whereabouts", params={"after": "nonsense"},

@@ -17,6 +17,7 @@ from services.house.views import occupants as views
 from services.house.views.houses import house_document
 from services.kernel.web.authz import Allowed
 from services.kernel.web.access_trace import returned
+from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.web.reads import After, MinVersion, caught_up, caught_up_after
 from services.replicas.person import person_locator
 from services.house.bootstrap import Reads
@@ -25,15 +26,17 @@ router = APIRouter(prefix="/v1/houses", tags=["occupants 以房管人"])
 ROLES = ("collector", "police", "supervisor")
 
 
-@router.get("/occupants", summary="以房管人 by address 按地址查居住人员 (door plate, building or room; counts per room)")
+@router.get("/occupants", summary="以房管人 by address 按地址查居住人员 (door plate, building or room): the residents "
+                               "page by page ({total, items, next_cursor}), counts per room over all of them")
 async def occupants_at(reads: Reads, caller: Allowed("house.occupants", *ROLES),
                        address_code: Annotated[str, Query(pattern=r"^\d{12,35}$", description="标准地址编码 or its prefix "
                                                           "(a door plate's or building's rooms)")],
-                       after: After = []) -> dict:  # noqa: B006 - FastAPI copies defaults
+                       after: After = [], cursor: CursorParam = None,  # noqa: B006 - FastAPI copies defaults
+                       limit: Limit = PAGE_DEFAULT) -> dict:
     await caught_up_after(reads, OCCUPANTS, after, caller=caller, locate=person_locator(reads, OCCUPANTS))
-    answer = await views.address_occupants(reads, address_code, caller.scope_query("division_code"))
+    answer = await views.address_occupants(reads, address_code, caller.scope_query("division_code"), cursor, limit)
     await caller.accessed("address_occupants", address_code, lookup={"address_code": address_code},
-                          result_count=len(answer["residents"]), records=returned(answer["residents"], "person_id"))
+                          result_count=len(answer["items"]), records=returned(answer["items"], "person_id"))
     return answer
 
 

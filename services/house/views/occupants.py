@@ -14,9 +14,9 @@ from services.house.occupants import OCCUPANTS
 from services.house.projections import HOUSES, registry
 from services.replicas.person import PERSONS, is_key_person
 from services.kernel.messaging.read_models import ReadModels
+from services.kernel.web.paging import PAGE_DEFAULT, Segment, Worklist, one_each
 
 PERSON_FIELDS = ("name", "category", "status", "division_code", "moved_in", "residence_type")
-LIMIT = 2000
 
 
 def persons(reads: ReadModels):
@@ -61,30 +61,38 @@ def occupants_of(house: dict, residents: list[dict], tenant_records: dict[str, d
 
 
 async def house_occupants(reads: ReadModels, house: dict) -> dict[str, Any]:
-    residents = await persons(reads).find({"address_code": house.get("address_code"), "status": "active"}).to_list(LIMIT)
+    """One house: everyone whose residence is its address and its tenants (one address, so read whole)."""
+    residents = await persons(reads).find({"address_code": house.get("address_code"), "status": "active"}).to_list(None)
     tenant_ids = [tenant["person_id"] for rental in house.get("rentals", []) for tenant in rental.get("tenants", [])]
     records = {document["_id"]: document
-               for document in await persons(reads).find({"_id": {"$in": tenant_ids}}).to_list(LIMIT)}
+               for document in await persons(reads).find({"_id": {"$in": tenant_ids}}).to_list(None)}
     return occupants_of(house, residents, records)
 
 
-async def address_occupants(reads: ReadModels, address_code: str, scope: dict) -> dict[str, Any]:
-    """Everyone living at an address or under it (a door plate's rooms, a building's rooms): counts per address."""
+async def address_occupants(reads: ReadModels, address_code: str, scope: dict, cursor: str | None = None,
+                            limit: int = PAGE_DEFAULT) -> dict[str, Any]:
+    """Everyone living at an address or under it (a door plate's rooms, a building's rooms): one page of the
+    residents (``{total, items, next_cursor}``, a compound may house thousands) and, over all of them, the counts
+    per address and whether a key person lives there."""
     under = {"$regex": f"^{address_code}"}
-    residents = await persons(reads).find({"address_code": under, "status": "active", **scope}).to_list(LIMIT)
-    found = await houses(reads).find({"address_code": under, **scope}).to_list(LIMIT)
+    living = {"address_code": under, "status": "active", **scope}
     per_address: dict[str, dict[str, Any]] = {}
-    for document in residents:
-        entry = per_address.setdefault(document["address_code"], {"address_code": document["address_code"],
-                                                                  "residents": 0, "key_persons": 0, "house_id": None})
-        entry["residents"] += 1
-        entry["key_persons"] += int(is_key_person(document))
-    for house in found:
-        entry = per_address.setdefault(house["address_code"], {"address_code": house["address_code"], "residents": 0,
-                                                               "key_persons": 0, "house_id": None})
-        entry["house_id"] = house["_id"]
-        entry["tenants"] = sum(1 for rental in house.get("rentals", []) if rental.get("status") == "active"
-                               for tenant in rental.get("tenants", []) if tenant.get("moved_out") is None)
-    return {"address_code": address_code, "residents": [_person(d, d["_id"]) for d in residents],
-            "per_address": sorted(per_address.values(), key=lambda entry: entry["address_code"]),
-            "key_person_present": any(is_key_person(d) for d in residents)}
+
+    def entry(code: str) -> dict[str, Any]:
+        return per_address.setdefault(code, {"address_code": code, "residents": 0, "key_persons": 0, "house_id": None})
+
+    key_person_present = False
+    async for document in persons(reads).find(living, {"address_code": 1, "key_persons": 1}):
+        counted = entry(document["address_code"])
+        counted["residents"] += 1
+        counted["key_persons"] += int(is_key_person(document))
+        key_person_present = key_person_present or is_key_person(document)
+    async for house in houses(reads).find({"address_code": under, **scope}, {"address_code": 1, "rentals": 1}):
+        counted = entry(house["address_code"])
+        counted["house_id"] = house["_id"]
+        counted["tenants"] = sum(1 for rental in house.get("rentals", []) if rental.get("status") == "active"
+                                 for tenant in rental.get("tenants", []) if tenant.get("moved_out") is None)
+    summary = {"address_code": address_code, "key_person_present": key_person_present,
+               "per_address": sorted(per_address.values(), key=lambda counted: counted["address_code"])}
+    residents = Segment(persons(reads), living, one_each(lambda document: _person(document, document["_id"])))
+    return await Worklist((residents,), extra=summary).page(cursor, limit)
