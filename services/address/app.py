@@ -7,6 +7,7 @@ from services.address.api import places as api_places
 from services.address.api import quality as api_quality
 from services.address.api import text as api_text
 from services.address.projections import registry
+from services.feeds.sources import feeds
 from services.kernel.web.app import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
@@ -16,6 +17,7 @@ SPEC = ServiceSpec(
     description="Standard addresses: divisions, places, door plates, buildings, map and free-text matching.",
     routers=[api_divisions.router, api_places.router, api_doorplates.router, api_text.router, api_addresses.router, api_quality.router],
     projections=[registry],
+    background=[feeds("address")],  # the door-plate and place feeds (docs/FEEDS.md)
 )
 
 

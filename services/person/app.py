@@ -1,5 +1,6 @@
 """Wiring of the person service (实有人口)."""
 
+from services.feeds.sources import feeds
 from services.kernel.web.app import ServiceSpec, create_app
 from services.person.ingest import consume_ingest
 from services.person.api import codes, key_persons, persons
@@ -16,7 +17,7 @@ SPEC = ServiceSpec(
     description="Actual population: persons, categories, residences (人房关联), deadlines and key persons (重点人员).",
     routers=[api_whereabouts.router, api_quality.router, persons.router, key_persons.router, codes.router, api_watch.router],
     projections=[registry, addresses, whereabouts, watch],
-    background=[consume_ingest, relay_alerts],  # agency records (services.agency.ingest); the alerts outbox relay
+    background=[consume_ingest, relay_alerts, feeds("person")],  # agency records (services.agency.ingest); the alerts outbox relay; the person and key-person feeds (docs/FEEDS.md)
 )
 
 

@@ -10,6 +10,8 @@ from contracts.topics import access_log_topic, context_topic, dead_letter_topic,
 from services.kernel.base.settings import Settings
 
 KEEP_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
+#: the integration feeds (contracts.feeds): the latest state per key is kept forever, older states compacted away
+COMPACTED = {"cleanup.policy": "compact", "retention.ms": "-1", "retention.bytes": "-1"}
 
 
 def project_topics(settings: Settings, dead_letter_consumers: list[str] = ()) -> list[str]:
@@ -22,8 +24,9 @@ def project_topics(settings: Settings, dead_letter_consumers: list[str] = ()) ->
             + [dead_letter_topic(consumer, ns) for consumer in sorted(consumers)])
 
 
-async def ensure_topics(settings: Settings, names: list[str]) -> list[str]:
-    """Create any of ``names`` that are missing, with the configured partitions and infinite retention."""
+async def ensure_topics(settings: Settings, names: list[str], configs: dict[str, str] = KEEP_FOREVER) -> list[str]:
+    """Create any of ``names`` that are missing, with the configured partitions and ``configs`` (infinite
+    retention unless told)."""
     admin = AIOKafkaAdminClient(**settings.kafka_client_options())
     await admin.start()
     try:
@@ -35,7 +38,7 @@ async def ensure_topics(settings: Settings, names: list[str]) -> list[str]:
                     name=name,
                     num_partitions=settings.topic_partitions,
                     replication_factor=settings.topic_replication_factor,
-                    topic_configs=KEEP_FOREVER,
+                    topic_configs=configs,
                 )
                 for name in missing
             ]

@@ -1,0 +1,125 @@
+"""The feed publisher of one context (发布订阅数据): after each change of a record, its registry's state goes out.
+
+A background task of the registry's own service reads the context's event topic with its own consumer group
+(``<ns>.<context>-feed``) and, per poll and partition, looks up every record changed in the registry read model:
+once the registry holds the record at (at least) the event's version, that state is published, masked per grant,
+to every topic of the entity kind (services.feeds.subscribers.publications), keyed by record id. Offsets are
+committed only after every publish is confirmed, so a crash publishes again: at least once, and a repeat is the
+same state with the same version (a subscriber applies only a greater version). A record changed several times
+in one poll is published once, at its latest state. Why aiokafka reads and FastStream publishes: DECISIONS.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import OffsetAndMetadata
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from contracts.envelope import EventEnvelope
+from contracts.topics import events_topic
+from services.agency.consumer import keep_running
+from services.feeds.broker import feed_broker
+from services.feeds.states import FeedSource, feed_message
+from services.feeds.subscribers import Publication, feed_settings, publications, subscribers
+from services.kernel.base.logging import get_logger
+from services.kernel.messaging.topics import COMPACTED, ensure_topics
+
+log = get_logger(__name__)
+
+FEED_MESSAGES = Counter("ybss_feed_messages_total", "Feed messages published, by entity kind and topic",
+                        ["entity", "topic"])
+POLL_MS = 200
+CATCH_UP_POLL_SECONDS = 0.2
+
+
+def changed_records(messages, by_stream: dict[str, FeedSource]) -> dict[tuple[FeedSource, str], int]:
+    """(source, record id) → the highest version changed in ``messages``; other streams' events pass by."""
+    changed: dict[tuple[FeedSource, str], int] = {}
+    for message in messages:
+        try:
+            envelope = EventEnvelope.model_validate_json(message.value)
+        except ValidationError:
+            log.error("unreadable event skipped by the feed", topic=message.topic, offset=message.offset)
+            continue
+        source = by_stream.get(envelope.stream_type)
+        record_id = envelope.payload.get(source.id_field) if source else None
+        if record_id is not None:
+            key = (source, str(record_id))
+            changed[key] = max(changed.get(key, 0), envelope.version)
+    return changed
+
+
+async def registry_states(rt, changed: dict[tuple[FeedSource, str], int], wait_seconds: float) -> list[tuple]:
+    """(source, document) of every changed record, once the registry holds it at the changed version or later;
+    a record still behind after ``wait_seconds`` (its stream parked behind a dead letter) goes out as it stands,
+    a record the registry does not hold at all is left to its next change, both logged."""
+    deadline, pending, found = time.monotonic() + wait_seconds, dict(changed), []
+    while pending:
+        by_collection: dict[FeedSource, list[str]] = {}
+        for source, record_id in pending:
+            by_collection.setdefault(source, []).append(record_id)
+        for source, ids in by_collection.items():
+            async for document in rt.read_model(source.projection, source.collection).find({"_id": {"$in": ids}}):
+                key = (source, str(document["_id"]))
+                if document.get("_version", 0) >= pending[key] or time.monotonic() > deadline:
+                    found.append((source, document))
+                    del pending[key]
+        if pending and time.monotonic() > deadline:
+            log.warning("feed: records the registry does not hold, not published",
+                        records=[record_id for _, record_id in pending][:20], missing=len(pending))
+            break
+        if pending:
+            await asyncio.sleep(CATCH_UP_POLL_SECONDS)
+    return found
+
+
+async def publish_states(broker, context: str, states: list[tuple], routes: dict[Any, list[Publication]]) -> None:
+    """Every state to every topic of its kind; returns once the broker confirmed them all."""
+    sent = []
+    for source, document in states:
+        for publication in routes[source.entity]:
+            message = feed_message(source, context, document, publication.grant)
+            sent.append(await broker.publish(message, publication.topic, key=message.key(), no_confirm=True,
+                                             headers={"schema_version": str(message.schema_version),
+                                                      "entity": message.entity.value}))
+            FEED_MESSAGES.labels(source.entity.value, publication.topic).inc()
+    await asyncio.gather(*sent)
+
+
+def feed_publisher(context: str, sources: list[FeedSource]):
+    """A ServiceSpec background task publishing the feeds of ``context``'s registry records."""
+    by_stream = {source.stream_type: source for source in sources}
+
+    async def publish_feeds(rt) -> None:
+        settings, config = rt.settings, feed_settings()
+        routes = {source.entity: publications(source.entity, subscribers(), settings.namespace) for source in sources}
+        await ensure_topics(settings, sorted({p.topic for topics in routes.values() for p in topics}), COMPACTED)
+        broker = feed_broker(settings)
+        consumer = AIOKafkaConsumer(events_topic(context, settings.namespace), **settings.kafka_client_options(),
+                                    group_id=f"{settings.namespace}.{context}-feed", enable_auto_commit=False,
+                                    auto_offset_reset="earliest",
+                                    session_timeout_ms=settings.consumer_session_timeout_ms,
+                                    heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms)
+        try:
+            await broker.start()
+            await consumer.start()
+            while True:
+                batches = await consumer.getmany(timeout_ms=POLL_MS, max_records=500)
+                for tp, messages in batches.items():
+                    states = await registry_states(rt, changed_records(messages, by_stream), config.wait_seconds)
+                    await publish_states(broker, context, states, routes)
+                    await consumer.commit({tp: OffsetAndMetadata(messages[-1].offset + 1, "")})
+        finally:
+            await consumer.stop()
+            await broker.stop()
+
+    async def run(rt) -> None:
+        await keep_running(f"{context} feed publisher", lambda: publish_feeds(rt))
+
+    run.__name__ = f"{context}_feeds"
+    return run
