@@ -1,0 +1,128 @@
+"""Integration feeds on the real stack: a record registered and changed in its registry reaches its compacted feed
+topics as its current state, keyed by its id, with its version, masked for each topic's grant; a subscriber reads
+as a new consumer group from the earliest offset (docs/FEEDS.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from asgi_lifespan import LifespanManager
+
+from contracts.feeds import FeedMessage, feed_group, feed_topic
+from tests.integration.address_helpers import register_doorplate
+from tests.integration.conftest import unique_name
+from tests.integration.test_house_registry import house_client, new_plate, register_house  # noqa: F401 - fixture
+from tests.integration.test_person_api import POLICE, person_body, register
+
+pytestmark = pytest.mark.integration
+
+PROVINCE, HEALTH = "provincial-exchange", "mz-health"  #: shipped subscribers (services/feeds/subscribers.json)
+
+
+@pytest.fixture(scope="module")
+async def person_client():
+    from services.person.app import build_app
+
+    app = build_app()
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=120) as manager:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://person") as client:
+            yield client
+
+
+async def feed_state(settings, entity: str, record_id: str, check, subscriber: str | None = None,
+                     timeout: float = 120.0) -> FeedMessage:
+    """Read the topic as a new subscriber would (a fresh consumer group, from the earliest offset) until the latest
+    version of ``record_id`` satisfies ``check``; a repeat of a version held is not applied (the rule for
+    subscribers). Fails naming the last state seen."""
+    topic = feed_topic(entity, settings.namespace, subscriber)
+    consumer = AIOKafkaConsumer(topic, **settings.kafka_client_options(), enable_auto_commit=False,
+                                group_id=f"{feed_group(subscriber or 'shared', settings.namespace)}-{uuid.uuid4().hex[:8]}",
+                                auto_offset_reset="earliest", metadata_max_age_ms=1000)
+    await consumer.start()
+    latest: FeedMessage | None = None
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            for messages in (await consumer.getmany(timeout_ms=500)).values():
+                for record in messages:
+                    if record.key != record_id.encode():
+                        continue
+                    message = FeedMessage.model_validate_json(record.value)
+                    if latest is None or message.version > latest.version:
+                        latest = message
+            if latest is not None and check(latest):
+                return latest
+        raise AssertionError(f"{topic}: {record_id} never as expected; last seen {latest}")
+    finally:
+        await consumer.stop()
+
+
+async def test_a_person_registered_then_corrected_reaches_every_feed_masked_per_grant(person_client, settings):
+    body = person_body("registered", phone="13800138000")
+    accepted = await register(person_client, body)
+    person_id, number = accepted["person_id"], body["document_number"]
+
+    first = await feed_state(settings, "person", person_id, lambda m: m.version >= 1)
+    assert first.record_id == person_id and first.entity == "person" and first.schema_version == 1
+    assert first.state["person_id"] == person_id and first.grant == []
+    assert first.state["document_number"] == number[:4] + "*" * 10 + number[-4:]
+    assert first.state["name"] == body["name"][0] + "*" * (len(body["name"]) - 1)
+    assert first.state["phone"].endswith("****8000") and "document_number_reversed" not in first.state
+
+    response = await person_client.post(f"/v1/persons/{person_id}/corrections", headers=POLICE, json={
+        "changes": {"occupation": "厨师"}, "reason_code": "01", "remark": "订阅测试", "expected_version": 1})
+    assert response.status_code == 200, response.text
+    newer = await feed_state(settings, "person", person_id, lambda m: m.version >= 2)
+    assert newer.version == 2 and newer.state["occupation"] == "厨师"
+
+    province = await feed_state(settings, "person", person_id, lambda m: m.version >= 2, PROVINCE)
+    assert province.state["document_number"] == number and province.state["name"] == body["name"]
+    assert "key_person" in province.grant
+    health = await feed_state(settings, "person", person_id, lambda m: m.version >= 2, HEALTH)
+    assert health.grant == ["name"] and health.state["name"] == body["name"]
+    assert health.state["document_number"] != number and health.state["phone"].endswith("****8000")
+
+
+async def test_a_door_plate_and_its_new_alias_on_the_doorplate_feed(address_client, police_headers, settings):
+    plate = await register_doorplate(address_client, police_headers, unique_name(), "21")
+    first = await feed_state(settings, "doorplate", plate["code"], lambda m: m.version >= 1)
+    assert first.state["code"] == plate["code"] and first.context == "address"
+    response = await address_client.post(f"/v1/doorplates/{plate['code']}/aliases", headers=police_headers,
+                                         json={"alias": "订阅大院", "expected_version": plate["version"]})
+    assert response.status_code == 200, response.text
+    newer = await feed_state(settings, "doorplate", plate["code"], lambda m: m.version >= 2)
+    assert newer.version == 2 and "订阅大院" in newer.state["aliases"]
+
+
+async def test_a_house_on_the_feed_with_its_owner_masked_but_whole_for_the_province(
+        address_client, house_client, police_headers, settings):  # noqa: F811 - the imported fixture
+    plate = await new_plate(address_client, house_client, police_headers)
+    owner = {"name": "赵强", "document_type": "id_card", "document_number": "11010519491231002X"}
+    accepted = await register_house(house_client, police_headers, plate["code"], owner=owner)
+    shared = await feed_state(settings, "house", accepted["house_id"], lambda m: m.version >= 1)
+    assert shared.state["house_id"] == accepted["house_id"] and shared.state["address_code"] == plate["code"]
+    assert shared.state["owner"]["name"] == "赵*" and shared.state["owner"]["document_number"] == "1101**********002X"
+    province = await feed_state(settings, "house", accepted["house_id"], lambda m: m.version >= 1, PROVINCE)
+    assert province.state["owner"] == {**province.state["owner"], **owner}
+
+
+async def test_feed_topics_are_compacted_and_key_persons_have_no_shared_topic(person_client, settings):
+    ns = settings.namespace
+    names = [feed_topic("person", ns), feed_topic("person", ns, HEALTH), feed_topic("key_person", ns, PROVINCE)]
+    admin = AIOKafkaAdminClient(**settings.kafka_client_options())
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        assert set(names) <= existing and f"{ns}.feed.key_person" not in existing
+        described = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in names])
+        policies = {resource[3]: {entry[0]: entry[1] for entry in resource[4]}["cleanup.policy"]
+                    for response in described for resource in response.resources}
+        assert policies == dict.fromkeys(names, "compact")
+    finally:
+        await admin.close()
