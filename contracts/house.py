@@ -182,6 +182,111 @@ class HouseDemolished(DomainEvent):
         return {**state, "status": "demolished", "demolished_on": self.on.isoformat(), "demolished_reason": self.reason}
 
 
+class RentalTermsChanged(DomainEvent):
+    """租赁条款变更: a rental extended or shortened (租期延长/缩短), its rent (租金) or the rooms or area let
+    (出租间数/面积) changed. Fields left out are unchanged; the old terms stay in the stream."""
+
+    house_id: str
+    rental_id: str
+    changed_on: date = Field(description="变更日期")
+    end: date | None = Field(default=None, description="新的租赁截止日期 (延长或缩短)")
+    rooms_let: int | None = Field(default=None, description="新的出租间数")
+    area_let: float | None = Field(default=None, description="新的出租面积 m²")
+    monthly_rent: float | None = Field(default=None, description="新的月租金 元")
+    reason: str = Field(default="", description="变更原因")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        changed = self.model_dump(mode="json", include={"end", "rooms_let", "area_let", "monthly_rent"},
+                                  exclude_none=True)
+        return _with_rental(state, self.rental_id,
+                            lambda r: {**r, **changed, "terms_changed_on": self.changed_on.isoformat()})
+
+
+class RentalLessorReplaced(DomainEvent):
+    """出租人变更: another person (or unit) lets the rental from now on (房屋过户, 转租给二房东, 代理人更换)."""
+
+    house_id: str
+    rental_id: str
+    lessor: PartyRef = Field(description="新的出租人")
+    lessor_role: Literal["owner", "agent"] = Field(description="owner 房主 or agent 代理人/二房东")
+    replaced_on: date = Field(description="变更日期")
+    reason: str = Field(default="", description="变更原因")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        lessor = self.lessor.model_dump(mode="json")
+        return _with_rental(state, self.rental_id, lambda r: {
+            **r, "lessor": lessor, "lessor_role": self.lessor_role, "lessor_replaced_on": self.replaced_on.isoformat()})
+
+
+class RentalSecurityPersonReplaced(DomainEvent):
+    """治安责任人变更: the rental's security person is replaced; the responsibility letter (治安责任书) is the new
+    person's own (absent: not signed yet)."""
+
+    house_id: str
+    rental_id: str
+    security_person: PartyRef = Field(description="新的治安责任人")
+    responsibility_letter_signed: date | None = Field(default=None, description="新责任人签订治安责任书的日期")
+    replaced_on: date = Field(description="变更日期")
+    reason: str = Field(default="", description="变更原因")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        person = self.security_person.model_dump(mode="json")
+        signed = self.responsibility_letter_signed.isoformat() if self.responsibility_letter_signed else None
+        return _with_rental(state, self.rental_id, lambda r: {
+            **r, "security_person": person, "responsibility_letter_signed": signed,
+            "security_person_replaced_on": self.replaced_on.isoformat()})
+
+
+class HouseKeyStatusRequested(DomainEvent):
+    """管理等级/重点房屋 申请: police of the jurisdiction ask to list the house as a key house (列为重点房屋), to
+    release it, or to change its management level; nothing changes until a supervisor approves."""
+
+    house_id: str
+    request_id: str = Field(description="申请编号")
+    management_level: ManagementLevel = Field(description="申请的管理等级")
+    key_house: bool = Field(description="申请后是否为重点房屋")
+    key_reason: str = Field(default="", description="列为重点房屋的原因")
+    reason: str = Field(description="申请理由")
+    requested_by: str = Field(description="申请人 (警号)")
+    requested_on: date = Field(description="申请日期")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        request = {**self.model_dump(mode="json", exclude={"house_id"}), "state": "pending"}
+        return {**state, "key_status_requests": [*state.get("key_status_requests", []), request]}
+
+
+class HouseKeyStatusApproved(DomainEvent):
+    """管理等级/重点房屋 审批通过: a supervisor of the jurisdiction approves the pending request; the house takes
+    the requested level and key-house status."""
+
+    house_id: str
+    request_id: str
+    management_level: ManagementLevel = Field(description="批准的管理等级 (the request's)")
+    key_house: bool = Field(description="批准后是否为重点房屋")
+    key_reason: str = Field(default="", description="列为重点房屋的原因")
+    remark: str = Field(default="", description="审批意见")
+    decided_by: str = Field(description="审批人")
+    decided_on: date = Field(description="审批日期")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        decided = _decided(state, self.request_id, "approved", self.remark, self.decided_by, self.decided_on)
+        return {**decided, "management_level": self.management_level, "key_house": self.key_house,
+                "key_reason": self.key_reason}
+
+
+class HouseKeyStatusRejected(DomainEvent):
+    """管理等级/重点房屋 审批不通过: a supervisor rejects the pending request with reasons; the house is unchanged."""
+
+    house_id: str
+    request_id: str
+    remark: str = Field(description="驳回理由")
+    decided_by: str = Field(description="审批人")
+    decided_on: date = Field(description="审批日期")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return _decided(state, self.request_id, "rejected", self.remark, self.decided_by, self.decided_on)
+
+
 class HouseChecked(DomainEvent):
     """日常检查 of the house (of a rental house, usually)."""
 
@@ -202,3 +307,11 @@ class HouseChecked(DomainEvent):
 def _with_rental(state: dict[str, Any], rental_id: str, change) -> dict[str, Any]:
     rentals = [change(r) if r.get("rental_id") == rental_id else r for r in state.get("rentals", [])]
     return {**state, "rentals": rentals}
+
+
+def _decided(state: dict[str, Any], request_id: str, outcome: str, remark: str, decided_by: str,
+             decided_on: date) -> dict[str, Any]:
+    decision = {"state": outcome, "remark": remark, "decided_by": decided_by, "decided_on": decided_on.isoformat()}
+    requests = [{**r, **decision} if r.get("request_id") == request_id else r
+                for r in state.get("key_status_requests", [])]
+    return {**state, "key_status_requests": requests}

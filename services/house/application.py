@@ -13,9 +13,12 @@ from typing import Callable
 from pydantic import Field
 
 from services.house.commands import (
-    AddTenant, ChangeOwner, ChangeUse, CorrectHouse, Demolish, EndRental, RecordCheck, RegisterHouse, SetKeyStatus, StartRental, TenantMoveOut,
+    AddTenant, ChangeOwner, ChangeRentalTerms, ChangeUse, CorrectHouse, DecideKeyStatus, Demolish, EndRental,
+    RecordCheck, RegisterHouse, ReplaceLessor, ReplaceSecurityPerson, RequestKeyStatus, SetKeyStatus, StartRental,
+    TenantMoveOut,
 )
 from services.house.domain.house import AddressFacts, House, RentalTerms, house_stream
+from services.house.domain.rental_changes import TermsChange
 from contracts.calendar import china_today
 from services.kernel.eventsourcing.aggregate import CommandContext
 from services.kernel.eventsourcing.application import Accepted, Application
@@ -31,6 +34,8 @@ class HouseAccepted(Accepted):
     house_id: str = Field(examples=["H0192f1a2b3c47d5e8f9a0b1c2d3e4f5a6"])
     rental_id: str | None = Field(default=None, description="the rental a command created or changed")
     check_id: str | None = Field(default=None)
+    request_id: str | None = Field(default=None, description="the key-status request (管理等级/重点房屋申请) made "
+                                   "or decided")
     address_code: str | None = Field(default=None, description="the address registered at (a merged code's survivor)")
     logic_errors: list[dict[str, str]] = Field(default_factory=list, description="逻辑错误 reported, not refused")
 
@@ -95,9 +100,14 @@ class HouseService(Application):
         return await self._change(house_id, command.expected_version,
                                   lambda h: h.change_use(command.use, command.reason), ctx)
 
+    async def _party(self, house_id: str, field: str, party, ctx: CommandContext):
+        """A party named on the house, checked through the replicas (404 / 403 on the house first, before telling
+        anything of a person)."""
+        await self.load(House, house_stream(house_id), house_id, None, ctx)
+        return (await check_parties(self.persons, [(field, party)], self.units)).get(field, party)
+
     async def change_owner(self, house_id: str, command: ChangeOwner, ctx: CommandContext) -> HouseAccepted:
-        await self.load(House, house_stream(house_id), house_id, None, ctx)  # 404 / 403 before telling of a person
-        owner = (await check_parties(self.persons, [("owner", command.owner)], self.units)).get("owner", command.owner)
+        owner = await self._party(house_id, "owner", command.owner, ctx)
         return await self._change(house_id, command.expected_version,
                                   lambda h: h.change_owner(owner, command.reason), ctx)
 
@@ -140,3 +150,41 @@ class HouseService(Application):
     async def demolish(self, house_id: str, command: Demolish, ctx: CommandContext) -> HouseAccepted:
         return await self._change(house_id, command.expected_version,
                                   lambda h: h.demolish(command.on, command.reason, self.today()), ctx)
+
+    # changes to a running rental -------------------------------------------------------------------------
+    async def change_rental_terms(self, house_id: str, rental_id: str, command: ChangeRentalTerms,
+                                  ctx: CommandContext) -> HouseAccepted:
+        change = TermsChange(**command.model_dump(exclude={"expected_version"}))
+        return await self._change(house_id, command.expected_version, lambda h: h.change_rental_terms(
+            rental_id, change, self.today()), ctx, rental_id=rental_id)
+
+    async def replace_lessor(self, house_id: str, rental_id: str, command: ReplaceLessor,
+                             ctx: CommandContext) -> HouseAccepted:
+        lessor = await self._party(house_id, "lessor", command.lessor, ctx)
+        return await self._change(house_id, command.expected_version, lambda h: h.replace_lessor(
+            rental_id, lessor, command.lessor_role, command.replaced_on, self.today(), command.reason), ctx,
+            rental_id=rental_id)
+
+    async def replace_security_person(self, house_id: str, rental_id: str, command: ReplaceSecurityPerson,
+                                      ctx: CommandContext) -> HouseAccepted:
+        person = await self._party(house_id, "security_person", command.security_person, ctx)
+        return await self._change(house_id, command.expected_version, lambda h: h.replace_security_person(
+            rental_id, person, command.replaced_on, self.today(), command.responsibility_letter_signed,
+            command.reason), ctx, rental_id=rental_id)
+
+    # 管理等级/重点房屋 by request and approval ---------------------------------------------------------------
+    async def request_key_status(self, house_id: str, command: RequestKeyStatus, ctx: CommandContext) -> HouseAccepted:
+        request_id = new_id("KS")
+        return await self._change(house_id, command.expected_version, lambda h: h.request_key_status(
+            request_id, command.management_level, command.key_house, command.key_reason, command.reason,
+            ctx.actor.id, self.today()), ctx, request_id=request_id)
+
+    async def approve_key_status(self, house_id: str, request_id: str, command: DecideKeyStatus,
+                                 ctx: CommandContext) -> HouseAccepted:
+        return await self._change(house_id, command.expected_version, lambda h: h.approve_key_status(
+            request_id, command.remark, ctx.actor.id, self.today()), ctx, request_id=request_id)
+
+    async def reject_key_status(self, house_id: str, request_id: str, command: DecideKeyStatus,
+                                ctx: CommandContext) -> HouseAccepted:
+        return await self._change(house_id, command.expected_version, lambda h: h.reject_key_status(
+            request_id, command.remark, ctx.actor.id, self.today()), ctx, request_id=request_id)

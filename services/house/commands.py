@@ -119,3 +119,77 @@ class Demolish(Versioned):
     on: date = Field(description="拆除/灭失日期 (not in the future, not before a current rental or tenant)",
                      examples=["2026-11-20"])
     reason: str = Field(min_length=1, max_length=500, description="拆除/灭失原因", examples=["旧城改造征收拆除"])
+
+
+class ChangeRentalTerms(Versioned):
+    """租赁条款变更: the term extended or shortened (租期延长/缩短), the rent, rooms or area let changed. Only the
+    terms given change (at least one)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "changed_on": "2026-11-15", "end": "2028-09-30", "rooms_let": 3, "area_let": 60.0, "monthly_rent": 1500,
+        "reason": "续租一年并加租一间", "expected_version": 3}]})
+
+    changed_on: date = Field(description="变更日期 (not in the future, not before the rental started)",
+                             examples=["2026-11-15"])
+    end: date | None = Field(default=None, description="新的租赁截止日期 (after the start and every tenant's stay; "
+                             "not in the past while tenants live there)", examples=["2028-09-30"])
+    rooms_let: int | None = Field(default=None, ge=1, le=9_999, description="新的出租间数 (the rooms let by all "
+                                  "current rentals must exist in the house)", examples=[3])
+    area_let: float | None = Field(default=None, gt=0, le=1_000_000, description="新的出租面积 m²", examples=[60.0])
+    monthly_rent: float | None = Field(default=None, ge=0, le=10_000_000, description="新的月租金 元", examples=[1500])
+    reason: str = Field(default="", max_length=500, description="变更原因", examples=["续租一年并加租一间"])
+
+
+class ReplaceLessor(Versioned):
+    """出租人变更 (房屋过户, 转由代理人/二房东出租)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "lessor": {"person_id": "P0192f1a2b3c4d5e8"}, "lessor_role": "agent", "replaced_on": "2026-11-15",
+        "reason": "房主委托代理人出租", "expected_version": 3}]})
+
+    lessor: PartyRef = Field(description="新的出租人: person_id, unit_id, or name + document",
+                             examples=[{"person_id": "P0192f1a2b3c4d5e8"}])
+    lessor_role: Literal["owner", "agent"] = Field(default="owner", description="owner 房主, agent 代理人/二房东",
+                                                   examples=["agent"])
+    replaced_on: date = Field(description="变更日期 (not in the future, not before the rental started)",
+                              examples=["2026-11-15"])
+    reason: str = Field(default="", max_length=500, description="变更原因", examples=["房主委托代理人出租"])
+
+
+class ReplaceSecurityPerson(Versioned):
+    """治安责任人变更; the responsibility letter (治安责任书) is the new person's own."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "security_person": SECURITY_EXAMPLE | {"name": "王五", "document_number": "532503198001010015"},
+        "responsibility_letter_signed": "2026-11-15", "replaced_on": "2026-11-15", "reason": "原责任人外出务工",
+        "expected_version": 3}]})
+
+    security_person: PartyRef = Field(description="新的治安责任人", examples=[SECURITY_EXAMPLE])
+    responsibility_letter_signed: date | None = Field(default=None, description="新责任人签订治安责任书的日期 "
+                                                      "(absent: not signed yet)", examples=["2026-11-15"])
+    replaced_on: date = Field(description="变更日期 (not in the future, not before the rental started)",
+                              examples=["2026-11-15"])
+    reason: str = Field(default="", max_length=500, description="变更原因", examples=["原责任人外出务工"])
+
+
+class RequestKeyStatus(Versioned):
+    """管理等级/重点房屋 申请 (police of the jurisdiction): list, release or re-level; a supervisor decides."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "management_level": "strict", "key_house": True, "key_reason": "多次发现可疑人员出入",
+        "reason": "近一月三次接报可疑人员聚集", "expected_version": 3}]})
+
+    management_level: ManagementLevel = Field(description="申请的管理等级: normal 一般, attention 关注, strict 严管",
+                                              examples=["strict"])
+    key_house: bool = Field(description="申请后是否为重点房屋 (false: 撤销重点房屋)", examples=[True])
+    key_reason: str = Field(default="", max_length=500, description="列为重点房屋的原因 (required for a key house)",
+                            examples=["多次发现可疑人员出入"])
+    reason: str = Field(min_length=1, max_length=500, description="申请理由", examples=["近一月三次接报可疑人员聚集"])
+
+
+class DecideKeyStatus(Versioned):
+    """审批 of a key-status request (a supervisor of the jurisdiction): the remark is required to reject."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"remark": "同意列为重点房屋", "expected_version": 4}]})
+
+    remark: str = Field(default="", max_length=500, description="审批意见 (驳回须说明理由)", examples=["同意列为重点房屋"])

@@ -20,8 +20,10 @@ from pymongo import ASCENDING
 
 from contracts.events import event_class
 from contracts.house import (
-    HouseChecked, HouseDemolished, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged,
-    RentalEnded, RentalStarted, TenantMovedIn, TenantMovedOut,
+    HouseChecked, HouseDemolished, HouseDetailsCorrected, HouseKeyStatusApproved, HouseKeyStatusRejected,
+    HouseKeyStatusRequested, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged, RentalEnded,
+    RentalLessorReplaced, RentalSecurityPersonReplaced, RentalStarted, RentalTermsChanged, TenantMovedIn,
+    TenantMovedOut,
 )
 from contracts import person_record
 from contracts.identity import IdentityError, validate_document
@@ -177,7 +179,9 @@ async def _fold_source(tx: ProjectionTx, collection: str, id_field: str, slices,
 
 
 @whereabouts.handles(HouseRegistered, HouseDetailsCorrected, HouseUseChanged, HouseOwnerChanged, HouseKeyStatusSet,
-                     RentalStarted, TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked, HouseDemolished)
+                     RentalStarted, TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked, HouseDemolished,
+                     RentalTermsChanged, RentalLessorReplaced, RentalSecurityPersonReplaced,  # end, lessor, 治安责任人
+                     HouseKeyStatusRequested, HouseKeyStatusApproved, HouseKeyStatusRejected)
 async def house_event(tx: ProjectionTx) -> None:
     if tx.envelope.event_type == "HouseChecked":
         return  # a check names nobody

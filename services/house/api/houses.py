@@ -64,9 +64,9 @@ commands.post("/{house_id}/use", ChangeUse, "change_use", Allowed("house.change"
               summary="Change the house's use 变更房屋用途")
 commands.post("/{house_id}/owner", ChangeOwner, "change_owner", Allowed("house.change", "collector", "police"),
               summary="Change the owner 变更产权人")
-commands.post("/{house_id}/key-status", SetKeyStatus, "set_key_status",
-              Allowed("house.key_status", "police", "supervisor"),
-              summary="Set management level / key house 设置管理等级与重点房屋")
+commands.post("/{house_id}/key-status", SetKeyStatus, "set_key_status", Allowed("house.key_status", "supervisor"),
+              summary="Set management level / key house directly 督导直接设置管理等级与重点房屋 (police request it: "
+                      "/key-status-requests)")
 commands.post("/{house_id}/demolish", Demolish, "demolish", Allowed("house.demolish", "police", "supervisor"),
               summary="The house is demolished or lost 房屋拆除/灭失 (its current rentals end with the reason)",
               responses={409: {"description": "the house is already demolished (house.demolished)"}})

@@ -9,7 +9,10 @@ from fastapi import APIRouter, Query, status
 
 from contracts.calendar import china_today
 from services.house.application import HouseAccepted
-from services.house.commands import AddTenant, EndRental, RecordCheck, StartRental, TenantMoveOut
+from services.house.commands import (
+    AddTenant, ChangeRentalTerms, EndRental, RecordCheck, ReplaceLessor, ReplaceSecurityPerson, StartRental,
+    TenantMoveOut,
+)
 from services.house.views import houses as views
 from services.kernel.web.authz import Allowed
 from services.kernel.web.commands import CommandRoutes
@@ -55,5 +58,13 @@ commands.post("/{house_id}/rentals/{rental_id}/tenants/{person_id}/move-out", Te
               Allowed("house.rental", "collector", "police"), summary="A tenant moves out 承租人搬离")
 commands.post("/{house_id}/rentals/{rental_id}/end", EndRental, "end_rental",
               Allowed("house.rental", "collector", "police"), summary="End a rental 租赁终止")
+commands.post("/{house_id}/rentals/{rental_id}/terms", ChangeRentalTerms, "change_rental_terms",
+              Allowed("house.rental_terms", "collector", "police"),
+              summary="Change a rental's terms 租赁条款变更 (租期延长/缩短, 租金, 出租间数/面积)",
+              responses={409: {"description": "the rental ended (rental.ended) or the house is demolished"}})
+commands.post("/{house_id}/rentals/{rental_id}/lessor", ReplaceLessor, "replace_lessor",
+              Allowed("house.rental_parties", "collector", "police"), summary="Replace the lessor 出租人变更")
+commands.post("/{house_id}/rentals/{rental_id}/security-person", ReplaceSecurityPerson, "replace_security_person",
+              Allowed("house.rental_parties", "collector", "police"), summary="Replace the security person 治安责任人变更")
 commands.post("/{house_id}/checks", RecordCheck, "record_check", Allowed("house.check", "collector", "police"),
               status_code=status.HTTP_201_CREATED, summary="Record a daily check 日常检查")

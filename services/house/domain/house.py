@@ -14,10 +14,14 @@ from typing import Any
 
 from contracts.events import DomainEvent
 from contracts.house import (
-    HOUSE_USES, HouseChecked, HouseDemolished, HouseDetailsCorrected, HouseKeyStatusSet, HouseOwnerChanged,
-    HouseRegistered, HouseUseChanged, RentalEnded, RentalStarted, TenantMovedIn, TenantMovedOut, let_against_its_use,
+    HOUSE_USES, HouseChecked, HouseDemolished, HouseDetailsCorrected, HouseKeyStatusApproved, HouseKeyStatusRejected,
+    HouseKeyStatusRequested, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged, RentalEnded,
+    RentalLessorReplaced, RentalSecurityPersonReplaced, RentalStarted, RentalTermsChanged, TenantMovedIn,
+    TenantMovedOut, let_against_its_use,
 )
 from contracts.parties import PartyRef
+from services.house.domain.key_status import KeyStatusRequests, require_key_reason
+from services.house.domain.rental_changes import RentalChanges
 from services.kernel.eventsourcing.aggregate import Aggregate, applies
 from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict, not_after
 
@@ -51,7 +55,7 @@ class RentalTerms:
     responsibility_letter_signed: date | None = None
 
 
-class House(Aggregate):
+class House(RentalChanges, KeyStatusRequests, Aggregate):
     stream_type = "House"
 
     def __init__(self, stream_id: str) -> None:
@@ -59,7 +63,9 @@ class House(Aggregate):
         self.state: dict[str, Any] = {}
 
     @applies(HouseRegistered, HouseDetailsCorrected, HouseUseChanged, HouseOwnerChanged, HouseKeyStatusSet,
-             RentalStarted, TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked, HouseDemolished)
+             RentalStarted, TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked, HouseDemolished,
+             RentalTermsChanged, RentalLessorReplaced, RentalSecurityPersonReplaced, HouseKeyStatusRequested,
+             HouseKeyStatusApproved, HouseKeyStatusRejected)
     def _evolved(self, event: DomainEvent) -> None:
         self.state = event.evolve(self.state)
         self.division_code = self.state["division_code"]
@@ -73,7 +79,7 @@ class House(Aggregate):
     def register(cls, house_id: str, address: AddressFacts, property_nature: str, use: str,
                  area: float | None = None, rooms: int | None = None, owner: PartyRef | None = None,
                  management_level: str = "normal", key_house: bool = False, key_reason: str = "") -> "House":
-        _require_key_reason(key_house, key_reason)
+        require_key_reason(key_house, key_reason)
         house = cls(house_stream(house_id))
         house.record(HouseRegistered(
             house_id=house_id, address_code=address.code, address_name=address.full_name, address_kind=address.kind,
@@ -104,7 +110,8 @@ class House(Aggregate):
         self.record(HouseOwnerChanged(house_id=self.house_id, owner=owner, reason=reason))
 
     def set_key_status(self, management_level: str, key_house: bool, key_reason: str = "") -> None:
-        _require_key_reason(key_house, key_reason)
+        """A supervisor's direct setting (no request): the workflow by request and approval is key_status.py."""
+        require_key_reason(key_house, key_reason)
         self.record(HouseKeyStatusSet(house_id=self.house_id, management_level=management_level,
                                       key_house=key_house, key_reason=key_reason.strip()))
 
@@ -247,9 +254,3 @@ def logic_errors(state: dict[str, Any]) -> list[dict[str, str]]:
     rule = "house.tenant_not_rented" if tenants else "house.let_not_rented"
     message, message_zh = LOGIC_ERRORS[rule]
     return [{"type": rule, "msg": f"{message} (use: {state.get('use')})", "msg_zh": message_zh}]
-
-
-def _require_key_reason(key_house: bool, key_reason: str) -> None:
-    if key_house and not key_reason.strip():
-        raise DomainRuleViolation("key_reason", "house.key_reason_required", "a key house needs a reason",
-                                  "列为重点房屋须说明原因")
