@@ -129,3 +129,36 @@ class CollectionBaselineSet(DomainEvent):
     value: int = Field(ge=1, description="基数")
     source: str = Field(default="", description="来源, e.g. 第七次人口普查")
     period: str = Field(default="", description="valid from, e.g. 2026-01 (empty: until replaced)")
+
+
+class AssessmentTargetsSet(DomainEvent):
+    """考核目标: the rates a division and everything under it are judged against (the notice's ≥ 95% collection
+    and accuracy, 100% for addresses, houses and units), configuration with a version: each setting is the next
+    version of the division's targets stream, and every assessment names the version it used."""
+
+    division_code: str = Field(description="division the targets apply to (and every division inside it)")
+    targets: dict[str, float] = Field(description="rate → target in (0, 1], e.g. persons_collection_rate: 0.95")
+    remark: str = Field(default="", description="备注, e.g. 依据的通知文号")
+
+
+class BaselineRow(BaseModel):
+    """One figure of an imported baseline file (户籍/普查 per division)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    division_code: str = Field(description="division (or 24-digit community place) the figure counts")
+    metric: str = Field(description="the figure it is the denominator of: persons_total, houses_total ...")
+    value: int = Field(ge=1, description="基数")
+    source: str = Field(default="", description="来源 of this row, e.g. 户籍, 第七次人口普查")
+
+
+class CollectionBaselinesImported(DomainEvent):
+    """采集基数导入: a file of baselines per division (户籍 and census figures), imported whole. Each import is the
+    next version of the importing division's baselines stream; a figure then names the version it used."""
+
+    division_code: str = Field(description="the importing scope: every row lies inside it")
+    rows: list[BaselineRow] = Field(description="the file's figures")
+    source: str = Field(default="", description="来源 of the file, e.g. 第七次全国人口普查")
+    period: str = Field(default="", description="the period the figures describe, e.g. 2026")
+    file_name: str = Field(default="", description="原文件名")
+    sha256: str = Field(description="the file's digest: which file this version was")

@@ -69,13 +69,23 @@ def _parsed(value, kind: type[date]):
     return kind.fromisoformat(value) if isinstance(value, str) else value
 
 
+def registration_deadline_applies(facts: DeadlineFacts) -> bool:
+    """Whether registering this record had a deadline: a renting migrant (3 days from moving in) or a foreigner
+    outside a hotel (24 hours from arrival); the audit's assessment (登记及时率) counts these."""
+    if facts.category == "migrant":
+        return facts.renting and facts.arrival_date is not None
+    if facts.category == "foreigner":
+        return facts.accommodation not in (None, "hotel") and facts.arrived_at is not None
+    return False
+
+
 def registered_late(facts: DeadlineFacts) -> bool:
     """Late registration is a fact of the record, whatever the clock: fixed when it was registered."""
-    if facts.category == "migrant" and facts.renting and facts.arrival_date is not None:
+    if not registration_deadline_applies(facts):
+        return False
+    if facts.category == "migrant":
         return local_date(facts.registered_at) > facts.arrival_date + timedelta(days=MIGRANT_REGISTRATION_DAYS)
-    if facts.category == "foreigner" and facts.accommodation not in (None, "hotel") and facts.arrived_at is not None:
-        return facts.registered_at - facts.arrived_at > timedelta(hours=FOREIGNER_REGISTRATION_HOURS)
-    return False
+    return facts.registered_at - facts.arrived_at > timedelta(hours=FOREIGNER_REGISTRATION_HOURS)
 
 
 def permit_expired(expiry: date | None, today: date) -> bool:

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any, Iterable
 
 from contracts.envelope import EventEnvelope
+from services.audit.domain import assessment
 from services.audit.domain.fold import evolve
 from services.audit.domain.metrics import Record, local_day
 from services.audit.projections.figures import count_event
@@ -234,5 +235,10 @@ def refold(events: Iterable[EventEnvelope], day: date) -> list[Record]:
         for envelope in envelopes:
             state = evolve(state, envelope.event_type, envelope.payload)
             division = envelope.division_code or envelope.payload.get("division_code") or division
-        result.append(Record(stream_id, envelopes[0].stream_type, state, division or "", envelopes[0].actor.id))
+        archived = [{"stream_type": e.stream_type, "event_type": e.event_type, "version": e.version,
+                     "actor": {"id": e.actor.id}, "recorded_at": e.recorded_at} for e in envelopes]
+        first = evolve({}, envelopes[0].event_type, envelopes[0].payload)
+        result.append(Record(stream_id, envelopes[0].stream_type, state, division or "", envelopes[0].actor.id,
+                             envelopes[0].recorded_at, [e.event_type for e in envelopes],
+                             assessment.folded(archived, first)))
     return result

@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from datetime import date
 from typing import Any, Iterable
 
+from services.audit.domain import assessment
 from services.audit.domain.metrics import (address_in_use, address_of, change_days, collector_key, community_of,
                                            counts, duplicate_key, is_active, sub_division_of)
 
@@ -119,6 +120,7 @@ def steps(kind: str, timeline: Timeline, collector: str, addresses: Addresses,
         total = counts(kind, facts, address_in_use(address_of(kind, facts), lookup), date.fromisoformat(day))
         if key := collector_key(kind, collector, is_active(facts)):
             total[key] += 1
+        total.update(assessment.contribution(kind, facts, collector, first))
         keys = keys_of(division or "", community_of(kind, facts, lookup))
         value = {key: total for key in keys} if total else {}
         if not result or result[-1][1] != value:

@@ -20,6 +20,7 @@ from contracts.house import let_against_its_use
 from contracts.inspections import earliest_due, inspection_cycles
 from contracts.person_deadlines import PERMIT_WARNING_DAYS, past, permit_expiring
 from contracts.rooms import doorplate_of_room, is_room_code, room_by_code
+from services.audit.domain import assessment
 
 INACTIVE = frozenset({"retired", "merged", "cancelled", "closed"})
 ENTITY_OF = {"Place": "address", "Doorplate": "address", "Person": "person", "KeyPerson": "person",
@@ -52,6 +53,7 @@ class Record:
     collector: str  #: who registered it (采集人): the actor of version 1
     registered_at: datetime | None = None
     event_types: list[str] = field(default_factory=list)
+    assessment: dict[str, Any] = field(default_factory=dict)  #: 考核 facts (domain.assessment.carried)
 
     @property
     def active(self) -> bool:
@@ -330,6 +332,8 @@ def tally(records: Iterable[Record], as_of: datetime, lookup: AddressLookup, cyc
             groups[key] += 1
         if key := collector_key(record.stream_type, record.collector, is_active(f)):
             total[key] += 1
+        first = local_day(record.registered_at).isoformat() if record.registered_at else ""
+        total.update(assessment.contribution(record.stream_type, record.assessment, record.collector, first))
     for key, n in groups.items():
         total[key.split(":", 1)[0]] += n - 1
     return total

@@ -28,6 +28,7 @@ from pymongo import ASCENDING, UpdateOne
 from contracts.contexts import names
 from services.audit.domain.daybook import (Addresses, Key, decode, difference, encode, group_steps, record_day,
                                            referenced, steps)
+from services.audit.domain import assessment
 from services.audit.domain.fold import evolve
 from services.audit.domain.metrics import ADDRESS_TYPES, ENTITY_OF, address_of, duplicate_key, facts, local_day
 from services.audit.archive import _EveryEventType  # every event type reaches the handler, as in the archive
@@ -180,6 +181,9 @@ async def count_event(tx: ProjectionTx, batch: Batch | None = None) -> None:
     state = evolve(document["state"], envelope.event_type, envelope.payload)
     division = envelope.division_code or envelope.payload.get("division_code") or document["division"]
     record_facts = facts(envelope.stream_type, state, audit_settings().cycles)  # the deployment's 检查周期
+    record_facts.update(assessment.carried(document["timeline"][-1][1] if document["timeline"] else None,
+                                           envelope.stream_type, envelope.event_type, envelope.version,
+                                           envelope.actor.id, envelope.recorded_at, state))  # 考核: kept beside
     document.update(state=state, division=division, timeline=record_day(
         document["timeline"], local_day(envelope.recorded_at).isoformat(), record_facts, division or ""))
     own = {"state": state, "division": division, "timeline": document["timeline"], "kind": document["kind"],

@@ -20,18 +20,16 @@ from contracts import divisions
 
 from services.audit.config import audit_settings
 from services.audit.domain.accuracy import overall
+from services.audit.domain.baseline import RATE_OF
 from services.audit.domain.daybook import WHOLE, at
-from services.audit.domain.history import state_of
 from services.audit.domain.metrics import (DUPLICATE_METRICS, ENTITY_OF, address_lookup, by_collector, finish,
                                            local_day, sub_division, tally)
 from services.audit.projections.figures import COUNTERS, NAME, PENDING, RECORDS, metric_name
-from services.audit.views.audit_streams import audit_streams
+from services.audit.views.baselines import baselines_in_force
 from services.audit.views.campaigns import campaigns_as_of
 from services.audit.views.records import records
 from services.kernel.messaging.read_models import ReadModels
 
-RATE_OF = {"persons_total": "persons_collection_rate", "houses_total": "houses_collection_rate",
-           "units_total": "units_collection_rate", "doorplates_total": "doorplates_collection_rate"}
 NOT_PLACED = {6: "未落到乡镇（街道） not placed in a township", 9: "未落到社区 not placed in a community",
               12: "未落到社区 not placed in a community", 4: "未落到县（市、区） not placed in a county",
               2: "未落到州（市） not placed in a prefecture", 0: "未落到省 not placed in a province"}
@@ -50,21 +48,21 @@ class Figures:
         return cls(reads.read_model(NAME, COUNTERS), reads.read_model(NAME, RECORDS), reads.read_model(NAME, PENDING))
 
 
-async def baselines(archive: AsyncCollection, as_of: datetime, division_code: str | None) -> dict[str, dict[str, int]]:
-    """{division: {metric: baseline}} as of the time, for divisions inside ``division_code``."""
-    table: dict[str, dict[str, int]] = defaultdict(dict)
-    for documents in (await audit_streams(archive, "CollectionBaseline", as_of)).values():
-        _, state = state_of(documents)
-        if state.get("division_code", "").startswith(division_code or ""):
-            table[state["division_code"]][state["metric"]] = state["value"]
-    return dict(table)
+async def baselines(archive: AsyncCollection, as_of: datetime,
+                    division_code: str | None) -> dict[str, dict[str, dict[str, Any]]]:
+    """{division: {metric: {value, version, scope, source}}} as of the time, for divisions inside
+    ``division_code`` (imported files and single settings, the latest of each: services.audit.domain.baseline)."""
+    return await baselines_in_force(archive, as_of, division_code)
 
 
-def with_rates(values: dict[str, Any], baseline: dict[str, int]) -> dict[str, Any]:
-    """采集率: each counted metric over the supervisor's baseline for it (None without a baseline)."""
-    rates = {rate: (round(values[metric] / baseline[metric], 4) if metric in baseline else None)
+def with_rates(values: dict[str, Any], baseline: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """采集率: each counted metric over the baseline in force for it (None without one); ``baselines`` the values
+    used, ``baseline_versions`` where each came from (the import's scope and version; version None: set alone)."""
+    rates = {rate: (round(values[metric] / baseline[metric]["value"], 4) if metric in baseline else None)
              for metric, rate in RATE_OF.items()}
-    return {**values, **rates, "baselines": baseline}
+    return {**values, **rates, "baselines": {metric: figure["value"] for metric, figure in baseline.items()},
+            "baseline_versions": {metric: {"scope": figure["scope"], "version": figure["version"]}
+                                  for metric, figure in baseline.items()}}
 
 
 async def counted(counters: AsyncCollection, pending: AsyncCollection, scope: str,
