@@ -2,9 +2,11 @@
 
 The list is DOMAIN.md's: 旅馆, 典当, 公章刻制, 开锁, 废旧金属收购, 机动车修理/拆解, 二手车/旧手机交易, 寄递物流,
 娱乐场所, 上网服务场所, 保安服务, 危爆物品, 剧毒化学品, 管制刀具, 涉枪 (the two "A/B" entries are split, each
-has its own licence). ``category`` is ``special`` for the trades the public-security organs license as
-特种行业, ``key`` for the other key trades they watch. ``inspection_cycle_days`` is the default interval
-between inspections; a deployment overrides it per trade (``YBSS_UNIT_INSPECTION_CYCLE_DAYS``).
+has its own licence), and the notice's 留宿洗浴 (``overnight_bath``: guests stay the night, so the place is
+licensed, inspected every 30 days and watched as a 旅馆 is). ``category`` is ``special`` for the trades the
+public-security organs license as 特种行业, ``key`` for the other key trades they watch.
+``inspection_cycle_days`` is the default interval between inspections; a deployment overrides it per trade
+(``YBSS_UNIT_INSPECTION_CYCLE_DAYS``).
 """
 
 from __future__ import annotations

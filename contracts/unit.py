@@ -245,3 +245,43 @@ class UnitRelocated(DomainEvent):
     def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
         return {**state, "address_code": self.address_code, "address_name": self.address_name,
                 "division_code": self.division_code, "relocated_on": self.moved_on.isoformat()}
+
+
+class UnitRenamed(DomainEvent):
+    """名称变更: the unit trades under a new name from ``renamed_on`` (营业执照变更); the old name is kept as a
+    former name (曾用名) with the day it ended, so the unit is still found by it."""
+
+    unit_id: str
+    name: str = Field(description="新单位名称")
+    previous_name: str = Field(description="原单位名称 (曾用名 from now on)")
+    renamed_on: date = Field(description="名称变更日期")
+    reason: str = Field(default="", description="变更原因/依据, e.g. 营业执照变更")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        former = {"name": self.previous_name, "until": self.renamed_on.isoformat()}
+        return {**state, "name": self.name, "renamed_on": self.renamed_on.isoformat(),
+                "former_names": [*state.get("former_names", []), former]}
+
+
+class LegalRepresentativeChanged(DomainEvent):
+    """法定代表人变更: another person represents the unit from ``changed_on``; the former one is kept with the day
+    their term ended (历任法定代表人)."""
+
+    unit_id: str
+    legal_representative: PartyRef = Field(description="新法定代表人/负责人")
+    previous: PartyRef | None = Field(default=None, description="原法定代表人 (none when none was recorded)")
+    changed_on: date = Field(description="变更日期")
+    reason: str = Field(default="", description="变更原因/依据")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        former = list(state.get("former_legal_representatives", []))
+        if self.previous is not None:
+            former.append({**self.previous.model_dump(mode="json"), "until": self.changed_on.isoformat()})
+        return {**state, "legal_representative": self.legal_representative.model_dump(mode="json"),
+                "legal_representative_since": self.changed_on.isoformat(), "former_legal_representatives": former}
+
+
+from contracts.unit_listings import (  # noqa: E402,F401 - 重点单位/重点部位 events, published on the unit's stream
+    KeyLocationListed, KeyLocationListingRejected, KeyLocationListingRequested, KeyUnitListed, KeyUnitListingRejected,
+    KeyUnitListingRequested,
+)

@@ -33,7 +33,7 @@ from contracts.person import (
 )
 from contracts.unit import (
     EmployeeHired, EmployeeLeft, SpecialTradeAdded, SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected,
-    UnitRegistered, UnitRelocated, UnitReopened, UnitSuspended,
+    UnitRegistered, UnitRelocated, UnitRenamed, UnitReopened, UnitSuspended,
 )
 from services.kernel.messaging.projection import Projection, ProjectionTx
 
@@ -189,6 +189,7 @@ async def house_event(tx: ProjectionTx) -> None:
 
 
 @whereabouts.handles(UnitRegistered, UnitDetailsCorrected, UnitSuspended, UnitClosed, UnitReopened,
-                     SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft, UnitRelocated)
+                     SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft, UnitRelocated,
+                     UnitRenamed)  # 名称变更: an employee's employer shows its new name
 async def unit_event(tx: ProjectionTx) -> None:
     await _fold_source(tx, "wa_units", "unit_id", unit_slices, "units")

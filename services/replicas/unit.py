@@ -8,7 +8,7 @@ the unit's own stream in order. Employees, licences and inspections stay in the 
 from __future__ import annotations
 
 from contracts.unit import (
-    UnitClosed, UnitDetailsCorrected, UnitRegistered, UnitRelocated, UnitReopened, UnitSuspended,
+    UnitClosed, UnitDetailsCorrected, UnitRegistered, UnitRelocated, UnitRenamed, UnitReopened, UnitSuspended,
 )
 from services.kernel.messaging.projection import Projection, ProjectionTx
 
@@ -37,7 +37,7 @@ def unit_replica(name: str) -> Projection:
     async def relocated(tx: ProjectionTx) -> None:  # 迁址: the unit's jurisdiction follows its new address
         await update(tx, tx.envelope.payload["unit_id"], {"division_code": tx.envelope.payload["division_code"]})
 
-    @projection.handles(UnitDetailsCorrected)
+    @projection.handles(UnitDetailsCorrected, UnitRenamed)  # a corrected name, or 名称变更
     async def renamed(tx: ProjectionTx) -> None:
         if tx.envelope.payload.get("name"):
             await update(tx, tx.envelope.payload["unit_id"], {"name": tx.envelope.payload["name"]})

@@ -7,6 +7,7 @@ address comes from the service's own replica of the address registry, through a 
 from __future__ import annotations
 
 from datetime import date
+from functools import partialmethod
 from typing import Callable
 
 from pydantic import Field
@@ -21,8 +22,9 @@ from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
 from services.replicas.address import AddressPort
 from services.replicas.links import PersonPort, check_parties
 from services.unit.commands import (
-    AddLicence, AddSpecialTrade, ChangeStatus, CorrectUnit, FollowUp, Hire, Inspect, Leave, RecordUscc, RegisterUnit,
-    Relocate, RemoveSpecialTrade,
+    AddLicence, AddSpecialTrade, ChangeLegalRepresentative, ChangeStatus, CorrectUnit, DecideKeyListing, FollowUp,
+    Hire, Inspect, Leave, RecordUscc, RegisterUnit, Relocate, RemoveSpecialTrade, RenameUnit, RequestKeyLocation,
+    RequestKeyUnit,
 )
 from services.unit.domain.unit import Unit, UnitIdentity, unit_stream
 
@@ -32,6 +34,7 @@ class UnitAccepted(Accepted):
 
     unit_id: str = Field(examples=["U0192f1a2b3c47d5e8f9a0b1c2d3e4f5a6"])
     inspection_id: str | None = None
+    location_id: str | None = Field(default=None, description="重点部位编号 (a key-location request or decision)")
     address_code: str | None = Field(default=None, description="the address registered at (a merged code's survivor)")
     warnings: list[str] = Field(default_factory=list, description="accepted, but worth a look (no USCC, the "
                                 "embedded organisation code's check ...)")
@@ -157,3 +160,44 @@ class UnitService(Application):
         return await self._change(unit_id, command.expected_version, lambda u: u.relocate(
             address.code, address.full_name, address.division_code or "", command.moved_on, self.today()), ctx,
             address_code=address.code)
+
+    async def rename(self, unit_id: str, command: RenameUnit, ctx: CommandContext) -> UnitAccepted:
+        return await self._change(unit_id, command.expected_version, lambda u: u.rename(
+            command.name, command.renamed_on, self.today(), command.reason), ctx)
+
+    async def change_legal_representative(self, unit_id: str, command: ChangeLegalRepresentative,
+                                          ctx: CommandContext) -> UnitAccepted:
+        """A representative named by person_id must be a registered, active person (a merged one's survivor)."""
+        await self.load(Unit, unit_stream(unit_id), unit_id, None, ctx)  # 404 / 403 before telling of a person
+        linked = await check_parties(self.persons, [("legal_representative", command.legal_representative)])
+        representative = linked.get("legal_representative", command.legal_representative)
+        return await self._change(unit_id, command.expected_version, lambda u: u.change_legal_representative(
+            representative, command.changed_on, self.today(), command.reason), ctx)
+
+    # 重点单位/重点部位 列管: police request, a supervisor of the unit's jurisdiction decides ------------------------
+    async def request_key_unit(self, unit_id: str, command: RequestKeyUnit, ctx: CommandContext) -> UnitAccepted:
+        return await self._change(unit_id, command.expected_version, lambda u: u.request_key_unit(
+            command.reason, ctx.actor.id, self.today()), ctx)
+
+    async def _decide_key_unit(self, approve: bool, unit_id: str, command: DecideKeyListing,
+                               ctx: CommandContext) -> UnitAccepted:
+        return await self._change(unit_id, command.expected_version, lambda u: u.decide_key_unit(
+            approve, ctx.actor.id, self.today(), command.remark), ctx)
+
+    approve_key_unit = partialmethod(_decide_key_unit, True)
+    reject_key_unit = partialmethod(_decide_key_unit, False)
+
+    async def request_key_location(self, unit_id: str, command: RequestKeyLocation,
+                                   ctx: CommandContext) -> UnitAccepted:
+        location_id = new_id("KL")
+        return await self._change(unit_id, command.expected_version, lambda u: u.request_key_location(
+            location_id, command.name, command.reason, ctx.actor.id, self.today(), command.description), ctx,
+            location_id=location_id)
+
+    async def _decide_key_location(self, approve: bool, unit_id: str, location_id: str, command: DecideKeyListing,
+                                   ctx: CommandContext) -> UnitAccepted:
+        return await self._change(unit_id, command.expected_version, lambda u: u.decide_key_location(
+            location_id, approve, ctx.actor.id, self.today(), command.remark), ctx, location_id=location_id)
+
+    approve_key_location = partialmethod(_decide_key_location, True)
+    reject_key_location = partialmethod(_decide_key_location, False)

@@ -145,3 +145,61 @@ class Relocate(Versioned):
     address_code: str = Field(min_length=6, max_length=40, description="新标准地址编码 (known, not retired; a merged "
                               "code's survivor is used)", examples=[NEW_ADDRESS_EXAMPLE])
     moved_on: date = Field(description="迁址日期 (not in the future)", examples=["2026-11-01"])
+
+
+class RenameUnit(Versioned):
+    """名称变更: the unit trades under a new name; the old one is kept as a former name (曾用名)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "蒙自天马酒店有限公司", "renamed_on": "2026-11-01", "reason": "营业执照名称变更", "expected_version": 3}]})
+
+    name: str = Field(min_length=1, max_length=200, description="新单位名称", examples=["蒙自天马酒店有限公司"])
+    renamed_on: date = Field(description="名称变更日期 (not in the future, not before the unit opened or was last "
+                             "renamed)", examples=["2026-11-01"])
+    reason: str = Field(default="", max_length=500, description="变更原因/依据", examples=["营业执照名称变更"])
+
+
+class ChangeLegalRepresentative(Versioned):
+    """法定代表人变更: another person represents the unit; the former one is kept with the day their term ended."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "legal_representative": {"name": "李四", "document_type": "id_card", "document_number": "11010519491231002X"},
+        "changed_on": "2026-11-01", "reason": "股东会决议变更法定代表人", "expected_version": 3}]})
+
+    legal_representative: PartyRef = Field(description="新法定代表人/负责人: a registered person (person_id) or a "
+                                           "name with its document", examples=[{"person_id": "P0192f1a2b3c4d5e7"}])
+    changed_on: date = Field(description="变更日期 (not in the future, not before the last change)",
+                             examples=["2026-11-01"])
+    reason: str = Field(default="", max_length=500, description="变更原因/依据", examples=["股东会决议变更法定代表人"])
+
+
+class RequestKeyUnit(Versioned):
+    """重点单位列管申请 by police of the unit's jurisdiction; a supervisor of that jurisdiction decides."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "reason": "留宿洗浴场所，人员流动大，列为治安保卫重点单位", "expected_version": 3}]})
+
+    reason: str = Field(min_length=1, max_length=1000, description="列管理由",
+                        examples=["留宿洗浴场所，人员流动大，列为治安保卫重点单位"])
+
+
+class RequestKeyLocation(Versioned):
+    """重点部位列管申请: a named part of the unit, its own entry with its own id and decision."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "财务室", "description": "三楼东侧，装有防盗门、报警器和监控", "reason": "存放现金和票据",
+        "expected_version": 3}]})
+
+    name: str = Field(min_length=1, max_length=100, description="部位名称, e.g. 财务室, 危化品仓库", examples=["财务室"])
+    description: str = Field(default="", max_length=1000, description="位置与防范措施",
+                             examples=["三楼东侧，装有防盗门、报警器和监控"])
+    reason: str = Field(min_length=1, max_length=1000, description="列管理由", examples=["存放现金和票据"])
+
+
+class DecideKeyListing(Versioned):
+    """审批 a pending key-unit or key-location request: approve (remark optional) or reject (remark required)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"remark": "同意列管", "expected_version": 4}]})
+
+    remark: str = Field(default="", max_length=1000, description="审批意见 (the reasons, required to reject)",
+                        examples=["同意列管"])

@@ -10,9 +10,10 @@ from __future__ import annotations
 from pymongo import ASCENDING
 
 from contracts.unit import (
-    EmployeeHired, EmployeeLeft, LicenceAdded, RectificationFollowedUp, SpecialTradeAdded, SpecialTradeRemoved,
-    UnitClosed, UnitDetailsCorrected, UnitInspected, UnitRegistered, UnitRelocated, UnitReopened, UnitSuspended,
-    UsccRecorded,
+    EmployeeHired, EmployeeLeft, KeyLocationListed, KeyLocationListingRejected, KeyLocationListingRequested,
+    KeyUnitListed, KeyUnitListingRejected, KeyUnitListingRequested, LegalRepresentativeChanged, LicenceAdded,
+    RectificationFollowedUp, SpecialTradeAdded, SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected, UnitInspected,
+    UnitRegistered, UnitRelocated, UnitRenamed, UnitReopened, UnitSuspended, UsccRecorded,
 )
 from services.kernel.messaging.projection import Projection
 from services.kernel.messaging.record_fold import fold_records
@@ -27,9 +28,13 @@ registry.index(UNITS, [("division_code", ASCENDING)])
 registry.index(UNITS, [("employees.person_id", ASCENDING)])
 registry.index(UNITS, [("special_trades.trade", ASCENDING), ("status", ASCENDING)])
 registry.index(UNITS, [("inspections.rectification_deadline", ASCENDING)])
+registry.index(UNITS, [("key_unit.state", ASCENDING)])  # 重点单位 lists
+registry.index(UNITS, [("key_locations.state", ASCENDING)])  # 重点部位 lists
 
 addresses = address_replica("unit-addresses")
 
 fold_records(registry, UNITS, "unit_id", UnitRegistered, UnitDetailsCorrected, UsccRecorded, UnitSuspended, UnitClosed,
              UnitReopened, LicenceAdded, SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft,
-             UnitInspected, RectificationFollowedUp, UnitRelocated)
+             UnitInspected, RectificationFollowedUp, UnitRelocated, UnitRenamed, LegalRepresentativeChanged,
+             KeyUnitListingRequested, KeyUnitListed, KeyUnitListingRejected, KeyLocationListingRequested,
+             KeyLocationListed, KeyLocationListingRejected)

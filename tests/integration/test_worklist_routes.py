@@ -38,6 +38,9 @@ LISTS = [
     ("unit", "/v1/units/inspections-due", {}),
     ("unit", "/v1/units/rectifications-overdue", {}),
     ("unit", "/v1/sweeps/units-without-employees", {}),
+    ("unit", "/v1/key-units/requests", {}),
+    ("unit", "/v1/key-units", {}),
+    ("unit", "/v1/key-locations", {}),
     ("audit", "/v1/audit/rectifications", {}),
     # narrowed: unfiltered, these two are the whole suite's archive (an export of it took 29 s of the suite)
     ("audit", "/v1/audit/log", {"event_type": "DoorplateRetired"}),

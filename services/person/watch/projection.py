@@ -31,7 +31,7 @@ from contracts.person import (
 )
 from contracts.unit import (
     EmployeeHired, EmployeeLeft, SpecialTradeAdded, SpecialTradeRemoved, UnitDetailsCorrected, UnitRegistered,
-    UnitRelocated,
+    UnitRelocated, UnitRenamed,
 )
 from services.kernel.messaging.generations import active_generation
 from services.kernel.messaging.projection import Projection, ProjectionTx
@@ -105,7 +105,7 @@ async def house_event(tx: ProjectionTx) -> None:
 
 
 @watch.handles(UnitRegistered, UnitDetailsCorrected, SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired,
-               EmployeeLeft, UnitRelocated)  # 迁址: a later alert names the unit's new address
+               EmployeeLeft, UnitRelocated, UnitRenamed)  # 迁址, 名称变更: a later alert names the unit as it is now
 async def unit_event(tx: ProjectionTx) -> None:
     unit = await _fold(tx, "watch_units", "unit_id")
     if tx.envelope.event_type in SOURCES:

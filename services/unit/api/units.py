@@ -14,7 +14,9 @@ from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.web.reads import MinVersion, caught_up
 from contracts.calendar import china_today
 from services.unit.application import UnitAccepted
-from services.unit.commands import AddLicence, ChangeStatus, CorrectUnit, RecordUscc, RegisterUnit, Relocate
+from services.unit.commands import (
+    AddLicence, ChangeLegalRepresentative, ChangeStatus, CorrectUnit, RecordUscc, RegisterUnit, Relocate, RenameUnit,
+)
 from services.unit.domain.unit import unit_stream
 from services.unit.projections import registry
 from services.unit.views import units as views
@@ -39,7 +41,7 @@ async def list_units(
     reads: Reads, cyc: Cycles, caller: Allowed("unit.read", *READERS),
     uscc: Annotated[str | None, Query(max_length=40, description="统一社会信用代码")] = None,
     address_code: Annotated[str | None, Query(max_length=40, description="标准地址编码 (merged: its survivor's)")] = None,
-    name: Annotated[str | None, Query(min_length=1, max_length=100, description="名称或别名 (exact)")] = None,
+    name: Annotated[str | None, Query(min_length=1, max_length=100, description="名称、别名或曾用名 (exact)")] = None,
     without_uscc: Annotated[bool, Query(description="only units registered without a USCC (无照/未登记, flagged)")] = False,
     as_of: AsOf = None, cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json",
 ) -> dict:
@@ -77,3 +79,9 @@ commands.post("/{unit_id}/licences", AddLicence, "add_licence", Allowed("unit.ch
 commands.post("/{unit_id}/relocate", Relocate, "relocate", Allowed("unit.relocate", "police", "supervisor"),
               summary="Relocate the unit to another standard address 单位迁址 (its division follows the address)",
               responses={422: {"description": "unknown or retired address_code, or a field breaking a rule"}})
+commands.post("/{unit_id}/rename", RenameUnit, "rename", Allowed("unit.rename", *WRITERS),
+              summary="Rename the unit 名称变更 (the old name is kept as a former name, 曾用名)", name="rename_unit")
+commands.post("/{unit_id}/legal-representative", ChangeLegalRepresentative, "change_legal_representative",
+              Allowed("unit.legal_representative", *WRITERS),
+              summary="Change the legal representative 法定代表人变更 (the former one is kept with the day it ended)",
+              responses={422: {"description": "an unknown or cancelled person, or a field breaking a rule"}})

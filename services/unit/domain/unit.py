@@ -17,12 +17,14 @@ from contracts.code_rules import CodeRuleError
 from contracts.events import DomainEvent
 from contracts.parties import PartyRef
 from contracts.unit import (
-    EmployeeHired, EmployeeLeft, Licence, LicenceAdded, RectificationFollowedUp, SpecialTradeAdded,
-    SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected, UnitInspected, UnitRegistered, UnitRelocated, UnitReopened,
-    UnitSuspended, UsccRecorded,
+    EmployeeHired, EmployeeLeft, KeyLocationListed, KeyLocationListingRejected, KeyLocationListingRequested,
+    KeyUnitListed, KeyUnitListingRejected, KeyUnitListingRequested, LegalRepresentativeChanged, Licence,
+    LicenceAdded, RectificationFollowedUp, SpecialTradeAdded, SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected,
+    UnitInspected, UnitRegistered, UnitRelocated, UnitRenamed, UnitReopened, UnitSuspended, UsccRecorded,
 )
 from services.kernel.eventsourcing.aggregate import Aggregate, applies
 from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict, not_after
+from services.unit.domain.key_listings import KeyListings
 
 #: USCC kind (characters 1–2) → the unit type it implies; a different declared type is a warning
 USCC_KIND_TYPES = {"91": "enterprise", "92": "individual_business", "93": "cooperative", "11": "government",
@@ -73,7 +75,7 @@ class UnitIdentity:
     licences: list[Licence] = field(default_factory=list)
 
 
-class Unit(Aggregate):
+class Unit(KeyListings, Aggregate):
     stream_type = "Unit"
 
     def __init__(self, stream_id: str) -> None:
@@ -83,7 +85,9 @@ class Unit(Aggregate):
 
     @applies(UnitRegistered, UnitDetailsCorrected, UsccRecorded, UnitSuspended, UnitClosed, UnitReopened,
              LicenceAdded, SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft, UnitInspected,
-             RectificationFollowedUp, UnitRelocated)
+             RectificationFollowedUp, UnitRelocated, UnitRenamed, LegalRepresentativeChanged, KeyUnitListingRequested,
+             KeyUnitListed, KeyUnitListingRejected, KeyLocationListingRequested, KeyLocationListed,
+             KeyLocationListingRejected)
     def _evolved(self, event: DomainEvent) -> None:
         self.state = event.evolve(self.state)
         self.division_code = self.state["division_code"]
@@ -182,6 +186,42 @@ class Unit(Aggregate):
         if since and on < date.fromisoformat(since):
             raise DomainRuleViolation("on", "status.before_previous", f"{on} is before the last change {since}",
                                       f"日期早于上次状态变更 {since}")
+
+    # name and legal representative (名称变更, 法定代表人变更) ---------------------------------------------------
+    def rename(self, name: str, renamed_on: date, today: date, reason: str = "") -> None:
+        """名称变更: the old name stays on the record as a former name (曾用名), with the day it ended."""
+        self._require_not_closed()
+        name = name.strip()
+        if not name:
+            raise DomainRuleViolation("name", "required", "name must not be empty", "单位名称不能为空")
+        if name == self.state["name"]:
+            raise DomainRuleViolation("name", "unit.name_unchanged", f"the unit is already named {name}",
+                                      "新名称与现名称相同")
+        self._changed_on("renamed_on", renamed_on, today, "renamed_on", "名称变更日期")
+        self.record(UnitRenamed(unit_id=self.unit_id, name=name, previous_name=self.state["name"],
+                                renamed_on=renamed_on, reason=reason.strip()))
+
+    def change_legal_representative(self, representative: PartyRef, changed_on: date, today: date,
+                                    reason: str = "") -> None:
+        """法定代表人变更: the former representative stays on the record with the day their term ended."""
+        self._require_not_closed()
+        previous = self.state.get("legal_representative")
+        if previous is not None and PartyRef.model_validate(previous) == representative:
+            raise DomainRuleViolation("legal_representative", "unit.legal_representative_unchanged",
+                                      "this is already the unit's legal representative", "新法定代表人与现法定代表人相同")
+        self._changed_on("changed_on", changed_on, today, "legal_representative_since", "法定代表人变更日期")
+        self.record(LegalRepresentativeChanged(
+            unit_id=self.unit_id, legal_representative=representative,
+            previous=PartyRef.model_validate(previous) if previous is not None else None, changed_on=changed_on,
+            reason=reason.strip()))
+
+    def _changed_on(self, field_name: str, day: date, today: date, last_key: str, zh: str) -> None:
+        """A change's date: not in the future, not before the unit opened nor before the last change of its kind."""
+        not_after(field_name, day, today, zh)
+        since = self.state.get(last_key) or self.state.get("opened_on")
+        if since and day < date.fromisoformat(since):
+            raise DomainRuleViolation(field_name, "unit.changed_before_previous", f"{day} is before {since} (opened "
+                                      "or last changed)", f"{zh}早于开业或上次变更日期 {since}")
 
     # relocation (迁址) ----------------------------------------------------------------------------------
     def relocate(self, address_code: str, address_name: str | None, division_code: str, moved_on: date,

@@ -80,7 +80,7 @@ def unit_list(reads: ReadModels, query: dict, shape) -> Worklist:
 async def lookup_query(reads: ReadModels, scope: dict, uscc: str | None = None, address_code: str | None = None,
                        name: str | None = None, without_uscc: bool = False) -> dict:
     """Units by USCC (normalised), address (a merged code finds its survivor's units and the survivor those of the
-    plates merged into it), exact name or alias, or those registered without a USCC; within ``scope``."""
+    plates merged into it), exact name, alias or former name, or those registered without a USCC; within ``scope``."""
     query: dict = dict(scope)
     if uscc:
         query["uscc"] = normalize(uscc)
@@ -89,7 +89,7 @@ async def lookup_query(reads: ReadModels, scope: dict, uscc: str | None = None, 
     if address_code:
         query["address_code"] = {"$in": await same_address_codes(address_replica(reads), address_code)}
     if name:
-        query["$or"] = [{"name": name}, {"aliases": name}]
+        query["$or"] = [{"name": name}, {"aliases": name}, {"former_names.name": name}]  # 曾用名 still finds it
     return query
 
 

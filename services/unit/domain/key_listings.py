@@ -1,0 +1,84 @@
+"""重点单位/重点部位 列管 on the unit's own stream (contracts/unit_listings.py). Pure; mixed into the Unit aggregate.
+
+Police of the unit's jurisdiction request, a supervisor of that jurisdiction approves or rejects with reasons (the
+routes check roles, loading the unit checks the jurisdiction); this module checks the state. A step that does not
+fit the state answers 409 naming it, a missing reason or name 422 naming the field.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from contracts.unit_listings import (
+    KEY_LISTING_STATES_ZH, KeyLocationListed, KeyLocationListingRejected, KeyLocationListingRequested, KeyUnitListed,
+    KeyUnitListingRejected, KeyUnitListingRequested,
+)
+from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict
+
+
+def required(field: str, text: str, zh: str) -> str:
+    text = text.strip()
+    if not text:
+        raise DomainRuleViolation(field, "required", f"{field} must not be empty", f"{zh}不能为空")
+    return text
+
+
+def not_pending(what: str, rule: str, state: str | None, action: str) -> StateConflict:
+    zh = KEY_LISTING_STATES_ZH.get(state or "", "未申请")
+    return StateConflict(rule, f"cannot {action}: the {what} is {state or 'not requested'}",
+                         f"当前列管状态为{zh}，不能执行该操作")
+
+
+class KeyListings:
+    """The key-unit listing (``state['key_unit']``) and the key locations (``state['key_locations']``)."""
+
+    state: dict[str, Any]
+    unit_id: str
+
+    def request_key_unit(self, reason: str, requested_by: str, today: date) -> None:
+        self._require_not_closed()  # type: ignore[attr-defined]
+        reason = required("reason", reason, "列管理由")
+        current = (self.state.get("key_unit") or {}).get("state")
+        if current in ("pending", "listed"):
+            raise not_pending("key unit", "key_unit.illegal_transition", current, "request a listing (列管申请)")
+        self.record(KeyUnitListingRequested(unit_id=self.unit_id, reason=reason,  # type: ignore[attr-defined]
+                                            requested_by=requested_by, requested_on=today))
+
+    def decide_key_unit(self, approve: bool, decided_by: str, today: date, remark: str = "") -> None:
+        current = (self.state.get("key_unit") or {}).get("state")
+        if current != "pending":
+            raise not_pending("key unit", "key_unit.not_pending", current, "approve or reject")
+        decision = KeyUnitListed if approve else KeyUnitListingRejected
+        self.record(decision(unit_id=self.unit_id, decided_by=decided_by,  # type: ignore[attr-defined]
+                             decided_on=today, remark=self._remark(approve, remark)))
+
+    def request_key_location(self, location_id: str, name: str, reason: str, requested_by: str, today: date,
+                             description: str = "") -> None:
+        self._require_not_closed()  # type: ignore[attr-defined]
+        name, reason = required("name", name, "部位名称"), required("reason", reason, "列管理由")
+        taken = next((entry for entry in self.state.get("key_locations", [])
+                      if entry["name"] == name and entry["state"] != "rejected"), None)
+        if taken is not None:
+            raise StateConflict("key_location.duplicate", f"the unit already has key location {name!r} "
+                                f"({taken['location_id']}, {taken['state']})", f"重点部位“{name}”已登记")
+        self.record(KeyLocationListingRequested(  # type: ignore[attr-defined]
+            unit_id=self.unit_id, location_id=location_id, name=name, description=description.strip(),
+            reason=reason, requested_by=requested_by, requested_on=today))
+
+    def decide_key_location(self, location_id: str, approve: bool, decided_by: str, today: date,
+                            remark: str = "") -> None:
+        entry = next((e for e in self.state.get("key_locations", []) if e["location_id"] == location_id), None)
+        if entry is None:
+            raise NotFound("key location", location_id)
+        if entry["state"] != "pending":
+            raise not_pending("key location", "key_location.not_pending", entry["state"], "approve or reject")
+        decision = KeyLocationListed if approve else KeyLocationListingRejected
+        self.record(decision(unit_id=self.unit_id, location_id=location_id,  # type: ignore[attr-defined]
+                             decided_by=decided_by, decided_on=today, remark=self._remark(approve, remark)))
+
+    @staticmethod
+    def _remark(approve: bool, remark: str) -> str:
+        if not approve:
+            return required("remark", remark, "驳回理由")
+        return remark.strip()
