@@ -5,6 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 STACK := bash deploy/local/stack.sh
 # Keep the built SecantusDB server between clones on one machine (CI runs here too); a new machine builds it.
 export YBSS_STACK_CACHE_DIR ?= $(HOME)/.cache/ybss-stack
@@ -12,14 +13,24 @@ export YBSS_STACK_CACHE_DIR ?= $(HOME)/.cache/ybss-stack
 # (deploy/local/.work/keys). Anywhere else the environment defaults to production and refuses those keys.
 export YBSS_ENVIRONMENT ?= local
 
-.PHONY: venv install up down status run test pytest test-unit bench bench-registries bench-city demo fuzz topics clean
+.PHONY: venv install up down status run test pytest test-unit bench bench-registries bench-city demo fuzz topics clean browser
 
-venv: $(STAMP)
+venv: $(STAMP) $(NODE_STAMP) browser
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $(STAMP)
+
+# The AsyncAPI parser that validates contracts/asyncapi/*.json in the tests (package.json, pinned by its lock).
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+# Debian's Chromium for the offline-pages test (tests/browser), driven by Playwright; installed when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 install: venv
 	$(STACK) install

@@ -29,7 +29,8 @@ class ContextSpec:
 
 
 CONTEXTS: tuple[ContextSpec, ...] = (
-    ContextSpec("address", 8001, "标准地址 standard addresses", projections=("address-registry",)),
+    ContextSpec("address", 8001, "标准地址 standard addresses", projections=("address-registry",),
+                extra_topics=("ingest",)),
     ContextSpec("person", 8002, "实有人口 actual population", consumes=("address", "house", "unit"),
                 projections=("person-registry", "person-addresses", "person-whereabouts", "person-watch"),
                 extra_topics=("ingest", "alerts")),

@@ -27,9 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from contracts.envelope import utc_now
 from contracts.topics import context_topic
 
+from contracts.ingest_types import OWNERS, RECORD_TYPES  # noqa: F401 - the record types' table, re-exported
+
 Operation = Literal["create", "update", "cancel"]
-#: entity type → the context that owns it (the record is forwarded to that registry's ingest topic)
-OWNERS: dict[str, str] = {"person": "person", "house": "house", "unit": "unit"}
 
 PERSON_EXAMPLE = {
     "record_id": "MZ-2026-000123", "entity_type": "person", "operation": "create",
@@ -57,8 +57,10 @@ class IngestRecord(BaseModel):
 
     record_id: str = Field(min_length=1, max_length=128, description="the agency's own record id (本机构记录编号); "
                            "the key of the answer", examples=["MZ-2026-000123"])
-    entity_type: str = Field(min_length=1, max_length=32, description="实体类型: person 实有人口, house 实有房屋, "
-                             "unit 实有单位", examples=["person"])
+    entity_type: str = Field(min_length=1, max_length=32, description="实体类型, one of the record types "
+                             "(contracts/ingest_types.py): " + ", ".join(
+                                 f"{name} {kind.title.split()[0]}" for name, kind in RECORD_TYPES.items()),
+                             examples=["person"])
     operation: Operation = Field(default="create", description="create 新增, update 更新 (a record sent before), "
                                  "cancel 注销", examples=["create"])
     fields: dict[str, Any] = Field(default_factory=dict, description="the registry's command fields (see docs/INGEST.md); "

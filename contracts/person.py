@@ -488,3 +488,5 @@ from contracts.watch import (  # noqa: E402,F401 - re-exported: part of this con
     KeyPersonAlertAcknowledged, KeyPersonAlertRaised, KeyPersonAlertReinstated, KeyPersonAlertResolved,
     KeyPersonAlertWithdrawn,
 )
+# and the hotel stays agencies report (旅馆住宿登记, services/person/agency_records.py)
+from contracts.person_stays import HotelStayRecorded  # noqa: E402,F401 - re-exported: part of this context's language

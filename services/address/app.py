@@ -6,6 +6,7 @@ from services.address.api import doorplates as api_doorplates
 from services.address.api import places as api_places
 from services.address.api import quality as api_quality
 from services.address.api import text as api_text
+from services.address.ingest import consume_ingest
 from services.address.projections import registry
 from services.feeds.sources import feeds
 from services.kernel.web.app import ServiceSpec, create_app
@@ -17,7 +18,8 @@ SPEC = ServiceSpec(
     description="Standard addresses: divisions, places, door plates, buildings, map and free-text matching.",
     routers=[api_divisions.router, api_places.router, api_doorplates.router, api_text.router, api_addresses.router, api_quality.router],
     projections=[registry],
-    background=[feeds("address")],  # the door-plate and place feeds (docs/FEEDS.md)
+    # the door-plate and place feeds (docs/FEEDS.md); agency records: places, door plates, buildings (docs/INGEST.md)
+    background=[feeds("address"), consume_ingest],
 )
 
 

@@ -27,6 +27,7 @@ from pymongo.errors import DuplicateKeyError
 
 from contracts.envelope import Actor, Channel
 from contracts.ingest import IngestCommand, IngestReply, Reason
+from contracts.ingest_types import RECORD_TYPES
 from services.kernel.base.errors import (
     ConcurrencyConflict, DomainRuleViolation, Forbidden, NotFound, StateConflict,
 )
@@ -79,6 +80,12 @@ class EntityHandler:
     #: many creates at once (an initial load, services.agency.ingest_batch): per (fields, ctx) its Applied or
     #: the exception ``create`` would have raised; raises only when the store failed for the whole batch
     create_many: ManyCreate | None = None
+    #: the entity id from the last stored event a record caused (recovery), when it is not the stream id
+    #: without ``stream_prefix`` (a rental is ``<house_id>/<rental_id>``)
+    entity_of: Callable[[dict], str] | None = None
+
+    def recovered(self, event: dict) -> str:
+        return self.entity_of(event) if self.entity_of else event["stream_id"].removeprefix(self.stream_prefix)
 
 
 class IngestRejected(Exception):
@@ -157,6 +164,34 @@ def agency_context(agency: str, jurisdiction: str, correlation_id: str, causatio
     return CommandContext(actor=actor, correlation_id=correlation_id, causation_id=causation_id, jurisdiction=within)
 
 
+def record_mapping(command: IngestCommand, applied: Applied) -> dict:
+    """The agency's record → its entity, and what the agency last said of it (an update may restate it)."""
+    update: dict = {"$setOnInsert": {"entity_id": applied.entity_id, "entity_type": command.record.entity_type,
+                                     "at": datetime.now(timezone.utc)}}
+    said = {f"fields.{name}": value for name, value in command.record.fields.items()}
+    if said and command.record.operation != "cancel":
+        update["$set"] = said
+    return update
+
+
+def restated(command: IngestCommand, fields: dict, said: dict) -> dict:
+    """An update's fields for its command: the ones the update applies. A create's field it does not apply
+    (contracts/ingest_types.py ``restates``) may come along unchanged — what the agency's last accepted record
+    said — and is left out; a changed one is refused by name (``field.not_permitted``), never dropped."""
+    kind = RECORD_TYPES[command.record.entity_type]
+    applies = kind.applies("update")
+    applied = set(applies.fields if applies else ())
+    changed = [name for name in sorted(set(fields) - applied)
+               if name not in command.record.fields or name not in said or said[name] != command.record.fields[name]]
+    changed = [name for name in changed if name in command.record.fields]  # a linked address_code follows its text
+    if changed:
+        raise IngestRejected([Reason(
+            field=name, rule="field.not_permitted",
+            msg=f"an update of a {kind.entity_type} cannot change {name!r} (only {', '.join(sorted(applied))})",
+            msg_zh=f"{kind.title.split()[0]} 的更新不能修改字段 {name}") for name in changed])
+    return {name: value for name, value in fields.items() if name in applied}
+
+
 class IngestApplier:
     """Applies one context's ingest commands at most once and answers each (no Kafka: testable alone)."""
 
@@ -210,6 +245,8 @@ class IngestApplier:
             raise reject("record_id", "record.unknown", f"record {record.record_id!r} was never created by "
                          f"{command.agency}", f"本机构未曾新增记录 {record.record_id}")
         fields, ctx = self.command_input(command)
+        if operation == "update":
+            fields = restated(command, fields, (mapping or {}).get("fields") or {})
         return await action(self.service, entity_id, fields, ctx)
 
     @staticmethod
@@ -234,9 +271,7 @@ class IngestApplier:
     async def _settle(self, command: IngestCommand, token: str, applied: Applied) -> IngestReply:
         reply = self.accepted(command, applied)
         await self.db[RECORDS].update_one(
-            {"_id": f"{command.agency}:{command.record.record_id}"},
-            {"$setOnInsert": {"entity_id": applied.entity_id, "entity_type": command.record.entity_type,
-                              "at": datetime.now(timezone.utc)}}, upsert=True)
+            {"_id": f"{command.agency}:{command.record.record_id}"}, record_mapping(command, applied), upsert=True)
         try:
             await self.db[REPLIES].insert_one({"_id": command.claim_key, "reply": reply.model_dump(mode="json")})
         except DuplicateKeyError:
@@ -256,7 +291,7 @@ class IngestApplier:
         last = await self.db[EVENTS].find_one({"causation_id": command.claim_key}, sort=[("recorded_at", -1)])
         if last is not None:
             handler = self.handlers[command.record.entity_type]
-            applied = Applied(last["stream_id"].removeprefix(handler.stream_prefix), last["stream_id"], last["version"])
+            applied = Applied(handler.recovered(last), last["stream_id"], last["version"])
             return await self._settle(command, holder, applied)
         if holder.startswith(PENDING) and not await self.claims.release_if_stale(
                 command.claim_key, holder, ABANDONED_CLAIM_SECONDS):

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from datetime import datetime, timezone
 
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 from contracts.ingest import IngestCommand, IngestReply
 from services.agency.ingest import (
-    APPLIED, INGEST_RECORDS, RECORDS, REPLIES, Applied, IngestApplier, reasons_of,
+    APPLIED, INGEST_RECORDS, RECORDS, REPLIES, Applied, IngestApplier, reasons_of, record_mapping,
 )
 from services.kernel.eventsourcing.claims import PENDING
 
@@ -94,11 +93,9 @@ async def _settle_many(applier: IngestApplier, applied: dict[int, tuple[IngestCo
     if not applied:
         return {}
     replies = {index: applier.accepted(command, done) for index, (command, done) in applied.items()}
-    now = datetime.now(timezone.utc)
     await applier.db[RECORDS].bulk_write([UpdateOne(
-        {"_id": _record_key(command)}, {"$setOnInsert": {"entity_id": done.entity_id,
-                                                        "entity_type": command.record.entity_type, "at": now}},
-        upsert=True) for command, done in applied.values()], ordered=False)
+        {"_id": _record_key(command)}, record_mapping(command, done), upsert=True)
+        for command, done in applied.values()], ordered=False)
     try:
         await applier.db[REPLIES].insert_many([{"_id": command.claim_key, "reply": replies[index].model_dump(mode="json")}
                                                for index, (command, _) in applied.items()], ordered=False)

@@ -12,8 +12,10 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from contracts.ingest_types import RECORD_TYPES
 
 SHIPPED = Path(__file__).with_name("agencies.json")
 MAX_BATCH = 10_000  #: records per HTTP batch or spreadsheet
@@ -31,6 +33,19 @@ class Agency(BaseModel):
     auto_match_addresses: bool = Field(default=False, description="free-text addresses above the threshold are "
                                        "linked without a collector")
     match_threshold: float = Field(default=0.9, ge=0, le=1, description="the matcher's score needed to link")
+
+    @model_validator(mode="after")
+    def _grants_name_the_table(self) -> "Agency":
+        """A grant names record types of contracts/ingest_types.py and fields one of their operations applies:
+        a typo in the configuration fails at start instead of refusing every record."""
+        for entity_type, fields in self.entity_types.items():
+            kind = RECORD_TYPES.get(entity_type)
+            if kind is None:
+                raise ValueError(f"agency {self.id}: unknown entity type {entity_type!r} (known: {', '.join(RECORD_TYPES)})")
+            unknown = sorted(set(fields) - kind.fields())
+            if unknown:
+                raise ValueError(f"agency {self.id}: {entity_type} applies no field {unknown}")
+        return self
 
     def may_publish(self, entity_type: str) -> bool:
         return entity_type in self.entity_types

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from contracts.ingest import OWNERS, IngestRecord, Reason
+from contracts.ingest import IngestRecord, Reason
+from contracts.ingest_types import RECORD_TYPES
 from services.ingest.config import Agency
 from services.agency.ingest import reasons_of
 
-#: record fields that name where a record lies (its division, its address code begins with the division)
-LOCATING_FIELDS = ("division_code", "address_code")
+#: record fields that name where a record lies (a division, or a code that begins with the division)
+LOCATING_FIELDS = ("division_code", "address_code", "parent_code", "place_code")
 #: one record's fields as JSON at most (a person is about 1 KB): a batch goes to Kafka a record a message, and a
 #: record over the producer's message size would fail the whole submission instead of being turned back
 MAX_RECORD_BYTES = 64 * 1024
@@ -68,22 +69,40 @@ def check(agency: Agency, record: IngestRecord) -> list[Reason]:
     if size > MAX_RECORD_BYTES:
         return [reason("fields", "record.too_large", f"the record's fields are {size} bytes; a record holds at most "
                        f"{MAX_RECORD_BYTES} bytes", f"单条记录字段共 {size} 字节，超过上限 {MAX_RECORD_BYTES} 字节")]
-    if record.entity_type not in OWNERS:
+    kind = RECORD_TYPES.get(record.entity_type)
+    if kind is None:
         return [reason("entity_type", "entity_type.unknown", f"unknown entity type {record.entity_type!r}; known: "
-                       f"{', '.join(OWNERS)}", f"未知的实体类型 {record.entity_type}")]
+                       f"{', '.join(RECORD_TYPES)}", f"未知的实体类型 {record.entity_type}")]
     if not agency.may_publish(record.entity_type):
         return [reason("entity_type", "entity_type.not_permitted", f"{agency.id} may not publish "
                        f"{record.entity_type} records", f"{agency.name} 无权报送 {record.entity_type} 数据")]
-    permitted = set(agency.entity_types[record.entity_type])
-    reasons = [reason(name, "field.not_permitted", f"{agency.id} may not publish field {name!r}",
-                      f"{agency.name} 无权报送字段 {name}")
-               for name in sorted(set(record.fields) - permitted)]
+    if kind.applies(record.operation) is None:
+        return [reason("operation", "operation.unsupported", f"{record.entity_type} records cannot be "
+                       f"{record.operation}d by an agency (they can be: {', '.join(kind.operations)})",
+                       f"机构不能对 {kind.title.split()[0]} 执行 {record.operation}")]
+    reasons = not_permitted(agency, record)
     for name in LOCATING_FIELDS:
         value = record.fields.get(name)
         if isinstance(value, str) and value and not value.startswith(agency.jurisdiction):
             reasons.append(reason(name, "jurisdiction.outside", f"{name} {value} lies outside {agency.id}'s "
                                   f"jurisdiction {agency.jurisdiction}",
                                   f"{value} 不在 {agency.name} 的报送辖区 {agency.jurisdiction} 内"))
+    return reasons
+
+
+def not_permitted(agency: Agency, record: IngestRecord) -> list[Reason]:
+    """``field.not_permitted`` for each field sent that the agency is not granted, or that the operation does not
+    apply (contracts/ingest_types.py): refused by name, never dropped."""
+    granted = set(agency.entity_types[record.entity_type])
+    inapplicable = set(RECORD_TYPES[record.entity_type].not_applicable(record.operation, record.fields))
+    reasons = []
+    for name in sorted(record.fields):
+        if name not in granted:
+            reasons.append(reason(name, "field.not_permitted", f"{agency.id} may not publish field {name!r}",
+                                  f"{agency.name} 无权报送字段 {name}"))
+        elif name in inapplicable:
+            reasons.append(reason(name, "field.not_permitted", f"{record.entity_type} {record.operation} does not "
+                                  f"apply field {name!r}", f"{record.entity_type} 的 {record.operation} 操作不适用字段 {name}"))
     return reasons
 
 

@@ -1,18 +1,27 @@
-"""Agency records of units (社会化采集 实有单位, e.g. 市场监管 registrations) as this registry's own commands.
+"""Agency records of units and employees (社会化采集 实有单位, 从业人员; e.g. 市场监管 registrations with their
+licences 证照) as this registry's own commands.
 
-create → 登记 (RegisterUnit); update → 补录纠错 (CorrectUnit, only the fields given); cancel → 关闭 (``on``, the
-date, defaults to today). Started as a background task of the unit service by services.agency.ingest."""
+unit: create → 登记 (RegisterUnit, licences included); update → 补录纠错 (CorrectUnit) of the fields given, 补录信用代码
+(RecordUscc) when ``uscc`` is given, 迁址 (Relocate, on ``moved_on`` or today) when ``address_code`` is given;
+cancel → 关闭 (``on``, the date, defaults to today). employee: create → 入职 (Hire) of ``person_id`` at ``unit_id``,
+cancel → 离职 (Leave); its id is ``<unit_id>/<person_id>``. The fields each applies: contracts/ingest_types.py.
+Started as a background task of the unit service by services.agency.ingest.
+"""
 
 from __future__ import annotations
 
 from services.agency.consumer import ingest_consumer
-from services.agency.ingest import Applied, EntityHandler
+from services.agency.ingest import Applied, EntityHandler, reject
+from services.kernel.base.errors import DomainRuleViolation
 from services.unit.bootstrap import for_runtime
-from services.unit.commands import ChangeStatus, CorrectUnit, RegisterUnit
+from services.unit.commands import ChangeStatus, CorrectUnit, Hire, Leave, RecordUscc, Relocate, RegisterUnit
+
+CORRECTED = ("name", "aliases", "unit_type", "industry_code", "legal_representative", "security_person", "phone",
+             "business_scope", "area", "capacity")
 
 
-def _applied(accepted) -> Applied:
-    return Applied(accepted.unit_id, accepted.stream_id, accepted.version)
+def _applied(accepted, entity_id: str | None = None) -> Applied:
+    return Applied(entity_id or accepted.unit_id, accepted.stream_id, accepted.version)
 
 
 async def create(svc, _entity_id, fields: dict, ctx) -> Applied:
@@ -20,9 +29,33 @@ async def create(svc, _entity_id, fields: dict, ctx) -> Applied:
 
 
 async def update(svc, unit_id: str, fields: dict, ctx) -> Applied:
-    changes = {name: value for name, value in fields.items() if name not in ("address_code", "address_text", "uscc")}
-    command = CorrectUnit.model_validate({**changes, "reason": f"机构 {ctx.actor.id} 更新"})
-    return _applied(await svc.correct(unit_id, command, ctx))
+    reason = fields.get("reason") or f"机构 {ctx.actor.id} 更新"
+    changes = {name: fields[name] for name in CORRECTED if name in fields}
+    steps = []
+    if changes:
+        steps.append(lambda: svc.correct(unit_id, CorrectUnit.model_validate({**changes, "reason": reason}), ctx))
+    if "uscc" in fields:
+        steps.append(lambda: svc.record_uscc(unit_id, RecordUscc.model_validate(
+            {"uscc": fields["uscc"], "reason": reason}), ctx))
+    if "address_code" in fields:
+        steps.append(lambda: svc.relocate(unit_id, Relocate.model_validate(
+            {"address_code": fields["address_code"], "moved_on": fields.get("moved_on") or str(svc.today())}), ctx))
+    elif "moved_on" in fields:
+        raise reject("moved_on", "field.not_permitted", "moved_on applies only with a new address_code",
+                     "迁址日期须与新地址一同报送")
+    if not steps:
+        raise reject("fields", "correction.empty", "an update names no field it could change", "更新记录不含可更新的字段")
+    accepted, unchanged = None, None
+    for step in steps:  # a full record resent with one change: the parts that did not change are not errors
+        try:
+            accepted = await step()
+        except DomainRuleViolation as error:
+            if "unchanged" not in error.rule and "same" not in error.rule:
+                raise
+            unchanged = unchanged or error
+    if accepted is None:
+        raise unchanged
+    return _applied(accepted)
 
 
 async def cancel(svc, unit_id: str, fields: dict, ctx) -> Applied:
@@ -31,5 +64,23 @@ async def cancel(svc, unit_id: str, fields: dict, ctx) -> Applied:
     return _applied(await svc.close(unit_id, command, ctx))
 
 
-HANDLERS = [EntityHandler("unit", "unit-", create, update, cancel)]
+async def hire(svc, _entity_id, fields: dict, ctx) -> Applied:
+    unit_id = fields.get("unit_id")
+    if not isinstance(unit_id, str) or not unit_id:
+        raise reject("unit_id", "missing", "unit_id is required", "缺少必填字段 unit_id")
+    command = Hire.model_validate({name: value for name, value in fields.items() if name != "unit_id"})
+    return _applied(await svc.hire(unit_id, command, ctx), f"{unit_id}/{command.person_id}")
+
+
+async def leave(svc, entity_id: str, fields: dict, ctx) -> Applied:
+    unit_id, person_id = entity_id.split("/", 1)
+    return _applied(await svc.leave(unit_id, person_id, Leave.model_validate(fields), ctx), entity_id)
+
+
+def _employee_of(event: dict) -> str:
+    return f"{event['stream_id'].removeprefix('unit-')}/{event['payload']['person_id']}"
+
+
+HANDLERS = [EntityHandler("unit", "unit-", create, update, cancel),
+            EntityHandler("employee", "unit-", hire, cancel=leave, entity_of=_employee_of)]
 consume_ingest = ingest_consumer("unit", HANDLERS, for_runtime)

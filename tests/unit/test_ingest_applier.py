@@ -38,6 +38,9 @@ class Collection:
     async def update_one(self, query: dict, update: dict, upsert: bool = False) -> None:
         if query["_id"] not in self.docs:
             self.docs[query["_id"]] = {"_id": query["_id"], **update.get("$setOnInsert", {})}
+        for path, value in update.get("$set", {}).items():  # "fields.area": one level of dotted path
+            head, _, name = path.partition(".")
+            self.docs[query["_id"]].setdefault(head, {})[name] = value
 
 
 class Events:
@@ -159,3 +162,19 @@ async def test_a_record_whose_handler_keeps_crashing_is_answered_not_retried_for
     assert reply.status == "rejected" and reply.record_id == "ZJ-defect"
     assert [(reason.rule, bool(reason.msg_zh)) for reason in reply.reasons] == [("registry.defect", True)]
     assert not store.log, "nothing was applied"
+
+
+async def test_an_update_applies_every_field_it_carries_or_refuses_it_by_name(world):
+    """A create's field an update does not apply may be restated unchanged; changed, it is refused by name
+    (never dropped), and nothing is applied."""
+    applier, store, _, _ = world
+    first = await applier.apply(command("ZJ-9", management_level="normal"))
+    restated = await applier.apply(command("ZJ-9", "update", management_level="normal", area=70.0))
+    assert (restated.status, restated.version) == ("accepted", 2), restated.reasons
+    changed = await applier.apply(command("ZJ-9", "update", management_level="attention", area=71.0))
+    assert changed.status == "rejected", changed
+    assert [(r.field, r.rule) for r in changed.reasons] == [("management_level", "field.not_permitted")]
+    assert changed.reasons[0].msg_zh and await store.current_version(first.stream_id) == 2
+    owner = await applier.apply(command("ZJ-9", "update", owner={"name": "李四"}))  # dropped before: applied now
+    assert owner.status == "accepted", owner.reasons
+    assert store.log[-1].event_type == "HouseOwnerChanged" and store.log[-1].payload["owner"]["name"] == "李四"

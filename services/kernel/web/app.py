@@ -17,6 +17,7 @@ from services.kernel.base.settings import Settings, get_settings
 from services.kernel.messaging.projection import Projection
 from services.kernel.messaging.runtime import Runtime
 from services.kernel.web.body_limit import BodyLimit
+from services.kernel.web.docs_pages import install_docs_pages
 from services.kernel.web.http import install_error_handlers, install_middleware
 from services.kernel.web.masked_responses import MaskingMiddleware
 from services.kernel.web.readiness import readiness
@@ -74,7 +75,10 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
             await runtime.stop()
             log.info("service stopped", context=spec.context)
 
-    app = FastAPI(title=spec.title, description=spec.description, version="0.1.0", lifespan=lifespan)
+    # docs_url/redoc_url off: FastAPI's pages load from public CDNs; install_docs_pages serves them from the package
+    app = FastAPI(title=spec.title, description=spec.description, version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+    install_docs_pages(app)
     app.add_middleware(BodyLimit, default_bytes=settings.request_body_max_bytes)  # 413 while the body is read
     app.add_middleware(MaskingMiddleware)
     install_middleware(app, spec.context)

@@ -29,6 +29,7 @@ from contracts.person import (
     KeyPersonReleaseApplied, KeyPersonReleased, KeyPersonReleaseRejected, KeyPersonTransferred, PersonCancelled,
     ResidenceRegistered,
 )
+from contracts.person_stays import HotelStayRecorded
 from contracts.unit import (
     EmployeeHired, EmployeeLeft, SpecialTradeAdded, SpecialTradeRemoved, UnitDetailsCorrected, UnitRegistered,
     UnitRelocated, UnitRenamed,
@@ -78,7 +79,7 @@ async def _observe(tx: ProjectionTx, facts: dict) -> None:
         await _reconcile(tx, person_id, stored.get("listings") or {}, [entry])
 
 
-@watch.handles(ResidenceRegistered, PersonCancelled)
+@watch.handles(ResidenceRegistered, PersonCancelled, HotelStayRecorded)
 async def person_event(tx: ProjectionTx) -> None:
     await _observe(tx, SOURCES[tx.envelope.event_type].facts(tx.envelope.payload))
 

@@ -37,4 +37,7 @@ SOURCES: dict[str, Source] = {
     "RentalStarted": Source(_lessor, lambda p: _pick(p, "house_id", "rental_id", "start", "rooms_let")),
     "EmployeeHired": Source(_person, lambda p: _pick(p, "unit_id", "position", "hired")),
     "PersonCancelled": Source(_person, lambda p: _pick(p, "reason", "cancelled_on")),
+    # 旅馆住宿登记 reported by a hotel (agency record type hotel_stay, services/person/agency_records.py)
+    "HotelStayRecorded": Source(_person, lambda p: _pick(p, "hotel_name", "hotel_unit_id", "address_code", "room",
+                                                         "checked_in", "checked_out", "division_code")),
 }
