@@ -91,8 +91,9 @@ async def publish_states(broker, context: str, states: list[tuple], routes: dict
     await asyncio.gather(*sent)
 
 
-def feed_publisher(context: str, sources: list[FeedSource]):
-    """A ServiceSpec background task publishing the feeds of ``context``'s registry records."""
+def feed_publisher(context: str, sources: list[FeedSource], group: str = "feed"):
+    """A ServiceSpec background task publishing the feeds of ``context``'s registry records; its consumer group is
+    ``<ns>.<context>-<group>`` (another group replays the event topic from the start: same states, same versions)."""
     by_stream = {source.stream_type: source for source in sources}
 
     async def publish_feeds(rt) -> None:
@@ -101,7 +102,7 @@ def feed_publisher(context: str, sources: list[FeedSource]):
         await ensure_topics(settings, sorted({p.topic for topics in routes.values() for p in topics}), COMPACTED)
         broker = feed_broker(settings)
         consumer = AIOKafkaConsumer(events_topic(context, settings.namespace), **settings.kafka_client_options(),
-                                    group_id=f"{settings.namespace}.{context}-feed", enable_auto_commit=False,
+                                    group_id=f"{settings.namespace}.{context}-{group}", enable_auto_commit=False,
                                     auto_offset_reset="earliest",
                                     session_timeout_ms=settings.consumer_session_timeout_ms,
                                     heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms)

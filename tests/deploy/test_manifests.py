@@ -73,6 +73,7 @@ def test_kafka_users_write_only_their_own_topics_and_read_only_what_they_consume
                *(context_topic(context.name, suffix, NS) for suffix in context.extra_topics),
                *(dead_letter_topic(projection, NS) for projection in context.projections)}
         own |= ingest_flows(context)  # agency ingestion crosses contexts by design (docs/INGEST.md)
+        own |= set(feed_topics(context))  # its registry's integration feeds (docs/FEEDS.md)
         assert writes == own, f"{context.name} may write {sorted(writes - own)} beyond its own topics"
         consumed = {events_topic(name, NS) for name in (context.name, *context.consumes)}
         if context.reads_access_log:
@@ -85,7 +86,34 @@ def test_kafka_users_write_only_their_own_topics_and_read_only_what_they_consume
         groups = {acl["resource"]["name"] for acl in acls if acl["resource"]["type"] == "group"}
         ingest_groups = {"ingest": {f"{NS}.ingest-gate", f"{NS}.ingest-batches"}}.get(
             context.name, {f"{NS}.{context.name}-ingest"} if "ingest" in context.extra_topics else set())
-        assert groups == {f"{NS}.{projection}." for projection in context.projections} | ingest_groups
+        feed_groups = {f"{NS}.{context.name}-feed"} if feed_topics(context) else set()
+        assert groups == {f"{NS}.{projection}." for projection in context.projections} | ingest_groups | feed_groups
+
+
+def feed_topics(context) -> list[str]:
+    from services.feeds.subscribers import SHIPPED, load, topics_of
+
+    return topics_of(context.name, load(SHIPPED), NS)
+
+
+def test_feeds_are_compacted_topics_each_subscriber_reads_only_its_own_with_its_own_group(production):
+    """Integration feeds (docs/FEEDS.md): compacted, written by the owning registry, read by a subscriber's user."""
+    from contracts.feeds import feed_group
+    from services.feeds.subscribers import SHIPPED, load
+
+    topics = {t["spec"]["topicName"]: t for t in of_kind(production, "KafkaTopic")}
+    feeds = [name for context in CONTEXTS for name in feed_topics(context)]
+    assert f"{NS}.feed.person" in feeds and f"{NS}.feed.doorplate" in feeds
+    for name in feeds:
+        assert topics[name]["spec"]["config"]["cleanup.policy"] == "compact", name
+    users = named(production, "KafkaUser")
+    for subscriber in load(SHIPPED):
+        acls = users[f"ybss-feed-{subscriber.id}"]["spec"]["authorization"]["acls"]
+        assert {acl["resource"]["name"] for acl in acls if acl["resource"]["type"] == "topic"} == set(
+            subscriber.topics(NS))
+        assert all("Write" not in acl["operations"] for acl in acls)
+        assert [acl["resource"]["name"] for acl in acls if acl["resource"]["type"] == "group"] == [
+            feed_group(subscriber.id, NS)]
 
 
 def test_the_config_names_only_settings_the_services_read(production):

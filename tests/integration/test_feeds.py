@@ -5,7 +5,11 @@ as a new consumer group from the earliest offset (docs/FEEDS.md)."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +19,8 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from asgi_lifespan import LifespanManager
 
 from contracts.feeds import FeedMessage, feed_group, feed_topic
+from services.feeds.publisher import feed_publisher
+from services.feeds.sources import sources_of
 from tests.integration.address_helpers import register_doorplate
 from tests.integration.conftest import unique_name
 from tests.integration.test_house_registry import house_client, new_plate, register_house  # noqa: F401 - fixture
@@ -32,35 +38,44 @@ async def person_client():
     app = build_app()
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=120) as manager:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://person") as client:
+            client.fastapi = app
             yield client
 
 
-async def feed_state(settings, entity: str, record_id: str, check, subscriber: str | None = None,
-                     timeout: float = 120.0) -> FeedMessage:
-    """Read the topic as a new subscriber would (a fresh consumer group, from the earliest offset) until the latest
-    version of ``record_id`` satisfies ``check``; a repeat of a version held is not applied (the rule for
-    subscribers). Fails naming the last state seen."""
+async def feed_messages(settings, entity: str, record_id: str, until, subscriber: str | None = None,
+                        timeout: float = 120.0) -> list[FeedMessage]:
+    """Read the topic as a new subscriber would (a fresh consumer group, from the earliest offset) until the messages
+    of ``record_id`` read so far, in order, satisfy ``until``; fails naming the last one seen."""
     topic = feed_topic(entity, settings.namespace, subscriber)
     consumer = AIOKafkaConsumer(topic, **settings.kafka_client_options(), enable_auto_commit=False,
                                 group_id=f"{feed_group(subscriber or 'shared', settings.namespace)}-{uuid.uuid4().hex[:8]}",
                                 auto_offset_reset="earliest", metadata_max_age_ms=1000)
     await consumer.start()
-    latest: FeedMessage | None = None
+    seen: list[FeedMessage] = []
     try:
         deadline = asyncio.get_running_loop().time() + timeout
         while asyncio.get_running_loop().time() < deadline:
             for messages in (await consumer.getmany(timeout_ms=500)).values():
-                for record in messages:
-                    if record.key != record_id.encode():
-                        continue
-                    message = FeedMessage.model_validate_json(record.value)
-                    if latest is None or message.version > latest.version:
-                        latest = message
-            if latest is not None and check(latest):
-                return latest
-        raise AssertionError(f"{topic}: {record_id} never as expected; last seen {latest}")
+                seen += [FeedMessage.model_validate_json(record.value) for record in messages
+                         if record.key == record_id.encode()]
+            if seen and until(seen):
+                return seen
+        raise AssertionError(f"{topic}: {record_id} never as expected; last seen {seen[-1:]}")
     finally:
         await consumer.stop()
+
+
+def held(messages: list[FeedMessage]) -> FeedMessage:
+    """What a subscriber holds after ``messages``: it applies a message only when its version is greater."""
+    holding = messages[0]
+    for message in messages[1:]:
+        holding = message if message.version > holding.version else holding
+    return holding
+
+
+async def feed_state(settings, entity: str, record_id: str, check, subscriber: str | None = None) -> FeedMessage:
+    """The state a subscriber holds once ``check`` holds for it."""
+    return held(await feed_messages(settings, entity, record_id, lambda seen: check(held(seen)), subscriber))
 
 
 async def test_a_person_registered_then_corrected_reaches_every_feed_masked_per_grant(person_client, settings):
@@ -124,5 +139,42 @@ async def test_feed_topics_are_compacted_and_key_persons_have_no_shared_topic(pe
         policies = {resource[3]: {entry[0]: entry[1] for entry in resource[4]}["cleanup.policy"]
                     for response in described for resource in response.resources}
         assert policies == dict.fromkeys(names, "compact")
+    finally:
+        await admin.close()
+
+
+async def test_a_replay_of_the_event_topic_publishes_the_same_states_with_the_same_versions(person_client, settings):
+    """A replay (a publisher in a new consumer group reads the events from offset 0, as after a reset or a rebuild)
+    republishes: every version a subscriber may receive twice carries the same state both times."""
+    accepted = await register(person_client, person_body("registered"))
+    person_id = accepted["person_id"]
+    await feed_state(settings, "person", person_id, lambda m: m.version >= 1)
+    replay = asyncio.create_task(feed_publisher("person", sources_of("person"), group=f"replay-{uuid.uuid4().hex[:6]}")(
+        person_client.fastapi.state.runtime))
+    try:
+        messages = await feed_messages(settings, "person", person_id,
+                                       lambda seen: sum(message.version == 1 for message in seen) >= 2)
+    finally:
+        replay.cancel()
+        await asyncio.gather(replay, return_exceptions=True)
+    by_version: dict[int, list[dict]] = {}
+    for message in messages:
+        by_version.setdefault(message.version, []).append(message.state)
+    assert all(states == [states[0]] * len(states) for states in by_version.values())
+
+
+async def test_the_feeds_command_creates_every_feed_compacted(settings):
+    ybss = Path(sys.executable).with_name("ybss")
+    result = await asyncio.to_thread(subprocess.run, [str(ybss), "feeds", "--create"], capture_output=True, text=True,
+                                     timeout=120, env={**os.environ, "YBSS_NAMESPACE": settings.namespace})
+    assert result.returncode == 0, result.stderr
+    name = feed_topic("unit", settings.namespace, PROVINCE)
+    admin = AIOKafkaAdminClient(**settings.kafka_client_options())
+    await admin.start()
+    try:
+        described = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name)])
+        configs = {entry[0]: entry[1] for response in described for resource in response.resources
+                   for entry in resource[4]}
+        assert configs["cleanup.policy"] == "compact"
     finally:
         await admin.close()

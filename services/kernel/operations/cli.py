@@ -207,8 +207,8 @@ def cmd_stop(args: argparse.Namespace) -> int:
     return stop_all(Path(args.state_dir))
 
 
-#: Tools outside the contexts with their own commands (services/city: ``ybss city generate|load``).
-TOOLS = ("city",)
+load``; services/feeds: ``ybss feeds``).|load``; services/feeds: ``ybss feeds``).
+TOOLS = ("city", "feeds")
 
 
 def build_parser() -> argparse.ArgumentParser:
