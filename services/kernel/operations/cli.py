@@ -207,7 +207,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
     return stop_all(Path(args.state_dir))
 
 
-load``; services/feeds: ``ybss feeds``).|load``; services/feeds: ``ybss feeds``).
+#: Tools outside the contexts with their own commands (``ybss city generate|load``, ``ybss feeds``).
 TOOLS = ("city", "feeds")
 
 
