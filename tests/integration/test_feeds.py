@@ -24,7 +24,8 @@ from services.feeds.sources import sources_of
 from tests.integration.address_helpers import register_doorplate
 from tests.integration.conftest import unique_name
 from tests.integration.test_house_registry import house_client, new_plate, register_house  # noqa: F401 - fixture
-from tests.integration.test_person_api import POLICE, person_body, register
+from tests.integration.test_person_api import POLICE, SUPERVISOR, person_body, register
+from tests.integration.test_unit_registry import plate_known_to_units, register_unit, unit_client  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -164,9 +165,10 @@ async def test_a_replay_of_the_event_topic_publishes_the_same_states_with_the_sa
 
 
 async def test_the_feeds_command_creates_every_feed_compacted(settings):
-    ybss = Path(sys.executable).with_name("ybss")
-    result = await asyncio.to_thread(subprocess.run, [str(ybss), "feeds", "--create"], capture_output=True, text=True,
-                                     timeout=120, env={**os.environ, "YBSS_NAMESPACE": settings.namespace})
+    repo = Path(__file__).resolve().parents[2]  # this tree's code, whatever the virtualenv's install points at
+    result = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "services.kernel.operations.cli", "feeds",
+                                                      "--create"], capture_output=True, text=True, timeout=120,
+                                     cwd=repo, env={**os.environ, "YBSS_NAMESPACE": settings.namespace})
     assert result.returncode == 0, result.stderr
     name = feed_topic("unit", settings.namespace, PROVINCE)
     admin = AIOKafkaAdminClient(**settings.kafka_client_options())
@@ -178,3 +180,29 @@ async def test_the_feeds_command_creates_every_feed_compacted(settings):
         assert configs["cleanup.policy"] == "compact"
     finally:
         await admin.close()
+
+
+async def test_a_unit_with_its_phone_masked_on_the_shared_feed(address_client, unit_client, police_headers,
+                                                             settings):  # noqa: F811 - the imported fixture
+    plate = await plate_known_to_units(address_client, unit_client, police_headers)
+    accepted = await register_unit(unit_client, police_headers, plate["code"], phone="13800138000")
+    shared = await feed_state(settings, "unit", accepted["unit_id"], lambda m: m.version >= 1)
+    assert shared.state["unit_id"] == accepted["unit_id"] and shared.state["name"] == "蒙自天马宾馆"
+    assert shared.state["phone"] != "13800138000" and shared.state["phone"].endswith("8000")
+    province = await feed_state(settings, "unit", accepted["unit_id"], lambda m: m.version >= 1, PROVINCE)
+    assert province.state["phone"] == "13800138000"
+
+
+async def test_a_key_person_listing_reaches_only_the_subscriber_granted_key_persons(person_client, settings):
+    person = await register(person_client, person_body("registered"))
+    response = await person_client.post("/v1/key-persons", headers=POLICE, json={
+        "person_id": person["person_id"], "category_code": "04", "problem": "订阅测试", "responsible_unit": "文澜派出所",
+        "responsible_officer": "PC-0001", "control_level": "2"})
+    assert response.status_code == 201, response.text
+    kid = response.json()["key_person_id"]
+    applied = await feed_state(settings, "key_person", kid, lambda m: m.version >= 1, PROVINCE)
+    assert applied.state["key_person_id"] == kid and applied.state["state"] == "applied"
+    approved = await person_client.post(f"/v1/key-persons/{kid}/approve", json={"remark": "同意"}, headers=SUPERVISOR)
+    assert approved.status_code == 200, approved.text
+    listed = await feed_state(settings, "key_person", kid, lambda m: m.version >= 2, PROVINCE)
+    assert listed.version == 2 and listed.state["state"] == "listed"
