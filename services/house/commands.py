@@ -15,6 +15,8 @@ ADDRESS_EXAMPLE = "53250300150903414862553101020120037"  #: 天马路18号1栋2�
 OWNER_EXAMPLE = {"person_id": "P0192f1a2b3c4d5e6"}
 SECURITY_EXAMPLE = {"name": "李四", "document_type": "id_card", "document_number": "11010519491231002X",
                     "phone": "13800000000"}
+LESSOR_EXAMPLE = {"name": "赵六", "document_type": "id_card", "document_number": "532503198001010015",
+                  "phone": "13900000000"}  #: an agent (代理人/二房东) named by document, no registered person needed
 
 
 class RegisterHouse(BaseModel):
@@ -144,11 +146,11 @@ class ReplaceLessor(Versioned):
     """出租人变更 (房屋过户, 转由代理人/二房东出租)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "lessor": {"person_id": "P0192f1a2b3c4d5e8"}, "lessor_role": "agent", "replaced_on": "2026-11-15",
+        "lessor": LESSOR_EXAMPLE, "lessor_role": "agent", "replaced_on": "2026-11-15",
         "reason": "房主委托代理人出租", "expected_version": 3}]})
 
     lessor: PartyRef = Field(description="新的出租人: person_id, unit_id, or name + document",
-                             examples=[{"person_id": "P0192f1a2b3c4d5e8"}])
+                             examples=[LESSOR_EXAMPLE])
     lessor_role: Literal["owner", "agent"] = Field(default="owner", description="owner 房主, agent 代理人/二房东",
                                                    examples=["agent"])
     replaced_on: date = Field(description="变更日期 (not in the future, not before the rental started)",
@@ -160,7 +162,7 @@ class ReplaceSecurityPerson(Versioned):
     """治安责任人变更; the responsibility letter (治安责任书) is the new person's own."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "security_person": SECURITY_EXAMPLE | {"name": "王五", "document_number": "532503198001010015"},
+        "security_person": SECURITY_EXAMPLE | {"name": "王五", "document_number": "532503198505050037"},
         "responsibility_letter_signed": "2026-11-15", "replaced_on": "2026-11-15", "reason": "原责任人外出务工",
         "expected_version": 3}]})
 

@@ -92,8 +92,16 @@ async def test_house_events_history_and_fold(address_client, house_and_unit, aud
     await step(house, f"{base}/use", {"use": "rented", "reason": "出租"}, police_headers)
     await step(house, f"{base}/corrections", {"area": 88.5, "reason": "实地核查"}, police_headers)
     await step(house, f"{base}/owner", {"owner": {"name": "李四"}, "reason": "过户"}, police_headers)
+    supervisor = headers(settings)  # 管理等级/重点房屋: set directly by a supervisor, or requested by police
     await step(house, f"{base}/key-status", {"management_level": "attention", "key_house": True,
-                                             "key_reason": "人员复杂"}, police_headers)
+                                             "key_reason": "人员复杂"}, supervisor)
+    asked = await step(house, f"{base}/key-status-requests", {"management_level": "strict", "key_house": True,
+                                                              "key_reason": "人员复杂", "reason": "多次接报"},
+                       police_headers, 201)
+    await step(house, f"{base}/key-status-requests/{asked['request_id']}/approve", {"remark": "同意"}, supervisor)
+    asked = await step(house, f"{base}/key-status-requests", {"management_level": "normal", "key_house": False,
+                                                              "reason": "已整改"}, police_headers, 201)
+    await step(house, f"{base}/key-status-requests/{asked['request_id']}/reject", {"remark": "未整改到位"}, supervisor)
     rented = await step(house, f"{base}/rentals", {"lessor": {"name": "李四"}, "rooms_let": 2, "start": "2026-10-01",
                                                    "security_person": {"name": "李四"}}, police_headers, 201)
     rental_id = (await house.get(base, params={"min_version": rented["version"]},
@@ -101,6 +109,12 @@ async def test_house_events_history_and_fold(address_client, house_and_unit, aud
     tenant = await linkable(settings, house, OCCUPANTS)  # a registered person (issue 16: links checked)
     await step(house, f"{base}/rentals/{rental_id}/tenants", {"person_id": tenant, "moved_in": "2026-10-02"},
                police_headers, 201)
+    await step(house, f"{base}/rentals/{rental_id}/terms", {"changed_on": "2026-10-10", "end": "2027-12-31",
+                                                             "monthly_rent": 1300, "reason": "续租加价"}, police_headers)
+    await step(house, f"{base}/rentals/{rental_id}/lessor", {"lessor": {"name": "赵六"}, "lessor_role": "agent",
+                                                              "replaced_on": "2026-10-11"}, police_headers)
+    await step(house, f"{base}/rentals/{rental_id}/security-person", {"security_person": {"name": "王五"},
+                                                                       "replaced_on": "2026-10-12"}, police_headers)
     await step(house, f"{base}/rentals/{rental_id}/tenants/{tenant}/move-out", {"moved_out": "2026-10-20"},
                police_headers)
     await step(house, f"{base}/rentals/{rental_id}/end", {"ended_on": "2026-10-31", "reason": "到期"}, police_headers)

@@ -15,7 +15,7 @@ from services.person.whereabouts import house_slices
 from tests.unit.test_house_domain import SECURITY, TODAY, house, replay, terms
 
 NEW_LESSOR = PartyRef(person_id="P-agent")
-NEW_SECURITY = PartyRef(name="王五", document_type="id_card", document_number="532503198001010015")
+NEW_SECURITY = PartyRef(name="王五", document_type="id_card", document_number="532503198505050037")
 
 
 def let_house():
@@ -152,3 +152,14 @@ def test_the_openapi_examples_are_complete_changes_the_domain_accepts(path, comm
     h.move_out("R1", "P-a", date(2026, 11, 1), TODAY)
     act(h, parsed)
     assert replay(h).state == h.state
+
+
+def test_the_whereabouts_fold_of_houses_reads_every_house_event():
+    """查人知住 keeps its own fold of each house (wa_houses): an event it skipped would leave a lessor or a term
+    stale there, so it handles every event type the house contract declares."""
+    import contracts.house
+    from contracts.events import registered_event_types
+    from services.person.whereabouts import whereabouts
+
+    house_events = {name for name, cls in registered_event_types().items() if cls.__module__ == contracts.house.__name__}
+    assert house_events - set(whereabouts.handlers) == set()
