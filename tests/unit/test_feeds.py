@@ -129,3 +129,16 @@ def test_a_record_changed_twice_in_a_poll_is_published_once_at_its_latest_versio
     changed = changed_records(messages, {source.stream_type: source for source in sources_of("person")})
     assert {(source.entity.value, record): version for (source, record), version in changed.items()} == {
         ("person", "P-1"): 2, ("key_person", "K-1"): 1}
+
+
+@pytest.mark.parametrize("mechanism, kind", [("SCRAM-SHA-512", "SASLScram512"), ("PLAIN", "SASLPlaintext")])
+def test_the_feed_broker_uses_the_services_kafka_credentials(mechanism, kind):
+    """The manifests give every service SCRAM credentials (deploy/k8s): the feeds' FastStream broker takes them."""
+    from services.feeds.broker import security
+    from services.kernel.base.settings import Settings
+
+    settings = Settings(KAFKA_SECURITY_PROTOCOL="SASL_PLAINTEXT", KAFKA_SASL_MECHANISM=mechanism,
+                        KAFKA_SASL_USERNAME="ybss-person", KAFKA_SASL_PASSWORD="secret")
+    chosen = security(settings)
+    assert type(chosen).__name__ == kind and chosen.username == "ybss-person" and not chosen.use_ssl
+    assert security(Settings()) is None
