@@ -97,3 +97,19 @@ def test_the_parser_reports_a_broken_document(tmp_path):
     run = subprocess.run([shutil.which("node"), str(VALIDATOR), str(tmp_path / "broken.json")],
                          capture_output=True, text=True, timeout=240)
     assert run.returncode == 1 and json.loads(run.stdout)["errors"]
+
+
+def test_the_kafka_bindings_say_how_each_topic_is_kept_and_keyed(platform):
+    """What a subscriber relies on beyond the payload: feeds compacted and keyed by record id, events kept forever."""
+    channels = {channel["address"]: channel for channel in platform["channels"].values()}
+
+    def key_of(address: str) -> str:
+        reference = next(iter(channels[address]["messages"].values()))["$ref"].rsplit("/", 1)[1]
+        return platform["components"]["messages"][reference]["bindings"]["kafka"]["key"]["description"]
+
+    feed = channels["ybss.feed.person"]["bindings"]["kafka"]
+    assert feed["topicConfiguration"]["cleanup.policy"] == ["compact"] and "record_id" in key_of("ybss.feed.person")
+    events = channels["ybss.person.events"]["bindings"]["kafka"]["topicConfiguration"]
+    assert events == {"cleanup.policy": ["delete"], "retention.ms": -1, "retention.bytes": -1}
+    assert key_of("ybss.person.events").startswith("Kafka key (UTF-8): stream_id")
+    assert "record_id" in key_of("ybss.ingest.{agency}")

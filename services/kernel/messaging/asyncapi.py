@@ -15,6 +15,7 @@ import importlib
 import importlib.util
 import json
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -28,13 +29,53 @@ from contracts.events import DomainEvent, registered_event_types
 from contracts.ingest import IngestCommand, IngestRecord, IngestReply, agency_topic, owner_topic, replies_topic
 from contracts.schema_export import load_contracts
 from contracts.topics import access_log_topic, context_topic, dead_letter_topic, events_topic
+from services.kernel.messaging.topics import COMPACTED, KEEP_FOREVER
 
 OUT = Path(__file__).resolve().parents[3] / "contracts" / "asyncapi" / "platform.json"
 NAMESPACE = "ybss"
 #: a context's extra topic (contracts.contexts ``extra_topics``) → the contracts module whose events it carries
 EVENT_MODULES_OF_EXTRA_TOPIC = {"alerts": "contracts.watch"}
-ENVELOPE_KEY = "Kafka key = stream_id; headers repeat the envelope's metadata (event_id, event_type, version, " \
-               "division_code, correlation_id ...) so a consumer can route and deduplicate without the payload."
+ENVELOPE_HEADERS = ("Headers repeat the envelope's metadata (event_id, event_type, version, division_code, "
+                    "correlation_id ...) so a consumer can route and deduplicate without the payload.")
+STREAM_KEY = "stream_id (per-stream order: one stream is one partition)"
+
+
+KAFKA_BINDING = "0.5.0"
+
+
+@dataclass
+class Catalogue:
+    """The broker being described, plus what FastStream's document leaves out and subscribers rely on: each
+    channel's Kafka key and topic configuration (kept forever, or compacted), added as Kafka bindings."""
+
+    broker: KafkaBroker
+    keys: dict[str, str] = field(default_factory=dict)  #: channel title → what its records are keyed by
+    configs: dict[str, dict[str, str]] = field(default_factory=dict)  #: channel title → topic configuration
+
+    def publishes(self, topic: str, title: str, schema: Any, description: str, key: str,
+                  config: dict[str, str] = KEEP_FOREVER) -> None:
+        self.broker.publisher(topic, title=title, schema=schema, description=description)
+        self.note(title, key, config)
+
+    def note(self, title: str, key: str, config: dict[str, str] = KEEP_FOREVER) -> None:
+        self.keys[title], self.configs[title] = key, config
+
+    def bind(self, document: dict) -> dict:
+        for title, channel in document["channels"].items():
+            channel["bindings"] = {"kafka": {"topic": channel["address"], "bindingVersion": KAFKA_BINDING,
+                                             "topicConfiguration": topic_configuration(self.configs[title])}}
+            for reference in channel["messages"].values():
+                message = document["components"]["messages"][reference["$ref"].rsplit("/", 1)[1]]
+                message["bindings"] = {"kafka": {"bindingVersion": KAFKA_BINDING, "key": {
+                    "type": "string", "description": f"Kafka key (UTF-8): {self.keys[title]}"}}}
+        return document
+
+
+def topic_configuration(config: dict[str, str]) -> dict[str, Any]:
+    """A topic's configuration (services.kernel.messaging.topics) in the Kafka binding's terms."""
+    shown: dict[str, Any] = {name: int(value) for name, value in config.items() if name != "cleanup.policy"}
+    shown["cleanup.policy"] = [config.get("cleanup.policy", "delete")]
+    return shown
 
 
 def enveloped(event: type[DomainEvent]) -> type[BaseModel]:
@@ -74,64 +115,65 @@ def readers_of(context: str) -> list[str]:
     return [other.name for other in CONTEXTS if context in other.consumes]
 
 
-def declare_domain_events(broker: KafkaBroker, ns: str) -> None:
+def declare_domain_events(catalogue: Catalogue, ns: str) -> None:
     for context in CONTEXTS:
         readers = ", ".join(readers_of(context.name)) or "no other context yet"
-        broker.publisher(events_topic(context.name, ns), title=f"{context.name}-events",
-                         description=f"{context.title}: the context's domain events (领域事件), kept forever, "
-                         f"replayable from offset 0; read by {readers}. {ENVELOPE_KEY}",
-                         schema=envelope_payload(context_events(context)))
+        catalogue.publishes(events_topic(context.name, ns), f"{context.name}-events",
+                            envelope_payload(context_events(context)),
+                            f"{context.title}: the context's domain events (领域事件), kept forever, replayable from "
+                            f"offset 0; read by {readers}. {ENVELOPE_HEADERS}", STREAM_KEY)
         for suffix in context.extra_topics:
-            declare_extra_topic(broker, context.name, suffix, ns)
+            declare_extra_topic(catalogue, context.name, suffix, ns)
 
 
-def declare_extra_topic(broker: KafkaBroker, context: str, suffix: str, ns: str) -> None:
+def declare_extra_topic(catalogue: Catalogue, context: str, suffix: str, ns: str) -> None:
     topic = context_topic(context, suffix, ns)
     if suffix == "ingest":
         assert topic == owner_topic(context, ns)
-        broker.publisher(topic, title=f"{context}-ingest", schema=IngestCommand,
-                         description=f"社会化采集 gate → the {context} registry: a record that passed the agency's "
-                         "data standard and grant, with who sent it. Key = the agency's record_id. The registry "
-                         "answers on the agency's replies topic.")
+        catalogue.publishes(topic, f"{context}-ingest", IngestCommand,
+                            f"社会化采集 gate → the {context} registry: a record that passed the agency's data "
+                            "standard and grant, with who sent it. The registry answers on the agency's replies "
+                            "topic.", "the agency's record_id")
         return
     module = EVENT_MODULES_OF_EXTRA_TOPIC.get(suffix)
     if module is None:
         raise LookupError(f"{topic}: say which contracts module's events it carries (EVENT_MODULES_OF_EXTRA_TOPIC)")
-    broker.publisher(topic, title=f"{context}-{suffix}", schema=envelope_payload(events_of(module)),
-                     description=f"{context}: {module.rsplit('.', 1)[1]} ({suffix}), e.g. 重点人员预警 raised, "
-                     f"acknowledged, resolved; for duty desks and command systems. {ENVELOPE_KEY}")
+    catalogue.publishes(topic, f"{context}-{suffix}", envelope_payload(events_of(module)),
+                        f"{context}: {module.rsplit('.', 1)[1]} ({suffix}), e.g. 重点人员预警 raised, acknowledged, "
+                        f"resolved; for duty desks and command systems. {ENVELOPE_HEADERS}", STREAM_KEY)
 
 
-def declare_access_log(broker: KafkaBroker, ns: str) -> None:
+def declare_access_log(catalogue: Catalogue, ns: str) -> None:
     readers = ", ".join(context.name for context in CONTEXTS if context.reads_access_log)
-    broker.publisher(access_log_topic(ns), title="access-log", schema=envelope_payload(events_of("contracts.access")),
-                     description=f"查询留痕: every context records who read which record; read by {readers}. "
-                     f"{ENVELOPE_KEY}")
+    catalogue.publishes(access_log_topic(ns), "access-log", envelope_payload(events_of("contracts.access")),
+                        f"查询留痕: every context records who read which record; read by {readers}. "
+                        f"{ENVELOPE_HEADERS}", "stream_id (access-<uuid>, one stream per read)")
 
 
-def declare_dead_letters(broker: KafkaBroker, ns: str) -> None:
+def declare_dead_letters(catalogue: Catalogue, ns: str) -> None:
     for projection in sorted({name for context in CONTEXTS for name in context.projections}):
-        broker.publisher(dead_letter_topic(projection, ns), title=f"dlt-{projection}", schema=EventEnvelope,
-                         description=f"死信: events the {projection} projection could not apply, with the original key, "
-                         "value and headers plus dlt_reason, dlt_error, dlt_source_topic/partition/offset; for "
-                         "operators' monitoring and `ybss dlt list|redrive` (docs/DECISIONS.md).")
+        catalogue.publishes(dead_letter_topic(projection, ns), f"dlt-{projection}", EventEnvelope,
+                            f"死信: events the {projection} projection could not apply: the original value and "
+                            "headers plus dlt_reason, dlt_error, dlt_source_topic/partition/offset; for operators' "
+                            "monitoring and `ybss dlt list|redrive` (docs/DECISIONS.md).", "the original key (stream_id)")
 
 
-def declare_ingest(broker: KafkaBroker, ns: str) -> None:
+def declare_ingest(catalogue: Catalogue, ns: str) -> None:
     agency = "{agency}"
 
-    @broker.subscriber(agency_topic(agency, ns), title="agency-records",
-                       description="社会化采集: an agency publishes one IngestRecord per message (key = record_id) "
-                       "on its own topic; replace {agency} with its id (its token's sub).")
+    @catalogue.broker.subscriber(agency_topic(agency, ns), title="agency-records",
+                                 description="社会化采集: an agency publishes one IngestRecord per message on its own "
+                                 "topic; replace {agency} with its id (its token's sub).")
     async def records(record: IngestRecord) -> None:  # pragma: no cover - a description, never run
         """One record of an agency."""
 
-    broker.publisher(replies_topic(agency, ns), title="agency-replies", schema=IngestReply,
-                     description="处理结果: one IngestReply per record (key = record_id): accepted, rejected naming "
-                     "every field and rule, or waiting for address review (地址治理). Drop a reply_id seen before.")
+    catalogue.note("agency-records", "record_id (the agency's own id of the record)")
+    catalogue.publishes(replies_topic(agency, ns), "agency-replies", IngestReply,
+                        "处理结果: one IngestReply per record: accepted, rejected naming every field and rule, or "
+                        "waiting for address review (地址治理). Drop a reply_id seen before.", "record_id")
 
 
-def declare_feeds(broker: KafkaBroker, ns: str) -> None:
+def declare_feeds(catalogue: Catalogue, ns: str) -> None:
     """数据共享订阅: one compacted topic per entity kind of contracts.feeds, and each subscriber's own grant."""
     if importlib.util.find_spec("contracts.feeds") is None:
         return
@@ -139,30 +181,30 @@ def declare_feeds(broker: KafkaBroker, ns: str) -> None:
     for entity in feeds.EntityKind:
         owner = feeds.OWNERS.get(entity, "?")
         common = (f"the current state of every {entity.value} record after each change (a state-carried, versioned "
-                  f"FeedMessage published by the {owner} registry), compacted, key = record_id; apply a message only "
-                  "when its version is above the one held.")
+                  f"FeedMessage published by the {owner} registry), compacted; apply a message only when its "
+                  "version is above the one held.")
         if entity not in feeds.REQUIRES:
-            broker.publisher(feeds.feed_topic(entity.value, ns), title=f"feed-{entity.value}", schema=feeds.FeedMessage,
-                             description=f"Integration feed {entity.value}: {common} Masked for the default grant.")
-        broker.publisher(feeds.feed_topic(entity.value, ns, "{subscriber}"), title=f"feed-{entity.value}-subscriber",
-                         schema=feeds.FeedMessage, description=f"Integration feed {entity.value} for one subscriber "
-                         f"(its own grant and consumer group {feeds.feed_group('{subscriber}', ns)}): {common}")
+            catalogue.publishes(feeds.feed_topic(entity.value, ns), f"feed-{entity.value}", feeds.FeedMessage,
+                                f"Integration feed {entity.value}: {common} Masked for the default grant.",
+                                "record_id", COMPACTED)
+        group = feeds.feed_group("{subscriber}", ns)
+        catalogue.publishes(feeds.feed_topic(entity.value, ns, "{subscriber}"), f"feed-{entity.value}-subscriber",
+                            feeds.FeedMessage, f"Integration feed {entity.value} for one subscriber (its own grant "
+                            f"and consumer group {group}): {common}", "record_id", COMPACTED)
 
 
 def document(namespace: str = NAMESPACE) -> dict:
     load_contracts()
-    broker = KafkaBroker("kafka:9092", description="ybss Kafka (SASL_SSL in production; one credential per agency "
-                         "and subscriber, ACLs per topic and consumer group)")
-    declare_domain_events(broker, namespace)
-    declare_access_log(broker, namespace)
-    declare_dead_letters(broker, namespace)
-    declare_ingest(broker, namespace)
-    declare_feeds(broker, namespace)
-    spec = AsyncAPI(broker, title="ybss platform topics 一标三实 平台消息", version="1.0.0", schema_version="3.0.0",
-                    description="Every Kafka topic that crosses a bounded context or leaves ybss: domain events, "
-                    "alerts, the access log, agency ingestion and replies, dead letters and the integration "
-                    f"feeds, in namespace `{namespace}` (YBSS_NAMESPACE). Generated from contracts/; do not edit.")
-    return json.loads(spec.to_specification().to_json())
+    catalogue = Catalogue(KafkaBroker("kafka:9092", description="ybss Kafka (SASL_SSL in production; one credential "
+                                      "per agency and subscriber, ACLs per topic and consumer group)"))
+    for declare in (declare_domain_events, declare_access_log, declare_dead_letters, declare_ingest, declare_feeds):
+        declare(catalogue, namespace)
+    spec = AsyncAPI(catalogue.broker, title="ybss platform topics 一标三实 平台消息", version="1.0.0",
+                    schema_version="3.0.0", description="Every Kafka topic that crosses a bounded context or leaves "
+                    "ybss: domain events, alerts, the access log, agency ingestion and replies, dead letters and the "
+                    f"integration feeds, in namespace `{namespace}` (YBSS_NAMESPACE). Generated from contracts/; do "
+                    "not edit.")
+    return catalogue.bind(json.loads(spec.to_specification().to_json()))
 
 
 def render(namespace: str = NAMESPACE) -> str:
