@@ -23,7 +23,7 @@ PURE_KERNEL = ("services.kernel.eventsourcing.aggregate", "services.kernel.base.
 #: the kernel's layers, lowest first: a layer imports only itself and the layers before it
 KERNEL_LAYERS = ("base", "eventsourcing", "messaging", "web", "operations")
 #: packages of their own outside the kernel's layers, which contexts use and the kernel never does
-SHARED = ("services.replicas", "services.agency")
+SHARED = ("services.replicas", "services.agency", "services.feeds")
 
 
 def within(name: str, package: str) -> bool:
