@@ -83,7 +83,7 @@ async def test_swagger_ui_lists_every_operation_offline(person_service, offline_
     await page.wait_for_function(f"document.querySelectorAll('.opblock').length >= {operations}",
                                  timeout=RENDER_SECONDS * 1000)
     assert await page.locator(".opblock").count() == operations
-    assert await page.locator(".info .title").first.inner_text() == f"{app.title}\n 0.1.0 \nOAS 3.1"
+    assert app.title in await page.locator(".info .title").first.inner_text()
     assert refused == [], f"the page asked the internet for {refused}"
 
 
