@@ -7,6 +7,7 @@ installed by the Makefile's install step), run by Node over every committed docu
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -50,6 +51,8 @@ def test_the_ingest_topics_and_every_feed_are_channels(platform):
     feeds |= {feed_topic(kind.value) for kind in EntityKind if kind not in REQUIRES}
     assert feeds <= addresses(platform) and "ybss.feed.person" in feeds
     assert "ybss.feed.key_person" not in addresses(platform), "who is a key person travels only to those granted it"
+    for channel in platform["channels"].values():  # every {part} of an address is a declared parameter
+        assert set(channel.get("parameters", {})) == set(re.findall(r"\{(\w+)\}", channel["address"])), channel
 
 
 def test_every_published_event_travels_on_a_channel(platform):

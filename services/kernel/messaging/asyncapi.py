@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,10 @@ STREAM_KEY = "stream_id (per-stream order: one stream is one partition)"
 
 
 KAFKA_BINDING = "0.5.0"
+#: the parts of a channel address that differ per agency or subscriber
+ADDRESS_PARAMETERS = {"agency": "the agency's id: its token's sub (services/ingest/agencies.json)",
+                      "subscriber": "the subscriber's id (services/feeds/subscribers.json); its ACL allows only its "
+                      "own topics and consumer group"}
 
 
 @dataclass
@@ -62,6 +67,9 @@ class Catalogue:
 
     def bind(self, document: dict) -> dict:
         for title, channel in document["channels"].items():
+            named = re.findall(r"\{(\w+)\}", channel["address"])
+            if named:
+                channel["parameters"] = {name: {"description": ADDRESS_PARAMETERS[name]} for name in named}
             channel["bindings"] = {"kafka": {"topic": channel["address"], "bindingVersion": KAFKA_BINDING,
                                              "topicConfiguration": topic_configuration(self.configs[title])}}
             for reference in channel["messages"].values():
