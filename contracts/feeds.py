@@ -7,7 +7,7 @@ subscriber reads the topic from the earliest offset and has the whole registry.
 
 Delivery is at least once and a replay or rebuild publishes the same state again with the same version: a
 subscriber applies a message only when its ``version`` is greater than the one it holds for that ``record_id``
-(the version is the record's own, never the topic offset). Versions of one record only grow on its topic.
+(the version is the record's own, never the topic offset); so applied, a record never goes back.
 
 Personal data is masked by the grant the topic is published for (contracts.personal classifies the fields once):
 the shared topic carries the default grant (every personal number and name masked, nothing of who is a key

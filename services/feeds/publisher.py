@@ -113,6 +113,8 @@ def feed_publisher(context: str, sources: list[FeedSource], group: str = "feed")
                 batches = await consumer.getmany(timeout_ms=POLL_MS, max_records=500)
                 for tp, messages in batches.items():
                     states = await registry_states(rt, changed_records(messages, by_stream), config.wait_seconds)
+                    if tp not in consumer.assignment():
+                        continue  # handed to another replica while waiting: it publishes newer states, not us
                     await publish_states(broker, context, states, routes)
                     await consumer.commit({tp: OffsetAndMetadata(messages[-1].offset + 1, "")})
         finally:
