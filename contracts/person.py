@@ -293,6 +293,26 @@ class StayPermitChanged(DomainEvent):
     evolve = evolve_event
 
 
+class ForeignerAccommodationChanged(DomainEvent):
+    """境外人员住宿变更: a foreigner moves to another accommodation (a hotel, a home, a rental) at a standard address,
+    arriving at ``arrived_at``. The accommodation's type and arrival replace the ones held (so the 24-hour
+    住宿登记 deadline is judged on this stay), and the open residence ends the day the new one begins, as at 入住
+    (the address's township owns the record)."""
+
+    person_id: str
+    accommodation: Accommodation = Field(description="住宿类型")
+    address_code: str = Field(description="住宿地标准地址编码, after following a merge")
+    requested_code: str | None = Field(default=None, description="the code given, when a merge redirected it")
+    address_name: str | None = Field(default=None, description="standard full name when it was registered")
+    division_code: str | None = Field(default=None, description="township of the address: the record's jurisdiction")
+    arrived_at: datetime = Field(description="抵达新住地时间")
+    moved_in: date = Field(description="入住日期 (the arrival's Beijing day)")
+    host_unit: str | None = Field(default=None, description="旅馆/接待单位 (None: unchanged)")
+    reason: str = Field(default="住宿变更", description="变更原因")
+
+    evolve = evolve_event
+
+
 class MigrantSettled(DomainEvent):
     """流动人口落户 (流动 → 常住): a migrant settles and is a registered resident (常住人口) from ``settled_on``; the
     migrant's fields stay in the stream's history, the category history records the step."""

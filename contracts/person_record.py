@@ -95,6 +95,19 @@ def residence_details_changed(state: Record, payload: dict) -> Record:
                                     for entry in state.get("residences", [])]}
 
 
+def accommodation_changed(state: Record, payload: dict) -> Record:
+    """境外人员住宿变更: a move-in at the new address (the open residence ends that day), and the accommodation's
+    type, arrival and host unit replace the ones held (the 24-hour registration deadline reads them)."""
+    moved = residence_registered(state, {
+        "address_code": payload["address_code"], "requested_code": payload.get("requested_code"),
+        "address_name": payload.get("address_name"), "moved_in": payload["moved_in"], "reason": payload["reason"],
+        "residence_type": payload["accommodation"], "owner_name": None, "lessor_name": None,
+        "division_code": payload.get("division_code")})
+    stay = {"accommodation": payload["accommodation"], "arrived_at": payload["arrived_at"],
+            **({"host_unit": payload["host_unit"]} if payload.get("host_unit") is not None else {})}
+    return {**moved, "details": {**(moved.get("details") or {}), **stay}}
+
+
 def cancelled(state: Record, payload: dict) -> Record:
     return {**state, "status": "cancelled", "cancellation": _without_id(payload)}
 
@@ -113,6 +126,7 @@ TRANSITIONS: dict[str, Callable[[Record, dict], Record]] = {
     "MigrantRegistrationRenewed": registration_renewed, "ResidencePermitIssued": residence_permit_issued,
     "StayPermitChanged": stay_permit_changed, "MigrantSettled": migrant_settled,
     "HouseholdRegistered": household_registered,    "ResidenceDetailsChanged": residence_details_changed, "PersonCancelled": cancelled,
+    "ForeignerAccommodationChanged": accommodation_changed,
     "PersonMergedInto": merged_into, "DuplicatePersonAbsorbed": absorbed,
 }
 

@@ -27,7 +27,8 @@ from services.kernel.base.errors import DomainRuleViolation, StateConflict
 from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
 from services.replicas.address import ReplicaAddress
 from services.person.commands import (
-    ApplyKeyPersonListing, ApplyKeyPersonRelease, CancelPerson, ChangeCategory, ChangeResidenceDetails, ChangeStay,
+    ApplyKeyPersonListing, ApplyKeyPersonRelease, CancelPerson, ChangeAccommodation, ChangeCategory,
+    ChangeResidenceDetails, ChangeStay,
     CorrectPerson, Decide,
     IssueResidencePermit, MergePerson, MoveIn, MoveOut, PersonFields, RegisterHousehold, RenewMigrantRegistration,
     RequestKeyPersonRecategorization, RequestKeyPersonTransfer, SettleMigrant, split_registration,
@@ -359,6 +360,16 @@ class PersonService(Application):
     async def change_stay(self, person_id: str, command: ChangeStay, ctx: CommandContext) -> PersonAccepted:
         return await self._change(person_id, command.expected_version, lambda p: p.change_stay(
             command.permitted_stay_until, command.visa_type, command.visa_number), ctx)
+
+    async def change_accommodation(self, person_id: str, command: ChangeAccommodation,
+                                   ctx: CommandContext) -> PersonAccepted:
+        """境外人员住宿变更: the new address checked through the address replica as at 入住."""
+        address = await self.addresses(command.address_code)
+        return await self._change(person_id, command.expected_version, lambda p: p.change_accommodation(
+            command.accommodation, address.code, command.arrived_at, self.clock(),
+            requested_code=command.address_code if address.code != command.address_code else None,
+            address_name=address.full_name, division_code=address.division_code, host_unit=command.host_unit,
+            reason=command.reason), ctx)
 
     async def settle(self, person_id: str, command: SettleMigrant, ctx: CommandContext) -> PersonAccepted:
         today = self.today()

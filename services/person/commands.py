@@ -7,7 +7,7 @@ are required where DOMAIN.md requires them and a 422 ``loc`` ends with the missi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from contracts.bounds import CorrectedValue, FieldName
 from contracts.identity import DocumentType
 from contracts.person import (
-    CancellationReason, Employer, ForeignerDetails, HouseholdRegistration, LodgerDetails, MigrantDetails,
+    Accommodation, CancellationReason, Employer, ForeignerDetails, HouseholdRegistration, LodgerDetails, MigrantDetails,
     RegisteredDetails, UnregisteredDetails,
 )
 from services.kernel.eventsourcing.application import Versioned
@@ -154,6 +154,25 @@ class ChangeStay(Versioned):
                                   description="签证种类 (omitted: unchanged)", examples=["Z"])
     visa_number: str | None = Field(default=None, min_length=1, max_length=32,
                                     description="签证号码 (omitted: unchanged)", examples=["V87654321"])
+
+
+class ChangeAccommodation(Versioned):
+    """境外人员住宿变更: a foreigner moves to another accommodation (a hotel, a home, a rental) at a standard address;
+    outside a hotel the stay must be registered within 24 hours of ``arrived_at``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "accommodation": "hotel", "address_code": "532503001509034148625531", "arrived_at": "2026-11-25T20:30:00+08:00",
+        "host_unit": "蒙自天马宾馆", "reason": "工作调动，改住宾馆", "expected_version": 1}]})
+
+    accommodation: Accommodation = Field(description="住宿类型: hotel 宾馆酒店, private_residence 居民家中/自有住房, "
+                                         "rental 租住房屋, unit 单位内部, other", examples=["hotel"])
+    address_code: str = Field(min_length=1, max_length=40, description="新住地标准地址编码 (room or door plate)",
+                              examples=["532503001509034148625531"])
+    arrived_at: datetime = Field(description="抵达新住地时间 (not in the future, not before the entry nor the current "
+                                 "stay)", examples=["2026-11-25T20:30:00+08:00"])
+    host_unit: str | None = Field(default=None, min_length=1, max_length=128, description="旅馆/接待单位 (omitted: "
+                                  "unchanged)", examples=["蒙自天马宾馆"])
+    reason: str = Field(default="", max_length=64, description="变更原因", examples=["工作调动，改住宾馆"])
 
 
 class ChangeResidenceDetails(Versioned):

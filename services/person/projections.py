@@ -18,7 +18,7 @@ from pymongo import ASCENDING
 from contracts import person_record
 from contracts.events import event_class
 from contracts.person import (
-    DuplicatePersonAbsorbed, HouseholdRegistered, KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected,
+    DuplicatePersonAbsorbed, ForeignerAccommodationChanged, HouseholdRegistered, KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected,
     KeyPersonRecategorizationRequested, KeyPersonRecategorized, KeyPersonReleaseApplied, KeyPersonReleased,
     KeyPersonReleaseRejected, KeyPersonRequestRejected, KeyPersonTransferRequested, KeyPersonTransferred,
     MigrantRegistrationRenewed, MigrantSettled, PersonCancelled, PersonCategoryChanged, PersonCorrected,
@@ -53,7 +53,8 @@ addresses = address_replica(ADDRESSES)
 
 PERSON_EVENTS = (PersonRegistered, PersonCategoryChanged, PersonCorrected, ResidenceRegistered, ResidenceEnded,
                  MigrantRegistrationRenewed, ResidencePermitIssued, StayPermitChanged, MigrantSettled,
-                 HouseholdRegistered, ResidenceDetailsChanged, PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed)
+                 HouseholdRegistered, ResidenceDetailsChanged, PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed,
+                 ForeignerAccommodationChanged)
 
 
 def _stamp(envelope) -> dict:
@@ -62,7 +63,8 @@ def _stamp(envelope) -> dict:
 
 def deadline_fields(category: str, details: dict, registered_at: datetime | None, before: dict | None = None) -> dict:
     """What the deadline lists query, stored flat; the 'registered late' facts are fixed at registration (and at
-    a change of category): ``registered_at`` None keeps them from ``before``."""
+    a change of category, and at a foreigner's change of accommodation, judged on the new stay): ``registered_at``
+    None keeps them from ``before``."""
     dates = {"permit_expiry": details.get("residence_permit_expiry"),
              "registration_valid_until": details.get("registration_valid_until"),
              "permitted_stay_until": details.get("permitted_stay_until")}
@@ -96,10 +98,13 @@ def registry_record(stored: dict | None, envelope) -> dict:
             **{key: payload[key] for key in ("changes", "old_values", "reason_code", "remark")}, **stamp}]
     elif event_type == "ResidenceRegistered":
         document["residences"][-1] = {**document["residences"][-1], **stamp}
+    elif event_type == "ForeignerAccommodationChanged":  # 住宿变更: a move-in, registered (24-hour rule) now
+        document["residences"][-1] = {**document["residences"][-1], **stamp}
+        document["accommodation_registered_at"] = envelope.occurred_at
     elif event_type == "PersonCancelled":
         document["cancellation"] = {**document["cancellation"], **stamp}
     fixed_at = envelope.occurred_at if event_type in ("PersonRegistered", "PersonCategoryChanged",
-                                                      *SETTLED_FROM) else None
+                                                      "ForeignerAccommodationChanged", *SETTLED_FROM) else None
     document.pop("person_id", None)
     return {**document, "_id": payload["person_id"], "_version": envelope.version,
             "document_number_reversed": document["document_number"][::-1],

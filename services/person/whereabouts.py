@@ -28,7 +28,7 @@ from contracts.house import (
 from contracts import person_record
 from contracts.identity import IdentityError, validate_document
 from contracts.person import (
-    HouseholdRegistered, MigrantRegistrationRenewed, MigrantSettled, PersonCancelled, PersonCategoryChanged,
+    ForeignerAccommodationChanged, HouseholdRegistered, MigrantRegistrationRenewed, MigrantSettled, PersonCancelled, PersonCategoryChanged,
     PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceDetailsChanged, ResidenceEnded, ResidenceRegistered,
 )
 from contracts.unit import (
@@ -142,7 +142,7 @@ def logic_errors(document: dict) -> list[dict]:
 
 @whereabouts.handles(PersonRegistered, ResidenceRegistered, ResidenceEnded, PersonCancelled, PersonMergedInto,
                      PersonCategoryChanged, PersonCorrected, MigrantRegistrationRenewed, MigrantSettled,
-                     HouseholdRegistered, ResidenceDetailsChanged)
+                     HouseholdRegistered, ResidenceDetailsChanged, ForeignerAccommodationChanged)
 async def person_event(tx: ProjectionTx) -> None:
     envelope, documents = tx.envelope, tx.collection("whereabouts")
     person_id = envelope.payload["person_id"]

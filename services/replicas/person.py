@@ -17,7 +17,7 @@ from contracts import person_record
 from contracts.events import event_class
 from contracts.key_person_record import ACTIVE_STATES
 from contracts.person import (
-    HouseholdRegistered, KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected, KeyPersonRecategorized,
+    ForeignerAccommodationChanged, HouseholdRegistered, KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected, KeyPersonRecategorized,
     KeyPersonReleaseApplied, KeyPersonReleased, KeyPersonReleaseRejected, KeyPersonTransferred, MigrantSettled, PersonCancelled,
     PersonCategoryChanged,
     PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceDetailsChanged, ResidenceEnded, ResidenceRegistered,
@@ -31,7 +31,7 @@ KEY_FIELDS = ("state", "category_code", "division_code", "responsible_unit", "re
 RESIDENCE_FIELDS = ("address_code", "address_name", "moved_in", "moved_out", "residence_type")
 PERSON_EVENTS = (PersonRegistered, ResidenceRegistered, ResidenceEnded, PersonCancelled, PersonMergedInto,
                  PersonCategoryChanged, MigrantSettled, HouseholdRegistered, PersonCorrected,
-                 ResidenceDetailsChanged)
+                 ResidenceDetailsChanged, ForeignerAccommodationChanged)
 
 
 def replica_record(stored: dict, event_type: str, payload: dict, occurred_at=None) -> dict:

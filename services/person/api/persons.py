@@ -25,8 +25,8 @@ from services.person.bootstrap import Reads, Service
 from services.person.api.examples import REGISTRATIONS
 from services.person.application import PersonAccepted
 from services.person.commands import (
-    CancelPerson, ChangeCategory, ChangeResidenceDetails, ChangeStay, CorrectPerson, IssueResidencePermit, MergePerson,
-    MoveIn, MoveOut, RegisterHousehold, RegisterPerson, RenewMigrantRegistration, SettleMigrant,
+    CancelPerson, ChangeAccommodation, ChangeCategory, ChangeResidenceDetails, ChangeStay, CorrectPerson,
+    IssueResidencePermit, MergePerson, MoveIn, MoveOut, RegisterHousehold, RegisterPerson, RenewMigrantRegistration, SettleMigrant,
 )
 from services.person.domain.person import person_stream
 from services.person.projections import REGISTRY
@@ -187,6 +187,10 @@ commands.post("/{person_id}/residence-permit", IssueResidencePermit, "issue_resi
               summary="Issue or renew a residence permit 居住证签发/换领 (migrants; the permit's deadline flags follow)")
 commands.post("/{person_id}/stay", ChangeStay, "change_stay", Allowed("person.stay", *CHANGE_ROLES),
               summary="Change a foreigner's permitted stay 签证/停留期限变更 (the overstay flag follows)")
+commands.post("/{person_id}/accommodation", ChangeAccommodation, "change_accommodation",
+              Allowed("person.accommodation", *CHANGE_ROLES),
+              summary="A foreigner moves to another accommodation 境外人员住宿变更 (the residence, 查人知住 and the "
+                      "24-hour registration flag follow)")
 commands.post("/{person_id}/settle", SettleMigrant, "settle", Allowed("person.settle", "police", "supervisor"),
               summary="A migrant settles 流动人口落户 (流动 → 常住; the category history keeps the step)")
 commands.post("/{person_id}/register-household", RegisterHousehold, "register_household",

@@ -8,7 +8,7 @@ cancelled or merged record refuses further changes (409 naming its status).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -18,7 +18,9 @@ from contracts.person import (
     Category, CategoryDetails, CancellationReason, DuplicatePersonAbsorbed, HouseholdRegistered, MigrantDetails,
     MigrantRegistrationRenewed, MigrantSettled, PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto, PersonRegistered,
     ResidenceDetailsChanged, ResidenceEnded, ResidencePermitIssued, ResidenceRegistered, StayPermitChanged,
+    Accommodation, ForeignerAccommodationChanged,
 )
+from contracts.calendar import local_date
 from contracts.person_record import open_residence
 from services.kernel.eventsourcing.aggregate import Aggregate, applies
 from services.kernel.base.errors import DomainRuleViolation, StateConflict, not_after
@@ -194,6 +196,36 @@ class Person(Aggregate):
         self.record(StayPermitChanged(person_id=self.person_id, permitted_stay_until=permitted_stay_until,
                                       visa_type=visa_type, visa_number=visa_number))
 
+    def change_accommodation(self, accommodation: Accommodation, address_code: str, arrived_at: datetime,
+                             now: datetime, *, requested_code: str | None = None, address_name: str | None = None,
+                             division_code: str | None = None, host_unit: str | None = None,
+                             reason: str = "") -> None:
+        """境外人员住宿变更: only a foreigner; the arrival lies between the entry (and the current stay's start) and
+        now, at another address than the current one."""
+        self._require_active()
+        self._require_category(Category.foreigner, "accommodation.not_foreigner", "an accommodation (住宿) is "
+                               "registered for a foreigner (境外人员) only", "仅境外人员登记住宿变更")
+        arrived = arrived_at if arrived_at.tzinfo else arrived_at.replace(tzinfo=timezone.utc)
+        if arrived > now:
+            raise DomainRuleViolation("arrived_at", "date.future", "arrival at the accommodation is in the future",
+                                      "抵达住地时间晚于当前时间")
+        day, entry = local_date(arrived), (self.state.get("details") or {}).get("entry_date")
+        if entry and day < date.fromisoformat(entry):
+            raise DomainRuleViolation("arrived_at", "date.before_entry", f"arrival is before the entry date ({entry})",
+                                      "抵达住地时间早于入境日期")
+        current = self.current_residence
+        if current is not None and current["address_code"] == address_code:
+            raise DomainRuleViolation("address_code", "accommodation.same_address", "the foreigner already stays "
+                                      "at this address", "已在该地址住宿")
+        if current is not None and day < current["moved_in"]:
+            raise DomainRuleViolation("arrived_at", "residence.before_current", "arrival is before the current "
+                                      f"stay began ({current['moved_in']})", "抵达住地时间早于当前住地的入住日期")
+        self.record(ForeignerAccommodationChanged(
+            person_id=self.person_id, accommodation=accommodation, address_code=address_code,
+            requested_code=requested_code, address_name=address_name, division_code=division_code,
+            arrived_at=arrived, moved_in=day, host_unit=(host_unit or "").strip() or None,
+            reason=reason.strip() or "住宿变更"))
+
     def settle(self, settled_on: date, household_number: str, relation_to_head: str, lives_at_registered_address: bool,
                reason: str, today: date) -> None:
         """流动人口落户 (流动 → 常住): only a migrant settles, on a day between their arrival and today."""
@@ -265,7 +297,8 @@ class Person(Aggregate):
     # state -------------------------------------------------------------------------------------------
     @applies(PersonRegistered, PersonCategoryChanged, PersonCorrected, ResidenceRegistered, ResidenceEnded,
              MigrantRegistrationRenewed, ResidencePermitIssued, StayPermitChanged, MigrantSettled,
-             HouseholdRegistered, ResidenceDetailsChanged, PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed)
+             HouseholdRegistered, ResidenceDetailsChanged, PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed,
+             ForeignerAccommodationChanged)
     def _evolve(self, event: DomainEvent) -> None:
         """The person record's one transition per event (contracts.person_record), as every reader folds it; the
         jurisdiction where the person lives owns the record (市内迁移 hands it over)."""

@@ -119,6 +119,8 @@ async def residences(reads: ReadModels, document: dict) -> list[dict]:
 
 
 def deadline_flags(document: dict, as_of: datetime) -> list[Flag]:
-    facts = DeadlineFacts.of(document["category"], document["status"], document["registered_at"],
-                             document.get("details") or {})
+    """The flags of a record, the 24-hour rule judged on when the current stay was registered (a foreigner's
+    住宿变更 registers the new accommodation)."""
+    registered_at = document.get("accommodation_registered_at") or document["registered_at"]
+    facts = DeadlineFacts.of(document["category"], document["status"], registered_at, document.get("details") or {})
     return flags(facts, as_of)
