@@ -163,3 +163,13 @@ def test_the_whereabouts_fold_of_houses_reads_every_house_event():
 
     house_events = {name for name, cls in registered_event_types().items() if cls.__module__ == contracts.house.__name__}
     assert house_events - set(whereabouts.handlers) == set()
+
+
+def test_a_key_person_who_takes_over_letting_matches_the_lessor_rule():
+    """The watch's 出租房屋 rule reads a replaced lessor as it reads a new rental's."""
+    from services.person.watch.rules import configured, match
+    from services.person.watch.sources import SOURCES
+
+    assert SOURCES["RentalLessorReplaced"].persons({"lessor": {"person_id": "P9"}}) == ["P9"]
+    assert SOURCES["RentalLessorReplaced"].persons({"lessor": {"name": "赵六"}}) == []
+    assert match(configured(), "RentalLessorReplaced", "01", None).rule == "became_lessor"

@@ -21,8 +21,8 @@ from pymongo import ASCENDING
 
 from contracts.events import event_class
 from contracts.house import (
-    HouseDetailsCorrected, HouseOwnerChanged, HouseRegistered, HouseUseChanged, RentalEnded, RentalStarted,
-    TenantMovedIn, TenantMovedOut,
+    HouseDetailsCorrected, HouseOwnerChanged, HouseRegistered, HouseUseChanged, RentalEnded, RentalLessorReplaced,
+    RentalStarted, TenantMovedIn, TenantMovedOut,
 )
 from contracts.person import (
     KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected, KeyPersonRecategorized,
@@ -97,7 +97,8 @@ async def _fold(tx: ProjectionTx, collection: str, id_field: str) -> dict:
 
 
 @watch.handles(HouseRegistered, HouseDetailsCorrected, HouseUseChanged, HouseOwnerChanged, RentalStarted,
-               TenantMovedIn, TenantMovedOut, RentalEnded)
+               TenantMovedIn, TenantMovedOut, RentalEnded,
+               RentalLessorReplaced)  # 出租人变更: a key person who takes over letting a house is 出租房屋 too
 async def house_event(tx: ProjectionTx) -> None:
     house = await _fold(tx, "watch_houses", "house_id")
     if tx.envelope.event_type in SOURCES:

@@ -35,6 +35,7 @@ SOURCES: dict[str, Source] = {
                                                             "residence_type", "division_code")),
     "TenantMovedIn": Source(_person, lambda p: _pick(p, "house_id", "rental_id", "moved_in")),
     "RentalStarted": Source(_lessor, lambda p: _pick(p, "house_id", "rental_id", "start", "rooms_let")),
+    "RentalLessorReplaced": Source(_lessor, lambda p: _pick(p, "house_id", "rental_id", "replaced_on", "lessor_role")),
     "EmployeeHired": Source(_person, lambda p: _pick(p, "unit_id", "position", "hired")),
     "PersonCancelled": Source(_person, lambda p: _pick(p, "reason", "cancelled_on")),
     # 旅馆住宿登记 reported by a hotel (agency record type hotel_stay, services/person/agency_records.py)
