@@ -1,6 +1,7 @@
 """Wiring of the audit service (审计与督导): the archive of every context's events and what is computed from it."""
 
 from services.audit.api import access as api_access
+from services.audit.api import assessment as api_assessment
 from services.audit.api import campaigns as api_campaigns
 from services.audit.api import history as api_history
 from services.audit.api import quality as api_quality
@@ -17,7 +18,7 @@ SPEC = ServiceSpec(
     description="Change history with field-level diffs, time travel, inspection campaigns, quality metrics, "
                 "the monthly report and the access log, all computed from the archive of every context's events.",
     routers=[api_history.router, api_campaigns.router, api_quality.router, api_reports.router,
-             api_access.router],
+             api_access.router, api_assessment.router],
     projections=[archive, figures],
     background=[rectifier, access_retention, figures_compactor],
 )

@@ -15,12 +15,13 @@ from typing import Any, Protocol
 
 from pymongo.errors import PyMongoError
 
-from contracts.audit import CampaignOpened, CollectionBaselineSet
+from contracts.audit import CampaignOpened, CollectionBaselineSet, CollectionBaselinesImported
 from contracts.envelope import Actor
 from services.audit.commands import Inspect, OpenCampaign
 from services.audit.config import audit_settings
 from services.audit.domain.assignment import InspectorRef
-from services.audit.domain.baseline import Baseline, baseline_stream
+from services.audit.domain.baseline import Baseline, BaselineImports, baseline_stream, imports_stream
+from services.audit.domain.targets import Targets, targets_stream
 from services.audit.domain.campaign import Campaign, campaign_stream
 from services.audit.domain.rectification import correcting_event
 from services.audit.domain.sampling import Candidate
@@ -120,3 +121,27 @@ class AuditApplication(Application):
         baseline.set(baseline_set)
         await self.save(baseline, ctx)
         return Accepted(stream_id=stream_id, version=baseline.version)
+
+    async def import_baselines(self, imported: CollectionBaselinesImported, expected_version: int | None,
+                               ctx: CommandContext) -> Accepted:
+        """采集基数导入: a file's figures, whole, as the next version of the scope's baselines (inside the caller's
+        area); ``expected_version``: 409 when another import came first."""
+        return await self._next_version(BaselineImports, imports_stream(imported.division_code),
+                                        imported.division_code, expected_version, ctx,
+                                        lambda baselines: baselines.imported(imported))
+
+    async def set_targets(self, division_code: str, targets: dict[str, float], remark: str,
+                          expected_version: int | None, ctx: CommandContext) -> Accepted:
+        """考核目标: the division's targets, the next version of its configuration (inside the caller's area)."""
+        return await self._next_version(Targets, targets_stream(division_code), division_code, expected_version, ctx,
+                                        lambda configured: configured.set(division_code, targets, remark))
+
+    async def _next_version(self, kind: type, stream_id: str, division_code: str, expected_version: int | None,
+                            ctx: CommandContext, decide) -> Accepted:
+        ctx.require_within(division_code)
+        aggregate = await self.find(kind, stream_id) or kind(stream_id)
+        if expected_version is not None and expected_version != aggregate.version:
+            raise ConcurrencyConflict(stream_id, expected_version, aggregate.version)
+        decide(aggregate)
+        await self.save(aggregate, ctx)
+        return Accepted(stream_id=stream_id, version=aggregate.version)

@@ -170,3 +170,24 @@ async def test_a_historical_division_code_in_a_token_still_covers_its_successor(
     read = await client.get(f"/v1/doorplates/{plate['code']}", params={"min_version": plate["version"]},
                             headers=headers("police", "532522"))
     assert read.status_code == 200, read.text
+
+
+async def test_the_assessment_and_its_configuration_stay_inside_the_callers_jurisdiction(apps):
+    """考核, 考核目标 and 采集基数 (issue 18): a supervisor of 个旧市 is refused 蒙自市's township, naming both; the
+    township's own county supervisor is served."""
+    client = apps["audit"]
+    csv_body = f"division_code,metric,value\n{TOWNSHIP},persons_total,10\n".encode()
+    asks = [("GET", "/v1/audit/assessment", {"division_code": TOWNSHIP, "month": "2026-11"}, {}),
+            ("GET", "/v1/audit/targets", {"division_code": TOWNSHIP}, {}),
+            ("GET", "/v1/audit/baselines", {"division_code": TOWNSHIP}, {}),
+            ("PUT", "/v1/audit/targets", {}, {"json": {"division_code": TOWNSHIP, "targets": {"accuracy": 0.9}}}),
+            ("POST", "/v1/audit/baselines/imports", {"division_code": TOWNSHIP},
+             {"content": csv_body, "headers": {"Content-Type": "text/csv"}})]
+    for method, path, params, body in asks:
+        extra = body.pop("headers", {})
+        refused = await client.request(method, path, params=params, headers={**headers("supervisor", OUTSIDE_ORG),
+                                                                              **extra}, **body)
+        assert refused.status_code == 403 and refused.json()["record_division"] == TOWNSHIP, (path, refused.text)
+        assert refused.json()["caller_scope"] == OUTSIDE_ORG
+        served = await client.request(method, path, params=params, headers={**headers("supervisor"), **extra}, **body)
+        assert served.status_code in (200, 201), (path, served.text)

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
+from services.audit.config import audit_settings
+from services.audit.report.model import month_bounds
 from services.audit.bootstrap import Archive  # noqa: F401 - the routes' archive, built by the composition root
 from services.kernel.web.authz import Caller, allow
 from services.kernel.base.errors import DomainRuleViolation
@@ -16,6 +18,8 @@ AuditReader = Annotated[Caller, Depends(allow("audit.read", "supervisor"))]
 #: Campaign work: supervisors open campaigns; inspectors (police, supervisors) record verdicts.
 CampaignOpener = Annotated[Caller, Depends(allow("audit.campaign.open", "supervisor"))]
 Inspector = Annotated[Caller, Depends(allow("audit.campaign.inspect", "police", "supervisor"))]
+#: 考核 configuration: supervisors set targets and import collection baselines for their jurisdiction
+Configurer = Annotated[Caller, Depends(allow("audit.configure", "supervisor"))]
 
 
 AsOf = Annotated[datetime | None, Query(description="ISO 8601 time (UTC if no offset): the answer as it was then "
@@ -42,3 +46,10 @@ class ParameterRuleViolation(DomainRuleViolation):
 
     def as_detail(self) -> dict:
         return {**super().as_detail(), "loc": [self.where, self.field]}
+
+
+def require_started(month: str, moment: datetime, where: str, rule: str) -> None:
+    """A month asked for (a report's, an assessment's) must have started: 422 naming it (``where``: path, query)."""
+    _, previous_end = month_bounds(month, audit_settings().utc_offset_hours)
+    if previous_end >= moment:
+        raise ParameterRuleViolation(where, "month", rule, f"{month} has not started yet", f"{month} 尚未开始")

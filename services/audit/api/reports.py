@@ -11,11 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from services.audit.api.deps import Archive, AuditReader, ParameterRuleViolation, now
+from services.audit.api.deps import Archive, AuditReader, now, require_started
 from services.audit.bootstrap import LiveFigures, Reports
-from services.audit.config import audit_settings
 from services.audit.report import frozen, html, xlsx
-from services.audit.report.model import month_bounds
 from services.audit.report.monthly import monthly_report
 from services.audit.views.quality import quality_figures
 
@@ -41,10 +39,7 @@ async def monthly(
     if scope:
         caller.require_within(scope)
     moment = now()
-    _, previous_end = month_bounds(month, audit_settings().utc_offset_hours)
-    if previous_end >= moment:
-        raise ParameterRuleViolation("path", "month", "report.future_month", f"{month} has not started yet",
-                                     f"{month} 尚未开始")
+    require_started(month, moment, "path", "report.future_month")
 
     async def quality(division: str | None, as_of: datetime) -> dict:  # the incremental figures, as GET /quality
         return await quality_figures(figures, archive, division, as_of)

@@ -7,7 +7,7 @@ every verifiable field on it was correct.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from services.audit.domain.wilson import wilson
 
@@ -24,30 +24,40 @@ def place_of(item: dict[str, Any], within: str, stratum: bool = False) -> str:
     return item.get("division_code") or ""
 
 
-def accuracy_by_division(campaigns: Iterable[dict[str, Any]], level: int | None = None,
-                         within: str = "", exact: bool = False, stratum: bool = False) -> dict[str, dict[str, Any]]:
-    """{division: {"fields": ..., "records": ...}} over records inside ``within`` (exactly at it when ``exact``:
-    the records a county holds in no township; ``stratum``: matched on the sampled stratum, community or township);
-    ``level`` cuts division codes to that many digits (9 = township)."""
+def accuracy_by(campaigns: Iterable[dict[str, Any]], group: Callable[[dict[str, Any]], str | None]
+                ) -> dict[str, dict[str, Any]]:
+    """{group: {"fields": ..., "records": ...}} over every inspected record ``group`` places (None: left out),
+    given its sampled item (stream_id, stratum, division_code): the one counting rule of accuracy."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # fields ok, fields, records ok, records
     for campaign in campaigns:
-        places = {item["stream_id"]: place_of(item, within, stratum) for item in campaign.get("items", [])}
+        items = {item["stream_id"]: item for item in campaign.get("items", [])}
         for stream_id, inspection in campaign.get("inspections", {}).items():
-            division = places.get(stream_id, "")
-            if not (division == within if exact else division.startswith(within)):
-                continue
-            division = division[:level] if level else division
+            name = group(items.get(stream_id) or {"stream_id": stream_id})
             verdicts = [v for v in inspection["verdicts"] if v["verdict"] != "unverifiable"]
-            if not verdicts:
+            if name is None or not verdicts:
                 continue
-            row = counts[division]
+            row = counts[name]
             right = sum(v["verdict"] == "correct" for v in verdicts)
             row[0] += right
             row[1] += len(verdicts)
             row[2] += right == len(verdicts)
             row[3] += 1
-    return {division: {"fields": wilson(row[0], row[1]).as_dict(), "records": wilson(row[2], row[3]).as_dict()}
-            for division, row in sorted(counts.items())}
+    return {name: {"fields": wilson(row[0], row[1]).as_dict(), "records": wilson(row[2], row[3]).as_dict()}
+            for name, row in sorted(counts.items())}
+
+
+def accuracy_by_division(campaigns: Iterable[dict[str, Any]], level: int | None = None,
+                         within: str = "", exact: bool = False, stratum: bool = False) -> dict[str, dict[str, Any]]:
+    """{division: {"fields": ..., "records": ...}} over records inside ``within`` (exactly at it when ``exact``:
+    the records a county holds in no township; ``stratum``: matched on the sampled stratum, community or township);
+    ``level`` cuts division codes to that many digits (9 = township)."""
+    def division_of(item: dict[str, Any]) -> str | None:
+        division = place_of(item, within, stratum)
+        if not (division == within if exact else division.startswith(within)):
+            return None
+        return division[:level] if level else division
+
+    return accuracy_by(campaigns, division_of)
 
 
 def overall(campaigns: Iterable[dict[str, Any]], within: str = "", exact: bool = False,

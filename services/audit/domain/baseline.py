@@ -50,7 +50,7 @@ class BaselineImports(Aggregate):
 
     @applies(CollectionBaselinesImported)
     def _imported(self, event: CollectionBaselinesImported) -> None:
-        pass  # the rows live in the event (and the archive); nothing to decide on them later
+        self.division_code = event.division_code  # the rows live in the event (and the archive)
 
     def imported(self, event: CollectionBaselinesImported) -> None:
         self.record(event)

@@ -54,6 +54,7 @@ class Targets(Aggregate):
     @applies(AssessmentTargetsSet)
     def _set(self, event: AssessmentTargetsSet) -> None:
         self.targets = dict(event.targets)
+        self.division_code = event.division_code
 
     def set(self, division_code: str, targets: dict[str, float], remark: str) -> None:
         self.record(AssessmentTargetsSet(division_code=division_code, targets=validated(targets), remark=remark))

@@ -92,10 +92,8 @@ def total_of(children: dict[str, Counter]) -> Counter:
     return total
 
 
-async def quality_figures(figures: Figures, archive: AsyncCollection, division_code: str | None,
-                          as_of: datetime) -> dict[str, Any]:
-    """Everything a supervisor is judged on, for the division and each sub-division and collector."""
-    scope = division_code or ""
+async def snapshot(figures: Figures, scope: str, as_of: datetime) -> tuple[dict[str, Counter], dict[str, str | None]]:
+    """({child: counters} of the scope as of the time, the names of the community places among them then)."""
     # one snapshot for both reads: a compaction committing between them would move changes out of sight
     async with figures.counters.database.client.start_session() as session:
         async with await session.start_transaction(read_concern=ReadConcern("snapshot")):
@@ -105,6 +103,14 @@ async def quality_figures(figures: Figures, archive: AsyncCollection, division_c
     places = {d["code"]: (entry[1].get("name") if (entry := at(d.get("timeline"), day)) else None)
               async for d in figures.records.find({"code": {"$in": communities}}, {"code": 1, "timeline": 1})} \
         if communities else {}  # named as they were then
+    return children, places
+
+
+async def quality_figures(figures: Figures, archive: AsyncCollection, division_code: str | None,
+                          as_of: datetime) -> dict[str, Any]:
+    """Everything a supervisor is judged on, for the division and each sub-division and collector."""
+    scope = division_code or ""
+    children, places = await snapshot(figures, scope, as_of)
     return await answer(archive, scope, as_of, total_of(children),
                         {c: counter for c, counter in children.items() if c != WHOLE}, places)
 
