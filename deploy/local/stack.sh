@@ -186,6 +186,7 @@ cmd_install() {
   install_kafka
   install_venv
   ensure_mongo_server || exit 1
+  install_exchange
   log "installed: Kafka $KAFKA_VERSION jars, tool venv with secantusd-py $SECANTUS_PY_VERSION$( [ "$MONGO_SERVER" = rs ] && echo ", secantusd-rs $SECANTUS_RS_VERSION")"
 }
 
@@ -217,8 +218,8 @@ start_detached() {  # pidfile logfile cmd... : start in its own session, no tty
   echo $! >"$pidfile"
 }
 
-stop_pidfile() {  # name pidfile marker
-  local name="$1" pidfile="$2" marker="$3" pid _
+stop_pidfile() {  # name pidfile marker [signal, default TERM]
+  local name="$1" pidfile="$2" marker="$3" sig="${4:-TERM}" pid _
   if ! pid_alive "$pidfile" "$marker"; then
     if [ -f "$pidfile" ]; then
       log "$name: not running (removing stale pid file)"; rm -f "$pidfile"
@@ -230,7 +231,7 @@ stop_pidfile() {  # name pidfile marker
   pid="$(cat "$pidfile")"
   log "$name: stopping pid $pid"
   # setsid made pid the leader of its own process group: signal the group.
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  kill -"$sig" -- "-$pid" 2>/dev/null || kill -"$sig" "$pid" 2>/dev/null || true
   for _ in $(seq 1 60); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.5
@@ -341,6 +342,10 @@ start_mongo() {
            --storage-path "$data" --cache-size "$MONGO_CACHE_SIZE" --log-level INFO
 }
 
+# ---- provincial exchange: PostgreSQL + Kafka Connect (deploy/local/exchange.sh) ----
+# shellcheck source=deploy/local/exchange.sh
+. "$HERE/exchange.sh"
+
 # ---- readiness ---------------------------------------------------------------
 wait_ready() {  # kafka_bootstrap mongo_uri
   "$VENV/bin/python" "$HERE/wait_ready.py" --kafka "$1" --mongo "$2" --timeout "$TIMEOUT" \
@@ -422,6 +427,7 @@ cmd_up() {
   # 10 s bounds how long a crashed consumer can stall its successor. Not persisted: set on every `up`.
   "$VENV/bin/python" -c "import pymongo,sys; pymongo.MongoClient(sys.argv[1]).admin.command('setParameter', 1, transactionLifetimeLimitSeconds=10)" "$LOCAL_MONGO_URI" \
     || log "warning: could not set transactionLifetimeLimitSeconds"
+  exchange_up
   log "up in $((SECONDS - t0)) s. Use:"
   log "  KAFKA_BOOTSTRAP_SERVERS=$LOCAL_KAFKA"
   log "  MONGODB_URI=$LOCAL_MONGO_URI"
@@ -429,6 +435,7 @@ cmd_up() {
 }
 
 cmd_down() {
+  exchange_down
   stop_pidfile kafka "$KAFKA_PID" "$KAFKA_MARKER"
   local kind
   kind="$(cat "$MONGO_KIND_FILE" 2>/dev/null || echo "$MONGO_SERVER")"
@@ -452,6 +459,7 @@ cmd_status() {
   else
     log "mongo: not running"; rc=3
   fi
+  exchange_status || rc=3
   log "logs: $LOGS"
   return $rc
 }
@@ -460,6 +468,8 @@ cmd_logs() {
   echo "$LOGS/kafka.log"
   echo "$LOGS/kafka.stdout.log"
   echo "$LOGS/mongo.log"
+  echo "$LOGS/postgres.log"
+  echo "$LOGS/connect.log"
 }
 
 mkdir -p "$LOGS" "$RUN"

@@ -208,7 +208,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 #: Tools outside the contexts with their own commands (``ybss city generate|load``, ``ybss feeds``).
-TOOLS = ("city", "feeds")
+TOOLS = ("city", "feeds", "exchange")
 
 
 def build_parser() -> argparse.ArgumentParser:
