@@ -114,3 +114,21 @@ def test_the_openapi_example_is_complete_and_the_domain_accepts_it():
     person.change_accommodation(body.accommodation, body.address_code, body.arrived_at, NOW, host_unit=body.host_unit,
                                 reason=body.reason)
     assert person.state["details"]["host_unit"] == body.host_unit
+
+
+def test_a_listed_key_person_s_accommodation_change_is_a_move_the_watch_alerts_on():
+    """迁居或登记新住址: a key person (a foreigner) moving to another accommodation raises the 'moved' alert, the
+    alert naming the new address."""
+    from services.person.watch.projection import watch
+    from services.person.watch.rules import configured, match
+    from services.person.watch.sources import SOURCES
+
+    person = a_foreigner()
+    person.change_accommodation("hotel", HOTEL, NOW, NOW, address_name="天马路18号", division_code="532503001")
+    payload = person.pending[-1].model_dump(mode="json")
+    source = SOURCES["ForeignerAccommodationChanged"]
+    assert source.persons(payload) == ["P-1"]
+    assert source.facts(payload) == {"address_code": HOTEL, "address_name": "天马路18号", "moved_in": "2026-11-27",
+                                     "accommodation": "hotel", "division_code": "532503001"}
+    assert "ForeignerAccommodationChanged" in watch.handlers
+    assert match(configured(), "ForeignerAccommodationChanged", "02", None).rule == "moved"

@@ -27,7 +27,7 @@ from contracts.house import (
 from contracts.person import (
     KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected, KeyPersonRecategorized,
     KeyPersonReleaseApplied, KeyPersonReleased, KeyPersonReleaseRejected, KeyPersonTransferred, PersonCancelled,
-    ResidenceRegistered,
+    ResidenceRegistered, ForeignerAccommodationChanged,
 )
 from contracts.person_stays import HotelStayRecorded
 from contracts.unit import (
@@ -79,7 +79,7 @@ async def _observe(tx: ProjectionTx, facts: dict) -> None:
         await _reconcile(tx, person_id, stored.get("listings") or {}, [entry])
 
 
-@watch.handles(ResidenceRegistered, PersonCancelled, HotelStayRecorded)
+@watch.handles(ResidenceRegistered, ForeignerAccommodationChanged, PersonCancelled, HotelStayRecorded)
 async def person_event(tx: ProjectionTx) -> None:
     await _observe(tx, SOURCES[tx.envelope.event_type].facts(tx.envelope.payload))
 

@@ -33,6 +33,9 @@ class Source:
 SOURCES: dict[str, Source] = {
     "ResidenceRegistered": Source(_person, lambda p: _pick(p, "address_code", "address_name", "moved_in",
                                                             "residence_type", "division_code")),
+    # 境外人员住宿变更: a move to another accommodation, like 入住
+    "ForeignerAccommodationChanged": Source(_person, lambda p: _pick(p, "address_code", "address_name", "moved_in",
+                                                                      "accommodation", "division_code")),
     "TenantMovedIn": Source(_person, lambda p: _pick(p, "house_id", "rental_id", "moved_in")),
     "RentalStarted": Source(_lessor, lambda p: _pick(p, "house_id", "rental_id", "start", "rooms_let")),
     "RentalLessorReplaced": Source(_lessor, lambda p: _pick(p, "house_id", "rental_id", "replaced_on", "lessor_role")),
