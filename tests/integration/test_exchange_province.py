@@ -25,6 +25,8 @@ from services.exchange.relay import ProvinceRelay, ensure_exchange_topics
 from services.exchange.settings import SUBSCRIBER, ExchangeSettings
 from services.kernel.base.timeouts import cancel_and_wait
 from services.kernel.messaging.runtime import kafka_producer
+from tests.integration.test_feeds import person_client  # noqa: F401 - fixture: the person service in-process
+from tests.integration.test_person_api import POLICE, person_body, register
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -143,6 +145,25 @@ async def test_changes_become_rows_updated_in_place(settings, province):
     await until(lambda: [r for r in rows(exchange, "t_sydw", "dwbh", f"U-{division}") if r["dwmc"] == "标记"],
                 "the unit's marker change")
     assert [r["xm"] for r in rows(exchange, "t_syrk", "rybh", f"P-{division}")] == ["王建军"]
+
+
+async def test_a_person_registered_and_corrected_in_ybss_is_a_row_of_the_target(person_client, settings,  # noqa: F811
+                                                                              province):
+    """The whole way: the person registry's command, its feed (the province's grant: the name whole), the mapper,
+    Connect, PostgreSQL."""
+    _, exchange = province
+    body = person_body("migrant")
+    person_id = (await register(person_client, body))["person_id"]
+    [row] = await until(lambda: rows(exchange, "t_syrk", "rybh", person_id), "the registered person's row")
+    assert (row["xm"], row["zjhm"], row["rylb"], row["bbh"]) == (body["name"], body["document_number"], "30", 1)
+    assert row["gxdw"].startswith("532503")
+
+    response = await person_client.post(f"/v1/persons/{person_id}/corrections", headers=POLICE, json={
+        "changes": {"name": "王建业"}, "reason_code": "01", "remark": "交换测试", "expected_version": 1})
+    assert response.status_code == 200, response.text
+    [row] = await until(lambda: [r for r in rows(exchange, "t_syrk", "rybh", person_id) if r["bbh"] >= 2],
+                        "the corrected person's row")
+    assert row["xm"] == "王建业"
 
 
 async def test_a_refused_record_is_a_dead_letter_naming_the_element(settings, province):
