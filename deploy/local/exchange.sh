@@ -11,9 +11,6 @@ PG_PORT=5433
 PG_USER=ybss
 PG_PASSWORD=ybss                      # local stand-in only; the province's credentials come from its DBA
 PG_DATABASE=province
-PG_DIR="$WORK/postgres"
-PG_DATA="$PG_DIR/data"
-PG_SOCKET_DIR="$PG_DIR/socket"
 PG_PID="$RUN/postgres.pid"
 
 DEBEZIUM_VERSION="$(sed -n 's:.*<debezium.version>\(.*\)</debezium.version>.*:\1:p' "$HERE/connect/pom.xml")"
@@ -68,13 +65,26 @@ pg_user_prefix() {  # sets PG_AS (an array: empty, or setpriv to the postgres us
 }
 as_pg_user() { pg_user_prefix; "${PG_AS[@]}" "$@"; }
 
+pg_paths() {  # PG_DIR, PG_DATA, PG_SOCKET_DIR
+  # The data lives in .work/postgres; when the postgres user cannot reach .work (a clone under /root, which
+  # is not world-searchable), it lives under /var/lib/postgresql and .work/postgres links to it.
+  PG_DIR="$WORK/postgres"
+  if [ "$(id -u)" = 0 ] && [ ! -L "$PG_DIR" ] && id postgres >/dev/null 2>&1 && ! as_pg_user test -x "$WORK" 2>/dev/null; then
+    local elsewhere; elsewhere="/var/lib/postgresql/ybss-stack-$(printf %s "$WORK" | cksum | cut -d' ' -f1)"
+    mkdir -p "$elsewhere" && chown postgres:postgres "$elsewhere" && rm -rf "$PG_DIR" && ln -s "$elsewhere" "$PG_DIR"
+    log "postgres: $WORK is not reachable by the postgres user; data in $elsewhere (linked from $PG_DIR)"
+  fi
+  [ -L "$PG_DIR" ] && PG_DIR="$(readlink -f "$PG_DIR")"
+  PG_DATA="$PG_DIR/data"
+  PG_SOCKET_DIR="$PG_DIR/socket"
+}
+
 init_postgres() {
   [ -f "$PG_DATA/PG_VERSION" ] && return 0
   local bin; bin="$(pg_bin_dir)"
   mkdir -p "$PG_DIR" "$PG_SOCKET_DIR"
   printf '%s\n' "$PG_PASSWORD" >"$PG_DIR/pwfile"
   [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$PG_DIR"
-  as_pg_user test -x "$WORK" || die "the postgres user cannot reach $WORK (a parent directory is not world-searchable)"
   log "postgres: initdb $PG_DATA ($("$bin/postgres" --version))"
   as_pg_user "$bin/initdb" -D "$PG_DATA" -U "$PG_USER" --pwfile="$PG_DIR/pwfile" -E UTF8 --no-locale \
       --auth-local=trust --auth-host=scram-sha-256 >"$LOGS/postgres-initdb.log" 2>&1 \
@@ -159,6 +169,7 @@ wait_connect() {
 exchange_up() {  # after Kafka answers; starts only what is not running
   exchange_enabled || { log "exchange: skipped (YBSS_STACK_EXCHANGE=0)"; return 0; }
   install_exchange
+  pg_paths
   if pid_alive "$PG_PID" "$PG_DATA"; then
     log "postgres: already running (pid $(cat "$PG_PID"))"
   elif port_open "$PG_PORT"; then
@@ -180,23 +191,23 @@ exchange_up() {  # after Kafka answers; starts only what is not running
 }
 
 exchange_down() {
+  pg_paths
   stop_pidfile connect "$CONNECT_PID" "$CONNECT_PROPS"
   # SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for every client to leave)
   stop_pidfile postgres "$PG_PID" "$PG_DATA" INT
 }
 
-exchange_status() {  # returns 3 when a part is not running
+exchange_status() {  # says what runs; returns 0 either way (see stack.sh cmd_status)
   exchange_enabled || { log "exchange: disabled (YBSS_STACK_EXCHANGE=0)"; return 0; }
-  local rc=0
+  pg_paths
   if pid_alive "$PG_PID" "$PG_DATA"; then
     log "postgres: running  pid $(cat "$PG_PID")  127.0.0.1:$PG_PORT database $PG_DATABASE$(port_open "$PG_PORT" || echo '  (port not answering yet)')"
   else
-    log "postgres: not running"; rc=3
+    log "postgres: not running"
   fi
   if pid_alive "$CONNECT_PID" "$CONNECT_PROPS"; then
     log "connect: running  pid $(cat "$CONNECT_PID")  Kafka Connect $KAFKA_VERSION + Debezium JDBC $DEBEZIUM_VERSION  $CONNECT_URL$(port_open "$CONNECT_PORT" || echo '  (port not answering yet)')"
   else
-    log "connect: not running"; rc=3
+    log "connect: not running"
   fi
-  return $rc
 }

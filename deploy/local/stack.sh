@@ -459,7 +459,9 @@ cmd_status() {
   else
     log "mongo: not running"; rc=3
   fi
-  exchange_status || rc=3
+  # The exchange's parts do not change the exit status: .ci/run reads a non-zero status as "nothing runs, stop
+  # what make test starts", and would then stop a Kafka and Mongo it did not start; `up` starts what is missing.
+  exchange_status
   log "logs: $LOGS"
   return $rc
 }
