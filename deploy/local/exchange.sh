@@ -157,7 +157,10 @@ start_connect() {
 
 wait_connect() {
   local deadline=$((SECONDS + TIMEOUT))
-  until curl -sf "$CONNECT_URL/connector-plugins" 2>/dev/null | grep -q JdbcSinkConnector; do
+  # the tool venv's Python, not curl: a fresh machine may lack curl
+  until "$VENV/bin/python" -c 'import sys, urllib.request
+sys.exit("JdbcSinkConnector" not in urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
+        "$CONNECT_URL/connector-plugins" 2>/dev/null; do
     pid_alive "$CONNECT_PID" "$CONNECT_PROPS" || { tail -n 15 "$LOGS/connect.stdout.log" "$LOGS/connect.log" >&2; err "connect exited during startup"; return 1; }
     [ $SECONDS -lt $deadline ] || { err "connect not ready within ${TIMEOUT}s (log: $LOGS/connect.log)"; return 1; }
     sleep 1
