@@ -44,7 +44,11 @@ async def test_a_house_shows_its_active_residents_and_current_tenants_even_one_n
 async def test_an_address_counts_everyone_under_it_inside_the_callers_jurisdiction():
     reads = await seeded()
     answer = await address_occupants(reads, PLATE, {"division_code": {"$regex": "^532503"}})
-    assert sorted(r["person_id"] for r in answer["residents"]) == ["P1", "P2"]  # P4 lies outside the scope
+    assert sorted(r["person_id"] for r in answer["items"]) == ["P1", "P2"]  # P4 lies outside the scope
+    assert (answer["total"], answer["next_cursor"], answer["key_person_present"]) == (2, None, True)
+    first = await address_occupants(reads, PLATE, {"division_code": {"$regex": "^532503"}}, limit=1)
+    rest = await address_occupants(reads, PLATE, {"division_code": {"$regex": "^532503"}}, first["next_cursor"], 1)
+    assert [r["person_id"] for r in first["items"] + rest["items"]] == ["P1", "P2"] and rest["next_cursor"] is None
     assert answer["per_address"] == [
         {"address_code": PLATE, "residents": 1, "key_persons": 0, "house_id": "H1", "tenants": 2},
         {"address_code": ROOM, "residents": 1, "key_persons": 1, "house_id": None}]
