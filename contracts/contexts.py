@@ -41,7 +41,8 @@ CONTEXTS: tuple[ContextSpec, ...] = (
                 projections=("unit-registry", "unit-addresses", "unit-persons"), extra_topics=("ingest",)),
     ContextSpec("audit", 8005, "审计 change history, inspections, quality",
                 consumes=("address", "person", "house", "unit", "ingest"), reads_access_log=True, projections=("audit-archive", "audit-figures")),
-    ContextSpec("ingest", 8006, "社会化采集 agency ingestion gate (data standard, batches, 采集表, 地址治理)"),
+    ContextSpec("ingest", 8006, "社会化采集 agency ingestion gate (data standard, batches, 采集表, 地址治理, 信息申报)",
+                projections=("ingest-declarations",)),
 )
 
 _BY_NAME = {context.name: context for context in CONTEXTS}

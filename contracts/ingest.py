@@ -162,3 +162,8 @@ def owner_topic(context: str, namespace: str = "ybss") -> str:
 
 #: published as JSON Schema by ``ybss schema`` next to the events (contracts.schema_export)
 PUBLISHED_MESSAGES = {"IngestRecord": IngestRecord, "IngestReply": IngestReply}
+
+# declarations (信息申报) are the ingest context's own events: importing this module registers them
+from contracts.declarations import (  # noqa: E402,F401
+    DeclarationAnswered, DeclarationRejected, DeclarationSubmitted, DeclarationVerified,
+)

@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 
+from contracts.declarations import DECLARATIONS  # noqa: E402
 from contracts.contexts import CONTEXTS, ContextSpec  # noqa: E402
 from contracts.contexts import context as context_spec  # noqa: E402
 from contracts.topics import access_log_topic, context_topic, dead_letter_topic, events_topic  # noqa: E402
@@ -102,7 +103,7 @@ def ingest_grants(context: ContextSpec) -> tuple[list[str], list[str]]:
     topics and writes the registries' hand-off topics, the agencies' topics (an HTTP batch takes the Kafka path)
     and their replies (refusals); a registry answers on every agency's replies topic."""
     inputs = [agency_topics(agency)[0] for agency in agencies()]
-    replies = [agency_topics(agency)[1] for agency in agencies()]
+    replies = [agency_topics(agency)[1] for agency in agencies()] + [agency_topics(DECLARATIONS)[1]]
     if context.name == INGEST:
         handoffs = [context_topic(registry.name, HANDOFF, NAMESPACE) for registry in registries()]
         return handoffs + inputs + replies, inputs + replies
@@ -166,6 +167,8 @@ def topics() -> list[dict]:
     for agency in agencies():
         publish, replies = agency_topics(agency)
         documents += [topic(publish, "agency", INGEST), topic(replies, "agency-replies", INGEST)]
+    # the registries' answers to verified declarations (信息申报, services/ingest/declarations/handover.py)
+    documents.append(topic(agency_topics(DECLARATIONS)[1], "agency-replies", INGEST))
     return documents
 
 
@@ -187,8 +190,8 @@ def kafka_user(context: ContextSpec) -> dict:
     acls = [acl("topic", name, ["Write", "Describe"]) for name in dict.fromkeys(writes)]
     acls += [acl("topic", name, ["Read", "Describe"]) for name in dict.fromkeys(reads)]
     acls += [acl("group", f"{NAMESPACE}.{projection}.", ["Read"], "prefix") for projection in context.projections]
-    groups = {INGEST: ["ingest-gate", "ingest-batches"]}.get(context.name, [f"{context.name}-ingest"]
-                                                             if context in registries() else [])
+    ingest_groups = ["ingest-gate", "ingest-batches", "ingest-declaration-handover", "ingest-declaration-answers"]
+    groups = {INGEST: ingest_groups}.get(context.name, [f"{context.name}-ingest"] if context in registries() else [])
     acls += [acl("group", f"{NAMESPACE}.{group}", ["Read"]) for group in groups]  # services/agency/ingest.py
     if feed_topics(context):  # services/feeds/publisher.py reads its own events with this group
         acls.append(acl("group", f"{NAMESPACE}.{context.name}-feed", ["Read"]))
