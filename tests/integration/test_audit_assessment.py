@@ -242,3 +242,23 @@ async def test_the_documented_examples_are_accepted_by_the_service(audit, settin
     posted = await audit.post("/v1/audit/baselines/imports", headers={**supervisor, "Content-Type": "text/csv"},
                               params={"division_code": "532503001"}, content=body.encode())
     assert posted.status_code == 201, posted.text
+
+
+async def test_the_monthly_report_ranks_against_the_targets_in_force(audit, settings):
+    """A township's report reads the targets configured for it (version 1) and says so."""
+    supervisor = headers(settings, org="532503")
+    month = local_date(datetime.now(timezone.utc)).isoformat()[:7]
+    township = "532503120"
+    put = await audit.put("/v1/audit/targets", headers=supervisor, json={
+        "division_code": township, "targets": {"accuracy": 0.9}, "expected_version": 0})
+    assert put.status_code == 200 and put.json()["version"] == 1, put.text
+
+    async def report():
+        return (await audit.get(f"/v1/audit/reports/monthly/{month}", headers=supervisor,
+                                params={"division_code": township})).json()
+
+    found = await until(report, lambda r: r.get("targets_version", {}).get("version") == 1, "the targets in the report")
+    assert found["targets"]["accuracy"] == 0.9 and found["targets_version"]["division_code"] == township
+    page = await audit.get(f"/v1/audit/reports/monthly/{month}", headers=supervisor,
+                           params={"division_code": township, "format": "html"})
+    assert f"目标：{township} 设定的第 1 版" in page.text

@@ -119,3 +119,22 @@ def test_more_rows_than_an_import_takes_is_too_large():
     body = "division_code,metric,value\n" + "".join(f"532503{n:06d},persons_total,1\n" for n in range(MAX_ROWS + 1))
     with pytest.raises(TooManyRows):
         rows_of(body.encode(), "532503")
+
+
+def test_the_monthly_report_ranks_against_the_configured_targets_and_names_their_version():
+    from services.audit.report.model import build
+    from services.audit.report.wording import target_version
+
+    subs = {"532503001": {"name": "甲", "persons_collection_rate": 0.96},
+            "532503002": {"name": "乙", "persons_collection_rate": 0.99}}
+    current = {"as_of": "2026-11-30T15:59:59+00:00", "by_sub_division": subs}
+    notice = build("2026-11", "532503", current, {})
+    configured = build("2026-11", "532503", current, {}, configured=targets.in_force(
+        [{"division_code": "532503", "version": 4, "targets": {"persons_collection_rate": 0.98}}], "532503"))
+    rows = lambda report: {r["division_code"]: r for r in report["entities"]["person"]["rows"]}  # noqa: E731
+    assert rows(notice)["532503001"]["below_target"] == [] and notice["targets"]["persons_collection_rate"] == 0.95
+    assert rows(configured)["532503001"]["below_target"] == ["persons_collection_rate"]
+    assert configured["targets"]["persons_collection_rate"] == 0.98 and configured["targets"]["accuracy"] == 0.95
+    assert rows(configured)["532503001"]["attainment"] == round(0.96 / 0.98, 4)
+    assert target_version(notice) == "目标：通知要求（版本 0）"
+    assert target_version(configured) == "目标：532503 设定的第 4 版"

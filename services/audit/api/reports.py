@@ -15,6 +15,7 @@ from services.audit.api.deps import Archive, AuditReader, now, require_started
 from services.audit.bootstrap import LiveFigures, Reports
 from services.audit.report import frozen, html, xlsx
 from services.audit.report.monthly import monthly_report
+from services.audit.views.baselines import targets_in_force
 from services.audit.views.quality import quality_figures
 
 router = APIRouter(prefix="/v1/audit/reports", tags=["reports 每月通报"])
@@ -44,7 +45,10 @@ async def monthly(
     async def quality(division: str | None, as_of: datetime) -> dict:  # the incremental figures, as GET /quality
         return await quality_figures(figures, archive, division, as_of)
 
-    report = await monthly_report(quality, published, month, scope, moment)
+    async def targets(as_of: datetime) -> dict:  # the configured targets in force then, with their version
+        return await targets_in_force(archive, as_of, scope or "")
+
+    report = await monthly_report(quality, published, month, scope, moment, targets)
     name = re.sub(r"[^\w.-]", "_", f"report-{month}-{scope or 'all'}")
     if format == "xlsx":
         return Response(xlsx.workbook(report), media_type=XLSX,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from services.audit.report.wording import beijing, month_words
+from services.audit.report.wording import beijing, month_words, target_version
 
 STYLE = """body{font-family:"Noto Sans CJK SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;margin:24px;color:#222}
 table{border-collapse:collapse;margin:8px 0 16px}th,td{border:1px solid #999;padding:3px 6px;font-size:12px}
@@ -87,7 +87,8 @@ def page(report: dict[str, Any]) -> str:
     targets = "".join(f"<tr><td>{escape(labels.get(k, k))}</td><td class=n>≥ {v:.0%}</td></tr>"
                       for k, v in report["targets"].items())
     parts.append(f"<section><h2>目标</h2><p>排名按各项比率对目标的达标程度（比率 ÷ 目标，最高 100%，取平均），"
-                 f"未达标的比率标红。</p><table><tr><th>指标</th><th>目标</th></tr>{targets}</table></section>")
+                 f"未达标的比率标红。{escape(target_version(report))}</p>"
+                 f"<table><tr><th>指标</th><th>目标</th></tr>{targets}</table></section>")
     for entity, section in report["entities"].items():
         columns = section["columns"]
         header = "".join(f"<th>{escape(section['labels'][c])}</th>" for c in columns)

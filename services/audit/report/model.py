@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from services.audit.domain.assessment import attainment as assessed_attainment
+from services.audit.domain.targets import NOTICE, in_force
 from services.audit.report.wording import beijing, month_words, previous_month, unplaced
 
 #: per entity type (one sheet each): the columns, the first one ranks the sub-divisions (highest first)
@@ -51,10 +53,9 @@ NOT_PLACED = frozenset({"unknown", ""})  #: sub-division keys that are no sub-di
 TARGET_LABELS = {"persons_collection_rate": "人口采集率", "persons_link_rate": "人口关联率", "accuracy": "准确率",
                  "doorplates_collection_rate": "门牌采集率", "houses_collection_rate": "房屋采集率",
                  "units_collection_rate": "单位采集率", "houses_link_rate": "房屋关联率", "units_link_rate": "单位关联率"}
-#: targets of the notice: 采集率、准确率 95%+, addresses, houses and units 100%
-TARGETS = {"persons_collection_rate": 0.95, "persons_link_rate": 0.95, "accuracy": 0.95,
-           "doorplates_collection_rate": 1.0, "houses_collection_rate": 1.0, "units_collection_rate": 1.0,
-           "houses_link_rate": 1.0, "units_link_rate": 1.0}
+#: the notice's targets of the rates ranked here (version 0); a division's configured targets replace them
+#: (services.audit.domain.targets: a version per setting, the report names the one it used)
+TARGETS = {metric: NOTICE[metric] for metric in TARGET_LABELS}
 
 
 def month_bounds(month: str, utc_offset_hours: int = 8) -> tuple[datetime, datetime]:
@@ -79,21 +80,20 @@ def accuracy_rate(figures: dict[str, Any]) -> float | None:
     return records.get("rate") if records.get("inspected") else None
 
 
-def attainment(row: dict[str, Any], ranked_by: list[str]) -> float | None:
-    """达标程度: the mean over the section's rates of rate / target, each capped at 1 (None: no rate known)."""
-    shares = [min(row[metric] / TARGETS[metric], 1.0) for metric in ranked_by
-              if isinstance(row.get(metric), (int, float)) and TARGETS.get(metric)]
-    return round(sum(shares) / len(shares), 4) if shares else None
+def attainment(row: dict[str, Any], ranked_by: list[str], targets: dict[str, float] = TARGETS) -> float | None:
+    """达标程度: the mean over the section's rates of rate / target, each capped at 1 (None: no rate known); the
+    assessment's one rule (services.audit.domain.assessment.attainment)."""
+    return assessed_attainment({metric: row.get(metric) for metric in ranked_by}, targets)
 
 
 def _row(code: str, now: dict[str, Any], before: dict[str, Any], columns: list[str],
-         ranked_by: list[str]) -> dict[str, Any]:
+         ranked_by: list[str], targets: dict[str, float] = TARGETS) -> dict[str, Any]:
     values = {column: now.get(column) for column in columns}
     row = {"division_code": code, "name": now.get("name") or code, **values, "accuracy": accuracy_rate(now),
            "change": {column: _change(now.get(column), before.get(column)) for column in columns}}
-    row["attainment"] = attainment(row, ranked_by)
+    row["attainment"] = attainment(row, ranked_by, targets)
     row["below_target"] = [metric for metric in ranked_by if isinstance(row.get(metric), (int, float))
-                           and row[metric] < TARGETS[metric]]
+                           and row[metric] < targets[metric]]
     return row
 
 
@@ -127,17 +127,20 @@ def corrections(month: str, published: dict[str, Any], now: dict[str, Any]) -> l
 
 
 def build(month: str, division_code: str | None, current: dict[str, Any], previous: dict[str, Any],
-          corrected: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+          corrected: list[dict[str, Any]] | None = None, configured: dict[str, Any] | None = None) -> dict[str, Any]:
     """The report: per entity, the division's total row, a row per sub-division ranked against the targets, and
-    the records not yet placed in a sub-division apart; ``previous`` is last month as published."""
+    the records not yet placed in a sub-division apart; ``previous`` is last month as published; ``configured``:
+    the targets in force (services.audit.domain.targets.in_force), default the notice's (version 0)."""
     scope = division_code or ""
+    configured = configured or in_force([], scope)
+    targets = {metric: configured["targets"].get(metric, value) for metric, value in TARGETS.items()}
     entities = {}
     before_subs = previous.get("by_sub_division", {})
     for entity, columns in COLUMNS.items():
         ranked_by = RANKED_BY[entity]
         rows, apart = [], []
         for code, values in current.get("by_sub_division", {}).items():
-            row = _row(code, values, before_subs.get(code, {}), columns, ranked_by)
+            row = _row(code, values, before_subs.get(code, {}), columns, ranked_by, targets)
             if code == scope or code in NOT_PLACED:
                 row["name"] = unplaced(division_code) if code == scope else "区划不明"
                 apart.append(row)
@@ -148,14 +151,16 @@ def build(month: str, division_code: str | None, current: dict[str, Any], previo
             row["rank"] = rank
         entities[entity] = {"title": TITLES[entity], "columns": columns, "ranked_by": ranked_by,
                             "labels": {c: LABELS.get(c, c) for c in [*columns, "accuracy"]},
-                            "total": _row(division_code or "全部", current, previous, columns, ranked_by),
+                            "total": _row(division_code or "全部", current, previous, columns, ranked_by, targets),
                             "rows": rows, "not_placed": apart}
     as_of = current.get("as_of")
     return {"month": month, "division_code": division_code, "name": current.get("name") or division_code,
             "as_of": as_of, "previous_as_of": previous.get("as_of"),
             "as_of_text": f"截至 {beijing(as_of)}" if as_of else "",
             "previous_text": f"环比：{month_words(previous_month(month))}",
-            "targets": TARGETS, "target_labels": TARGET_LABELS, "entities": entities,
+            "targets": targets, "targets_version": {key: configured[key] for key in ("division_code", "version",
+                                                                                      "source")},
+            "target_labels": TARGET_LABELS, "entities": entities,
             "corrections": corrected or [],
             "accuracy": current.get("accuracy"), "by_collector": current.get("by_collector", {}),
             "notes": current.get("notes", [])}

@@ -23,6 +23,12 @@ from services.audit.report.wording import previous_month
 
 #: the quality figures of a division as of a time (services.audit.views.quality)
 Quality = Callable[[str | None, datetime], Awaitable[dict[str, Any]]]
+#: the targets in force for the report's division as of a time, with their version (services.audit.views.baselines)
+Targets = Callable[[datetime], Awaitable[dict[str, Any]]]
+
+
+async def _notice(_: datetime) -> None:
+    return None  # the notice's targets (version 0)
 #: how stale the running month's corrections may be (a publication always rechecks)
 RECHECK = timedelta(minutes=10)
 
@@ -33,7 +39,7 @@ def closed(month: str, now: datetime) -> bool:
 
 
 async def last_month(quality: Quality, store: AsyncCollection, month: str, scope: str | None, now: datetime,
-                     fresh: bool = True) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+                     fresh: bool = True, targets: Targets = _notice) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(the previous month's figures as published, the corrections made to them since). ``fresh=False`` (the
     running month) may reuse last month's figures as rechecked up to RECHECK ago: one quality call per request."""
     before = previous_month(month)
@@ -43,7 +49,7 @@ async def last_month(quality: Quality, store: AsyncCollection, month: str, scope
     document = await frozen.published(store, before, scope)
     if document is None:  # never asked for: published now, as it stands (its own last month recomputed)
         figures_now = await quality(scope, end)
-        report = build(before, scope, figures_now, await quality(scope, earlier_end))
+        report = build(before, scope, figures_now, await quality(scope, earlier_end), configured=await targets(end))
         document = await frozen.publish(store, before, scope, report, figures_now, now)
         return document["figures"], []
     return document["figures"], corrections(before, document["figures"],
@@ -52,13 +58,15 @@ async def last_month(quality: Quality, store: AsyncCollection, month: str, scope
 
 
 async def monthly_report(quality: Quality, store: AsyncCollection, month: str, scope: str | None,
-                         now: datetime) -> dict[str, Any]:
+                         now: datetime, targets: Targets = _notice) -> dict[str, Any]:
+    """The report; ranked against the targets in force at the month's end (as of now for the running month)."""
     if closed(month, now) and (document := await frozen.published(store, month, scope)) is not None:
         return document["report"]
     end, _ = month_bounds(month, audit_settings().utc_offset_hours)
     current = await quality(scope, min(end, now))
-    previous, corrected = await last_month(quality, store, month, scope, now, fresh=closed(month, now))
-    report = build(month, scope, current, previous, corrected)
+    previous, corrected = await last_month(quality, store, month, scope, now, fresh=closed(month, now),
+                                           targets=targets)
+    report = build(month, scope, current, previous, corrected, await targets(min(end, now)))
     if closed(month, now):
         return (await frozen.publish(store, month, scope, report, current, now))["report"]
     return report

@@ -33,3 +33,11 @@ def previous_month(month: str) -> str:
 def unplaced(scope: str | None) -> str:
     """What records held at the scope itself (not in any sub-division) are shown as: 尚未落到乡镇/街道."""
     return f"尚未落到{NEXT_LEVEL.get(len(scope or ''), '下级区划')}"
+
+
+def target_version(report: dict) -> str:
+    """Which targets a report ranked against (考核目标版本): the notice's, or a division's configured version."""
+    used = report.get("targets_version") or {}
+    if not used.get("version"):
+        return "目标：通知要求（版本 0）"
+    return f"目标：{used.get('division_code')} 设定的第 {used['version']} 版"

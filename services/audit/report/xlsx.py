@@ -7,7 +7,7 @@ from typing import Any
 
 import xlsxwriter
 
-from services.audit.report.wording import month_words
+from services.audit.report.wording import month_words, target_version
 
 
 def _cell(value: Any) -> Any:
@@ -23,6 +23,7 @@ def workbook(report: dict[str, Any]) -> bytes:
     summary.write(0, 0, f"{report.get('name') or ''} {month_words(report['month'])}每月通报 "
                         f"({report['division_code'] or '全部'})", title)
     summary.write(1, 0, f"{report.get('as_of_text') or ''}；{report.get('previous_text') or ''}")
+    summary.write(2, 0, target_version(report))
     summary.write_row(3, 0, ["指标", "目标"], bold)
     labels = report.get("target_labels", {})
     for index, (metric, target) in enumerate(report["targets"].items(), start=4):
