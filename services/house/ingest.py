@@ -35,14 +35,14 @@ async def create(svc, _entity_id, fields: dict, ctx) -> Applied:
 async def update(svc, house_id: str, fields: dict, ctx) -> Applied:
     reason = _reason(fields, ctx)
     corrected = {name: fields[name] for name in CORRECTED if name in fields}
-    steps = []
+    steps = []  # the owner (a person or unit that must exist) first, so a refusal rarely follows a change
+    if "owner" in fields:
+        steps.append(lambda: svc.change_owner(house_id, ChangeOwner.model_validate(
+            {"owner": fields["owner"], "reason": reason}), ctx))
     if corrected:
         steps.append(lambda: svc.correct(house_id, CorrectHouse(**corrected, reason=reason), ctx))
     if "use" in fields:
         steps.append(lambda: svc.change_use(house_id, ChangeUse(use=fields["use"], reason=reason), ctx))
-    if "owner" in fields:
-        steps.append(lambda: svc.change_owner(house_id, ChangeOwner.model_validate(
-            {"owner": fields["owner"], "reason": reason}), ctx))
     if not steps:
         raise reject("fields", "correction.empty", "an update names none of property_nature, area, rooms, use, owner",
                      "更新记录不含可更新的字段")

@@ -31,9 +31,7 @@ async def create(svc, _entity_id, fields: dict, ctx) -> Applied:
 async def update(svc, unit_id: str, fields: dict, ctx) -> Applied:
     reason = fields.get("reason") or f"机构 {ctx.actor.id} 更新"
     changes = {name: fields[name] for name in CORRECTED if name in fields}
-    steps = []
-    if changes:
-        steps.append(lambda: svc.correct(unit_id, CorrectUnit.model_validate({**changes, "reason": reason}), ctx))
+    steps = []  # the steps that may refuse (a code's check, an address) first, so a refusal rarely follows a change
     if "uscc" in fields:
         steps.append(lambda: svc.record_uscc(unit_id, RecordUscc.model_validate(
             {"uscc": fields["uscc"], "reason": reason}), ctx))
@@ -43,6 +41,8 @@ async def update(svc, unit_id: str, fields: dict, ctx) -> Applied:
     elif "moved_on" in fields:
         raise reject("moved_on", "field.not_permitted", "moved_on applies only with a new address_code",
                      "迁址日期须与新地址一同报送")
+    if changes:
+        steps.append(lambda: svc.correct(unit_id, CorrectUnit.model_validate({**changes, "reason": reason}), ctx))
     if not steps:
         raise reject("fields", "correction.empty", "an update names no field it could change", "更新记录不含可更新的字段")
     accepted, unchanged = None, None
