@@ -1,7 +1,8 @@
 """``ybss exchange``: the provincial exchange's operator commands (docs/EXCHANGE.md).
 
   run            the mapper (feeds → exchange topics) in the foreground
-  connector      create or update the JDBC sink connector on the Connect worker (idempotent); --status, --remove
+  connector      create or update the JDBC sink connector on the Connect worker (idempotent); --status, --restart,
+                 --remove
   reconcile      the reconciliation report of one day (exit 1 when ybss and the target differ)
   dead-letters   the records the sink or the mapper refused, with why
 """
@@ -42,13 +43,32 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_connector(args: argparse.Namespace) -> int:
-    from services.exchange import connector
+    import httpx
+
     from services.exchange.settings import get_exchange_settings
 
-    exchange, namespace = get_exchange_settings(), get_settings().namespace
+    exchange = get_exchange_settings()
+    try:
+        return _connector(args, exchange, get_settings().namespace)
+    except httpx.HTTPStatusError as exc:
+        print(f"Connect worker {exchange.connect_url} answered {exc.response.status_code}: {exc.response.text[:500]}"
+              + (" (no connector yet: `ybss exchange connector` creates it)" if exc.response.status_code == 404 else ""),
+              file=sys.stderr)
+    except httpx.TransportError as exc:
+        print(f"Connect worker {exchange.connect_url} unreachable ({exc!r}); YBSS_EXCHANGE_CONNECT_URL, "
+              "or `make up` for the local one", file=sys.stderr)
+    return 1
+
+
+def _connector(args: argparse.Namespace, exchange, namespace: str) -> int:
+    from services.exchange import connector
+
     if args.remove:
         connector.remove(exchange, namespace)
         print(f"removed {namespace}'s connector")
+    elif args.restart:
+        connector.restart_failed(exchange, namespace)
+        print(f"restarted {namespace}'s failed connector tasks")
     elif args.status:
         _print(connector.status(exchange, namespace))
     else:
@@ -66,7 +86,13 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"--day {args.day!r}: a date YYYY-MM-DD", file=sys.stderr)
         return 2
-    result = asyncio.run(report(_mapping(args), get_settings(), get_exchange_settings(), day))
+    import psycopg
+
+    try:
+        result = asyncio.run(report(_mapping(args), get_settings(), get_exchange_settings(), day))
+    except psycopg.OperationalError as exc:
+        print(f"target database unreachable (YBSS_EXCHANGE_TARGET_DSN): {exc}", file=sys.stderr)
+        return 1
     _print(result)
     return 0 if result["matches"] else 1
 
@@ -87,6 +113,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         func=cmd_run)
     conn = actions.add_parser("connector", help="create or update the JDBC sink connector (idempotent)")
     conn.add_argument("--status", action="store_true", help="show the connector's and task's state instead")
+    conn.add_argument("--restart", action="store_true", help="restart its failed task (after the database's "
+                      "refusal was fixed); it resumes where it stopped")
     conn.add_argument("--remove", action="store_true", help="delete the connector (the target keeps its rows)")
     conn.set_defaults(func=cmd_connector)
     rec = actions.add_parser("reconcile", help="counts and checksums per division of one day, ybss vs target")

@@ -69,6 +69,15 @@ def status(settings: ExchangeSettings, namespace: str) -> dict[str, Any]:
         return response.json()
 
 
+def restart_failed(settings: ExchangeSettings, namespace: str) -> None:
+    """Restart the connector's failed task (after a refusal by the database was fixed): it resumes from the first
+    record it had not written."""
+    with httpx.Client(base_url=settings.connect_url, timeout=30) as client:
+        response = client.post(f"/connectors/{connector_name(namespace)}/restart",
+                               params={"includeTasks": "true", "onlyFailed": "true"})
+        response.raise_for_status()
+
+
 def remove(settings: ExchangeSettings, namespace: str) -> None:
     with httpx.Client(base_url=settings.connect_url, timeout=30) as client:
         response = client.delete(f"/connectors/{connector_name(namespace)}")

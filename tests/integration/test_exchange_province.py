@@ -183,7 +183,7 @@ async def test_a_refused_record_is_a_dead_letter_naming_the_element(settings, pr
     assert rows(exchange, "t_syrk", "rybh", f"P-{division}") == []
 
 
-async def test_reconciliation_matches_then_shows_a_planted_difference(settings, province):
+async def test_reconciliation_matches_then_shows_a_planted_difference(settings, province, monkeypatch, capsys):
     mapping, exchange = province
     division = _division()
     await publish(settings, person(division), house(division), unit(division))
@@ -212,3 +212,45 @@ async def test_reconciliation_matches_then_shows_a_planted_difference(settings, 
     assert (after["t_sydw"]["ybss"]["count"], after["t_sydw"]["target"]["count"]) == (1, 0)
     assert after["t_sydw"]["differing_keys"] == [f"U-{division}"]
     assert after["t_syfw"]["matches"]
+
+    # the operator's command says the same: exit 1 on a difference, 2 on a day that is not a date
+    from services.exchange.settings import get_exchange_settings
+    from services.kernel.operations.cli import main
+
+    monkeypatch.setenv("YBSS_EXCHANGE_TARGET_DSN", exchange.target_dsn)
+    get_exchange_settings.cache_clear()
+    try:
+        assert await asyncio.to_thread(main, ["exchange", "reconcile", "--day", day.isoformat()]) == 1
+        assert f'"differing_keys": [\n            "P-{division}"' in capsys.readouterr().out
+        assert main(["exchange", "reconcile", "--day", "2026-02-30"]) == 2
+        assert "--day '2026-02-30': a date YYYY-MM-DD" in capsys.readouterr().err
+    finally:
+        get_exchange_settings.cache_clear()
+
+
+async def test_a_row_the_database_refuses_waits_and_arrives_once_fixed(settings, province):
+    """Debezium's sink has no dead-letter path for the database's own refusals: the task fails after its retries,
+    nothing is skipped, and once the cause is fixed a restart writes the row (docs/EXCHANGE.md)."""
+    _, exchange = province
+    division = _division()
+    await publish(settings, person(division))
+    await until(lambda: rows(exchange, "t_syrk", "rybh", f"P-{division}"), "the person's row")
+    with psycopg.connect(exchange.target_dsn, autocommit=True) as connection:
+        connection.execute("ALTER TABLE t_syrk ADD CONSTRAINT no_test_name CHECK (xm <> '拒收')")
+    try:
+        await publish(settings, person(division, version=2, name="拒收"))
+
+        def failed():
+            tasks = connector.status(exchange, settings.namespace)["tasks"]
+            return [task for task in tasks if task["state"] == "FAILED"]
+
+        [task] = await until(failed, "the task failed on the database's refusal")
+        assert "no_test_name" in task["trace"]
+        assert [r["bbh"] for r in rows(exchange, "t_syrk", "rybh", f"P-{division}")] == [1]
+    finally:
+        with psycopg.connect(exchange.target_dsn, autocommit=True) as connection:
+            connection.execute("ALTER TABLE t_syrk DROP CONSTRAINT no_test_name")
+    connector.restart_failed(exchange, settings.namespace)
+    [row] = await until(lambda: [r for r in rows(exchange, "t_syrk", "rybh", f"P-{division}") if r["bbh"] == 2],
+                        "the refused change written after the restart")
+    assert row["xm"] == "拒收"
