@@ -99,3 +99,21 @@ def test_the_connector_upserts_on_the_record_key_with_a_dead_letter_topic():
                                 "ybss.exchange.province.t_sydw")
     assert config["errors.deadletterqueue.topic.name"] == "ybss.exchange.dead-letters.province"
     assert config["connection.url"] == "jdbc:postgresql://127.0.0.1:5433/province"
+
+
+def test_the_mapper_skips_a_state_older_than_the_row_and_writes_a_republish_again():
+    from aiokafka import ConsumerRecord
+
+    from services.exchange.relay import ProvinceRelay
+    from services.kernel.base.settings import Settings
+
+    relay = ProvinceRelay(load(), Settings(namespace="ybss"))
+
+    def record(version: int) -> ConsumerRecord:
+        value = FeedMessage(**{**PERSON_EXAMPLE, "version": version}).model_dump_json().encode()
+        return ConsumerRecord("ybss.feed.person.provincial-exchange", 0, version, AT, 0, b"k", value, None, 0,
+                              len(value), [])
+
+    assert relay._out(record(3)) is not None
+    assert relay._out(record(2)) is None and relay.stale == 1  # a stale state after a hand-over
+    assert relay._out(record(3)) is not None  # a replay republishes the same version: harmless, written again
