@@ -282,6 +282,7 @@ class LegalRepresentativeChanged(DomainEvent):
 
 
 from contracts.unit_listings import (  # noqa: E402,F401 - 重点单位/重点部位 events, published on the unit's stream
-    KeyLocationListed, KeyLocationListingRejected, KeyLocationListingRequested, KeyUnitListed, KeyUnitListingRejected,
-    KeyUnitListingRequested,
+    KeyLocationListed, KeyLocationListingRejected, KeyLocationListingRequested, KeyLocationReleased,
+    KeyLocationReleaseRejected, KeyLocationReleaseRequested, KeyUnitListed, KeyUnitListingRejected,
+    KeyUnitListingRequested, KeyUnitReleased, KeyUnitReleaseRejected, KeyUnitReleaseRequested,
 )

@@ -5,21 +5,25 @@ The events live on the unit's own stream (``unit-<id>``), so a listing follows t
 the registry, the audit's history and every other reader fold them with the same ``evolve``. A key location
 (重点部位) is a named part of the unit (财务室, 危化品仓库) with its own ``location_id`` and its own request.
 
-    (none or rejected) ──request──▶ pending ──approve──▶ listed
-                                           └──reject───▶ rejected (a new request may follow)
+    (none, rejected or released) ──request──▶ pending ──approve──▶ listed ──release──▶ release_pending
+                                                     └──reject───▶ rejected        ▲          │
+                                                                                   └─reject───┤
+                                                                     released ◀──approve──────┘
+A supervisor's approve or reject decides whichever request is pending (列管 or 撤管).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
 from contracts.events import DomainEvent
 
-KeyListingState = Literal["pending", "listed", "rejected"]
-KEY_LISTING_STATES_ZH: dict[str, str] = {"pending": "待审批", "listed": "已列管", "rejected": "未通过"}
+KeyListingState = Literal["pending", "listed", "rejected", "release_pending", "released"]
+KEY_LISTING_STATES_ZH: dict[str, str] = {"pending": "待审批", "listed": "已列管", "rejected": "未通过",
+                                         "release_pending": "撤管待审批", "released": "已撤管"}
 
 
 class _Request(BaseModel):
@@ -35,38 +39,34 @@ class _Request(BaseModel):
                 "requested_on": self.requested_on.isoformat(), "decided_by": None, "decided_on": None, "remark": ""}
 
 
-class _Decision(BaseModel):
-    """The supervisor's approval or refusal; ``remark`` carries the reasons (required for a refusal)."""
+class _ReleaseRequest(_Request):
+    """撤管申请: who asks to release a listed key unit or location, when and why."""
 
+    reason: str = Field(description="撤管理由")
+
+    def released_entry(self, entry: dict[str, Any]) -> dict[str, Any]:
+        return {**entry, "state": "release_pending", "release_reason": self.reason,
+                "release_requested_by": self.requested_by, "release_requested_on": self.requested_on.isoformat()}
+
+
+class _Decision(BaseModel):
+    """The supervisor's approval or refusal; ``remark`` carries the reasons (required for a refusal). ``becomes``
+    is the state the decided listing is in afterwards."""
+
+    becomes: ClassVar[KeyListingState]
     unit_id: str
     decided_by: str = Field(description="审批人 (the supervisor's id)")
     decided_on: date = Field(description="审批日期 (Beijing)")
     remark: str = Field(default="", description="审批意见")
 
-    def decided(self, entry: dict[str, Any], state: KeyListingState) -> dict[str, Any]:
-        return {**entry, "state": state, "decided_by": self.decided_by, "decided_on": self.decided_on.isoformat(),
-                "remark": self.remark}
+    def decided(self, entry: dict[str, Any]) -> dict[str, Any]:
+        return {**entry, "state": self.becomes, "decided_by": self.decided_by,
+                "decided_on": self.decided_on.isoformat(), "remark": self.remark}
 
 
-class KeyUnitListingRequested(DomainEvent, _Request):
-    """重点单位列管申请: the unit is proposed as a key unit."""
-
+class _UnitDecision(_Decision):
     def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "key_unit": self.request_entry()}
-
-
-class KeyUnitListed(DomainEvent, _Decision):
-    """重点单位列管审批通过 → 已列管."""
-
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "key_unit": self.decided(state.get("key_unit") or {}, "listed")}
-
-
-class KeyUnitListingRejected(DomainEvent, _Decision):
-    """重点单位列管申请不通过."""
-
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {**state, "key_unit": self.decided(state.get("key_unit") or {}, "rejected")}
+        return {**state, "key_unit": self.decided(state.get("key_unit") or {})}
 
 
 def _with_location(state: dict[str, Any], location_id: str, change) -> dict[str, Any]:
@@ -75,6 +75,53 @@ def _with_location(state: dict[str, Any], location_id: str, change) -> dict[str,
     return {**state, "key_locations": locations}
 
 
+class _LocationDecision(_Decision):
+    location_id: str = Field(description="重点部位编号")
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return _with_location(state, self.location_id, self.decided)
+
+
+# 重点单位 ------------------------------------------------------------------------------------------------------
+class KeyUnitListingRequested(DomainEvent, _Request):
+    """重点单位列管申请: the unit is proposed as a key unit."""
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "key_unit": self.request_entry()}
+
+
+class KeyUnitListed(_UnitDecision, DomainEvent):
+    """重点单位列管审批通过 → 已列管."""
+
+    becomes = "listed"
+
+
+class KeyUnitListingRejected(_UnitDecision, DomainEvent):
+    """重点单位列管申请不通过."""
+
+    becomes = "rejected"
+
+
+class KeyUnitReleaseRequested(DomainEvent, _ReleaseRequest):
+    """重点单位撤管申请: a listed key unit is proposed for release; it stays listed until a supervisor decides."""
+
+    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "key_unit": self.released_entry(state.get("key_unit") or {})}
+
+
+class KeyUnitReleased(_UnitDecision, DomainEvent):
+    """重点单位撤管审批通过 → 已撤管 (a new listing may be requested later)."""
+
+    becomes = "released"
+
+
+class KeyUnitReleaseRejected(_UnitDecision, DomainEvent):
+    """重点单位撤管申请不通过: the unit stays listed."""
+
+    becomes = "listed"
+
+
+# 重点部位 ------------------------------------------------------------------------------------------------------
 class KeyLocationListingRequested(DomainEvent, _Request):
     """重点部位列管申请: a named part of the unit (财务室, 危化品仓库) proposed as a key location, its own entry."""
 
@@ -88,19 +135,34 @@ class KeyLocationListingRequested(DomainEvent, _Request):
         return {**state, "key_locations": [*state.get("key_locations", []), entry]}
 
 
-class KeyLocationListed(DomainEvent, _Decision):
+class KeyLocationListed(_LocationDecision, DomainEvent):
     """重点部位列管审批通过 → 已列管."""
 
-    location_id: str = Field(description="重点部位编号")
-
-    def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return _with_location(state, self.location_id, lambda entry: self.decided(entry, "listed"))
+    becomes = "listed"
 
 
-class KeyLocationListingRejected(DomainEvent, _Decision):
+class KeyLocationListingRejected(_LocationDecision, DomainEvent):
     """重点部位列管申请不通过."""
 
+    becomes = "rejected"
+
+
+class KeyLocationReleaseRequested(DomainEvent, _ReleaseRequest):
+    """重点部位撤管申请 (the part was closed, moved or no longer holds what made it key)."""
+
     location_id: str = Field(description="重点部位编号")
 
     def evolve(self, state: dict[str, Any]) -> dict[str, Any]:
-        return _with_location(state, self.location_id, lambda entry: self.decided(entry, "rejected"))
+        return _with_location(state, self.location_id, self.released_entry)
+
+
+class KeyLocationReleased(_LocationDecision, DomainEvent):
+    """重点部位撤管审批通过 → 已撤管."""
+
+    becomes = "released"
+
+
+class KeyLocationReleaseRejected(_LocationDecision, DomainEvent):
+    """重点部位撤管申请不通过: the location stays listed."""
+
+    becomes = "listed"

@@ -23,8 +23,8 @@ from services.replicas.address import AddressPort
 from services.replicas.links import PersonPort, check_parties
 from services.unit.commands import (
     AddLicence, AddSpecialTrade, ChangeLegalRepresentative, ChangeStatus, CorrectUnit, DecideKeyListing, FollowUp,
-    Hire, Inspect, Leave, RecordUscc, RegisterUnit, Relocate, RemoveSpecialTrade, RenameUnit, RequestKeyLocation,
-    RequestKeyUnit,
+    Hire, Inspect, Leave, RecordUscc, RegisterUnit, ReleaseKeyListing, Relocate, RemoveSpecialTrade, RenameUnit,
+    RequestKeyLocation, RequestKeyUnit,
 )
 from services.unit.domain.unit import Unit, UnitIdentity, unit_stream
 
@@ -179,6 +179,11 @@ class UnitService(Application):
         return await self._change(unit_id, command.expected_version, lambda u: u.request_key_unit(
             command.reason, ctx.actor.id, self.today()), ctx)
 
+    async def request_key_unit_release(self, unit_id: str, command: ReleaseKeyListing,
+                                       ctx: CommandContext) -> UnitAccepted:
+        return await self._change(unit_id, command.expected_version, lambda u: u.request_key_unit_release(
+            command.reason, ctx.actor.id, self.today()), ctx)
+
     async def _decide_key_unit(self, approve: bool, unit_id: str, command: DecideKeyListing,
                                ctx: CommandContext) -> UnitAccepted:
         return await self._change(unit_id, command.expected_version, lambda u: u.decide_key_unit(
@@ -193,6 +198,11 @@ class UnitService(Application):
         return await self._change(unit_id, command.expected_version, lambda u: u.request_key_location(
             location_id, command.name, command.reason, ctx.actor.id, self.today(), command.description), ctx,
             location_id=location_id)
+
+    async def request_key_location_release(self, unit_id: str, location_id: str, command: ReleaseKeyListing,
+                                           ctx: CommandContext) -> UnitAccepted:
+        return await self._change(unit_id, command.expected_version, lambda u: u.request_key_location_release(
+            location_id, command.reason, ctx.actor.id, self.today()), ctx, location_id=location_id)
 
     async def _decide_key_location(self, approve: bool, unit_id: str, location_id: str, command: DecideKeyListing,
                                    ctx: CommandContext) -> UnitAccepted:

@@ -196,8 +196,18 @@ class RequestKeyLocation(Versioned):
     reason: str = Field(min_length=1, max_length=1000, description="列管理由", examples=["存放现金和票据"])
 
 
+class ReleaseKeyListing(Versioned):
+    """撤管申请 of a listed key unit or key location by police of the unit's jurisdiction; a supervisor decides."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "已停止留宿经营，不再列为重点单位",
+                                                               "expected_version": 5}]})
+
+    reason: str = Field(min_length=1, max_length=1000, description="撤管理由", examples=["已停止留宿经营，不再列为重点单位"])
+
+
 class DecideKeyListing(Versioned):
-    """审批 a pending key-unit or key-location request: approve (remark optional) or reject (remark required)."""
+    """审批 the pending key-unit or key-location request (列管 or 撤管): approve (remark optional) or reject (remark
+    required)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"remark": "同意列管", "expected_version": 4}]})
 

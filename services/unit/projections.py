@@ -11,7 +11,9 @@ from pymongo import ASCENDING
 
 from contracts.unit import (
     EmployeeHired, EmployeeLeft, KeyLocationListed, KeyLocationListingRejected, KeyLocationListingRequested,
-    KeyUnitListed, KeyUnitListingRejected, KeyUnitListingRequested, LegalRepresentativeChanged, LicenceAdded,
+    KeyLocationReleased, KeyLocationReleaseRejected, KeyLocationReleaseRequested, KeyUnitListed,
+    KeyUnitListingRejected, KeyUnitListingRequested, KeyUnitReleased, KeyUnitReleaseRejected, KeyUnitReleaseRequested,
+    LegalRepresentativeChanged, LicenceAdded,
     RectificationFollowedUp, SpecialTradeAdded, SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected, UnitInspected,
     UnitRegistered, UnitRelocated, UnitRenamed, UnitReopened, UnitSuspended, UsccRecorded,
 )
@@ -37,4 +39,5 @@ fold_records(registry, UNITS, "unit_id", UnitRegistered, UnitDetailsCorrected, U
              UnitReopened, LicenceAdded, SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft,
              UnitInspected, RectificationFollowedUp, UnitRelocated, UnitRenamed, LegalRepresentativeChanged,
              KeyUnitListingRequested, KeyUnitListed, KeyUnitListingRejected, KeyLocationListingRequested,
-             KeyLocationListed, KeyLocationListingRejected)
+             KeyLocationListed, KeyLocationListingRejected, KeyUnitReleaseRequested, KeyUnitReleased,
+             KeyUnitReleaseRejected, KeyLocationReleaseRequested, KeyLocationReleased, KeyLocationReleaseRejected)

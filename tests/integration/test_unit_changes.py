@@ -9,7 +9,9 @@ import asyncio
 import pytest
 
 from services.kernel.web.auth import mint_token
-from services.unit.commands import ChangeLegalRepresentative, RenameUnit, RequestKeyLocation, RequestKeyUnit
+from services.unit.commands import (
+    ChangeLegalRepresentative, ReleaseKeyListing, RenameUnit, RequestKeyLocation, RequestKeyUnit,
+)
 from services.unit.persons import UNIT_PERSONS
 from tests.integration.address_helpers import register_doorplate
 from tests.integration.conftest import unique_name
@@ -154,3 +156,17 @@ async def test_a_key_unit_and_its_key_locations_are_listed_by_request_and_approv
         (example["name"], "列管测试留宿洗浴", office["location_id"])]
     neighbour_list = await unit.get("/v1/key-locations", params={"limit": 1000}, headers=token("police", "532502"))
     assert unit_id not in [i["unit_id"] for i in neighbour_list.json()["items"]], "lists are filtered"
+
+
+    assert field_of(await unit.post(f"{base}/key-unit/release", json={}, headers=police_headers)) == ["reason"]
+    release = await posted(unit, f"{base}/key-unit/release", ReleaseKeyListing.model_json_schema()["examples"][0] | {
+        "expected_version": listed_office["version"]}, police_headers)
+    requests = await listed(unit, "/v1/key-units/requests", unit_id, SUPERVISOR)
+    assert ("key_unit", "release_pending") in [(i["kind"], i["state"]) for i in requests]
+    released = await posted(unit, f"{base}/key-unit/approve", {"remark": "同意撤管"}, SUPERVISOR)
+    record = await read(unit, base, released, police_headers)
+    assert (record["key_unit"]["state"], record["key_unit"]["release_reason"]) == (
+        "released", ReleaseKeyListing.model_json_schema()["examples"][0]["reason"])
+    assert release["version"] + 1 == released["version"]
+    again = await unit.post(f"{base}/key-unit/release", json={"reason": "再撤"}, headers=police_headers)
+    assert again.status_code == 409 and again.json()["type"] == "key_unit.not_listed", again.text

@@ -64,6 +64,45 @@ def test_key_locations_are_entries_of_their_own():
         u.decide_key_location("KL-none", True, "SV-1", TODAY)
 
 
+def test_a_key_unit_is_released_by_request_and_approval_and_may_be_listed_again():
+    u = unit()
+    with pytest.raises(StateConflict) as unlisted:
+        u.request_key_unit_release("停业", "PC-1", TODAY)
+    assert unlisted.value.rule == "key_unit.not_listed"
+    u.request_key_unit("理由", "PC-1", TODAY)
+    u.decide_key_unit(True, "SV-1", TODAY)
+    u.request_key_unit_release("停止留宿经营", "PC-2", TODAY)
+    key_unit = replay(u).state["key_unit"]
+    assert (key_unit["state"], key_unit["release_reason"], key_unit["release_requested_by"]) == (
+        "release_pending", "停止留宿经营", "PC-2")
+    u.decide_key_unit(False, "SV-1", TODAY, "仍有留宿")
+    assert u.pending[-1].event_type() == "KeyUnitReleaseRejected" and replay(u).state["key_unit"]["state"] == "listed"
+    u.request_key_unit_release("已停业", "PC-2", TODAY)
+    u.decide_key_unit(True, "SV-1", TODAY, "同意撤管")
+    assert u.pending[-1].event_type() == "KeyUnitReleased" and replay(u).state["key_unit"]["state"] == "released"
+    u.request_key_unit("复业后重新列管", "PC-1", TODAY)
+    assert replay(u).state["key_unit"]["state"] == "pending"
+
+
+def test_a_key_location_is_released_and_its_name_is_free_again():
+    u = unit()
+    u.request_key_location("KL1", "财务室", "存放现金", "PC-1", TODAY)
+    with pytest.raises(StateConflict) as pending:
+        u.request_key_location_release("KL1", "撤除", "PC-1", TODAY)
+    assert pending.value.rule == "key_location.not_listed"
+    u.decide_key_location("KL1", True, "SV-1", TODAY)
+    with pytest.raises(DomainRuleViolation) as silent:
+        u.request_key_location_release("KL1", " ", "PC-1", TODAY)
+    assert (silent.value.field, silent.value.rule) == ("reason", "required")
+    u.request_key_location_release("KL1", "财务室已撤销", "PC-1", TODAY)
+    u.decide_key_location("KL1", True, "SV-1", TODAY)
+    assert u.pending[-1].event_type() == "KeyLocationReleased"
+    assert replay(u).state["key_locations"][0]["state"] == "released"
+    u.request_key_location("KL2", "财务室", "新设财务室", "PC-1", TODAY)
+    with pytest.raises(NotFound):
+        u.request_key_location_release("KL-none", "理由", "PC-1", TODAY)
+
+
 @pytest.mark.parametrize(("name", "reason", "field"), [(" ", "理由", "name"), ("财务室", " ", "reason")])
 def test_a_key_location_request_names_the_missing_field(name, reason, field):
     with pytest.raises(DomainRuleViolation) as refused:
@@ -90,6 +129,7 @@ async def test_the_lists_show_pending_requests_key_units_and_key_locations():
     listed.request_key_location("KL1", "财务室", "理由", "PC-1", TODAY)
     listed.decide_key_location("KL1", True, "SV-1", TODAY)
     listed.request_key_location("KL2", "机房", "理由", "PC-1", TODAY)
+    listed.request_key_location_release("KL1", "撤销", "PC-1", TODAY)  # 撤管 pending: still listed, and a request
     pending.request_key_unit("理由", "PC-1", TODAY)
     elsewhere.request_key_unit("理由", "PC-1", TODAY)
     reads = InMemoryReadModels()
@@ -99,9 +139,10 @@ async def test_the_lists_show_pending_requests_key_units_and_key_locations():
     scope = {"division_code": {"$regex": "^532503"}}
 
     requests = await key_listings.pending_requests(reads, scope).page(None, 10)
-    assert [(i["unit_id"], i["kind"], i.get("location_id")) for i in requests["items"]] == [
-        ("U1", "key_location", "KL2"), ("U2", "key_unit", None)]
-    assert requests["total"] == 2, "the neighbouring county's request is not listed"
+    assert [(i["unit_id"], i["kind"], i.get("location_id"), i["state"]) for i in requests["items"]] == [
+        ("U1", "key_location", "KL1", "release_pending"), ("U1", "key_location", "KL2", "pending"),
+        ("U2", "key_unit", None, "pending")]
+    assert requests["total"] == 3, "the neighbouring county's request is not listed"
     units = await key_listings.key_units(reads, scope).page(None, 10)
     assert [i["unit_id"] for i in units["items"]] == ["U1"] and units["items"][0]["state"] == "listed"
     locations = await key_listings.key_locations(reads, scope).page(None, 10)
@@ -110,7 +151,8 @@ async def test_the_lists_show_pending_requests_key_units_and_key_locations():
 
 @pytest.mark.parametrize(("path", "command"), [
     ("/v1/units/{unit_id}/key-unit", "RequestKeyUnit"), ("/v1/units/{unit_id}/key-locations", "RequestKeyLocation"),
-    ("/v1/units/{unit_id}/key-unit/approve", "DecideKeyListing")])
+    ("/v1/units/{unit_id}/key-unit/approve", "DecideKeyListing"),
+    ("/v1/units/{unit_id}/key-unit/release", "ReleaseKeyListing")])
 def test_the_openapi_examples_are_complete_requests(path, command):
     from tests.unit.test_unit_changes import documented
 
@@ -118,11 +160,16 @@ def test_the_openapi_examples_are_complete_requests(path, command):
     u = unit()
     if command == "RequestKeyLocation":
         u.request_key_location("KL1", body.name, body.reason, "PC-1", TODAY, body.description)
+    elif command == "ReleaseKeyListing":
+        u.request_key_unit("理由", "PC-1", TODAY)
+        u.decide_key_unit(True, "SV-1", TODAY)
+        u.request_key_unit_release(body.reason, "PC-1", TODAY)
     else:
         u.request_key_unit(getattr(body, "reason", "理由"), "PC-1", TODAY)
         if command == "DecideKeyListing":
             u.decide_key_unit(True, "SV-1", TODAY, body.remark)
-    assert len(u.pending) == (3 if command == "DecideKeyListing" else 2), "accepted as documented"
+    steps = {"RequestKeyLocation": 2, "RequestKeyUnit": 2, "DecideKeyListing": 3, "ReleaseKeyListing": 4}
+    assert len(u.pending) == steps[command], "accepted as documented"
 
 
 def test_overnight_bath_houses_are_a_special_trade_inspected_and_watched_like_hotels():

@@ -11,8 +11,9 @@ from datetime import date
 from typing import Any
 
 from contracts.unit_listings import (
-    KEY_LISTING_STATES_ZH, KeyLocationListed, KeyLocationListingRejected, KeyLocationListingRequested, KeyUnitListed,
-    KeyUnitListingRejected, KeyUnitListingRequested,
+    KEY_LISTING_STATES_ZH, KeyLocationListed, KeyLocationListingRejected, KeyLocationListingRequested,
+    KeyLocationReleased, KeyLocationReleaseRejected, KeyLocationReleaseRequested, KeyUnitListed,
+    KeyUnitListingRejected, KeyUnitListingRequested, KeyUnitReleased, KeyUnitReleaseRejected, KeyUnitReleaseRequested,
 )
 from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict
 
@@ -22,6 +23,15 @@ def required(field: str, text: str, zh: str) -> str:
     if not text:
         raise DomainRuleViolation(field, "required", f"{field} must not be empty", f"{zh}不能为空")
     return text
+
+
+#: the decision events per pending request: (approved, rejected)
+UNIT_DECISIONS = {"pending": (KeyUnitListed, KeyUnitListingRejected),
+                  "release_pending": (KeyUnitReleased, KeyUnitReleaseRejected)}
+LOCATION_DECISIONS = {"pending": (KeyLocationListed, KeyLocationListingRejected),
+                      "release_pending": (KeyLocationReleased, KeyLocationReleaseRejected)}
+#: states from which a listing may be requested (again)
+REQUESTABLE = (None, "rejected", "released")
 
 
 def not_pending(what: str, rule: str, state: str | None, action: str) -> StateConflict:
@@ -40,16 +50,26 @@ class KeyListings:
         self._require_not_closed()  # type: ignore[attr-defined]
         reason = required("reason", reason, "列管理由")
         current = (self.state.get("key_unit") or {}).get("state")
-        if current in ("pending", "listed"):
+        if current not in REQUESTABLE:
             raise not_pending("key unit", "key_unit.illegal_transition", current, "request a listing (列管申请)")
         self.record(KeyUnitListingRequested(unit_id=self.unit_id, reason=reason,  # type: ignore[attr-defined]
                                             requested_by=requested_by, requested_on=today))
 
-    def decide_key_unit(self, approve: bool, decided_by: str, today: date, remark: str = "") -> None:
+    def request_key_unit_release(self, reason: str, requested_by: str, today: date) -> None:
+        """撤管申请: only a listed key unit (a closed one too: closing is a reason to release it)."""
+        reason = required("reason", reason, "撤管理由")
         current = (self.state.get("key_unit") or {}).get("state")
-        if current != "pending":
+        if current != "listed":
+            raise not_pending("key unit", "key_unit.not_listed", current, "request a release (撤管申请)")
+        self.record(KeyUnitReleaseRequested(unit_id=self.unit_id, reason=reason,  # type: ignore[attr-defined]
+                                            requested_by=requested_by, requested_on=today))
+
+    def decide_key_unit(self, approve: bool, decided_by: str, today: date, remark: str = "") -> None:
+        """Approve or reject whichever request is pending: the listing (列管) or the release (撤管)."""
+        current = (self.state.get("key_unit") or {}).get("state")
+        if current not in UNIT_DECISIONS:
             raise not_pending("key unit", "key_unit.not_pending", current, "approve or reject")
-        decision = KeyUnitListed if approve else KeyUnitListingRejected
+        decision = UNIT_DECISIONS[current][0 if approve else 1]
         self.record(decision(unit_id=self.unit_id, decided_by=decided_by,  # type: ignore[attr-defined]
                              decided_on=today, remark=self._remark(approve, remark)))
 
@@ -58,7 +78,7 @@ class KeyListings:
         self._require_not_closed()  # type: ignore[attr-defined]
         name, reason = required("name", name, "部位名称"), required("reason", reason, "列管理由")
         taken = next((entry for entry in self.state.get("key_locations", [])
-                      if entry["name"] == name and entry["state"] != "rejected"), None)
+                      if entry["name"] == name and entry["state"] not in REQUESTABLE), None)
         if taken is not None:
             raise StateConflict("key_location.duplicate", f"the unit already has key location {name!r} "
                                 f"({taken['location_id']}, {taken['state']})", f"重点部位“{name}”已登记")
@@ -66,16 +86,29 @@ class KeyListings:
             unit_id=self.unit_id, location_id=location_id, name=name, description=description.strip(),
             reason=reason, requested_by=requested_by, requested_on=today))
 
+    def request_key_location_release(self, location_id: str, reason: str, requested_by: str, today: date) -> None:
+        reason = required("reason", reason, "撤管理由")
+        entry = self._location(location_id)
+        if entry["state"] != "listed":
+            raise not_pending("key location", "key_location.not_listed", entry["state"], "request a release (撤管申请)")
+        self.record(KeyLocationReleaseRequested(  # type: ignore[attr-defined]
+            unit_id=self.unit_id, location_id=location_id, reason=reason, requested_by=requested_by,
+            requested_on=today))
+
     def decide_key_location(self, location_id: str, approve: bool, decided_by: str, today: date,
                             remark: str = "") -> None:
+        entry = self._location(location_id)
+        if entry["state"] not in LOCATION_DECISIONS:
+            raise not_pending("key location", "key_location.not_pending", entry["state"], "approve or reject")
+        decision = LOCATION_DECISIONS[entry["state"]][0 if approve else 1]
+        self.record(decision(unit_id=self.unit_id, location_id=location_id,  # type: ignore[attr-defined]
+                             decided_by=decided_by, decided_on=today, remark=self._remark(approve, remark)))
+
+    def _location(self, location_id: str) -> dict[str, Any]:
         entry = next((e for e in self.state.get("key_locations", []) if e["location_id"] == location_id), None)
         if entry is None:
             raise NotFound("key location", location_id)
-        if entry["state"] != "pending":
-            raise not_pending("key location", "key_location.not_pending", entry["state"], "approve or reject")
-        decision = KeyLocationListed if approve else KeyLocationListingRejected
-        self.record(decision(unit_id=self.unit_id, location_id=location_id,  # type: ignore[attr-defined]
-                             decided_by=decided_by, decided_on=today, remark=self._remark(approve, remark)))
+        return entry
 
     @staticmethod
     def _remark(approve: bool, remark: str) -> str:

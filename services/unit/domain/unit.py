@@ -18,7 +18,9 @@ from contracts.events import DomainEvent
 from contracts.parties import PartyRef
 from contracts.unit import (
     EmployeeHired, EmployeeLeft, KeyLocationListed, KeyLocationListingRejected, KeyLocationListingRequested,
-    KeyUnitListed, KeyUnitListingRejected, KeyUnitListingRequested, LegalRepresentativeChanged, Licence,
+    KeyLocationReleased, KeyLocationReleaseRejected, KeyLocationReleaseRequested, KeyUnitListed,
+    KeyUnitListingRejected, KeyUnitListingRequested, KeyUnitReleased, KeyUnitReleaseRejected, KeyUnitReleaseRequested,
+    LegalRepresentativeChanged, Licence,
     LicenceAdded, RectificationFollowedUp, SpecialTradeAdded, SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected,
     UnitInspected, UnitRegistered, UnitRelocated, UnitRenamed, UnitReopened, UnitSuspended, UsccRecorded,
 )
@@ -87,7 +89,8 @@ class Unit(KeyListings, Aggregate):
              LicenceAdded, SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft, UnitInspected,
              RectificationFollowedUp, UnitRelocated, UnitRenamed, LegalRepresentativeChanged, KeyUnitListingRequested,
              KeyUnitListed, KeyUnitListingRejected, KeyLocationListingRequested, KeyLocationListed,
-             KeyLocationListingRejected)
+             KeyLocationListingRejected, KeyUnitReleaseRequested, KeyUnitReleased, KeyUnitReleaseRejected,
+             KeyLocationReleaseRequested, KeyLocationReleased, KeyLocationReleaseRejected)
     def _evolved(self, event: DomainEvent) -> None:
         self.state = event.evolve(self.state)
         self.division_code = self.state["division_code"]
