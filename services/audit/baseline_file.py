@@ -30,20 +30,32 @@ class TooManyRows(Exception):
     """More rows than one import takes (413)."""
 
 
+def _unreadable(error: Exception) -> DomainRuleViolation:
+    return DomainRuleViolation("file", "baselines.unreadable", f"not a readable file: {type(error).__name__}",
+                               "无法读取的文件")
+
+
+def _sheet_rows(data: bytes) -> Iterator[list[Any]]:
+    """The first sheet's rows of an xlsx; whatever a malformed workbook raises, while opened or read, is a 422."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise DomainRuleViolation("file", "baselines.too_big", "the workbook unpacks past 50 MB",
+                                          "工作簿解压后超过 50 MB")
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            yield list(row)
+    except DomainRuleViolation:
+        raise
+    except Exception as error:  # noqa: BLE001 - a file from outside: every failure to read it is the file's
+        raise _unreadable(error) from None
+
+
 def _cells(data: bytes) -> Iterator[list[Any]]:
     if data[:2] == b"PK":  # an xlsx is a zip
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                    raise DomainRuleViolation("file", "baselines.too_big", "the workbook unpacks past 50 MB",
-                                              "工作簿解压后超过 50 MB")
-            import openpyxl
-
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-            raise DomainRuleViolation("file", "baselines.unreadable", f"not a readable xlsx: {error}",
-                                      "无法读取的 xlsx 文件") from None
-        yield from (list(row) for row in book.worksheets[0].iter_rows(values_only=True))
+        yield from _sheet_rows(data)
         return
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -53,7 +65,10 @@ def _cells(data: bytes) -> Iterator[list[Any]]:
             continue
     else:
         raise DomainRuleViolation("file", "baselines.unreadable", "neither UTF-8 nor GB18030 text", "文件编码无法识别")
-    yield from csv.reader(io.StringIO(text))
+    try:
+        yield from csv.reader(io.StringIO(text))
+    except csv.Error as error:  # a field past the csv module's limit, a stray quote
+        raise _unreadable(error) from None
 
 
 def _header(row: list[Any]) -> dict[str, int]:

@@ -138,3 +138,10 @@ def test_the_monthly_report_ranks_against_the_configured_targets_and_names_their
     assert rows(configured)["532503001"]["attainment"] == round(0.96 / 0.98, 4)
     assert target_version(notice) == "目标：通知要求（版本 0）"
     assert target_version(configured) == "目标：532503 设定的第 4 版"
+
+
+@pytest.mark.parametrize("body", [b"PK\x03\x04 not a zip at all", b"division_code,metric,value\n" + b"x" * 200_000])
+def test_an_unreadable_file_is_a_422_on_the_file_not_a_server_error(body):
+    with pytest.raises(DomainRuleViolation) as refused:
+        rows_of(body, "532503")
+    assert refused.value.field == "file"
