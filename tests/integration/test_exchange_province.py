@@ -13,6 +13,7 @@ import random
 import time
 from datetime import date
 
+import httpx
 import psycopg
 import pytest
 
@@ -43,6 +44,12 @@ async def province(settings):
     """The exchange of this run: its own target database, connector and mapper."""
     base = ExchangeSettings()
     database = f"province_{settings.namespace}".lower()
+    try:
+        httpx.get(f"{base.connect_url}/connector-plugins", timeout=10).raise_for_status()
+        psycopg.connect(base.target_dsn, connect_timeout=10).close()
+    except (httpx.HTTPError, psycopg.OperationalError) as exc:
+        pytest.fail(f"the exchange's stack is not up ({exc}): `make up` starts PostgreSQL and Kafka Connect "
+                    "(YBSS_STACK_EXCHANGE=0 leaves them out)")
     with psycopg.connect(base.target_dsn, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{database}"')
     exchange = base.model_copy(update={"target_dsn": base.target_dsn.rsplit("/", 1)[0] + "/" + database,
