@@ -117,3 +117,19 @@ def test_the_mapper_skips_a_state_older_than_the_row_and_writes_a_republish_agai
     assert relay._out(record(3)) is not None
     assert relay._out(record(2)) is None and relay.stale == 1  # a stale state after a hand-over
     assert relay._out(record(3)) is not None  # a replay republishes the same version: harmless, written again
+
+
+def test_the_example_code_tables_cover_every_ybss_code():
+    """A ybss code missing from a code table would make every such record a dead letter: caught here instead."""
+    from contracts.house import HOUSE_USES, PROPERTY_NATURES
+    from contracts.identity import DocumentType
+    from contracts.person import Category
+    from contracts.unit import UNIT_TYPES
+
+    codes = load().codes
+    assert set(codes["person_category"]) == {c.value for c in Category}
+    assert set(codes["document_type"]) == {d.value for d in DocumentType}
+    assert set(codes["house_use"]) == set(HOUSE_USES)
+    assert set(codes["property_nature"]) == set(PROPERTY_NATURES)
+    assert set(codes["unit_type"]) == set(UNIT_TYPES)
+    assert set(codes["sex"]) == {"male", "female"}
