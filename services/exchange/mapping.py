@@ -37,6 +37,7 @@ class Column:
     required: bool = False
     max_length: int | None = None
     description: str = ""
+    default: str | None = None  #: the ybss value meant when the state has none (a house is active until demolished)
 
 
 @dataclass(frozen=True)

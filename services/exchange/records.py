@@ -60,6 +60,8 @@ def column_value(mapping: Mapping, column: Column, message: FeedMessage, changed
     specials = {"$record_id": message.record_id, "$version": message.version, "$changed_at": changed_at}
     value = specials[column.source] if column.source in specials else _path(message.state, column.source)
     if value is None or value == "":
+        value = column.default
+    if value is None:
         return None
     if column.codes is not None:
         value = mapping.codes[column.codes].get(_code_key(value))

@@ -94,7 +94,7 @@ def house(division: str) -> FeedMessage:
     return FeedMessage(entity="house", record_id=f"H-{division}", version=1, context="house", grant=[],
                        state={"house_id": f"H-{division}", "address_code": f"{division}-0018", "use": "rented",
                               "property_nature": "private", "area": 86.5, "rooms": 3, "key_house": False,
-                              "owner": {"name": "赵强"}, "division_code": division, "status": "active"})
+                              "owner": {"name": "赵强"}, "division_code": division})
 
 
 def unit(division: str) -> FeedMessage:
@@ -135,8 +135,8 @@ async def test_changes_become_rows_updated_in_place(settings, province):
         "王建国", "1", "30", "19920815", "111", division, 1)
     assert row["lxdh"] == "8613800000000"
     [house_row] = await until(lambda: rows(exchange, "t_syfw", "fwbh", f"H-{division}"), "the house's row")
-    assert (house_row["fwyt"], house_row["fwxz"], house_row["jzmj"], house_row["fzxm"], house_row["zdfw"]) == (
-        "20", "2", 86.5, "赵强", "0")
+    assert (house_row["fwyt"], house_row["fwxz"], house_row["jzmj"], house_row["fzxm"], house_row["zdfw"],
+            house_row["zt"]) == ("20", "2", 86.5, "赵强", "0", "1")
     [unit_row] = await until(lambda: rows(exchange, "t_sydw", "dwbh", f"U-{division}"), "the unit's row")
     assert (unit_row["dwmc"], unit_row["dwlx"], unit_row["kyrq"], unit_row["zt"]) == ("天马路便利店", "2", "20240301", "1")
 

@@ -45,6 +45,14 @@ def test_a_value_outside_the_code_table_is_null_and_the_schema_keeps_it_mandator
     assert connect_key(table, row)["payload"] == {"rybh": PERSON_EXAMPLE["record_id"]}
 
 
+def test_a_house_without_a_status_is_active():
+    mapping = load()
+    message = FeedMessage(entity="house", record_id="H-1", version=1, context="house",
+                          state={"address_code": "5325030010010001", "use": "rented", "key_house": True})
+    row = target_row(mapping, mapping.for_entity("house"), message, AT)
+    assert (row["zt"], row["fwyt"], row["zdfw"]) == ("1", "20", "1")
+
+
 def test_a_string_is_cut_to_the_elements_length():
     mapping = load()
     table = mapping.for_entity("unit")
