@@ -262,3 +262,21 @@ async def test_the_monthly_report_ranks_against_the_targets_in_force(audit, sett
     page = await audit.get(f"/v1/audit/reports/monthly/{month}", headers=supervisor,
                            params={"division_code": township, "format": "html"})
     assert f"目标：{township} 设定的第 1 版" in page.text
+
+
+async def test_odd_but_possible_asks_answer_without_a_server_error(audit, settings):
+    supervisor = headers(settings, org="532503")
+    asks = [("GET", "/v1/audit/assessment", {"division_code": TOWN, "month": "1990-01"}, {}, 200),
+            ("GET", "/v1/audit/assessment", {"division_code": TOWN, "month": "2026-11", "rows": "communities",
+                                             "format": "xlsx"}, {}, 200),
+            ("GET", "/v1/audit/assessment", {"month": "2026-11", "rows": "collectors", "cursor": "bm9wZQ"}, {}, 422),
+            ("GET", "/v1/audit/assessment", {"month": "2026-13"}, {}, 422),
+            ("GET", "/v1/audit/baselines", {"as_of": "1990-01-01T00:00:00Z"}, {}, 200),
+            ("GET", "/v1/audit/targets", {"division_code": "5"}, {}, 422),
+            ("PUT", "/v1/audit/targets", {}, {"json": {"division_code": TOWN, "targets": {"accuracy": "NaN"}}}, 422),
+            ("POST", "/v1/audit/baselines/imports", {"division_code": TOWN}, {"content": b""}, 422)]
+    for method, path, params, body, expected in asks:
+        response = await audit.request(method, path, params=params, headers=supervisor, **body)
+        assert response.status_code == expected, (path, params, response.text[:300])
+    admin = await audit.get("/v1/audit/assessment", headers=headers(settings, "admin", "11"), params={"month": "2026-11"})
+    assert admin.status_code == 200, admin.text
