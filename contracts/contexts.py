@@ -42,7 +42,7 @@ CONTEXTS: tuple[ContextSpec, ...] = (
     ContextSpec("audit", 8005, "审计 change history, inspections, quality",
                 consumes=("address", "person", "house", "unit", "ingest"), reads_access_log=True, projections=("audit-archive", "audit-figures")),
     ContextSpec("ingest", 8006, "社会化采集 agency ingestion gate (data standard, batches, 采集表, 地址治理, 信息申报)",
-                projections=("ingest-declarations",)),
+                projections=("ingest-declarations",), extra_topics=("ingest",)),
 )
 
 _BY_NAME = {context.name: context for context in CONTEXTS}

@@ -71,6 +71,10 @@ _HOUSE_CREATE = ("address_code", "address_text", "property_nature", "use", "area
 _UNIT_CORRECTABLE = ("name", "aliases", "unit_type", "industry_code", "legal_representative", "security_person",
                      "phone", "business_scope", "area", "capacity")
 _UNIT_CREATE = (*_UNIT_CORRECTABLE, "uscc", "address_code", "address_text", "opened_on", "licences")
+#: a declaration's fields, by kind (services/ingest/declarations/commands.py; ``kind`` chooses which apply)
+_DECLARED = ("kind", "division_code", "remark", "house_id", "rental_id", "person_id", "moved_in", "moved_out",
+             "unit_id", "position", "hired", "left", "document_type", "document_number", "nationality", "name",
+             "hotel_name", "hotel_unit_id", "address_code", "room", "checked_in", "checked_out")
 _PERSON_KEY = ("document_type", "document_number", "nationality")  #: who a record names (证件), looked up
 
 RECORD_TYPES: dict[str, RecordType] = {t.entity_type: t for t in (
@@ -125,6 +129,11 @@ RECORD_TYPES: dict[str, RecordType] = {t.entity_type: t for t in (
                           (*_PERSON_KEY, "category_code", "problem", "responsible_unit", "responsible_officer",
                            "control_level", "released_on", "offence")),
     }),
+    RecordType("declaration", "ingest", "信息申报 a declaration (承租人入住/搬离, 从业人员入职/离职, 旅客入住) awaiting "
+               "police verification", {
+                   "create": Applies("Declare (申报; police verify or reject it, then its registry applies it)",
+                                     _DECLARED),
+               }),
     RecordType("hotel_stay", "person", "旅馆住宿登记 a hotel guest's stay (the watch's hotel-stay source)", {
         "create": Applies("RecordHotelStay", (*_PERSON_KEY, "name", "hotel_name", "hotel_unit_id", "division_code",
                                               "address_code", "room", "checked_in", "checked_out")),

@@ -190,7 +190,8 @@ def kafka_user(context: ContextSpec) -> dict:
     acls = [acl("topic", name, ["Write", "Describe"]) for name in dict.fromkeys(writes)]
     acls += [acl("topic", name, ["Read", "Describe"]) for name in dict.fromkeys(reads)]
     acls += [acl("group", f"{NAMESPACE}.{projection}.", ["Read"], "prefix") for projection in context.projections]
-    ingest_groups = ["ingest-gate", "ingest-batches", "ingest-declaration-handover", "ingest-declaration-answers"]
+    ingest_groups = ["ingest-gate", "ingest-batches", "ingest-declaration-handover", "ingest-declaration-answers",
+                     "ingest-ingest"]  # the last: declarations through the agency gate (services/ingest/ingest.py)
     groups = {INGEST: ingest_groups}.get(context.name, [f"{context.name}-ingest"] if context in registries() else [])
     acls += [acl("group", f"{NAMESPACE}.{group}", ["Read"]) for group in groups]  # services/agency/ingest.py
     if feed_topics(context):  # services/feeds/publisher.py reads its own events with this group

@@ -6,6 +6,7 @@ from services.ingest.consumers import batches as batch_status
 from services.ingest.consumers import gate
 from services.ingest.declarations.handover import hand_over, keep_answers
 from services.ingest.declarations.projection import declarations as declarations_read_model
+from services.ingest.ingest import consume_ingest as declarations_from_agencies
 from services.kernel.web.app import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
@@ -14,7 +15,7 @@ SPEC = ServiceSpec(
                 "to the registry that owns them, answered with reasons; free-text addresses matched or reviewed.",
     routers=[reviews.router, sheets.router, batches.router, declarations.router],
     projections=[declarations_read_model],
-    background=[gate, batch_status, hand_over, keep_answers],
+    background=[gate, batch_status, hand_over, keep_answers, declarations_from_agencies],
 )
 
 

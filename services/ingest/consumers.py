@@ -153,8 +153,9 @@ async def gate(rt) -> None:
 
     async def run() -> None:
         await known_topics(rt)
-        # every agency's topic, not the ingest service's own events (declarations, <ns>.ingest.events)
-        consumer = _consumer(rt, "ingest-gate", rf"^{ns}\.ingest\.(?!events$)[a-z0-9][a-z0-9-]*$")
+        # every agency's topic, not the ingest service's own events nor its declarations hand-off
+        # (<ns>.ingest.events, <ns>.ingest.ingest: services/ingest/declarations)
+        consumer = _consumer(rt, "ingest-gate", rf"^{ns}\.ingest\.(?!(?:events|ingest)$)[a-z0-9][a-z0-9-]*$")
         try:  # stopped even when cancelled during start (a half-joined member would keep its partitions)
             await consumer.start()
             await _partition_loop(consumer, admit_message, "ingest gate")

@@ -56,6 +56,7 @@ def ingest_flows(context) -> set[str]:
 
     agencies = [a["id"] for a in json.loads((REPO / "services/ingest/agencies.json").read_text())["agencies"]]
     replies = {f"{NS}.ingest.{agency}.replies" for agency in agencies}
+    replies.add(f"{NS}.ingest.declarations.replies")  # the registries' answers to verified declarations (信息申报)
     if context.name == "ingest":
         return replies | {f"{NS}.ingest.{agency}" for agency in agencies} | {
             context_topic(c.name, "ingest", NS) for c in CONTEXTS if "ingest" in c.extra_topics}
@@ -84,7 +85,8 @@ def test_kafka_users_write_only_their_own_topics_and_read_only_what_they_consume
                    if {"Read", "Write"} & set(acl["operations"]) and acl["resource"]["type"] == "topic"), \
             "read and write grants name exact topics, never a prefix"
         groups = {acl["resource"]["name"] for acl in acls if acl["resource"]["type"] == "group"}
-        ingest_groups = {"ingest": {f"{NS}.ingest-gate", f"{NS}.ingest-batches"}}.get(
+        ingest_groups = {"ingest": {f"{NS}.ingest-gate", f"{NS}.ingest-batches", f"{NS}.ingest-ingest",
+                                    f"{NS}.ingest-declaration-handover", f"{NS}.ingest-declaration-answers"}}.get(
             context.name, {f"{NS}.{context.name}-ingest"} if "ingest" in context.extra_topics else set())
         feed_groups = {f"{NS}.{context.name}-feed"} if feed_topics(context) else set()
         assert groups == {f"{NS}.{projection}." for projection in context.projections} | ingest_groups | feed_groups

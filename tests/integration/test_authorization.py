@@ -191,3 +191,29 @@ async def test_the_assessment_and_its_configuration_stay_inside_the_callers_juri
         assert refused.json()["caller_scope"] == OUTSIDE_ORG
         served = await client.request(method, path, params=params, headers={**headers("supervisor"), **extra}, **body)
         assert served.status_code in (200, 201), (path, served.text)
+
+
+async def test_declarations_are_decided_by_police_of_their_jurisdiction_and_listed_only_there(apps):
+    """信息申报 (issue 18): a declarant declares only inside its own org; police of another county are refused the
+    declaration (403 naming both divisions) and do not find it in their lists; the county's police verify it."""
+    client = apps["ingest"]
+    landlord = headers("agency", TOWNSHIP, "landlord-authz")
+    body = {"kind": "employee_out", "division_code": TOWNSHIP, "unit_id": "U-authz", "person_id": "P-authz",
+            "left": "2026-12-01"}
+    outside_body = await client.post("/v1/declarations", headers=landlord, json={**body, "division_code": "532502001"})
+    assert outside_body.status_code == 403 and outside_body.json()["record_division"] == "532502001"
+    declared = await client.post("/v1/declarations", headers=landlord, json=body)
+    assert declared.status_code == 202, declared.text
+    declaration_id = declared.json()["declaration_id"]
+    outside = headers("police", OUTSIDE_ORG)
+    for path, decision in (("verify", {"remark": "核实"}), ("reject", {"reason": "不属实"})):
+        refused = await client.post(f"/v1/declarations/{declaration_id}/{path}", headers=outside, json=decision)
+        assert refused.status_code == 403 and refused.json()["record_division"] == TOWNSHIP, refused.text
+        assert refused.json()["caller_scope"] == OUTSIDE_ORG
+    read = await client.get(f"/v1/declarations/{declaration_id}", headers=outside)
+    assert read.status_code == 403 and read.json()["record_division"] == TOWNSHIP
+    listed = await client.get("/v1/declarations", params={"state": "pending"}, headers=outside)
+    assert declaration_id not in [item["declaration_id"] for item in listed.json()["items"]]
+    served = await client.post(f"/v1/declarations/{declaration_id}/reject", headers=headers("police"),
+                               json={"reason": "单位编号有误"})
+    assert served.status_code == 200 and served.json()["state"] == "rejected", served.text

@@ -225,3 +225,22 @@ async def test_an_overdue_check_in_is_listed_and_a_watched_guest_raises_a_hotel_
                          lambda page: [a for a in page["items"] if a["rule"] == "hotel_stay"], "a hotel-stay alert")
     alert = next(a for a in alerts["items"] if a["rule"] == "hotel_stay")
     assert alert["cause_event_type"] == "HotelStayRecorded" and alert["facts"]["hotel_name"] == "蒙自天马宾馆"
+
+
+async def test_a_declaration_through_the_agency_gate_is_pending_like_one_over_http(ingest_client):
+    """A hotel's system granted the ``declaration`` record type sends one in a batch: the gate checks the grant,
+    the declaration is made with the agency as declarant, and the batch answers with the declaration id."""
+    hotel_system = headers("agency", "532503001", "wl-tianma-hotel")
+    record = {"record_id": f"TM-{unique_name('')}", "entity_type": "declaration", "operation": "create",
+              "fields": {k: v for k, v in EXAMPLES["guest_check_in"]["value"].items() if v is not None}}
+    batch = await post(ingest_client, "/v1/ingest/wl-tianma-hotel/batches", {"records": [record]},
+                       expect=(202,), as_=hotel_system)
+    status = await until(lambda: get(ingest_client, f"/v1/ingest/batches/{batch['batch_id']}", as_=hotel_system),
+                         lambda found: found["done"], "the batch's answer")
+    assert status["accepted"] == 1, status["rejected_records"]
+    declaration_id = status["accepted_records"][0]["entity_id"]
+    found = await get(ingest_client, f"/v1/declarations/{declaration_id}")
+    assert (found["state"], found["declarant"], found["kind"]) == ("pending", "wl-tianma-hotel", "guest_check_in")
+    refused = await ingest_client.post("/v1/ingest/wl-tianma-hotel/batches", headers=hotel_system, json={"records": [
+        {**record, "record_id": "TM-outside", "fields": {**record["fields"], "division_code": "532502001"}}]})
+    assert refused.status_code == 422 and "jurisdiction.outside" in refused.text

@@ -14,6 +14,7 @@ from contracts.ingest import IngestRecord
 from contracts.ingest_types import RECORD_TYPES
 from services.address import commands as address
 from services.house import commands as house
+from services.ingest.declarations import commands as declarations
 from services.ingest.config import Agency, agencies
 from services.ingest.gate import check
 from services.person import commands as person
@@ -56,6 +57,9 @@ COMMANDS: dict[tuple[str, str], set[str]] = {
     ("released_prisoner", "create"): set(person.ApplyKeyPersonListing.model_fields) | DOCUMENT
     | {"released_on", "offence"},
     ("hotel_stay", "create"): set(RecordHotelStay.model_fields) | DOCUMENT | {"name"},
+    ("declaration", "create"): set().union(*(model.model_fields for model in (
+        declarations.TenantIn, declarations.TenantOut, declarations.EmployeeIn, declarations.EmployeeOut,
+        declarations.GuestCheckIn))),
 }
 
 
