@@ -172,3 +172,22 @@ def test_a_move_out_cancels_the_record_the_move_in_created():
     assert moved_in["record_id"] == moved_out["record_id"] == "tenant:H1/R1/P1"
     assert (moved_in["operation"], moved_out["operation"]) == ("create", "cancel")
     assert moved_out["fields"] == {"moved_out": "2026-12-20"}
+
+
+def test_the_openapi_document_carries_every_kind_and_a_chinese_summary_and_the_service_accepts_its_examples(
+        monkeypatch):
+    monkeypatch.setenv("YBSS_ENVIRONMENT", "local")
+    from services.ingest.app import build_app
+
+    spec = build_app().openapi()
+    declare = spec["paths"]["/v1/declarations"]["post"]
+    examples = declare["requestBody"]["content"]["application/json"]["examples"]
+    assert set(examples) == set(EXAMPLES) and "信息申报" in declare["summary"]
+    for example in examples.values():
+        DECLARE.validate_python(example["value"])
+    for decision, model in (("verify", Verify), ("reject", Reject)):
+        operation = spec["paths"][f"/v1/declarations/{{declaration_id}}/{decision}"]["post"]
+        schema = spec["components"]["schemas"][model.__name__]
+        assert any("\u4e00" <= c <= "\u9fff" for c in operation["summary"])
+        for example in schema["examples"]:
+            model.model_validate(example)
