@@ -16,7 +16,7 @@ from services.address.commands import (
     GenerateBuilding, RegisterDoorplate, RegisterPlace, Relocate, RenamePlace, Renumber, RetireDoorplate, RetirePlace,
 )
 from services.agency.consumer import ingest_consumer
-from services.agency.ingest import Applied, EntityHandler, reject
+from services.agency.ingest import Applied, EntityHandler, reject, run_steps
 
 
 def _applied(accepted) -> Applied:
@@ -51,15 +51,15 @@ async def change_doorplate(svc, code: str, fields: dict, ctx) -> Applied:
             raise reject("number", "missing", "a renumbering names the number", "门牌整顿须填写门牌号")
         steps.append(lambda: svc.renumber(code, Renumber.model_validate(
             {"number": fields["number"], "prefix": fields.get("prefix", ""), "reason": reason}), ctx))
+    elif "reason" in fields:
+        raise reject("reason", "field.not_permitted", "reason is the reason of a renumbering; a new location takes "
+                     "none", "原因须随门牌整顿报送，坐标更新不填原因")
     if "location" in fields:
         steps.append(lambda: svc.relocate(code, Relocate.model_validate({"location": fields["location"]}), ctx))
     if not steps:
         raise reject("fields", "correction.empty", "an update names none of number, prefix, location",
                      "更新记录不含可更新的字段")
-    accepted = None
-    for step in steps:
-        accepted = await step()
-    return _applied(accepted)
+    return _applied(await run_steps(steps))
 
 
 async def retire_doorplate(svc, code: str, fields: dict, ctx) -> Applied:

@@ -164,6 +164,23 @@ def agency_context(agency: str, jurisdiction: str, correlation_id: str, causatio
     return CommandContext(actor=actor, correlation_id=correlation_id, causation_id=causation_id, jurisdiction=within)
 
 
+async def run_steps(steps: list[Callable[[], Awaitable[Any]]]) -> Any:
+    """An update's commands in order (a whole record resent with one change: the commands whose fields did not
+    change refuse as ``*unchanged``/``*same*``, which is not an error); the last answer, or that refusal when
+    nothing changed at all."""
+    accepted, unchanged = None, None
+    for step in steps:
+        try:
+            accepted = await step()
+        except DomainRuleViolation as error:
+            if "unchanged" not in error.rule and "same" not in error.rule:
+                raise
+            unchanged = unchanged or error
+    if accepted is None:
+        raise unchanged
+    return accepted
+
+
 def record_mapping(command: IngestCommand, applied: Applied) -> dict:
     """The agency's record → its entity, and what the agency last said of it (an update may restate it)."""
     update: dict = {"$setOnInsert": {"entity_id": applied.entity_id, "entity_type": command.record.entity_type,

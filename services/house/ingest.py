@@ -10,12 +10,11 @@ The fields each applies: contracts/ingest_types.py. Started as a background task
 from __future__ import annotations
 
 from services.agency.consumer import ingest_consumer
-from services.agency.ingest import Applied, EntityHandler, reject
+from services.agency.ingest import Applied, EntityHandler, reject, run_steps
 from services.house.bootstrap import for_runtime
 from services.house.commands import (
     AddTenant, ChangeOwner, ChangeUse, CorrectHouse, EndRental, RegisterHouse, StartRental, TenantMoveOut,
 )
-from services.kernel.base.errors import DomainRuleViolation
 
 CORRECTED = ("property_nature", "area", "rooms")
 
@@ -46,17 +45,7 @@ async def update(svc, house_id: str, fields: dict, ctx) -> Applied:
     if not steps:
         raise reject("fields", "correction.empty", "an update names none of property_nature, area, rooms, use, owner",
                      "更新记录不含可更新的字段")
-    accepted, unchanged = None, None
-    for step in steps:  # a full record resent with one change: the parts that did not change are not errors
-        try:
-            accepted = await step()
-        except DomainRuleViolation as error:
-            if "unchanged" not in error.rule:
-                raise
-            unchanged = unchanged or error
-    if accepted is None:
-        raise unchanged
-    return _applied(accepted)
+    return _applied(await run_steps(steps))
 
 
 def _parts(entity_id: str, count: int) -> list[str]:

@@ -11,8 +11,7 @@ Started as a background task of the unit service by services.agency.ingest.
 from __future__ import annotations
 
 from services.agency.consumer import ingest_consumer
-from services.agency.ingest import Applied, EntityHandler, reject
-from services.kernel.base.errors import DomainRuleViolation
+from services.agency.ingest import Applied, EntityHandler, reject, run_steps
 from services.unit.bootstrap import for_runtime
 from services.unit.commands import ChangeStatus, CorrectUnit, Hire, Leave, RecordUscc, Relocate, RegisterUnit
 
@@ -43,19 +42,12 @@ async def update(svc, unit_id: str, fields: dict, ctx) -> Applied:
                      "迁址日期须与新地址一同报送")
     if changes:
         steps.append(lambda: svc.correct(unit_id, CorrectUnit.model_validate({**changes, "reason": reason}), ctx))
+    if "reason" in fields and not changes and "uscc" not in fields:
+        raise reject("reason", "field.not_permitted", "reason is the reason of a correction or a USCC; a relocation "
+                     "takes none", "纠错原因须随纠错内容或信用代码报送，迁址不填原因")
     if not steps:
         raise reject("fields", "correction.empty", "an update names no field it could change", "更新记录不含可更新的字段")
-    accepted, unchanged = None, None
-    for step in steps:  # a full record resent with one change: the parts that did not change are not errors
-        try:
-            accepted = await step()
-        except DomainRuleViolation as error:
-            if "unchanged" not in error.rule and "same" not in error.rule:
-                raise
-            unchanged = unchanged or error
-    if accepted is None:
-        raise unchanged
-    return _applied(accepted)
+    return _applied(await run_steps(steps))
 
 
 async def cancel(svc, unit_id: str, fields: dict, ctx) -> Applied:

@@ -115,6 +115,10 @@ async def test_a_road_and_a_door_plate_application_from_civil_affairs(stack):
     assert approve.status_code == 200, approve.text
     shown = await read(address, f"/v1/doorplates/{plate['entity_id']}", approve.json()["version"])
     assert shown["approval_state"] == "approved"
+    renumbered = await accepted(civil, {**application, "operation": "update", "fields": {
+        **application["fields"], "number": "10", "reason": "门牌整顿"}})  # the whole record restated, one change
+    shown = await read(address, f"/v1/doorplates/{plate['entity_id']}", renumbered["version"])
+    assert shown["number"] == "10"
 
     # 住建: the building on the approved plate, with its floors and rooms
     building = {"record_id": record_id("ZJ-LD"), "entity_type": "building",
