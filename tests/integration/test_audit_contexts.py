@@ -156,6 +156,10 @@ async def test_unit_events_history_and_fold(address_client, house_and_unit, audi
     await step(unit, f"{base}/inspections/{inspection}/follow-ups", {"followed_up_on": "2026-10-12", "rectified": True},
                police_headers)
     await step(unit, f"{base}/corrections", {"phone": "0873-1234567", "reason": "补录"}, police_headers)
+    await step(unit, f"{base}/rename", {"name": "审计测试酒店", "renamed_on": "2026-10-13", "reason": "营业执照名称变更"},
+               police_headers)
+    await step(unit, f"{base}/legal-representative", {"legal_representative": {"name": "钱七"},
+                                                       "changed_on": "2026-10-14"}, police_headers)
     await step(unit, f"{base}/uscc", {"uscc": fresh_uscc(), "reason": "更正"}, police_headers)
     moved_to = await register_doorplate(address_client, police_headers, unique_name(), "10")
     await until_created(unit, f"{base}/relocate", {"address_code": moved_to["code"], "moved_on": "2026-11-15"},
