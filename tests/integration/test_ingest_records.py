@@ -283,3 +283,22 @@ async def test_a_field_not_granted_or_not_applicable_is_refused_by_name_never_dr
     assert [(r["field"], r["rule"]) for r in refused["reasons"]] == [("management_level", "field.not_permitted")]
     shown = await read(stack["house"], f"/v1/houses/{house['entity_id']}", updated["version"])
     assert shown["management_level"] == "normal"
+
+
+async def test_an_http_batch_of_roads_and_a_refused_field_over_http(stack):
+    """The same table over HTTP: a batch of roads is answered in its status; a batch carrying a field the
+    operation does not apply is refused whole (422) naming the record and the field."""
+    headers = bearer(CIVIL, "agency")
+    roads = [{"record_id": record_id("MZ-DM"), "entity_type": "place",
+              "fields": {"element_type": 41, "name": unique_name(), "parent_code": TOWNSHIP}} for _ in range(3)]
+    response = await stack["ingest"].post(f"/v1/ingest/{CIVIL}/batches", json={"records": roads}, headers=headers)
+    assert response.status_code == 202, response.text
+    status = await until(lambda: stack["ingest"].get(response.json()["status_url"], headers=headers),
+                         lambda answer: answer.json()["done"])
+    assert status.json()["accepted"] == 3, status.json()
+
+    wrong = [{**roads[0], "record_id": record_id("MZ-DM"), "fields": {**roads[0]["fields"], "retired_on": "2026-01-01"}}]
+    refused = await stack["ingest"].post(f"/v1/ingest/{CIVIL}/batches", json={"records": wrong}, headers=headers)
+    assert refused.status_code == 422, refused.text
+    [detail] = refused.json()["detail"]
+    assert detail["type"] == "field.not_permitted" and detail["loc"][-1] == "retired_on", detail
