@@ -175,6 +175,12 @@ async def test_a_rejection_needs_a_reason_and_a_registry_refusal_is_shown(ingest
     await post(ingest_client, f"/v1/declarations/{unknown['declaration_id']}/verify", {})
     found = await answered(ingest_client, unknown["declaration_id"])
     assert found["registry"]["status"] == "rejected" and found["registry"]["reasons"], found["registry"]
+    assert unknown["declaration_id"] in await listed(ingest_client, registry="rejected", state="verified")
+    assert unknown["declaration_id"] not in await listed(ingest_client, registry="accepted")
+    exported = await ingest_client.get("/v1/declarations", params={"state": "verified", "format": "csv"},
+                                       headers=POLICE)
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    assert unknown["declaration_id"] in exported.text
 
 
 async def test_bad_declarations_name_the_field(ingest_client):

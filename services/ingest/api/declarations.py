@@ -58,8 +58,12 @@ async def list_declarations(reads: Reads, caller: Allowed("declaration.read", *R
                             kind: Annotated[Literal[KINDS] | None, Query(description="申报类型")] = None,  # type: ignore[valid-type]
                             overdue: Annotated[bool, Query(description="only pending ones past their deadline "
                                                                        "(逾期未核实)")] = False,
+                            registry: Annotated[Literal["pending", "accepted", "rejected"] | None,
+                                                Query(description="the registry's answer to a verified one "
+                                                                  "(rejected: 登记被退回, to follow up)")] = None,
                             cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT, format: Format = "json"):
-    worklist = declarations(reads, caller, state, division_code, kind, overdue, datetime.now(timezone.utc))
+    worklist = declarations(reads, caller, state, division_code, kind, overdue, datetime.now(timezone.utc),
+                            registry)
     return await answer(worklist, format, cursor, limit, caller, f"declarations-{state or 'all'}")
 
 

@@ -37,14 +37,17 @@ def visible(caller) -> dict:
 
 
 def declarations(reads, caller, state: str | None, division_code: str | None, kind: str | None,
-                 overdue: bool, now: datetime) -> Worklist:
-    """The declarations the caller may see, narrowed to a division, a state, a kind, or the overdue ones."""
+                 overdue: bool, now: datetime, registry: str | None = None) -> Worklist:
+    """The declarations the caller may see, narrowed to a division, a state, a kind, the registry's answer (a
+    verified declaration the registry refused is police work again), or the overdue ones."""
     at = stamp(now)
     conditions = [narrowed(visible(caller), division_code)]
     if state:
         conditions.append({"state": state})
     if kind:
         conditions.append({"kind": kind})
+    if registry:
+        conditions.append({"registry.status": registry})
     if overdue:
         conditions.append({"state": "pending", "due_at": {"$lt": at}})
     query = {"$and": [condition for condition in conditions if condition]}
