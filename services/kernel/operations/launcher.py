@@ -13,6 +13,14 @@ from pathlib import Path
 from contracts.contexts import CONTEXTS
 
 SERVICES = {context.name: context.port for context in CONTEXTS}
+CLI = [sys.executable, "-m", "services.kernel.operations.cli"]
+#: processes without an HTTP port that ``make run`` starts beside the services: the provincial exchange's mapper
+#: (docs/EXCHANGE.md), when the stack runs the exchange (YBSS_STACK_EXCHANGE=0 leaves it out, as ``make up`` does)
+WORKERS = {"exchange": [*CLI, "exchange", "run"]}
+
+
+def _workers() -> dict[str, list[str]]:
+    return WORKERS if os.environ.get("YBSS_STACK_EXCHANGE", "1") != "0" else {}
 
 
 def _healthy(port: int) -> bool:
@@ -38,6 +46,7 @@ def run_all(state_dir: Path, stop_stack: bool = False) -> int:
                                  env=env, start_new_session=True)
         (pids / f"{name}.pid").write_text(str(child.pid))
         children[name] = child
+    workers = _start_workers(logs, pids)
     deadline = time.monotonic() + 60
     pending = dict(children)
     while pending and time.monotonic() < deadline:
@@ -52,6 +61,10 @@ def run_all(state_dir: Path, stop_stack: bool = False) -> int:
     for name, port in SERVICES.items():
         state = "up" if _healthy(port) else "NOT answering"
         print(f"  {name:8s} http://127.0.0.1:{port}  (docs /docs, metrics /metrics)  {state}  log {logs / (name + '.log')}")
+    for name, child in workers.items():
+        state = "running" if child.poll() is None else f"exited with {child.returncode}"
+        print(f"  {name:8s} (no port: {' '.join(WORKERS[name][3:])})  {state}  log {logs / (name + '.log')}")
+    children.update(workers)
     print("\nCtrl-C (or `make down` from another shell) stops everything.")
     stop = {"now": False}
 
@@ -74,6 +87,20 @@ def run_all(state_dir: Path, stop_stack: bool = False) -> int:
     return 0
 
 
+def _start_workers(logs: Path, pids: Path) -> dict[str, subprocess.Popen]:
+    """The exchange's sink connector registered (idempotent; a failure is said, not fatal) and its mapper started."""
+    started: dict[str, subprocess.Popen] = {}
+    for name, command in _workers().items():
+        log = open(logs / f"{name}.log", "ab")
+        registered = subprocess.run([*CLI, "exchange", "connector"], stdout=log, stderr=subprocess.STDOUT, check=False)
+        if registered.returncode != 0:
+            print(f"{name}: the sink connector was not registered; see {logs / (name + '.log')}")
+        child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        (pids / f"{name}.pid").write_text(str(child.pid))
+        started[name] = child
+    return started
+
+
 def _terminate(children) -> None:
     children = [child for child in children if child.poll() is None]
     for child in children:
@@ -89,7 +116,7 @@ def _terminate(children) -> None:
 def stop_all(state_dir: Path) -> int:
     stopped = 0
     for pid_file in (state_dir / "pids").glob("*.pid") if (state_dir / "pids").exists() else []:
-        if pid_file.stem not in SERVICES:
+        if pid_file.stem not in SERVICES and pid_file.stem not in WORKERS:
             continue
         pid = int(pid_file.read_text())
         try:
