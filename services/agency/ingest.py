@@ -181,6 +181,19 @@ async def run_steps(steps: list[Callable[[], Awaitable[Any]]]) -> Any:
     return accepted
 
 
+def named_entity(record) -> str | None:
+    """The entity a record names by its type's id fields (contracts/ingest_types.py ``entity_id``, e.g. a tenant's
+    ``house_id/rental_id/person_id``), when it names every one. The gate never lets an agency's update or cancel
+    carry them, so only declarations (信息申报, which bypass the gate) end a tenancy or an employment they did not
+    create this way; everything else still needs the record the agency created (``record.unknown``)."""
+    kind = RECORD_TYPES.get(record.entity_type)
+    names = kind.entity_id.split("/") if kind is not None and kind.entity_id else []
+    values = [record.fields.get(name) for name in names]
+    if not names or not all(isinstance(value, str) and value for value in values):
+        return None
+    return "/".join(values)
+
+
 def record_mapping(command: IngestCommand, applied: Applied) -> dict:
     """The agency's record → its entity, and what the agency last said of it (an update may restate it)."""
     update: dict = {"$setOnInsert": {"entity_id": applied.entity_id, "entity_type": command.record.entity_type,
@@ -258,6 +271,8 @@ class IngestApplier:
         if action is None:
             raise reject("operation", "operation.unsupported", f"{record.entity_type} records cannot be {operation}d "
                          "by an agency", f"机构不能对{record.entity_type}执行 {operation}")
+        if operation != "create" and entity_id is None:
+            entity_id = named_entity(record)  # a declared move-out of a tenancy the police registered
         if operation != "create" and entity_id is None:
             raise reject("record_id", "record.unknown", f"record {record.record_id!r} was never created by "
                          f"{command.agency}", f"本机构未曾新增记录 {record.record_id}")

@@ -152,6 +152,22 @@ async def test_a_declared_tenant_verified_by_police_is_the_house_registrys_tenan
     assert [t.get("moved_out") for r in shown["rentals"] for t in r.get("tenants", [])] == ["2026-12-02"]
 
 
+async def test_a_declared_move_out_ends_a_tenancy_the_police_registered(
+        address_client, person_client, house_client, ingest_client):
+    house, rental, tenant = await rented_house(address_client, person_client, house_client)
+    await post(house_client, f"/v1/houses/{house['house_id']}/rentals/{rental['rental_id']}/tenants",
+               {"person_id": tenant["person_id"], "moved_in": "2026-11-20"})
+    out = await declare(ingest_client, {**EXAMPLES["tenant_out"]["value"], "house_id": house["house_id"],
+                                        "rental_id": rental["rental_id"], "person_id": tenant["person_id"],
+                                        "moved_out": "2026-12-02"})
+    await post(ingest_client, f"/v1/declarations/{out['declaration_id']}/verify", {})
+    left = await answered(ingest_client, out["declaration_id"])
+    assert left["registry"]["status"] == "accepted", left["registry"]
+    shown = await get(house_client, f"/v1/houses/{house['house_id']}", min_version=left["registry"]["version"])
+    assert [(t["person_id"], t.get("moved_out")) for r in shown["rentals"] for t in r.get("tenants", [])] == [
+        (tenant["person_id"], "2026-12-02")]
+
+
 async def test_a_rejection_needs_a_reason_and_a_registry_refusal_is_shown(ingest_client, unit_client):
     declared = await declare(ingest_client, {**EXAMPLES["employee_in"]["value"], "unit_id": "U-no-such-unit"})
     reject = f"/v1/declarations/{declared['declaration_id']}/reject"

@@ -13,6 +13,7 @@ from contracts.envelope import Actor
 from contracts.events import event_class
 from contracts.ingest import IngestRecord, IngestReply, Reason
 from contracts.ingest_types import RECORD_TYPES
+from services.agency.ingest import named_entity
 from services.ingest.declarations.application import DeclarationService
 from services.ingest.declarations.commands import EXAMPLES, Declare, Reject, Verify
 from services.ingest.declarations.domain import Declaration
@@ -161,7 +162,8 @@ def test_each_documented_example_is_accepted_and_hands_over_a_record_its_registr
     record_type = RECORD_TYPES[record.entity_type]
     applies = record_type.applies(record.operation)
     assert applies is not None, f"{record.entity_type} has no {record.operation}"
-    assert set(record.fields) <= set(applies.fields), set(record.fields) - set(applies.fields)
+    names = set(applies.fields) | (set(record_type.entity_id.split("/")) if record.operation == "cancel" else set())
+    assert set(record.fields) <= names, set(record.fields) - names
 
 
 def test_a_move_out_cancels_the_record_the_move_in_created():
@@ -171,7 +173,12 @@ def test_a_move_out_cancels_the_record_the_move_in_created():
     moved_out = HANDOVERS["tenant_out"].record("D2", "532503001", details)
     assert moved_in["record_id"] == moved_out["record_id"] == "tenant:H1/R1/P1"
     assert (moved_in["operation"], moved_out["operation"]) == ("create", "cancel")
-    assert moved_out["fields"] == {"moved_out": "2026-12-20"}
+    assert moved_out["fields"] == {"house_id": "H1", "rental_id": "R1", "person_id": "P1", "moved_out": "2026-12-20"}
+    # a tenancy the declarations did not create is found by the ids the move-out names
+    assert named_entity(IngestRecord.model_validate(moved_out)) == "H1/R1/P1"
+    assert named_entity(IngestRecord.model_validate({**moved_out, "fields": {"moved_out": "2026-12-20"}})) is None
+    assert named_entity(IngestRecord(record_id="x", entity_type="person", operation="cancel",
+                                     fields={"person_id": "P1"})) is None
 
 
 def test_the_openapi_document_carries_every_kind_and_a_chinese_summary_and_the_service_accepts_its_examples(

@@ -7,8 +7,9 @@ tenant_in/out → ``tenant`` create/cancel (入住/搬离, house registry), empl
 the key-person watch).
 
 A tenancy or an employment keeps one record id (``tenant:<house>/<rental>/<person>``, ``employee:<unit>/
-<person>``), so the move-out or the leaving cancels the record the move-in or hiring created; a hotel stay is
-its declaration's own record.
+<person>``), so the move-out or the leaving cancels the record the move-in or hiring created; a move-out or
+leaving also names its tenancy or employment by its ids, so the registry ends one the police registered too
+(services.agency.ingest.named_entity). A hotel stay is its declaration's own record.
 """
 
 from __future__ import annotations
@@ -50,9 +51,9 @@ _TENANCY = ("house_id", "rental_id", "person_id")
 _EMPLOYMENT = ("unit_id", "person_id")
 HANDOVERS: dict[str, Handover] = {
     "tenant_in": Handover("tenant", "create", _TENANCY, (*_TENANCY, "moved_in")),
-    "tenant_out": Handover("tenant", "cancel", _TENANCY, ("moved_out",)),
+    "tenant_out": Handover("tenant", "cancel", _TENANCY, (*_TENANCY, "moved_out")),
     "employee_in": Handover("employee", "create", _EMPLOYMENT, (*_EMPLOYMENT, "position", "hired")),
-    "employee_out": Handover("employee", "cancel", _EMPLOYMENT, ("left",)),
+    "employee_out": Handover("employee", "cancel", _EMPLOYMENT, (*_EMPLOYMENT, "left")),
     "guest_check_in": Handover("hotel_stay", "create", (), (
         "document_type", "document_number", "nationality", "name", "hotel_name", "hotel_unit_id", "address_code",
         "room", "checked_in", "checked_out")),
