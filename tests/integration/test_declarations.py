@@ -138,18 +138,13 @@ async def test_a_declared_tenant_verified_by_police_is_the_house_registrys_tenan
     shown = await get(house_client, f"/v1/houses/{house['house_id']}", min_version=found["registry"]["version"])
     tenants = [t for r in shown["rentals"] if r["rental_id"] == rental["rental_id"] for t in r.get("tenants", [])]
     assert [(t["person_id"], t["moved_in"]) for t in tenants] == [(tenant["person_id"], "2026-12-01")]
-    assert declaration_id in await listed(ingest_client, state="verified", kind="tenant_in")
+    await until(lambda: listed(ingest_client, state="verified", kind="tenant_in"), lambda ids: declaration_id in ids,
+                "the verified list showing it (the read model follows the stream)")
     assert declaration_id not in await listed(ingest_client, state="pending")
 
     # the landlord declares the move-out: it cancels the tenancy the move-in created
-    out = await declare(ingest_client, {**EXAMPLES["tenant_out"]["value"], "house_id": house["house_id"],
-                                        "rental_id": rental["rental_id"], "person_id": tenant["person_id"],
-                                        "moved_out": "2026-12-02"})
-    await post(ingest_client, f"/v1/declarations/{out['declaration_id']}/verify", {})
-    left = await answered(ingest_client, out["declaration_id"])
-    assert left["registry"]["status"] == "accepted", left["registry"]
-    shown = await get(house_client, f"/v1/houses/{house['house_id']}", min_version=left["registry"]["version"])
-    assert [t.get("moved_out") for r in shown["rentals"] for t in r.get("tenants", [])] == ["2026-12-02"]
+    assert await declared_move_out(ingest_client, house_client, house, rental, tenant) == [
+        (tenant["person_id"], "2026-12-02")]
 
 
 async def test_a_declared_move_out_ends_a_tenancy_the_police_registered(
@@ -157,6 +152,12 @@ async def test_a_declared_move_out_ends_a_tenancy_the_police_registered(
     house, rental, tenant = await rented_house(address_client, person_client, house_client)
     await post(house_client, f"/v1/houses/{house['house_id']}/rentals/{rental['rental_id']}/tenants",
                {"person_id": tenant["person_id"], "moved_in": "2026-11-20"})
+    assert await declared_move_out(ingest_client, house_client, house, rental, tenant) == [
+        (tenant["person_id"], "2026-12-02")]
+
+
+async def declared_move_out(ingest_client, house_client, house: dict, rental: dict, tenant: dict) -> list:
+    """The landlord declares the tenant moved out on 2026-12-02, police verify: the house's (tenant, moved_out)."""
     out = await declare(ingest_client, {**EXAMPLES["tenant_out"]["value"], "house_id": house["house_id"],
                                         "rental_id": rental["rental_id"], "person_id": tenant["person_id"],
                                         "moved_out": "2026-12-02"})
@@ -164,8 +165,7 @@ async def test_a_declared_move_out_ends_a_tenancy_the_police_registered(
     left = await answered(ingest_client, out["declaration_id"])
     assert left["registry"]["status"] == "accepted", left["registry"]
     shown = await get(house_client, f"/v1/houses/{house['house_id']}", min_version=left["registry"]["version"])
-    assert [(t["person_id"], t.get("moved_out")) for r in shown["rentals"] for t in r.get("tenants", [])] == [
-        (tenant["person_id"], "2026-12-02")]
+    return [(t["person_id"], t.get("moved_out")) for r in shown["rentals"] for t in r.get("tenants", [])]
 
 
 async def test_a_rejection_needs_a_reason_and_a_registry_refusal_is_shown(ingest_client, unit_client):
@@ -191,7 +191,8 @@ async def test_a_rejection_needs_a_reason_and_a_registry_refusal_is_shown(ingest
     await post(ingest_client, f"/v1/declarations/{unknown['declaration_id']}/verify", {})
     found = await answered(ingest_client, unknown["declaration_id"])
     assert found["registry"]["status"] == "rejected" and found["registry"]["reasons"], found["registry"]
-    assert unknown["declaration_id"] in await listed(ingest_client, registry="rejected", state="verified")
+    await until(lambda: listed(ingest_client, registry="rejected", state="verified"),
+                lambda ids: unknown["declaration_id"] in ids, "the list of declarations the registry refused")
     assert unknown["declaration_id"] not in await listed(ingest_client, registry="accepted")
     exported = await ingest_client.get("/v1/declarations", params={"state": "verified", "format": "csv"},
                                        headers=POLICE)
@@ -246,7 +247,8 @@ async def test_an_overdue_check_in_is_listed_and_a_watched_guest_raises_a_hotel_
     await post(ingest_client, f"/v1/declarations/{declared['declaration_id']}/verify", {"remark": "核实住宿"})
     found = await answered(ingest_client, declared["declaration_id"])
     assert found["registry"]["status"] == "accepted", found["registry"]
-    assert declared["declaration_id"] not in await listed(ingest_client, overdue="true")
+    await until(lambda: listed(ingest_client, overdue="true"), lambda ids: declared["declaration_id"] not in ids,
+                "the verified check-in leaving the overdue list")
     alerts = await until(lambda: get(person_client, "/v1/watch/alerts", person_id=guest["person_id"]),
                          lambda page: [a for a in page["items"] if a["rule"] == "hotel_stay"], "a hotel-stay alert")
     alert = next(a for a in alerts["items"] if a["rule"] == "hotel_stay")
