@@ -4,7 +4,7 @@ person service, archived by the audit, with its diff; the folded state compared 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -101,6 +101,9 @@ async def test_person_events_history_and_fold(address_client, person, audit, set
     foreigner = await call(person, "/v1/persons", person_body("foreigner"), police, 201)
     stayed = await call(person, f"/v1/persons/{foreigner['person_id']}/stay", {
         "permitted_stay_until": "2027-07-17", "visa_type": "S1", "visa_number": "V20261203"}, police)
+    stayed = await call(person, f"/v1/persons/{foreigner['person_id']}/accommodation", {  # 境外人员住宿变更
+        "accommodation": "hotel", "address_code": plate["code"], "host_unit": "蒙自天马宾馆",
+        "arrived_at": (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()}, police)
     settler = await call(person, "/v1/persons", person_body("migrant", arrival_date=days_ago(30)), police, 201)
     settled = await call(person, f"/v1/persons/{settler['person_id']}/settle", {
         "settled_on": days_ago(1), "household_number": "532503009998", "relation_to_head": "户主"}, police)
@@ -108,7 +111,7 @@ async def test_person_events_history_and_fold(address_client, person, audit, set
     entered = await call(person, f"/v1/persons/{unregistered['person_id']}/register-household", {
         "registered_on": days_ago(1), "household_number": "532503009997", "relation_to_head": "子"}, police)
     for person_id, version in ((pid, last["version"]), (duplicate["person_id"], 2),  # registered, merged
-                               (foreigner["person_id"], stayed["version"]),  # 签证延期
+                               (foreigner["person_id"], stayed["version"]),  # 签证延期, 住宿变更
                                (settler["person_id"], settled["version"]),  # 落户
                                (unregistered["person_id"], entered["version"])):  # 未落户 → 常住
         params = {"follow": "false", "min_version": version}
