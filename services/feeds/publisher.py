@@ -7,6 +7,11 @@ to every topic of the entity kind (services.feeds.subscribers.publications), key
 committed only after every publish is confirmed, so a crash publishes again: at least once, and a repeat is the
 same state with the same version (a subscriber applies only a greater version). A record changed several times
 in one poll is published once, at its latest state. Why aiokafka reads and FastStream publishes: DECISIONS.md.
+
+The publisher reads the same partitions as the registry projection, so it first waits until the registry's consumer
+group has committed past the poll's last event (``registry_settled``): from then on the registry has dealt with
+every event of the poll (applied it, or parked its stream behind a dead letter), and the states it holds are the
+ones to publish, without waiting out ``wait_seconds`` for a record that will not move (a parked stream, a gap).
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ import asyncio
 import time
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 from prometheus_client import Counter
 from pydantic import ValidationError
@@ -52,6 +58,30 @@ def changed_records(messages, by_stream: dict[str, FeedSource]) -> dict[tuple[Fe
             key = (source, str(record_id))
             changed[key] = max(changed.get(key, 0), envelope.version)
     return changed
+
+
+async def registry_settled(admin: AIOKafkaAdminClient, groups: set[str], tp: TopicPartition, offset: int,
+                           wait_seconds: float) -> bool:
+    """Whether every registry group committed past ``offset`` of ``tp`` within ``wait_seconds``."""
+    deadline = time.monotonic() + wait_seconds
+    waiting = set(groups)
+    while waiting:
+        for group in sorted(waiting):
+            committed = (await admin.list_consumer_group_offsets(group, partitions=[tp])).get(tp)
+            if committed is not None and committed.offset > offset:
+                waiting.discard(group)
+        if not waiting:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(CATCH_UP_POLL_SECONDS)
+    return True
+
+
+def registry_groups(rt, changed: dict[tuple[FeedSource, str], int]) -> set[str]:
+    """The consumer groups of the registry projections holding ``changed`` (the live generation's)."""
+    runners = getattr(rt, "runners", {})
+    return {runners[source.projection].group_id for source, _ in changed if source.projection in runners}
 
 
 async def registry_states(rt, changed: dict[tuple[FeedSource, str], int], wait_seconds: float) -> list[tuple]:
@@ -101,6 +131,7 @@ def feed_publisher(context: str, sources: list[FeedSource], group: str = "feed")
         routes = {source.entity: publications(source.entity, subscribers(), settings.namespace) for source in sources}
         await ensure_topics(settings, sorted({p.topic for topics in routes.values() for p in topics}), COMPACTED)
         broker = feed_broker(settings)
+        admin = AIOKafkaAdminClient(**settings.kafka_client_options())
         consumer = AIOKafkaConsumer(events_topic(context, settings.namespace), **settings.kafka_client_options(),
                                     group_id=f"{settings.namespace}.{context}-{group}", enable_auto_commit=False,
                                     auto_offset_reset="earliest",
@@ -108,17 +139,23 @@ def feed_publisher(context: str, sources: list[FeedSource], group: str = "feed")
                                     heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms)
         try:
             await broker.start()
+            await admin.start()
             await consumer.start()
             while True:
                 batches = await consumer.getmany(timeout_ms=POLL_MS, max_records=500)
                 for tp, messages in batches.items():
-                    states = await registry_states(rt, changed_records(messages, by_stream), config.wait_seconds)
+                    changed = changed_records(messages, by_stream)
+                    groups = registry_groups(rt, changed)
+                    if groups:  # the registry's progress says when to stop waiting (it waited at most wait_seconds)
+                        await registry_settled(admin, groups, tp, messages[-1].offset, config.wait_seconds)
+                    states = await registry_states(rt, changed, 0.0 if groups else config.wait_seconds)
                     if tp not in consumer.assignment():
                         continue  # handed to another replica while waiting: it publishes newer states, not us
                     await publish_states(broker, context, states, routes)
                     await consumer.commit({tp: OffsetAndMetadata(messages[-1].offset + 1, "")})
         finally:
             await consumer.stop()
+            await admin.close()
             await broker.stop()
 
     async def run(rt) -> None:

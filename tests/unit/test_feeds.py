@@ -142,3 +142,29 @@ def test_the_feed_broker_uses_the_services_kafka_credentials(mechanism, kind):
     chosen = security(settings)
     assert type(chosen).__name__ == kind and chosen.username == "ybss-person" and not chosen.use_ssl
     assert security(Settings()) is None
+
+
+class _Admin:
+    """Committed offsets of registry groups, as Kafka answers them (moving on after ``moves`` asks)."""
+
+    def __init__(self, committed: dict[str, int], moves: int = 0) -> None:
+        self.committed, self.moves, self.asked = committed, moves, 0
+
+    async def list_consumer_group_offsets(self, group, partitions):
+        self.asked += 1
+        offset = self.committed[group] + (10 if self.asked > self.moves else 0)
+        return {partitions[0]: SimpleNamespace(offset=offset)}
+
+
+async def test_the_feed_waits_for_the_registry_to_pass_the_poll_not_for_a_version_that_will_not_come():
+    """A parked stream never reaches its version: the registry's committed offset past the poll ends the wait."""
+    from aiokafka import TopicPartition
+
+    from services.feeds.publisher import registry_settled
+
+    tp = TopicPartition("t.person.events", 0)
+    behind = _Admin({"t.person-registry.g1": 41}, moves=3)
+    assert await registry_settled(behind, {"t.person-registry.g1"}, tp, offset=45, wait_seconds=30)
+    assert behind.asked == 4, "asked again until the registry passed the poll's last event"
+    stuck = _Admin({"t.person-registry.g1": -11}, moves=10**6)
+    assert not await registry_settled(stuck, {"t.person-registry.g1"}, tp, offset=45, wait_seconds=0.3)
