@@ -179,7 +179,8 @@ class FakeFigures:
         buffer = _HeldWrites(self.collections)
         for logical, document_id in figures.prefetches:
             ids = {key for envelope in envelopes if (key := document_id(envelope)) is not None}
-            buffer.read[logical] = {key: await self.collections[logical].find_one({"_id": key}) for key in ids}
+            buffer.read.setdefault(logical, {}).update(  # several read ahead one collection (groups)
+                {key: await self.collections[logical].find_one({"_id": key}) for key in ids})
         assert RECORDS in buffer.read
         db = {f"{name}__g1": collection for name, collection in self.collections.items()}
         for envelope in envelopes:

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from services.audit.domain.daybook import WHOLE, keys_of
-from services.audit.domain.metrics import CHINA, address_lookup, by_collector, finish, sub_division, tally
+from services.audit.domain.metrics import CHINA, address_lookup, by_collector, finish, owing, sub_division, tally
 from services.audit.views.quality import counted, total_of
 from tests.audit_town import COUNTY, DAYS, START, TOWNSHIPS, build, place_code
 from tests.unit.figures_fakes import FakeFigures, interleave, refold
@@ -31,8 +31,9 @@ def reference(events, day: date, scope: str) -> tuple[Counter, dict[str, Counter
     groups = defaultdict(list)
     for record in inside:
         groups[sub_division(record, scope, lookup)].append(record)
-    children = {code: +tally(rs, end_of(day), lookup) for code, rs in groups.items()}
-    return +tally(inside, end_of(day), lookup), {code: c for code, c in children.items() if c}
+    owes = owing(everything)  # 门牌无房/房内无人: joined with every division's records
+    children = {code: +tally(rs, end_of(day), lookup, owes=owes) for code, rs in groups.items()}
+    return +tally(inside, end_of(day), lookup, owes=owes), {code: c for code, c in children.items() if c}
 
 
 async def incremental(figures: FakeFigures, day: date, scope: str) -> tuple[Counter, dict[str, Counter]]:
@@ -154,3 +155,28 @@ async def test_compacting_pending_changes_into_counters_changes_no_answer():
         for scope in SCOPES:
             assert await counted(folded, nothing, scope, end_of(day)) == \
                 await counted(figures.counters, figures.pending, scope, end_of(day)), (day, scope)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+async def test_plates_without_house_and_houses_without_residents_equal_the_refold_and_the_sweeps(seed):
+    """门牌无房 and 房内无人 join two registries: in any order of arrival, redelivered, they equal the re-fold on
+    every day and level, and what the house service's sweeps list per township (the story's hand count)."""
+    from tests.unit.sweep_story import T1, T2, expected, story
+
+    town = story()
+    figures = FakeFigures()
+    arrivals = interleave(town.events, seed)
+    for envelope in arrivals[: len(arrivals) // 2] + arrivals:
+        await figures.feed(envelope)
+    for offset in range(-1, 16):
+        day = START.date() + timedelta(days=offset)
+        for scope in ("", COUNTY, T1, T2):
+            expected_total, expected_children = reference(town.events, day, scope)
+            total, children = await incremental(figures, day, scope)
+            assert finish(total) == finish(expected_total), (day, scope)
+            assert {c: finish(v) for c, v in children.items()} == \
+                {c: finish(v) for c, v in expected_children.items()}, (day, scope)
+        for township in (T1, T2) if offset >= 0 else ():
+            values = finish((await incremental(figures, day, township))[0])
+            assert (values["uncollected_plates_without_house"], values["uncollected_houses_without_residents"]) \
+                == expected(township, offset), (day, township)

@@ -13,7 +13,10 @@ a division's figures as of a day are the sum of its day counters up to that day.
 Counters are kept per (scope, child): every level a record's division lies in (the country "", province 2,
 prefecture 4, county 6, township 9, community 12 digits) and the next level down under it
 (metrics.sub_division_of), so one query of a scope's counters gives both its total and its breakdown.
-Duplicates are not a sum over children, so each duplicate group also counts under (scope, "*").
+Duplicates are not a sum over children, so each duplicate group also counts under (scope, "*"). The 应采未采
+that join two registries at an address (a door plate with no house, a house with no resident) are groups too:
+each member's membership carries what it brings (metrics.joins), and the group counts what each member owes
+(metrics.owed) under that member's own keys, so they stay sums over children.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from datetime import date
 from typing import Any, Iterable
 
 from services.audit.domain import assessment
-from services.audit.domain.metrics import (address_in_use, address_of, change_days, collector_key, community_of,
-                                           counts, duplicate_key, is_active, sub_division_of)
+from services.audit.domain.metrics import (DUPLICATE_METRICS, address_in_use, address_of, change_days, collector_key,
+                                           community_of, counts, duplicate_key, is_active, joins, owed,
+                                           sub_division_of)
 
 WHOLE = "*"  #: the child that stands for the whole scope (duplicates)
 LEVELS = (2, 4, 6, 9, 12)
@@ -34,6 +38,9 @@ Key = tuple[str, str]  #: (scope, child)
 Value = dict[Key, Counter]
 Timeline = list[list[Any]]  #: [[day ISO, facts, division], ...] in day order
 Steps = list[tuple[str, Value]]  #: [(day ISO, value from that day on), ...]
+#: a record in a group on a day: {"keys": the keys it counts under, **what it brings to a join}; None: not in it
+Member = dict[str, Any] | None
+Memberships = dict[str, list[tuple[str, Member]]]  #: {group: [(day ISO, member from that day on), ...]}
 
 
 def scopes_of(division: str) -> list[str]:
@@ -103,8 +110,8 @@ def referenced(kind: str, timeline: Timeline, addresses: Addresses) -> list[str]
 
 
 def steps(kind: str, timeline: Timeline, collector: str, addresses: Addresses,
-          refs: list[str]) -> tuple[Steps, dict[str, list[tuple[str, list[Key] | None]]]]:
-    """(the record's contribution steps, its membership steps in each duplicate group)."""
+          refs: list[str]) -> tuple[Steps, Memberships]:
+    """(the record's contribution steps, its membership steps in each group: duplicates and address joins)."""
     if not timeline:
         return [], {}
     first = timeline[0][0]
@@ -112,8 +119,8 @@ def steps(kind: str, timeline: Timeline, collector: str, addresses: Addresses,
     for _, facts, _ in timeline:
         days |= {d.isoformat() for d in change_days(kind, facts) if d.isoformat() > first}
     result: Steps = []
-    memberships: dict[str, list[tuple[str, list[Key] | None]]] = defaultdict(list)
-    current: dict[str, list[Key] | None] = {}
+    memberships: Memberships = defaultdict(list)
+    current: dict[str, Member] = {}
     for day in sorted(days):
         _, facts, division = at(timeline, day)
         lookup = addresses.on(day)
@@ -126,30 +133,44 @@ def steps(kind: str, timeline: Timeline, collector: str, addresses: Addresses,
         if not result or result[-1][1] != value:
             result.append((day, value))
         group = duplicate_key(kind, facts)
-        for name in set(current) | ({group} if group else set()):
-            member = keys if name == group else None
+        groups = {**({group: {}} if group else {}), **joins(kind, facts)}
+        for name in set(current) | set(groups):
+            member = {"keys": keys, **groups[name]} if name in groups else None
             if current.get(name, "unset") != member:
                 memberships[name].append((day, member))
                 current[name] = member
     return result, dict(memberships)
 
 
-def group_steps(group: str, members: dict[str, list[tuple[str, list[Key] | None]]]) -> Steps:
-    """A duplicate group's contribution: n members under a key count n - 1 duplicates there."""
+def group_steps(group: str, members: Memberships) -> Steps:
+    """A group's contribution: n duplicates under a key count n - 1 there (and over the whole scope); an address
+    join counts what each member owes (metrics.owed) under that member's keys."""
     metric = group.split(":", 1)[0]
     days = sorted({day for timeline in members.values() for day, _ in timeline})
     result: Steps = []
     for day in days:
-        present: Counter = Counter()
-        for timeline in members.values():
-            entry = at([[d, keys] for d, keys in timeline], day)
-            for scope, child in (entry[1] or []) if entry else []:
-                present[(scope, child)] += 1
-                present[(scope, WHOLE)] += 1
-        value = {key: Counter({metric: n - 1}) for key, n in present.items() if n > 1}
+        present = [entry[1] for timeline in members.values()
+                   if (entry := at([[d, member] for d, member in timeline], day)) and entry[1]]
+        if metric in DUPLICATE_METRICS:
+            value = _duplicates(metric, present)
+        else:
+            value = defaultdict(Counter)
+            for member, n in zip(present, owed(group, present)):
+                for key in member["keys"] if n else []:
+                    value[key][metric] += n
+            value = dict(value)
         if not result or result[-1][1] != value:
             result.append((day, value))
     return result
+
+
+def _duplicates(metric: str, present: list[dict[str, Any]]) -> Value:
+    counted: Counter = Counter()
+    for member in present:
+        for scope, child in member["keys"]:
+            counted[(scope, child)] += 1
+            counted[(scope, WHOLE)] += 1
+    return {key: Counter({metric: n - 1}) for key, n in counted.items() if n > 1}
 
 
 def changes(steps_: Steps) -> dict[tuple[str, Key], Counter]:

@@ -1,7 +1,8 @@
 """Quality metrics (质量指标) a supervisor is judged on. Pure: one rule per figure, in one place.
 
 Every figure is a sum of what each record contributes (``counts``: a record's *facts* on a day), except the
-open duplicates, which count per group of records sharing a key (``duplicate_key``). Both the incremental
+open duplicates, which count per group of records sharing a key (``duplicate_key``), and the 应采未采 that join
+two registries at one address (``joins``: a door plate and its houses, a house and its residents). Both the incremental
 figures (services/audit/projections/figures.py, which keeps each record's contribution day by day) and the
 full re-fold kept as their reference (``metrics`` over folded records) call these same functions, so the two
 can only differ in *when* they look, never in *what* they count. What the events do not carry yet is
@@ -31,9 +32,12 @@ COMMUNITY_TYPES = frozenset({"31", "32", "33", "34"})  #: 社区, 居委会, 村
 DUPLICATE_METRICS = ("persons_duplicates_open", "doorplates_duplicates_open")
 #: per-value breakdowns, kept flat as ``<metric>:<value>`` while counting
 BREAKDOWNS = ("persons_by_category", "houses_by_use", "units_by_type", "units_by_trade")
-#: 应采未采 a record shows on its own (the sweeps' per-record gaps: services/*/views/sweeps.py); a house with no
-#: resident and a door plate with no house join two registries and are not counted here
-UNCOLLECTED = ("uncollected_rentals_without_tenants", "uncollected_units_without_employees")
+PLATES_WITHOUT_HOUSE = "uncollected_plates_without_house"  #: 门牌无房
+HOUSES_WITHOUT_RESIDENTS = "uncollected_houses_without_residents"  #: 房内无人
+#: 应采未采, the sweeps' gaps (services/*/views/sweeps.py): the first two a record shows on its own, the last two
+#: join two registries and count per address (``joins``, ``owed``)
+JOINED = (PLATES_WITHOUT_HOUSE, HOUSES_WITHOUT_RESIDENTS)
+UNCOLLECTED = ("uncollected_rentals_without_tenants", "uncollected_units_without_employees", *JOINED)
 COLLECTOR = "collector"  #: ``collector:<id>:<stream type>`` while counting
 
 #: 检查周期: days between inspections per trade (contracts.inspections.inspection_cycles). The caller passes
@@ -275,6 +279,50 @@ def duplicate_key(stream_type: str, record_facts: dict[str, Any]) -> str | None:
     return None
 
 
+def joins(stream_type: str, record_facts: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The address joins a record takes part in, {group: what it brings}, as the house service's sweeps judge
+    them: ``<门牌无房>:<door plate>`` joins a door plate in use with every standing (not demolished) house at the
+    plate or at one of its rooms; ``<房内无人>:<address>`` joins the standing houses at an address with the active
+    persons whose current residence is exactly that address."""
+    kind, code = stream_type, address_of(stream_type, record_facts)
+    if not code:
+        return {}
+    if kind == "Doorplate" and record_facts.get("status") == "in_use":
+        return {f"{PLATES_WITHOUT_HOUSE}:{code}": {"role": "plate", "rooms": bool(record_facts.get("buildings"))}}
+    if kind == "House" and record_facts.get("status") != "demolished":
+        plate = doorplate_of_room(code) if is_room_code(code) else code
+        return {f"{PLATES_WITHOUT_HOUSE}:{plate or code}": {"role": "house", "room": bool(plate) and plate != code},
+                f"{HOUSES_WITHOUT_RESIDENTS}:{code}": {"role": "house", "rented": bool(record_facts.get("rented"))}}
+    if kind == "Person" and is_active(record_facts):
+        return {f"{HOUSES_WITHOUT_RESIDENTS}:{code}": {"role": "resident"}}
+    return {}
+
+
+def owed(group: str, members: list[dict[str, Any]]) -> list[int]:
+    """What each member of a join counts (the metric is the group's prefix): a door plate 1 when no house stands at
+    it (nor at a room, once it has rooms); a house without an active rental 1 when no one lives at its address."""
+    if group.startswith(PLATES_WITHOUT_HOUSE + ":"):
+        at_plate = any(m["role"] == "house" and not m.get("room") for m in members)
+        in_rooms = any(m["role"] == "house" and m.get("room") for m in members)
+        return [int(m["role"] == "plate" and not (at_plate or (m.get("rooms") and in_rooms))) for m in members]
+    lived_in = any(m["role"] == "resident" for m in members)
+    return [int(m["role"] == "house" and not m.get("rented") and not lived_in) for m in members]
+
+
+def owing(records: Iterable[Record]) -> dict[str, Counter]:
+    """The re-fold's side of the joins: {stream id: what it owes} among ``records`` joined with one another."""
+    members: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for record in records:
+        for group, member in joins(record.stream_type, facts(record.stream_type, record.state)).items():
+            members[group].append((record.stream_id, member))
+    result: dict[str, Counter] = defaultdict(Counter)
+    for group, entries in members.items():
+        for (stream_id, _), n in zip(entries, owed(group, [member for _, member in entries])):
+            if n:
+                result[stream_id][group.split(":", 1)[0]] += n
+    return dict(result)
+
+
 def collector_key(stream_type: str, collector: str, active: bool) -> str | None:
     """Records registered per collector (采集人) and entity type, active ones only."""
     if not active or stream_type not in ENTITY_OF:
@@ -321,11 +369,16 @@ def address_lookup(records: Iterable[Record]) -> AddressLookup:
     return table.get
 
 
-def tally(records: Iterable[Record], as_of: datetime, lookup: AddressLookup, cycles: Cycles | None = None) -> Counter:
-    """The re-fold: every record's contribution and every duplicate group's, summed (the reference the
-    incremental figures are tested against)."""
+def tally(records: Iterable[Record], as_of: datetime, lookup: AddressLookup, cycles: Cycles | None = None,
+          owes: dict[str, Counter] | None = None) -> Counter:
+    """The re-fold: every record's contribution and every duplicate group's, summed, with what each record owes
+    in the address joins (``owes``: ``owing`` of the records to join with; default: of these records alone) —
+    the reference the incremental figures are tested against."""
+    records = list(records)
     day, total, groups = local_day(as_of), Counter(), Counter()
+    owes = owing(records) if owes is None else owes
     for record in records:
+        total.update(owes.get(record.stream_id, {}))
         f = facts(record.stream_type, record.state, cycles)
         total.update(counts(record.stream_type, f, address_in_use(address_of(record.stream_type, f), lookup), day))
         if key := duplicate_key(record.stream_type, f):

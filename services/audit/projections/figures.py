@@ -30,7 +30,8 @@ from services.audit.domain.daybook import (Addresses, Key, decode, difference, e
                                            referenced, steps)
 from services.audit.domain import assessment
 from services.audit.domain.fold import evolve
-from services.audit.domain.metrics import ADDRESS_TYPES, ENTITY_OF, address_of, duplicate_key, facts, local_day
+from services.audit.domain.metrics import (ADDRESS_TYPES, ENTITY_OF, JOINED, address_of, duplicate_key, facts,
+                                           joins, local_day)
 from services.audit.archive import _EveryEventType  # every event type reaches the handler, as in the archive
 from services.audit.config import audit_settings
 from services.audit.projections.figures_batch import Batch, batch_of
@@ -101,8 +102,8 @@ async def recompute(batch: Batch, documents: list[dict[str, Any]], known: dict[s
             refs = referenced(document["kind"], document["timeline"], addresses)
         new, memberships = steps(document["kind"], document["timeline"], document["collector"], addresses, refs)
         add(totals, difference(decode(document.get("steps")), new))
-        stored = {group: [[day, [list(k) for k in keys] if keys else None] for day, keys in timeline]
-                  for group, timeline in memberships.items()}
+        stored = {group: [[day, {**member, "keys": [list(k) for k in member["keys"]]} if member else None]
+                          for day, member in timeline] for group, timeline in memberships.items()}
         for group in {*document.get("groups", []), *memberships}:
             if (document.get("memberships") or {}).get(group) != stored.get(group):
                 groups_touched[group][document["_id"]] = stored.get(group, [])
@@ -114,16 +115,23 @@ async def recompute(batch: Batch, documents: list[dict[str, Any]], known: dict[s
 
 async def regroup(batch: Batch, touched: dict[str, dict[str, list]],
                   totals: dict[tuple[str, Key], Counter]) -> None:
-    """Duplicate groups whose members changed: new steps, their changes into ``totals``."""
+    """Groups (duplicates, address joins) whose members changed: new steps, their changes into ``totals``."""
     for group, changed in touched.items():
         document = await batch.group(group) or {"members": {}}
         members = {**document["members"], **changed}
         members = {stream: timeline for stream, timeline in members.items() if timeline}
-        as_keys = {stream: [(day, [tuple(k) for k in keys] if keys else None) for day, keys in timeline]
-                   for stream, timeline in members.items()}
+        as_keys = {stream: [(day, _member(member)) for day, member in timeline] for stream, timeline in members.items()}
         new = group_steps(group, as_keys)
         add(totals, difference(decode(document.get("steps")), new))
         await batch.set_group(group, {"members": members, "steps": encode(new)})
+
+
+def _member(stored: dict[str, Any] | list | None) -> dict[str, Any] | None:
+    """A stored membership ({"keys", ...}; a bare key list as kept before issue 18, until the rebuild)."""
+    if not stored:
+        return None
+    member = stored if isinstance(stored, dict) else {"keys": stored}
+    return {**member, "keys": [tuple(k) for k in member["keys"]]}
 
 
 async def write_pending(tx: ProjectionTx, totals: dict[tuple[str, Key], Counter]) -> None:
@@ -216,6 +224,16 @@ def joined_group(envelope) -> str | None:
     return duplicate_key(envelope.stream_type, first_facts(envelope))
 
 
+def joined_address(metric: str):
+    """The address join of ``metric`` an event alone names (a registration, a move), read ahead for the batch."""
+    def group(envelope) -> str | None:
+        if envelope.stream_type not in ENTITY_OF:
+            return None
+        return next((g for g in joins(envelope.stream_type, first_facts(envelope)) if g.startswith(metric + ":")),
+                    None)
+    return group
+
+
 def address_link(envelope) -> str | None:
     """An address event's code, whose link document (read ahead) tells whether any record depends on it yet."""
     if envelope.stream_type not in ADDRESS_TYPES:
@@ -227,6 +245,8 @@ figures = Projection(NAME, sources=list(names()), collections=[RECORDS, GROUPS, 
 figures.handlers = _EveryEventType(count_event)
 figures.prefetch(RECORDS, lambda event: event.stream_id if event.stream_type in ENTITY_OF else None)
 figures.prefetch(GROUPS, joined_group)
+for _metric in JOINED:
+    figures.prefetch(GROUPS, joined_address(_metric))
 figures.prefetch(LINKS, address_link)
 figures.index(RECORDS, BY_CODE)
 figures.index(RECORDS, BY_REF)

@@ -23,7 +23,7 @@ from services.audit.domain.accuracy import overall
 from services.audit.domain.baseline import RATE_OF
 from services.audit.domain.daybook import WHOLE, at
 from services.audit.domain.metrics import (DUPLICATE_METRICS, ENTITY_OF, address_lookup, by_collector, finish,
-                                           local_day, sub_division, tally)
+                                           local_day, owing, sub_division, tally)
 from services.audit.projections.figures import COUNTERS, NAME, PENDING, RECORDS, metric_name
 from services.audit.views.baselines import baselines_in_force
 from services.audit.views.campaigns import campaigns_as_of
@@ -148,8 +148,11 @@ async def refolded(archive: AsyncCollection, division_code: str | None, as_of: d
         groups[sub_division(record, scope, lookup)].append(record)
     places = {r.state.get("code"): r.state.get("name") for r in addresses if r.stream_type == "Place"}
     cycles = audit_settings().cycles  # the deployment's 检查周期, as the incremental figures count them
-    children = {code: +tally(rs, as_of, lookup, cycles) for code, rs in groups.items()}
-    return await answer(archive, scope, as_of, tally(everything, as_of, lookup, cycles),
+    # 门牌无房/房内无人 join with every division's records, as the counters do (a resident may be held elsewhere)
+    owes = owing([*addresses, *await records(archive, as_of, None, ["House", "Person"])] if division_code
+                 else everything)
+    children = {code: +tally(rs, as_of, lookup, cycles, owes) for code, rs in groups.items()}
+    return await answer(archive, scope, as_of, tally(everything, as_of, lookup, cycles, owes),
                         {code: c for code, c in children.items() if c}, places)
 
 
