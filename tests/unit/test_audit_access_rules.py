@@ -49,3 +49,18 @@ def test_persons_a_list_returned_and_refused_probes_count_towards_the_outside_ru
     refused["payload"]["outcome"] = "refused"
     raised = flags([listed, refused], rules, AS_OF)
     assert [(f["actor_id"], f["count"], f["records"]) for f in raised] == [("GW-1", 3, ["P1", "P2", "P3"])]
+
+
+def test_a_night_lookup_by_value_is_named_by_its_fields_in_the_flag():
+    """The flags go to supervisors, some of another county: a lookup by value is named by the fields searched,
+    never by what the reader typed (an ID number, a name, a phone); the access log keeps that for those entitled."""
+    night = datetime(2026, 11, 20, 15, 30, tzinfo=timezone.utc)  # 23:30 Beijing
+    looked_up = [{"actor": {"id": "PC-1", "organisation_code": "532502"}, "division_code": None, "recorded_at": night,
+                  "payload": {"record_type": "person", "lookup": lookup}}
+                 for lookup in ({"document_number": "532503197712066715"}, {"name": "王建国", "phone": "13989780299"})]
+    [flag] = flags(looked_up, AccessRules(outside_persons=100, night_reads=2), night + timedelta(minutes=5))
+    shown = " ".join(flag["records"])
+    assert flag["rule"] == "night" and flag["count"] == 2
+    for whole in ("532503197712066715", "王建国", "13989780299"):
+        assert whole not in shown, shown
+    assert flag["records"] == ["lookup:document_number", "lookup:name,phone"]

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 
+
 @dataclass(frozen=True)
 class AccessRules:
     window_hours: int = 24
@@ -36,6 +37,13 @@ def outside(organisation_code: str, division_code: str | None) -> bool:
     return not (division_code or "").startswith(organisation_code)
 
 
+def lookup_label(lookup: dict[str, Any]) -> str:
+    """A lookup by value (an ID number, a name, a phone typed by the reader) as a flag names it: by the fields it
+    searched, never their values. Flags go to supervisors who may not see the values (another county's person
+    looked up at night); the access log keeps the lookup itself, masked per reader, for the follow-up."""
+    return "lookup:" + ",".join(sorted(lookup))
+
+
 def flags(accesses: Iterable[dict[str, Any]], rules: AccessRules, as_of: datetime) -> list[dict[str, Any]]:
     """The flags raised by ``accesses`` (archived RecordAccessed envelopes) in the window ending ``as_of``."""
     start = as_of - timedelta(hours=rules.window_hours)
@@ -52,7 +60,7 @@ def flags(accesses: Iterable[dict[str, Any]], rules: AccessRules, as_of: datetim
                 outside_persons[reader].add(listed["record_id"])
         if payload.get("record_type") not in rules.person_record_types:
             continue
-        record = payload.get("record_id") or f"lookup:{sorted((payload.get('lookup') or {}).items())}"
+        record = payload.get("record_id") or lookup_label(payload.get("lookup") or {})
         if outside(reader[1], access.get("division_code")) and payload.get("record_id") \
                 and payload.get("outcome") != "not_found":  # no such person: nobody's jurisdiction
             outside_persons[reader].add(record)
