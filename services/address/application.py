@@ -19,6 +19,8 @@ from services.address.commands import (
     Renumber, RetireDoorplate, RetirePlace, Review, SetNumberingRule,
 )
 from services.address.config import APPROVERS, AddressSettings
+
+AGENCY_APPROVAL_LEVEL = "police_station"  #: the least review an agency's door-plate application gets
 from services.address.domain import geo
 from services.address.domain.aggregates import Doorplate, Place, doorplate_stream, place_stream
 from contracts.buildings import BuildingSpec, BuildingSpecError, RoomNumbering
@@ -197,7 +199,7 @@ class AddressService(Application):
         if violation:
             raise DomainRuleViolation("place_code", f"hierarchy.{violation.rule}", violation.message_en, violation.message_zh)
         location, system, raw = self._location(command.location, place.division_code)
-        approval = "approved" if self.settings.approval_level == "none" else "pending"
+        approval = "approved" if self.approval_level(command.source) == "none" else "pending"
         number_text = str(door.number) if door.sub is None else f"{door.number}-{door.sub}"
 
         def make(salt: int) -> Doorplate:
@@ -220,14 +222,19 @@ class AddressService(Application):
             plate = await self.register_first_free(lambda salt: make(salt + 1), ctx)
         return self.accepted(plate)
 
-    async def review(self, code: str, command: Review | Reject, ctx: CommandContext) -> AddressAccepted:
+    def approval_level(self, source: str | None) -> str:
+        """The level a door plate from ``source`` is approved at: the configured one; an agency's application
+        (民政 门牌申请) is always reviewed, by the police station at least, even where collectors' plates need none."""
         level = self.settings.approval_level
-        allowed = APPROVERS.get(level, ())
-        if level != "none" and ctx.actor.role not in allowed:  # with no approval, the state check answers
-            raise Forbidden(f"approval at level {level} needs one of the roles {list(allowed)}, not {ctx.actor.role}",
-                            f"{level} 级审核须由 {'/'.join(allowed) or '（无需审核）'} 办理")
+        return AGENCY_APPROVAL_LEVEL if level == "none" and source == "agency" else level
 
+    async def review(self, code: str, command: Review | Reject, ctx: CommandContext) -> AddressAccepted:
         def action(plate: Doorplate) -> None:
+            level = self.approval_level(getattr(plate, "source", None))
+            allowed = APPROVERS.get(level, ())
+            if level != "none" and ctx.actor.role not in allowed:  # with no approval, the state check answers
+                raise Forbidden(f"approval at level {level} needs one of the roles {list(allowed)}, not "
+                                f"{ctx.actor.role}", f"{level} 级审核须由 {'/'.join(allowed) or '（无需审核）'} 办理")
             if isinstance(command, Reject):
                 plate.reject(level, command.reason)
             else:

@@ -128,6 +128,23 @@ async def test_approval_flow_and_who_may_decide(strict):
     assert twice.value.rule == "approval.not_pending"
 
 
+async def test_an_agencys_door_plate_application_is_reviewed_even_where_plates_need_no_approval(svc):
+    """民政 门牌申请 (issue 19): with approval off for collectors' plates, an agency's application still waits for a
+    police station's review; a collector's plate is approved at once."""
+    own = await plate(svc, number="18")
+    applied = await svc.register_doorplate(RegisterDoorplate(division_code=TOWNSHIP, road_name="天马路", number="20",
+                                                             source="agency"), context())
+    states = {event.payload["code"]: event.payload["approval_state"]
+              for stream in (own.stream_id, applied.stream_id) for event in await svc.store.read_stream(stream)}
+    assert (states[own.code], states[applied.code]) == ("approved", "pending")
+    collector = Actor(id="GW-1", role="collector", organisation_code="532503")
+    with pytest.raises(Forbidden):
+        await svc.review(applied.code, Review(remark="ok"), context(collector))
+    approved = await svc.review(applied.code, Review(remark="实地核实无误"), context())
+    assert types(svc, approved.stream_id) == ["DoorplateRegistered", "DoorplateApproved"]
+    assert (await svc.store.read_stream(applied.stream_id))[-1].payload["level"] == "police_station"
+
+
 async def test_merge_is_idempotent_and_refuses_itself(svc):
     survivor = await plate(svc, number="18")
     duplicate = await svc.register_doorplate(RegisterDoorplate(division_code=TOWNSHIP, road_name="天马路", number="18",

@@ -229,6 +229,7 @@ class Doorplate(Aggregate):
         self.prefix, self.number, self.suffix = event.prefix, event.number, event.suffix
         self.approval_state = event.approval_state
         self.aliases = list(event.aliases)
+        self.source = event.source
 
     @applies(DoorplateApproved)
     def _approved(self, event: DoorplateApproved) -> None:
