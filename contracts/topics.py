@@ -27,3 +27,14 @@ def context_topic(context: str, suffix: str, namespace: str = "ybss") -> str:
 def dead_letter_topic(consumer: str, namespace: str = "ybss") -> str:
     """Where a consumer parks a message it could not apply, with the error in the headers."""
     return f"{namespace}.dlt.{consumer}"
+
+
+def exchange_topic(table: str, namespace: str = "ybss") -> str:
+    """``ybss.exchange.province.<table>``: the provincial exchange's target rows of one table (Kafka Connect JSON
+    with its schema), keyed by the target's key, compacted; read by the JDBC sink (docs/EXCHANGE.md)."""
+    return f"{namespace}.exchange.province.{table}"
+
+
+def exchange_dead_letter_topic(namespace: str = "ybss") -> str:
+    """死信 of the provincial exchange: records the mapper or the sink refused, the reason in the headers."""
+    return f"{namespace}.exchange.dead-letters.province"

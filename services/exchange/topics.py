@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from contracts import topics
 from services.exchange.mapping import Table
 
 
 def exchange_topic(table: Table, namespace: str) -> str:
     """``<ns>.exchange.province.<table>``: the target rows of one table, keyed by the target's key (compacted)."""
-    return f"{namespace}.exchange.province.{table.table}"
+    return topics.exchange_topic(table.table, namespace)
 
 
 def dead_letter_topic(namespace: str) -> str:
     """死信: records the sink refused (Connect's errors.deadletterqueue.topic.name)."""
-    return f"{namespace}.exchange.dead-letters.province"
+    return topics.exchange_dead_letter_topic(namespace)
 
 
 def connector_name(namespace: str) -> str:

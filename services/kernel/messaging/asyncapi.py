@@ -29,7 +29,9 @@ from contracts.envelope import EventEnvelope
 from contracts.events import DomainEvent, registered_event_types
 from contracts.ingest import IngestCommand, IngestRecord, IngestReply, agency_topic, owner_topic, replies_topic
 from contracts.schema_export import load_contracts
-from contracts.topics import access_log_topic, context_topic, dead_letter_topic, events_topic
+from contracts.topics import (
+    access_log_topic, context_topic, dead_letter_topic, events_topic, exchange_dead_letter_topic, exchange_topic,
+)
 from services.kernel.messaging.topics import COMPACTED, KEEP_FOREVER
 
 OUT = Path(__file__).resolve().parents[3] / "contracts" / "asyncapi" / "platform.json"
@@ -45,7 +47,9 @@ KAFKA_BINDING = "0.5.0"
 #: the parts of a channel address that differ per agency or subscriber
 ADDRESS_PARAMETERS = {"agency": "the agency's id: its token's sub (services/ingest/agencies.json)",
                       "subscriber": "the subscriber's id (services/feeds/subscribers.json); its ACL allows only its "
-                      "own topics and consumer group"}
+                      "own topics and consumer group",
+                      "table": "a target table of the provincial exchange's mapping (services/exchange/mappings, e.g. "
+                      "t_syrk 实有人口)"}
 
 
 @dataclass
@@ -201,16 +205,37 @@ def declare_feeds(catalogue: Catalogue, ns: str) -> None:
                             f"and consumer group {group}): {common}", "record_id", COMPACTED)
 
 
+class ConnectRecord(BaseModel):
+    """Kafka Connect's JSON with its schema (JsonConverter, schemas.enable): one target row of the exchange."""
+
+    schema_: dict[str, Any] = Field(alias="schema", description="the row's Connect schema: the target table's "
+                                    "columns (data element names), their types and which are mandatory")
+    payload: dict[str, Any] = Field(description="the row: ybss fields mapped to the target standard's elements "
+                                    "and code tables")
+
+
+def declare_exchange(catalogue: Catalogue, ns: str) -> None:
+    """The provincial exchange (省警综平台): rows leave the platform through Kafka Connect's JDBC sink."""
+    catalogue.publishes(exchange_topic("{table}", ns), "exchange-province-table", ConnectRecord,
+                        "省级交换: the current row of one record in the target standard's table (the mapper's "
+                        "output of the provincial-exchange feed), read by the JDBC sink connector, which upserts on "
+                        "the key; compacted.", "the target table's key (Connect JSON with schema)", COMPACTED)
+    catalogue.publishes(exchange_dead_letter_topic(ns), "exchange-province-dead-letters", ConnectRecord,
+                        "死信: records the mapper or the sink refused, the original key and value with the reason "
+                        "in the headers (`ybss exchange dead-letters`).", "the original key")
+
+
 def document(namespace: str = NAMESPACE) -> dict:
     load_contracts()
     catalogue = Catalogue(KafkaBroker("kafka:9092", description="ybss Kafka (SASL_SSL in production; one credential "
                                       "per agency and subscriber, ACLs per topic and consumer group)"))
-    for declare in (declare_domain_events, declare_access_log, declare_dead_letters, declare_ingest, declare_feeds):
+    for declare in (declare_domain_events, declare_access_log, declare_dead_letters, declare_ingest, declare_feeds,
+                    declare_exchange):
         declare(catalogue, namespace)
     spec = AsyncAPI(catalogue.broker, title="ybss platform topics 一标三实 平台消息", version="1.0.0",
                     schema_version="3.0.0", description="Every Kafka topic that crosses a bounded context or leaves "
-                    "ybss: domain events, alerts, the access log, agency ingestion and replies, dead letters and the "
-                    f"integration feeds, in namespace `{namespace}` (YBSS_NAMESPACE). Generated from contracts/; do "
+                    "ybss: domain events, alerts, the access log, agency ingestion and replies, dead letters, the "
+                    f"integration feeds and the provincial exchange, in namespace `{namespace}` (YBSS_NAMESPACE). Generated from contracts/; do "
                     "not edit.")
     return catalogue.bind(json.loads(spec.to_specification().to_json()))
 
