@@ -122,7 +122,7 @@ def test_records_fall_in_the_community_their_address_hangs_under():
     assert sub_division(records[3], "5325", table) == "532503", "a prefecture sees its counties"
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="the screenshot needs headless Chromium (apt-get install chromium), which the project does not install; the HTML itself is parsed and checked by test_report_ranks_diffs_and_renders_as_xlsx_and_html")
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="the screenshot needs headless Chromium (the Makefile's install step installs Debian's chromium); the HTML itself is parsed and checked by test_report_ranks_diffs_and_renders_as_xlsx_and_html")
 def test_the_html_report_renders_in_headless_chromium(tmp_path):
     report = build("2026-10", "532503", snapshot(town(), AS_OF), snapshot(town()[:3], AS_OF))
     page, shot = tmp_path / "report.html", tmp_path / "report.png"
