@@ -102,6 +102,10 @@ clean: down
 
 # deploy/k8s: regenerate the per-context manifests after changing contracts/contexts.py (tests/deploy checks them),
 # regenerate the vendored CRD schemas, or run only the deploy tests (no stack needed). Tools: deploy/k8s/tools.sh.
+.PHONY: loc-per-feature
+loc-per-feature: venv  ## issue 21's measure: code lines per feature before kernel v3 (18ac9c1^) and now
+	$(PY) scripts/loc_per_feature.py 18ac9c1^ HEAD
+
 .PHONY: k8s-manifests k8s-schemas test-deploy
 K8S_TOOLS = eval "$$(PYTHON=$(PY) bash deploy/k8s/tools.sh)"
 k8s-manifests: venv
