@@ -7,10 +7,8 @@ from services.audit.api import history as api_history
 from services.audit.api import quality as api_quality
 from services.audit.api import reports as api_reports
 from services.audit.archive import archive
-from services.audit.compactor import figures_compactor
+from services.audit.bootstrap import BACKGROUND
 from services.audit.projections.figures import figures
-from services.audit.rectifier import rectifier
-from services.audit.retention import access_retention
 from services.kernel.web.app import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
@@ -20,7 +18,7 @@ SPEC = ServiceSpec(
     routers=[api_history.router, api_campaigns.router, api_quality.router, api_reports.router,
              api_access.router, api_assessment.router],
     projections=[archive, figures],
-    background=[rectifier, access_retention, figures_compactor],
+    background=BACKGROUND,  # the rectifier, the access log's retention, the figures' compactor
 )
 
 

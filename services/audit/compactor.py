@@ -3,27 +3,30 @@
 Partitions write each event's changes as a document of its own (services/audit/projections/figures.py), so
 concurrent transactions never increment the same province or county counter; this task is the counters' only
 writer. Readers add what is still pending, so its pace changes how much a read sums, never what it answers.
+Built by the composition root (services/audit/bootstrap.py) with the two collections it folds.
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Callable
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import PyMongoError
 
-from services.audit.projections.figures import COUNTERS, NAME, PENDING, compact
+from services.audit.projections.figures import compact
 from services.kernel.base.logging import get_logger
-from services.kernel.messaging.runtime import Runtime
 
 log = get_logger(__name__)
 IDLE_SECONDS = 0.5  #: pause when nothing is pending
 
 
-async def figures_compactor(rt: Runtime) -> None:
-    """Compact for as long as the service runs, on the live generation (a rebuild swaps it)."""
+async def figures_compactor(counters: Callable[[], AsyncCollection], pending: Callable[[], AsyncCollection]) -> None:
+    """Compact for as long as the service runs; ``counters`` and ``pending`` give the live generation's
+    collections, asked again each round (a rebuild swaps them)."""
     while True:
         try:
-            folded = await compact(rt.read_model(NAME, COUNTERS), rt.read_model(NAME, PENDING))
+            folded = await compact(counters(), pending())
         except asyncio.CancelledError:
             raise
         except (PyMongoError, KeyError) as error:  # a conflict with another replica's compactor, an outage

@@ -2,25 +2,22 @@
 
 A task closes when a correcting event for its field reaches the archive; the sweep looks every few seconds
 (YBSS_AUDIT_RECTIFICATION_SWEEP_SECONDS), and reads of campaigns sweep first, so a reader never sees a task
-open whose correction the archive already holds.
+open whose correction the archive already holds. Built by the composition root (services/audit/bootstrap.py)
+with the application whose sweep it runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from services.audit.bootstrap import for_runtime
-from services.audit.config import audit_settings
+from services.audit.application import AuditApplication
 from services.kernel.base.logging import get_logger
-from services.kernel.messaging.runtime import Runtime
 
 log = get_logger(__name__)
 
 
-async def rectifier(rt: Runtime) -> None:
-    """Sweep for as long as the service runs (a ServiceSpec background task)."""
-    interval = audit_settings().rectification_sweep_seconds
-    application = for_runtime(rt)
+async def rectifier(application: AuditApplication, interval: float) -> None:
+    """Sweep every ``interval`` seconds for as long as the service runs."""
     while True:
         await asyncio.sleep(interval)
         try:

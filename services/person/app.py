@@ -8,7 +8,7 @@ from services.person.api import whereabouts as api_whereabouts
 from services.person.whereabouts import whereabouts
 from services.person.api import watch as api_watch
 from services.person.api import quality as api_quality
-from services.person.watch.alerts import relay_alerts
+from services.person.bootstrap import relay_alerts
 from services.person.watch.projection import watch
 from services.person.projections import addresses, registry
 

@@ -1,5 +1,5 @@
 """Composition root of the person context (实有人口): the one place that builds the application service and
-its ports, for the API (FastAPI dependencies), the agency-record consumer, the CLI and the tests.
+its ports, for the API (FastAPI dependencies), the agency-record consumer, the alerts relay, the CLI and the tests.
 
 ``application`` builds a PersonService over any event store, claims and read models (the in-memory fakes in unit
 tests); ``for_runtime`` over a running service's. Routes receive the service and the read-model port through
@@ -20,7 +20,7 @@ from services.kernel.messaging.read_models import LiveReadModels, ReadModels
 from services.kernel.messaging.runtime import Runtime
 from services.person.addresses import PersonAddresses
 from services.person.application import PersonService
-from services.person.watch.alerts import ALERTS, handle
+from services.person.watch import alerts
 
 
 def application(store: EventStorePort, claims: ClaimsPort, reads: ReadModels, **options) -> PersonService:
@@ -38,11 +38,11 @@ def service(rt: Annotated[Runtime, Depends(runtime)]) -> PersonService:
 
 
 def _alerts(rt: Annotated[Runtime, Depends(runtime)]) -> AsyncCollection:
-    return rt.db[ALERTS]
+    return rt.db[alerts.ALERTS]
 
 
 def _alert_handling(rt: Annotated[Runtime, Depends(runtime)]) -> Callable:
-    return partial(handle, rt.db)
+    return partial(alerts.handle, rt.db)
 
 
 #: what a route declares to be handed the application service
@@ -50,3 +50,8 @@ Service = Annotated[PersonService, Depends(service)]
 #: the watch alerts' list (outside the projections' generations) and their 签收/处置
 Alerts = Annotated[AsyncCollection, Depends(_alerts)]
 AlertHandling = Annotated[Callable, Depends(_alert_handling)]
+
+
+async def relay_alerts(rt: Runtime) -> None:
+    """The watch alerts' outbox relay (a background task) over the service's database, producer and settings."""
+    await alerts.relay_alerts(rt.db, rt.producer, rt.settings)

@@ -71,7 +71,7 @@ async def test_access_entries_have_their_own_store_and_a_retention(audit, settin
     monkeypatch.setenv("YBSS_AUDIT_ACCESS_LOG_RETENTION_DAYS", "1")
     audit_settings.cache_clear()
     try:
-        assert await ensure_retention(runtime) == 86400
+        assert await ensure_retention(store) == 86400
         assert (await store.index_information())[RETENTION_INDEX]["expireAfterSeconds"] == 86400
         await store.insert_one({**(await store.find_one({"actor.id": reader.id})), "_id": f"old-{tag}",
                                 "recorded_at": now - timedelta(days=2)})
@@ -83,7 +83,7 @@ async def test_access_entries_have_their_own_store_and_a_retention(audit, settin
     finally:
         monkeypatch.delenv("YBSS_AUDIT_ACCESS_LOG_RETENTION_DAYS")
         audit_settings.cache_clear()
-        await ensure_retention(runtime)
+        await ensure_retention(store)
 
 
 async def test_checkpoints_of_access_entries_are_dropped_and_a_redelivery_stays_one_entry(audit, settings):
@@ -97,7 +97,7 @@ async def test_checkpoints_of_access_entries_are_dropped_and_a_redelivery_stays_
     deadline = time.monotonic() + 60
     while not await checkpoints.count_documents({"_id": entry.stream_id}) and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
-    assert await forget_access_checkpoints(runtime, older_than=timedelta(0)) >= 1
+    assert await forget_access_checkpoints(checkpoints, older_than=timedelta(0)) >= 1
     assert await checkpoints.count_documents({"_id": entry.stream_id}) == 0
     runtime.runners[NAME].forget()  # as after a restart: the consumer remembers nothing
     await send(settings, entry)  # redelivered (a relay re-sending a batch after a crash)

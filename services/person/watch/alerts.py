@@ -14,6 +14,7 @@ import asyncio
 import uuid
 from datetime import datetime, timezone
 
+from aiokafka import AIOKafkaProducer
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -25,11 +26,11 @@ from contracts.watch import (
     KeyPersonAlertWithdrawn,
 )
 from services.kernel.base.errors import NotFound, StateConflict
+from services.kernel.base.settings import Settings
 from services.kernel.eventsourcing.eventstore import EventStore, envelope_to_document
 from services.kernel.messaging.lease import LeasedRelay
 from services.kernel.messaging.outbox import OutboxRelay
 from services.kernel.messaging.parking import TopicLimit
-from services.kernel.messaging.runtime import Runtime
 from services.person.watch.folds import moment, qualifying
 from services.person.watch.rules import Rule
 
@@ -147,14 +148,15 @@ async def handle(db: AsyncDatabase, identifier: str, step: str, text: str, calle
     return await alerts.find_one({"_id": identifier})
 
 
-async def relay_alerts(rt: Runtime) -> None:
-    """Background task: publish the alerts' events to ``<ns>.person.alerts`` (outbox, one leader at a time)."""
-    await ensure_indexes(rt.db)
-    store = EventStore(rt.client, rt.db, ALERT_EVENTS)
-    topic = context_topic("person", "alerts", rt.settings.namespace)
-    relay = OutboxRelay(store, rt.producer, topic, "person-alerts", batch_size=rt.settings.relay_batch_size,
-                        idle_poll_seconds=0.1, record_limit=TopicLimit(rt.settings.kafka_client_options(), topic))
-    leased = LeasedRelay.for_settings(relay, rt.db, rt.settings)
+async def relay_alerts(db: AsyncDatabase, producer: AIOKafkaProducer, settings: Settings) -> None:
+    """Background task: publish the alerts' events to ``<ns>.person.alerts`` (outbox, one leader at a time); built
+    by the composition root (services/person/bootstrap.py) with the service's database, producer and settings."""
+    await ensure_indexes(db)
+    store = EventStore(db.client, db, ALERT_EVENTS)
+    topic = context_topic("person", "alerts", settings.namespace)
+    relay = OutboxRelay(store, producer, topic, "person-alerts", batch_size=settings.relay_batch_size,
+                        idle_poll_seconds=0.1, record_limit=TopicLimit(settings.kafka_client_options(), topic))
+    leased = LeasedRelay.for_settings(relay, db, settings)
     leased.start()
     try:
         await asyncio.Event().wait()
