@@ -136,6 +136,22 @@ def context_inward(module: str, names: list[str], contexts: list[str]) -> list[s
     return bad
 
 
+#: the running service's Runtime (a service locator): only a context's composition root is handed it
+RUNTIME = "services.kernel.messaging.runtime"
+#: the names that hand over the Runtime itself: the class and the FastAPI dependency that yields it
+RUNTIME_NAMES = (f"{RUNTIME}.Runtime", "services.kernel.web.deps.runtime")
+
+
+def runtime_outside_bootstrap(module: str, names: list[str]) -> list[str]:
+    """Outside the kernel, only a composition root (a ``bootstrap`` module) takes the Runtime; background tasks,
+    relays, domain, application, views and routes are built there with the ports they need. The runtime module
+    imported whole counts; a helper imported from it by name (``kafka_producer``) does not."""
+    if not within(module, "services") or within(module, "services.kernel") or module.rpartition(".")[2] == "bootstrap":
+        return []
+    whole = RUNTIME in names and not any(name.startswith(RUNTIME + ".") for name in names)
+    return [name for name in names if name in RUNTIME_NAMES or (whole and name == RUNTIME)]
+
+
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """The groups of modules that import each other, directly or round a circle (Tarjan's strongly connected
     components of more than one module); ``graph`` maps a module to the modules it imports."""

@@ -6,6 +6,7 @@
 - the kernel imports no context and no shared package; its layers import only downwards
   (base ← eventsourcing ← messaging ← web ← operations), and every kernel module is in a layer;
 - contracts import no service;
+- outside the kernel, only a composition root (``bootstrap``) imports the Runtime;
 - no two modules import each other, directly or round a circle (not even inside a function).
 Each rule also meets a planted violation (test_architecture_rules.py), so a rule that sees nothing fails.
 """
@@ -19,7 +20,7 @@ import pytest
 from contracts.contexts import names
 from tests.unit.import_rules import (
     KERNEL_LAYERS, ROOT, SHARED, context_inward, cycles, import_graph, imported, io_in_pure_code, kernel_outward,
-    kernel_upward, module_name, other_context,
+    kernel_upward, module_name, other_context, runtime_outside_bootstrap,
 )
 
 CONTEXTS = sorted(names())
@@ -97,6 +98,11 @@ def test_the_kernel_package_installs_the_asyncio_fix_first():
     module, names_ = imports_of(ROOT / "services" / "kernel" / "__init__.py")
     assert "services.kernel.base.asyncio_fixes" in names_
     assert all(name.startswith("services.kernel.base") for name in names_ if name.startswith("services"))
+
+
+def test_only_a_composition_root_is_handed_the_runtime():
+    """Background tasks, relays, domain, application, views and routes get their ports from bootstrap.py."""
+    assert not found(modules(ROOT / "services"), runtime_outside_bootstrap)
 
 
 def test_no_import_circle():

@@ -7,6 +7,7 @@ import pytest
 
 from tests.unit.import_rules import (
     context_inward, cycles, import_graph, imported, io_in_pure_code, kernel_outward, kernel_upward, other_context,
+    runtime_outside_bootstrap,
 )
 
 CONTEXTS = ["address", "house", "person", "unit"]
@@ -137,6 +138,35 @@ def test_a_kernel_layer_importing_a_higher_one_is_caught(module, source):
 ])
 def test_a_kernel_layer_importing_a_lower_one_or_itself_is_fine(module, source):
     assert not kernel_upward(module, names(source, module))
+
+
+# ------------------------------------------------------------------ the Runtime stays in the composition root
+
+
+@pytest.mark.parametrize("module", ["services.audit.compactor", "services.person.watch.alerts",
+                                    "services.person.domain.person", "services.person.application",
+                                    "services.person.views.persons", "services.person.api.persons",
+                                    "services.agency.consumer", "services.person.app"])
+@pytest.mark.parametrize("source", [
+    "from services.kernel.messaging.runtime import Runtime",
+    "from services.kernel.messaging.runtime import Runtime as Locator",
+    "from services.kernel.messaging import runtime",
+    "import services.kernel.messaging.runtime",
+    "import importlib\nimportlib.import_module('services.kernel.messaging.runtime')",
+    "def later():\n    from services.kernel.messaging.runtime import Runtime",
+    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from services.kernel.messaging.runtime import Runtime",
+    "from services.kernel.web.deps import Reads, runtime",
+])
+def test_the_runtime_outside_a_composition_root_is_caught(module, source):
+    assert runtime_outside_bootstrap(module, names(source, module))
+
+
+def test_a_composition_root_and_the_kernel_take_the_runtime_and_others_a_helper_of_its_module():
+    runtime = "from services.kernel.messaging.runtime import Runtime\nfrom services.kernel.web.deps import runtime"
+    for module in ("services.person.bootstrap", "services.ingest.declarations.bootstrap", "services.kernel.web.app"):
+        assert not runtime_outside_bootstrap(module, names(runtime, module))
+    helper = "from services.kernel.messaging.runtime import kafka_producer"
+    assert not runtime_outside_bootstrap("services.exchange.relay", names(helper, "services.exchange.relay"))
 
 
 # ------------------------------------------------------------------ no circle
