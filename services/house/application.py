@@ -8,7 +8,7 @@ the survivor, renamed → its current name), reached through a port so unit test
 from __future__ import annotations
 
 from datetime import date
-from typing import Callable
+from typing import Callable, Sequence
 
 from pydantic import Field
 
@@ -22,6 +22,7 @@ from services.house.domain.rental_changes import TermsChange
 from contracts.calendar import china_today
 from services.kernel.eventsourcing.aggregate import CommandContext
 from services.kernel.eventsourcing.application import Accepted, Application
+from services.kernel.eventsourcing.bulk import Claimed, register_many
 from services.kernel.base.errors import StateConflict
 from services.kernel.eventsourcing.ids import new_id
 from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
@@ -63,6 +64,17 @@ class HouseService(Application):
         return HouseAccepted(house_id=house.house_id, stream_id=house.id, version=house.version, **extra)
 
     async def register(self, command: RegisterHouse, ctx: CommandContext) -> HouseAccepted:
+        claimed, code = await self._decide_registration(command, ctx)
+
+        async def register() -> House:
+            return await self.save(claimed.build(), ctx)
+
+        house = await self.register_claimed(claimed.key, register, lambda h: h.house_id, claimed.duplicate)
+        return self.accepted(house, address_code=code, logic_errors=house.logic_errors())
+
+    async def _decide_registration(self, command: RegisterHouse, ctx: CommandContext) -> tuple[Claimed[House], str]:
+        """What a registration checks before its claim (the address, the jurisdiction, the owner) and the house
+        it makes once the address is won."""
         address = await self.addresses(command.address_code, "address_code")
         ctx.require_within(address.division_code)
         facts = AddressFacts(code=address.code, kind=address.kind, full_name=address.full_name,
@@ -70,16 +82,22 @@ class HouseService(Application):
         owner = (await check_parties(self.persons, [("owner", command.owner)], self.units)).get("owner", command.owner)
         house_id = new_id("H")
 
-        async def register() -> House:
-            house = House.register(house_id, facts, property_nature=command.property_nature, use=command.use,
-                                   area=command.area, rooms=command.rooms, owner=owner,
-                                   management_level=command.management_level, key_house=command.key_house,
-                                   key_reason=command.key_reason)
-            return await self.save(house, ctx)
+        def build() -> House:
+            return House.register(house_id, facts, property_nature=command.property_nature, use=command.use,
+                                  area=command.area, rooms=command.rooms, owner=owner,
+                                  management_level=command.management_level, key_house=command.key_house,
+                                  key_reason=command.key_reason)
 
-        house = await self.register_claimed(address_claim(address.code), register, lambda h: h.house_id,
-                                            duplicate_house(address.code))
-        return self.accepted(house, address_code=address.code, logic_errors=house.logic_errors())
+        return Claimed(address_claim(address.code), build, ctx, duplicate_house(address.code)), address.code
+
+    async def register_many(self, commands: Sequence[tuple[RegisterHouse, CommandContext]]
+                            ) -> list[HouseAccepted | Exception]:
+        """批量登记 (an initial load): each command answered as ``register`` would answer it alone, the address
+        claims taken, the houses appended and the claims handed over in one round trip each for the set."""
+        return await register_many(self, commands, self._decide_registration, lambda house: house.house_id,
+                                   lambda house, code: self.accepted(house, address_code=code,
+                                                                     logic_errors=house.logic_errors()),
+                                   self.register)
 
     async def _change(self, house_id: str, expected_version: int | None, action, ctx: CommandContext,
                       **extra) -> HouseAccepted:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from services.agency.consumer import ingest_consumer
 from services.agency.ingest import Applied, EntityHandler, reject, run_steps
 from services.house.bootstrap import for_runtime
+from services.kernel.eventsourcing.bulk import parsed_many
 from services.house.commands import (
     AddTenant, ChangeOwner, ChangeUse, CorrectHouse, EndRental, RegisterHouse, StartRental, TenantMoveOut,
 )
@@ -29,6 +30,11 @@ def _reason(fields: dict, ctx) -> str:
 
 async def create(svc, _entity_id, fields: dict, ctx) -> Applied:
     return _applied(await svc.register(RegisterHouse.model_validate(fields), ctx))
+
+
+async def create_many(svc, items: list[tuple[dict, object]]) -> list[Applied | Exception]:
+    """Many creates at once (历史数据导入): each answered as ``create`` would answer it."""
+    return await parsed_many(items, RegisterHouse.model_validate, svc.register_many, _applied)
 
 
 async def update(svc, house_id: str, fields: dict, ctx) -> Applied:
@@ -95,7 +101,7 @@ def _tenant_of(event: dict) -> str:
     return f"{_rental_of(event)}/{event['payload']['person_id']}"
 
 
-HANDLERS = [EntityHandler("house", "house-", create, update),
+HANDLERS = [EntityHandler("house", "house-", create, update, create_many=create_many),
             EntityHandler("rental", "house-", start_rental, cancel=end_rental, entity_of=_rental_of),
             EntityHandler("tenant", "house-", add_tenant, cancel=tenant_moves_out, entity_of=_tenant_of)]
 consume_ingest = ingest_consumer("house", HANDLERS, for_runtime)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import partialmethod
-from typing import Callable
+from typing import Callable, Sequence
 
 from pydantic import Field
 
@@ -16,6 +16,7 @@ from contracts.calendar import china_today
 from contracts.parties import PartyRef
 from services.kernel.eventsourcing.aggregate import CommandContext
 from services.kernel.eventsourcing.application import Accepted, Application
+from services.kernel.eventsourcing.bulk import Claimed, register_many
 from services.kernel.base.errors import StateConflict
 from services.kernel.eventsourcing.ids import new_id
 from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
@@ -63,6 +64,18 @@ class UnitService(Application):
                             **extra)
 
     async def register(self, command: RegisterUnit, ctx: CommandContext) -> UnitAccepted:
+        claimed, code = await self._decide_registration(command, ctx)
+        unit = claimed.build()
+        if claimed.key is None:
+            await self.save(unit, ctx)
+        else:
+            unit = await self.register_claimed(claimed.key, lambda: self.save(unit, ctx), lambda u: u.unit_id,
+                                               claimed.duplicate)
+        return self.accepted(unit, address_code=code)
+
+    async def _decide_registration(self, command: RegisterUnit, ctx: CommandContext) -> tuple[Claimed[Unit], str]:
+        """Every check of a registration (the address, the jurisdiction, the persons, the codes: a bad code is
+        refused before claiming) and the USCC it claims, if any."""
         address = await self.addresses(command.address_code, "address_code")
         ctx.require_within(address.division_code)
         fields = command.model_dump(exclude={"address_code"})
@@ -73,12 +86,17 @@ class UnitService(Application):
         identity = UnitIdentity(**fields, address_code=address.code, address_name=address.full_name,
                                 division_code=address.division_code or "")
         unit = Unit.register(new_id("U"), identity, self.today())  # refuses bad codes before claiming
-        if unit.state["uscc"] is None:
-            await self.save(unit, ctx)
-        else:
-            unit = await self.register_claimed(uscc_claim(unit.state["uscc"]), lambda: self.save(unit, ctx),
-                                               lambda u: u.unit_id, duplicate_unit(unit.state["uscc"]))
-        return self.accepted(unit, address_code=address.code)
+        uscc = unit.state["uscc"]
+        if uscc is None:
+            return Claimed(None, lambda: unit, ctx), address.code
+        return Claimed(uscc_claim(uscc), lambda: unit, ctx, duplicate_unit(uscc)), address.code
+
+    async def register_many(self, commands: Sequence[tuple[RegisterUnit, CommandContext]]
+                            ) -> list[UnitAccepted | Exception]:
+        """批量登记 (an initial load): each command answered as ``register`` would answer it alone, the USCC
+        claims taken, the units appended and the claims handed over in one round trip each for the set."""
+        return await register_many(self, commands, self._decide_registration, lambda unit: unit.unit_id,
+                                   lambda unit, code: self.accepted(unit, address_code=code), self.register)
 
     async def _change(self, unit_id: str, expected_version: int | None, action, ctx: CommandContext,
                       **extra) -> UnitAccepted:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from services.agency.consumer import ingest_consumer
 from services.agency.ingest import Applied, EntityHandler, reject, run_steps
 from services.unit.bootstrap import for_runtime
+from services.kernel.eventsourcing.bulk import parsed_many
 from services.unit.commands import ChangeStatus, CorrectUnit, Hire, Leave, RecordUscc, Relocate, RegisterUnit
 
 CORRECTED = ("name", "aliases", "unit_type", "industry_code", "legal_representative", "security_person", "phone",
@@ -25,6 +26,11 @@ def _applied(accepted, entity_id: str | None = None) -> Applied:
 
 async def create(svc, _entity_id, fields: dict, ctx) -> Applied:
     return _applied(await svc.register(RegisterUnit.model_validate(fields), ctx))
+
+
+async def create_many(svc, items: list[tuple[dict, object]]) -> list[Applied | Exception]:
+    """Many creates at once (历史数据导入): each answered as ``create`` would answer it."""
+    return await parsed_many(items, RegisterUnit.model_validate, svc.register_many, _applied)
 
 
 async def update(svc, unit_id: str, fields: dict, ctx) -> Applied:
@@ -73,6 +79,6 @@ def _employee_of(event: dict) -> str:
     return f"{event['stream_id'].removeprefix('unit-')}/{event['payload']['person_id']}"
 
 
-HANDLERS = [EntityHandler("unit", "unit-", create, update, cancel),
+HANDLERS = [EntityHandler("unit", "unit-", create, update, cancel, create_many=create_many),
             EntityHandler("employee", "unit-", hire, cancel=leave, entity_of=_employee_of)]
 consume_ingest = ingest_consumer("unit", HANDLERS, for_runtime)
