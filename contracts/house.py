@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from contracts.events import DomainEvent
+from contracts.listing import change_entry, decided
 from contracts.parties import PartyRef
 
 HouseUse = Literal["self_occupied", "rented", "business", "vacant", "dormitory", "group_rental", "other"]
@@ -305,13 +306,10 @@ class HouseChecked(DomainEvent):
 
 
 def _with_rental(state: dict[str, Any], rental_id: str, change) -> dict[str, Any]:
-    rentals = [change(r) if r.get("rental_id") == rental_id else r for r in state.get("rentals", [])]
-    return {**state, "rentals": rentals}
+    return change_entry(state, "rentals", "rental_id", rental_id, change)
 
 
 def _decided(state: dict[str, Any], request_id: str, outcome: str, remark: str, decided_by: str,
              decided_on: date) -> dict[str, Any]:
-    decision = {"state": outcome, "remark": remark, "decided_by": decided_by, "decided_on": decided_on.isoformat()}
-    requests = [{**r, **decision} if r.get("request_id") == request_id else r
-                for r in state.get("key_status_requests", [])]
-    return {**state, "key_status_requests": requests}
+    return change_entry(state, "key_status_requests", "request_id", request_id,
+                        lambda request: decided(request, outcome, decided_by, decided_on, remark))

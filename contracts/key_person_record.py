@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from contracts.listing import Workflow
+
 Record = dict[str, Any]
 
+#: the waiting states' names in a key-person record (列管申请, 撤管申请)
+KEY_PERSON = Workflow(requested="applied", release_requested="release_applied")
 #: 已列管: the person is a key person in these states (a release pending still counts)
-ACTIVE_STATES = frozenset({"listed", "release_applied"})
+ACTIVE_STATES = KEY_PERSON.active
 
 
 def _state(value: str) -> Callable[[Record, dict], Record]:

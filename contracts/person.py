@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import key_person_record
 from contracts.events import DomainEvent
+from contracts.listing import Step
 from contracts.person_record import evolve_event
 
 
@@ -400,7 +401,14 @@ KEY_PERSON_STATES_ZH = {KeyPersonState.applied: "列管申请", KeyPersonState.l
                         KeyPersonState.released: "已撤管"}
 
 
-class KeyPersonListingApplied(DomainEvent):
+class _KeyPersonFact(BaseModel):
+    """A fact of a key person's stream: its effect on the record is the one transition of
+    contracts.key_person_record (the aggregate, the registry, the replicas and the watch fold with it)."""
+
+    evolve = key_person_record.evolve_event
+
+
+class KeyPersonListingApplied(_KeyPersonFact, DomainEvent):
     """列管申请: police of the responsible jurisdiction apply to list a person as a key person."""
 
     key_person_id: str
@@ -412,50 +420,48 @@ class KeyPersonListingApplied(DomainEvent):
     control_level: str = Field(description="管控级别")
     division_code: str = Field(description="管辖地 (township or county)")
 
-    evolve = key_person_record.evolve_event
 
+class _Decision(_KeyPersonFact):
+    """Fields of an approval or refusal by a supervisor of the jurisdiction; ``remark`` carries the reasons.
+    ``decides`` (列管/撤管 decisions): which request it decides and whether it approves (contracts.listing)."""
 
-class _Decision(BaseModel):
-    """Fields of an approval or refusal by a supervisor of the jurisdiction; ``remark`` carries the reasons."""
-
+    decides: ClassVar[tuple[Step, bool]]
     key_person_id: str
     remark: str = ""
 
 
-class KeyPersonListed(DomainEvent, _Decision):
+class KeyPersonListed(_Decision, DomainEvent):
     """列管审批通过 → 已列管."""
 
-    evolve = key_person_record.evolve_event
+    decides = ("listing", True)
 
 
-class KeyPersonListingRejected(DomainEvent, _Decision):
+class KeyPersonListingRejected(_Decision, DomainEvent):
     """列管申请不通过."""
 
-    evolve = key_person_record.evolve_event
+    decides = ("listing", False)
 
 
-class KeyPersonReleaseApplied(DomainEvent):
+class KeyPersonReleaseApplied(_KeyPersonFact, DomainEvent):
     """撤管申请."""
 
     key_person_id: str
     reason: str
 
-    evolve = key_person_record.evolve_event
 
-
-class KeyPersonReleased(DomainEvent, _Decision):
+class KeyPersonReleased(_Decision, DomainEvent):
     """撤管审批通过 → 已撤管."""
 
-    evolve = key_person_record.evolve_event
+    decides = ("release", True)
 
 
-class KeyPersonReleaseRejected(DomainEvent, _Decision):
+class KeyPersonReleaseRejected(_Decision, DomainEvent):
     """撤管申请不通过: stays 已列管."""
 
-    evolve = key_person_record.evolve_event
+    decides = ("release", False)
 
 
-class KeyPersonTransferRequested(DomainEvent):
+class KeyPersonTransferRequested(_KeyPersonFact, DomainEvent):
     """转递申请: to another responsible unit and/or jurisdiction."""
 
     key_person_id: str
@@ -464,43 +470,33 @@ class KeyPersonTransferRequested(DomainEvent):
     to_officer: str | None = None
     reason: str
 
-    evolve = key_person_record.evolve_event
 
-
-class KeyPersonTransferred(DomainEvent, _Decision):
+class KeyPersonTransferred(_Decision, DomainEvent):
     """转递审批通过: the record now belongs to the receiving jurisdiction and unit."""
 
     to_division_code: str
     to_unit: str
     to_officer: str | None = None
 
-    evolve = key_person_record.evolve_event
 
-
-class KeyPersonRecategorizationRequested(DomainEvent):
+class KeyPersonRecategorizationRequested(_KeyPersonFact, DomainEvent):
     """转类申请."""
 
     key_person_id: str
     to_category_code: str
     reason: str
 
-    evolve = key_person_record.evolve_event
 
-
-class KeyPersonRecategorized(DomainEvent, _Decision):
+class KeyPersonRecategorized(_Decision, DomainEvent):
     """转类审批通过."""
 
     to_category_code: str
 
-    evolve = key_person_record.evolve_event
 
-
-class KeyPersonRequestRejected(DomainEvent, _Decision):
+class KeyPersonRequestRejected(_Decision, DomainEvent):
     """转递 or 转类 request refused: nothing changes but the pending request is closed."""
 
     request: Literal["transfer", "recategorization"]
-
-    evolve = key_person_record.evolve_event
 
 
 # the person context also publishes the key-person watch's alerts (ybss.person.alerts)

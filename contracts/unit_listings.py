@@ -20,7 +20,10 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from contracts.events import DomainEvent
+from contracts.listing import DECIDED, Step, Workflow, change_entry, decided
 
+#: the waiting states' names in a key unit's or key location's entry
+KEY_LISTING = Workflow(requested="pending", release_requested="release_pending")
 KeyListingState = Literal["pending", "listed", "rejected", "release_pending", "released"]
 KEY_LISTING_STATES_ZH: dict[str, str] = {"pending": "待审批", "listed": "已列管", "rejected": "未通过",
                                          "release_pending": "撤管待审批", "released": "已撤管"}
@@ -50,18 +53,17 @@ class _ReleaseRequest(_Request):
 
 
 class _Decision(BaseModel):
-    """The supervisor's approval or refusal; ``remark`` carries the reasons (required for a refusal). ``becomes``
-    is the state the decided listing is in afterwards."""
+    """The supervisor's approval or refusal; ``remark`` carries the reasons (required for a refusal). ``decides``
+    is which request it decides and whether it approves (contracts.listing.DECIDED: the state afterwards)."""
 
-    becomes: ClassVar[KeyListingState]
+    decides: ClassVar[tuple[Step, bool]]
     unit_id: str
     decided_by: str = Field(description="审批人 (the supervisor's id)")
     decided_on: date = Field(description="审批日期 (Beijing)")
     remark: str = Field(default="", description="审批意见")
 
     def decided(self, entry: dict[str, Any]) -> dict[str, Any]:
-        return {**entry, "state": self.becomes, "decided_by": self.decided_by,
-                "decided_on": self.decided_on.isoformat(), "remark": self.remark}
+        return decided(entry, DECIDED[self.decides], self.decided_by, self.decided_on, self.remark)
 
 
 class _UnitDecision(_Decision):
@@ -70,9 +72,7 @@ class _UnitDecision(_Decision):
 
 
 def _with_location(state: dict[str, Any], location_id: str, change) -> dict[str, Any]:
-    locations = [change(entry) if entry["location_id"] == location_id else entry
-                 for entry in state.get("key_locations", [])]
-    return {**state, "key_locations": locations}
+    return change_entry(state, "key_locations", "location_id", location_id, change)
 
 
 class _LocationDecision(_Decision):
@@ -93,13 +93,13 @@ class KeyUnitListingRequested(DomainEvent, _Request):
 class KeyUnitListed(_UnitDecision, DomainEvent):
     """重点单位列管审批通过 → 已列管."""
 
-    becomes = "listed"
+    decides = ("listing", True)
 
 
 class KeyUnitListingRejected(_UnitDecision, DomainEvent):
     """重点单位列管申请不通过."""
 
-    becomes = "rejected"
+    decides = ("listing", False)
 
 
 class KeyUnitReleaseRequested(DomainEvent, _ReleaseRequest):
@@ -112,13 +112,13 @@ class KeyUnitReleaseRequested(DomainEvent, _ReleaseRequest):
 class KeyUnitReleased(_UnitDecision, DomainEvent):
     """重点单位撤管审批通过 → 已撤管 (a new listing may be requested later)."""
 
-    becomes = "released"
+    decides = ("release", True)
 
 
 class KeyUnitReleaseRejected(_UnitDecision, DomainEvent):
     """重点单位撤管申请不通过: the unit stays listed."""
 
-    becomes = "listed"
+    decides = ("release", False)
 
 
 # 重点部位 ------------------------------------------------------------------------------------------------------
@@ -138,13 +138,13 @@ class KeyLocationListingRequested(DomainEvent, _Request):
 class KeyLocationListed(_LocationDecision, DomainEvent):
     """重点部位列管审批通过 → 已列管."""
 
-    becomes = "listed"
+    decides = ("listing", True)
 
 
 class KeyLocationListingRejected(_LocationDecision, DomainEvent):
     """重点部位列管申请不通过."""
 
-    becomes = "rejected"
+    decides = ("listing", False)
 
 
 class KeyLocationReleaseRequested(DomainEvent, _ReleaseRequest):
@@ -159,10 +159,10 @@ class KeyLocationReleaseRequested(DomainEvent, _ReleaseRequest):
 class KeyLocationReleased(_LocationDecision, DomainEvent):
     """重点部位撤管审批通过 → 已撤管."""
 
-    becomes = "released"
+    decides = ("release", True)
 
 
 class KeyLocationReleaseRejected(_LocationDecision, DomainEvent):
     """重点部位撤管申请不通过: the location stays listed."""
 
-    becomes = "listed"
+    decides = ("release", False)

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from contracts.house import HouseKeyStatusApproved, HouseKeyStatusRejected, HouseKeyStatusRequested
-from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict
+from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict, rejection_reasons, required
 
 REQUEST_STATES_ZH = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回"}
 
@@ -34,8 +34,7 @@ class KeyStatusRequests:
         """申请: list, release or re-level the house; nothing changes until a supervisor approves."""
         self._require_standing("key-status request")
         require_key_reason(key_house, key_reason)
-        if not reason.strip():
-            raise DomainRuleViolation("reason", "required", "say why the status should change", "须填写申请理由")
+        reason = required("reason", reason, "申请理由")
         pending = self.pending_key_status_request()
         if pending is not None:
             raise StateConflict("house.key_status_pending", f"request {pending['request_id']} of "
@@ -46,7 +45,7 @@ class KeyStatusRequests:
                                       "management level and key-house status", "申请的管理等级与重点房屋状态与现状相同")
         self.record(HouseKeyStatusRequested(
             house_id=self.house_id, request_id=request_id, management_level=management_level, key_house=key_house,
-            key_reason=key_reason.strip() if key_house else "", reason=reason.strip(), requested_by=requested_by,
+            key_reason=key_reason.strip() if key_house else "", reason=reason, requested_by=requested_by,
             requested_on=today))
 
     def approve_key_status(self, request_id: str, remark: str, decided_by: str, today: date) -> None:
@@ -60,10 +59,9 @@ class KeyStatusRequests:
 
     def reject_key_status(self, request_id: str, remark: str, decided_by: str, today: date) -> None:
         """审批不通过, with reasons."""
-        if not remark.strip():
-            raise DomainRuleViolation("remark", "required", "a rejection needs its reasons", "驳回须说明理由")
+        remark = rejection_reasons(remark)
         self._pending(request_id, "reject")
-        self.record(HouseKeyStatusRejected(house_id=self.house_id, request_id=request_id, remark=remark.strip(),
+        self.record(HouseKeyStatusRejected(house_id=self.house_id, request_id=request_id, remark=remark,
                                            decided_by=decided_by, decided_on=today))
 
     def pending_key_status_request(self) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from services.house.views.houses import houses
 from services.kernel.messaging.read_models import ReadModels
-from services.kernel.web.paging import Segment, Worklist, one_each
+from services.kernel.web.paging import Segment, Worklist, many_each, one_each
 
 HOUSE_FIELDS = ("address_code", "address_name", "division_code", "use")
 
@@ -39,10 +39,9 @@ def key_status_requests(reads: ReadModels, scope: dict, state: str = "pending") 
     (a house has at most one pending request; decided ones may be several)."""
     query = {"key_status_requests": {"$elemMatch": {"state": state}}, **scope}
 
-    async def rows(documents: list[dict]) -> list[list[dict[str, Any]]]:
-        return [[{**_house_row(document), "current_management_level": document.get("management_level"),
-                  "current_key_house": bool(document.get("key_house")), **request}
-                 for request in document.get("key_status_requests", []) if request["state"] == state]
-                for document in documents]
+    def rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{**_house_row(document), "current_management_level": document.get("management_level"),
+                 "current_key_house": bool(document.get("key_house")), **request}
+                for request in document.get("key_status_requests", []) if request["state"] == state]
 
-    return Worklist.of(Segment(houses(reads), query, rows, one_per_document=state == "pending"))
+    return Worklist.of(Segment(houses(reads), query, many_each(rows), one_per_document=state == "pending"))

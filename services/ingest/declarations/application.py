@@ -44,10 +44,10 @@ class DeclarationService(Application):
     async def verify(self, declaration_id: str, command: Verify, ctx: CommandContext) -> DeclarationAccepted:
         """核实: police of the declaration's division; the registry record travels with the event."""
         def decide(declaration: Declaration) -> None:
-            handover = HANDOVERS[declaration.kind]
+            handover = HANDOVERS[declaration.facts["kind"]]
             declaration.verify(ctx.actor, self.clock(), command.remark, handover.owner,
                                handover.record(declaration.declaration_id, declaration.division_code,
-                                               declaration.details))
+                                               declaration.facts["details"]))
         return self._accepted(await self.change(Declaration, stream_id_of(declaration_id), declaration_id,
                                                 command.expected_version, decide, ctx))
 
@@ -71,4 +71,4 @@ class DeclarationService(Application):
     @staticmethod
     def _accepted(declaration: Declaration) -> DeclarationAccepted:
         return DeclarationAccepted(declaration_id=declaration.declaration_id, stream_id=declaration.id,
-                                   version=declaration.version, state=declaration.state, due_at=declaration.due_at)
+                                   version=declaration.version, state=declaration.state, due_at=declaration.facts.get("due_at"))

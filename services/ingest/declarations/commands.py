@@ -9,7 +9,7 @@ handed over as it was declared.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +18,12 @@ from services.kernel.eventsourcing.application import Accepted
 DIVISION = Field(min_length=6, max_length=12, pattern=r"^\d+$", description="所在辖区: the division code where the "
                  "house, unit or hotel lies (inside your own jurisdiction); its police verify the declaration",
                  examples=["532503001"])
+_ID_EXAMPLE = "0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5"
+
+
+def _id(description: str, prefix: str) -> Any:
+    """A registry id the declaration names (房屋, 出租登记, 单位, 人员), with an example of its shape."""
+    return Field(min_length=1, max_length=40, description=description, examples=[f"{prefix}{_ID_EXAMPLE}"])
 
 
 class _Declaring(BaseModel):
@@ -30,12 +36,9 @@ class _Declaring(BaseModel):
 class _Tenancy(_Declaring):
     """Which tenancy: the house, its rental (出租登记) and the tenant."""
 
-    house_id: str = Field(min_length=1, max_length=40, description="实有房屋 house id",
-                          examples=["H0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5"])
-    rental_id: str = Field(min_length=1, max_length=40, description="出租登记 rental id",
-                           examples=["R0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5"])
-    person_id: str = Field(min_length=1, max_length=40, description="承租人的实有人口 person id",
-                           examples=["P0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5"])
+    house_id: str = _id("实有房屋 house id", "H")
+    rental_id: str = _id("出租登记 rental id", "R")
+    person_id: str = _id("承租人的实有人口 person id", "P")
 
 
 class TenantIn(_Tenancy):
@@ -55,10 +58,8 @@ class TenantOut(_Tenancy):
 class _Employment(_Declaring):
     """Which employment: the unit and the employee."""
 
-    unit_id: str = Field(min_length=1, max_length=40, description="实有单位 unit id",
-                         examples=["U0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5"])
-    person_id: str = Field(min_length=1, max_length=40, description="从业人员的实有人口 person id",
-                           examples=["P0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5"])
+    unit_id: str = _id("实有单位 unit id", "U")
+    person_id: str = _id("从业人员的实有人口 person id", "P")
 
 
 class EmployeeIn(_Employment):
@@ -88,7 +89,7 @@ class GuestCheckIn(_Declaring):
                       examples=["张丽"])
     hotel_name: str = Field(min_length=1, max_length=200, description="旅馆名称", examples=["蒙自天马宾馆"])
     hotel_unit_id: str | None = Field(default=None, max_length=64, description="the hotel's 实有单位 unit id",
-                                      examples=["U0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5"])
+                                      examples=[f"U{_ID_EXAMPLE}"])
     address_code: str | None = Field(default=None, max_length=40, description="the hotel's 标准地址编码",
                                      examples=["532503001509034148625531"])
     room: str = Field(default="", max_length=32, description="房间号", examples=["305"])
@@ -98,26 +99,23 @@ class GuestCheckIn(_Declaring):
 
 Declare = Annotated[Union[TenantIn, TenantOut, EmployeeIn, EmployeeOut, GuestCheckIn], Field(discriminator="kind")]
 
-TENANT_IN_EXAMPLE = {"kind": "tenant_in", "division_code": "532503001", "house_id": "H0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5",
-                     "rental_id": "R0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5", "person_id": "P0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5",
-                     "moved_in": "2026-12-01", "remark": "新租客入住"}
-GUEST_EXAMPLE = {"kind": "guest_check_in", "division_code": "532503001", "document_type": "resident_id",
+DIVISION_EXAMPLE = {"division_code": "532503001"}
+TENANCY = {**DIVISION_EXAMPLE, "house_id": f"H{_ID_EXAMPLE}", "rental_id": f"R{_ID_EXAMPLE}",
+           "person_id": f"P{_ID_EXAMPLE}"}
+EMPLOYMENT = {**DIVISION_EXAMPLE, "unit_id": f"U{_ID_EXAMPLE}", "person_id": f"P{_ID_EXAMPLE}"}
+GUEST_EXAMPLE = {"kind": "guest_check_in", **DIVISION_EXAMPLE, "document_type": "resident_id",
                  "document_number": "53250319900307121X", "nationality": "CHN", "name": "张丽",
-                 "hotel_name": "蒙自天马宾馆", "hotel_unit_id": "U0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5",
-                 "address_code": "532503001509034148625531", "room": "305",
-                 "checked_in": "2026-12-02T21:30:00+08:00", "checked_out": None, "remark": ""}
+                 "hotel_name": "蒙自天马宾馆", "hotel_unit_id": f"U{_ID_EXAMPLE}", "address_code": "532503001509034148625531",
+                 "room": "305", "checked_in": "2026-12-02T21:30:00+08:00", "checked_out": None, "remark": ""}
 EXAMPLES = {
-    "tenant_in": {"summary": "房东申报承租人入住", "value": TENANT_IN_EXAMPLE},
+    "tenant_in": {"summary": "房东申报承租人入住", "value": {
+        "kind": "tenant_in", **TENANCY, "moved_in": "2026-12-01", "remark": "新租客入住"}},
     "tenant_out": {"summary": "房东申报承租人搬离", "value": {
-        **{k: v for k, v in TENANT_IN_EXAMPLE.items() if k not in ("kind", "moved_in", "remark")},
-        "kind": "tenant_out", "moved_out": "2026-12-20", "remark": "合同到期搬离"}},
+        **TENANCY, "kind": "tenant_out", "moved_out": "2026-12-20", "remark": "合同到期搬离"}},
     "employee_in": {"summary": "用人单位申报从业人员入职", "value": {
-        "kind": "employee_in", "division_code": "532503001", "unit_id": "U0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5",
-        "person_id": "P0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5", "position": "前台", "hired": "2026-12-01",
-        "remark": "新招前台"}},
+        "kind": "employee_in", **EMPLOYMENT, "position": "前台", "hired": "2026-12-01", "remark": "新招前台"}},
     "employee_out": {"summary": "用人单位申报从业人员离职", "value": {
-        "kind": "employee_out", "division_code": "532503001", "unit_id": "U0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5",
-        "person_id": "P0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5", "left": "2026-12-20", "remark": "辞职"}},
+        "kind": "employee_out", **EMPLOYMENT, "left": "2026-12-20", "remark": "辞职"}},
     "guest_check_in": {"summary": "旅馆申报旅客入住", "value": GUEST_EXAMPLE},
 }
 
@@ -146,6 +144,6 @@ class Reject(BaseModel):
 
 
 class DeclarationAccepted(Accepted):
-    declaration_id: str = Field(examples=["D0192f1a2b3c4d5e7f8a9b0c1d2e3f4a5"])
+    declaration_id: str = Field(examples=[f"D{_ID_EXAMPLE}"])
     state: Literal["pending", "verified", "rejected"] = Field(examples=["pending"])
     due_at: datetime | None = Field(default=None, description="核实期限", examples=["2026-12-05T13:00:00Z"])

@@ -15,6 +15,7 @@ from contracts.declarations import (
     DECLARANT_KINDS, DeclarationAnswered, DeclarationRejected, DeclarationSubmitted, DeclarationVerified,
 )
 from contracts.envelope import Actor
+from contracts.events import DomainEvent
 from services.kernel.base.errors import DomainRuleViolation, Forbidden, StateConflict
 from services.kernel.eventsourcing.aggregate import Aggregate, applies
 
@@ -32,12 +33,13 @@ class Declaration(Aggregate):
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)
         self.declaration_id = stream_id.removeprefix("declaration-")
-        self.state: str | None = None
-        self.kind: str | None = None
-        self.declarant: str | None = None
-        self.details: dict[str, Any] = {}
-        self.due_at: datetime | None = None
+        self.facts: dict[str, Any] = {}  #: the declaration as its events' ``evolve`` fold it (the read model's)
         self.answers: set[str] = set()  #: reply ids of registry answers recorded
+
+    @property
+    def state(self) -> str | None:
+        """pending (待核实), verified (已核实) or rejected (已退回)."""
+        return self.facts.get("state")
 
     # commands -----------------------------------------------------------------------------------------
     @classmethod
@@ -76,26 +78,16 @@ class Declaration(Aggregate):
         if by.role not in DECIDERS:
             raise Forbidden(f"role '{by.role}' may not verify or reject declarations; police of the jurisdiction do",
                             f"角色 {by.role} 无权核实或退回申报，须由辖区民警核实")
-        if by.id == self.declarant:
+        if by.id == self.facts["declarant"]:
             raise Forbidden("a declarant may not decide its own declaration", "申报人不能核实自己的申报")
         if self.state != "pending":
             raise StateConflict("declaration.decided", f"declaration {self.declaration_id} was {self.state} already",
                                 f"该申报已{'核实' if self.state == 'verified' else '退回'}，不能重复处理")
 
     # state ----------------------------------------------------------------------------------------------
-    @applies(DeclarationSubmitted)
-    def _submitted(self, event: DeclarationSubmitted) -> None:
-        self.state, self.kind, self.declarant = "pending", event.kind, event.declarant
-        self.division_code, self.details, self.due_at = event.division_code, dict(event.details), event.due_at
-
-    @applies(DeclarationVerified)
-    def _verified(self, event: DeclarationVerified) -> None:
-        self.state = "verified"
-
-    @applies(DeclarationRejected)
-    def _rejected(self, event: DeclarationRejected) -> None:
-        self.state = "rejected"
-
-    @applies(DeclarationAnswered)
-    def _answered(self, event: DeclarationAnswered) -> None:
-        self.answers.add(event.reply_id)
+    @applies(DeclarationSubmitted, DeclarationVerified, DeclarationRejected, DeclarationAnswered)
+    def _evolved(self, event: DomainEvent) -> None:
+        self.facts = event.evolve(self.facts)
+        self.division_code = self.facts["division_code"]
+        if isinstance(event, DeclarationAnswered):
+            self.answers.add(event.reply_id)

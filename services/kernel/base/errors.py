@@ -33,6 +33,21 @@ def not_after(field: str, day: date | None, limit: date, what_zh: str) -> None:
                                   f"{what_zh}（{day}）不能晚于 {limit}")
 
 
+def required(field: str, text: str, what_zh: str) -> str:
+    """A text a rule needs (a reason, a name), stripped: 422 ``required`` naming the field when it is blank."""
+    text = text.strip()
+    if not text:
+        raise DomainRuleViolation(field, "required", f"{field} must not be empty", f"{what_zh}不能为空")
+    return text
+
+
+def rejection_reasons(remark: str) -> str:
+    """审批不通过 says why (驳回须说明理由): the remark, stripped; 422 ``required`` on ``remark`` when blank."""
+    if not remark.strip():
+        raise DomainRuleViolation("remark", "required", "a rejection needs its reasons", "驳回须说明理由")
+    return remark.strip()
+
+
 class NotFound(Exception):
     """An id that names nothing: HTTP 404."""
 

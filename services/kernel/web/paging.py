@@ -54,6 +54,14 @@ def one_each(shape: Callable[[dict], dict]) -> Rows:
     return rows
 
 
+def many_each(shape: Callable[[dict], list[dict]]) -> Rows:
+    """Rows where each document gives any number of items, ``shape(document)`` (a house's requests, a unit's key
+    locations)."""
+    async def rows(documents: list[dict]) -> list[list[dict]]:
+        return [shape(document) for document in documents]
+    return rows
+
+
 @dataclass(frozen=True)
 class Segment:
     """One MongoDB find of a worklist; ``sort`` must end with ``_id`` (unique) on fields every document has."""

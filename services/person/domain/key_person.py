@@ -12,6 +12,8 @@ is refused with 409 naming the state.
 from __future__ import annotations
 
 from contracts.events import DomainEvent
+from contracts.key_person_record import KEY_PERSON
+from contracts.listing import decision
 from contracts.person_codes import key_person_categories
 from contracts.person import (
     KEY_PERSON_STATES_ZH, KeyPersonListed, KeyPersonListingApplied, KeyPersonListingRejected,
@@ -20,8 +22,10 @@ from contracts.person import (
     KeyPersonTransferred,
 )
 from services.kernel.eventsourcing.aggregate import Aggregate, applies
-from services.kernel.base.errors import DomainRuleViolation, StateConflict
+from services.kernel.base.errors import DomainRuleViolation, StateConflict, rejection_reasons, required
 
+#: the 列管/撤管 decisions (each declares which request it decides and whether it approves)
+DECISIONS = (KeyPersonListed, KeyPersonListingRejected, KeyPersonReleased, KeyPersonReleaseRejected)
 PENDING_ZH = {"transfer": "转递申请", "recategorization": "转类申请"}
 
 
@@ -49,21 +53,17 @@ class KeyPerson(Aggregate):
     def apply_for_listing(cls, event: KeyPersonListingApplied) -> "KeyPerson":
         check_category(event.category_code)
         for field in ("problem", "responsible_unit", "responsible_officer", "control_level"):
-            if not getattr(event, field).strip():
-                raise DomainRuleViolation(field, "required", f"{field} must not be empty", f"{field} 不能为空")
+            required(field, getattr(event, field), f"{field} ")
         key_person = cls(key_person_stream(event.key_person_id))
         key_person.record(event)
         return key_person
 
     def approve(self, remark: str = "") -> str:
         """Approve whatever is awaiting a decision; returns which step was approved."""
-        kid = self.key_person_id
-        if self.state == KeyPersonState.applied:
-            self.record(KeyPersonListed(key_person_id=kid, remark=remark))
-            return "listing"
-        if self.state == KeyPersonState.release_applied:
-            self.record(KeyPersonReleased(key_person_id=kid, remark=remark))
-            return "release"
+        kid, step = self.key_person_id, KEY_PERSON.step(self.state)
+        if step is not None:
+            self.record(decision(DECISIONS, step, True)(key_person_id=kid, remark=remark))
+            return step
         if self.state == KeyPersonState.listed and self.pending_request:
             if self.pending_request["kind"] == "transfer":
                 self.record(KeyPersonTransferred(key_person_id=kid, remark=remark,
@@ -76,15 +76,11 @@ class KeyPerson(Aggregate):
         raise self._illegal("approve")
 
     def reject(self, remark: str) -> str:
-        if not remark.strip():
-            raise DomainRuleViolation("remark", "required", "a rejection needs its reasons", "驳回须说明理由")
-        kid = self.key_person_id
-        if self.state == KeyPersonState.applied:
-            self.record(KeyPersonListingRejected(key_person_id=kid, remark=remark))
-            return "listing"
-        if self.state == KeyPersonState.release_applied:
-            self.record(KeyPersonReleaseRejected(key_person_id=kid, remark=remark))
-            return "release"
+        remark = rejection_reasons(remark)
+        kid, step = self.key_person_id, KEY_PERSON.step(self.state)
+        if step is not None:
+            self.record(decision(DECISIONS, step, False)(key_person_id=kid, remark=remark))
+            return step
         if self.state == KeyPersonState.listed and self.pending_request:
             kind = self.pending_request["kind"]
             self.record(KeyPersonRequestRejected(key_person_id=kid, remark=remark, request=kind))

@@ -10,28 +10,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from contracts.listing import REQUESTABLE, decision
 from contracts.unit_listings import (
-    KEY_LISTING_STATES_ZH, KeyLocationListed, KeyLocationListingRejected, KeyLocationListingRequested,
+    KEY_LISTING, KEY_LISTING_STATES_ZH, KeyLocationListed, KeyLocationListingRejected, KeyLocationListingRequested,
     KeyLocationReleased, KeyLocationReleaseRejected, KeyLocationReleaseRequested, KeyUnitListed,
     KeyUnitListingRejected, KeyUnitListingRequested, KeyUnitReleased, KeyUnitReleaseRejected, KeyUnitReleaseRequested,
 )
-from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict
+from services.kernel.base.errors import NotFound, StateConflict, rejection_reasons, required
 
-
-def required(field: str, text: str, zh: str) -> str:
-    text = text.strip()
-    if not text:
-        raise DomainRuleViolation(field, "required", f"{field} must not be empty", f"{zh}不能为空")
-    return text
-
-
-#: the decision events per pending request: (approved, rejected)
-UNIT_DECISIONS = {"pending": (KeyUnitListed, KeyUnitListingRejected),
-                  "release_pending": (KeyUnitReleased, KeyUnitReleaseRejected)}
-LOCATION_DECISIONS = {"pending": (KeyLocationListed, KeyLocationListingRejected),
-                      "release_pending": (KeyLocationReleased, KeyLocationReleaseRejected)}
-#: states from which a listing may be requested (again)
-REQUESTABLE = (None, "rejected", "released")
+#: each kind's decision events (each declares which request it decides and whether it approves)
+UNIT_DECISIONS = (KeyUnitListed, KeyUnitListingRejected, KeyUnitReleased, KeyUnitReleaseRejected)
+LOCATION_DECISIONS = (KeyLocationListed, KeyLocationListingRejected, KeyLocationReleased, KeyLocationReleaseRejected)
 
 
 def not_pending(what: str, rule: str, state: str | None, action: str) -> StateConflict:
@@ -67,11 +56,11 @@ class KeyListings:
     def decide_key_unit(self, approve: bool, decided_by: str, today: date, remark: str = "") -> None:
         """Approve or reject whichever request is pending: the listing (列管) or the release (撤管)."""
         current = (self.state.get("key_unit") or {}).get("state")
-        if current not in UNIT_DECISIONS:
+        step = KEY_LISTING.step(current)
+        if step is None:
             raise not_pending("key unit", "key_unit.not_pending", current, "approve or reject")
-        decision = UNIT_DECISIONS[current][0 if approve else 1]
-        self.record(decision(unit_id=self.unit_id, decided_by=decided_by,  # type: ignore[attr-defined]
-                             decided_on=today, remark=self._remark(approve, remark)))
+        self.record(decision(UNIT_DECISIONS, step, approve)(  # type: ignore[attr-defined]
+            unit_id=self.unit_id, decided_by=decided_by, decided_on=today, remark=self._remark(approve, remark)))
 
     def request_key_location(self, location_id: str, name: str, reason: str, requested_by: str, today: date,
                              description: str = "") -> None:
@@ -98,11 +87,12 @@ class KeyListings:
     def decide_key_location(self, location_id: str, approve: bool, decided_by: str, today: date,
                             remark: str = "") -> None:
         entry = self._location(location_id)
-        if entry["state"] not in LOCATION_DECISIONS:
+        step = KEY_LISTING.step(entry["state"])
+        if step is None:
             raise not_pending("key location", "key_location.not_pending", entry["state"], "approve or reject")
-        decision = LOCATION_DECISIONS[entry["state"]][0 if approve else 1]
-        self.record(decision(unit_id=self.unit_id, location_id=location_id,  # type: ignore[attr-defined]
-                             decided_by=decided_by, decided_on=today, remark=self._remark(approve, remark)))
+        self.record(decision(LOCATION_DECISIONS, step, approve)(  # type: ignore[attr-defined]
+            unit_id=self.unit_id, location_id=location_id, decided_by=decided_by, decided_on=today,
+            remark=self._remark(approve, remark)))
 
     def _location(self, location_id: str) -> dict[str, Any]:
         entry = next((e for e in self.state.get("key_locations", []) if e["location_id"] == location_id), None)
@@ -112,6 +102,4 @@ class KeyListings:
 
     @staticmethod
     def _remark(approve: bool, remark: str) -> str:
-        if not approve:
-            return required("remark", remark, "驳回理由")
-        return remark.strip()
+        return remark.strip() if approve else rejection_reasons(remark)

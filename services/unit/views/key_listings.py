@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.unit_listings import KEY_LISTING
 from services.kernel.messaging.read_models import ReadModels
-from services.kernel.web.paging import Segment, Worklist
+from services.kernel.web.paging import Segment, Worklist, many_each, one_each
 from services.unit.views.units import units
 
-PENDING, LISTED = ["pending", "release_pending"], ["listed", "release_pending"]
+PENDING, LISTED = list(KEY_LISTING.awaiting), sorted(KEY_LISTING.active)
 UNIT_FIELDS = ("name", "uscc", "division_code", "address_code", "address_name", "status")
 
 
@@ -31,12 +32,6 @@ def _location_rows(document: dict, states: list[str]) -> list[dict[str, Any]]:
             for entry in document.get("key_locations", []) if entry["state"] in states]
 
 
-def _rows(shape):
-    async def rows(documents: list[dict]) -> list[list[dict]]:
-        return [shape(document) for document in documents]
-    return rows
-
-
 def pending_requests(reads: ReadModels, scope: dict) -> Worklist:
     """待审批: every key-unit and key-location request (列管 or 撤管) awaiting a supervisor, the unit's own first."""
     query = {"$or": [{"key_unit.state": {"$in": PENDING}}, {"key_locations.state": {"$in": PENDING}}], **scope}
@@ -45,16 +40,17 @@ def pending_requests(reads: ReadModels, scope: dict) -> Worklist:
         unit = [_key_unit_row(document)] if (document.get("key_unit") or {}).get("state") in PENDING else []
         return unit + _location_rows(document, PENDING)
 
-    return Worklist.of(Segment(units(reads), query, _rows(shape), one_per_document=False))
+    return Worklist.of(Segment(units(reads), query, many_each(shape), one_per_document=False))
 
 
 def key_units(reads: ReadModels, scope: dict) -> Worklist:
     """已列管的重点单位 (a release pending still counts: it is listed until a supervisor approves it)."""
     return Worklist.of(Segment(units(reads), {"key_unit.state": {"$in": LISTED}, **scope},
-                               _rows(lambda document: [_key_unit_row(document)])))
+                               one_each(_key_unit_row)))
 
 
 def key_locations(reads: ReadModels, scope: dict) -> Worklist:
     """已列管的重点部位, one row each, with the unit it belongs to."""
     return Worklist.of(Segment(units(reads), {"key_locations.state": {"$in": LISTED}, **scope},
-                               _rows(lambda document: _location_rows(document, LISTED)), one_per_document=False))
+                               many_each(lambda document: _location_rows(document, LISTED)),
+                               one_per_document=False))
