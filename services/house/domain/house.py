@@ -1,7 +1,7 @@
 """The house aggregate (实有房屋): one house at one standard address, its rentals, tenants and checks. Pure.
 
-State is the published fold of the stream (each event's ``evolve``, declared in contracts/house.py and applied
-by the ``@applies`` methods), so the aggregate decides on exactly what the read model and the audit trail show.
+State is the published fold of the stream (each event's ``evolve``, declared in contracts/house.py, folded by
+RecordAggregate), so the aggregate decides on exactly what the read model and the audit trail show.
 Command methods check the rules and record events; a house let while its use says otherwise is reported as a
 warning, never refused.
 """
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from contracts.events import DomainEvent
 from contracts.house import (
     HOUSE_USES, HouseChecked, HouseDemolished, HouseDetailsCorrected, HouseKeyStatusApproved, HouseKeyStatusRejected,
     HouseKeyStatusRequested, HouseKeyStatusSet, HouseOwnerChanged, HouseRegistered, HouseUseChanged, RentalEnded,
@@ -22,7 +21,7 @@ from contracts.house import (
 from contracts.parties import PartyRef
 from services.house.domain.key_status import KeyStatusRequests, require_key_reason
 from services.house.domain.rental_changes import RentalChanges
-from services.kernel.eventsourcing.aggregate import Aggregate, applies
+from services.kernel.eventsourcing.aggregate import RecordAggregate
 from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict, not_after
 
 
@@ -55,20 +54,12 @@ class RentalTerms:
     responsibility_letter_signed: date | None = None
 
 
-class House(RentalChanges, KeyStatusRequests, Aggregate):
+class House(RentalChanges, KeyStatusRequests, RecordAggregate):
     stream_type = "House"
-
-    def __init__(self, stream_id: str) -> None:
-        super().__init__(stream_id)
-        self.state: dict[str, Any] = {}
-
-    @applies(HouseRegistered, HouseDetailsCorrected, HouseUseChanged, HouseOwnerChanged, HouseKeyStatusSet,
-             RentalStarted, TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked, HouseDemolished,
-             RentalTermsChanged, RentalLessorReplaced, RentalSecurityPersonReplaced, HouseKeyStatusRequested,
-             HouseKeyStatusApproved, HouseKeyStatusRejected)
-    def _evolved(self, event: DomainEvent) -> None:
-        self.state = event.evolve(self.state)
-        self.division_code = self.state["division_code"]
+    events = (HouseRegistered, HouseDetailsCorrected, HouseUseChanged, HouseOwnerChanged, HouseKeyStatusSet,
+              RentalStarted, TenantMovedIn, TenantMovedOut, RentalEnded, HouseChecked, HouseDemolished,
+              RentalTermsChanged, RentalLessorReplaced, RentalSecurityPersonReplaced, HouseKeyStatusRequested,
+              HouseKeyStatusApproved, HouseKeyStatusRejected)
 
     @property
     def house_id(self) -> str:

@@ -60,6 +60,28 @@ class Aggregate:
         applier(self, event)
 
 
+class RecordAggregate(Aggregate):
+    """An aggregate whose state is its published record: each of its ``events`` changes ``state`` by the event's
+    own ``evolve`` (declared in contracts/), so the aggregate decides on exactly the record the read model, the
+    replicas and the audit trail fold, and the record's ``division_code`` owns it. An ``@applies`` method of the
+    subclass replaces the fold for its events (it may call ``_evolved`` itself)."""
+
+    events: ClassVar[tuple[type[DomainEvent], ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for event_type in cls.events:
+            cls._appliers.setdefault(event_type, RecordAggregate._evolved)
+
+    def __init__(self, stream_id: str) -> None:
+        super().__init__(stream_id)
+        self.state: dict[str, Any] = {}  #: the record, JSON values, as its events' ``evolve`` declare it
+
+    def _evolved(self, event: DomainEvent) -> None:
+        self.state = event.evolve(self.state)
+        self.division_code = self.state.get("division_code")
+
+
 @dataclass(frozen=True)
 class CommandContext:
     """Who asked, and which conversation this belongs to: copied into every resulting envelope."""

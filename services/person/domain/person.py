@@ -1,6 +1,6 @@
 """The person (实有人口) aggregate: one stream per person, ``person-<person_id>``. Pure: no I/O.
 
-State changes only in the ``@applies`` method, for commands and replays alike, by the person record's one
+State changes only by RecordAggregate's fold, for commands and replays alike, by the person record's one
 transition per event (contracts.person_record): the aggregate holds the record every reader folds. A change of
 category is an event (a migrant who settles becomes 常住), not an edit; corrections keep the old value; a
 cancelled or merged record refuses further changes (409 naming its status).
@@ -13,7 +13,6 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from contracts.events import DomainEvent
 from contracts.person import (
     Category, CategoryDetails, CancellationReason, DuplicatePersonAbsorbed, HouseholdRegistered, MigrantDetails,
     MigrantRegistrationRenewed, MigrantSettled, PersonCancelled, PersonCategoryChanged, PersonCorrected, PersonMergedInto, PersonRegistered,
@@ -22,7 +21,7 @@ from contracts.person import (
 )
 from contracts.calendar import local_date
 from contracts.person_record import open_residence
-from services.kernel.eventsourcing.aggregate import Aggregate, applies
+from services.kernel.eventsourcing.aggregate import RecordAggregate
 from services.kernel.base.errors import DomainRuleViolation, StateConflict, not_after
 
 #: 暂住登记 is valid this long unless the registration says otherwise; renewal extends it.
@@ -42,13 +41,19 @@ def person_stream(person_id: str) -> str:
     return f"person-{person_id}"
 
 
-class Person(Aggregate):
+class Person(RecordAggregate):
+    """The person record's one transition per event (contracts.person_record), as every reader folds it; the
+    jurisdiction where the person lives owns the record (市内迁移 hands it over)."""
+
     stream_type = "Person"
+    events = (PersonRegistered, PersonCategoryChanged, PersonCorrected, ResidenceRegistered, ResidenceEnded,
+              MigrantRegistrationRenewed, ResidencePermitIssued, StayPermitChanged, MigrantSettled,
+              HouseholdRegistered, ResidenceDetailsChanged, PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed,
+              ForeignerAccommodationChanged)
 
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)
         self.person_id = stream_id.removeprefix("person-")
-        self.state: dict[str, Any] = {}  #: the person record, JSON values (contracts.person_record)
 
     # commands ----------------------------------------------------------------------------------------
     @classmethod
@@ -295,15 +300,6 @@ class Person(Aggregate):
                                 f"该人员记录{STATUS_ZH[self.status]}")
 
     # state -------------------------------------------------------------------------------------------
-    @applies(PersonRegistered, PersonCategoryChanged, PersonCorrected, ResidenceRegistered, ResidenceEnded,
-             MigrantRegistrationRenewed, ResidencePermitIssued, StayPermitChanged, MigrantSettled,
-             HouseholdRegistered, ResidenceDetailsChanged, PersonCancelled, PersonMergedInto, DuplicatePersonAbsorbed,
-             ForeignerAccommodationChanged)
-    def _evolve(self, event: DomainEvent) -> None:
-        """The person record's one transition per event (contracts.person_record), as every reader folds it; the
-        jurisdiction where the person lives owns the record (市内迁移 hands it over)."""
-        self.state = event.evolve(self.state)
-        self.division_code = self.state.get("division_code")
 
     @property
     def status(self) -> str:

@@ -1,6 +1,6 @@
 """The unit aggregate (实有单位): identity, status, licences, special trades, employees, inspections. Pure.
 
-State is the published fold of the stream (each event's ``evolve`` in contracts/unit.py, applied by ``@applies``),
+State is the published fold of the stream (each event's ``evolve`` in contracts/unit.py, folded by RecordAggregate),
 the same record the read model and the audit trail show; what is accepted but worth a look goes to ``warnings``.
 Identity rules (USCC, GB/T 4754 industry) come from contracts/, so an agency validating before it publishes
 applies exactly the rules the service applies.
@@ -14,7 +14,6 @@ from typing import Any, Callable, TypeVar
 
 from contracts import industry, special_trades, uscc
 from contracts.code_rules import CodeRuleError
-from contracts.events import DomainEvent
 from contracts.parties import PartyRef
 from contracts.unit import (
     EmployeeHired, EmployeeLeft, KeyLocationListed, KeyLocationListingRejected, KeyLocationListingRequested,
@@ -24,7 +23,7 @@ from contracts.unit import (
     LicenceAdded, RectificationFollowedUp, SpecialTradeAdded, SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected,
     UnitInspected, UnitRegistered, UnitRelocated, UnitRenamed, UnitReopened, UnitSuspended, UsccRecorded,
 )
-from services.kernel.eventsourcing.aggregate import Aggregate, applies
+from services.kernel.eventsourcing.aggregate import RecordAggregate
 from services.kernel.base.errors import DomainRuleViolation, NotFound, StateConflict, not_after
 from services.unit.domain.key_listings import KeyListings
 
@@ -77,23 +76,18 @@ class UnitIdentity:
     licences: list[Licence] = field(default_factory=list)
 
 
-class Unit(KeyListings, Aggregate):
+class Unit(KeyListings, RecordAggregate):
     stream_type = "Unit"
+    events = (UnitRegistered, UnitDetailsCorrected, UsccRecorded, UnitSuspended, UnitClosed, UnitReopened,
+              LicenceAdded, SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft, UnitInspected,
+              RectificationFollowedUp, UnitRelocated, UnitRenamed, LegalRepresentativeChanged, KeyUnitListingRequested,
+              KeyUnitListed, KeyUnitListingRejected, KeyLocationListingRequested, KeyLocationListed,
+              KeyLocationListingRejected, KeyUnitReleaseRequested, KeyUnitReleased, KeyUnitReleaseRejected,
+              KeyLocationReleaseRequested, KeyLocationReleased, KeyLocationReleaseRejected)
 
     def __init__(self, stream_id: str) -> None:
         super().__init__(stream_id)
-        self.state: dict[str, Any] = {}
         self.warnings: list[str] = []  #: accepted, but worth a look (answered with the command)
-
-    @applies(UnitRegistered, UnitDetailsCorrected, UsccRecorded, UnitSuspended, UnitClosed, UnitReopened,
-             LicenceAdded, SpecialTradeAdded, SpecialTradeRemoved, EmployeeHired, EmployeeLeft, UnitInspected,
-             RectificationFollowedUp, UnitRelocated, UnitRenamed, LegalRepresentativeChanged, KeyUnitListingRequested,
-             KeyUnitListed, KeyUnitListingRejected, KeyLocationListingRequested, KeyLocationListed,
-             KeyLocationListingRejected, KeyUnitReleaseRequested, KeyUnitReleased, KeyUnitReleaseRejected,
-             KeyLocationReleaseRequested, KeyLocationReleased, KeyLocationReleaseRejected)
-    def _evolved(self, event: DomainEvent) -> None:
-        self.state = event.evolve(self.state)
-        self.division_code = self.state["division_code"]
 
     @property
     def unit_id(self) -> str:
