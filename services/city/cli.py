@@ -24,7 +24,12 @@ def register(commands) -> None:
     generate.set_defaults(func=cmd_generate)
     load = actions.add_parser("load", help="load a generated city through the registries' commands (resumable)")
     load.add_argument("directory", type=Path)
-    load.add_argument("--concurrency", type=int, default=16, help="commands in flight")
+    load.add_argument("--concurrency", type=int, default=16, help="HTTP commands in flight")
+    load.add_argument("--transport", choices=("agency", "http"), default="agency",
+                      help="agency (default): persons, houses, units, rentals, tenants and employees as batches of "
+                      "the city-load agency (the registries' bulk path), the rest by HTTP; http: every record as "
+                      "its registry's HTTP command, one by one")
+    load.add_argument("--batch", type=int, default=1000, help="records per agency batch")
     load.add_argument("--quiet", action="store_true", help="no progress bar")
     load.add_argument("--retry-rejected", action="store_true", help="send again what was refused last time")
     load.add_argument("--until", default=None, help="stop after this phase (communities, roads, doorplates, "
@@ -50,15 +55,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from services.city.agency_transport import make_transport
     from services.city.load import load
-    from services.city.transport import HttpTransport
 
     if not (args.directory / "manifest.json").exists():
         print(f"{args.directory}: no manifest.json (run `ybss city generate --out {args.directory}` first)",
               file=sys.stderr)
         return 2
-    report = asyncio.run(load(args.directory, HttpTransport(), args.concurrency, not args.quiet, args.retry_rejected,
-                              args.until))
+    report = asyncio.run(load(args.directory, make_transport(args.transport, args.batch), args.concurrency,
+                              not args.quiet, args.retry_rejected, args.until))
     print(json.dumps(report.as_dict(), ensure_ascii=False))
     return 1 if report.rejected else 0
 

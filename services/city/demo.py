@@ -53,8 +53,8 @@ def ensure_services(state_dir: Path, wait_s: float = 120) -> bool:
 
 def run_demo(state_dir: Path, persons: int = DEMO_PERSONS, concurrency: int = 16) -> int:
     from services.city.generate import generate
+    from services.city.agency_transport import make_transport
     from services.city.load import load
-    from services.city.transport import HttpTransport
 
     if not ensure_services(state_dir):
         return 1
@@ -62,7 +62,7 @@ def run_demo(state_dir: Path, persons: int = DEMO_PERSONS, concurrency: int = 16
     if not (town / "manifest.json").exists():
         manifest = generate(town, persons=persons, seed=DEMO_SEED)
         print(f"generated a town of {persons} persons: {manifest['total']} records in {town}", file=sys.stderr)
-    report = asyncio.run(load(town, HttpTransport(), concurrency))
+    report = asyncio.run(load(town, make_transport(), concurrency))
     figures = json.loads((town / "truth.json").read_text(encoding="utf-8"))["divisions"]["532503"]
     print(json.dumps({"loaded": report.as_dict() | {"rejections": report.rejections[:3]},
                       "town": {k: figures[k] for k in ("persons_total", "houses_total", "houses_rented", "units_total",

@@ -1,13 +1,16 @@
 """``ybss city load DIR``: send a generated city through the platform's front doors, resumably.
 
 Chunks are sent in the manifest's order (a record refers only to records of earlier phases), the records of a
-chunk concurrently. ``DIR/progress.jsonl`` records what was acknowledged (the code or id each record created) and
+chunk concurrently: those the transport batches (services/city/agency_transport.py: persons, houses, units,
+rentals, tenants, employees as the city-load agency's records) a batch at a time, the rest ``concurrency`` at a
+time over HTTP. ``DIR/progress.jsonl`` records what was acknowledged (the code or id each record created) and
 what was refused for good; a re-run skips both, so loading twice changes nothing. Safe after a crash mid-chunk:
 a record whose answer was lost is sent again and its registry's duplicate rule names what it created
 (``Kind.already``) or says it is done (``Kind.done``); the few kinds without such a rule (a rental, a check, an
-inspection, a key-person application, a legacy duplicate person) are marked ``sent`` before they go and looked up
-on the next run instead of being sent twice. A refusal that only means "not visible yet" (another context's
-replica catching up, 503) is retried with backoff.
+inspection, a key-person application, a legacy duplicate person) are marked ``sent`` before they go over HTTP and
+looked up on the next run instead of being sent twice; as agency records they need no mark (a record sent again
+under its record id ``<city tag>:<id>`` gets its stored answer, never a second record). A refusal that only
+means "not visible yet" (another context's replica catching up, 503) is retried with backoff.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from contracts.address_codes import room_code
 from contracts.buildings import Room
@@ -127,6 +130,8 @@ class Loader:
             self.log.rejected.clear()
         self.report = Report()
         self.show_progress = show_progress
+        #: the city's records as one agency's record ids (``<tag>:<id>``): another city is another set of records
+        self.tag = "city-{seed}-{persons}-{as_of}".format(**self.manifest)
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, dict):
@@ -170,6 +175,15 @@ class Loader:
         return self.report
 
     async def _chunk(self, records: list[dict], bar: Progress | None) -> None:
+        """The chunk's records at once: those the transport batches (``covers``) with as many waiting as its
+        batches hold, the rest ``concurrency`` at a time."""
+        covers = getattr(self.transport, "covers", None)
+        batched = [record for record in records if covers and covers(record["kind"])]
+        alone = [record for record in records if not (covers and covers(record["kind"]))]
+        await asyncio.gather(self._run(alone, self.concurrency, bar),
+                             self._run(batched, getattr(self.transport, "in_flight", 1), bar))
+
+    async def _run(self, records: list[dict], width: int, bar: Progress | None) -> None:
         queue: asyncio.Queue = asyncio.Queue()
         for record in records:
             queue.put_nowait(record)
@@ -185,25 +199,32 @@ class Loader:
                 if bar:
                     bar.advance(1)
 
-        await asyncio.gather(*(worker() for _ in range(max(1, self.concurrency))))
+        await asyncio.gather(*(worker() for _ in range(max(1, min(width, len(records))))))
 
     async def _one(self, record: dict) -> None:
         kind = KINDS[record["kind"]]
         try:
             body = self.resolve(record["body"])
-            path = kind.path.format(target=self.code_of(record["target"]) if "target" in record else "",
-                                    rental=self.code_of(record["rental"]) if "rental" in record else "")
+            target = self.code_of(record["target"]) if "target" in record else None
+            rental = self.code_of(record["rental"]) if "rental" in record else None
         except Unresolved as error:
             self._refuse(record, {"rule": "city.unresolved", "detail": str(error)})
             return
+        path = kind.path.format(target=target or "", rental=rental or "")
+        batched = getattr(self.transport, "covers", lambda _: False)(record["kind"])
         if needs_mark(record):
-            if record["id"] in self.log.sent:
+            if record["id"] in self.log.sent:  # sent before (over HTTP): did it arrive?
                 found = await self._look_up(record, path, body)
                 if found:
                     self.log.ok(record["id"], found)
                     return
-            self.log.mark_sent(record["id"])
-        answer = await self._send(kind.service, path, body, kind.role)
+            if not batched:  # an agency record sent again is answered from its stored answer, never applied twice
+                self.log.mark_sent(record["id"])
+        if batched:
+            answer = await self._send(lambda: self.transport.send_record(  # type: ignore[attr-defined]
+                record["kind"], f"{self.tag}:{record['id']}", body, target, rental))
+        else:
+            answer = await self._send(lambda: self.transport.send(kind.service, path, body, kind.role))
         self.report.sent += 1
         result = self._result(kind, answer, duplicate="duplicate_of" in record)
         if result is not None:
@@ -222,10 +243,10 @@ class Loader:
             return "done"
         return None
 
-    async def _send(self, service: str, path: str, body: dict, role: str) -> Answer:
+    async def _send(self, send: Callable[[], Awaitable[Answer]]) -> Answer:
         started, pause = time.monotonic(), 0.25
         while True:
-            answer = await self.transport.send(service, path, body, role)
+            answer = await send()
             # a 404 of the record itself is given two minutes; a replica catching up (422) or 503, the full budget
             budget = min(RETRY_SECONDS, NOT_FOUND_SECONDS) if answer.status == 404 else RETRY_SECONDS
             if not answer.transient or time.monotonic() - started > budget:

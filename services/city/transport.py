@@ -1,12 +1,14 @@
-"""How the loader reaches the platform: one small interface, so a faster path (a bulk initial load in the
-kernel or the ingest gate) can replace the registries' HTTP commands without touching the loader.
+"""How the loader reaches the platform: one small interface, so the bulk path can sit beside the registries'
+HTTP commands without touching the loader.
 
 ``HttpTransport`` sends each record as the registry's own command (the same validation as any caller), as the
-development tokens of a county police officer and supervisor (local mode), or the tokens given.
+development tokens of a county police officer and supervisor (local mode), or the tokens given
+(``ybss city load --transport http``).
 
-A bulk path fits the same interface: the loader keeps ``concurrency`` sends in flight, so a transport that
-gathers the concurrent ``send`` calls of one route into one batched request (and answers each call from its
-item of the batch) turns them into batches of that size without any change to the loader or its progress file.
+The bulk path (services/city/agency_transport.py, the default) adds ``covers(kind)`` and ``send_record``: the
+loader hands it the records of the kinds it covers, as many at once as its batches hold (``in_flight``), and it
+gathers them into agency batches, answering each call from its record's row of the batch; it reaches everything
+else through an ``HttpTransport``.
 """
 
 from __future__ import annotations
@@ -95,14 +97,14 @@ class HttpTransport:
             response = await self.clients[service].post(path, json=body, headers=self._headers(role))
         except (httpx.TransportError, asyncio.TimeoutError) as error:
             return Answer(0, {"detail": f"{type(error).__name__}: {error}"})
-        return Answer(response.status_code, _json(response))
+        return Answer(response.status_code, json_of(response))
 
     async def get(self, service: str, path: str, params: dict | None = None) -> Answer:
         try:
             response = await self.clients[service].get(path, params=params, headers=self._headers("police"))
         except (httpx.TransportError, asyncio.TimeoutError) as error:
             return Answer(0, {"detail": f"{type(error).__name__}: {error}"})
-        return Answer(response.status_code, _json(response))
+        return Answer(response.status_code, json_of(response))
 
     async def close(self) -> None:
         if self.owned:
@@ -110,7 +112,7 @@ class HttpTransport:
                 await client.aclose()
 
 
-def _json(response: httpx.Response) -> Any:
+def json_of(response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError:

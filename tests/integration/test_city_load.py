@@ -1,6 +1,8 @@
-"""A generated town of 100 persons loaded into the real stack through the registries' own commands: every figure
-the registries hold equals the town's ground truth, loading again sends nothing, and answers lost in a crash
-(the progress file cut back) are found again without a second record."""
+"""A generated town of 100 persons loaded into the real stack through the platform's front doors — persons, houses,
+units, rentals, tenants and employees as batches of the city-load agency (the registries' bulk path), the rest
+through the registries' own HTTP commands: every figure the registries hold equals the town's ground truth,
+loading again sends nothing, and answers lost in a crash (the progress file cut back) are found again without a
+second record."""
 
 from __future__ import annotations
 
@@ -17,12 +19,13 @@ from asgi_lifespan import LifespanManager
 
 from services.city.generate import generate
 from services.city.load import PROGRESS_FILE, load
+from services.city.agency_transport import AGENCY, AgencyTransport
 from services.city.transport import HttpTransport
 from services.city.verify import differences, registry_figures
 from services.kernel.web.auth import mint_token
 from services.kernel.messaging.runtime import mongo_client
 
-SERVICES = ("address", "person", "house", "unit")
+SERVICES = ("address", "person", "house", "unit", "ingest")
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +64,11 @@ async def clients(own_settings):
         yield found
 
 
-def transport(clients, settings) -> HttpTransport:
+def transport(clients, settings) -> AgencyTransport:
+    """The loader's default transport (``ybss city load``), over the services in this process."""
     tokens = {role: mint_token(f"city-{role}", role, "532503", settings) for role in ("police", "supervisor")}
-    return HttpTransport(clients=clients, tokens=tokens)
+    return AgencyTransport(HttpTransport(clients=clients, tokens=tokens), clients["ingest"],
+                           mint_token(AGENCY, "agency", "532503", settings), batch_size=200)
 
 
 async def figures_equal_truth(settings, truth: dict, deadline_s: float = 180) -> list[str]:
