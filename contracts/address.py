@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from contracts.buildings import SUMMARY_FIELDS
 from contracts.events import DomainEvent
 from contracts.geo import GeoPoint
 
@@ -201,8 +202,8 @@ class BuildingStructureGenerated(DomainEvent):
     room_count: int = Field(ge=1, description="rooms generated, for readers that do not expand")
 
     def evolve(self, state: dict) -> dict:
-        """The plate keeps a summary per building; the rooms themselves are the read model's expansion."""
-        summary = {key: getattr(self, key) for key in ("building", "building_seq", "units", "floors",
-                                                       "rooms_per_floor", "underground_floors", "shopfronts",
-                                                       "room_count")}
+        """The plate keeps a summary per building (all a room code is checked against); the rooms themselves are
+        the read model's expansion."""
+        dumped = self.model_dump(mode="json")
+        summary = {key: dumped[key] for key in SUMMARY_FIELDS}
         return {**state, "buildings": [*state.get("buildings", []), summary]}

@@ -1,8 +1,11 @@
 """The address registry read model (places, door plates, rooms), fed by ybss.address.events.
 
-Every handler runs inside the runner's transaction together with the stream checkpoint, so a replay or
-a duplicate delivery never applies twice. Full names are stored denormalised for fast reads; a rename
-rewrites the names under the renamed place in the same transaction.
+A place's or a door plate's document is its record: the fold of its stream through each event's ``evolve``
+(contracts/address.py, the transition the audit's fold applies too), plus what only the registry keeps: the
+standard full name and door key that lookups query, the sort key lists page on, and who and when of each step.
+Every handler runs inside the runner's transaction together with the stream checkpoint, so a replay or a
+duplicate delivery never applies twice. A rename rewrites the names of the plates on the renamed road in the
+same transaction, and a plate takes its road's current name (streams of different records arrive in any order).
 """
 
 from __future__ import annotations
@@ -10,13 +13,21 @@ from __future__ import annotations
 from pymongo import ASCENDING, GEOSPHERE, UpdateOne
 
 from contracts.address import (
-    BuildingStructureGenerated, DoorplateAliasAdded, DoorplateApproved, DoorplateMergedInto, DoorplateRegistered, DoorplateRejected, DoorplateRelocated, DoorplateRenumbered, DoorplateRetired, DuplicateDoorplateAbsorbed, PlaceNumberingRuleSet, PlaceRegistered, PlaceRenamed, PlaceRetired,
+    BuildingStructureGenerated, DoorplateAliasAdded, DoorplateApproved, DoorplateMergedInto, DoorplateRegistered,
+    DoorplateRejected, DoorplateRelocated, DoorplateRenumbered, DoorplateRetired, DuplicateDoorplateAbsorbed,
+    PlaceNumberingRuleSet, PlaceRegistered, PlaceRenamed, PlaceRetired,
 )
-
-from contracts.buildings import SUMMARY_FIELDS
+from contracts.envelope import EventEnvelope
+from contracts.events import DomainEvent, event_class
 from services.address.domain.codes import standard_name
 from services.address.domain.numbering import DoorNumberError, door_key
 from services.kernel.messaging.projection import Projection, ProjectionTx
+
+PLACE_EVENTS = (PlaceRegistered, PlaceRenamed, PlaceNumberingRuleSet, PlaceRetired)
+DOORPLATE_EVENTS = (DoorplateRegistered, DoorplateApproved, DoorplateRejected, DoorplateRenumbered,
+                    DoorplateRelocated, DoorplateAliasAdded, DoorplateRetired, DoorplateMergedInto,
+                    DuplicateDoorplateAbsorbed, BuildingStructureGenerated)
+_PLACE_TYPES = {event.event_type() for event in PLACE_EVENTS}
 
 registry = Projection("address-registry", sources=["address"], collections=["places", "doorplates", "road_locks"])
 registry.index("places", [("division_code", ASCENDING), ("name", ASCENDING)])
@@ -29,6 +40,11 @@ registry.index("places", [("name", ASCENDING)])
 registry.index("places", [("aliases", ASCENDING)])
 registry.index("places", [("former_names.name", ASCENDING)])
 registry.index("doorplates", [("aliases", ASCENDING)])
+#: each event reads its record first, and a plate's registration its road: the batch's are read in one query
+registry.prefetch("places", lambda envelope: envelope.payload["code"] if envelope.event_type in _PLACE_TYPES
+                  else envelope.payload.get("place_code"))
+registry.prefetch("doorplates", lambda envelope: None if envelope.event_type in _PLACE_TYPES
+                  else envelope.payload.get("code"))
 
 
 def door_number(prefix: str, number: str, suffix: str) -> str:
@@ -53,15 +69,44 @@ def doorplate_names(division_code: str, place_name: str, door: str) -> dict:
             "door_key": safe_door_key(place_name, door)}
 
 
-# places --------------------------------------------------------------------------------------------
-@registry.handles(PlaceRegistered)
-async def place_registered(tx: ProjectionTx) -> None:
-    payload = tx.envelope.payload
-    await tx.collection("places").replace_one({"_id": payload["code"]}, {
-        **payload, "_id": payload["code"], "status": "in_use", "former_names": [], "numbering_rule": None,
-        "full_name": standard_name(payload["division_code"], road=payload["name"]),
-        "registered_at": tx.envelope.occurred_at, "_version": tx.envelope.version,
-    }, upsert=True, session=tx.session)
+def _evolved(stored: dict | None, envelope: EventEnvelope) -> tuple[DomainEvent, dict]:
+    event = event_class(envelope.event_type).model_validate(envelope.payload)
+    return event, event.evolve(dict(stored or {}))
+
+
+def _stamped_last(document: dict, field: str, **stamp) -> None:
+    """The step the event just appended to ``field`` gets who or when (the envelope's, not the event's)."""
+    document[field] = [*document[field][:-1], {**document[field][-1], **stamp}]
+
+
+def place_record(stored: dict | None, envelope: EventEnvelope) -> dict:
+    """The registry's document of a place after one of its events: the record's transition, its full name, when
+    it was registered and until when a former name was its name."""
+    event, document = _evolved(stored, envelope)
+    if isinstance(event, PlaceRegistered):
+        document["registered_at"] = envelope.occurred_at
+    elif isinstance(event, PlaceRenamed):
+        _stamped_last(document, "former_names", until=envelope.occurred_at)
+    return {**document, "_id": event.code, "_version": envelope.version,
+            "full_name": standard_name(document["division_code"], road=document["name"])}
+
+
+def doorplate_record(stored: dict | None, envelope: EventEnvelope, road_name: str | None = None) -> dict:
+    """The registry's document of a door plate after one of its events: the record's transition, its names (on
+    ``road_name``, the road's current name, when a registration finds the road known), its sort key, who
+    registered and reviewed it and when its former numbers and a merge ended."""
+    event, document = _evolved(stored, envelope)
+    if isinstance(event, DoorplateRegistered):
+        document.update(place_name=road_name or document["place_name"], registered_at=envelope.occurred_at,
+                        registered_by=envelope.actor.id)
+    elif isinstance(event, (DoorplateApproved, DoorplateRejected)):
+        _stamped_last(document, "approvals", by=envelope.actor.id, at=envelope.occurred_at)
+    elif isinstance(event, DoorplateRenumbered):
+        _stamped_last(document, "former_numbers", until=envelope.occurred_at)
+    elif isinstance(event, DoorplateMergedInto):
+        document["retired"] = {**document["retired"], "on": envelope.occurred_at.date().isoformat()}
+    return {**document, "_id": event.code, "_version": envelope.version, "sort_key": sort_key(document["number"]),
+            **doorplate_names(document["division_code"], document["place_name"], document["door_number"])}
 
 
 async def touch_road(tx: ProjectionTx, place_code: str) -> None:
@@ -72,128 +117,33 @@ async def touch_road(tx: ProjectionTx, place_code: str) -> None:
                                                  session=tx.session)
 
 
-@registry.handles(PlaceRenamed)
-async def place_renamed(tx: ProjectionTx) -> None:
-    payload, places, doorplates = tx.envelope.payload, tx.collection("places"), tx.collection("doorplates")
-    await touch_road(tx, payload["code"])
-    place = await places.find_one({"_id": payload["code"]}, session=tx.session)
-    await places.update_one({"_id": payload["code"]}, {
-        "$set": {"name": payload["new_name"], "_version": tx.envelope.version,
-                 "full_name": standard_name(place["division_code"], road=payload["new_name"])},
-        "$push": {"former_names": {"name": payload["old_name"], "until": tx.envelope.occurred_at,
-                                   "reason": payload["reason"]}},
-    }, session=tx.session)
-    updates = [
-        UpdateOne({"_id": plate["_id"]}, {"$set": {
-            "place_name": payload["new_name"],
-            **doorplate_names(plate["division_code"], payload["new_name"], plate["door_number"])}})
-        async for plate in doorplates.find({"place_code": payload["code"]}, {"division_code": 1, "door_number": 1},
-                                           session=tx.session)
-    ]
-    if updates:
-        await doorplates.bulk_write(updates, ordered=False, session=tx.session)
+@registry.handles(*PLACE_EVENTS)
+async def place_event(tx: ProjectionTx) -> None:
+    places, code = tx.collection("places"), tx.envelope.payload["code"]
+    renamed = tx.envelope.event_type == PlaceRenamed.event_type()
+    if renamed:
+        await touch_road(tx, code)
+    place = place_record(await places.find_one({"_id": code}, session=tx.session), tx.envelope)
+    await places.replace_one({"_id": code}, place, upsert=True, session=tx.session)
+    if renamed:
+        doorplates = tx.collection("doorplates")
+        updates = [UpdateOne({"_id": plate["_id"]}, {"$set": {
+                       "place_name": place["name"], **doorplate_names(plate["division_code"], place["name"],
+                                                                      plate["door_number"])}})
+                   async for plate in doorplates.find({"place_code": code}, {"division_code": 1, "door_number": 1},
+                                                      session=tx.session)]
+        if updates:
+            await doorplates.bulk_write(updates, ordered=False, session=tx.session)
 
 
-@registry.handles(PlaceNumberingRuleSet)
-async def place_numbering_rule_set(tx: ProjectionTx) -> None:
-    payload = tx.envelope.payload
-    await tx.collection("places").update_one({"_id": payload["code"]}, {"$set": {
-        "numbering_rule": {"odd_side": payload["odd_side"], "skip": payload["skip"]},
-        "_version": tx.envelope.version}}, session=tx.session)
-
-
-@registry.handles(PlaceRetired)
-async def place_retired(tx: ProjectionTx) -> None:
-    payload = tx.envelope.payload
-    await tx.collection("places").update_one({"_id": payload["code"]}, {"$set": {
-        "status": "retired", "retired": {"reason": payload["reason"], "on": payload["retired_on"]},
-        "_version": tx.envelope.version}}, session=tx.session)
-
-
-# door plates ---------------------------------------------------------------------------------------
-@registry.handles(DoorplateRegistered)
-async def doorplate_registered(tx: ProjectionTx) -> None:
-    payload = dict(tx.envelope.payload)
-    # Streams of different aggregates live on different partitions, so a replay may apply the road's
-    # rename before this registration: take the road's current name when the road is already known.
-    await touch_road(tx, payload["place_code"])
-    place = await tx.collection("places").find_one({"_id": payload["place_code"]}, {"name": 1}, session=tx.session)
-    if place is not None:
-        payload["place_name"] = place["name"]
-    door = door_number(payload["prefix"], payload["number"], payload["suffix"])
-    await tx.collection("doorplates").replace_one({"_id": payload["code"]}, {
-        **payload, "_id": payload["code"], "door_number": door, "sort_key": sort_key(payload["number"]),
-        **doorplate_names(payload["division_code"], payload["place_name"], door),
-        "status": "in_use", "redirect_to": None, "merged_from": [], "former_numbers": [], "buildings": [],
-        "approvals": [], "registered_at": tx.envelope.occurred_at, "registered_by": tx.envelope.actor.id,
-        "_version": tx.envelope.version,
-    }, upsert=True, session=tx.session)
-
-
-async def update_doorplate(tx: ProjectionTx, changes: dict, push: dict | None = None) -> None:
-    update = {"$set": {**changes, "_version": tx.envelope.version}}
-    if push:
-        update["$push"] = push
-    await tx.collection("doorplates").update_one({"_id": tx.envelope.payload["code"]}, update, session=tx.session)
-
-
-@registry.handles(DoorplateApproved, DoorplateRejected)
-async def doorplate_reviewed(tx: ProjectionTx) -> None:
-    payload, approved = tx.envelope.payload, tx.envelope.event_type == "DoorplateApproved"
-    await update_doorplate(tx, {"approval_state": "approved" if approved else "rejected"}, {"approvals": {
-        "decision": "approved" if approved else "rejected", "level": payload["level"],
-        "note": payload.get("remark") or payload.get("reason", ""), "by": tx.envelope.actor.id,
-        "at": tx.envelope.occurred_at}})
-
-
-@registry.handles(DoorplateRenumbered)
-async def doorplate_renumbered(tx: ProjectionTx) -> None:
-    payload = tx.envelope.payload
-    plate = await tx.collection("doorplates").find_one({"_id": payload["code"]}, session=tx.session)
-    door = door_number(payload["prefix"], payload["number"], payload["suffix"])
-    old = door_number(payload["old_prefix"], payload["old_number"], payload["old_suffix"])
-    await update_doorplate(tx, {
-        "prefix": payload["prefix"], "number": payload["number"], "suffix": payload["suffix"], "door_number": door,
-        "sort_key": sort_key(payload["number"]), **doorplate_names(plate["division_code"], plate["place_name"], door),
-    }, {"former_numbers": {"door_number": old, "until": tx.envelope.occurred_at, "reason": payload["reason"]}})
-
-
-@registry.handles(DoorplateRelocated)
-async def doorplate_relocated(tx: ProjectionTx) -> None:
-    payload = tx.envelope.payload
-    await update_doorplate(tx, {"location": payload["location"], "location_input": {
-        "system": payload["input_system"], "coordinates": payload["input_coordinates"]}})
-
-
-@registry.handles(DoorplateAliasAdded)
-async def doorplate_alias_added(tx: ProjectionTx) -> None:
-    await update_doorplate(tx, {}, {"aliases": tx.envelope.payload["alias"]})
-
-
-@registry.handles(DoorplateRetired)
-async def doorplate_retired(tx: ProjectionTx) -> None:
-    payload = tx.envelope.payload
-    await update_doorplate(tx, {"status": "retired", "retired": {"reason": payload["reason"], "on": payload["retired_on"]}})
-
-
-@registry.handles(DoorplateMergedInto)
-async def doorplate_merged(tx: ProjectionTx) -> None:
-    payload = tx.envelope.payload
-    await update_doorplate(tx, {"status": "merged", "redirect_to": payload["survivor_code"],
-                                "retired": {"reason": payload["reason"] or "重复门牌合并",
-                                            "on": tx.envelope.occurred_at.date().isoformat()}})
-
-
-@registry.handles(DuplicateDoorplateAbsorbed)
-async def duplicate_absorbed(tx: ProjectionTx) -> None:
-    payload = tx.envelope.payload
-    await update_doorplate(tx, {}, {"merged_from": {"code": payload["duplicate_code"],
-                                                    "door_number": payload["duplicate_door_number"]}})
-
-
-@registry.handles(BuildingStructureGenerated)
-async def building_generated(tx: ProjectionTx) -> None:
-    """Keep the building's description on its door plate: one small write in the transaction, whatever the
-    size of the building. Its rooms are read from that description (views.rooms), never stored one by one."""
-    summary = {key: tx.envelope.payload[key] for key in SUMMARY_FIELDS}
-    await update_doorplate(tx, {}, {"buildings": summary})
+@registry.handles(*DOORPLATE_EVENTS)
+async def doorplate_event(tx: ProjectionTx) -> None:
+    """BuildingStructureGenerated keeps the building's description on its door plate: one small write in the
+    transaction, whatever the size of the building; its rooms are read from it (views.rooms), never stored."""
+    doorplates, payload, road = tx.collection("doorplates"), tx.envelope.payload, None
+    if tx.envelope.event_type == DoorplateRegistered.event_type():
+        await touch_road(tx, payload["place_code"])
+        road = await tx.collection("places").find_one({"_id": payload["place_code"]}, {"name": 1}, session=tx.session)
+    stored = await doorplates.find_one({"_id": payload["code"]}, session=tx.session)
+    await doorplates.replace_one({"_id": payload["code"]}, doorplate_record(stored, tx.envelope, road and road["name"]),
+                                 upsert=True, session=tx.session)
