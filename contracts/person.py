@@ -180,7 +180,14 @@ class LogicError(BaseModel):
     message: str
 
 
-class PersonRegistered(DomainEvent):
+class _PersonFact(BaseModel):
+    """A fact of a person's stream: its effect on the record is the one transition of contracts.person_record
+    (the aggregate, the registry, the replicas and the audit fold with it)."""
+
+    evolve = evolve_event
+
+
+class PersonRegistered(_PersonFact, DomainEvent):
     """A person entered the registry (实有人口登记)."""
 
     person_id: str
@@ -206,10 +213,8 @@ class PersonRegistered(DomainEvent):
     logic_errors: list[LogicError] = Field(default_factory=list, description="逻辑错误 found at registration")
     division_code: str = Field(description="管辖地: township (or county) of the jurisdiction owning the record")
 
-    evolve = evolve_event
 
-
-class PersonCategoryChanged(DomainEvent):
+class PersonCategoryChanged(_PersonFact, DomainEvent):
     """业务类型变更: e.g. a migrant who settles becomes 常住 — an event, not an edit."""
 
     person_id: str
@@ -218,10 +223,8 @@ class PersonCategoryChanged(DomainEvent):
     details: CategoryDetails
     reason: str = ""
 
-    evolve = evolve_event
 
-
-class PersonCorrected(DomainEvent):
+class PersonCorrected(_PersonFact, DomainEvent):
     """更正: new values of some base fields, the old values kept in ``old_values`` (and in history)."""
 
     person_id: str
@@ -230,10 +233,8 @@ class PersonCorrected(DomainEvent):
     reason_code: str = Field(description="更正原因代码")
     remark: str = ""
 
-    evolve = evolve_event
 
-
-class ResidenceRegistered(DomainEvent):
+class ResidenceRegistered(_PersonFact, DomainEvent):
     """入住 (人房关联): the person lives at a standard address from ``moved_in``; a previous residence ends then."""
 
     person_id: str
@@ -248,10 +249,8 @@ class ResidenceRegistered(DomainEvent):
     division_code: str | None = Field(default=None, description="township of the address: the person's record now "
                                       "belongs to this jurisdiction (管辖地 follows the residence)")
 
-    evolve = evolve_event
 
-
-class ResidenceEnded(DomainEvent):
+class ResidenceEnded(_PersonFact, DomainEvent):
     """迁出 / 离开: the current residence ends on ``moved_out``."""
 
     person_id: str
@@ -259,19 +258,15 @@ class ResidenceEnded(DomainEvent):
     moved_out: date
     reason: str = ""
 
-    evolve = evolve_event
 
-
-class MigrantRegistrationRenewed(DomainEvent):
+class MigrantRegistrationRenewed(_PersonFact, DomainEvent):
     """暂住登记续期."""
 
     person_id: str
     valid_until: date
 
-    evolve = evolve_event
 
-
-class ResidencePermitIssued(DomainEvent):
+class ResidencePermitIssued(_PersonFact, DomainEvent):
     """居住证签发 / 换领 after registration: the migrant's permit is now this one (its deadline flags follow)."""
 
     person_id: str
@@ -279,10 +274,8 @@ class ResidencePermitIssued(DomainEvent):
     issued_on: date = Field(description="签发日期")
     expires_on: date = Field(description="有效期至")
 
-    evolve = evolve_event
 
-
-class StayPermitChanged(DomainEvent):
+class StayPermitChanged(_PersonFact, DomainEvent):
     """签证 / 停留期限变更 of a foreigner (延期, 换发): the permitted stay ends on ``permitted_stay_until`` now; a visa
     type or number not given stays as it was."""
 
@@ -291,10 +284,8 @@ class StayPermitChanged(DomainEvent):
     visa_type: str | None = Field(default=None, description="签证种类 (None: unchanged)")
     visa_number: str | None = Field(default=None, description="签证号码 (None: unchanged)")
 
-    evolve = evolve_event
 
-
-class ForeignerAccommodationChanged(DomainEvent):
+class ForeignerAccommodationChanged(_PersonFact, DomainEvent):
     """境外人员住宿变更: a foreigner moves to another accommodation (a hotel, a home, a rental) at a standard address,
     arriving at ``arrived_at``. The accommodation's type and arrival replace the ones held (so the 24-hour
     住宿登记 deadline is judged on this stay), and the open residence ends the day the new one begins, as at 入住
@@ -311,10 +302,8 @@ class ForeignerAccommodationChanged(DomainEvent):
     host_unit: str | None = Field(default=None, description="旅馆/接待单位 (None: unchanged)")
     reason: str = Field(default="住宿变更", description="变更原因")
 
-    evolve = evolve_event
 
-
-class MigrantSettled(DomainEvent):
+class MigrantSettled(_PersonFact, DomainEvent):
     """流动人口落户 (流动 → 常住): a migrant settles and is a registered resident (常住人口) from ``settled_on``; the
     migrant's fields stay in the stream's history, the category history records the step."""
 
@@ -325,10 +314,8 @@ class MigrantSettled(DomainEvent):
     lives_at_registered_address: bool = Field(description="人户一致")
     reason: str = Field(default="", description="落户原因 / 备注")
 
-    evolve = evolve_event
 
-
-class HouseholdRegistered(DomainEvent):
+class HouseholdRegistered(_PersonFact, DomainEvent):
     """未落户人员落户 (未落户 → 常住): an unregistered person is entered in a household (户口) and is a registered
     resident (常住人口) from ``registered_on``; the category history records the step, the stream keeps the rest."""
 
@@ -339,10 +326,8 @@ class HouseholdRegistered(DomainEvent):
     lives_at_registered_address: bool = Field(description="人户一致")
     reason: str = Field(default="", description="落户原因 / 备注")
 
-    evolve = evolve_event
 
-
-class ResidenceDetailsChanged(DomainEvent):
+class ResidenceDetailsChanged(_PersonFact, DomainEvent):
     """居住事由 / 居住类型 / 房主或寄住户主变更 of the open residence from ``changed_on``: only the fields given change
     (None: unchanged); the residence is the same one, its earlier values stay in the stream's history."""
 
@@ -354,10 +339,8 @@ class ResidenceDetailsChanged(DomainEvent):
                                        "(None: unchanged)")
     host_person_id: str | None = Field(default=None, description="房主或寄住户主 (a registered person; None: unchanged)")
 
-    evolve = evolve_event
 
-
-class PersonCancelled(DomainEvent):
+class PersonCancelled(_PersonFact, DomainEvent):
     """注销 with reason and date; the record stays, marked cancelled."""
 
     person_id: str
@@ -365,26 +348,20 @@ class PersonCancelled(DomainEvent):
     cancelled_on: date
     remark: str = ""
 
-    evolve = evolve_event
 
-
-class PersonMergedInto(DomainEvent):
+class PersonMergedInto(_PersonFact, DomainEvent):
     """重复人员合并: this record duplicates ``survivor_id``; reading it answers with the survivor."""
 
     person_id: str
     survivor_id: str
     reason: str = ""
 
-    evolve = evolve_event
 
-
-class DuplicatePersonAbsorbed(DomainEvent):
+class DuplicatePersonAbsorbed(_PersonFact, DomainEvent):
     """The survivor's side of a merge: it now answers for the duplicate's record."""
 
     person_id: str
     duplicate_id: str
-
-    evolve = evolve_event
 
 
 # 重点人员 --------------------------------------------------------------------------------------------------
