@@ -13,7 +13,7 @@ export YBSS_STACK_CACHE_DIR ?= $(HOME)/.cache/ybss-stack
 # (deploy/local/.work/keys). Anywhere else the environment defaults to production and refuses those keys.
 export YBSS_ENVIRONMENT ?= local
 
-.PHONY: venv install up down status run test pytest test-unit bench bench-registries bench-city demo fuzz topics clean browser
+.PHONY: venv install up down status run test pytest test-unit bench bench-registries bench-city bench-city-reads demo fuzz topics clean browser
 
 venv: $(STAMP) $(NODE_STAMP) browser
 
@@ -84,9 +84,16 @@ bench: up
 
 # The real city (480,000 persons; YBSS_BENCH_CITY_PERSONS sets another size): generated, loaded through the
 # registries' commands, checked against its ground truth, then the supervisor's and officer's questions timed
-# (bench/results/city.json, bench/README.md). Hours through today's HTTP commands on 2 cores.
+# (bench/results/city.json, bench/README.md). Hours through today's HTTP commands on 2 cores. Its reads alone at
+# the city's size: `make bench-city-reads` (below).
 bench-city: up
 	$(PY) bench/city.py
+
+# The supervisor's figures and 查人知住 at the city's size (YBSS_BENCH_CITY_PERSONS, default 480,000) without the
+# HTTP load: the registries' application services in process make the events, `ybss rebuild` builds the read
+# models, the audit and person services answer over HTTP (bench/results/city-reads.json, bench/README.md).
+bench-city-reads: up
+	$(PY) -m bench.city_reads
 
 # Benchmarks at a million persons take a few minutes each, mostly loading; kept apart so `make bench` stays
 # under 10 minutes. Registration rate and lookup by ID number; 查人知住 lookup latency.
