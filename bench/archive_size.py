@@ -19,7 +19,6 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import bson
@@ -32,6 +31,7 @@ from services.kernel.messaging.projection import physical_name
 from services.kernel.messaging.projection_runner import ProjectionRunner
 from services.kernel.messaging.runtime import mongo_client
 from services.kernel.base.settings import get_settings
+from tests.load_stream import Record
 
 TOWN = "532503001"
 POLICE = Actor(id="PC-0001", role="police", organisation_code="532503001", channel="app", client_ip="10.20.30.40")
@@ -104,16 +104,6 @@ def envelopes(count: int, run: str, reads: int = 1) -> list[EventEnvelope]:
         else:
             fixed.append(envelope)
     return fixed[:count]
-
-
-@dataclass
-class Record:
-    value: bytes
-    key: bytes
-    headers: list
-    topic: str
-    partition: int
-    offset: int
 
 
 def load_archive(before: str | None):

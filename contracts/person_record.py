@@ -157,3 +157,9 @@ def person_id_of(envelope: Any) -> str | None:
     """The person a Person stream's event is about, None for other streams: the key a projection's batch reads the
     persons' documents ahead by (both person read models use it)."""
     return envelope.payload.get("person_id") if envelope.stream_type == "Person" else None
+
+
+def key_person_id_of(envelope: Any) -> str | None:
+    """The key-person record a KeyPerson stream's event is about (重点人员), None for other streams: the key its
+    owner map and record are read ahead by."""
+    return envelope.payload.get("key_person_id") if envelope.stream_type == "KeyPerson" else None

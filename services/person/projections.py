@@ -44,8 +44,9 @@ registry.index("persons", [("deadline.permit_expiry", ASCENDING)])
 registry.index("persons", [("deadline.registration_valid_until", ASCENDING)])
 registry.index("persons", [("deadline.permitted_stay_until", ASCENDING)])
 registry.index("key_persons", [("person_id", ASCENDING)])
-#: a person's events read its document first: the batch's are read in one query
+#: a person's (a key person's) events read its document first: the batch's are read in one query
 registry.prefetch("persons", person_record.person_id_of)
+registry.prefetch("key_persons", person_record.key_person_id_of)
 registry.index("key_persons", [("division_code", ASCENDING), ("state", ASCENDING)])
 
 addresses = address_replica(ADDRESSES)

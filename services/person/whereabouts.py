@@ -35,15 +35,29 @@ from contracts.unit import (
     EmployeeHired, EmployeeLeft, SpecialTradeAdded, SpecialTradeRemoved, UnitClosed, UnitDetailsCorrected,
     UnitRegistered, UnitRelocated, UnitRenamed, UnitReopened, UnitSuspended,
 )
-from services.kernel.messaging.projection import Projection, ProjectionTx
+from services.kernel.messaging.projection import Projection, ProjectionTx, stream_field
 
 WHEREABOUTS = "person-whereabouts"
 HOUSES_FOLDED = "wa_houses"  #: each house folded from the house topic (also read by the address port: demolished houses)
 
 whereabouts = Projection(WHEREABOUTS, sources=["person", "house", "unit"],
                          collections=["whereabouts", HOUSES_FOLDED, "wa_units"])
-#: a person's events read its document first: the batch's are read in one query
-whereabouts.prefetch("whereabouts", person_record.person_id_of)
+
+
+def named_persons(envelope) -> list[str]:
+    """The persons an event names itself: its person (a person's own event, a tenant's move-in, a hire), a
+    house's owner or a rental's lessor; the documents the batch reads ahead (a house event may change the slice of
+    a person it does not name: that one is read when needed)."""
+    payload = envelope.payload
+    named = [payload.get("person_id"), *((payload.get(party) or {}).get("person_id") for party in ("owner", "lessor"))]
+    return [person_id for person_id in named if person_id]
+
+
+#: every event reads the documents of the persons it concerns and the house or unit it folds: the batch's are
+#: read in one query per collection
+whereabouts.prefetch("whereabouts", named_persons)
+whereabouts.prefetch(HOUSES_FOLDED, stream_field("House", "house_id"))
+whereabouts.prefetch("wa_units", stream_field("Unit", "unit_id"))
 whereabouts.index("whereabouts", [("person.document_number", ASCENDING)])
 whereabouts.index("whereabouts", [("logic_errors.rule", ASCENDING), ("person.division_code", ASCENDING)])
 whereabouts.index("whereabouts", [("person.current_address_code", ASCENDING)])

@@ -51,6 +51,9 @@ def person_replica(name: str) -> Projection:
     projection = Projection(name, sources=["person"], collections=[PERSONS, KEY_PERSONS])
     projection.index(PERSONS, [("address_code", ASCENDING)])
     projection.index(PERSONS, [("division_code", ASCENDING), ("status", ASCENDING)])
+    #: every event reads the person's document (a key person's: its owner first): the batch's in one query each
+    projection.prefetch(PERSONS, person_record.person_id_of)
+    projection.prefetch(KEY_PERSONS, person_record.key_person_id_of)
 
     async def update(tx: ProjectionTx, person_id: str, change: dict) -> None:
         await tx.collection(PERSONS).update_one({"_id": person_id}, change, upsert=True, session=tx.session)

@@ -55,7 +55,8 @@ async def test_writes_outside_the_session_go_straight_to_the_server():
 
 async def test_a_read_ahead_document_replaced_whole_is_answered_as_replaced_without_a_flush():
     """A projection that reads, evolves and replaces a record (the person registry) reads its own write back from
-    memory, as the server would answer it; an update by _id still drops the entry (the next read flushes)."""
+    memory, as the server would answer it; so is an update by _id the buffer follows ($set ...); one it does not
+    follow ($addToSet) drops the entry (the next read flushes)."""
     log: list = []
     session = object()
     buffer = WriteBuffer(session)
@@ -70,5 +71,40 @@ async def test_a_read_ahead_document_replaced_whole_is_answered_as_replaced_with
         "_id": "P1", "v": 2, "at": datetime(2026, 12, 3, 10, 0, 0, 123000, tzinfo=timezone.utc), "steps": ["a"]}
     assert await persons.find_one({"_id": "P2"}, session=session) == {"_id": "P2", "v": 1} and log == []
     await persons.update_one({"_id": "P1"}, {"$set": {"v": 3}}, session=session)
+    assert (await persons.find_one({"_id": "P1"}, session=session))["v"] == 3 and log == []
+    await persons.update_one({"_id": "P1"}, {"$addToSet": {"steps": "b"}}, session=session)
     await persons.find_one({"_id": "P1"}, session=session)
     assert [entry[0] for entry in log] == ["bulk", "find_one"]
+
+
+async def test_a_document_read_once_or_written_whole_is_known_for_the_rest_of_the_batch():
+    """The second event of a person in a batch (a move-in after the registration) reads its document from memory:
+    once read from the server, or inserted/replaced whole, a document by _id is known; a projection is applied;
+    a write by another filter, or one outside the session, forgets the collection."""
+    log: list = []
+    session = object()
+    buffer = WriteBuffer(session)
+    persons = BufferedCollection(FakeCollection("persons", log), buffer)
+    await persons.find_one({"_id": "P1"}, session=session)
+    await persons.update_one({"_id": "P1"}, {"$set": {"a": {"b": 1}}, "$push": {"steps": 1}}, session=session)
+    assert await persons.find_one({"_id": "P1"}, {"a.b": 1}, session=session) == {"_id": "P1", "a": {"b": 1}}
+    await persons.insert_one({"_id": "P2", "x": 1}, session=session)
+    assert await persons.find_one({"_id": "P2"}, {"x": 0}, session=session) == {"_id": "P2"}
+    assert [entry[0] for entry in log] == ["find_one"], "one read, the rest from memory"
+    await persons.update_many({"x": 1}, {"$set": {"y": 2}}, session=session)
+    await persons.find_one({"_id": "P2"}, session=session)
+    assert [entry[0] for entry in log] == ["find_one", "bulk", "find_one"]
+    await persons.find_one({"_id": "P2"}, session=session)
+    assert len(log) == 3, "known again after the read"
+
+
+async def test_a_read_the_batch_cannot_answer_goes_to_the_server():
+    log: list = []
+    session = object()
+    buffer = WriteBuffer(session)
+    fake = FakeCollection("persons", log)
+    persons = BufferedCollection(fake, buffer)
+    buffer.read_ahead("persons", {"P1": {"_id": "P1", "v": 1}})
+    await persons.find_one({"_id": "P1"})  # not in the batch's session
+    await persons.find_one({"_id": {"$in": ["P1"]}}, session=session)
+    assert [entry[2] for entry in log] == [{"_id": "P1"}, {"_id": {"$in": ["P1"]}}]

@@ -127,13 +127,28 @@ class Batches:
         return settled, state, touched
 
     async def _read_ahead(self, run: Run, buffer: WriteBuffer, session: AsyncClientSession) -> int:
-        """The documents the projection's handlers will read by id (Projection.prefetch), one query each."""
-        trips = 0
+        """The documents the projection's handlers will read by id (Projection.prefetch), one query per
+        collection however many prefetches name it."""
+        wanted: dict[str, dict[Any, None]] = {}
         for logical_name, document_id in self.projection.prefetches:
-            ids = list({key for _, envelope in run if (key := document_id(envelope)) is not None})
+            ids = wanted.setdefault(logical_name, {})
+            for _, envelope in run:
+                ids.update(dict.fromkeys(prefetched_ids(document_id(envelope))))
+        trips = 0
+        for logical_name, ids in wanted.items():
             if ids:
                 collection = cached_collection(self.db, physical_name(logical_name, self.generation))
-                found = {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": ids}}, session=session)}
-                buffer.read_ahead(collection.name, {key: found.get(key) for key in ids})
+                keys = list(ids)
+                found = {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": keys}}, session=session)}
+                buffer.read_ahead(collection.name, {key: found.get(key) for key in keys}, collection.codec_options)
                 trips += 1
         return trips
+
+
+def prefetched_ids(key: Any) -> list[Any]:
+    """What a prefetch function answered: one id, None (none) or several (a list, tuple or set)."""
+    if key is None:
+        return []
+    if isinstance(key, (list, tuple, set, frozenset)):
+        return [item for item in key if item is not None]
+    return [key]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pymongo import UpdateOne
+from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -62,11 +62,15 @@ class Checkpoints:
     def queue(self, buffer: WriteBuffer, state: State, streams: set[str], before: dict[str, int]) -> None:
         """Compare-and-set: a checkpoint moves only from the version the batch started from. A write based on a
         stale checkpoint matches nothing, its upsert collides with the existing document, and the transaction
-        aborts instead of applying an event twice."""
+        aborts instead of applying an event twice. A stream whose checkpoint was read as not there (most streams
+        of a load) gets an insert: it fails the same way when one was written since, and costs the server less."""
         if self.memory is not None:
             return
         for stream in streams:
             started = before.get(stream, 0)
+            if not started and set(state[stream]) == {"version"}:  # read as missing: nothing but what we set
+                buffer.add(self.collection, InsertOne({"_id": stream, "version": state[stream]["version"]}))
+                continue
             expected = {"version": started} if started else {"version": {"$exists": False}}
             buffer.add(self.collection, UpdateOne({"_id": stream, **expected},
                                                   {"$set": {"version": state[stream]["version"]}}, upsert=True))

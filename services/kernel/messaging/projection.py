@@ -57,6 +57,12 @@ def physical_name(logical_name: str, generation: int) -> str:
     return f"{logical_name}__g{generation}"
 
 
+def stream_field(stream_type: str, field: str) -> Callable[[EventEnvelope], Any]:
+    """A prefetch key (Projection.prefetch): ``field`` of the payload of a ``stream_type`` stream's events (a
+    house's events read the house folded by ``house_id``), None for other streams."""
+    return lambda envelope: envelope.payload.get(field) if envelope.stream_type == stream_type else None
+
+
 class Projection:
     """A named read model: which contexts' topics it reads and what each event type does to it."""
 
@@ -97,9 +103,10 @@ class Projection:
             await handler(tx)
 
     def prefetch(self, collection: str, document_id: Callable[[EventEnvelope], Any]) -> None:
-        """Read ``collection``'s documents ``document_id(event)`` (None: none) for a whole batch in one query
-        before its handlers run, so a handler's ``find_one({"_id": ...})`` of each costs no round trip (a handler
-        that reads the document it is about to update, once per event, would otherwise cost one per event)."""
+        """Read ``collection``'s documents ``document_id(event)`` (None: none; a list: several) for a whole batch
+        in one query before its handlers run, so a handler's ``find_one({"_id": ...})`` of each costs no round
+        trip (a handler that reads the document it is about to update, once per event, would otherwise cost one
+        per event). Several prefetches of one collection are read in one query."""
         self.prefetches.append((collection, document_id))
 
     def index(self, collection: str, keys: list[tuple[str, Any]], **options: Any) -> None:

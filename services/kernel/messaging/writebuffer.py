@@ -1,22 +1,24 @@
 """Handler writes queued and sent as one ordered ``bulk_write`` per collection (round trips per batch, not per event).
 
 A projection handler writes through ``tx.collection(name)``. Writes made with the running session are queued;
-any read through a buffered collection first flushes every queued write, so a handler that reads sees the
-batch's earlier writes. A write made *without* the session (a large handler writing outside the transaction
-on purpose) goes straight to the server. Buffered writes return ``None``; a write error surfaces at the flush,
-which the runner turns into a one-event-at-a-time replay so the error is blamed on the right event.
+a read the batch cannot answer from memory first flushes every queued write, so a handler that reads sees the
+batch's earlier writes. A read by ``_id`` of a document the batch knows (read ahead, read once already, or
+written by ``_id`` since: services.kernel.messaging.known_documents) costs no round trip. A write made *without*
+the session (a large handler writing outside the transaction on purpose) goes straight to the server. Buffered
+writes return ``None``; a write error surfaces at the flush, which the runner turns into a one-event-at-a-time
+replay so the error is blamed on the right event.
 """
 
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
 from typing import Any
 
-import bson
 from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
+
+from services.kernel.messaging.known_documents import UNKNOWN, KnownDocuments
 
 _READS = ("find_one", "count_documents", "distinct", "aggregate", "find_one_and_update", "find_one_and_replace",
           "find_one_and_delete", "estimated_document_count")
@@ -30,49 +32,78 @@ class WriteBuffer:
         self._ops: dict[str, list[Any]] = defaultdict(list)
         self._collections: dict[str, AsyncCollection] = {}
         self.queued = 0
-        #: documents read ahead for the batch (Projection.prefetch), per collection by _id; None = not there.
-        #: An entry is dropped as soon as a write may touch it (a whole replacement by _id becomes the entry), so
-        #: a hit is what the server would answer.
-        self._ahead: dict[str, dict[Any, dict | None]] = {}
+        #: what the batch knows of documents by _id, kept as the server would answer (known_documents)
+        self.known = KnownDocuments()
+        #: per collection, _id → (index of its queued write, whether that write creates the document)
+        self._last: dict[str, dict[Any, tuple[int, bool]]] = defaultdict(dict)
 
-    def read_ahead(self, collection: str, documents: dict[Any, dict | None]) -> None:
-        self._ahead.setdefault(collection, {}).update(documents)
+    def read_ahead(self, collection: str, documents: dict[Any, dict | None], codec: Any = None) -> None:
+        """Documents read for the batch (Projection.prefetch, or a read by _id), None for those not there."""
+        self.known.learn(collection, documents, codec)
 
-    def ahead(self, collection: str, document_id: Any) -> tuple[bool, dict | None]:
-        """(True, a copy of the document or None) when it was read ahead and nothing has written it since."""
-        known = self._ahead.get(collection)
-        if not known or document_id not in known:
-            return False, None
-        document = known[document_id]
-        return True, copy.deepcopy(document) if document is not None else None
+    def ahead(self, collection: str, document_id: Any, projection: Any = None) -> tuple[bool, dict | None]:
+        """(True, a copy of the document or None) when the batch knows it as the server would answer it now."""
+        return self.known.get(collection, document_id, projection)
 
     def add(self, collection: AsyncCollection, operation: Any) -> None:
-        self._collections[collection.name] = collection
-        self._ops[collection.name].append(operation)
+        """Queue ``operation``. A write by ``_id`` whose outcome the batch knows whole is sent as that outcome: the
+        document's earlier queued write becomes it (a registration and a move-in of one person: one write), or,
+        the document being known not to exist, an insert (an upsert costs the server a lookup and more)."""
+        name = collection.name
+        self._collections[name] = collection
         self.queued += 1
-        known = self._ahead.get(collection.name)
-        if known:
-            where = getattr(operation, "_filter", None) or getattr(operation, "_doc", None)
-            if isinstance(where, dict) and "_id" in where and not isinstance(where["_id"], dict):
-                key = where["_id"]
-                if isinstance(operation, ReplaceOne) and key in known and (operation._upsert or known[key]):
-                    # what the server will answer: the replacement through BSON (ms-precision, tz as the client's)
-                    known[key] = bson.decode(bson.encode({**operation._doc, "_id": key}), collection.codec_options)
-                else:
-                    known.pop(key, None)
-            else:  # a write by another filter may touch any document
-                known.clear()
+        ops, last = self._ops[name], self._last[name]
+        key, before, after = self.known.written(name, operation)
+        if key is None:
+            if not (isinstance(operation, InsertOne) and "_id" not in operation._doc):
+                last.clear()  # a write by another filter: later writes stay after it
+            ops.append(operation)
+            return
+        if after is UNKNOWN or after is None:
+            last.pop(key, None)
+            ops.append(operation)
+            return
+        if key in last:
+            index, creates = last[key]
+            ops[index] = _outcome(key, after, creates)
+            return
+        inserts = isinstance(operation, InsertOne)  # stays an insert: one of a document there must still fail
+        creates = inserts or before is None
+        ops.append(_outcome(key, after, creates) if creates and not inserts else operation)
+        last[key] = (len(ops) - 1, creates)
 
     async def flush(self) -> int:
         """Send what is queued; returns the number of round trips it took."""
         trips = 0
         ops, self._ops = self._ops, defaultdict(list)
+        self._last = defaultdict(dict)
         self.queued = 0
         for name, operations in ops.items():
             if operations:
                 await self._collections[name].bulk_write(operations, ordered=True, session=self.session)
                 trips += 1
         return trips
+
+
+def _outcome(key: Any, document: dict, creates: bool) -> Any:
+    """The one write that leaves ``document`` under ``key``: an insert when it did not exist before the batch."""
+    if creates:
+        return InsertOne(document)
+    return ReplaceOne({"_id": key}, {name: value for name, value in document.items() if name != "_id"}, upsert=True)
+
+
+_UNSUPPORTED = object()  #: find_one arguments a known document cannot answer (sort, skip, ...)
+
+
+def _projection(args: tuple, kwargs: dict) -> Any:
+    """find_one's projection (None: whole documents), or _UNSUPPORTED when it is given more than that."""
+    if not args and not kwargs:
+        return None
+    if len(args) == 1 and not kwargs:
+        return args[0]
+    if not args and list(kwargs) == ["projection"]:
+        return kwargs["projection"]
+    return _UNSUPPORTED
 
 
 class BufferedCollection:
@@ -89,6 +120,7 @@ class BufferedCollection:
         if self._buffered(session):
             self._buffer.add(self._collection, operation)
             return None
+        self._buffer.known.forget(self._collection.name)  # written elsewhere: the batch no longer knows it
         return await getattr(self._collection, method)(*args, session=session, **kwargs)
 
     async def insert_one(self, document: dict, session: Any = None, **kwargs: Any) -> Any:
@@ -99,6 +131,7 @@ class BufferedCollection:
             for document in documents:
                 self._buffer.add(self._collection, InsertOne(document))
             return None
+        self._buffer.known.forget(self._collection.name)
         return await self._collection.insert_many(documents, session=session, **kwargs)
 
     async def update_one(self, filter: dict, update: Any, upsert: bool = False, session: Any = None,
@@ -127,16 +160,25 @@ class BufferedCollection:
             for request in requests:
                 self._buffer.add(self._collection, request)
             return None
+        self._buffer.known.forget(self._collection.name)
         return await self._collection.bulk_write(requests, ordered=ordered, session=session, **kwargs)
 
     async def find_one(self, filter: Any = None, *args: Any, session: Any = None, **kwargs: Any) -> Any:
-        """A read of one document by ``_id`` that was read ahead for the batch costs no round trip."""
-        if not args and not kwargs and self._buffered(session) and isinstance(filter, dict) and list(filter) == ["_id"]:
-            hit, document = self._buffer.ahead(self._collection.name, filter["_id"])
+        """A read by ``_id`` (with or without a projection) of a document the batch knows costs no round trip; one
+        it does not is read from the server after the queued writes, and known from then on."""
+        projection = _projection(args, kwargs)
+        by_id = (projection is not _UNSUPPORTED and self._buffered(session) and isinstance(filter, dict)
+                 and list(filter) == ["_id"] and not isinstance(filter["_id"], dict))
+        if by_id:
+            hit, document = self._buffer.ahead(self._collection.name, filter["_id"], projection)
             if hit:
                 return document
         await self._buffer.flush()
-        return await self._collection.find_one(filter, *args, session=session, **kwargs)
+        document = await self._collection.find_one(filter, *args, session=session, **kwargs)
+        if by_id and projection is None:
+            self._buffer.read_ahead(self._collection.name, {filter["_id"]: document},
+                                    getattr(self._collection, "codec_options", None))
+        return document
 
     def find(self, *args: Any, **kwargs: Any) -> "_FlushingCursor":
         return _FlushingCursor(self._buffer, self._collection.find(*args, **kwargs))

@@ -19,6 +19,7 @@ import time
 
 from pymongo import ASCENDING
 
+from contracts import person_record
 from contracts.events import event_class
 from contracts.house import (
     HouseDetailsCorrected, HouseOwnerChanged, HouseRegistered, HouseUseChanged, RentalEnded, RentalLessorReplaced,
@@ -35,7 +36,7 @@ from contracts.unit import (
     UnitRelocated, UnitRenamed,
 )
 from services.kernel.messaging.generations import active_generation
-from services.kernel.messaging.projection import Projection, ProjectionTx
+from services.kernel.messaging.projection import Projection, ProjectionTx, stream_field
 from services.person.watch import alerts
 from services.person.watch.folds import fold_listing, stamp, watched_in, with_event
 from services.person.watch.rules import configured
@@ -47,6 +48,20 @@ KEY_PERSON_OWNERS = "watch_key_persons"
 watch = Projection(WATCH, sources=["person", "house", "unit"],
                    collections=["watch", KEY_PERSON_OWNERS, "watch_houses", "watch_units"])
 watch.index("watch", [("watched_in", ASCENDING)])
+
+
+def concerned(envelope) -> list[str]:
+    """The persons whose document an event reads: those a watched event concerns, a listing's person."""
+    source = SOURCES.get(envelope.event_type)
+    named = source.persons(envelope.payload) if source else []
+    return [*named, envelope.payload["person_id"]] if envelope.event_type == "KeyPersonListingApplied" else named
+
+
+#: the documents every event reads, the batch's read ahead in one query per collection
+watch.prefetch("watch", concerned)
+watch.prefetch(KEY_PERSON_OWNERS, person_record.key_person_id_of)
+watch.prefetch("watch_houses", stream_field("House", "house_id"))
+watch.prefetch("watch_units", stream_field("Unit", "unit_id"))
 
 
 _ACTIVE: dict[int, tuple[int, float]] = {}  #: id(db) → (live generation, when read)
@@ -62,6 +77,11 @@ async def _live(tx: ProjectionTx) -> bool:
 
 
 async def _reconcile(tx: ProjectionTx, person_id: str, listings: dict, entries: list[dict]) -> None:
+    """Alerts follow the person's listings. A person with no key-person record (listings only grow, and every
+    generation folds the same log) has none to raise and none to withdraw, since an alert is only ever raised
+    under a listing: the alerts' read is skipped for them (most persons of a load)."""
+    if not listings:
+        return
     if await _live(tx):
         await alerts.reconcile(tx.db, tx.session, person_id, listings, entries, configured())
 
