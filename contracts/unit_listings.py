@@ -4,12 +4,8 @@ unit's jurisdiction request (列管申请), a supervisor of that jurisdiction ap
 The events live on the unit's own stream (``unit-<id>``), so a listing follows the unit when it moves (迁址), and
 the registry, the audit's history and every other reader fold them with the same ``evolve``. A key location
 (重点部位) is a named part of the unit (财务室, 危化品仓库) with its own ``location_id`` and its own request.
-
-    (none, rejected or released) ──request──▶ pending ──approve──▶ listed ──release──▶ release_pending
-                                                     └──reject───▶ rejected        ▲          │
-                                                                                   └─reject───┤
-                                                                     released ◀──approve──────┘
-A supervisor's approve or reject decides whichever request is pending (列管 or 撤管).
+Both follow contracts.listing's state machine (waiting states ``pending`` and ``release_pending``); a
+supervisor's approve or reject decides whichever request is pending (列管 or 撤管).
 """
 
 from __future__ import annotations

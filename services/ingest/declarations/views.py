@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from services.ingest.declarations.projection import DECLARATIONS, READ_MODEL
 from services.kernel.web.jurisdiction import narrowed
-from services.kernel.web.paging import Segment, Worklist, one_each
+from services.kernel.web.paging import Segment, Worklist, one_each, where_given
 
 SHOWN = ("declaration_id", "kind", "state", "declarant", "declarant_kind", "division_code", "details", "remark",
          "declared_at", "due_at", "decided_by", "decided_at", "reason", "registry")
@@ -41,15 +41,9 @@ def declarations(reads, caller, state: str | None, division_code: str | None, ki
     """The declarations the caller may see, narrowed to a division, a state, a kind, the registry's answer (a
     verified declaration the registry refused is police work again), or the overdue ones."""
     at = stamp(now)
-    conditions = [narrowed(visible(caller), division_code)]
-    if state:
-        conditions.append({"state": state})
-    if kind:
-        conditions.append({"kind": kind})
-    if registry:
-        conditions.append({"registry.status": registry})
-    if overdue:
-        conditions.append({"state": "pending", "due_at": {"$lt": at}})
+    conditions = [narrowed(visible(caller), division_code),
+                  where_given(state=state, kind=kind, **{"registry.status": registry}),
+                  {"state": "pending", "due_at": {"$lt": at}} if overdue else {}]
     query = {"$and": [condition for condition in conditions if condition]}
-    return Worklist.of(Segment(reads.read_model(READ_MODEL, DECLARATIONS), query if query["$and"] else {}, one_each(lambda doc: shaped(doc, at)),
-                               sort=(("due_at", 1), ("_id", 1))))
+    return Worklist.of(Segment(reads.read_model(READ_MODEL, DECLARATIONS), query if query["$and"] else {},
+                               one_each(lambda doc: shaped(doc, at)), sort=(("due_at", 1), ("_id", 1))))

@@ -54,6 +54,11 @@ def one_each(shape: Callable[[dict], dict]) -> Rows:
     return rows
 
 
+def where_given(**values: Any) -> dict[str, Any]:
+    """The equality filters a caller gave, as a query (a filter left out matches every document)."""
+    return {name: value for name, value in values.items() if value}
+
+
 def many_each(shape: Callable[[dict], list[dict]]) -> Rows:
     """Rows where each document gives any number of items, ``shape(document)`` (a house's requests, a unit's key
     locations)."""

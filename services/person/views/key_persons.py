@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.kernel.web.paging import Segment, Worklist, one_each
+from services.kernel.web.paging import Segment, Worklist, one_each, where_given
 from services.kernel.web.reads import public
 from services.kernel.messaging.read_models import ReadModels
 from services.person.projections import REGISTRY
@@ -18,8 +18,5 @@ async def key_person_by_id(reads: ReadModels, key_person_id: str) -> dict | None
 
 def list_key_persons(reads: ReadModels, scope: dict, state: str | None = None, person_id: str | None = None,
                      category_code: str | None = None) -> Worklist:
-    query = dict(scope)
-    for field, value in (("state", state), ("person_id", person_id), ("category_code", category_code)):
-        if value:
-            query[field] = value
+    query = {**scope, **where_given(state=state, person_id=person_id, category_code=category_code)}
     return Worklist.of(Segment(key_persons(reads), query, one_each(lambda document: public(document, "key_person_id"))))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from contracts.listing import REQUESTABLE, decision
+from contracts.listing import LISTED, REQUESTABLE, decision
 from contracts.unit_listings import (
     KEY_LISTING, KEY_LISTING_STATES_ZH, KeyLocationListed, KeyLocationListingRejected, KeyLocationListingRequested,
     KeyLocationReleased, KeyLocationReleaseRejected, KeyLocationReleaseRequested, KeyUnitListed,
@@ -38,7 +38,7 @@ class KeyListings:
     def request_key_unit(self, reason: str, requested_by: str, today: date) -> None:
         self._require_not_closed()  # type: ignore[attr-defined]
         reason = required("reason", reason, "列管理由")
-        current = (self.state.get("key_unit") or {}).get("state")
+        current = self._key_unit_state()
         if current not in REQUESTABLE:
             raise not_pending("key unit", "key_unit.illegal_transition", current, "request a listing (列管申请)")
         self.record(KeyUnitListingRequested(unit_id=self.unit_id, reason=reason,  # type: ignore[attr-defined]
@@ -46,21 +46,12 @@ class KeyListings:
 
     def request_key_unit_release(self, reason: str, requested_by: str, today: date) -> None:
         """撤管申请: only a listed key unit (a closed one too: closing is a reason to release it)."""
-        reason = required("reason", reason, "撤管理由")
-        current = (self.state.get("key_unit") or {}).get("state")
-        if current != "listed":
-            raise not_pending("key unit", "key_unit.not_listed", current, "request a release (撤管申请)")
-        self.record(KeyUnitReleaseRequested(unit_id=self.unit_id, reason=reason,  # type: ignore[attr-defined]
-                                            requested_by=requested_by, requested_on=today))
+        self._request_release("key unit", self._key_unit_state(), KeyUnitReleaseRequested, reason, requested_by,
+                              today)
 
     def decide_key_unit(self, approve: bool, decided_by: str, today: date, remark: str = "") -> None:
         """Approve or reject whichever request is pending: the listing (列管) or the release (撤管)."""
-        current = (self.state.get("key_unit") or {}).get("state")
-        step = KEY_LISTING.step(current)
-        if step is None:
-            raise not_pending("key unit", "key_unit.not_pending", current, "approve or reject")
-        self.record(decision(UNIT_DECISIONS, step, approve)(  # type: ignore[attr-defined]
-            unit_id=self.unit_id, decided_by=decided_by, decided_on=today, remark=self._remark(approve, remark)))
+        self._decide("key unit", self._key_unit_state(), UNIT_DECISIONS, approve, decided_by, today, remark)
 
     def request_key_location(self, location_id: str, name: str, reason: str, requested_by: str, today: date,
                              description: str = "") -> None:
@@ -76,30 +67,37 @@ class KeyListings:
             reason=reason, requested_by=requested_by, requested_on=today))
 
     def request_key_location_release(self, location_id: str, reason: str, requested_by: str, today: date) -> None:
-        reason = required("reason", reason, "撤管理由")
-        entry = self._location(location_id)
-        if entry["state"] != "listed":
-            raise not_pending("key location", "key_location.not_listed", entry["state"], "request a release (撤管申请)")
-        self.record(KeyLocationReleaseRequested(  # type: ignore[attr-defined]
-            unit_id=self.unit_id, location_id=location_id, reason=reason, requested_by=requested_by,
-            requested_on=today))
+        self._request_release("key location", self._location(location_id)["state"], KeyLocationReleaseRequested,
+                              reason, requested_by, today, location_id=location_id)
 
     def decide_key_location(self, location_id: str, approve: bool, decided_by: str, today: date,
                             remark: str = "") -> None:
-        entry = self._location(location_id)
-        step = KEY_LISTING.step(entry["state"])
+        self._decide("key location", self._location(location_id)["state"], LOCATION_DECISIONS, approve, decided_by,
+                     today, remark, location_id=location_id)
+
+    # one shape for both kinds ----------------------------------------------------------------------------
+    def _request_release(self, what: str, state: str | None, event: type, reason: str, requested_by: str,
+                         today: date, **location: str) -> None:
+        reason = required("reason", reason, "撤管理由")
+        if state != LISTED:
+            raise not_pending(what, f"{what.replace(' ', '_')}.not_listed", state, "request a release (撤管申请)")
+        self.record(event(unit_id=self.unit_id, reason=reason, requested_by=requested_by,  # type: ignore[attr-defined]
+                          requested_on=today, **location))
+
+    def _decide(self, what: str, state: str | None, decisions: tuple[type, ...], approve: bool, decided_by: str,
+                today: date, remark: str, **location: str) -> None:
+        step = KEY_LISTING.step(state)
         if step is None:
-            raise not_pending("key location", "key_location.not_pending", entry["state"], "approve or reject")
-        self.record(decision(LOCATION_DECISIONS, step, approve)(  # type: ignore[attr-defined]
-            unit_id=self.unit_id, location_id=location_id, decided_by=decided_by, decided_on=today,
-            remark=self._remark(approve, remark)))
+            raise not_pending(what, f"{what.replace(' ', '_')}.not_pending", state, "approve or reject")
+        remark = remark.strip() if approve else rejection_reasons(remark)
+        self.record(decision(decisions, step, approve)(  # type: ignore[attr-defined]
+            unit_id=self.unit_id, decided_by=decided_by, decided_on=today, remark=remark, **location))
+
+    def _key_unit_state(self) -> str | None:
+        return (self.state.get("key_unit") or {}).get("state")
 
     def _location(self, location_id: str) -> dict[str, Any]:
         entry = next((e for e in self.state.get("key_locations", []) if e["location_id"] == location_id), None)
         if entry is None:
             raise NotFound("key location", location_id)
         return entry
-
-    @staticmethod
-    def _remark(approve: bool, remark: str) -> str:
-        return remark.strip() if approve else rejection_reasons(remark)
