@@ -8,7 +8,7 @@ from services.address.api import quality as api_quality
 from services.address.api import text as api_text
 from services.address.ingest import consume_ingest
 from services.address.projections import registry
-from services.feeds.sources import feeds
+from services.address.bootstrap import address_feeds
 from services.kernel.web.app import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
@@ -19,7 +19,7 @@ SPEC = ServiceSpec(
     routers=[api_divisions.router, api_places.router, api_doorplates.router, api_text.router, api_addresses.router, api_quality.router],
     projections=[registry],
     # the door-plate and place feeds (docs/FEEDS.md); agency records: places, door plates, buildings (docs/INGEST.md)
-    background=[feeds("address"), consume_ingest],
+    background=[address_feeds, consume_ingest],
 )
 
 

@@ -11,6 +11,7 @@ from fastapi import Depends
 
 from services.address.application import AddressService
 from services.address.config import AddressSettings, address_settings
+from services.feeds.bootstrap import feed_task
 from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
 from services.kernel.messaging.runtime import Runtime
 from services.kernel.web.deps import Reads, runtime  # noqa: F401 - Reads: the routes' read-model port
@@ -31,3 +32,7 @@ def service(rt: Annotated[Runtime, Depends(runtime)]) -> AddressService:
 
 
 Service = Annotated[AddressService, Depends(service)]
+
+
+#: the door-plate and place feeds (docs/FEEDS.md): a background task built by services.feeds.bootstrap
+address_feeds = feed_task("address")

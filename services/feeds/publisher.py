@@ -12,13 +12,16 @@ The publisher reads the same partitions as the registry projection, so it first 
 group has committed past the poll's last event (``registry_settled``): from then on the registry has dealt with
 every event of the poll (applied it, or parked its stream behind a dead letter), and the states it holds are the
 ones to publish, without waiting out ``wait_seconds`` for a record that will not move (a parked stream, a gap).
+
+The task is handed exactly its ports by the context's composition root (its bootstrap): the service's settings,
+the read-model port (the registry documents) and where each registry projection's consumer group stands.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import Any, Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -33,6 +36,8 @@ from services.feeds.broker import feed_broker
 from services.feeds.states import FeedSource, feed_message
 from services.feeds.subscribers import Publication, feed_settings, publications, subscribers
 from services.kernel.base.logging import get_logger
+from services.kernel.base.settings import Settings
+from services.kernel.messaging.read_models import ReadModels
 from services.kernel.messaging.topics import COMPACTED, ensure_topics
 
 log = get_logger(__name__)
@@ -41,6 +46,9 @@ FEED_MESSAGES = Counter("ybss_feed_messages_total", "Feed messages published, by
                         ["entity", "topic"])
 POLL_MS = 200
 CATCH_UP_POLL_SECONDS = 0.2
+
+#: the consumer group of a registry projection's live generation (None when the service runs no such projection)
+RegistryGroup = Callable[[str], "str | None"]
 
 
 def changed_records(messages, by_stream: dict[str, FeedSource]) -> dict[tuple[FeedSource, str], int]:
@@ -78,13 +86,13 @@ async def registry_settled(admin: AIOKafkaAdminClient, groups: set[str], tp: Top
     return True
 
 
-def registry_groups(rt, changed: dict[tuple[FeedSource, str], int]) -> set[str]:
+def registry_groups(group_of: RegistryGroup, changed: dict[tuple[FeedSource, str], int]) -> set[str]:
     """The consumer groups of the registry projections holding ``changed`` (the live generation's)."""
-    runners = getattr(rt, "runners", {})
-    return {runners[source.projection].group_id for source, _ in changed if source.projection in runners}
+    groups = {group_of(source.projection) for source, _ in changed}
+    return {group for group in groups if group is not None}
 
 
-async def registry_states(rt, changed: dict[tuple[FeedSource, str], int], wait_seconds: float) -> list[tuple]:
+async def registry_states(reads: ReadModels, changed: dict[tuple[FeedSource, str], int], wait_seconds: float) -> list[tuple]:
     """(source, document) of every changed record, once the registry holds it at the changed version or later;
     a record still behind after ``wait_seconds`` (its stream parked behind a dead letter) goes out as it stands,
     a record the registry does not hold at all is left to its next change, both logged."""
@@ -94,7 +102,7 @@ async def registry_states(rt, changed: dict[tuple[FeedSource, str], int], wait_s
         for source, record_id in pending:
             by_collection.setdefault(source, []).append(record_id)
         for source, ids in by_collection.items():
-            async for document in rt.read_model(source.projection, source.collection).find({"_id": {"$in": ids}}):
+            async for document in reads.read_model(source.projection, source.collection).find({"_id": {"$in": ids}}):
                 key = (source, str(document["_id"]))
                 if document.get("_version", 0) >= pending[key] or time.monotonic() > deadline:
                     found.append((source, document))
@@ -122,12 +130,14 @@ async def publish_states(broker, context: str, states: list[tuple], routes: dict
 
 
 def feed_publisher(context: str, sources: list[FeedSource], group: str = "feed"):
-    """A ServiceSpec background task publishing the feeds of ``context``'s registry records; its consumer group is
-    ``<ns>.<context>-<group>`` (another group replays the event topic from the start: same states, same versions)."""
+    """The task publishing the feeds of ``context``'s registry records over its ports (the service's settings, its
+    read models, its registry projections' consumer groups), run by the context's bootstrap as a background task;
+    its consumer group is ``<ns>.<context>-<group>`` (another group replays the event topic from the start: same
+    states, same versions)."""
     by_stream = {source.stream_type: source for source in sources}
 
-    async def publish_feeds(rt) -> None:
-        settings, config = rt.settings, feed_settings()
+    async def publish_feeds(settings: Settings, reads: ReadModels, group_of: RegistryGroup) -> None:
+        config = feed_settings()
         routes = {source.entity: publications(source.entity, subscribers(), settings.namespace) for source in sources}
         await ensure_topics(settings, sorted({p.topic for topics in routes.values() for p in topics}), COMPACTED)
         broker = feed_broker(settings)
@@ -145,10 +155,10 @@ def feed_publisher(context: str, sources: list[FeedSource], group: str = "feed")
                 batches = await consumer.getmany(timeout_ms=POLL_MS, max_records=500)
                 for tp, messages in batches.items():
                     changed = changed_records(messages, by_stream)
-                    groups = registry_groups(rt, changed)
+                    groups = registry_groups(group_of, changed)
                     if groups:  # the registry's progress says when to stop waiting (it waited at most wait_seconds)
                         await registry_settled(admin, groups, tp, messages[-1].offset, config.wait_seconds)
-                    states = await registry_states(rt, changed, 0.0 if groups else config.wait_seconds)
+                    states = await registry_states(reads, changed, 0.0 if groups else config.wait_seconds)
                     if tp not in consumer.assignment():
                         continue  # handed to another replica while waiting: it publishes newer states, not us
                     await publish_states(broker, context, states, routes)
@@ -158,8 +168,8 @@ def feed_publisher(context: str, sources: list[FeedSource], group: str = "feed")
             await admin.close()
             await broker.stop()
 
-    async def run(rt) -> None:
-        await keep_running(f"{context} feed publisher", lambda: publish_feeds(rt))
+    async def run(settings: Settings, reads: ReadModels, group_of: RegistryGroup) -> None:
+        await keep_running(f"{context} feed publisher", lambda: publish_feeds(settings, reads, group_of))
 
     run.__name__ = f"{context}_feeds"
     return run

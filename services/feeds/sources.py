@@ -24,5 +24,5 @@ def sources_of(context: str) -> list[FeedSource]:
 
 
 def feeds(context: str):
-    """The background task publishing ``context``'s feeds (ServiceSpec.background)."""
+    """The task publishing ``context``'s feeds over its ports (the context's bootstrap runs it in the background)."""
     return feed_publisher(context, sources_of(context))

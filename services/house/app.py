@@ -9,7 +9,7 @@ from services.house.api import sweeps as api_sweeps
 from services.house.occupants import occupants
 from services.house.parties import units
 from services.house.projections import addresses, registry
-from services.feeds.sources import feeds
+from services.house.bootstrap import house_feeds
 from services.kernel.web.app import ServiceSpec, create_app
 from services.house.ingest import consume_ingest
 
@@ -19,7 +19,7 @@ SPEC = ServiceSpec(
     routers=[api_sweeps.router, api_occupants.router, api_quality.router, api_rentals.router, api_key_houses.router,
              api_houses.router],  # the lists' fixed paths before /{house_id}
     projections=[registry, addresses, occupants, units],
-    background=[consume_ingest, feeds("house")],  # agency records (services.agency.ingest); the house feed (docs/FEEDS.md)
+    background=[consume_ingest, house_feeds],  # agency records (services.agency.ingest); the house feed (docs/FEEDS.md)
 )
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from services.feeds.bootstrap import feed_task
 from services.house.application import HouseService
 from services.house.config import house_settings
 from services.house.domain.supervision import GroupRentalRule
@@ -32,8 +33,8 @@ def application(store: EventStorePort, claims: ClaimsPort, reads: ReadModels, pe
 
 def for_runtime(rt: Runtime) -> HouseService:
     """The application of a running service (the routes, the agency-record consumer, tools)."""
-    return application(rt.store, rt.claims, LiveReadModels(rt), replica_persons(rt, OCCUPANTS),
-                   replica_units(rt, HOUSE_UNITS))
+    reads = LiveReadModels(rt)
+    return application(rt.store, rt.claims, reads, replica_persons(reads, OCCUPANTS), replica_units(reads, HOUSE_UNITS))
 
 
 def service(rt: Annotated[Runtime, Depends(runtime)]) -> HouseService:
@@ -47,3 +48,7 @@ def _rule() -> GroupRentalRule:
 Service = Annotated[HouseService, Depends(service)]
 #: the configured group-rental rule (群租房)
 Rule = Annotated[GroupRentalRule, Depends(_rule)]
+
+
+#: the house feed (docs/FEEDS.md): a background task built by services.feeds.bootstrap
+house_feeds = feed_task("house")

@@ -14,6 +14,7 @@ from typing import Annotated, Callable
 from fastapi import Depends
 from pymongo.asynchronous.collection import AsyncCollection
 
+from services.feeds.bootstrap import feed_task
 from services.kernel.web.deps import Reads, runtime  # noqa: F401 - Reads: the routes' read-model port
 from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
 from services.kernel.messaging.read_models import LiveReadModels, ReadModels
@@ -55,3 +56,7 @@ AlertHandling = Annotated[Callable, Depends(_alert_handling)]
 async def relay_alerts(rt: Runtime) -> None:
     """The watch alerts' outbox relay (a background task) over the service's database, producer and settings."""
     await alerts.relay_alerts(rt.db, rt.producer, rt.settings)
+
+
+#: the person and key-person feeds (docs/FEEDS.md): a background task built by services.feeds.bootstrap
+person_feeds = feed_task("person")

@@ -20,10 +20,9 @@ import asyncio
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Iterable
 
-from pymongo.asynchronous.collection import AsyncCollection
-
 from contracts.parties import PartyRef
 from services.kernel.base.errors import DomainRuleViolation, NotCaughtUp
+from services.kernel.messaging.read_models import ReadModel, ReadModels
 from services.kernel.web.deps import wait_for_version
 from services.replicas.person import PERSONS
 from services.replicas.unit import UNITS
@@ -52,7 +51,7 @@ def unknown(field: str, person_id: str) -> DomainRuleViolation:
                                f"实有人口 {person_id} 不存在")
 
 
-async def linkable_person(collection: AsyncCollection, person_id: str, field: str,
+async def linkable_person(collection: ReadModel, person_id: str, field: str,
                           arrival: Arrival | None = None) -> LinkedPerson:
     """The active person ``person_id`` (merges followed) as the replica knows it, or a 422 naming ``field``."""
     person_id = (person_id or "").strip()
@@ -77,7 +76,7 @@ async def linkable_person(collection: AsyncCollection, person_id: str, field: st
     return LinkedPerson(person_id=document["_id"], division_code=document.get("division_code"))
 
 
-async def linkable_unit(collection: AsyncCollection, unit_id: str, field: str, arrival: Arrival | None = None) -> None:
+async def linkable_unit(collection: ReadModel, unit_id: str, field: str, arrival: Arrival | None = None) -> None:
     """Nothing when the unit ``unit_id`` is registered and not closed (a suspended unit still owns and lets), else
     a 422 naming ``field`` (``unit.unknown`` / ``unit.closed``)."""
     unit_id = (unit_id or "").strip()
@@ -112,34 +111,33 @@ async def check_parties(persons: PersonPort, parties: Iterable[tuple[str, PartyR
             for (field, party), person in zip(named, linked) if person.person_id != party.person_id}
 
 
-def first_event_arrival(rt, projection: str, kind: str) -> Arrival:
+def first_event_arrival(reads: ReadModels, projection: str, kind: str) -> Arrival:
     """Waits until the replica ``projection`` has applied the first event of stream ``<kind>-<id>`` (the owning
     registry's stream of that record), as long as a read-your-writes read would."""
 
     async def arrival(record_id: str) -> None:
         stream_id = f"{kind}-{record_id}"
-        runner = rt.runners[projection]
-        await wait_for_version(stream_id, 1, lambda: runner.applied_version(stream_id),
-                               rt.settings.read_wait_timeout_seconds)
+        await wait_for_version(stream_id, 1, lambda: reads.applied_version(projection, stream_id),
+                               reads.read_wait_seconds)
 
     return arrival
 
 
-def replica_persons(rt, projection: str) -> PersonPort:
-    """The person port of a running service: its person replica ``projection`` (services.replicas.person)."""
-    arrival = first_event_arrival(rt, projection, "person")
+def replica_persons(reads: ReadModels, projection: str) -> PersonPort:
+    """The person port over a service's read side: its person replica ``projection`` (services.replicas.person)."""
+    arrival = first_event_arrival(reads, projection, "person")
 
     async def persons(person_id: str, field: str) -> LinkedPerson:
-        return await linkable_person(rt.read_model(projection, PERSONS), person_id, field, arrival)
+        return await linkable_person(reads.read_model(projection, PERSONS), person_id, field, arrival)
 
     return persons
 
 
-def replica_units(rt, projection: str) -> UnitPort:
-    """The unit port of a running service: its unit replica ``projection`` (services.replicas.unit)."""
-    arrival = first_event_arrival(rt, projection, "unit")
+def replica_units(reads: ReadModels, projection: str) -> UnitPort:
+    """The unit port over a service's read side: its unit replica ``projection`` (services.replicas.unit)."""
+    arrival = first_event_arrival(reads, projection, "unit")
 
     async def units(unit_id: str, field: str) -> None:
-        await linkable_unit(rt.read_model(projection, UNITS), unit_id, field, arrival)
+        await linkable_unit(reads.read_model(projection, UNITS), unit_id, field, arrival)
 
     return units

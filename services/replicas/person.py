@@ -23,6 +23,7 @@ from contracts.person import (
     PersonCorrected, PersonMergedInto, PersonRegistered, ResidenceDetailsChanged, ResidenceEnded, ResidenceRegistered,
 )
 from services.kernel.messaging.projection import Projection, ProjectionTx
+from services.kernel.messaging.read_models import ReadModels
 
 PERSONS = "persons"
 KEY_PERSONS = "key_person_owners"
@@ -101,19 +102,19 @@ def is_key_person(document: dict | None) -> bool:
                for record in ((document or {}).get("key_persons") or {}).values())
 
 
-def person_locator(rt, projection: str):
+def person_locator(reads: ReadModels, projection: str):
     """Where a ``person-<id>`` or ``keyperson-<id>`` stream's record lies, as the replica ``projection`` knows it:
     (known, division_code) for services.kernel.web.reads.caught_up_after (``after=`` tokens are refused outside the
     caller's jurisdiction). A key person lies where its record is kept (its own division)."""
 
     async def locate(stream_id: str) -> tuple[bool, str | None]:
         kind, _, identifier = stream_id.partition("-")
-        persons = rt.read_model(projection, PERSONS)
+        persons = reads.read_model(projection, PERSONS)
         if kind == "person":
             document = await persons.find_one({"_id": identifier}, {"division_code": 1, "status": 1})
             return (document is not None and "status" in document), (document or {}).get("division_code")
         if kind == "keyperson":
-            owner = await rt.read_model(projection, KEY_PERSONS).find_one({"_id": identifier})
+            owner = await reads.read_model(projection, KEY_PERSONS).find_one({"_id": identifier})
             document = await persons.find_one({"_id": owner["person_id"]}, {f"key_persons.{identifier}": 1}) \
                 if owner else None
             record = ((document or {}).get("key_persons") or {}).get(identifier)

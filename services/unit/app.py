@@ -1,6 +1,6 @@
 """Wiring of the unit service (实有单位): its routes and read models."""
 
-from services.feeds.sources import feeds
+from services.unit.bootstrap import unit_feeds
 from services.kernel.web.app import ServiceSpec, create_app
 from services.unit.ingest import consume_ingest
 from services.unit.api import staff as api_staff
@@ -19,7 +19,7 @@ SPEC = ServiceSpec(
                 "employees, inspections and rectifications.",
     routers=[api_sweeps.router, api_supervision.router, api_staff.router, api_employees.router, api_coverage.router, api_key_listings.router, api_units.router],  # fixed paths before /{unit_id}
     projections=[registry, addresses, persons],
-    background=[consume_ingest, feeds("unit")],  # agency records (services.agency.ingest); the unit feed (docs/FEEDS.md)
+    background=[consume_ingest, unit_feeds],  # agency records (services.agency.ingest); the unit feed (docs/FEEDS.md)
 )
 
 

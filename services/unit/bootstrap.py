@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from services.feeds.bootstrap import feed_task
 from services.kernel.eventsourcing.ports import ClaimsPort, EventStorePort
 from services.kernel.messaging.read_models import LiveReadModels, ReadModels
 from services.kernel.messaging.runtime import Runtime
@@ -29,7 +30,8 @@ def application(store: EventStorePort, claims: ClaimsPort, reads: ReadModels, pe
 
 def for_runtime(rt: Runtime) -> UnitService:
     """The application of a running service (the routes, the agency-record consumer, tools)."""
-    return application(rt.store, rt.claims, LiveReadModels(rt), replica_persons(rt, UNIT_PERSONS))
+    reads = LiveReadModels(rt)
+    return application(rt.store, rt.claims, reads, replica_persons(reads, UNIT_PERSONS))
 
 
 def service(rt: Annotated[Runtime, Depends(runtime)]) -> UnitService:
@@ -43,3 +45,7 @@ def _cycles() -> dict[str, int]:
 Service = Annotated[UnitService, Depends(service)]
 #: the configured inspection cycles (检查周期) in days per kind
 Cycles = Annotated[dict, Depends(_cycles)]
+
+
+#: the unit feed (docs/FEEDS.md): a background task built by services.feeds.bootstrap
+unit_feeds = feed_task("unit")

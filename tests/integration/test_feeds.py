@@ -25,6 +25,7 @@ from services.feeds.publisher import feed_publisher
 from services.feeds.sources import sources_of
 from services.feeds.states import feed_message
 from services.kernel.messaging.projection import physical_name
+from services.kernel.messaging.read_models import LiveReadModels
 from tests.integration.address_helpers import register_doorplate
 from tests.integration.conftest import unique_name
 from tests.integration.test_house_registry import house_client, new_plate, register_house  # noqa: F401 - fixture
@@ -177,8 +178,9 @@ async def test_a_replay_of_the_event_topic_publishes_the_same_states_with_the_sa
     accepted = await register(person_client, person_body("registered"))
     person_id = accepted["person_id"]
     await feed_state(settings, "person", person_id, lambda m: m.version >= 1)
+    rt = person_client.fastapi.state.runtime
     replay = asyncio.create_task(feed_publisher("person", sources_of("person"), group=group)(
-        person_client.fastapi.state.runtime))
+        rt.settings, LiveReadModels(rt), rt.consumer_group))
     try:
         messages = await feed_messages(settings, "person", person_id,
                                        lambda seen: sum(message.version == 1 for message in seen) >= 2)

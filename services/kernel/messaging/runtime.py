@@ -122,6 +122,11 @@ class Runtime:
         """The live generation's collection of a read model this service owns."""
         return self.db[physical_name(logical_name, self.runners[projection].generation)]
 
+    def consumer_group(self, projection: str) -> str | None:
+        """The consumer group of the live generation of ``projection`` (None when this service runs no such one)."""
+        runner = self.runners.get(projection)
+        return runner.group_id if runner is not None else None
+
     async def stop(self) -> None:
         await cancel_and_wait(self._watcher)
         if self.broker:
