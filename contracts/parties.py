@@ -4,9 +4,14 @@ by name and document (an owner abroad, a lessor not yet collected). Shared by th
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+#: a registered person a command names by id (the tenant moving in, the employee hired)
+PersonId = Annotated[str, Field(min_length=1, max_length=64, description="实有人口 person id",
+                                examples=["P0192f1a2b3c4d5e7"])]
 
 
 class PartyRef(BaseModel):

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.house import HouseUse, ManagementLevel, PropertyNature
-from contracts.parties import PartyRef
+from contracts.parties import PartyRef, PersonId
 from services.kernel.eventsourcing.application import Versioned
 
 ADDRESS_EXAMPLE = "53250300150903414862553101020120037"  #: 天马路18号1栋2单元1203室 (a generated room)
@@ -87,7 +87,7 @@ class StartRental(Versioned):
 class AddTenant(Versioned):
     """承租人入住."""
 
-    person_id: str = Field(min_length=1, max_length=64, description="实有人口 person id", examples=["P0192f1a2b3c4d5e7"])
+    person_id: PersonId
     moved_in: date = Field(description="入住日期", examples=["2026-10-02"])
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.bounds import Alias, Code
-from contracts.parties import PartyRef
+from contracts.parties import PartyRef, PersonId
 from contracts.unit import Licence, UnitType
 from services.kernel.eventsourcing.application import Versioned
 
@@ -104,7 +104,7 @@ class RemoveSpecialTrade(Versioned):
 class Hire(Versioned):
     """从业人员入职."""
 
-    person_id: str = Field(min_length=1, max_length=64, description="实有人口 person id", examples=["P0192f1a2b3c4d5e7"])
+    person_id: PersonId
     position: str = Field(min_length=1, max_length=100, description="岗位/职务", examples=["前台"])
     hired: date = Field(description="入职日期", examples=["2026-01-05"])
 

@@ -19,6 +19,7 @@ from services.kernel.web.authz import READERS, Allowed
 from services.kernel.web.commands import CommandRoutes
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Position, decode_cursor, encode_cursor
+from services.kernel.web.reads import shown_one
 from services.kernel.base.errors import DomainRuleViolation, NotFound
 from services.address.bootstrap import Reads, Service
 
@@ -42,11 +43,7 @@ async def get_doorplate(
     follow: Annotated[bool, Query(description="follow a merged plate to the one that replaced it")] = True,
 ) -> dict:
     await caught_up(reads, doorplate_stream(code), min_version, caller)
-    document = await views.doorplate(reads, code)
-    if document is None:
-        raise NotFound("doorplate", code)
-    caller.require_within(document["division_code"], "door plate")
-    await caller.accessed("doorplate", code, document["division_code"])
+    document = await shown_one(caller, await views.doorplate(reads, code), "doorplate", code, what="door plate")
     if not follow:
         return public(document)
     survivor = await views.follow_merges(reads, document)

@@ -15,7 +15,7 @@ from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
 from services.kernel.web.authz import READERS, Allowed
 from services.kernel.web.commands import CommandRoutes
-from services.kernel.base.errors import NotFound
+from services.kernel.web.reads import shown_one
 from services.address.bootstrap import Reads, Service
 
 router = APIRouter(prefix="/v1/places", tags=["places 地址要素"])
@@ -30,12 +30,7 @@ commands.post("", RegisterPlace, "register_place", Allowed("place.register", "co
 @router.get("/{code}", summary="Read a place 查询地址要素")
 async def get_place(code: str, reads: Reads, caller: Allowed("address.read", *READERS), min_version: MinVersion = 0) -> dict:
     await caught_up(reads, place_stream(code), min_version, caller)
-    place = await views.place(reads, code)
-    if place is None:
-        raise NotFound("place", code)
-    caller.require_within(place["division_code"], "place")
-    await caller.accessed("place", code, place["division_code"])
-    return public(place)
+    return public(await shown_one(caller, await views.place(reads, code), "place", code))
 
 
 @router.get("", summary="List places 列出地址要素 (by name; paged, or the whole list as csv/xlsx)",

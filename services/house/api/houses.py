@@ -15,7 +15,7 @@ from services.kernel.web.authz import READERS, Allowed
 from services.kernel.web.commands import CommandRoutes
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
-from services.kernel.web.reads import MinVersion, caught_up
+from services.kernel.web.reads import MinVersion, caught_up, shown_one
 from services.house.bootstrap import Reads, Rule, Service
 
 router = APIRouter(prefix="/v1/houses", tags=["houses 实有房屋"])
@@ -52,9 +52,7 @@ async def list_houses(
 async def get_house(house_id: str, reads: Reads, rule: Rule, caller: Allowed("house.read", *READERS),
                     min_version: MinVersion = 0) -> dict:
     await caught_up(reads, registry.name, house_stream(house_id), min_version, "house", house_id, caller=caller)
-    document = await views.house_document(reads, house_id)
-    caller.require_within(document["division_code"], "house")
-    await caller.accessed("house", house_id, document["division_code"])
+    document = await shown_one(caller, await views.house_document(reads, house_id), "house", house_id)
     return (await views.present_many(reads, [document], rule))[0]
 
 

@@ -13,32 +13,15 @@ from typing import Any
 from services.house.domain.house import logic_errors
 from services.house.domain.supervision import GroupRentalRule, month_start, unchecked_rentals
 from services.house.projections import HOUSES, addresses, registry
-from services.kernel.base.errors import NotFound
 from services.kernel.web.paging import Segment, Worklist
 from services.kernel.web.reads import public
-from services.replicas.address import address_states as replica_states
-from services.replicas.address import same_address_codes
 from services.kernel.messaging.read_models import ReadModels
+from services.replicas.addressed import AddressedRegistry, show_address_now
 
-
-def houses(reads: ReadModels):
-    return reads.read_model(registry.name, HOUSES)
-
-
-def address_replica(reads: ReadModels):
-    return reads.read_model(addresses.name, addresses.name)
-
-
-async def house_document(reads: ReadModels, house_id: str) -> dict[str, Any]:
-    document = await houses(reads).find_one({"_id": house_id})
-    if document is None:
-        raise NotFound("house", house_id)
-    return document
-
-
-async def address_states(reads: ReadModels, documents: list[dict[str, Any]]) -> dict[str, dict]:
-    """What the address replica says now about the houses' addresses (renamed, merged, retired)."""
-    return await replica_states(address_replica(reads), [d["address_code"] for d in documents if d.get("address_code")])
+#: the house registry, read with the service's address replica
+HOUSES_AT = AddressedRegistry("house", registry.name, HOUSES, addresses.name)
+houses, address_replica, house_document, address_states = (
+    HOUSES_AT.records, HOUSES_AT.address_replica, HOUSES_AT.document, HOUSES_AT.address_states)
 
 
 def present(document: dict[str, Any], rule: GroupRentalRule, addresses_now: dict[str, dict] | None = None
@@ -46,16 +29,11 @@ def present(document: dict[str, Any], rule: GroupRentalRule, addresses_now: dict
     """The API shape of a house: the record plus what the rules and the address registry say of it now."""
     house = public(document, "house_id")
     house.setdefault("status", "active")  # in use (在用), until HouseDemolished says demolished (拆除/灭失)
-    address = (addresses_now or {}).get(house.get("address_code"))
+    address = show_address_now(house, addresses_now)
     errors = logic_errors(document)
-    if address is not None:
-        house["address_name"] = address["full_name"] or house.get("address_name")
-        house["address_status"] = address["status"]
-        if address["redirect_to"]:
-            house["address_redirected_to"] = address["redirect_to"]  # 重复门牌合并: the survivor now answers for it
-        if address["status"] == "retired":
-            errors.append({"type": "house.address_retired", "msg": "the house's standard address is retired",
-                           "msg_zh": "房屋所在标准地址已注销"})
+    if address is not None and address["status"] == "retired":
+        errors.append({"type": "house.address_retired", "msg": "the house's standard address is retired",
+                       "msg_zh": "房屋所在标准地址已注销"})
     flags = rule.flags(document)
     for rental in house.get("rentals", []):
         rental["group_rental"] = flags.get(rental["rental_id"], [])
@@ -75,7 +53,7 @@ async def house_query(reads: ReadModels, scope: dict, address_code: str | None =
     """Houses at ``address_code`` (a merged address: at its survivor, where the house now counts), or where
     ``tenant`` rents (now, or ever: 查人知住), or every house, inside ``scope``."""
     if address_code:
-        return {"address_code": {"$in": await same_address_codes(address_replica(reads), address_code)}, **scope}
+        return {"address_code": await HOUSES_AT.at_address(reads, address_code), **scope}
     if tenant:
         match = {"person_id": tenant, "moved_out": None} if current_only else {"person_id": tenant}
         return {"rentals": {"$elemMatch": {"tenants": {"$elemMatch": match}}}, **scope}

@@ -55,6 +55,18 @@ def public(document: dict | None, id_field: str = "code") -> dict | None:
     return document
 
 
+async def shown_one(caller: Caller, document: dict | None, kind: str, identifier: str, *, what: str | None = None,
+                   logged_as: str | None = None) -> dict:
+    """The one record a single-record read answers: 404 when there is none (``kind`` ``identifier``), 403 when it
+    lies outside the caller's jurisdiction (named ``what``, default ``kind``), else the read logged (查询留痕) as
+    ``logged_as`` (default ``kind``) under the id of the record shown (a merged record's survivor, when followed)."""
+    if document is None:
+        raise NotFound(kind, identifier)
+    caller.require_within(document["division_code"], what or kind)
+    await caller.accessed(logged_as or kind, document["_id"], document["division_code"])
+    return document
+
+
 After = Annotated[list[str], Query(description="read your writes on other streams (a cross-context view): "
                                                "`<stream_id>:<version>` as a command returned them, repeatable",
                                    examples=[["house-H0192f1a2b3c4:3"]])]

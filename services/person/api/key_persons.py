@@ -9,10 +9,9 @@ from fastapi import APIRouter, status
 
 from services.kernel.web.authz import Allowed
 from services.kernel.web.commands import CommandRoutes
-from services.kernel.base.errors import NotFound
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
-from services.kernel.web.reads import MinVersion, caught_up, public
+from services.kernel.web.reads import MinVersion, caught_up, public, shown_one
 from services.person.bootstrap import Reads, Service
 from services.person.application import KeyPersonAccepted
 from services.person.commands import (
@@ -37,11 +36,8 @@ async def get_key_person(key_person_id: str, reads: Reads, caller: Allowed("key_
     await caught_up(reads, REGISTRY, key_person_stream(key_person_id), min_version, "key person", key_person_id,
                     caller=caller)
     document = await key_person_by_id(reads, key_person_id)
-    if document is None:
-        raise NotFound("key person", key_person_id)
-    caller.require_within(document["division_code"], "key person")
-    await caller.accessed("key_person", key_person_id, document["division_code"])
-    return public(document, "key_person_id")
+    return public(await shown_one(caller, document, "key person", key_person_id, logged_as="key_person"),
+                  "key_person_id")
 
 
 @router.get("", summary="List key persons 重点人员列表 (your jurisdiction; paged, or the whole list as csv/xlsx)",

@@ -16,11 +16,10 @@ from contracts.person_deadlines import FLAG_NAMES_ZH, Flag
 from services.kernel.web.access_trace import asked, returned
 from services.kernel.web.authz import Allowed, Caller
 from services.kernel.web.commands import CommandRoutes
-from services.kernel.base.errors import NotFound
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit, Segment, Worklist, in_order
 from services.kernel.base.masking import mask_id, mask_name, mask_person, mask_phone, visibility
-from services.kernel.web.reads import MinVersion, caught_up, public
+from services.kernel.web.reads import MinVersion, caught_up, public, shown_one
 from services.person.bootstrap import Reads, Service
 from services.person.api.examples import REGISTRATIONS
 from services.person.application import PersonAccepted
@@ -104,10 +103,7 @@ async def get_person(person_id: str, reads: Reads, caller: Allowed("person.read"
                      as_of: AsOf = None) -> dict:
     await caught_up(reads, REGISTRY, person_stream(person_id), min_version, "person", person_id, caller=caller)
     document, redirected_from = await person_by_id(reads, person_id, follow)
-    if document is None:
-        raise NotFound("person", person_id)
-    caller.require_within(document["division_code"], "person")
-    await caller.accessed("person", document["_id"], document["division_code"])
+    await shown_one(caller, document, "person", person_id)
     return shown(caller, document, redirected_from=redirected_from, flags=deadline_flags(document, _as_of(as_of)),
                  current_address=await current_address(reads, document))
 
@@ -168,10 +164,7 @@ async def list_residences(person_id: str, reads: Reads, caller: Allowed("person.
                           min_version: MinVersion = 0, cursor: CursorParam = None, limit: Limit = PAGE_DEFAULT) -> dict:
     await caught_up(reads, REGISTRY, person_stream(person_id), min_version, "person", person_id, caller=caller)
     document, redirected_from = await person_by_id(reads, person_id)
-    if document is None:
-        raise NotFound("person", person_id)
-    caller.require_within(document["division_code"], "person")
-    await caller.accessed("person", document["_id"], document["division_code"])
+    await shown_one(caller, document, "person", person_id)
     page = await Worklist.of(in_order(await residences(reads, document))).page(cursor, limit)
     return {"person_id": document["_id"], "redirected_from": redirected_from, "count": page["total"], **page}
 

@@ -11,7 +11,7 @@ from services.kernel.web.authz import READERS, Allowed
 from services.kernel.web.commands import CommandRoutes
 from services.kernel.web.exports import FILE_RESPONSES, Format, answer
 from services.kernel.web.paging import PAGE_DEFAULT, CursorParam, Limit
-from services.kernel.web.reads import MinVersion, caught_up
+from services.kernel.web.reads import MinVersion, caught_up, shown_one
 from contracts.calendar import china_today
 from services.unit.application import UnitAccepted
 from services.unit.commands import (
@@ -58,9 +58,7 @@ async def list_units(
 async def get_unit(unit_id: str, reads: Reads, cyc: Cycles, caller: Allowed("unit.read", *READERS),
                    min_version: MinVersion = 0, as_of: AsOf = None) -> dict:
     await caught_up(reads, registry.name, unit_stream(unit_id), min_version, "unit", unit_id, caller=caller)
-    document = await views.unit_document(reads, unit_id)
-    caller.require_within(document["division_code"], "unit")
-    await caller.accessed("unit", unit_id, document["division_code"])
+    document = await shown_one(caller, await views.unit_document(reads, unit_id), "unit", unit_id)
     return (await views.present_many(reads, [document], cyc, as_of or china_today()))[0]
 
 

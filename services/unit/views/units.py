@@ -12,46 +12,24 @@ from typing import Any, Mapping
 
 from contracts import special_trades
 from contracts.uscc import normalize
-from services.kernel.base.errors import NotFound
 from services.kernel.web.paging import Segment, Worklist
 from services.kernel.web.reads import public
-from services.replicas.address import address_states as replica_states
-from services.replicas.address import same_address_codes
 from services.kernel.messaging.read_models import ReadModels
+from services.replicas.addressed import AddressedRegistry, show_address_now
 from services.unit.domain.supervision import expired_licences, inspections_due, overdue_rectifications
 from services.unit.projections import UNITS, addresses, registry
 
-
-def units(reads: ReadModels):
-    return reads.read_model(registry.name, UNITS)
-
-
-def address_replica(reads: ReadModels):
-    return reads.read_model(addresses.name, addresses.name)
-
-
-async def unit_document(reads: ReadModels, unit_id: str) -> dict[str, Any]:
-    document = await units(reads).find_one({"_id": unit_id})
-    if document is None:
-        raise NotFound("unit", unit_id)
-    return document
-
-
-async def address_states(reads: ReadModels, documents: list[dict[str, Any]]) -> dict[str, dict]:
-    """What the address replica says now about the units' addresses (renamed, merged, retired)."""
-    return await replica_states(address_replica(reads), [d["address_code"] for d in documents if d.get("address_code")])
+#: the unit registry, read with the service's address replica
+UNITS_AT = AddressedRegistry("unit", registry.name, UNITS, addresses.name)
+units, address_replica, unit_document, address_states = (
+    UNITS_AT.records, UNITS_AT.address_replica, UNITS_AT.document, UNITS_AT.address_states)
 
 
 def present(document: dict[str, Any], cycles: Mapping[str, int], as_of: date,
             addresses_now: dict[str, dict] | None = None) -> dict[str, Any]:
     """The API shape of a unit: the record plus what the rules and the address registry say of it now."""
     unit = public(document, "unit_id")
-    address = (addresses_now or {}).get(unit.get("address_code"))
-    if address is not None:
-        unit["address_name"] = address["full_name"] or unit.get("address_name")
-        unit["address_status"] = address["status"]
-        if address["redirect_to"]:
-            unit["address_redirected_to"] = address["redirect_to"]
+    show_address_now(unit, addresses_now)
     for trade in unit.get("special_trades", []):
         known = special_trades.get(trade["trade"])
         trade["name"] = known.name if known else trade["trade"]
@@ -87,7 +65,7 @@ async def lookup_query(reads: ReadModels, scope: dict, uscc: str | None = None, 
     if without_uscc:
         query["uscc"] = None
     if address_code:
-        query["address_code"] = {"$in": await same_address_codes(address_replica(reads), address_code)}
+        query["address_code"] = await UNITS_AT.at_address(reads, address_code)
     if name:
         query["$or"] = [{"name": name}, {"aliases": name}, {"former_names.name": name}]  # 曾用名 still finds it
     return query
