@@ -8,9 +8,10 @@ models the platform's own code built from a generated 蒙自市.
    registries' own application services (address, person, house, unit) on the kernel's in-memory event stores,
    with the real replica projections for their cross-context lookups; each appended event is published to the
    namespaced events topics as the outbox relay publishes it.
-3. ``ybss rebuild`` of audit-archive, audit-figures and the person service's projections (the real replay path:
-   the same runner and handlers as live consumption), then the audit service's own compactor folds the figures'
-   pending changes while the services start.
+3. The real rebuild (services/kernel/operations/rebuild.py, what ``ybss rebuild`` runs) of audit-figures,
+   audit-archive and the person service's projections, with every index made first and partitions drained one
+   at a time (``rebuild_all`` says why); then the audit service's own compactor folds the figures' pending
+   changes while the services start.
 4. The audit and person services run as their own processes (``python -m services.audit``); GET
    /v1/audit/quality, /v1/audit/accuracy and /v1/audit/reports/monthly/{month} (JSON, xlsx, HTML) are timed
    for 5325, 532503 and every township, ``--rounds`` rounds, with a supervisor's token of 5325; 查人知住 by
@@ -59,11 +60,6 @@ from services.kernel.messaging.projection import physical_name  # noqa: E402
 from services.kernel.messaging.runtime import kafka_producer, mongo_client  # noqa: E402
 
 YBSS = str(Path(sys.executable).parent / "ybss")
-#: rebuilt with ``ybss rebuild`` one after another, beside the figures' serial rebuild (2 cores)
-LANE = ([("audit", "audit-archive"), ("person", "person-registry"), ("person", "person-addresses"),
-          ("person", "person-whereabouts"), ("person", "person-watch")])
-
-
 def city(directory: Path, persons: int) -> dict:
     """The generated city in ``directory`` (made when missing or of another size); a fresh progress file."""
     manifest_file = directory / "manifest.json"
@@ -95,38 +91,43 @@ async def seed(settings, directory: Path) -> dict:
             "seeder_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
-async def rebuild(lane: list[tuple[str, str]], logs: Path) -> dict:
-    times = {}
-    for context, projection in lane:
-        started = time.perf_counter()
-        with open(logs / f"rebuild-{projection}.log", "ab") as log:
-            process = await asyncio.create_subprocess_exec(YBSS, "rebuild", "--context", context, "--projection",
-                                                           projection, "--quiet", cwd=ROOT, stdout=log, stderr=log)
-            code = await process.wait()
-        if code:
-            raise RuntimeError(f"ybss rebuild {projection} failed ({code}): see {logs}")
-        times[projection] = round(time.perf_counter() - started, 1)
-    return times
+async def rebuild_all(settings) -> dict:
+    """Every read model the measured routes read, by the real rebuild (services/kernel/operations/rebuild.py: the
+    same runner, handlers, batch limits, generation swap and committed offsets), one after another, with two
+    changes made here and said in the README:
 
-
-async def rebuild_figures_serially(settings) -> dict:
-    """audit-figures by the real rebuild (services/kernel/operations/rebuild.py: same runner, handlers, batch
-    limits, generation swap and committed offsets) with its partitions drained one after another instead of side
-    by side: side by side they conflict on the documents records of one address share (the link documents every
-    record at an address increments) and each conflict retries a whole batch; measured 11 events/s at 2,000
-    persons (README: "A city's reads")."""
+    - every index is built before the load, not only the unique ones: the figures' handler searches records by
+      address (``refs``) and by code; without those indexes each search scans the growing collection, which at
+      40,000 persons held SecantusDB at full CPU for minutes (one 5,000-event archive insert waited 404 s);
+    - partitions are drained one after another, not side by side: side by side the figures' batches conflict on
+      the link documents every record at an address increments, and each conflict retries a whole batch
+      (2,000 persons: 11 events/s side by side, 63 one at a time, same load)."""
+    from services.audit.archive import archive
     from services.audit.projections.figures import figures
+    from services.kernel.messaging.projection_runner import ProjectionRunner
     from services.kernel.operations import rebuild as replay
+    from services.person.app import SPEC as PERSON
 
     async def one_partition_at_a_time(consumer, runner, partitions, end, progress) -> int:
         return sum([await replay._drain_partition(consumer, runner, tp, end[tp], progress) for tp in partitions])
 
-    concurrent, replay._drain = replay._drain, one_partition_at_a_time
+    every_index = ProjectionRunner.ensure_indexes
+
+    async def every_index_first(runner, unique_only: bool = False, skip_unique: bool = False) -> None:
+        await every_index(runner)
+
+    drain, replay._drain = replay._drain, one_partition_at_a_time
+    ProjectionRunner.ensure_indexes = every_index_first
+    times = {}
     try:
-        report = await replay.rebuild(settings, "audit", figures, show_progress=False)
+        for context, projection in [("audit", figures), ("audit", archive), *(("person", p) for p in PERSON.projections)]:
+            report = await replay.rebuild(settings, context, projection, show_progress=False)
+            times[projection.name] = {"seconds": report.seconds, "events": report.events,
+                                      "events_per_s": report.events_per_second}
+            print(json.dumps({"rebuilt": times[projection.name], "projection": projection.name}), flush=True)
     finally:
-        replay._drain = concurrent
-    return {"seconds": report.seconds, "events": report.events, "events_per_s": report.events_per_second}
+        replay._drain, ProjectionRunner.ensure_indexes = drain, every_index
+    return times
 
 
 async def pending_left(settings) -> int:
@@ -196,8 +197,7 @@ async def main(persons: int, rounds: int, sample: int, directory: Path) -> dict:
     steps["seed"] = await seed(settings, directory)
     print(json.dumps({"seeded": steps["seed"]}, ensure_ascii=False), flush=True)
     started = time.perf_counter()
-    figures, others = await asyncio.gather(rebuild_figures_serially(settings), rebuild(LANE, logs))
-    steps["rebuild_s"] = {FIGURES: figures, **others}
+    steps["rebuild_s"] = await rebuild_all(settings)
     steps["rebuild_wall_s"] = round(time.perf_counter() - started, 1)
     print(json.dumps({"rebuilt": steps["rebuild_s"]}), flush=True)
 
