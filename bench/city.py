@@ -3,7 +3,8 @@ and a police officer then ask of it.
 
 ``make bench-city`` runs the real city (YBSS_BENCH_CITY_PERSONS, default 480,000 persons); ``make bench`` runs
 50,000. The services run as their own processes (address, person, house, unit, audit) in a fresh namespace on
-the real Kafka and MongoDB-compatible server; the loader is ``ybss city load`` (services/city/load.py).
+the real Kafka and MongoDB-compatible server; the loader is ``ybss city load`` (services/city/load.py) over its
+default transport (the city-load agency's batches beside HTTP; YBSS_BENCH_CITY_TRANSPORT=http for the old path).
 
 Measured (bench/results/city.json):
 - ``load_records_per_s``: records acknowledged by the registries per second, and ``city_load_seconds``: from
@@ -45,6 +46,7 @@ import httpx  # noqa: E402
 from bench.common import RESULTS, machine, percentile  # noqa: E402
 from bench.person_api import free_port, stop, wait_ready  # noqa: E402
 from services.city.generate import generate  # noqa: E402
+from services.city.agency_transport import AgencyTransport  # noqa: E402
 from services.city.load import load  # noqa: E402
 from services.city.transport import HttpTransport, local_token  # noqa: E402
 from services.city.verify import differences, registry_figures  # noqa: E402
@@ -52,9 +54,11 @@ from services.city.writer import read_chunk  # noqa: E402
 from services.kernel.messaging.runtime import mongo_client  # noqa: E402
 from services.kernel.base.settings import get_settings  # noqa: E402
 
-SERVICES = ("address", "person", "house", "unit", "audit")
+SERVICES = ("address", "person", "house", "unit", "audit", "ingest")
 PERSONS = int(os.environ.get("YBSS_BENCH_CITY_PERSONS", "480000"))
 CONCURRENCY = int(os.environ.get("YBSS_BENCH_CITY_CONCURRENCY", "16"))
+#: agency (the loader's default: the city-load agency's batches beside HTTP) or http (every record by HTTP)
+TRANSPORT = os.environ.get("YBSS_BENCH_CITY_TRANSPORT", "agency")
 CATCH_UP_S = float(os.environ.get("YBSS_BENCH_CITY_CATCH_UP_SECONDS", "600"))
 
 
@@ -101,6 +105,7 @@ async def latencies(client: httpx.AsyncClient, paths: list[tuple[str, dict]], ro
 async def main() -> dict:
     settings = get_settings()
     result: dict = {"persons": PERSONS, "namespace": settings.namespace, "concurrency": CONCURRENCY,
+                    "transport": TRANSPORT,
                     "machine": machine()}
     ports = {name: free_port() for name in SERVICES}
     logs = Path(tempfile.gettempdir()) / f"ybss-{settings.namespace}-logs"  # kept: why a run stalled
@@ -124,7 +129,9 @@ async def main() -> dict:
         print(json.dumps({"generated": manifest["total"], "seconds": result["generate_seconds"]}), flush=True)
 
         started = time.perf_counter()
-        report = await load(directory, HttpTransport(urls=urls), CONCURRENCY, show_progress=True)
+        http = HttpTransport(urls=urls)
+        transport = http if TRANSPORT == "http" else AgencyTransport(http)
+        report = await load(directory, transport, CONCURRENCY, show_progress=True)
         result["load"] = report.as_dict()
         result["load_records_per_s"] = report.records_per_s
         client = mongo_client(settings)
