@@ -16,6 +16,11 @@ in a fresh namespace on the real Kafka and MongoDB-compatible server, and per ru
 
 Reports the medians of ``--runs`` runs and each rate as a ratio of the raw baseline; writes
 bench/results/initial_load.json. ``ybss city load`` measures whole cities; this measures the path.
+
+What limits the rate is read from the CPU each process spent (``cpu``): per service and for the stack's
+MongoDB-compatible server and Kafka broker, first while idle (``--idle`` seconds before the first run: what the
+processes burn with nothing to do) and then during each run's agency batches, as CPU seconds per 1,000 records.
+On a 2-core machine shared with others the rate cannot exceed 2 cores ÷ the CPU a record costs.
 """
 
 from __future__ import annotations
@@ -65,6 +70,48 @@ def spawn(module: str, port: int, logs: Path | None) -> subprocess.Popen:
     out = open(logs / f"{module}.log", "w") if logs else subprocess.DEVNULL
     return subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env={**os.environ, "YBSS_PORT": str(port)},
                             stdout=out, stderr=subprocess.STDOUT)
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def stack_pids() -> dict[str, int]:
+    """The stack's database server and broker, found by their command lines (their CPU is the load's too)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"secantusd" in command and "mongodb" not in found:
+            found["mongodb"] = int(entry.name)
+        elif b"kafka.Kafka" in command and "kafka" not in found:
+            found["kafka"] = int(entry.name)
+    return found
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """User+system CPU seconds each process has used so far (/proc/<pid>/stat)."""
+    used = {}
+    for name, pid in pids.items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[name] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return used
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float], records: int, seconds: float) -> dict:
+    """CPU seconds per process between two samples, per 1,000 records and as cores busy on average."""
+    spent = {name: after[name] - before[name] for name in after if name in before}
+    total = sum(spent.values())
+    return {"seconds": {name: round(value, 1) for name, value in spent.items()}, "total_seconds": round(total, 1),
+            "per_1000_records": {name: round(1000 * value / records, 2) for name, value in spent.items()} if records else {},
+            "total_per_1000_records": round(1000 * total / records, 2) if records else None,
+            "cores_busy": round(total / seconds, 2) if seconds else None}
 
 
 def citizen(i: int) -> tuple[str, date, str]:
@@ -124,8 +171,9 @@ async def agency_batches(client: httpx.AsyncClient, records: list[dict], size: i
     accepted = rejected = 0
     for batch_id in ids:
         while True:
-            status = (await client.get(f"/v1/ingest/batches/{batch_id}", params={"limit": 1})).json()
-            if status["done"]:
+            response = await client.get(f"/v1/ingest/batches/{batch_id}", params={"limit": 1})
+            status = response.json() if response.status_code == 200 else {}  # a 503 on a loaded machine: ask again
+            if status.get("done"):
                 accepted, rejected = accepted + status["accepted"], rejected + status["rejected"]
                 break
             if time.perf_counter() > deadline:
@@ -164,11 +212,13 @@ async def raw_baseline(client, settings) -> dict:
             "records_per_s": round(len(documents) / seconds, 1) if seconds else None}
 
 
-async def one_run(args, run_index: int, clients: dict, models: ReadModels, base_count: int, mongo, settings) -> dict:
+async def one_run(args, run_index: int, clients: dict, models: ReadModels, base_count: int, mongo, settings,
+                  pids: dict[str, int]) -> dict:
     run = uuid.uuid4().hex[:6]
     result: dict = {}
     offset = run_index * (args.persons + args.api_persons)
     records = [agency_record(offset + i, run) for i in range(args.persons)]
+    cpu_before, load_before = cpu_seconds(pids), os.getloadavg()
     started = time.perf_counter()
     deadline = started + args.timeout
     answered = await agency_batches(clients["ingest"], records, args.batch, deadline)
@@ -177,7 +227,10 @@ async def one_run(args, run_index: int, clients: dict, models: ReadModels, base_
     wall = time.perf_counter() - started
     result["agency_batches"] = {**answered, "persons": args.persons, "seconds_answered": round(answered_s, 2),
                                 "seconds_in_every_read_model": round(wall, 2),
-                                "records_per_s": round(answered["accepted"] / wall, 1), "read_models": counts}
+                                "records_per_s": round(answered["accepted"] / wall, 1), "read_models": counts,
+                                "load_average": [round(value, 2) for value in load_before],
+                                "load_average_after": [round(value, 2) for value in os.getloadavg()],
+                                "cpu": cpu_spent(cpu_before, cpu_seconds(pids), answered["accepted"], wall)}
     base_count += answered["accepted"]
     print(json.dumps(result["agency_batches"]), flush=True)
     if args.api_persons:
@@ -288,13 +341,19 @@ async def main(args) -> dict:
         for port in ports.values():
             await wait_ready(f"http://127.0.0.1:{port}", timeout=240)
         models = ReadModels(mongo, settings)
+        pids = {**{name: process.pid for name, process in zip(ports, processes)}, **stack_pids()}
+        if args.idle:  # what every process burns with nothing to do: the floor under any rate
+            before = cpu_seconds(pids)
+            await asyncio.sleep(args.idle)
+            result["idle_cpu"] = cpu_spent(before, cpu_seconds(pids), 0, args.idle)
+            print(json.dumps({"idle_cpu": result["idle_cpu"]}), flush=True)
         clients = {"ingest": httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['ingest']}", timeout=600,
                                                headers={"Authorization": f"Bearer {agency_token}"}),
                    "person": httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['person']}", timeout=600,
                                                headers={"Authorization": f"Bearer {police_token}"})}
         base_count = 0
         for index in range(args.runs):
-            run, base_count = await one_run(args, index, clients, models, base_count, mongo, settings)
+            run, base_count = await one_run(args, index, clients, models, base_count, mongo, settings, pids)
             result["runs"].append(run)
         for client in clients.values():
             await client.aclose()
@@ -335,6 +394,7 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--registry", type=int, default=2_000, help="creates per run through the registry path alone")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds a run may take")
+    parser.add_argument("--idle", type=float, default=10, help="seconds of idle CPU sampled before the first run")
     parser.add_argument("--keep", action="store_true", help="keep the namespace's topics and databases")
     parser.add_argument("--logs", help="a folder for the services' logs (dropped otherwise)")
     summary = asyncio.run(main(parser.parse_args()))

@@ -15,7 +15,7 @@ import asyncio
 import re
 from typing import Awaitable, Callable
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 from pymongo import UpdateOne
@@ -25,7 +25,7 @@ from services.ingest import addresses
 from services.ingest.config import agencies, ingest_settings
 from services.ingest.gate import check, parse, unknown_agency
 from services.ingest.headers import BatchOwners
-from services.agency.consumer import keep_running
+from services.agency.consumer import bulk_producer, keep_running
 from services.agency.ingest import INGEST_REJECTS
 from services.kernel.base.logging import get_logger
 from services.kernel.messaging.topics import ensure_topics
@@ -36,17 +36,20 @@ RETRY_SECONDS = 1.0
 
 
 class Forwarder:
-    """Publishes to the registries' ingest topics and the agencies' replies topics (creating them once)."""
+    """Publishes to the registries' ingest topics and the agencies' replies topics (creating them once), through
+    ``producer`` when given (services.agency.consumer.bulk_producer: an agency's batch is thousands of small
+    messages), else the runtime's."""
 
-    def __init__(self, rt) -> None:
+    def __init__(self, rt, producer: AIOKafkaProducer | None = None) -> None:
         self.rt = rt
+        self.producer = producer
         self.known: set[str] = set()
 
     async def _send(self, topic: str, value: bytes, key: str) -> asyncio.Future:
         if topic not in self.known:
             await ensure_topics(self.rt.settings, [topic])
             self.known.add(topic)
-        return await self.rt.producer.send(topic, value, key=key.encode())
+        return await (self.producer or self.rt.producer).send(topic, value, key=key.encode())
 
     async def forward(self, command: IngestCommand) -> asyncio.Future:
         topic = owner_topic(OWNERS[command.record.entity_type], self.rt.settings.namespace)
@@ -142,25 +145,29 @@ async def known_topics(rt) -> None:
 
 async def gate(rt) -> None:
     ns = re.escape(rt.settings.namespace)
-    forwarder = Forwarder(rt)
     owners = BatchOwners(rt.db)
-
-    async def admit_message(message) -> asyncio.Future:
-        agency_id = message.topic.rsplit(".", 1)[1]
-        headers = await owners.check(agency_id, message)
-        return await admit(rt, forwarder, agency_id, message.value, (message.key or b"").decode(errors="replace"),
-                           headers.batch_id, headers.row, headers.reasons)
 
     async def run() -> None:
         await known_topics(rt)
+        producer = bulk_producer(rt.settings)
+        forwarder = Forwarder(rt, producer)
+
+        async def admit_message(message) -> asyncio.Future:
+            agency_id = message.topic.rsplit(".", 1)[1]
+            headers = await owners.check(agency_id, message)
+            return await admit(rt, forwarder, agency_id, message.value, (message.key or b"").decode(errors="replace"),
+                               headers.batch_id, headers.row, headers.reasons)
+
         # every agency's topic, not the ingest service's own events nor its declarations hand-off
         # (<ns>.ingest.events, <ns>.ingest.ingest: services/ingest/declarations)
         consumer = _consumer(rt, "ingest-gate", rf"^{ns}\.ingest\.(?!(?:events|ingest)$)[a-z0-9][a-z0-9-]*$")
         try:  # stopped even when cancelled during start (a half-joined member would keep its partitions)
+            await producer.start()
             await consumer.start()
             await _partition_loop(consumer, admit_message, "ingest gate")
         finally:
             await consumer.stop()
+            await producer.stop()
 
     await keep_running("ingest gate", run)
 
