@@ -77,6 +77,9 @@ bench: up
 	@test -f bench/parser_f1.py && $(PY) bench/parser_f1.py || true
 	@# The audit-figures projection applied per batch vs per event, same events, alternating rounds (≈1 min).
 	$(PY) -m bench.figures_apply
+	@# The read models an initial load feeds, each alone through the live runner, the code of 90c1578 (before
+	@# they applied per batch) beside the working tree, alternating rounds (≈3 min; bench/README.md).
+	$(PY) -m bench.projections_apply
 	@# A town of 500 persons (≈1,400 records) keeps `make bench` in minutes: the issue's 50,000-person city takes
 	@# hours through the registries' HTTP commands (≈10-20 records/s here) until the city loader sends through a
 	@# bulk path (bench/README.md). YBSS_BENCH_CITY_PERSONS=50000 make bench runs it.

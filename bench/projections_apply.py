@@ -129,10 +129,12 @@ def baseline_tree(revision: str) -> Path:
 
 
 def run_round(tree: Path, persons: int, names: list[str], label: str) -> dict:
-    output = subprocess.run([sys.executable, "-m", "bench.projections_apply", "--round", "--persons", str(persons),
-                             "--only", ",".join(names), "--label", label], cwd=tree, check=True,
-                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(tree)}).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    done = subprocess.run([sys.executable, "-m", "bench.projections_apply", "--round", "--persons", str(persons),
+                           "--only", ",".join(names), "--label", label], cwd=tree, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(tree)})
+    if done.returncode:
+        raise RuntimeError(f"round {label} in {tree} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def summary(runs: dict[str, list[dict]], names: list[str]) -> dict:

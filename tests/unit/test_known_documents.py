@@ -34,3 +34,9 @@ def test_a_replacement_is_known_even_unread_and_a_projection_answers_as_the_serv
     assert known.get("persons", "P1", {"key_persons.K1": 1}) == (True, {"_id": "P1", "key_persons": {
         "K1": {"state": "listed"}}})
     assert known.get("persons", "P2") == (False, None)
+
+
+def test_projections_of_the_id_alone():
+    assert project({"_id": 1, "a": 2}, {"_id": 1}) == {"_id": 1}
+    assert project({"_id": 1, "a": 2}, {"_id": 0}) == {"a": 2}
+    assert project({"_id": 1, "a": 2}, {}) == {"_id": 1, "a": 2}

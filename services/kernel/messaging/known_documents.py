@@ -174,8 +174,8 @@ def project(document: dict, projection: Any) -> Any:
     including = any(bool(value) for value in fields.values())
     if including and not all(bool(value) for value in fields.values()):
         return UNKNOWN  # inclusion and exclusion mixed: the server refuses it
-    if not fields:
-        including = False
+    if not fields and keep_id:  # {"_id": 1}: the id alone
+        return {"_id": document["_id"]} if "_id" in document else {}
     if including:
         result: dict = {}
         for path in fields:
