@@ -248,7 +248,7 @@ figures.prefetch(GROUPS, joined_group)
 for _metric in JOINED:
     figures.prefetch(GROUPS, joined_address(_metric))
 figures.prefetch(LINKS, address_link)
-figures.index(RECORDS, BY_CODE)
-figures.index(RECORDS, BY_REF)
+figures.index(RECORDS, BY_CODE, read_while_applying=True)  # a door plate's records, while applying
+figures.index(RECORDS, BY_REF, read_while_applying=True)  # the records that name a code, while applying
 figures.index(COUNTERS, [("scope", ASCENDING), ("month", ASCENDING), ("day", ASCENDING)])
 figures.index(PENDING, [("scopes", ASCENDING)])

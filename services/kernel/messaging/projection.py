@@ -73,6 +73,7 @@ class Projection:
         self.handlers: dict[str, Handler] = {}
         self.large: set[str] = set()
         self.indexes: list[tuple[str, list[tuple[str, Any]], dict[str, Any]]] = []
+        self.early_indexes: set[int] = set()  #: positions in ``indexes`` a rebuild makes before its load
         self.prefetches: list[tuple[str, Callable[[EventEnvelope], Any]]] = []
 
     def handles(self, *event_types: type[DomainEvent], large: bool = False) -> Callable[[Handler], Handler]:
@@ -109,8 +110,14 @@ class Projection:
         per event). Several prefetches of one collection are read in one query."""
         self.prefetches.append((collection, document_id))
 
-    def index(self, collection: str, keys: list[tuple[str, Any]], **options: Any) -> None:
+    def index(self, collection: str, keys: list[tuple[str, Any]], *, read_while_applying: bool = False,
+              **options: Any) -> None:
+        """A read-model index. ``read_while_applying``: the handlers themselves query by it, so a rebuild makes it
+        before its load like a unique one (a secondary index is otherwise made after the load, which would leave
+        every such query a scan of the growing collection)."""
         self.indexes.append((collection, keys, options))
+        if read_while_applying:
+            self.early_indexes.add(len(self.indexes) - 1)
 
     def checkpoint_collection(self, generation: int) -> str:
         return physical_name(f"{self.name}.checkpoints", generation)

@@ -121,11 +121,12 @@ class ProjectionRunner:
         return self.batches.round_trips + self.single_round_trips
 
     async def ensure_indexes(self, unique_only: bool = False, skip_unique: bool = False) -> None:
-        """Create the read model's indexes; a rebuild makes the secondary ones after its load."""
+        """Create the read model's indexes; a rebuild makes the secondary ones after its load (except those the
+        handlers query: they are made first, with the unique ones)."""
         await self.parked.create_index([("stream_id", 1), ("version", 1)], name="stream_order")
-        for logical, keys, options in self.projection.indexes:
-            unique = bool(options.get("unique"))
-            if (unique_only and not unique) or (skip_unique and unique):
+        for position, (logical, keys, options) in enumerate(self.projection.indexes):
+            early = bool(options.get("unique")) or position in self.projection.early_indexes
+            if (unique_only and not early) or (skip_unique and early):
                 continue
             collection = self.db[physical_name(logical, self.generation)]
             try:

@@ -4,7 +4,8 @@ The rebuild reads every partition of the projection's topics from the beginning 
 the same ProjectionRunner the live service uses (same handlers, same duplicate and gap rules, same dead
 letters and parking), but built for replay: large batches (thousands of events per transaction, across
 partitions -- a stream's order is its partition's order), checkpoints kept in memory and written once at the
-end, and secondary indexes built after the load (unique ones before, they are rules). When it reaches the
+end, and secondary indexes built after the load (unique ones before, they are rules, and those the handlers
+query while applying, marked ``read_while_applying``, else each such query scans). When it reaches the
 end offsets it saw, it looks again and keeps going until what live traffic added meanwhile is less than a
 batch; then it commits the new generation's consumer-group offsets and flips the pointer, so the live
 service's new consumer continues exactly where the rebuild stopped. The old generation stays on disk for
