@@ -20,6 +20,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from contracts.envelope import EventEnvelope
 from contracts.events import upcast
 from services.kernel.base.errors import ConcurrencyConflict
+from services.kernel.eventsourcing.ports import check_versions
 from services.kernel.base.metrics import APPEND_CONFLICTS, EVENTS_APPENDED
 
 EVENTS = "events"
@@ -86,9 +87,7 @@ class EventStore:
         """Store ``envelopes`` (versions expected+1, expected+2, ...) or raise ConcurrencyConflict."""
         if not envelopes:
             return expected_version
-        for offset, envelope in enumerate(envelopes, start=1):
-            if envelope.stream_id != stream_id or envelope.version != expected_version + offset:
-                raise ValueError(f"envelope {envelope.event_type} is not version {expected_version + offset} of {stream_id}")
+        check_versions(stream_id, expected_version, envelopes)
         if expected_version > 0 and self._known.get(stream_id, 0) < expected_version:
             if await self.current_version(stream_id) != expected_version:
                 await self._conflict(stream_id, expected_version, envelopes[0].stream_type)

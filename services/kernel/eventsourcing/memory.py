@@ -15,6 +15,7 @@ from typing import Sequence
 from contracts.envelope import EventEnvelope
 from contracts.events import upcast
 from services.kernel.base.errors import ConcurrencyConflict
+from services.kernel.eventsourcing.ports import check_versions
 
 
 class InMemoryEventStore:
@@ -25,9 +26,7 @@ class InMemoryEventStore:
     async def append(self, stream_id: str, expected_version: int, envelopes: Sequence[EventEnvelope]) -> int:
         if not envelopes:
             return expected_version
-        for offset, envelope in enumerate(envelopes, start=1):
-            if envelope.stream_id != stream_id or envelope.version != expected_version + offset:
-                raise ValueError(f"envelope {envelope.event_type} is not version {expected_version + offset} of {stream_id}")
+        check_versions(stream_id, expected_version, envelopes)
         current = len(self.streams[stream_id])
         if current != expected_version:
             raise ConcurrencyConflict(stream_id, expected_version, current)

@@ -56,3 +56,11 @@ class ClaimsPort(Protocol):
 
     async def owner_of(self, key: str) -> str | None:
         ...
+
+
+def check_versions(stream_id: str, expected_version: int, envelopes: Sequence[EventEnvelope]) -> None:
+    """An append's envelopes are versions expected+1, expected+2, ... of its stream: a caller's bug otherwise,
+    refused the same way by both stores."""
+    for offset, envelope in enumerate(envelopes, start=1):
+        if envelope.stream_id != stream_id or envelope.version != expected_version + offset:
+            raise ValueError(f"envelope {envelope.event_type} is not version {expected_version + offset} of {stream_id}")
