@@ -33,3 +33,13 @@ def is_infrastructure(error: BaseException) -> bool:
         return True
     details = error.details if isinstance(error.details, dict) else {}
     return any(item.get("code") in RETRYABLE_CODES for item in details.get("writeErrors", []))
+
+
+#: TransactionTooLarge, TransactionTooLargeForCache: the batch, not any message in it, is the problem
+TOO_LARGE_CODES = frozenset({334, 388})
+
+
+def is_too_large(error: BaseException) -> bool:
+    """The server cannot hold the batch's transaction (a rebuild's thousands of events at a city's size): a
+    smaller batch is the answer, not one event at a time."""
+    return isinstance(error, OperationFailure) and error.code in TOO_LARGE_CODES

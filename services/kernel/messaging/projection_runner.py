@@ -32,7 +32,7 @@ from services.kernel.messaging.batching import BatchLimits, Batches, take_run
 from services.kernel.messaging.checkpoints import Checkpoints, standing
 from services.kernel.messaging.deadletters import DeadLetters, Headers
 from services.kernel.messaging.decoding import Undecodable, decode
-from services.kernel.messaging.failures import VersionGap, is_infrastructure
+from services.kernel.messaging.failures import VersionGap, is_infrastructure, is_too_large
 from services.kernel.messaging.projection import Projection, ProjectionTx, physical_name
 from services.kernel.messaging.writebuffer import WriteBuffer
 
@@ -74,6 +74,8 @@ class ProjectionRunner:
         self.dead_letters = DeadLetters(projection.name, client, producer, self.dead_letter_topic, self.parked,
                                         self.stream_checkpoints)
         self.single_round_trips = 0
+        #: the largest batch the server took in one transaction, once one was too large (None: the limits')
+        self.transaction_cap: int | None = None
 
     @classmethod
     def for_settings(cls, projection: Projection, client: AsyncMongoClient, db: AsyncDatabase,
@@ -154,8 +156,8 @@ class ProjectionRunner:
         Raises an infrastructure error (ConnectionFailure, transient transaction error, Kafka error) to ask the
         caller to rewind to ``records[0]``; nothing of the batch is then committed.
         """
-        run, alone = take_run(records, max_events or self.limits.max_events, self.limits.max_bytes,
-                              self.projection.large)
+        limit = min(max_events or self.limits.max_events, self.transaction_cap or self.limits.max_events)
+        run, alone = take_run(records, limit, self.limits.max_bytes, self.projection.large)
         if alone is not None:  # on its own, through the one-at-a-time path
             await self._handle(alone)
             return 1
@@ -165,6 +167,11 @@ class ProjectionRunner:
         except Exception as error:  # noqa: BLE001 - sorted below: infrastructure rewinds, the rest goes one by one
             if is_infrastructure(error):
                 raise
+            if is_too_large(error) and len(run) > 1:  # halve it, and keep the smaller size for this runner
+                self.transaction_cap = len(run) // 2
+                log.info("batch too large for one transaction; halved", projection=self.projection.name,
+                         events=len(run), now=self.transaction_cap)
+                return await self.apply_batch(records, max_events)
             log.info("batch aborted; replaying it one event at a time", projection=self.projection.name,
                      events=len(run), error=repr(error))
             PROJECTION_BATCHES.labels(self.projection.name, "replayed_singly").inc()
