@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 from pymongo.errors import OperationFailure
 
 from contracts.envelope import Actor, EventEnvelope
@@ -18,16 +19,21 @@ class _Database:
         return SimpleNamespace(name=name)
 
 
-class _Batches:
-    """Takes a run of at most ``fits`` events in one transaction; a larger one is too large for the cache."""
+TOO_LARGE = OperationFailure("Transaction is too large", code=388)
+#: what SecantusDB answers once a batch's transaction outlived its lifetime limit
+OUTLIVED = OperationFailure('Internal("transaction already closed")', code=1)
 
-    def __init__(self, fits: int) -> None:
-        self.fits, self.tried = fits, []
+
+class _Batches:
+    """Takes a run of at most ``fits`` events in one transaction; a larger one is too large (or too long)."""
+
+    def __init__(self, fits: int, error: OperationFailure = TOO_LARGE) -> None:
+        self.fits, self.tried, self.error = fits, [], error
 
     async def apply(self, run) -> int:
         self.tried.append(len(run))
         if len(run) > self.fits:
-            raise OperationFailure("Transaction is too large", code=388)
+            raise self.error
         return len(run)
 
 
@@ -41,16 +47,17 @@ def _records(count: int) -> list:
             for offset in range(count)]
 
 
-def _runner(fits: int) -> ProjectionRunner:
+def _runner(fits: int, error: OperationFailure = TOO_LARGE) -> ProjectionRunner:
     runner = ProjectionRunner(Projection("demo", ["demo"], ["records"]), client=None, db=_Database(), producer=None,
                               namespace="t")
-    runner.batches = _Batches(fits)
+    runner.batches = _Batches(fits, error)
     runner._handle = None  # one at a time would fail here: it must not be reached
     return runner
 
 
-async def test_a_batch_too_large_is_halved_until_it_fits_and_the_size_is_kept():
-    runner = _runner(fits=125)
+@pytest.mark.parametrize("error", [TOO_LARGE, OUTLIVED], ids=["too-large-for-cache", "outlived-its-lifetime"])
+async def test_a_batch_too_large_is_halved_until_it_fits_and_the_size_is_kept(error):
+    runner = _runner(fits=125, error=error)
     records = _records(500)
     settled = await runner.apply_batch(records)
     assert settled == 125 and runner.batches.tried == [500, 250, 125]

@@ -39,7 +39,11 @@ def is_infrastructure(error: BaseException) -> bool:
 TOO_LARGE_CODES = frozenset({334, 388})
 
 
+#: SecantusDB's answer once a transaction outlived ``transactionLifetimeLimitSeconds`` (10 s in the local stack)
+OUTLIVED = "transaction already closed"
+
+
 def is_too_large(error: BaseException) -> bool:
-    """The server cannot hold the batch's transaction (a rebuild's thousands of events at a city's size): a
-    smaller batch is the answer, not one event at a time."""
-    return isinstance(error, OperationFailure) and error.code in TOO_LARGE_CODES
+    """The server cannot hold the batch's transaction (a rebuild's thousands of events at a city's size), in
+    memory or in time: a smaller batch is the answer, not one event at a time."""
+    return isinstance(error, OperationFailure) and (error.code in TOO_LARGE_CODES or OUTLIVED in str(error))
