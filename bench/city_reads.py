@@ -171,7 +171,19 @@ async def measure(urls: dict, divisions: list[str], month: str, numbers: list[st
     return {"routes": found, "figures": figures}
 
 
-async def main(persons: int, rounds: int, sample: int, directory: Path) -> dict:
+async def quiet(below: float, longest_s: float = 1800) -> float:
+    """Waits (up to ``longest_s``) until the machine's one-minute load average is under ``below``, so the timed
+    reads are not another process's queue; answers the load average it started at."""
+    waited = time.monotonic()
+    while below and os.getloadavg()[0] >= below and time.monotonic() - waited < longest_s:
+        await asyncio.sleep(10)
+    return os.getloadavg()[0]
+
+
+async def main(persons: int, rounds: int, sample: int, directory: Path, measure_only: bool = False,
+               quiet_below: float = 0.0) -> dict:
+    """``measure_only``: the namespace (YBSS_NAMESPACE) already holds this city's read models from an earlier
+    run, so only the services start and the routes are timed again."""
     settings = get_settings()
     result: dict = {"persons": persons, "namespace": settings.namespace, "rounds": rounds, "machine": machine()}
     logs = Path(tempfile.gettempdir()) / f"ybss-{settings.namespace}-logs"
@@ -183,13 +195,16 @@ async def main(persons: int, rounds: int, sample: int, directory: Path) -> dict:
     steps["generate_s"] = round(time.perf_counter() - started, 1)
     result["records"], result["records_by_kind"] = manifest["total"], manifest["records"]
     truth = json.loads((directory / "truth.json").read_text(encoding="utf-8"))
-    subprocess.run([YBSS, "topics"], cwd=ROOT, check=True, capture_output=True)
-    steps["seed"] = await seed(settings, directory)
-    print(json.dumps({"seeded": steps["seed"]}, ensure_ascii=False), flush=True)
-    started = time.perf_counter()
-    steps["rebuild_s"] = await rebuild_all(settings)
-    steps["rebuild_wall_s"] = round(time.perf_counter() - started, 1)
-    print(json.dumps({"rebuilt": steps["rebuild_s"]}), flush=True)
+    if measure_only:
+        steps.update(seed={"seconds": 0.0}, rebuild_wall_s=0.0, measure_only=True)
+    else:
+        subprocess.run([YBSS, "topics"], cwd=ROOT, check=True, capture_output=True)
+        steps["seed"] = await seed(settings, directory)
+        print(json.dumps({"seeded": steps["seed"]}, ensure_ascii=False), flush=True)
+        started = time.perf_counter()
+        steps["rebuild_s"] = await rebuild_all(settings)
+        steps["rebuild_wall_s"] = round(time.perf_counter() - started, 1)
+        print(json.dumps({"rebuilt": steps["rebuild_s"]}), flush=True)
 
     ports = {name: free_port() for name in ("audit", "person")}
     processes = {name: subprocess.Popen([sys.executable, "-m", f"services.{name}"], cwd=ROOT,
@@ -211,6 +226,7 @@ async def main(persons: int, rounds: int, sample: int, directory: Path) -> dict:
         numbers = [r["body"]["document_number"] for name in manifest["files"] if "-persons-" in name
                    for r in read_chunk(directory / name)]
         numbers = random.Random(1).sample(numbers, min(sample, len(numbers)))
+        result["load_average_before"] = await quiet(quiet_below)
         measured = await measure(urls, divisions, truth["as_of"][:7], numbers, rounds)
         result["divisions"] = divisions
         result["load_average_after"] = os.getloadavg()
@@ -234,8 +250,13 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sample", type=int, default=200, help="persons asked for 查人知住 per round")
     parser.add_argument("--dir", type=Path, default=None, help="where the city is generated (kept for a re-run)")
+    parser.add_argument("--measure-only", action="store_true",
+                        help="time the routes again over an earlier run's read models (its YBSS_NAMESPACE)")
+    parser.add_argument("--quiet-below", type=float, default=0.0,
+                        help="wait until the one-minute load average is under this before timing (at most 30 min)")
     arguments = parser.parse_args()
     folder = arguments.dir or Path(tempfile.gettempdir()) / f"ybss-city-{arguments.persons}"
-    answer = asyncio.run(main(arguments.persons, arguments.rounds, arguments.sample, folder))
+    answer = asyncio.run(main(arguments.persons, arguments.rounds, arguments.sample, folder, arguments.measure_only,
+                              arguments.quiet_below))
     print(json.dumps({k: v for k, v in answer.items() if k not in ("machine", "routes", "truth")}, ensure_ascii=False,
                      indent=2))
