@@ -134,6 +134,11 @@ RECORD_TYPES: dict[str, RecordType] = {t.entity_type: t for t in (
                    "create": Applies("Declare (申报; police verify or reject it, then its registry applies it)",
                                      _DECLARED),
                }),
+    RecordType("residence", "person", "居住登记 a person's residence at a standard address (人房关联, 入住)", {
+        "create": Applies("MoveIn (入住: the person's previous residence ends that day)",
+                          ("person_id", "address_code", "moved_in", "reason", "residence_type", "owner_name",
+                           "lessor_name")),
+    }, entity_id="person_id"),
     RecordType("hotel_stay", "person", "旅馆住宿登记 a hotel guest's stay (the watch's hotel-stay source)", {
         "create": Applies("RecordHotelStay", (*_PERSON_KEY, "name", "hotel_name", "hotel_unit_id", "division_code",
                                               "address_code", "room", "checked_in", "checked_out")),

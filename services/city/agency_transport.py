@@ -1,10 +1,10 @@
 """The loader's bulk path (历史数据导入): records an agency record type covers go as agency batches, the rest by HTTP.
 
 The agency ``city-load`` (services/ingest/agencies.json, 蒙自市公安局历史数据导入) is granted the create fields of
-persons, houses, units, rentals, tenants and employees. Its records pass the same gate (only granted fields, only
-its jurisdiction) and the same registry commands as any agency's, and the registries take the creates of one poll
-together (``create_many``: persons, houses, units) where the one-by-one route costs a claim, an append and a
-hand-over per record. Each record is answered on its own, from the batch status, as the loader's ``Answer`` the
+persons, houses, units, rentals, tenants, employees and residences (居住登记). Its records pass the same gate (only
+granted fields, only its jurisdiction) and the same registry commands as any agency's, and the registries take the
+creates of one poll together (``create_many``: persons, houses, units, residences) where the one-by-one route
+costs a claim, an append and a hand-over per record. Each record is answered on its own, from the batch status, as the loader's ``Answer`` the
 registry's route would have given (accepted with what it created, or the refusal with its rule), so the loader's
 retries ("not visible yet"), progress file and duplicate rules work unchanged.
 
@@ -50,6 +50,7 @@ AGENCY_KINDS: dict[str, AgencyKind] = {
     "rental": AgencyKind("rental", lambda body, target, _: {"house_id": target, **body}, part=1),
     "tenant": AgencyKind("tenant", lambda body, target, rental: {"house_id": target, "rental_id": rental, **body}),
     "employee": AgencyKind("employee", lambda body, target, _: {"unit_id": target, **body}),
+    "residence": AgencyKind("residence", lambda body, target, _: {"person_id": target, **body}),
 }
 
 

@@ -2,8 +2,8 @@
 
 Chunks are sent in the manifest's order (a record refers only to records of earlier phases), the records of a
 chunk concurrently: those the transport batches (services/city/agency_transport.py: persons, houses, units,
-rentals, tenants, employees as the city-load agency's records) a batch at a time, the rest ``concurrency`` at a
-time over HTTP. ``DIR/progress.jsonl`` records what was acknowledged (the code or id each record created) and
+rentals, tenants, employees, residences as the city-load agency's records) a batch at a time, the rest
+``concurrency`` at a time over HTTP. ``DIR/progress.jsonl`` records what was acknowledged (the code or id each record created) and
 what was refused for good; a re-run skips both, so loading twice changes nothing. Safe after a crash mid-chunk:
 a record whose answer was lost is sent again and its registry's duplicate rule names what it created
 (``Kind.already``) or says it is done (``Kind.done``); the few kinds without such a rule (a rental, a check, an

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import date, datetime, timezone
+from functools import partial
 from typing import Awaitable, Callable, Sequence
 
 
@@ -21,6 +22,7 @@ from contracts.person_codes import ethnicity_code
 from contracts.phone import PhoneError, normalize_phone
 from services.kernel.eventsourcing.aggregate import CommandContext
 from services.kernel.eventsourcing.application import Accepted, Application
+from services.kernel.eventsourcing.bulk import change_many
 from services.kernel.eventsourcing.claims import PENDING
 from services.kernel.eventsourcing.ids import new_id
 from services.kernel.base.errors import DomainRuleViolation, StateConflict
@@ -314,13 +316,30 @@ class PersonService(Application):
                                       f"document number", "更正内容与证件号码不符")
 
     async def move_in(self, person_id: str, command: MoveIn, ctx: CommandContext) -> PersonAccepted:
+        person = await self.save(await self._moved_in(person_id, command, ctx), ctx)
+        return PersonAccepted(person_id=person_id, stream_id=person.id, version=person.version)
+
+    async def move_in_many(self, commands: Sequence[tuple[str, MoveIn, CommandContext]]
+                           ) -> list[PersonAccepted | Exception]:
+        """批量登记居住地 (an initial load): each (person id, command, ctx) answered as ``move_in`` answers it alone —
+        the same address port, the same rules, the same event — decided many at a time and appended together."""
+        outcomes = await change_many(self, [(person_stream(person_id), partial(self._moved_in, person_id, command, ctx),
+                                             ctx) for person_id, command, ctx in commands])
+        return [outcome if isinstance(outcome, Exception) else
+                PersonAccepted(person_id=outcome.person_id, stream_id=outcome.id, version=outcome.version)
+                for outcome in outcomes]
+
+    async def _moved_in(self, person_id: str, command: MoveIn, ctx: CommandContext) -> Person:
+        """入住 decided, not yet stored: the address as this service's replica knows it, the person's own rules."""
         address = await self.addresses(command.address_code)
         today = self.today()
-        return await self._change(person_id, command.expected_version, lambda p: p.move_in(
+        person = await self.load(Person, person_stream(person_id), person_id, command.expected_version, ctx)
+        person.move_in(
             address.code, command.moved_in, command.reason, today,
             requested_code=command.address_code if address.code != command.address_code else None,
             address_name=address.full_name, division_code=address.division_code,
-            residence_type=command.residence_type, owner_name=command.owner_name, lessor_name=command.lessor_name), ctx)
+            residence_type=command.residence_type, owner_name=command.owner_name, lessor_name=command.lessor_name)
+        return person
 
     async def move_out(self, person_id: str, command: MoveOut, ctx: CommandContext) -> PersonAccepted:
         today = self.today()

@@ -5,7 +5,8 @@ person: create → 登记 (RegisterPerson, one body per category); update → �
 (the fields that did not change are left alone); cancel → 注销 (CancelPerson). released_prisoner (司法局) → a
 列管申请 (ApplyKeyPersonListing, category 09 刑满释放人员 unless given) of the person the document names, waiting in
 the key-person approval queue of the person's jurisdiction. hotel_stay (旅馆业) → a HotelStayRecorded of the person
-the document names, which the key-person watch judges. The fields each applies: contracts/ingest_types.py.
+the document names, which the key-person watch judges. residence (居住登记) → 入住 (MoveIn) of ``person_id``
+(services/person/agency_residences.py). The fields each applies: contracts/ingest_types.py.
 Started as a background task of the person service by services.agency.ingest."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from services.person.bootstrap import for_runtime
 from services.person.commands import ApplyKeyPersonListing, CancelPerson, CorrectPerson, RegisterPerson
 from services.person.domain.person import CORRECTABLE
 from services.person.agency_records import guest_stays, person_named
+from services.person import agency_residences as residences
 
 #: 机构更新 — the correction reason code of an agency's update
 AGENCY_UPDATE_REASON = "agency"
@@ -79,5 +81,6 @@ async def apply_listing(svc, _entity_id, fields: dict, ctx) -> Applied:
 
 HANDLERS = [EntityHandler("person", "person-", create, update, cancel, create_many=create_many),
             EntityHandler("released_prisoner", "keyperson-", apply_listing),
-            EntityHandler("hotel_stay", "hotelstay-", guest_stays)]
+            EntityHandler("hotel_stay", "hotelstay-", guest_stays),
+            EntityHandler("residence", "person-", residences.move_in, create_many=residences.move_in_many)]
 consume_ingest = ingest_consumer("person", HANDLERS, for_runtime)

@@ -1,6 +1,6 @@
 """A generated town of 100 persons loaded into the real stack through the platform's front doors — persons, houses,
-units, rentals, tenants and employees as batches of the city-load agency (the registries' bulk path), the rest
-through the registries' own HTTP commands: every figure the registries hold equals the town's ground truth,
+units, rentals, tenants, employees and residences as batches of the city-load agency (the registries' bulk path),
+the rest through the registries' own HTTP commands: every figure the registries hold equals the town's ground truth,
 loading again sends nothing, and answers lost in a crash (the progress file cut back) are found again without a
 second record."""
 
@@ -99,15 +99,16 @@ def forget(directory: Path, prefixes: tuple[str, ...]) -> int:
 async def test_a_town_loads_to_its_truth_after_lost_answers_and_loading_again_changes_nothing(
         clients, own_settings, tmp_path: Path):
     """One town per namespace (two towns would share road names, so plates and houses): loaded through the
-    phase of links, then a crash that lost the answers of houses, units, tenants and employees the registries had
-    applied; the next run sends them again and each registry's duplicate rule names what it made (Kind.already,
-    Kind.done), so the town ends equal to its truth, and a further run sends nothing."""
+    phase of links, then a crash that lost the answers of houses, units, tenants, employees and residences the
+    registries had applied; the next run sends them again and each gets its first answer (the agency record's stored
+    answer, or the registry's duplicate rule naming what it made: Kind.already, Kind.done) — a residence is not
+    refused as already lived in — so the town ends equal to its truth, and a further run sends nothing."""
     manifest = generate(tmp_path, persons=100, seed=11)  # ≈330 records, every planted problem at least once
     truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
 
     first = await load(tmp_path, transport(clients, own_settings), concurrency=8, show_progress=False, until="links")
     assert first.rejected == 0, first.rejections
-    assert forget(tmp_path, ("h", "u", "t", "e")) > 0
+    assert forget(tmp_path, ("h", "u", "t", "e", "s")) > 0
     report = await load(tmp_path, transport(clients, own_settings), concurrency=8, show_progress=False)
     assert report.rejected == 0, report.rejections
     assert await figures_equal_truth(own_settings, truth) == []

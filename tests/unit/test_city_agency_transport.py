@@ -29,7 +29,8 @@ class FakeGate:
         if fields.get("address_code") == "unseen":
             return {"record_id": rid, "status": "rejected", "reasons": [
                 {"field": "address_code", "rule": "address.unknown", "msg": "no standard address"}]}
-        entity = {"house": "H-{n}", "rental": "{house_id}/R-{n}", "tenant": "{house_id}/{rental_id}/{person_id}"}
+        entity = {"house": "H-{n}", "rental": "{house_id}/R-{n}", "tenant": "{house_id}/{rental_id}/{person_id}",
+                  "residence": "{person_id}"}
         return {"record_id": rid, "status": "accepted", "version": 1,
                 "entity_id": entity[record["entity_type"]].format(n=rid.rsplit(":", 1)[-1], **fields)}
 
@@ -76,6 +77,14 @@ async def test_records_are_gathered_into_batches_and_each_answered_as_its_route_
     assert rental.body["rental_id"] == "R-l1" and tenant.body["house_id"] == "H-1"
     assert (refused.status, refused.rules) == (422, ["field.not_permitted"])
     assert all(r["record_id"] != "city:hz" for rows in gate.batches.values() for r in rows)
+
+
+async def test_a_residence_goes_as_an_agency_record_of_the_person_it_names():
+    bulk = transport(FakeGate())
+    moved = await bulk.send_record("residence", "city:s1", {"address_code": "A1", "moved_in": "2026-01-02",
+                                                            "reason": "居住"}, target="P-7")
+    await bulk.close()
+    assert bulk.covers("residence") and (moved.status, moved.body["person_id"]) == (201, "P-7")
 
 
 def test_a_record_without_a_row_is_worth_sending_again_and_a_race_too():

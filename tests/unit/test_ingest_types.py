@@ -57,6 +57,7 @@ COMMANDS: dict[tuple[str, str], set[str]] = {
     ("released_prisoner", "create"): set(person.ApplyKeyPersonListing.model_fields) | DOCUMENT
     | {"released_on", "offence"},
     ("hotel_stay", "create"): set(RecordHotelStay.model_fields) | DOCUMENT | {"name"},
+    ("residence", "create"): set(person.MoveIn.model_fields) | {"person_id"},
     ("declaration", "create"): set().union(*(model.model_fields for model in (
         declarations.TenantIn, declarations.TenantOut, declarations.EmployeeIn, declarations.EmployeeOut,
         declarations.GuestCheckIn))),
@@ -65,7 +66,7 @@ COMMANDS: dict[tuple[str, str], set[str]] = {
 
 def test_the_issue_names_every_record_type():
     assert set(RECORD_TYPES) >= {"person", "house", "unit", "place", "doorplate", "building", "released_prisoner",
-                                 "rental", "tenant", "employee", "hotel_stay"}
+                                 "rental", "tenant", "employee", "hotel_stay", "residence"}
 
 
 @pytest.mark.parametrize("entity_type", sorted(RECORD_TYPES))
@@ -87,7 +88,7 @@ def test_every_shipped_agency_grants_table_fields_and_a_typo_fails_at_start():
     assert {"mz-civil-affairs", "mz-housing", "mz-justice", "wl-tianma-hotel"} <= set(shipped)
     granted = {entity_type for agency in shipped.values() for entity_type in agency.entity_types}
     assert granted >= {"place", "doorplate", "building", "rental", "tenant", "released_prisoner", "hotel_stay",
-                       "employee", "unit"}
+                       "employee", "unit", "residence"}
     with pytest.raises(ValidationError, match="applies no field"):
         Agency(id="bad", name="x", jurisdiction="532503", entity_types={"house": ["colour"]})
     with pytest.raises(ValidationError, match="unknown entity type"):

@@ -7,13 +7,18 @@ together) and answers each item as ``register_claimed`` would: the record, the r
 or the refusal ``build`` raised once the key was won. What the set cannot settle the way the single command
 would (a key twice in the set, a key another request is registering right now) is returned to be registered
 one by one after the rest. A failure of the store raises with no claim of the set kept.
+
+``change_many`` is the same for changes of existing records (a residence moved into, 批量登记居住地): each record
+loaded and decided by the single command's own code, many at a time, and the decided changes appended together.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Generic, Sequence, TypeVar
+from typing import Awaitable, Callable, Generic, Sequence, TypeVar
 
 from services.kernel.eventsourcing.aggregate import Aggregate, CommandContext
 from services.kernel.eventsourcing.claims import PENDING
@@ -131,4 +136,42 @@ async def parsed_many(items: Sequence[tuple[dict, CommandContext]], parse, many,
             results[index] = error
     for index, outcome in zip(valid, await many(commands)):
         results[index] = outcome if isinstance(outcome, Exception) else answer(outcome)
+    return results
+
+
+#: records loaded and decided at once by ``change_many`` (each a stream read and a replica lookup or two)
+CHANGES_IN_FLIGHT = 32
+
+
+async def change_many(app, items: Sequence[tuple[str, Callable[[], Awaitable[A]], CommandContext]]) -> list:
+    """Many changes of existing records at once, each answered as the single command answers it alone.
+
+    An item is (stream id, ``decide``, ctx): ``decide()`` is the single command without its append — it loads the
+    record and lets it decide, raising the command's refusal. The items are decided ``CHANGES_IN_FLIGHT`` at a
+    time and the decided records appended together (``Application.save_many``: a record changed meanwhile answers
+    its ConcurrencyConflict). A stream named more than once is changed one item at a time after the rest, in
+    order, as separate requests would be. Each answer in place: the saved record or the refusal; a failure of
+    the store for the whole set raises."""
+    results: list = [None] * len(items)
+    named = Counter(stream_id for stream_id, _, _ in items)
+    gate = asyncio.Semaphore(CHANGES_IN_FLIGHT)
+    decided: dict[int, A] = {}
+
+    async def decide(index: int) -> None:
+        async with gate:
+            try:
+                decided[index] = await items[index][1]()
+            except Exception as refusal:  # noqa: BLE001 - the item's own answer, as the command would raise it
+                results[index] = refusal
+
+    await asyncio.gather(*(decide(index) for index, (stream_id, _, _) in enumerate(items) if named[stream_id] == 1))
+    order = sorted(decided)
+    for index, outcome in zip(order, await app.save_many([(decided[index], items[index][2]) for index in order])):
+        results[index] = outcome
+    for index, (stream_id, make, ctx) in enumerate(items):
+        if named[stream_id] > 1:
+            try:
+                results[index] = await app.save(await make(), ctx)
+            except Exception as refusal:  # noqa: BLE001 - its own answer, or a failure the caller judges
+                results[index] = refusal
     return results
