@@ -175,10 +175,11 @@ class FakeFigures:
         """Envelopes applied as the runner applies a poll: one shared memory, the batch's records read ahead,
         every write held back until the batch ends (a read that is not read ahead sends them first)."""
         from services.audit.projections.figures import RECORDS, figures
+        from services.kernel.messaging.batching import prefetched_ids
 
         buffer = _HeldWrites(self.collections)
         for logical, document_id in figures.prefetches:
-            ids = {key for envelope in envelopes if (key := document_id(envelope)) is not None}
+            ids = {key for envelope in envelopes for key in prefetched_ids(document_id(envelope))}
             buffer.read.setdefault(logical, {}).update(  # several read ahead one collection (groups)
                 {key: await self.collections[logical].find_one({"_id": key}) for key in ids})
         assert RECORDS in buffer.read

@@ -34,6 +34,7 @@ from services.audit.domain.metrics import (ADDRESS_TYPES, ENTITY_OF, JOINED, add
                                            joins, local_day)
 from services.audit.archive import _EveryEventType  # every event type reaches the handler, as in the archive
 from services.audit.config import audit_settings
+from services.audit.projections import figures_links as links
 from services.audit.projections.figures_batch import Batch, batch_of
 from services.kernel.messaging.projection import Projection, ProjectionTx
 
@@ -42,7 +43,7 @@ RECORDS = "records"  #: one per stream: folded state, timeline, steps, the addre
 GROUPS = "groups"  #: one per duplicate key: its members' timelines and steps
 COUNTERS = "counters"  #: (scope, child, day) and (scope, child, month) sums of steps' changes
 PENDING = "pending"  #: each event's changes until the compactor folds them into the counters
-LINKS = "links"  #: one per address code records depend on, written by both sides (see ``touch``)
+LINKS = links.LINKS  #: one per (address code, lane) records depend on: the write-skew guard (figures_links)
 BY_CODE = [("code", ASCENDING)]  #: (no hints: a rebuild builds these indexes after its load)
 BY_REF = [("refs", ASCENDING)]
 MAX_CHAIN = 6  #: room → door plate → road → ... → community: how far an address's hierarchy is followed
@@ -77,17 +78,6 @@ def add(totals: dict[tuple[str, Key], Counter], changes: dict[tuple[str, Key], C
         totals.setdefault(where, Counter()).update(delta)
 
 
-async def touch(batch: Batch, codes: list[str]) -> None:
-    """Write skew guard: a record reading an address and that address's event looking for the records on it run in
-    concurrent transactions (different partitions); neither sees the other's uncommitted write, so the record
-    could stay computed without the address forever. Both write the address's link document, so the two
-    transactions conflict and the runner retries the loser against the committed state (as the address replica
-    does with a road's document)."""
-    links = batch.writer(LINKS)
-    for code in codes:
-        await links.update_one({"_id": code}, {"$inc": {"n": 1}}, upsert=True, session=batch.session)
-
-
 async def recompute(batch: Batch, documents: list[dict[str, Any]], known: dict[str, list],
                     totals: dict[tuple[str, Key], Counter], own: dict[str, Any]) -> None:
     """New steps for these records; their changes into ``totals``; their groups brought along when a membership
@@ -107,7 +97,7 @@ async def recompute(batch: Batch, documents: list[dict[str, Any]], known: dict[s
         for group in {*document.get("groups", []), *memberships}:
             if (document.get("memberships") or {}).get(group) != stored.get(group):
                 groups_touched[group][document["_id"]] = stored.get(group, [])
-        await touch(batch, refs)
+        await links.read(batch, [code for code in refs if code not in (document.get("refs") or ())])
         fields = {"steps": encode(new), "refs": refs, "groups": sorted(memberships), "memberships": stored}
         await batch.set_record(document["_id"], {**fields, **(own if document is documents[0] else {})})
     await regroup(batch, groups_touched, totals)
@@ -202,8 +192,8 @@ async def count_event(tx: ProjectionTx, batch: Batch | None = None) -> None:
         known[own["code"]] = document["timeline"]  # itself, as it is now (written below with its steps)
     targets = [document]
     if own.get("code"):  # everything hanging on this address, or under it
-        referred = batch.maybe_referred(LINKS, own["code"])  # (before this event's own touch below)
-        await touch(batch, [own["code"]])
+        referred = links.maybe_referred(batch, own["code"])  # (before this event's own write below)
+        await links.changed(batch, own["code"])
         if referred:
             targets += await batch.referring(own["code"], envelope.stream_id)
     totals: dict[tuple[str, Key], Counter] = {}
@@ -234,20 +224,27 @@ def joined_address(metric: str):
     return group
 
 
-def address_link(envelope) -> str | None:
-    """An address event's code, whose link document (read ahead) tells whether any record depends on it yet."""
+def address_links(envelope) -> list[str] | None:
+    """An address event's link documents (read ahead): whether any record depends on its code yet."""
     if envelope.stream_type not in ADDRESS_TYPES:
         return None
-    return first_facts(envelope).get("code") or envelope.payload.get("code")
+    code = first_facts(envelope).get("code") or envelope.payload.get("code")
+    return links.link_ids(code) if code else None
 
 
 figures = Projection(NAME, sources=list(names()), collections=[RECORDS, GROUPS, COUNTERS, PENDING, LINKS])
 figures.handlers = _EveryEventType(count_event)
+#: every record reads its addresses: a rebuild applies them first, so a record finds them instead of an address event
+#: recomputing the records on it, and no record's batch conflicts with its address's
+figures.replayed_first = ["address"]
+#: partitions share group documents whatever the order (a room's residents, a plate's houses, duplicates): a rebuild
+#: commits one batch at a time rather than retry whole batches against each other (bench/README.md, issue 17)
+figures.take_turns = True
 figures.prefetch(RECORDS, lambda event: event.stream_id if event.stream_type in ENTITY_OF else None)
 figures.prefetch(GROUPS, joined_group)
 for _metric in JOINED:
     figures.prefetch(GROUPS, joined_address(_metric))
-figures.prefetch(LINKS, address_link)
+figures.prefetch(LINKS, address_links)
 figures.index(RECORDS, BY_CODE, read_while_applying=True)  # a door plate's records, while applying
 figures.index(RECORDS, BY_REF, read_while_applying=True)  # the records that name a code, while applying
 figures.index(COUNTERS, [("scope", ASCENDING), ("month", ASCENDING), ("day", ASCENDING)])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import weakref
 from typing import Any, Callable
 
+from services.audit.projections.figures_links import lane_of
 from services.kernel.messaging.projection import ProjectionTx, physical_name
 
 class Held:
@@ -45,6 +46,7 @@ class Batch:
     def __init__(self, tx: ProjectionTx, reader: Callable[[str], Any], buffer: Any = None,
                  held: Held | None = None) -> None:
         self.session = tx.session
+        self.lane = lane_of(tx)  #: where this transaction's guard writes go (figures_links)
         self._ahead = (lambda name, key: buffer.ahead(physical_name(name, tx.generation), key)) if buffer else None
         self._writer = tx.collection  # buffered: sent at the batch's end
         self._reader = reader  # unbuffered: sees what was sent, never sends what is queued
@@ -114,20 +116,15 @@ class Batch:
                 result[stream_id] = document
         return list(result.values())
 
-    def maybe_referred(self, links: str, code: str) -> bool:
-        """False only when certainly no record depends on address ``code``: its link document (every record
-        naming the code writes it, figures.touch) was read ahead as missing and nothing in this batch wrote it
-        since (a write drops the read-ahead entry). A concurrent partition's record writes it too, so the two
-        transactions conflict and the loser is retried against the committed state."""
-        if self._ahead is None:
-            return True
-        hit, document = self._ahead(links, code)
-        return not hit or document is not None
+    def ahead(self, name: str, key: Any) -> tuple[bool, dict[str, Any] | None]:
+        """(True, the document or None) when the batch knows it as the server would answer now (read ahead, or
+        written since); (False, None) when it would have to ask."""
+        return self._ahead(name, key) if self._ahead else (False, None)
 
     async def group(self, name: str) -> dict[str, Any] | None:
         """A duplicate group: this batch's copy, else read ahead for the batch, else read (None: no such group)."""
         if name not in self.groups:
-            hit, found = self._ahead("groups", name) if self._ahead else (False, None)
+            hit, found = self.ahead("groups", name)
             if not hit:
                 found = await self._reader("groups").find_one({"_id": name}, session=self.session)
             self.groups[name] = found

@@ -111,7 +111,8 @@ class Batches:
                         continue
                     if where != "next":
                         raise BatchFallback(f"{envelope.stream_id} v{envelope.version}: {where}")
-                    await self.projection.apply(ProjectionTx(envelope, session, self.db, self.generation, buffer))
+                    await self.projection.apply(ProjectionTx(envelope, session, self.db, self.generation, buffer,
+                                                             getattr(record, "partition", None)))
                     checkpoint["version"] = envelope.version
                     touched.add(envelope.stream_id)
                     outcomes["applied"] += 1

@@ -29,6 +29,9 @@ class ProjectionTx:
     db: AsyncDatabase
     generation: int
     buffer: WriteBuffer | None = field(default=None, repr=False)
+    #: the topic partition the event came from (None: not known). Transactions of one partition never run side by
+    #: side, so a handler may key a concurrency guard by it (services/audit/projections/figures_links.py)
+    partition: int | None = None
 
     def collection(self, logical_name: str) -> AsyncCollection:
         collection = cached_collection(self.db, physical_name(logical_name, self.generation))
@@ -75,6 +78,11 @@ class Projection:
         self.indexes: list[tuple[str, list[tuple[str, Any]], dict[str, Any]]] = []
         self.early_indexes: set[int] = set()  #: positions in ``indexes`` a rebuild makes before its load
         self.prefetches: list[tuple[str, Callable[[EventEnvelope], Any]]] = []
+        #: sources a rebuild replays before the others, in this order (what the others' handlers read: addresses)
+        self.replayed_first: list[str] = []
+        #: a rebuild commits its partitions' batches one at a time from the start (each still fetched and decoded
+        #: side by side): they share documents whatever the order, so side by side they only retry each other
+        self.take_turns = False
 
     def handles(self, *event_types: type[DomainEvent], large: bool = False) -> Callable[[Handler], Handler]:
         """Register ``handler`` for these event classes (classes, not strings: a typo fails at import).

@@ -246,7 +246,8 @@ class ProjectionRunner:
                     return "parked"
                 if where == "gap":
                     raise VersionGap(f"{envelope.stream_id}: got version {envelope.version}, last applied {last}")
-                await self.projection.apply(ProjectionTx(envelope, session, self.db, self.generation, buffer))
+                await self.projection.apply(ProjectionTx(envelope, session, self.db, self.generation, buffer,
+                                                         (source or {}).get("partition")))
                 checkpoint["version"] = envelope.version
                 checkpoints.queue(buffer, state, {envelope.stream_id}, {envelope.stream_id: last})
                 trips += await buffer.flush()

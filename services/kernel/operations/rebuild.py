@@ -5,7 +5,9 @@ the same ProjectionRunner the live service uses (same handlers, same duplicate a
 letters and parking), but built for replay: large batches (thousands of events per transaction, across
 partitions -- a stream's order is its partition's order), checkpoints kept in memory and written once at the
 end, and secondary indexes built after the load (unique ones before, they are rules, and those the handlers
-query while applying, marked ``read_while_applying``, else each such query scans). When it reaches the
+query while applying, marked ``read_while_applying``, else each such query scans). Partitions are applied side
+by side, those of the sources a projection names ``replayed_first`` before the rest, and they take turns
+committing once they conflict (``Turns``). When it reaches the
 end offsets it saw, it looks again and keeps going until what live traffic added meanwhile is less than a
 batch; then it commits the new generation's consumer-group offsets and flips the pointer, so the live
 service's new consumer continues exactly where the rebuild stopped. The old generation stays on disk for
@@ -112,16 +114,50 @@ async def _replay(settings: Settings, runner: ProjectionRunner, progress: Progre
         await consumer.stop()
 
 
+class Turns:
+    """Partitions drained side by side take turns once two of their transactions conflicted (or from the start,
+    ``Projection.take_turns``): a projection whose partitions' batches share documents (audit-figures' groups: the
+    residents of one room in two partitions) then commits one batch at a time instead of retrying whole batches
+    against each other, while the other partitions fetch; a projection whose batches never conflict keeps its
+    transactions side by side."""
+
+    def __init__(self, taken: bool = False) -> None:
+        self.taken = taken  #: from the start when the projection says so (``Projection.take_turns``)
+        self._lock = asyncio.Lock()
+
+    async def apply(self, runner: ProjectionRunner, pending: list[Any]) -> int:
+        if not self.taken:
+            return await runner.apply_batch(pending)
+        async with self._lock:
+            return await runner.apply_batch(pending)
+
+
+def phases(runner: ProjectionRunner, partitions: list[TopicPartition]) -> list[list[TopicPartition]]:
+    """The partitions of the sources the projection replays first (``Projection.replayed_first``, in that order),
+    then all the others: each phase drained side by side. (Any order across topics gives the same read model.)"""
+    source_of = dict(zip(runner.topics, runner.projection.sources))
+    first = runner.projection.replayed_first
+    ordered = [*([tp for tp in partitions if source_of.get(tp.topic) == source] for source in first),
+               [tp for tp in partitions if source_of.get(tp.topic) not in first]]
+    return [phase for phase in ordered if phase]
+
+
 async def _drain(consumer: AIOKafkaConsumer, runner: ProjectionRunner, partitions: list[TopicPartition],
                  end: dict, progress: Progress | None) -> int:
-    """Apply everything up to ``end``: one task per partition, so one decodes while another waits on the database
-    (a stream lives in one partition, so the partitions' batches never depend on each other)."""
-    counts = await asyncio.gather(*(_drain_partition(consumer, runner, tp, end[tp], progress) for tp in partitions))
-    return sum(counts)
+    """Apply everything up to ``end``, phase by phase (``phases``): one task per partition, so one decodes while
+    another waits on the database (a stream lives in one partition, so the partitions' batches never depend on each
+    other), taking turns once they conflict (``Turns``)."""
+    applied = 0
+    for phase in phases(runner, partitions):
+        turns = Turns(runner.projection.take_turns)
+        applied += sum(await asyncio.gather(*(_drain_partition(consumer, runner, tp, end[tp], progress, turns)
+                                              for tp in phase)))
+    return applied
 
 
 async def _drain_partition(consumer: AIOKafkaConsumer, runner: ProjectionRunner, tp: TopicPartition, end: int,
-                           progress: Progress | None) -> int:
+                           progress: Progress | None, turns: Turns | None = None) -> int:
+    turns = turns or Turns()
     applied = 0
     pending: list[Any] = []
     failures = 0
@@ -133,12 +169,13 @@ async def _drain_partition(consumer: AIOKafkaConsumer, runner: ProjectionRunner,
         if not pending:
             continue
         try:
-            settled = await runner.apply_batch(pending)
+            settled = await turns.apply(runner, pending)
         except Exception as error:  # noqa: BLE001 - a transient conflict is retried with the same records
-            # partitions replayed together conflict on shared documents (a projection's group or link documents);
-            # on a loaded machine ten tries were not always enough: retry longer, jittered, so they fall apart
+            # partitions replayed together conflict on shared documents (a projection's group documents); from
+            # now on they take turns; on a loaded machine ten tries were not always enough: retry longer, jittered
             if not is_infrastructure(error) or failures >= MAX_CONFLICT_RETRIES:
                 raise
+            turns.taken = True
             failures += 1
             await asyncio.sleep(min(2.0, 0.1 * failures) * random.uniform(0.5, 1.5))
             continue
