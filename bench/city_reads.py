@@ -9,9 +9,8 @@ models the platform's own code built from a generated 蒙自市.
    with the real replica projections for their cross-context lookups; each appended event is published to the
    namespaced events topics as the outbox relay publishes it.
 3. The real rebuild (services/kernel/operations/rebuild.py, what ``ybss rebuild`` runs) of audit-figures,
-   audit-archive and the person service's projections, with every index made first and partitions drained one
-   at a time (``rebuild_all`` says why); then the audit service's own compactor folds the figures' pending
-   changes while the services start.
+   audit-archive and the person service's projections, as it runs them (``rebuild_all``); then the audit
+   service's own compactor folds the figures' pending changes while the services start.
 4. The audit and person services run as their own processes (``python -m services.audit``); GET
    /v1/audit/quality, /v1/audit/accuracy and /v1/audit/reports/monthly/{month} (JSON, xlsx, HTML) are timed
    for 5325, 532503 and every township, ``--rounds`` rounds, with a supervisor's token of 5325; 查人知住 by
@@ -93,30 +92,21 @@ async def seed(settings, directory: Path) -> dict:
 
 async def rebuild_all(settings) -> dict:
     """Every read model the measured routes read, by the real rebuild (services/kernel/operations/rebuild.py: the
-    same runner, handlers, batch limits, indexes, generation swap and committed offsets), one after another, with
-    one change made here and said in the README: partitions are drained one after another, not side by side:
-    side by side the figures' batches conflict on the link documents every record at an address increments,
-    and each conflict retries a whole batch (2,000 persons: 11 events/s side by side, 63 one at a time, same
-    load). (The rebuild now makes the indexes the figures' handler queries before its load, ecaf1d2; this bench
-    made every index first before that.)"""
+    same runner, handlers, batch limits, indexes, generation swap and committed offsets), one after another. The
+    figures' partitions are drained side by side as ``ybss rebuild`` drains them: addresses first, then the rest
+    committing one batch at a time (their group documents are shared); this bench drained them one partition at a
+    time while every record's batch also wrote its community's link document (bench/README.md, 'A city's reads')."""
     from services.audit.archive import archive
     from services.audit.projections.figures import figures
     from services.kernel.operations import rebuild as replay
     from services.person.app import SPEC as PERSON
 
-    async def one_partition_at_a_time(consumer, runner, partitions, end, progress) -> int:
-        return sum([await replay._drain_partition(consumer, runner, tp, end[tp], progress) for tp in partitions])
-
-    drain, replay._drain = replay._drain, one_partition_at_a_time
     times = {}
-    try:
-        for context, projection in [("audit", figures), ("audit", archive), *(("person", p) for p in PERSON.projections)]:
-            report = await replay.rebuild(settings, context, projection, show_progress=False)
-            times[projection.name] = {"seconds": report.seconds, "events": report.events,
-                                      "events_per_s": report.events_per_second}
-            print(json.dumps({"rebuilt": times[projection.name], "projection": projection.name}), flush=True)
-    finally:
-        replay._drain = drain
+    for context, projection in [("audit", figures), ("audit", archive), *(("person", p) for p in PERSON.projections)]:
+        report = await replay.rebuild(settings, context, projection, show_progress=False)
+        times[projection.name] = {"seconds": report.seconds, "events": report.events,
+                                  "events_per_s": report.events_per_second}
+        print(json.dumps({"rebuilt": times[projection.name], "projection": projection.name}), flush=True)
     return times
 
 
