@@ -80,6 +80,9 @@ bench: up
 	@# The read models an initial load feeds, each alone through the live runner, the code of 90c1578 (before
 	@# they applied per batch) beside the working tree, alternating rounds (≈3 min; bench/README.md).
 	$(PY) -m bench.projections_apply
+	@# The person feed publisher alone, tailing a load: CPU per 1,000 events and idle, the code of 1483d28 (before
+	@# it worked per poll) beside the working tree, alternating rounds (≈3 min; bench/README.md).
+	$(PY) -m bench.feeds_publish
 	@# A town of 500 persons (≈1,400 records) keeps `make bench` in minutes: the issue's 50,000-person city takes
 	@# hours through the registries' HTTP commands (≈10-20 records/s here) until the city loader sends through a
 	@# bulk path (bench/README.md). YBSS_BENCH_CITY_PERSONS=50000 make bench runs it.

@@ -86,6 +86,20 @@ def machine() -> dict:
     return facts
 
 
+def baseline_tree(revision: str, *copied: str) -> Path:
+    """``revision``'s tree in a scratch directory (the code a bench compares with), with ``copied`` (paths in this
+    repository: the bench itself, the streams it builds) copied in from the working tree."""
+    import shutil
+    import tempfile
+
+    where = Path(tempfile.mkdtemp(prefix="ybss-baseline-"))
+    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
+    for path in copied:
+        shutil.copy(ROOT / path, where / path)
+    return where
+
+
 def run_id() -> str:
     return uuid.uuid4().hex[:6]
 

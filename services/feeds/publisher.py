@@ -13,6 +13,11 @@ group has committed past the poll's last event (``registry_settled``): from then
 every event of the poll (applied it, or parked its stream behind a dead letter), and the states it holds are the
 ones to publish, without waiting out ``wait_seconds`` for a record that will not move (a parked stream, a gap).
 
+A poll is dealt with as one (issue 17: per partition, the publisher was a quarter of the person process's CPU
+during an initial load): one wait for the registry over all its partitions, one read per kind, each document's
+state made once and masked once per grant, one commit. A record's events are all on one partition (key = stream
+id), so it still goes out once per poll, at its latest state, in version order across polls.
+
 The task is handed exactly its ports by the context's composition root (its bootstrap): the service's settings,
 the read-model port (the registry documents) and where each registry projection's consumer group stands.
 """
@@ -21,19 +26,21 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
+from itertools import chain
 from typing import Any, Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
-from prometheus_client import Counter
+from prometheus_client import Counter as Metric
 from pydantic import ValidationError
 
 from contracts.envelope import EventEnvelope
 from contracts.topics import events_topic
 from services.agency.consumer import keep_running
 from services.feeds.broker import feed_broker
-from services.feeds.states import FeedSource, feed_message
+from services.feeds.states import FeedSource, feed_messages
 from services.feeds.subscribers import Publication, feed_settings, publications, subscribers
 from services.kernel.base.logging import get_logger
 from services.kernel.base.settings import Settings
@@ -42,9 +49,12 @@ from services.kernel.messaging.topics import COMPACTED, ensure_topics
 
 log = get_logger(__name__)
 
-FEED_MESSAGES = Counter("ybss_feed_messages_total", "Feed messages published, by entity kind and topic",
+FEED_MESSAGES = Metric("ybss_feed_messages_total", "Feed messages published, by entity kind and topic",
                         ["entity", "topic"])
-POLL_MS = 200
+#: getmany returns as soon as events arrive: the timeout only bounds how often an idle publisher wakes up
+POLL_MS = 1000
+#: events of one poll, all partitions together: one registry wait, one read per kind and one commit for them all
+POLL_RECORDS = 2000
 CATCH_UP_POLL_SECONDS = 0.2
 
 #: the consumer group of a registry projection's live generation (None when the service runs no such projection)
@@ -68,16 +78,21 @@ def changed_records(messages, by_stream: dict[str, FeedSource]) -> dict[tuple[Fe
     return changed
 
 
-async def registry_settled(admin: AIOKafkaAdminClient, groups: set[str], tp: TopicPartition, offset: int,
+async def registry_settled(admin: AIOKafkaAdminClient, groups: set[str], offsets: dict[TopicPartition, int],
                            wait_seconds: float) -> bool:
-    """Whether every registry group committed past ``offset`` of ``tp`` within ``wait_seconds``."""
+    """Whether every registry group committed past ``offsets`` (each partition's last event of the poll) within
+    ``wait_seconds``; one ask per group covers every partition still waiting."""
     deadline = time.monotonic() + wait_seconds
-    waiting = set(groups)
+    waiting = {group: dict(offsets) for group in groups}
     while waiting:
         for group in sorted(waiting):
-            committed = (await admin.list_consumer_group_offsets(group, partitions=[tp])).get(tp)
-            if committed is not None and committed.offset > offset:
-                waiting.discard(group)
+            pending = waiting[group]
+            committed = await admin.list_consumer_group_offsets(group, partitions=list(pending))
+            for tp, offset in list(pending.items()):
+                if committed.get(tp) is not None and committed[tp].offset > offset:
+                    del pending[tp]
+            if not pending:
+                del waiting[group]
         if not waiting:
             return True
         if time.monotonic() > deadline:
@@ -117,16 +132,40 @@ async def registry_states(reads: ReadModels, changed: dict[tuple[FeedSource, str
 
 
 async def publish_states(broker, context: str, states: list[tuple], routes: dict[Any, list[Publication]]) -> None:
-    """Every state to every topic of its kind; returns once the broker confirmed them all."""
-    sent = []
+    """Every state to every topic of its kind (its message made once per grant); returns once the broker confirmed
+    them all."""
+    sent, counted = [], Counter()
     for source, document in states:
-        for publication in routes[source.entity]:
-            message = feed_message(source, context, document, publication.grant)
+        publications = routes[source.entity]
+        for publication, message in zip(publications, feed_messages(source, context, document,
+                                                                    [p.grant for p in publications])):
             sent.append(await broker.publish(message, publication.topic, key=message.key(), no_confirm=True,
                                              headers={"schema_version": str(message.schema_version),
                                                       "entity": message.entity.value}))
-            FEED_MESSAGES.labels(source.entity.value, publication.topic).inc()
+            counted[source.entity.value, publication.topic] += 1
     await asyncio.gather(*sent)
+    for labels, count in counted.items():
+        FEED_MESSAGES.labels(*labels).inc(count)
+
+
+async def publish_poll(consumer: AIOKafkaConsumer, admin: AIOKafkaAdminClient, broker, reads: ReadModels,
+                       group_of: RegistryGroup, batches: dict, context: str, by_stream: dict[str, FeedSource],
+                       routes: dict[Any, list[Publication]], wait_seconds: float) -> None:
+    """One poll's events, every partition together: once the registry has dealt with them, the changed records'
+    states to every topic, then each partition's offset past its last event."""
+    changed = changed_records(chain.from_iterable(batches.values()), by_stream)
+    last = {tp: messages[-1].offset for tp, messages in batches.items()}
+    groups = registry_groups(group_of, changed)
+    if groups:  # the registry's progress says when to stop waiting (it waited at most wait_seconds)
+        await registry_settled(admin, groups, last, wait_seconds)
+    states = await registry_states(reads, changed, 0.0 if groups else wait_seconds)
+    lost = set(batches) - consumer.assignment()
+    if lost:  # handed to another replica while waiting: it publishes newer states of those records, not us
+        theirs = changed_records(chain.from_iterable(batches[tp] for tp in lost), by_stream)
+        states = [(source, document) for source, document in states if (source, str(document["_id"])) not in theirs]
+    await publish_states(broker, context, states, routes)
+    if len(lost) < len(last):
+        await consumer.commit({tp: OffsetAndMetadata(offset + 1, "") for tp, offset in last.items() if tp not in lost})
 
 
 def feed_publisher(context: str, sources: list[FeedSource], group: str = "feed"):
@@ -152,17 +191,10 @@ def feed_publisher(context: str, sources: list[FeedSource], group: str = "feed")
             await admin.start()
             await consumer.start()
             while True:
-                batches = await consumer.getmany(timeout_ms=POLL_MS, max_records=500)
-                for tp, messages in batches.items():
-                    changed = changed_records(messages, by_stream)
-                    groups = registry_groups(group_of, changed)
-                    if groups:  # the registry's progress says when to stop waiting (it waited at most wait_seconds)
-                        await registry_settled(admin, groups, tp, messages[-1].offset, config.wait_seconds)
-                    states = await registry_states(reads, changed, 0.0 if groups else config.wait_seconds)
-                    if tp not in consumer.assignment():
-                        continue  # handed to another replica while waiting: it publishes newer states, not us
-                    await publish_states(broker, context, states, routes)
-                    await consumer.commit({tp: OffsetAndMetadata(messages[-1].offset + 1, "")})
+                batches = await consumer.getmany(timeout_ms=POLL_MS, max_records=POLL_RECORDS)
+                if batches:
+                    await publish_poll(consumer, admin, broker, reads, group_of, batches, context, by_stream, routes,
+                                       config.wait_seconds)
         finally:
             await consumer.stop()
             await admin.close()

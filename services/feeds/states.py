@@ -13,7 +13,7 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from contracts.feeds import DataClass, EntityKind, FeedMessage
-from services.kernel.base.masking import Viewer, Visibility, mask_tree
+from services.kernel.base.masking import FULL, Viewer, Visibility, mask_tree
 
 #: registry fields that only serve its own queries, never part of the record's state
 SEARCH_AIDS = frozenset({"document_number_reversed", "sort_key", "door_key"})
@@ -43,9 +43,26 @@ def public_state(source: FeedSource, document: dict[str, Any]) -> dict[str, Any]
     return to_jsonable_python({source.id_field: document["_id"], **state}, fallback=str)
 
 
+def masked_state(state: dict[str, Any], grant: frozenset[DataClass]) -> dict[str, Any]:
+    """``state`` as ``grant`` may see it; a grant of every class sees it whole (the walk would change nothing)."""
+    seen = visibility(grant)
+    return state if seen == FULL else mask_tree(state, Viewer(role="feed", fixed=seen))
+
+
 def feed_message(source: FeedSource, context: str, document: dict[str, Any],
                  grant: frozenset[DataClass]) -> FeedMessage:
     """The message for one registry document (with ``_id`` and ``_version``) under ``grant``."""
-    state = mask_tree(public_state(source, document), Viewer(role="feed", fixed=visibility(grant)))
-    return FeedMessage(entity=source.entity, record_id=str(document["_id"]), version=document["_version"],
-                       context=context, grant=sorted(grant), state=state)
+    return feed_messages(source, context, document, [grant])[0]
+
+
+def feed_messages(source: FeedSource, context: str, document: dict[str, Any],
+                  grants: list[frozenset[DataClass]]) -> list[FeedMessage]:
+    """The message for one registry document under each of ``grants`` (in their order): the state is made once
+    and masked once per distinct grant, the costly part of a feed's work per record."""
+    state, made = public_state(source, document), {}
+    for grant in grants:
+        if grant not in made:
+            made[grant] = FeedMessage(entity=source.entity, record_id=str(document["_id"]),
+                                      version=document["_version"], context=context, grant=sorted(grant),
+                                      state=masked_state(state, grant))
+    return [made[grant] for grant in grants]

@@ -153,7 +153,7 @@ class _Admin:
     async def list_consumer_group_offsets(self, group, partitions):
         self.asked += 1
         offset = self.committed[group] + (10 if self.asked > self.moves else 0)
-        return {partitions[0]: SimpleNamespace(offset=offset)}
+        return {tp: SimpleNamespace(offset=offset) for tp in partitions}
 
 
 async def test_the_feed_waits_for_the_registry_to_pass_the_poll_not_for_a_version_that_will_not_come():
@@ -164,7 +164,7 @@ async def test_the_feed_waits_for_the_registry_to_pass_the_poll_not_for_a_versio
 
     tp = TopicPartition("t.person.events", 0)
     behind = _Admin({"t.person-registry.g1": 41}, moves=3)
-    assert await registry_settled(behind, {"t.person-registry.g1"}, tp, offset=45, wait_seconds=30)
+    assert await registry_settled(behind, {"t.person-registry.g1"}, {tp: 45}, wait_seconds=30)
     assert behind.asked == 4, "asked again until the registry passed the poll's last event"
     stuck = _Admin({"t.person-registry.g1": -11}, moves=10**6)
-    assert not await registry_settled(stuck, {"t.person-registry.g1"}, tp, offset=45, wait_seconds=0.3)
+    assert not await registry_settled(stuck, {"t.person-registry.g1"}, {tp: 45}, wait_seconds=0.3)

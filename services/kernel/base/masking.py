@@ -17,6 +17,7 @@ Pure: no I/O, no FastAPI.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -111,11 +112,17 @@ def mask_value(kind: PersonalKind, value: Any, seen: Visibility) -> Any:
     return value
 
 
+#: both patterns need a decimal digit: text without one is left as it is, unsearched (most strings a walk meets)
+DIGIT = re.compile(r"\d")
+
+
 def scrub_text(text: str, seen: Visibility) -> str:
     """ID numbers and phones quoted in free text (an error message, a remark), masked as ``seen`` requires."""
-    if not seen.id_numbers and any(ch.isdigit() for ch in text):
+    if (seen.id_numbers and seen.phones) or not DIGIT.search(text):
+        return text
+    if not seen.id_numbers:
         text = ID_NUMBER_IN_TEXT.sub(lambda match: mask_id(match.group()) or "", text)
-    if not seen.phones and any(ch.isdigit() for ch in text):
+    if not seen.phones:
         text = PHONE_IN_TEXT.sub(lambda match: mask_phone(match.group()) or "", text)
     return text
 
@@ -183,10 +190,15 @@ def _record(record: dict, viewer: Viewer, within: bool, inherited: bool, party: 
             continue
         if not within and "person_id" in record and (key in RESIDENCE_FIELDS or key in PROFILE_FIELDS):
             continue  # a person of another jurisdiction: nothing of where they live nor of who they are
+        if value is None or isinstance(value, (bool, int, float)):
+            shown[key] = value  # nothing to mask in a number, a flag or an absent value
+            continue
         kind = classify(key, on_person)
         if kind is not None and (isinstance(value, str) or (isinstance(value, list)
                                                              and all(isinstance(v, str) for v in value))):
             shown[key] = mask_value(kind, value, seen)
+        elif isinstance(value, str):  # _walk's text rule, without the call (most values are text)
+            shown[key] = value if key in CODE_KEYS or key.endswith(("_id", "_code")) else scrub_text(value, seen)
         else:
             shown[key] = _walk(value, viewer, within, on_person, key in PARTY_FIELDS, key)
     return shown
