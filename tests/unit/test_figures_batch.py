@@ -17,7 +17,8 @@ class Buffer:
 
 def applied_batch() -> tuple[weakref.ref, weakref.ref]:
     buffer = Buffer()
-    tx = SimpleNamespace(buffer=buffer, session=None, generation=1, db={}, collection=lambda name: None)
+    tx = SimpleNamespace(buffer=buffer, session=None, generation=1, db={}, collection=lambda name: None,
+                         envelope=SimpleNamespace(stream_type="Person"), partition=0)
     batch = figures_batch.batch_of(tx)
     batch.records["P-1"] = {"_id": "P-1", "timeline": []}
     assert figures_batch.batch_of(tx).records is batch.records  # the next event of the batch shares it
