@@ -86,12 +86,11 @@ async def rebuild_once(way: str) -> dict:
 
 # ------------------------------------------------------------------------------------------------ the run
 def baseline_tree(revision: str) -> Path:
-    """``revision``'s tree in a scratch directory, this bench copied in (it only uses the rebuild's API)."""
-    where = Path(tempfile.mkdtemp(prefix="ybss-figpart-"))
-    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
-    shutil.copy(Path(__file__), where / "bench" / "figures_partitions.py")
-    return where
+    """``revision``'s tree with this bench copied in (it only uses the rebuild's API). Imported here: a
+    baseline's own bench/common.py may predate the helper."""
+    from bench.common import baseline_tree as tree
+
+    return tree(revision, "bench/figures_partitions.py")
 
 
 def run_rebuild(tree: Path, way: str) -> dict:

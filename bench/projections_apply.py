@@ -28,7 +28,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -118,14 +117,11 @@ async def one_round(persons: int, names: list[str], label: str) -> dict:
 
 # ------------------------------------------------------------------------------------------------ alternating
 def baseline_tree(revision: str) -> Path:
-    """``revision``'s tree in a scratch directory, with this bench and its stream copied in (they only use the
-    runner's API and the contracts' event classes)."""
-    where = Path(tempfile.mkdtemp(prefix="ybss-baseline-"))
-    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
-    shutil.copy(Path(__file__), where / "bench" / "projections_apply.py")
-    shutil.copy(ROOT / "tests" / "load_stream.py", where / "tests" / "load_stream.py")
-    return where
+    """``revision``'s tree with this bench and its stream copied in (they only use the runner's API and the
+    contracts' event classes). Imported here: a baseline's own bench/common.py may predate the helper."""
+    from bench.common import baseline_tree as tree
+
+    return tree(revision, "bench/projections_apply.py", "tests/load_stream.py")
 
 
 def run_round(tree: Path, persons: int, names: list[str], label: str) -> dict:
