@@ -171,9 +171,10 @@ async def quiet(below: float, longest_s: float = 1800) -> float:
 
 
 async def main(persons: int, rounds: int, sample: int, directory: Path, measure_only: bool = False,
-               quiet_below: float = 0.0) -> dict:
+               quiet_below: float = 0.0, rebuild_only: bool = False) -> dict:
     """``measure_only``: the namespace (YBSS_NAMESPACE) already holds this city's read models from an earlier
-    run, so only the services start and the routes are timed again."""
+    run, so only the services start and the routes are timed again. ``rebuild_only``: its event topics hold this
+    city (an earlier run's seed), so the read models are rebuilt from them and the routes timed."""
     settings = get_settings()
     result: dict = {"persons": persons, "namespace": settings.namespace, "rounds": rounds, "machine": machine()}
     logs = Path(tempfile.gettempdir()) / f"ybss-{settings.namespace}-logs"
@@ -188,9 +189,12 @@ async def main(persons: int, rounds: int, sample: int, directory: Path, measure_
     if measure_only:
         steps.update(seed={"seconds": 0.0}, rebuild_wall_s=0.0, measure_only=True)
     else:
-        subprocess.run([YBSS, "topics"], cwd=ROOT, check=True, capture_output=True)
-        steps["seed"] = await seed(settings, directory)
-        print(json.dumps({"seeded": steps["seed"]}, ensure_ascii=False), flush=True)
+        if rebuild_only:
+            steps.update(seed={"seconds": 0.0}, rebuild_only=True)
+        else:
+            subprocess.run([YBSS, "topics"], cwd=ROOT, check=True, capture_output=True)
+            steps["seed"] = await seed(settings, directory)
+            print(json.dumps({"seeded": steps["seed"]}, ensure_ascii=False), flush=True)
         started = time.perf_counter()
         steps["rebuild_s"] = await rebuild_all(settings)
         steps["rebuild_wall_s"] = round(time.perf_counter() - started, 1)
@@ -244,9 +248,11 @@ if __name__ == "__main__":
                         help="time the routes again over an earlier run's read models (its YBSS_NAMESPACE)")
     parser.add_argument("--quiet-below", type=float, default=0.0,
                         help="wait until the one-minute load average is under this before timing (at most 30 min)")
+    parser.add_argument("--rebuild-only", action="store_true",
+                        help="rebuild the read models from an earlier run's event topics (its YBSS_NAMESPACE), no seed")
     arguments = parser.parse_args()
     folder = arguments.dir or Path(tempfile.gettempdir()) / f"ybss-city-{arguments.persons}"
     answer = asyncio.run(main(arguments.persons, arguments.rounds, arguments.sample, folder, arguments.measure_only,
-                              arguments.quiet_below))
+                              arguments.quiet_below, arguments.rebuild_only))
     print(json.dumps({k: v for k, v in answer.items() if k not in ("machine", "routes", "truth")}, ensure_ascii=False,
                      indent=2))

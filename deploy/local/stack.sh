@@ -20,6 +20,8 @@
 #                             reuse it in later fresh clones (skips the ~4.5 min build)
 #   KAFKA_BOOTSTRAP_SERVERS + MONGODB_URI  both set: `up` starts nothing and uses them
 #   YBSS_STACK_TIMEOUT        seconds `up` waits for readiness (default 120)
+#   YBSS_MONGO_CACHE_SIZE     the database server's WiredTiger cache (default 512M, enough for the tests;
+#                             a city-size benchmark wants several G: bench/README.md 'A city's reads')
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -44,7 +46,7 @@ LOCAL_MONGO_URI="mongodb://$MONGO_HOST:$MONGO_PORT/?replicaSet=secantus"
 
 MONGO_SERVER="${YBSS_MONGO_SERVER:-rs}"
 MONGO_SERVER_EXPLICIT="${YBSS_MONGO_SERVER:+1}"
-MONGO_CACHE_SIZE=512M                   # WiredTiger cache of either server
+MONGO_CACHE_SIZE="${YBSS_MONGO_CACHE_SIZE:-512M}"  # WiredTiger cache of either server
 TIMEOUT="${YBSS_STACK_TIMEOUT:-120}"
 
 KAFKA_DIR="$WORK/kafka"
