@@ -23,7 +23,8 @@ from contracts.topics import events_topic
 from contracts.unit import SpecialTradeAdded, UnitClosed
 from services.audit.archive import archive
 from services.kernel.operations.rebuild import rebuild
-from services.audit.projections.figures import figures
+from services.audit.projections.figures import COUNTERS, PENDING, figures
+from services.kernel.messaging.projection import physical_name
 from tests.integration.audit_helpers import archived_history, headers, running_audit
 from tests.integration.figures_helpers import figures_caught_up
 
@@ -206,6 +207,12 @@ async def test_generated_town_metrics_october_report_and_rebuild(audit, settings
     rebuilt = (await audit.get("/v1/audit/quality", headers=supervisor,
                                params={"division_code": TOWN, "as_of": "2026-10-31T23:00:00+08:00"})).json()
     assert rebuilt == october
+
+    # a rebuild of the figures folds its pending changes before it would swap (nobody else writes an unswapped one)
+    unswapped = await rebuild(settings, "audit", figures, swap=False)
+    folded = {name: await runtime.db[physical_name(name, unswapped.generation)].count_documents({})
+              for name in (PENDING, COUNTERS)}
+    assert folded[PENDING] == 0 and folded[COUNTERS] > 0, folded
 
     # and so does a rebuild of the figures themselves
     report = await rebuild(settings, "audit", figures)

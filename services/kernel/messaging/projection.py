@@ -83,6 +83,10 @@ class Projection:
         #: a rebuild commits its partitions' batches one at a time from the start (each still fetched and decoded
         #: side by side): they share documents whatever the order, so side by side they only retry each other
         self.take_turns = False
+        #: run by a rebuild after its load, before the swap, with the new generation's collections by logical name:
+        #: what the live service would otherwise still be doing when the generation starts answering (the figures
+        #: fold their pending changes, so no reader sums a city's worth of them)
+        self.settle: Callable[[dict[str, AsyncCollection]], Awaitable[Any]] | None = None
 
     def handles(self, *event_types: type[DomainEvent], large: bool = False) -> Callable[[Handler], Handler]:
         """Register ``handler`` for these event classes (classes, not strings: a typo fails at import).

@@ -6,7 +6,8 @@ letters and parking), but built for replay: large batches (thousands of events p
 partitions -- a stream's order is its partition's order), checkpoints kept in memory and written once at the
 end, and secondary indexes built after the load (unique ones before, they are rules, and those the handlers
 query while applying, marked ``read_while_applying``, else each such query scans), or every index before the
-load once the replay is larger than ``INDEXES_FIRST_FROM`` events (see there). Partitions are applied side
+load once the replay is larger than ``INDEXES_FIRST_FROM`` events (see there); then the projection's
+``settle`` (the figures fold their pending changes) runs before the swap. Partitions are applied side
 by side, those of the sources a projection names ``replayed_first`` before the rest, and they take turns
 committing once they conflict (``Turns``). When it reaches the
 end offsets it saw, it looks again and keeps going until what live traffic added meanwhile is less than a
@@ -50,6 +51,7 @@ class RebuildReport:
     swapped: bool
     events_per_second: float = 0.0
     round_trips: int = 0
+    settle_seconds: float = 0.0  #: the projection's ``settle`` after the load (the figures' fold of pending changes)
 
 
 #: a replay of more events than this makes every index before its load. SecantusDB builds an index in one
@@ -91,11 +93,16 @@ async def rebuild(settings: Settings, context: str, projection: Projection, swap
         await runner.write_memory_checkpoints()
         if not indexes_first:
             await runner.ensure_indexes(skip_unique=True)
+        settled = time.perf_counter()
+        if projection.settle:
+            await projection.settle({logical: db[physical_name(logical, generation)]
+                                     for logical in projection.collections})
+        settle_seconds = round(time.perf_counter() - settled, 2)
         if swap:
             await swap_generation(db, projection.name, generation, current)
         seconds = time.perf_counter() - started
         return RebuildReport(projection.name, current, generation, events, round(seconds, 2), swap,
-                             round(events / seconds, 1) if seconds else 0.0, runner.round_trips)
+                             round(events / seconds, 1) if seconds else 0.0, runner.round_trips, settle_seconds)
     finally:
         await producer.stop()
         await client.close()
