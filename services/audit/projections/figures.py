@@ -237,9 +237,8 @@ figures.handlers = _EveryEventType(count_event)
 #: every record reads its addresses: a rebuild applies them first, so a record finds them instead of an address event
 #: recomputing the records on it, and no record's batch conflicts with its address's
 figures.replayed_first = ["address"]
-#: partitions share group documents whatever the order (a room's residents, a plate's houses, duplicates): a rebuild
-#: commits one batch at a time rather than retry whole batches against each other (bench/README.md, issue 17)
-figures.take_turns = True
+#: (a rebuild commits one batch at a time, Projection.take_turns' default: besides, partitions share group
+#: documents whatever the order — a room's residents, a plate's houses, duplicates — and would retry each other)
 figures.prefetch(RECORDS, lambda event: event.stream_id if event.stream_type in ENTITY_OF else None)
 figures.prefetch(GROUPS, joined_group)
 for _metric in JOINED:

@@ -81,8 +81,11 @@ class Projection:
         #: sources a rebuild replays before the others, in this order (what the others' handlers read: addresses)
         self.replayed_first: list[str] = []
         #: a rebuild commits its partitions' batches one at a time from the start (each still fetched and decoded
-        #: side by side): they share documents whatever the order, so side by side they only retry each other
-        self.take_turns = False
+        #: side by side). The default: on SecantusDB, transactions writing neighbouring keys of one index at once
+        #: (time-ordered stream ids, each partition's batch spread over the same range) slow each other down:
+        #: 30,000 archived events in batches of 5,000, six transactions at once 2,923 docs/s, one at a time
+        #: 32,895 (bench/README.md, 'A city's reads'). False: side by side until two batches conflict.
+        self.take_turns = True
         #: run by a rebuild after its load, before the swap, with the new generation's collections by logical name:
         #: what the live service would otherwise still be doing when the generation starts answering (the figures
         #: fold their pending changes, so no reader sums a city's worth of them)

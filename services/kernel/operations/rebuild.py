@@ -147,8 +147,8 @@ class Turns:
     """Partitions drained side by side take turns once two of their transactions conflicted (or from the start,
     ``Projection.take_turns``): a projection whose partitions' batches share documents (audit-figures' groups: the
     residents of one room in two partitions) then commits one batch at a time instead of retrying whole batches
-    against each other, while the other partitions fetch; a projection whose batches never conflict keeps its
-    transactions side by side."""
+    against each other, while the other partitions fetch. From the start is the default: on SecantusDB concurrent
+    transactions over neighbouring keys are an order of magnitude slower than the same batches one at a time."""
 
     def __init__(self, taken: bool = False) -> None:
         self.taken = taken  #: from the start when the projection says so (``Projection.take_turns``)
