@@ -255,19 +255,17 @@ async def fold_pending(collections: dict) -> int:
     """A rebuild's settle: every pending change of the new generation folded into its counters before the swap
     (at the default city a rebuild leaves ≈1.3 million), so the first reads of the generation do not sum them.
     Nobody else writes an unswapped generation, so it is one pass, not the compactor's transactions: the pending
-    documents are read once and summed in memory (a counter per division, child and day or month), the counters
-    written, and the pending collection dropped and made again. Folding them 2,000 at a time, each read from the
-    first id, took 2-7 s a batch at that size (deleted documents are skipped again by every read). A crash in
-    between leaves an unswapped generation, which the next rebuild drops."""
+    documents are read once, 5,000 at a time by id, and summed in memory (a counter per division, child and day
+    or month); the counters are written, and the pending collection dropped and made again. The compactor's way,
+    2,000 at a time each read from the first id, took 2-7 s a batch at that size (every read skips again what was
+    removed). A crash in between leaves an unswapped generation, which the next rebuild drops."""
     counters, pending = collections[COUNTERS], collections[PENDING]
     merged: dict[str, tuple[dict[str, Any], Counter]] = {}
-    total, chunk = 0, []
-    async for document in pending.find({}, {"deltas": 1}, batch_size=5000):
-        chunk.append(document)
-        if len(chunk) == 5000:
-            total += _merge(merged, chunk)
-            chunk = []
-    total += _merge(merged, chunk)
+    total, after = 0, None
+    while chunk := [document async for document in pending.find({"_id": {"$gt": after}} if after else {},
+                                                                {"deltas": 1}).sort("_id", 1).limit(5000)]:
+        total += _merge(merged, chunk)  # pages by id, each read bounded: SecantusDB holds a whole scan's result in
+        after = chunk[-1]["_id"]        # memory (one cursor over 1.2 million pending: 18 GB, killed by the OOM killer)
     operations = [UpdateOne({"_id": key}, {"$inc": dict(increments), "$setOnInsert": identity}, upsert=True)
                   for key, (identity, increments) in merged.items() if increments]
     for start in range(0, len(operations), 1000):
