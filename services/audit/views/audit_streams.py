@@ -1,8 +1,10 @@
 """The audit's own few streams (campaigns, collection baselines) as of a time, read by their stream type.
 
-They are a handful beside the archive's millions of events, so they are read by the (stream_type, recorded_at)
-index, named as a hint: a planner choosing the division or time index instead scans the whole archive (measured
-4–7 s at 65,000 events on SecantusDB) for a few documents.
+They are a handful beside the archive's millions of events, read by the (stream_type, recorded_at) index, which
+the planner picks. Not named as a hint any more (it was, after a planner chose the division or time index at 65,000
+events, 4-7 s): at the default city's 1.35 million events SecantusDB 0.5.3 answers a hinted find by walking the
+whole index, 1.0 s for no document, and the planner's own choice in 0.001 s; quality p99 went 17.2 s -> 0.046 s
+(bench/README.md, 'A city's reads').
 """
 
 from __future__ import annotations
@@ -15,13 +17,11 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from services.audit.views.archive import FOLDED_FIELDS
 
-BY_TYPE = [("stream_type", 1), ("recorded_at", 1)]  #: the archive's index (services/audit/archive.py)
-
 
 async def audit_streams(archive: AsyncCollection, stream_type: str, as_of: datetime) -> dict[str, list[dict[str, Any]]]:
     """{stream: its events recorded up to ``as_of``, in version order} for every stream of ``stream_type``."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    cursor = archive.find({"stream_type": stream_type, "recorded_at": {"$lte": as_of}}, FOLDED_FIELDS).hint(BY_TYPE)
+    cursor = archive.find({"stream_type": stream_type, "recorded_at": {"$lte": as_of}}, FOLDED_FIELDS)
     async for document in cursor:
         grouped[document["stream_id"]].append(document)
     for documents in grouped.values():
