@@ -97,7 +97,8 @@ bench-city: up
 
 # The supervisor's figures and 查人知住 at the city's size (YBSS_BENCH_CITY_PERSONS, default 480,000) without the
 # HTTP load: the registries' application services in process make the events, `ybss rebuild` builds the read
-# models, the audit and person services answer over HTTP (bench/results/city-reads.json, bench/README.md).
+# models, the audit and person services answer over HTTP (bench/results/city-reads.json, bench/README.md). At the
+# default size start the stack with a larger database cache first: `make down; YBSS_MONGO_CACHE_SIZE=6G make up`.
 bench-city-reads: up
 	$(PY) -m bench.city_reads
 
