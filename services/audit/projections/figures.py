@@ -149,19 +149,19 @@ def counter_increments(pending: list[dict[str, Any]]) -> dict[str, tuple[dict[st
             for key, (identity, delta) in merged.items()}
 
 
+def counter_operations(increments: dict[str, tuple[dict[str, Any], dict[str, int]]]) -> list[UpdateOne]:
+    """The counters' upserts of ``counter_increments`` (each counter made on its first change)."""
+    return [UpdateOne({"_id": key}, {"$inc": dict(delta), "$setOnInsert": identity}, upsert=True)
+            for key, (identity, delta) in increments.items() if delta]
+
+
 async def compact(counters, pending, limit: int = 2000) -> int:
     """Fold up to ``limit`` pending documents into the counters and remove them, in one transaction (the only
     writer of counters, so it conflicts with no partition); returns how many were folded."""
     batch = [document async for document in pending.find({}, {"deltas": 1}).sort("_id", 1).limit(limit)]
-    return await fold(counters, pending, batch)
-
-
-async def fold(counters, pending, batch: list[dict]) -> int:
-    """``batch`` (pending documents) into the counters and out of ``pending``, in one transaction."""
     if not batch:
         return 0
-    operations = [UpdateOne({"_id": key}, {"$inc": increments, "$setOnInsert": identity}, upsert=True)
-                  for key, (identity, increments) in counter_increments(batch).items() if increments]
+    operations = counter_operations(counter_increments(batch))
     async with pending.database.client.start_session() as session:
         async with await session.start_transaction():
             if operations:
@@ -256,32 +256,23 @@ async def fold_pending(collections: dict) -> int:
     (at the default city a rebuild leaves ≈1.3 million), so the first reads of the generation do not sum them.
     Nobody else writes an unswapped generation, so it is one pass, not the compactor's transactions: the pending
     documents are read once, 5,000 at a time by id, and summed in memory (a counter per division, child and day
-    or month); the counters are written, and the pending collection dropped and made again. The compactor's way,
-    2,000 at a time each read from the first id, took 2-7 s a batch at that size (every read skips again what was
-    removed). A crash in between leaves an unswapped generation, which the next rebuild drops."""
+    or month); the counters are written and the pending collection dropped (the rebuild makes it again with its
+    index). The compactor's way, 2,000 at a time each read from the first id, took 2-7 s a batch at that size
+    (every read skips again what was removed). A crash in between leaves an unswapped generation, which the next
+    rebuild drops."""
     counters, pending = collections[COUNTERS], collections[PENDING]
     merged: dict[str, tuple[dict[str, Any], Counter]] = {}
     total, after = 0, None
     while chunk := [document async for document in pending.find({"_id": {"$gt": after}} if after else {},
                                                                 {"deltas": 1}).sort("_id", 1).limit(5000)]:
-        total += _merge(merged, chunk)  # pages by id, each read bounded: SecantusDB holds a whole scan's result in
-        after = chunk[-1]["_id"]        # memory (one cursor over 1.2 million pending: 18 GB, killed by the OOM killer)
-    operations = [UpdateOne({"_id": key}, {"$inc": dict(increments), "$setOnInsert": identity}, upsert=True)
-                  for key, (identity, increments) in merged.items() if increments]
+        for key, (identity, delta) in counter_increments(chunk).items():  # pages by id, each read bounded:
+            merged.setdefault(key, (identity, Counter()))[1].update(delta)  # SecantusDB holds a whole scan's
+        total, after = total + len(chunk), chunk[-1]["_id"]  # result in memory (1.2 million pending: 18 GB, OOM)
+    operations = counter_operations(merged)
     for start in range(0, len(operations), 1000):
         await counters.bulk_write(operations[start:start + 1000], ordered=False)
     await pending.drop()
-    await pending.database.create_collection(pending.name)
-    for logical, keys, options in figures.indexes:
-        if logical == PENDING:
-            await pending.create_index(keys, **options)
     return total
-
-
-def _merge(merged: dict[str, tuple[dict[str, Any], Counter]], documents: list[dict[str, Any]]) -> int:
-    for key, (identity, increments) in counter_increments(documents).items():
-        merged.setdefault(key, (identity, Counter()))[1].update(increments)
-    return len(documents)
 
 
 figures.settle = fold_pending

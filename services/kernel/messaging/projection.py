@@ -86,9 +86,9 @@ class Projection:
         #: 30,000 archived events in batches of 5,000, six transactions at once 2,923 docs/s, one at a time
         #: 32,895 (bench/README.md, 'A city's reads'). False: side by side until two batches conflict.
         self.take_turns = True
-        #: run by a rebuild after its load, before the swap, with the new generation's collections by logical name:
-        #: what the live service would otherwise still be doing when the generation starts answering (the figures
-        #: fold their pending changes, so no reader sums a city's worth of them)
+        #: run by a rebuild after its load, before its indexes are made (or made again) and the swap, with the new
+        #: generation's collections by logical name: what the live service would otherwise still be doing when the
+        #: generation starts answering (the figures fold their pending changes, so no reader sums a city's worth)
         self.settle: Callable[[dict[str, AsyncCollection]], Awaitable[Any]] | None = None
 
     def handles(self, *event_types: type[DomainEvent], large: bool = False) -> Callable[[Handler], Handler]:

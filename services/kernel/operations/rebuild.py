@@ -6,8 +6,8 @@ letters and parking), but built for replay: large batches (thousands of events p
 partitions -- a stream's order is its partition's order), checkpoints kept in memory and written once at the
 end, and secondary indexes built after the load (unique ones before, they are rules, and those the handlers
 query while applying, marked ``read_while_applying``, else each such query scans), or every index before the
-load once the replay is larger than ``INDEXES_FIRST_FROM`` events (see there); then the projection's
-``settle`` (the figures fold their pending changes) runs before the swap. Partitions are applied side
+load once the replay is larger than ``INDEXES_FIRST_FROM`` events (see there); the projection's ``settle`` (the
+figures fold their pending changes) runs after the load, before those indexes and the swap. Partitions are applied side
 by side, those of the sources a projection names ``replayed_first`` before the rest, and they take turns
 committing once they conflict (``Turns``). When it reaches the
 end offsets it saw, it looks again and keeps going until what live traffic added meanwhile is less than a
@@ -80,24 +80,20 @@ async def rebuild(settings: Settings, context: str, projection: Projection, swap
         for logical in projection.collections:  # created up front: concurrent transactions may not create them
             await db.create_collection(physical_name(logical, generation))
         await runner.ensure_indexes(unique_only=True)
-        indexes_first = False
 
         async def before_load(replayed: int) -> None:
-            nonlocal indexes_first
             if replayed > INDEXES_FIRST_FROM:
-                indexes_first = True
                 await runner.ensure_indexes(skip_unique=True)
 
         events = await _replay(settings, runner, Progress(f"rebuild {projection.name}", 0) if show_progress else None,
                                before_load)
         await runner.write_memory_checkpoints()
-        if not indexes_first:
-            await runner.ensure_indexes(skip_unique=True)
         settled = time.perf_counter()
         if projection.settle:
             await projection.settle({logical: db[physical_name(logical, generation)]
                                      for logical in projection.collections})
         settle_seconds = round(time.perf_counter() - settled, 2)
+        await runner.ensure_indexes(skip_unique=True)  # made before the load? then only what settle dropped
         if swap:
             await swap_generation(db, projection.name, generation, current)
         seconds = time.perf_counter() - started
