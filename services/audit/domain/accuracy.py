@@ -46,6 +46,16 @@ def accuracy_by(campaigns: Iterable[dict[str, Any]], group: Callable[[dict[str, 
             for name, row in sorted(counts.items())}
 
 
+def accuracy_by_collector(campaigns: Iterable[dict[str, Any]], collector_of: Callable[[str], str | None],
+                          within: str = "") -> dict[str, dict[str, Any]]:
+    """{collector: {"fields": ..., "records": ...}} over the inspected records inside ``within``: a county-wide
+    campaign also inspects other townships' records, and their collectors are not this division's to rank."""
+    def collector(item: dict[str, Any]) -> str | None:
+        return collector_of(item["stream_id"]) if place_of(item, within).startswith(within) else None
+
+    return accuracy_by(campaigns, collector)
+
+
 def accuracy_by_division(campaigns: Iterable[dict[str, Any]], level: int | None = None,
                          within: str = "", exact: bool = False, stratum: bool = False) -> dict[str, dict[str, Any]]:
     """{division: {"fields": ..., "records": ...}} over records inside ``within`` (exactly at it when ``exact``:

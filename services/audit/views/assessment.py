@@ -18,7 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from services.audit.config import audit_settings
 from services.audit.domain import assessment
-from services.audit.domain.accuracy import accuracy_by, overall
+from services.audit.domain.accuracy import accuracy_by_collector, overall
 from services.audit.domain.daybook import WHOLE
 from services.audit.domain.metrics import finish
 from services.audit.report.model import month_bounds
@@ -88,7 +88,7 @@ async def assessment_of(figures: Figures, archive: AsyncCollection, scope: str, 
     campaigns = inspected_in(await campaigns_as_of(archive, as_of, scope or None),
                              await campaigns_as_of(archive, before, scope or None))
     collected_by = await collectors_of(figures, campaigns)
-    by_collector = accuracy_by(campaigns, lambda item: collected_by.get(item["stream_id"]))
+    by_collector = accuracy_by_collector(campaigns, collected_by.get, scope)
     values = targets["targets"]
 
     communities = [assessment.judged(community_row(
