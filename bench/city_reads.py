@@ -141,23 +141,35 @@ def summary(seconds: list[float]) -> dict:
             "max_s": round(max(seconds), 3)}
 
 
+async def timed(client: httpx.AsyncClient, found: dict, name: str, paths: list[tuple[str, dict]], rounds: int) -> None:
+    """One route's answer times into ``found[name]``; a route that fails is recorded with its error and the
+    others are still timed (one route's failure at city size must not hide the rest)."""
+    try:
+        await latencies(client, paths[:1], 1)  # warm
+        found[name] = summary(await latencies(client, paths, rounds))
+    except (RuntimeError, httpx.HTTPError) as error:
+        found[name] = {"error": str(error)[:400]}
+    print(json.dumps({name: found[name]}, ensure_ascii=False), flush=True)
+
+
 async def measure(urls: dict, divisions: list[str], month: str, numbers: list[str], rounds: int) -> dict:
     supervisor = {"Authorization": f"Bearer {local_token('supervisor', '5325')}"}
     found: dict[str, dict] = {}
+    figures: dict[str, dict] = {}
     async with httpx.AsyncClient(base_url=urls["audit"], headers=supervisor, timeout=600) as audit:
         for name, path, extra in (("quality", "/v1/audit/quality", {}), ("accuracy", "/v1/audit/accuracy", {}),
                                   ("report", f"/v1/audit/reports/monthly/{month}", {}),
                                   ("report_xlsx", f"/v1/audit/reports/monthly/{month}", {"format": "xlsx"}),
                                   ("report_html", f"/v1/audit/reports/monthly/{month}", {"format": "html"})):
-            await latencies(audit, [(path, {"division_code": divisions[0], **extra})], 1)  # warm
-            found[name] = summary(await latencies(audit, [(path, {"division_code": d, **extra}) for d in divisions],
-                                                  rounds))
-        figures = {d: (await audit.get("/v1/audit/quality", params={"division_code": d})).json() for d in divisions}
+            await timed(audit, found, name, [(path, {"division_code": d, **extra}) for d in divisions], rounds)
+        try:
+            figures = {d: (await audit.get("/v1/audit/quality", params={"division_code": d})).json() for d in divisions}
+        except httpx.HTTPError as error:
+            found["figures"] = {"error": str(error)[:400]}
     police = {"Authorization": f"Bearer {local_token('police')}"}
     async with httpx.AsyncClient(base_url=urls["person"], headers=police, timeout=600) as person:
-        await latencies(person, [("/v1/persons/whereabouts", {"document_number": numbers[-1]})], 1)  # warm
-        found["whereabouts"] = summary(await latencies(
-            person, [("/v1/persons/whereabouts", {"document_number": n}) for n in numbers], rounds))
+        await timed(person, found, "whereabouts", [("/v1/persons/whereabouts", {"document_number": n}) for n in numbers],
+                    rounds)
     return {"routes": found, "figures": figures}
 
 
@@ -225,7 +237,7 @@ async def main(persons: int, rounds: int, sample: int, directory: Path, measure_
         result["divisions"] = divisions
         result["load_average_after"] = os.getloadavg()
         for name, times in measured["routes"].items():
-            result[f"{name}_p99_s"] = times["p99_s"]
+            result[f"{name}_p99_s"] = times.get("p99_s")  # None: the route failed (its error is in routes)
         result["routes"] = measured["routes"]
         result["truth"] = compare(truth["divisions"], measured["figures"])
     finally:
