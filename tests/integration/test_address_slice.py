@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from tests.integration.conftest import unique_name
 
 from services.kernel.web.auth import mint_token
@@ -69,8 +72,12 @@ async def test_requests_without_a_valid_token_get_401(address_client, settings):
 
 async def test_health_readiness_and_metrics_need_no_token(address_client):
     assert (await address_client.get("/healthz")).json()["status"] == "ok"
-    ready = await address_client.get("/readyz")
-    assert ready.status_code == 200 and ready.json() == {"status": "ok", "mongodb": "ok", "kafka": "ok"}
+    deadline = time.monotonic() + 60  # ready once its read models were each read once (warmup.py)
+    while (ready := await address_client.get("/readyz")).json().get("read_models") == "warming" \
+            and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    assert ready.status_code == 200 and ready.json() == {"status": "ok", "mongodb": "ok", "kafka": "ok",
+                                                         "read_models": "ok"}
     metrics = (await address_client.get("/metrics")).text
     for name in ("ybss_http_requests_total", "ybss_events_appended_total", "ybss_relay_lag_events",
                  "ybss_projection_apply_seconds", "ybss_dead_letters_total"):

@@ -12,3 +12,9 @@ def test_kafka_down_keeps_the_pod_in_rotation_and_says_so():
 def test_mongodb_down_takes_the_pod_out_of_rotation():
     status, body = readiness({"mongodb": "unreachable: ServerSelectionTimeoutError()", "kafka": "ok"})
     assert status == 503 and body["status"] == "unavailable" and body["mongodb"].startswith("unreachable")
+
+
+def test_read_models_still_warming_keep_the_pod_out_of_rotation():
+    status, body = readiness({"mongodb": "ok", "kafka": "ok", "read_models": "warming"})
+    assert status == 503 and body["read_models"] == "warming"
+    assert readiness({"mongodb": "ok", "kafka": "ok", "read_models": "ok"})[0] == 200

@@ -25,6 +25,7 @@ from services.kernel.messaging.parking import TopicLimit
 from services.kernel.messaging.projection import Projection, physical_name
 from services.kernel.messaging.projection_runner import ProjectionRunner
 from services.kernel.messaging.topics import ensure_topics, project_topics
+from services.kernel.messaging.warmup import warm
 
 log = get_logger(__name__)
 
@@ -57,6 +58,8 @@ class Runtime:
     broker: KafkaBroker | None = None
     runners: dict[str, ProjectionRunner] = field(default_factory=dict)
     _watcher: asyncio.Task | None = None
+    _warming: asyncio.Task | None = None  #: the live read models' first read (services.kernel.messaging.warmup)
+    warmed: bool = False  #: /readyz gates on it: the first reader must not pay a cold collection's load
 
     async def start(self) -> None:
         settings = self.settings
@@ -90,6 +93,8 @@ class Runtime:
         if self.projections:
             await self._start_consumers()
             self._watcher = asyncio.create_task(self._watch_generations(), name=f"generations-{self.context}")
+        else:
+            self.warmed = True
 
     async def _start_consumers(self) -> None:
         """One partition-worker consumer per projection, on the generation currently live."""
@@ -102,6 +107,14 @@ class Runtime:
             subscribe(self.broker, runner)
             self.runners[projection.name] = runner
         await self.broker.start()
+        await cancel_and_wait(self._warming)
+        self._warming = asyncio.create_task(self._warm_read_models(), name=f"warm-{self.context}")
+
+    async def _warm_read_models(self) -> None:
+        """Touch every live read-model collection once (after a start, and after a rebuild's swap)."""
+        await warm(self.db[physical_name(logical, self.runners[p.name].generation)]
+                   for p in self.projections for logical in p.collections)
+        self.warmed = True
 
     async def _watch_generations(self) -> None:
         """After ``ybss rebuild`` flips a pointer, move the subscribers onto the new generation."""
@@ -129,6 +142,7 @@ class Runtime:
 
     async def stop(self) -> None:
         await cancel_and_wait(self._watcher)
+        await cancel_and_wait(self._warming)
         if self.broker:
             await self.broker.stop()
         if self.relay:
@@ -153,4 +167,5 @@ class Runtime:
             checks["kafka"] = "ok"
         except Exception as error:  # noqa: BLE001
             checks["kafka"] = f"unreachable: {error!r}"
+        checks["read_models"] = "ok" if self.warmed else "warming"
         return checks
