@@ -263,11 +263,13 @@ async def fold_pending(collections: dict) -> int:
     counters, pending = collections[COUNTERS], collections[PENDING]
     merged: dict[str, tuple[dict[str, Any], Counter]] = {}
     total, after = 0, None
+    # pages by id, each read bounded: SecantusDB holds a whole scan's result in memory (1.2 million pending: 18 GB,
+    # and the OOM killer ended it)
     while chunk := [document async for document in pending.find({"_id": {"$gt": after}} if after else {},
                                                                 {"deltas": 1}).sort("_id", 1).limit(5000)]:
-        for key, (identity, delta) in counter_increments(chunk).items():  # pages by id, each read bounded:
-            merged.setdefault(key, (identity, Counter()))[1].update(delta)  # SecantusDB holds a whole scan's
-        total, after = total + len(chunk), chunk[-1]["_id"]  # result in memory (1.2 million pending: 18 GB, OOM)
+        for key, (identity, delta) in counter_increments(chunk).items():
+            merged.setdefault(key, (identity, Counter()))[1].update(delta)
+        total, after = total + len(chunk), chunk[-1]["_id"]
     operations = counter_operations(merged)
     for start in range(0, len(operations), 1000):
         await counters.bulk_write(operations[start:start + 1000], ordered=False)
